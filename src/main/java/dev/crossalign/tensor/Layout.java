@@ -1,0 +1,19 @@
+package dev.crossalign.tensor;
+
+/**
+ * How the axes of a tensor are to be read. TFLite graphs are NHWC; the port and ONNX work in NCHW. ANY is a tensor
+ * whose axes carry no image meaning (vectors, matrices, reshaped heads): it is compared as it is.
+ */
+public enum Layout {
+  NHWC,
+  NCHW,
+  ANY;
+
+  /** Permutation that takes a tensor in this layout to {@code target} (both rank 4), as torch.permute takes it. */
+  public int[] permutationTo(Layout target) {
+    if (this == target || this == ANY || target == ANY) {
+      return new int[] {0, 1, 2, 3};
+    }
+    return this == NHWC ? new int[] {0, 3, 1, 2} : new int[] {0, 2, 3, 1};
+  }
+}
