@@ -1,0 +1,108 @@
+package dev.crossalign.backend.torch;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.tensor.DType;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.AbstractTensor;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/** Copies between HostTensor and libtorch tensors; the only place where host bytes meet torch memory. */
+public final class TorchTensors {
+  private TorchTensors() {}
+
+  /** A new CPU torch tensor holding a copy of {@code h}. FLOAT16 becomes float32 (exact). */
+  public static Tensor toTorch(HostTensor h) {
+    long[] shape = new long[h.rank()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = h.dim(i);
+    }
+    return switch (h.dtype()) {
+      case FLOAT32, FLOAT16, FLOAT64 -> AbstractTensor.create(h.toFloatArray(), shape);
+      case INT32, INT16, INT8, UINT8 -> {
+        int n = Math.toIntExact(h.numel());
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = (int) h.getDouble(i);
+        }
+        Tensor t = AbstractTensor.create(v, shape);
+        yield h.dtype() == DType.INT32 ? t : t; // int16/int8/uint8 are widened to int32: torch ops take int32 indices
+      }
+      case INT64 -> AbstractTensor.create(h.toLongArray(), shape);
+      case BOOL -> {
+        int n = Math.toIntExact(h.numel());
+        boolean[] v = new boolean[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = h.getDouble(i) != 0;
+        }
+        yield AbstractTensor.create(v, shape);
+      }
+    };
+  }
+
+  /** Copies a torch tensor (any device, any strides) to the host, tagging it with {@code layout}. */
+  public static HostTensor toHost(Tensor t, Layout layout) {
+    Tensor c = t.device().is_cpu() ? t : t.cpu();
+    ScalarType st = c.scalar_type();
+    DType dtype;
+    Tensor src;
+    switch (st) {
+      case Float -> {
+        dtype = DType.FLOAT32;
+        src = c.contiguous();
+      }
+      case Half, BFloat16, Double -> {
+        dtype = DType.FLOAT32;
+        src = c.to(ScalarType.Float).contiguous();
+      }
+      case Int -> {
+        dtype = DType.INT32;
+        src = c.contiguous();
+      }
+      case Long -> {
+        dtype = DType.INT64;
+        src = c.contiguous();
+      }
+      case Bool -> {
+        dtype = DType.BOOL;
+        src = c.contiguous();
+      }
+      case Char -> {
+        dtype = DType.INT8;
+        src = c.contiguous();
+      }
+      case Byte -> {
+        dtype = DType.UINT8;
+        src = c.contiguous();
+      }
+      case Short -> {
+        dtype = DType.INT16;
+        src = c.contiguous();
+      }
+      default -> throw new CrossalignException(
+          CrossalignException.Kind.INTERNAL, "torch tensor of type " + st + " cannot be brought to the host");
+    }
+    long[] shape = src.shape();
+    int[] ishape = new int[shape.length];
+    for (int i = 0; i < shape.length; i++) {
+      ishape[i] = Math.toIntExact(shape[i]);
+    }
+    long nbytes = src.nbytes();
+    long expect = HostTensor.numel(ishape) * dtype.byteSize();
+    if (nbytes != expect) {
+      throw new CrossalignException(
+          CrossalignException.Kind.INTERNAL, "torch tensor has " + nbytes + " bytes, expected " + expect);
+    }
+    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(nbytes)).order(ByteOrder.LITTLE_ENDIAN);
+    if (nbytes > 0) {
+      ByteBuffer nb = new BytePointer(src.data_ptr()).capacity(nbytes).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      out.put(nb);
+      out.flip();
+    }
+    return HostTensor.wrap(dtype, ishape, layout, out);
+  }
+}

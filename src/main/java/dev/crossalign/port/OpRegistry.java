@@ -1,0 +1,42 @@
+package dev.crossalign.port;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Op name -> lowering, from every {@link OpLowering} on the class path; the highest rank wins a name. */
+public final class OpRegistry {
+  private final Map<String, OpLowering> byName;
+
+  private OpRegistry(Map<String, OpLowering> byName) {
+    this.byName = Collections.unmodifiableMap(byName);
+  }
+
+  public static OpRegistry load() {
+    return load(OpRegistry.class.getClassLoader());
+  }
+
+  public static OpRegistry load(ClassLoader loader) {
+    Map<String, OpLowering> map = new HashMap<>();
+    for (OpLowering l : ServiceLoader.load(OpLowering.class, loader)) {
+      for (String name : l.opNames()) {
+        OpLowering prev = map.get(name);
+        if (prev == null || l.rank() > prev.rank()) {
+          map.put(name, l);
+        }
+      }
+    }
+    return new OpRegistry(map);
+  }
+
+  public OpLowering find(String opName) {
+    return byName.get(opName);
+  }
+
+  public Set<String> supportedOps() {
+    return Collections.unmodifiableSet(new TreeSet<>(byName.keySet()));
+  }
+}

@@ -1,0 +1,109 @@
+package dev.crossalign.port;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.Device;
+import dev.crossalign.backend.IsolatedRunner;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.TfliteModel;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The TF-faithful libtorch port of a TFLite model as a backend ("torch"). Owns the prepared weights; every run's
+ * temporaries live in a PointerScope, so native memory stays flat over any number of runs.
+ */
+public final class PortBackend implements Backend, IsolatedRunner {
+  public static final String NAME = "torch";
+  private final AtomicReference<PortGraph> graph;
+  private final Device device;
+  private final DeterminismConfig config;
+
+  private PortBackend(PortGraph graph, Device device, DeterminismConfig config) {
+    this.graph = new AtomicReference<>(graph);
+    this.device = device;
+    this.config = config;
+  }
+
+  public static PortBackend open(TfliteModel model, Device device, DeterminismConfig config) {
+    return open(model, device, config, OpRegistry.load());
+  }
+
+  public static PortBackend open(TfliteModel model, Device device, DeterminismConfig config, OpRegistry registry) {
+    TorchRuntime.configure(device, config);
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      PortGraph g = new PortGraph(model, device, registry);
+      return new PortBackend(g, device, config);
+    }
+  }
+
+  private PortGraph graph() {
+    PortGraph g = graph.get();
+    if (g == null) {
+      throw new IllegalStateException("torch port is closed");
+    }
+    return g;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** Ops the port could not lower (they and what depends on them are skipped in chained mode). */
+  public List<UnsupportedOp> unsupported() {
+    return graph().unsupported();
+  }
+
+  @Override
+  public Activations run(Map<String, HostTensor> inputs) {
+    return run(inputs, true);
+  }
+
+  /** With {@code captureAll} false only the graph outputs are copied to the host (speed runs). */
+  public Activations run(Map<String, HostTensor> inputs, boolean captureAll) {
+    PortGraph g = graph();
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      return g.run(NAME, inputs, captureAll);
+    }
+  }
+
+  @Override
+  public Activations runIsolated(Activations reference) {
+    PortGraph g = graph();
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      return g.runIsolated(NAME, reference);
+    }
+  }
+
+  @Override
+  public Map<String, String> info() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("libtorch", TorchRuntime.version());
+    m.put("device", device.toString());
+    m.put("intra_op_threads", Integer.toString(config.intraOpThreads()));
+    return m;
+  }
+
+  @Override
+  public void close() {
+    PortGraph g = graph.getAndSet(null);
+    if (g != null) {
+      g.close();
+    }
+  }
+
+  static CrossalignException closed() {
+    return new CrossalignException(CrossalignException.Kind.INTERNAL, "torch port used after close");
+  }
+}

@@ -1,0 +1,351 @@
+package dev.crossalign.port;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.Device;
+import dev.crossalign.backend.torch.TorchTensors;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.BuiltinOp;
+import dev.crossalign.tflite.Operator;
+import dev.crossalign.tflite.Subgraph;
+import dev.crossalign.tflite.TensorInfo;
+import dev.crossalign.tflite.TfliteModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * The TFLite main subgraph lowered to libtorch: constants converted and constant subgraphs (DEQUANTIZE, DENSIFY of
+ * weights) folded once, each remaining op a {@link LoweredOp}. Not thread-safe; owned by {@link PortBackend}.
+ */
+final class PortGraph {
+  private final TfliteModel model;
+  private final Subgraph graph;
+  private final Device device;
+  /** Tensor index -> constant value (TFLite axes, on the device), buffers and folded ops alike. */
+  private final Map<Integer, Tensor> constants = new HashMap<>();
+  /** Op index -> lowered op, for ops that run every time. */
+  private final Map<Integer, LoweredOp> lowered = new LinkedHashMap<>();
+  /** Folded op outputs, in op order, for reporting. */
+  private final List<Integer> foldedOutputs = new ArrayList<>();
+  private final Map<Integer, String> producer = new HashMap<>();
+  private final Map<String, UnsupportedOp> unsupported = new LinkedHashMap<>();
+  /** Layout each non-constant tensor had in the last chained run (isolated mode feeds the same layout). */
+  private final Map<Integer, Layout> chainedLayouts = new HashMap<>();
+  private final List<Tensor> owned = new ArrayList<>();
+
+  PortGraph(TfliteModel model, Device device, OpRegistry registry) {
+    this.model = model;
+    this.graph = model.main();
+    this.device = device;
+    for (Operator op : graph.operators()) {
+      for (int o : op.outputs()) {
+        producer.put(o, op.opName());
+      }
+    }
+    prepare(registry);
+  }
+
+  private Tensor adopt(Tensor t) {
+    Tensor d = device.isCuda() ? t.to(TorchDevices.of(device), t.scalar_type()) : t;
+    Tensor c = d.contiguous();
+    owned.add(c);
+    return c;
+  }
+
+  private Tensor constant(int tensorIndex) {
+    Tensor c = constants.get(tensorIndex);
+    if (c != null) {
+      return c;
+    }
+    TensorInfo info = graph.tensor(tensorIndex);
+    if (!model.isConstant(info) || info.sparsity() != null) {
+      return null;
+    }
+    if (info.type() == null || info.type().dtype() == null) {
+      return null;
+    }
+    Tensor t = TorchTensors.toTorch(model.constant(info));
+    if (info.isQuantized()) {
+      // Raw integer values; DEQUANTIZE applies the scale. Kept as int32 for that op.
+      t = t.to(ScalarType.Int);
+    }
+    Tensor a = adopt(t);
+    constants.put(tensorIndex, a);
+    return a;
+  }
+
+  private void prepare(OpRegistry registry) {
+    // All buffer constants become torch tensors now, so no run ever allocates one inside its PointerScope.
+    for (Operator op : graph.operators()) {
+      for (int in : op.inputs()) {
+        if (in >= 0) {
+          constant(in);
+        }
+      }
+    }
+    for (Operator op : graph.operators()) {
+      OpLowering lowering = registry.find(op.opName());
+      LoweringContext ctx =
+          new LoweringContext(model, graph, op, device, this::constant, this::adopt);
+      if (lowering == null) {
+        String why =
+            op.isCustom()
+                ? "custom op with no port plug-in (add an OpLowering for '" + op.customCode() + "')"
+                : "no lowering for this builtin op";
+        note(op.opName(), why);
+        continue;
+      }
+      LoweredOp lo;
+      try {
+        lo = lowering.lower(ctx);
+      } catch (UnsupportedOpException e) {
+        note(op.opName(), e.reason());
+        continue;
+      }
+      if (isFoldable(op)) {
+        try {
+          fold(op, lo);
+          continue;
+        } catch (UnsupportedOpException e) {
+          note(op.opName(), e.reason());
+          continue;
+        }
+      }
+      lowered.put(op.index(), lo);
+    }
+  }
+
+  private void note(String op, String reason) {
+    unsupported.merge(op, new UnsupportedOp(op, 1, reason), (a, b) -> new UnsupportedOp(a.op(), a.count() + 1, a.reason()));
+  }
+
+  /** An op all of whose inputs are constants, and that is deterministic: evaluated once at prepare time. */
+  private boolean isFoldable(Operator op) {
+    if (op.isCustom() || op.builtin() == null) {
+      return false;
+    }
+    if (!(op.builtin() == BuiltinOp.DEQUANTIZE || op.builtin() == BuiltinOp.DENSIFY)) {
+      return false;
+    }
+    for (int in : op.inputs()) {
+      if (in >= 0 && constant(in) == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void fold(Operator op, LoweredOp lo) {
+    PortValue[] ins = new PortValue[op.inputs().length];
+    for (int i = 0; i < ins.length; i++) {
+      int t = op.inputs()[i];
+      ins[i] = t < 0 ? null : PortValue.tf(constant(t));
+    }
+    PortValue[] outs = lo.forward(ins);
+    for (int k = 0; k < op.outputs().length; k++) {
+      Tensor v = adopt(outs[k].tfTensor());
+      constants.put(op.outputs()[k], v);
+      foldedOutputs.add(op.outputs()[k]);
+    }
+  }
+
+  List<UnsupportedOp> unsupported() {
+    return List.copyOf(unsupported.values());
+  }
+
+  Subgraph subgraph() {
+    return graph;
+  }
+
+  /** Chained run: the whole graph from the given inputs. */
+  Activations run(String backendName, Map<String, HostTensor> inputs, boolean captureAll) {
+    Map<Integer, PortValue> values = new HashMap<>();
+    Activations.Builder out = Activations.builder(backendName);
+    for (int idx : graph.inputs()) {
+      TensorInfo info = graph.tensor(idx);
+      HostTensor h = inputs.get(info.name());
+      if (h == null) {
+        throw CrossalignException.input(
+            "missing input '" + info.name() + "'; the model's inputs are " + inputNames());
+      }
+      if (!Arrays.equals(h.shape(), info.shape())) {
+        throw CrossalignException.input(
+            "input '" + info.name() + "' has shape " + Arrays.toString(h.shape()) + ", the model expects "
+                + Arrays.toString(info.shape()));
+      }
+      Tensor t = toDevice(TorchTensors.toTorch(h));
+      PortValue v = info.shape().length == 4 ? PortValue.nchw(t.permute(0, 3, 1, 2).contiguous()) : PortValue.tf(t);
+      values.put(idx, v);
+      chainedLayouts.put(idx, v.layout());
+      if (captureAll) {
+        out.add(info.name(), "INPUT", idx, h.withLayout(hostLayout(info, Layout.ANY)));
+      }
+    }
+    if (captureAll) {
+      captureFolded(out);
+    }
+    for (Operator op : graph.operators()) {
+      LoweredOp lo = lowered.get(op.index());
+      if (lo == null) {
+        continue;
+      }
+      PortValue[] ins = new PortValue[op.inputs().length];
+      boolean ready = true;
+      for (int i = 0; i < ins.length; i++) {
+        int t = op.inputs()[i];
+        if (t < 0) {
+          continue;
+        }
+        Tensor c = constants.get(t);
+        if (c == null) {
+          c = constant(t);
+        }
+        ins[i] = c != null ? PortValue.tf(c) : values.get(t);
+        if (ins[i] == null) {
+          ready = false; // produced by an unsupported op upstream
+        }
+      }
+      if (!ready) {
+        continue;
+      }
+      PortValue[] outs = forward(op, lo, ins);
+      for (int k = 0; k < op.outputs().length && k < outs.length; k++) {
+        int t = op.outputs()[k];
+        values.put(t, outs[k]);
+        chainedLayouts.put(t, outs[k].layout());
+        if (captureAll || isGraphOutput(t)) {
+          TensorInfo info = graph.tensor(t);
+          out.add(info.name(), op.opName(), t, TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout())));
+        }
+      }
+    }
+    for (int o : graph.outputs()) {
+      out.output(graph.tensor(o).name());
+    }
+    return out.build();
+  }
+
+  /** Isolated run: every op fed the reference's own tensors for its inputs. */
+  Activations runIsolated(String backendName, Activations reference) {
+    Activations.Builder out = Activations.builder(backendName);
+    for (Operator op : graph.operators()) {
+      LoweredOp lo = lowered.get(op.index());
+      if (lo == null) {
+        continue;
+      }
+      PortValue[] ins = new PortValue[op.inputs().length];
+      boolean ready = true;
+      for (int i = 0; i < ins.length; i++) {
+        int t = op.inputs()[i];
+        if (t < 0) {
+          continue;
+        }
+        Tensor c = constants.get(t);
+        if (c == null) {
+          c = constant(t);
+        }
+        if (c != null) {
+          ins[i] = PortValue.tf(c);
+          continue;
+        }
+        HostTensor ref = reference.tensor(graph.tensor(t).name());
+        if (ref == null) {
+          ready = false;
+          break;
+        }
+        Tensor tt = toDevice(TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref));
+        Layout want = chainedLayouts.getOrDefault(t, Layout.ANY);
+        ins[i] =
+            want == Layout.NCHW && tt.dim() == 4
+                ? PortValue.nchw(tt.permute(0, 3, 1, 2).contiguous())
+                : PortValue.tf(tt);
+      }
+      if (!ready) {
+        continue;
+      }
+      PortValue[] outs = forward(op, lo, ins);
+      for (int k = 0; k < op.outputs().length && k < outs.length; k++) {
+        int t = op.outputs()[k];
+        TensorInfo info = graph.tensor(t);
+        out.add(info.name(), op.opName(), t, TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout())));
+      }
+    }
+    for (int o : graph.outputs()) {
+      out.output(graph.tensor(o).name());
+    }
+    return out.build();
+  }
+
+  private PortValue[] forward(Operator op, LoweredOp lo, PortValue[] ins) {
+    try {
+      return lo.forward(ins);
+    } catch (CrossalignException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new CrossalignException(
+          CrossalignException.Kind.INTERNAL,
+          "torch port failed at op #" + op.index() + " " + op.opName() + " (output '"
+              + graph.tensor(op.outputs()[0]).name() + "'): " + firstLine(e.getMessage()),
+          e);
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "no message";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  private void captureFolded(Activations.Builder out) {
+    for (int t : foldedOutputs) {
+      TensorInfo info = graph.tensor(t);
+      out.add(info.name(), producer.getOrDefault(t, "CONST"), t, TorchTensors.toHost(constants.get(t), hostLayout(info, Layout.ANY)));
+    }
+  }
+
+  private static Layout hostLayout(TensorInfo info, Layout valueLayout) {
+    if (valueLayout == Layout.NCHW) {
+      return Layout.NCHW;
+    }
+    return info.shape().length == 4 ? Layout.NHWC : Layout.ANY;
+  }
+
+  private boolean isGraphOutput(int t) {
+    for (int o : graph.outputs()) {
+      if (o == t) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Tensor toDevice(Tensor t) {
+    return device.isCuda() ? t.to(TorchDevices.of(device), t.scalar_type()) : t;
+  }
+
+  List<String> inputNames() {
+    List<String> names = new ArrayList<>();
+    for (int i : graph.inputs()) {
+      names.add(graph.tensor(i).name());
+    }
+    return names;
+  }
+
+  void close() {
+    for (Tensor t : owned) {
+      t.close();
+    }
+    owned.clear();
+    constants.clear();
+    lowered.clear();
+  }
+}

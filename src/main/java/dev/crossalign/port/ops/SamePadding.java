@@ -1,0 +1,25 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.tflite.Padding;
+
+/**
+ * TensorFlow's padding arithmetic for one spatial axis. SAME: out = ceil(in / stride), total = max((out - 1) *
+ * stride + (k - 1) * dilation + 1 - in, 0), begin = total / 2, end = total - begin: the odd pixel goes at the END,
+ * where PyTorch's padding=k//2 puts one on both sides. VALID: out = floor((in - (k - 1) * dilation - 1) / stride) + 1.
+ */
+public record SamePadding(int begin, int end, int out) {
+  public static SamePadding of(Padding padding, int in, int kernel, int stride, int dilation) {
+    int effective = (kernel - 1) * dilation + 1;
+    if (padding == Padding.VALID) {
+      return new SamePadding(0, 0, Math.max((in - effective) / stride + 1, 0));
+    }
+    int out = (in + stride - 1) / stride;
+    int total = Math.max((out - 1) * stride + effective - in, 0);
+    int begin = total / 2;
+    return new SamePadding(begin, total - begin, out);
+  }
+
+  public boolean symmetric() {
+    return begin == end;
+  }
+}
