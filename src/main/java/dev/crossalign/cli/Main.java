@@ -36,7 +36,6 @@ public final class Main implements Runnable {
     CommandLine cmd = new CommandLine(new Main());
     cmd.setOut(out);
     cmd.setErr(err);
-    cmd.setExitCodeOnInvalidInput(USAGE);
     cmd.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           boolean verbose = parseResult.originalArgs().contains("--verbose");
