@@ -108,7 +108,7 @@ public final class ConsoleReport {
         String why = r.unsupported().isEmpty() ? "nothing could be compared"
             : "unsupported ops " + r.unsupported().stream().map(u -> u.op() + " x" + u.count())
                 .collect(Collectors.joining(", "));
-        return "INCOMPLETE: " + why + "; " + extent + " compared";
+        return "INCOMPLETE: " + why + "; " + (tensors.isEmpty() ? "no tensor compared" : extent + " compared");
       }
     }
   }
