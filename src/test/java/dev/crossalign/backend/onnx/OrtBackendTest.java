@@ -280,6 +280,43 @@ class OrtBackendTest {
   }
 
   @Test
+  void intermediatesWithoutDeclaredTypeBecomeUntypedOutputsThatOnnxRuntimeAccepts() {
+    OnnxModel m = chain();
+    assertThat(m.proto().getGraph().getValueInfoCount()).isZero();
+    var g = OrtBackend.withAllOutputs(m.proto()).getGraph();
+    assertThat(g.getOutputList()).extracting(v -> v.getName())
+        .containsExactly("mean", "positive", "conv", "relu", "shape");
+    assertThat(g.getOutput(2).hasType()).isFalse();
+    // and the typed one from value_info when the model declares it
+    OnnxModel typed = new OnnxGraphBuilder("t")
+        .addInput("x", DType.FLOAT32, new int[] {2})
+        .addNode("Relu", List.of("x"), List.of("r"))
+        .addValueInfo("r", DType.FLOAT32, new int[] {2})
+        .addNode("Neg", List.of("r"), List.of("y"))
+        .addOutput("y", DType.FLOAT32, null)
+        .build();
+    var tg = OrtBackend.withAllOutputs(typed.proto()).getGraph();
+    assertThat(tg.getOutput(1).getName()).isEqualTo("r");
+    assertThat(tg.getOutput(1).getType().getTensorType().getShape().getDimCount()).isEqualTo(1);
+    Activations a = runOnce(typed, OrtOptions.DEFAULT, Map.of("x", HostTensor.ofFloats(new int[] {2}, Layout.ANY,
+        new float[] {-1f, 2f})));
+    assertThat(a.tensor("r").toFloatArray()).containsExactly(0f, 2f);
+    assertThat(a.tensor("y").toFloatArray()).containsExactly(-0f, -2f);
+  }
+
+  @Test
+  void optionsFromTheDeterminismConfig() {
+    OrtOptions o = OrtOptions.from(dev.crossalign.backend.DeterminismConfig.DETERMINISTIC, Device.CPU);
+    assertThat(o.optLevel()).isEqualTo(OrtOptions.OptLevel.DISABLE_ALL);
+    assertThat(o.cudnnConvAlgoSearch()).isEqualTo(OrtOptions.ConvAlgoSearch.HEURISTIC);
+    assertThat(o.deterministicCompute()).isTrue();
+    assertThat(o.useTf32()).isFalse();
+    assertThat(o.intraOpThreads()).isEqualTo(1);
+    assertThatThrownBy(() -> new OrtOptions(-1, 0, OrtOptions.OptLevel.ALL, true, Device.CPU,
+        OrtOptions.ConvAlgoSearch.DEFAULT, false, false)).isInstanceOf(CrossalignException.class);
+  }
+
+  @Test
   void withoutCaptureOnlyInputsAndOutputsComeBack() {
     Activations a = runOnce(chain(), OrtOptions.DEFAULT.withCaptureIntermediates(false),
         Map.of("x", HostTensor.ofFloats(new int[] {1, 2, 3, 3}, Layout.NCHW, iota(18, 1f, 1f))));
