@@ -396,6 +396,40 @@ class OrtBackendTest {
     assertThat(a.tensor("p").toFloatArray()).containsExactly(-0.25f, 1f, -0.25f, -0.125f, 4f, -0.125f, -0.25f);
   }
 
+  @Test
+  void modelsWithSubgraphsRunWithCapture() {
+    var p = new OnnxGraphBuilder("if")
+        .addInput("x", DType.FLOAT32, new int[] {2})
+        .addInput("cond", DType.BOOL, new int[] {})
+        .addNode("Relu", List.of("x"), List.of("a"))
+        .addNode("If", List.of("cond"), List.of("r"))
+        .addOutput("r", DType.FLOAT32, null)
+        .buildProto();
+    var g = p.getGraph().toBuilder();
+    g.getNodeBuilder(1)
+        .addAttribute(branchAttr("then_branch", "Neg"))
+        .addAttribute(branchAttr("else_branch", "Abs"));
+    OnnxModel m = dev.crossalign.onnx.OnnxModel.of(p.toBuilder().setGraph(g).build());
+    dev.crossalign.onnx.OnnxChecker.checkOrThrow(m);
+    java.nio.ByteBuffer t = java.nio.ByteBuffer.allocate(1);
+    t.put((byte) 1).flip();
+    Activations a = runOnce(m, OrtOptions.DEFAULT, Map.of(
+        "x", HostTensor.ofFloats(new int[] {2}, Layout.ANY, new float[] {-3f, 5f}),
+        "cond", HostTensor.of(DType.BOOL, new int[] {}, Layout.ANY, t)));
+    assertThat(a.tensors()).extracting(CapturedTensor::name).containsExactly("x", "cond", "a", "r");
+    assertThat(a.tensor("r").toFloatArray()).containsExactly(-0f, -5f);
+  }
+
+  static ai.onnx.proto.OnnxMl.AttributeProto branchAttr(String name, String op) {
+    var sub = ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName(name)
+        .addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType(op).addInput("a").addOutput(name + "_out"))
+        .addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(name + "_out")
+            .setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder().setTensorType(
+                ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(1))));
+    return ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName(name)
+        .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.GRAPH).setG(sub).build();
+  }
+
   // ------------------------------------------------------------------ errors
 
   @Test
