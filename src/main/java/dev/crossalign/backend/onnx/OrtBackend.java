@@ -273,7 +273,7 @@ public final class OrtBackend implements Backend {
       return null;
     }
     TensorInfo info = ot.getInfo();
-    DType dtype = OnnxTypes.dtype(info.onnxType.value).orElse(null);
+    DType dtype = dtypeOf(info.onnxType);
     if (dtype == null) {
       return null;
     }
@@ -299,6 +299,26 @@ public final class OrtBackend implements Backend {
       }
     }
     return HostTensor.wrap(dtype, shape, model.layoutOf(name, shape.length), data.order(ByteOrder.LITTLE_ENDIAN));
+  }
+
+  /**
+   * ORT Java's OnnxTensorType numbers are its own, not ONNX's TensorProto.DataType numbers; the names after the prefix
+   * are ONNX's.
+   */
+  static DType dtypeOf(TensorInfo.OnnxTensorType t) {
+    String n = t.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "");
+    return switch (n) {
+      case "FLOAT" -> DType.FLOAT32;
+      case "FLOAT16" -> DType.FLOAT16;
+      case "DOUBLE" -> DType.FLOAT64;
+      case "INT8" -> DType.INT8;
+      case "UINT8" -> DType.UINT8;
+      case "INT16" -> DType.INT16;
+      case "INT32" -> DType.INT32;
+      case "INT64" -> DType.INT64;
+      case "BOOL" -> DType.BOOL;
+      default -> null;
+    };
   }
 
   private Activations assemble(Map<String, HostTensor> feeds, Map<String, HostTensor> fetched) {
