@@ -204,7 +204,7 @@ public final class Npy {
   static void writeTo(OutputStream out, byte[] header, HostTensor t) throws IOException {
     out.write(header);
     ByteBuffer data = t.data();
-    byte[] chunk = new byte[(int) Math.min(data.remaining(), 1 << 16)];
+    byte[] chunk = new byte[Math.min(data.remaining(), 1 << 16)];
     while (data.hasRemaining()) {
       int n = Math.min(chunk.length, data.remaining());
       data.get(chunk, 0, n);

@@ -19,9 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -251,11 +249,11 @@ class NpyTest {
       return;
     }
     assertInputError(() -> Npy.read(p), fragment);
-    CrossalignException e = catchThrowableOfType(() -> Npy.read(p), CrossalignException.class);
+    CrossalignException e = catchThrowableOfType(CrossalignException.class, () -> Npy.read(p));
     assertThat(e.getMessage()).contains(p.toString());
     // the stream reader gives the same diagnosis (trailing bytes are "more bytes follow" there)
-    CrossalignException s = catchThrowableOfType(
-        () -> Npy.read(new ByteArrayInputStream(bytes), "stream.npy", bytes.length), CrossalignException.class);
+    CrossalignException s = catchThrowableOfType(CrossalignException.class,
+        () -> Npy.read(new ByteArrayInputStream(bytes), "stream.npy", bytes.length));
     assertThat(s.kind()).isEqualTo(CrossalignException.Kind.INPUT);
     assertThat(s.getMessage()).startsWith("stream.npy: ").doesNotContain("\n");
   }
@@ -313,9 +311,5 @@ class NpyTest {
           assertThat(e.kind()).isEqualTo(CrossalignException.Kind.INPUT);
           assertThat(e.getMessage()).doesNotContain("\n").contains(fragment);
         });
-  }
-
-  static Iterator<Map.Entry<String, JsonNode>> fields(JsonNode n) {
-    return n.fields();
   }
 }
