@@ -16,13 +16,18 @@ import java.nio.file.StandardOpenOption;
  * Writes a file so that readers see either the old content or the whole new one: a temp file in the same directory
  * (same file system, so the move is a rename), flushed and synced, then moved over the target.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
   private AtomicFiles() {}
 
   /** What writes the content. */
   @FunctionalInterface
   interface Body {
     void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** Writes {@code bytes} to {@code target} atomically; failures are one-line INPUT errors naming the file. */
+  public static void write(Path target, byte[] bytes) {
+    write(target, out -> out.write(bytes));
   }
 
   static void write(Path target, Body body) {
