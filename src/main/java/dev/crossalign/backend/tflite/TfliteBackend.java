@@ -52,7 +52,8 @@ import org.bytedeco.tensorflowlite.TfLiteTensor;
 
 /**
  * The reference backend: TensorFlow Lite's own interpreter (bytedeco tensorflow-lite 2.20.0 preset) with every
- * tensor preserved, so that each op output can be read after a run.
+ * tensor preserved, so that each op output can be read after a run. With the XNNPACK delegate TFLite cannot preserve
+ * tensors (it then skips its default delegates), so only graph inputs and outputs are captured.
  *
  * <p>Native objects (model buffer, flatbuffer model, op resolver, interpreter) are owned here and freed once by
  * {@link #close()}. Not thread-safe: one backend per worker.
@@ -141,17 +142,13 @@ public final class TfliteBackend implements Backend {
       checkOpsResolvable(OperatorCodes.read(modelBytes), resolver, label);
 
       interpreter = new Interpreter((Pointer) null);
-      try (InterpreterOptions io = new InterpreterOptions();
-          InterpreterBuilder builder = new InterpreterBuilder(model, resolver, io)) {
-        io.SetPreserveAllTensors(true);
-        if (builder.SetNumThreads(opts.threads()) != kTfLiteOk) {
-          throw CrossalignException.input("TFLite refused " + opts.threads() + " threads for model " + label);
-        }
-        int status = builder.apply(interpreter);
-        if (status != kTfLiteOk || interpreter.isNull()) {
-          throw CrossalignException.input(
-              "TFLite could not build an interpreter for model " + label + " (details on stderr)");
-        }
+      try (InterpreterOptions io = new InterpreterOptions()) {
+        // InterpreterBuilder copies the options when it is constructed: set them first, or arena memory is reused
+        // and captured intermediates hold whatever a later op wrote there.
+        // TFLite skips its default (lazy) delegates, XNNPACK included, when all tensors are preserved; with XNNPACK
+        // the arena is reused and only the graph's inputs and outputs are trustworthy after a run.
+        io.SetPreserveAllTensors(opts.delegate() == TfliteOptions.Delegate.NONE);
+        buildInto(interpreter, model, resolver, io, opts, label);
       }
       if (interpreter.AllocateTensors() != kTfLiteOk) {
         throw CrossalignException.input(
@@ -165,6 +162,25 @@ public final class TfliteBackend implements Backend {
     } finally {
       if (!ok) {
         new Handles(buffer, model, resolver, interpreter).close();
+      }
+    }
+  }
+
+  private static void buildInto(
+      Interpreter interpreter,
+      FlatBufferModel model,
+      BuiltinOpResolver resolver,
+      InterpreterOptions io,
+      TfliteOptions opts,
+      String label) {
+    try (InterpreterBuilder builder = new InterpreterBuilder(model, resolver, io)) {
+      if (builder.SetNumThreads(opts.threads()) != kTfLiteOk) {
+        throw CrossalignException.input("TFLite refused " + opts.threads() + " threads for model " + label);
+      }
+      int status = builder.apply(interpreter);
+      if (status != kTfLiteOk || interpreter.isNull()) {
+        throw CrossalignException.input(
+            "TFLite could not build an interpreter for model " + label + " (details on stderr)");
       }
     }
   }
@@ -247,6 +263,49 @@ public final class TfliteBackend implements Backend {
       }
       return t;
     }
+  }
+
+  /** The interpreter's execution plan: one entry per node, in the order Invoke runs them. */
+  public List<OpNode> executionPlan() {
+    Interpreter interp = requireOpen();
+    List<OpNode> nodes = new ArrayList<>();
+    try (PointerScope scope = new PointerScope()) {
+      IntPointer plan = interp.execution_plan();
+      long planSize = plan == null ? 0 : plan.limit() - plan.position();
+      for (long p = 0; p < planSize; p++) {
+        int nodeIndex = plan.get(p);
+        RegistrationNodePair pair = nodeAt(interp, nodeIndex);
+        if (pair != null) {
+          TfLiteNode node = pair.first();
+          nodes.add(new OpNode(nodeIndex, opName(pair.second()), intArray(node.inputs()), intArray(node.outputs())));
+        }
+      }
+    }
+    return List.copyOf(nodes);
+  }
+
+  /** Capture name of a TFLite tensor index (the name run() files it under). */
+  public String tensorName(int index) {
+    requireOpen();
+    if (index < 0 || index >= tensorNames.length) {
+      throw CrossalignException.input(
+          "tensor index " + index + " out of range [0, " + tensorNames.length + ") in model " + label);
+    }
+    return tensorNames[index];
+  }
+
+  /** Number of tensors in the primary subgraph. */
+  public int tensorCount() {
+    requireOpen();
+    return tensorNames.length;
+  }
+
+  private static RegistrationNodePair nodeAt(Interpreter interp, int nodeIndex) {
+    if (nodeIndex < 0 || nodeIndex >= interp.nodes_size()) {
+      throw new CrossalignException(Kind.INTERNAL, "execution plan names node " + nodeIndex + " out of range");
+    }
+    RegistrationNodePair pair = interp.node_and_registration(nodeIndex);
+    return pair == null || pair.isNull() ? null : pair;
   }
 
   @Override
@@ -336,6 +395,11 @@ public final class TfliteBackend implements Backend {
   /** Graph inputs, then every node's outputs in execution-plan order; constants are not captured. */
   private Activations capture(Interpreter interp) {
     Activations.Builder b = Activations.builder(name());
+    boolean preserveAll = options.delegate() == TfliteOptions.Delegate.NONE;
+    Set<Integer> graphOutputs = new HashSet<>();
+    for (int o : outputIndices) {
+      graphOutputs.add(o);
+    }
     Set<Integer> seen = new HashSet<>();
     for (InputSpec s : inputSpecs) {
       HostTensor t = copyOut(interp.tensor(s.tensorIndex()), s.tensorIndex());
@@ -346,20 +410,19 @@ public final class TfliteBackend implements Backend {
     IntPointer plan = interp.execution_plan();
     long planSize = plan == null ? 0 : plan.limit() - plan.position();
     for (long p = 0; p < planSize; p++) {
-      int nodeIndex = plan.get(p);
-      if (nodeIndex < 0 || nodeIndex >= interp.nodes_size()) {
-        throw new CrossalignException(Kind.INTERNAL, "execution plan names node " + nodeIndex + " out of range");
-      }
-      RegistrationNodePair pair = interp.node_and_registration(nodeIndex);
-      if (pair == null || pair.isNull()) {
+      RegistrationNodePair pair = nodeAt(interp, plan.get(p));
+      if (pair == null) {
         continue;
       }
       TfLiteNode node = pair.first();
       String op = opName(pair.second());
       int[] outs = intArray(node.outputs());
       for (int idx : outs) {
-        if (idx < 0 || idx >= tensorNames.length || !seen.add(idx)) {
-          continue; // -1 is kTfLiteOptionalTensor
+        if (idx < 0 || idx >= tensorNames.length || (!preserveAll && !graphOutputs.contains(idx))) {
+          continue; // -1 is kTfLiteOptionalTensor; without preserved tensors only graph outputs hold their values
+        }
+        if (!seen.add(idx)) {
+          continue;
         }
         TfLiteTensor tt = interp.tensor(idx);
         if (tt == null || tt.isNull() || tt.allocation_type() == kTfLiteMmapRo) {
@@ -549,8 +612,8 @@ public final class TfliteBackend implements Backend {
       IntPointer plan = interp.execution_plan();
       planSize = plan == null ? 0 : plan.limit() - plan.position();
       for (long p = 0; p < planSize; p++) {
-        RegistrationNodePair pair = interp.node_and_registration(plan.get(p));
-        if (pair != null && !pair.isNull() && pair.first().delegate() != null && !pair.first().delegate().isNull()) {
+        RegistrationNodePair pair = nodeAt(interp, plan.get(p));
+        if (pair != null && pair.first().delegate() != null && !pair.first().delegate().isNull()) {
           delegated++;
         }
       }
@@ -558,10 +621,10 @@ public final class TfliteBackend implements Backend {
     m.put("nodes", Long.toString(planSize));
     m.put(
         "intermediates",
-        delegated == 0
+        options.delegate() == TfliteOptions.Delegate.NONE
             ? "all op outputs"
-            : "partial: " + delegated + " of " + planSize
-                + " nodes are delegate partitions; tensors inside them are not visible");
+            : "graph inputs and outputs only: " + delegated + " of " + planSize + " nodes are delegate partitions"
+                + " and tensors are not preserved");
     return Collections.unmodifiableMap(m);
   }
 
