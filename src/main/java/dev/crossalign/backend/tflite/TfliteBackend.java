@@ -5,6 +5,7 @@ import static org.bytedeco.tensorflowlite.global.tensorflowlite.TfLiteVersion;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteBool;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat16;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat32;
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat64;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteInt16;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteInt32;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteInt64;
@@ -486,6 +487,8 @@ public final class TfliteBackend implements Backend {
       return DType.FLOAT32;
     } else if (tfliteType == kTfLiteFloat16) {
       return DType.FLOAT16;
+    } else if (tfliteType == kTfLiteFloat64) {
+      return DType.FLOAT64;
     } else if (tfliteType == kTfLiteInt8) {
       return DType.INT8;
     } else if (tfliteType == kTfLiteUInt8) {

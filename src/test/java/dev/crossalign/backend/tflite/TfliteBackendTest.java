@@ -318,6 +318,25 @@ class TfliteBackendTest {
   }
 
   @Test
+  void everyMissingOpIsNamedOnce() {
+    byte[] m = TinyTflite.twoCustomOps("MaxPoolingWithArgmax2D", "MaxUnpooling2D");
+    assertThatThrownBy(() -> TfliteBackend.open(m, "seg.tflite", TfliteOptions.defaults()))
+        .isInstanceOfSatisfying(CrossalignException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNSUPPORTED))
+        .hasMessage("custom op 'MaxPoolingWithArgmax2D', custom op 'MaxUnpooling2D' are not supported by the TFLite"
+            + " interpreter (model seg.tflite)");
+    byte[] v = TinyTflite.reluVersion(99);
+    assertThatThrownBy(() -> TfliteBackend.open(v, "new.tflite", TfliteOptions.defaults()))
+        .isInstanceOfSatisfying(CrossalignException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNSUPPORTED))
+        .hasMessageContaining("builtin op code 19 version 99");
+    // The same tiny model at version 1 is fine, so the refusal above is about the version alone.
+    try (TfliteBackend ok = TfliteBackend.open(TinyTflite.reluVersion(1), "v1", TfliteOptions.defaults())) {
+      float[] got = ok.run(Map.of("x", HostTensor.ofFloats(new int[] {1, 4}, Layout.ANY, new float[] {-1, 2, -3, 4})))
+          .tensor("y").toFloatArray();
+      assertThat(got).containsExactly(0f, 2f, 0f, 4f);
+    }
+  }
+
+  @Test
   void closeIsIdempotentAndRunAfterCloseFails() {
     byte[] model = TestModels.bytes(TestModels.SHORT_RANGE);
     TfliteBackend b = TfliteBackend.open(model, "short", TfliteOptions.defaults());

@@ -16,7 +16,7 @@ final class TinyTflite {
 
   record Tensor(String name, int type, int[] shape, int[] shapeSignature) {}
 
-  record OpCode(int builtin, String custom) {}
+  record OpCode(int builtin, String custom, int version) {}
 
   record Op(int opcodeIndex, int[] inputs, int[] outputs) {}
 
@@ -32,7 +32,11 @@ final class TinyTflite {
   }
 
   int opcode(int builtin, String custom) {
-    codes.add(new OpCode(builtin, custom));
+    return opcode(builtin, custom, 1);
+  }
+
+  int opcode(int builtin, String custom, int version) {
+    codes.add(new OpCode(builtin, custom, version));
     return codes.size() - 1;
   }
 
@@ -98,7 +102,7 @@ final class TinyTflite {
       if (custom != 0) {
         b.addOffset(1, custom, 0);
       }
-      b.addInt(2, 1, -1);
+      b.addInt(2, c.version(), -1);
       b.addInt(3, c.builtin(), -1);
       codeOffs[i] = b.endTable();
     }
@@ -142,6 +146,27 @@ final class TinyTflite {
     int y = m.tensor("y", new int[] {1, 2, 4}, new int[] {1, -1, 4});
     int relu = m.opcode(BUILTIN_RELU, null);
     return m.op(relu, new int[] {x}, new int[] {y}).io(new int[] {x}, new int[] {y}).build();
+  }
+
+  /** x -> RELU (at the given op version) -> y. */
+  static byte[] reluVersion(int version) {
+    TinyTflite m = new TinyTflite();
+    int x = m.tensor("x", new int[] {1, 4}, null);
+    int y = m.tensor("y", new int[] {1, 4}, null);
+    int relu = m.opcode(BUILTIN_RELU, null, version);
+    return m.op(relu, new int[] {x}, new int[] {y}).io(new int[] {x}, new int[] {y}).build();
+  }
+
+  /** x -> custom a -> h -> custom b -> y. */
+  static byte[] twoCustomOps(String a, String b) {
+    TinyTflite m = new TinyTflite();
+    int x = m.tensor("x", new int[] {1, 4}, null);
+    int h = m.tensor("h", new int[] {1, 4}, null);
+    int y = m.tensor("y", new int[] {1, 4}, null);
+    int ca = m.opcode(BUILTIN_CUSTOM, a);
+    int cb = m.opcode(BUILTIN_CUSTOM, b);
+    return m.op(ca, new int[] {x}, new int[] {h}).op(cb, new int[] {h}, new int[] {y})
+        .io(new int[] {x}, new int[] {y}).build();
   }
 
   /** x -> RELU -> h -> custom op -> y: the MediaPipe op TFLite's builtin resolver lacks. */
