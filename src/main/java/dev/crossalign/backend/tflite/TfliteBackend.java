@@ -197,7 +197,7 @@ public final class TfliteBackend implements Backend {
         }
         r = resolver.FindOp(c.customCode(), c.version());
         if (r == null || r.isNull()) {
-          missing.add("custom op '" + c.customCode() + "'");
+          missing.add("custom op '" + printable(c.customCode()) + "'");
         }
       } else {
         r = resolver.FindOp(c.builtinCode(), c.version());
@@ -653,9 +653,24 @@ public final class TfliteBackend implements Backend {
     }
   }
 
+  /** Closes one handle; a failure there must not keep the others open. */
   private static void closeQuietly(Pointer p) {
     if (p != null) {
-      p.close();
+      try {
+        p.close();
+      } catch (RuntimeException e) {
+        // Nothing a caller could do; the remaining handles still get freed.
+      }
     }
+  }
+
+  /** Names from the file go into one-line messages: control characters become '?', long names are cut. */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 120));
+    for (int i = 0; i < s.length() && i < 120; i++) {
+      char c = s.charAt(i);
+      b.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return s.length() > 120 ? b.append("...").toString() : b.toString();
   }
 }

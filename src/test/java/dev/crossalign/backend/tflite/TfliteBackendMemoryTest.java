@@ -84,4 +84,33 @@ class TfliteBackendMemoryTest {
       assertThat(javacpp1 - javacpp0).isLessThan(64L * 1024);
     }
   }
+
+  /** Each open builds an interpreter with a preserved arena of several MB: a missed free would show at once. */
+  @Test
+  void hundredOpenCloseCyclesKeepRssFlat() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isReadable(Path.of("/proc/self/status")), "needs Linux /proc/self/status for VmRSS");
+    byte[] model = TestModels.bytes(TestModels.SHORT_RANGE);
+    Map<String, HostTensor> in;
+    try (TfliteBackend b = TfliteBackend.open(model, "short", TfliteOptions.defaults())) {
+      in = TfliteBackendTest.seededInput(b, 1);
+    }
+    for (int i = 0; i < 20; i++) {
+      try (TfliteBackend b = TfliteBackend.open(model, "short", TfliteOptions.defaults())) {
+        b.run(in);
+      }
+    }
+    long rss0 = settledRss();
+    long javacpp0 = Pointer.totalBytes();
+    for (int i = 0; i < 100; i++) {
+      try (TfliteBackend b = TfliteBackend.open(model, "short", TfliteOptions.defaults())) {
+        b.run(in);
+      }
+    }
+    long rss1 = settledRss();
+    System.out.printf("open/close x100: RSS %d -> %d MB, JavaCPP tracked %d -> %d bytes%n",
+        rss0 >> 20, rss1 >> 20, javacpp0, Pointer.totalBytes());
+    assertThat(rss1 - rss0).isLessThan(50L << 20);
+    assertThat(Pointer.totalBytes()).isEqualTo(javacpp0);
+  }
 }
