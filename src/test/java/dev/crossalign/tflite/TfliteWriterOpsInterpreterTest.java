@@ -239,6 +239,25 @@ class TfliteWriterOpsInterpreterTest {
     assertThat(out).doesNotContainKey(axis); // constants are not reported
   }
 
+  /**
+   * An ArgMaxOptions table without output_type: schema.fbs gives the field no default, so it is FLOAT32 (0), which
+   * the interpreter refuses ("Unknown index output data type: 1"). The reader must say FLOAT32 too, not INT64.
+   */
+  @Test
+  void argMaxWithAnEmptyOptionsTableIsFloat32ForReaderAndInterpreter() {
+    TfliteWriter w = new TfliteWriter();
+    int a = w.input("a", TensorType.FLOAT32, 2, 3);
+    int axis = w.constant("axis", HostTensor.ofInts(new int[] {1}, Layout.ANY, new int[] {1}));
+    int am = w.tensor("argmax", TensorType.INT64, 2);
+    w.op(BuiltinOp.ARG_MAX, new OpOptions.None(), new int[] {a, axis}, new int[] {am});
+    w.outputs(am);
+    assertThat(w.buildModel().main().operators().get(0).options())
+        .isEqualTo(new OpOptions.ArgMinMax(40, TensorType.FLOAT32));
+    assertThatThrownBy(() -> TfliteOracle.run(w.build(), Map.of(a, floats(new int[] {2, 3}, new float[6]))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("AllocateTensors");
+  }
+
   @Test
   void oracleFailuresAreExceptionsNotCrashes() {
     TfliteWriter w = new TfliteWriter();
