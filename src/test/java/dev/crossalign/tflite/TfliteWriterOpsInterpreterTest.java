@@ -218,6 +218,19 @@ class TfliteWriterOpsInterpreterTest {
   }
 
   @Test
+  void dynamicBatchInputResizesInTheInterpreter() {
+    TfliteWriter w = new TfliteWriter();
+    int a = w.dynamicInput("a", TensorType.FLOAT32, new int[] {1, 3}, new int[] {-1, 3});
+    int c = w.constant("c", floats(new int[] {3}, 1, 2, 3));
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 3);
+    w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {a, c}, new int[] {y});
+    w.outputs(y).signature("serving_default");
+    HostTensor out = TfliteOracle.run(w.build(), Map.of(a, floats(new int[] {2, 3}, 0, 0, 0, 10, 20, 30))).get(y);
+    assertThat(out.shape()).containsExactly(2, 3);
+    assertThat(out.toFloatArray()).containsExactly(1, 2, 3, 11, 22, 33);
+  }
+
+  @Test
   void oracleReportsIntegerAndBoolOutputs() {
     TfliteWriter w = new TfliteWriter();
     int a = w.input("a", TensorType.FLOAT32, 2, 3);

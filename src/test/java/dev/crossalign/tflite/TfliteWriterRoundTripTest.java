@@ -165,11 +165,12 @@ class TfliteWriterRoundTripTest {
         1 / 128f}, new long[] {-1}, 0), 1, 192);
     int g = w.tensor("gelu", TensorType.FLOAT32, 1, 192);
     int out = w.tensor("out", TensorType.FLOAT32, 1, 192);
+    int flat2 = w.tensor("flat2", TensorType.FLOAT32, 1, 192);
     w.op(BuiltinOp.RESHAPE, new OpOptions.Reshape(new int[] {1, 192}), new int[] {x, shape}, new int[] {flat});
     w.op(BuiltinOp.GELU, new OpOptions.Gelu(false), 2, new int[] {flat}, new int[] {g});
     byte[] customOpts = "opaque\0bytes".getBytes(StandardCharsets.ISO_8859_1);
     w.custom("MyCustomOp", new int[] {g, -1, weights}, new int[] {out, act}, customOpts);
-    w.op(BuiltinOp.RESHAPE, new OpOptions.Reshape(new int[] {1, 192}), new int[] {x, shape}, new int[] {flat});
+    w.op(BuiltinOp.RESHAPE, new OpOptions.Reshape(new int[] {1, 192}), new int[] {x, shape}, new int[] {flat2});
     w.outputs(out, act).signature("serving_default");
 
     byte[] bytes = w.build();
@@ -181,7 +182,7 @@ class TfliteWriterRoundTripTest {
     Subgraph sg = m.main();
     assertThat(sg.inputs()).containsExactly(x, ids);
     assertThat(sg.outputs()).containsExactly(out, act);
-    assertThat(sg.tensors()).hasSize(10);
+    assertThat(sg.tensors()).hasSize(11);
 
     TensorInfo ti = sg.tensor(x);
     assertThat(ti.name()).isEqualTo("image");
@@ -217,6 +218,8 @@ class TfliteWriterRoundTripTest {
     assertThat(ops.get(2).outputs()).containsExactly(out, act);
     assertThat(ops.get(2).customOptions()).isEqualTo(customOpts);
     assertThat(ops.get(3).inputs()).containsExactly(x, shape);
+    assertThat(ops.get(3).outputs()).containsExactly(flat2);
+    assertThat(ti.shapeSignature()).isEmpty();
 
     assertThat(m.signatures()).hasSize(1);
     SignatureDef sig = m.signatures().get(0);
@@ -224,6 +227,20 @@ class TfliteWriterRoundTripTest {
     assertThat(sig.subgraphIndex()).isZero();
     assertThat(sig.inputs()).containsExactly(java.util.Map.entry("image", x), java.util.Map.entry("ids", ids));
     assertThat(sig.outputs()).containsExactly(java.util.Map.entry("out", out), java.util.Map.entry("act", act));
+  }
+
+  @Test
+  void shapeSignatureAndQuantizedInputReadBack() {
+    TfliteWriter w = new TfliteWriter();
+    int d = w.dynamicInput("d", TensorType.FLOAT32, new int[] {1, 4}, new int[] {-1, 4});
+    Quantization q = new Quantization(new float[0], new float[0], new float[] {0.1f}, new long[] {-5}, 0);
+    int qi = w.input("q", TensorType.INT8, q, 1, 4);
+    TfliteModel m = w.buildModel();
+    assertThat(m.main().inputs()).containsExactly(d, qi);
+    assertThat(m.main().tensor(d).shape()).containsExactly(1, 4);
+    assertThat(m.main().tensor(d).shapeSignature()).containsExactly(-1, 4);
+    assertThat(m.main().tensor(qi).type()).isEqualTo(TensorType.INT8);
+    assertThat(m.main().tensor(qi).quantization()).usingRecursiveComparison().isEqualTo(q);
   }
 
   @Test
@@ -362,6 +379,23 @@ class TfliteWriterRoundTripTest {
                     new boolean[] {false, true},
                     new int[0]))
         .hasMessageContaining("all zeros");
+    TfliteWriter order = new TfliteWriter();
+    int in = order.input("in", TensorType.FLOAT32, 2);
+    int mid = order.tensor("mid", TensorType.FLOAT32, 2);
+    int end = order.tensor("end", TensorType.FLOAT32, 2);
+    order.op(BuiltinOp.RELU, new OpOptions.None(), new int[] {mid}, new int[] {end});
+    order.op(BuiltinOp.RELU, new OpOptions.None(), new int[] {in}, new int[] {mid});
+    assertThatThrownBy(order::build).hasMessageContaining("reads tensor 1 ('mid') before any op writes it");
+    TfliteWriter twice = new TfliteWriter();
+    int i2 = twice.input("in", TensorType.FLOAT32, 2);
+    twice.op(BuiltinOp.RELU, new OpOptions.None(), new int[] {i2}, new int[] {i2});
+    assertThatThrownBy(twice::build).hasMessageContaining("already a graph input");
+    TfliteWriter unwritten = new TfliteWriter();
+    unwritten.input("in", TensorType.FLOAT32, 2);
+    unwritten.outputs(unwritten.tensor("never", TensorType.FLOAT32, 2));
+    assertThatThrownBy(unwritten::build).hasMessageContaining("never written");
+    assertThatThrownBy(() -> new TfliteWriter().dynamicInput("d", TensorType.FLOAT32, new int[] {1, 4}, new int[] {2, -1}))
+        .hasMessageContaining("must equal shape");
     TfliteWriter dup = new TfliteWriter();
     int a = dup.input("same", TensorType.FLOAT32, 1);
     dup.input("same", TensorType.FLOAT32, 1);
