@@ -19,7 +19,9 @@ import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.TfliteModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,6 +36,8 @@ import org.bytedeco.tensorflowlite.Interpreter;
 import org.bytedeco.tensorflowlite.InterpreterBuilder;
 import org.bytedeco.tensorflowlite.InterpreterOptions;
 import org.bytedeco.tensorflowlite.OpResolver;
+import org.bytedeco.tensorflowlite.StringIntMap;
+import org.bytedeco.tensorflowlite.StringVector;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
 import org.bytedeco.tensorflowlite.TfLiteRegistration;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
@@ -62,6 +66,45 @@ public final class TfliteOracle {
    * @throws IllegalArgumentException when an input is missing, unknown or of the wrong dtype or size
    */
   public static Map<Integer, HostTensor> run(byte[] model, Map<Integer, HostTensor> inputsByTensorIndex) {
+    return withInterpreter(model, (it, why) -> runInterpreter(it, inputsByTensorIndex, why));
+  }
+
+  /** A SignatureDef as the interpreter reads it: input and output names -> tensor indices. */
+  public record Signature(String key, Map<String, Integer> inputs, Map<String, Integer> outputs) {}
+
+  /** The signatures the real interpreter finds in the model, in its key order. */
+  public static List<Signature> signatures(byte[] model) {
+    return withInterpreter(
+        model,
+        (it, why) -> {
+          List<Signature> out = new ArrayList<>();
+          StringVector keys = it.signature_keys();
+          for (long i = 0; i < keys.size(); i++) {
+            String key = keys.get(i).getString();
+            out.add(new Signature(key, entries(it.signature_inputs(key)), entries(it.signature_outputs(key))));
+          }
+          return out;
+        });
+  }
+
+  private static Map<String, Integer> entries(StringIntMap map) {
+    Map<String, Integer> out = new TreeMap<>();
+    if (map == null || map.isNull()) {
+      return out;
+    }
+    // Iterated, not map.get(name): operator[] would insert into the interpreter's map.
+    StringIntMap.Iterator end = map.end();
+    for (StringIntMap.Iterator e = map.begin(); !e.equals(end); e = e.increment()) {
+      out.put(e.first(), e.second());
+    }
+    return out;
+  }
+
+  private interface InterpreterCall<T> {
+    T apply(Interpreter interpreter, Supplier<String> why);
+  }
+
+  private static <T> T withInterpreter(byte[] model, InterpreterCall<T> call) {
     if (model == null || model.length < 8) {
       throw new IllegalArgumentException("model bytes missing or too short");
     }
@@ -85,7 +128,7 @@ public final class TfliteOracle {
             if (interpreter.isNull()) {
               throw new IllegalStateException("InterpreterBuilder produced no interpreter (see stderr)");
             }
-            return runInterpreter(interpreter, inputsByTensorIndex, why);
+            return call.apply(interpreter, why);
           }
         } finally {
           fbm.close();

@@ -231,6 +231,27 @@ class TfliteWriterOpsInterpreterTest {
   }
 
   @Test
+  void interpreterReadsTheSignature() {
+    TfliteWriter w = new TfliteWriter();
+    int a = w.input("pixels", TensorType.FLOAT32, 1, 3);
+    int b = w.input("bias", TensorType.FLOAT32, 1, 3);
+    int y = w.tensor("logits", TensorType.FLOAT32, 1, 3);
+    int z = w.tensor("probs", TensorType.FLOAT32, 1, 3);
+    w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {a, b}, new int[] {y});
+    w.op(BuiltinOp.SOFTMAX, new OpOptions.Softmax(1f), new int[] {y}, new int[] {z});
+    w.outputs(z, y).signature("serving_default");
+    assertThat(TfliteOracle.signatures(w.build()))
+        .containsExactly(
+            new TfliteOracle.Signature(
+                "serving_default", Map.of("pixels", a, "bias", b), Map.of("probs", z, "logits", y)));
+    TfliteWriter none = new TfliteWriter();
+    int i = none.input("i", TensorType.FLOAT32, 1);
+    int o = none.tensor("o", TensorType.FLOAT32, 1);
+    none.op(BuiltinOp.RELU, new OpOptions.None(), new int[] {i}, new int[] {o});
+    assertThat(TfliteOracle.signatures(none.outputs(o).build())).isEmpty();
+  }
+
+  @Test
   void oracleReportsIntegerAndBoolOutputs() {
     TfliteWriter w = new TfliteWriter();
     int a = w.input("a", TensorType.FLOAT32, 2, 3);
