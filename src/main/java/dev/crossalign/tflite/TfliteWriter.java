@@ -15,8 +15,14 @@ import java.util.Set;
  * and custom operators, graph outputs and an optional signature. Written from the schema.fbs field ids (the same
  * ids {@link TfliteReader} reads), with {@link FlatBufferBuilder}; no generated code.
  *
- * <p>Operators are executed in the order they are added: add them in topological order. Every index is checked when
- * it is handed in, so a model this class builds never points outside its own tables.
+ * <p>Operators are executed in the order they are added: add them in topological order ({@link #build()} refuses a
+ * tensor read before it is written). Every index is checked when it is handed in, so a model this class builds never
+ * points outside its own tables.
+ *
+ * <p>Options: a record is written as its own BuiltinOptions table and must be the union member the op takes (ADD
+ * takes AddOptions 11, never MulOptions). {@code new OpOptions.None()} writes an empty table (all schema defaults) of
+ * the op's member when the op has one (PAD -> PadOptions 22, TRANSPOSE -> 26, DEQUANTIZE -> 38, DENSIFY -> 99, ...),
+ * as TFLite's converter does, and no table for ops without options (RELU, LOGISTIC, ...).
  */
 public final class TfliteWriter {
   /** Description string written into every model. */
@@ -142,7 +148,10 @@ public final class TfliteWriter {
     return add(new TensorSpec(checkName(name), type, dense.shape(), null, buffer, null, enc.sparsity()));
   }
 
-  /** Builtin op, version 1; options may be new OpOptions.None(); input -1 = absent optional input. */
+  /**
+   * Builtin op, version 1; options may be new OpOptions.None(); input -1 = absent optional input. Returns the op
+   * index.
+   */
   public int op(BuiltinOp op, OpOptions options, int[] inputs, int[] outputs) {
     return op(op, options, 1, inputs, outputs);
   }

@@ -104,6 +104,7 @@ public final class TfliteOracle {
     T apply(Interpreter interpreter, Supplier<String> why);
   }
 
+  @SuppressWarnings("try") // the PointerScope is held for its close(), not referenced
   private static <T> T withInterpreter(byte[] model, InterpreterCall<T> call) {
     if (model == null || model.length < 8) {
       throw new IllegalArgumentException("model bytes missing or too short");
