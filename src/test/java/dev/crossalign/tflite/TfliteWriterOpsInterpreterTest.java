@@ -125,6 +125,83 @@ class TfliteWriterOpsInterpreterTest {
     assertThat(out.get(p).toFloatArray()).containsExactly(0, 0, 0, 1, -2, 0, 3, 7, 0, 4, 5, 0, -6, -8, 0);
   }
 
+  private static final float[] X = {-2f, -0.5f, 0f, 1f, 2.5f, 3f};
+
+  /** An op that takes [2, 3] input X (plus the listed int32 constants) and its closed-form result. */
+  record EmptyOptionsCase(BuiltinOp op, int[][] intConstants, int[] outShape, float[] want) {
+    @Override
+    public String toString() {
+      return op.name();
+    }
+  }
+
+  private static float[] map(java.util.function.DoubleUnaryOperator f) {
+    float[] out = new float[X.length];
+    for (int i = 0; i < X.length; i++) {
+      out[i] = (float) f.applyAsDouble(X[i]);
+    }
+    return out;
+  }
+
+  static Stream<EmptyOptionsCase> opsThatTakeAnEmptyOptionsTable() {
+    double lse = Math.log(Math.exp(-2) + Math.exp(-0.5) + Math.exp(0));
+    double lse2 = Math.log(Math.exp(1) + Math.exp(2.5) + Math.exp(3));
+    return Stream.of(
+        new EmptyOptionsCase(BuiltinOp.EXP, new int[0][], new int[] {2, 3}, map(Math::exp)),
+        new EmptyOptionsCase(BuiltinOp.NEG, new int[0][], new int[] {2, 3}, map(v -> -v)),
+        new EmptyOptionsCase(BuiltinOp.ABS, new int[0][], new int[] {2, 3}, map(Math::abs)),
+        new EmptyOptionsCase(BuiltinOp.SQUARE, new int[0][], new int[] {2, 3}, map(v -> v * v)),
+        new EmptyOptionsCase(
+            BuiltinOp.HARD_SWISH, new int[0][], new int[] {2, 3}, map(v -> v * Math.min(Math.max(v + 3, 0), 6) / 6)),
+        new EmptyOptionsCase(
+            BuiltinOp.LOG_SOFTMAX,
+            new int[0][],
+            new int[] {2, 3},
+            new float[] {(float) (-2 - lse), (float) (-0.5 - lse), (float) -lse, (float) (1 - lse2),
+                (float) (2.5 - lse2), (float) (3 - lse2)}),
+        new EmptyOptionsCase(
+            BuiltinOp.TRANSPOSE, new int[][] {{1, 0}}, new int[] {3, 2}, new float[] {-2, 1, -0.5f, 2.5f, 0, 3}),
+        new EmptyOptionsCase(
+            BuiltinOp.SLICE, new int[][] {{0, 1}, {2, 2}}, new int[] {2, 2}, new float[] {-0.5f, 0, 2.5f, 3}),
+        new EmptyOptionsCase(
+            BuiltinOp.TILE,
+            new int[][] {{1, 2}},
+            new int[] {2, 6},
+            new float[] {-2, -0.5f, 0, -2, -0.5f, 0, 1, 2.5f, 3, 1, 2.5f, 3}),
+        new EmptyOptionsCase(BuiltinOp.EXPAND_DIMS, new int[][] {{0}}, new int[] {1, 2, 3}, X),
+        new EmptyOptionsCase(
+            BuiltinOp.PAD,
+            new int[][] {{0, 0, 1, 0}},
+            new int[] {2, 4},
+            new float[] {0, -2, -0.5f, 0, 0, 1, 2.5f, 3}),
+        new EmptyOptionsCase(BuiltinOp.SUM, new int[][] {{1}}, new int[] {2}, new float[] {-2.5f, 6.5f}));
+  }
+
+  /** Ops whose options table holds nothing: written as an empty table of their member, which the kernels accept. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("opsThatTakeAnEmptyOptionsTable")
+  void emptyOptionsTablesAreAcceptedByTheKernels(EmptyOptionsCase c) {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 2, 3);
+    int[] in = new int[1 + c.intConstants().length];
+    in[0] = x;
+    for (int i = 0; i < c.intConstants().length; i++) {
+      int[] v = c.intConstants()[i];
+      int[] shape = c.op() == BuiltinOp.PAD ? new int[] {2, 2} : new int[] {v.length};
+      in[i + 1] = w.constant("c" + i, HostTensor.ofInts(shape, Layout.ANY, v));
+    }
+    int y = w.tensor("y", TensorType.FLOAT32, c.outShape());
+    // SUM's ReducerOptions (keep_dims=false) is also what an empty table says.
+    w.op(c.op(), new OpOptions.None(), in, new int[] {y});
+    w.outputs(y);
+    HostTensor out = TfliteOracle.run(w.build(), Map.of(x, floats(new int[] {2, 3}, X))).get(y);
+    assertThat(out.shape()).containsExactly(c.outShape());
+    float[] got = out.toFloatArray();
+    for (int i = 0; i < c.want().length; i++) {
+      assertThat(got[i]).as("%s element %d", c.op(), i).isCloseTo(c.want()[i], within(1e-5f));
+    }
+  }
+
   @Test
   void int8WeightsPerTensorAndPerChannelDequantize() {
     TfliteWriter w = new TfliteWriter();
