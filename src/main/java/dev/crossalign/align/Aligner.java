@@ -1,0 +1,81 @@
+package dev.crossalign.align;
+
+import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.CapturedTensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** Matches two backend runs tensor by tensor and measures each pair. */
+public final class Aligner {
+  private Aligner() {}
+
+  /** The pair label of a reference and a candidate run: "tflite~torch". */
+  public static String pair(Activations ref, Activations cand) {
+    return ref.backend() + "~" + cand.backend();
+  }
+
+  /**
+   * One comparison for every tensor both runs hold by name, in the reference's (topological) order, integer tensors
+   * included (compared as doubles, so exactly up to 2^53). A model output of the reference that the candidate lacks
+   * gives a MISSING comparison; other tensors the candidate lacks (fused away, never captured) are left out. Shapes
+   * that no permutation reconciles give SHAPE_MISMATCH, never an exception.
+   */
+  public static List<Comparison> compare(Activations ref, Activations cand, Mode mode, Tolerance tol) {
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(tol, "tol");
+    String pair = pair(ref, cand);
+    List<String> outputs = ref.outputNames();
+    List<Comparison> out = new ArrayList<>();
+    for (CapturedTensor r : ref.tensors()) {
+      List<Integer> shape = toList(r.tensor().shape());
+      CapturedTensor c = cand.get(r.name());
+      if (c == null) {
+        if (outputs.contains(r.name())) {
+          out.add(new Comparison(r.name(), r.op(), r.index(), shape, pair, mode, null, Comparison.Status.MISSING,
+              null, "model output '" + r.name() + "' is not in the " + cand.backend() + " run"));
+        }
+        continue;
+      }
+      LayoutAligner.Result aligned = LayoutAligner.align(r.tensor(), c.tensor());
+      if (aligned instanceof LayoutAligner.Matched m) {
+        Metrics metrics = Metrics.of(r.tensor(), m.candidate(), tol);
+        out.add(new Comparison(r.name(), r.op(), r.index(), shape, pair, mode, metrics, Comparison.Status.COMPARED,
+            m.permutation(), null));
+      } else {
+        LayoutAligner.Mismatch mm = (LayoutAligner.Mismatch) aligned;
+        out.add(new Comparison(r.name(), r.op(), r.index(), shape, pair, mode, null,
+            Comparison.Status.SHAPE_MISMATCH, null, mm.reason()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * MISSING comparisons for every model output of {@code ref}, for a candidate backend that produced no run at all
+   * (it could not load or run the model). Adding these keeps such a pair from silently dropping out of the verdict:
+   * with an unsupported op listed they make it INCOMPLETE, without one MISALIGNED.
+   */
+  public static List<Comparison> missingOutputs(Activations ref, String candidateBackend, Mode mode, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    String pair = ref.backend() + "~" + candidateBackend;
+    List<Comparison> out = new ArrayList<>();
+    for (String o : ref.outputNames()) {
+      CapturedTensor r = ref.get(o);
+      if (r == null) {
+        throw new IllegalArgumentException("reference run lists output '" + o + "' but holds no tensor of that name");
+      }
+      out.add(new Comparison(r.name(), r.op(), r.index(), toList(r.tensor().shape()), pair, mode, null,
+          Comparison.Status.MISSING, null, reason));
+    }
+    return out;
+  }
+
+  static List<Integer> toList(int[] a) {
+    List<Integer> l = new ArrayList<>(a.length);
+    for (int v : a) {
+      l.add(v);
+    }
+    return l;
+  }
+}

@@ -1,0 +1,435 @@
+package dev.crossalign.backend.onnx;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
+import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.Device;
+import dev.crossalign.onnx.OnnxModel;
+import dev.crossalign.onnx.OnnxNode;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.onnx.OnnxValueInfo;
+import dev.crossalign.tensor.DType;
+import dev.crossalign.tensor.HostTensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An ONNX model in an ONNX Runtime session. With {@link OrtOptions#captureIntermediates()} every node output is made a
+ * graph output of an in-memory copy of the model, so one run fetches every intermediate tensor. Graph optimizations
+ * fuse nodes away and so change what can be captured: {@link OrtOptions#DEFAULT} disables them.
+ *
+ * <p>Owns its session; {@link #close()} frees it once. Not thread-safe.
+ */
+public final class OrtBackend implements Backend {
+  public static final String NAME = "onnxruntime";
+
+  /** The native objects this backend owns, closed together. */
+  private record Handles(OrtSession session, OrtSession.SessionOptions options, OrtCUDAProviderOptions cuda) {}
+
+  private final AtomicReference<Handles> handles;
+  private final OrtEnvironment env;
+  private final OnnxModel model;
+  private final OrtOptions options;
+  private final List<OnnxValueInfo> inputs;
+  private final Set<String> fetchNames;
+
+  private OrtBackend(OrtEnvironment env, Handles h, OnnxModel model, OrtOptions options, Set<String> fetchNames) {
+    this.env = env;
+    this.handles = new AtomicReference<>(h);
+    this.model = model;
+    this.options = options;
+    this.inputs = model.inputs();
+    this.fetchNames = fetchNames;
+  }
+
+  public static OrtBackend open(Path file, OrtOptions opts) {
+    return open(OnnxModel.read(file), opts);
+  }
+
+  /** Creates the session (from bytes, no temp file). CUDA that is not there is an ENVIRONMENT error. */
+  public static OrtBackend open(OnnxModel model, OrtOptions opts) {
+    if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+      throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT, "crossalign needs a little-endian machine");
+    }
+    OrtEnvironment env = environment();
+    ModelProto proto = opts.captureIntermediates() ? withAllOutputs(model.proto()) : model.proto();
+    byte[] bytes = proto.toByteArray();
+    OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+    OrtCUDAProviderOptions cuda = null;
+    OrtSession session = null;
+    try {
+      so.setOptimizationLevel(switch (opts.optLevel()) {
+        case DISABLE_ALL -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+        case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+        case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+        case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+      });
+      so.setIntraOpNumThreads(opts.intraOpThreads());
+      so.setInterOpNumThreads(opts.interOpThreads());
+      so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      so.setDeterministicCompute(opts.deterministicCompute());
+      so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+      if (opts.device().isCuda()) {
+        cuda = addCuda(so, opts);
+      }
+      session = env.createSession(bytes, so);
+      Set<String> fetch = new HashSet<>(session.getOutputNames());
+      return new OrtBackend(env, new Handles(session, so, cuda), model, opts, fetch);
+    } catch (OrtException e) {
+      closeQuietly(session, so, cuda);
+      throw translate("onnxruntime cannot load the model", e);
+    } catch (RuntimeException | Error e) {
+      closeQuietly(session, so, cuda);
+      throw e;
+    }
+  }
+
+  private static OrtEnvironment environment() {
+    try {
+      return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "crossalign");
+    } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
+      throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT,
+          "cannot load the ONNX Runtime native library: " + e.getMessage(), e);
+    }
+  }
+
+  private static OrtCUDAProviderOptions addCuda(OrtSession.SessionOptions so, OrtOptions opts) {
+    Device d = opts.device();
+    if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+      throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT,
+          "ONNX Runtime on the class path has no CUDA execution provider (it has "
+              + OrtEnvironment.getAvailableProviders() + "); use the onnxruntime_gpu artifact "
+              + "(-Donnxruntime.artifact=onnxruntime_gpu) on a machine with CUDA and cuDNN, or --device cpu");
+    }
+    OrtCUDAProviderOptions cuda = null;
+    try {
+      cuda = new OrtCUDAProviderOptions(d.index());
+      cuda.add("cudnn_conv_algo_search", opts.cudnnConvAlgoSearch().name());
+      cuda.add("use_tf32", opts.useTf32() ? "1" : "0");
+      so.addCUDA(cuda);
+      return cuda;
+    } catch (OrtException e) {
+      if (cuda != null) {
+        cuda.close();
+      }
+      throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT,
+          "cannot use " + d + " with ONNX Runtime's CUDA execution provider: " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  /** A copy of the model in which every node output is also a graph output (typed where the model says). */
+  static ModelProto withAllOutputs(ModelProto proto) {
+    GraphProto g = proto.getGraph();
+    Set<String> outputs = new HashSet<>();
+    g.getOutputList().forEach(v -> outputs.add(v.getName()));
+    Map<String, ValueInfoProto> declared = new HashMap<>();
+    for (ValueInfoProto v : g.getValueInfoList()) {
+      if (v.hasType()) {
+        declared.putIfAbsent(v.getName(), v);
+      }
+    }
+    GraphProto.Builder gb = g.toBuilder();
+    for (NodeProto n : g.getNodeList()) {
+      for (String o : n.getOutputList()) {
+        if (!o.isEmpty() && outputs.add(o)) {
+          // ORT infers the type of an output that declares none (tested in OrtBackendTest)
+          gb.addOutput(declared.getOrDefault(o, ValueInfoProto.newBuilder().setName(o).build()));
+        }
+      }
+    }
+    return proto.toBuilder().setGraph(gb).build();
+  }
+
+  private OrtSession session() {
+    Handles h = handles.get();
+    if (h == null) {
+      throw new IllegalStateException("onnxruntime backend is closed");
+    }
+    return h.session();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** The inputs to feed, in model order. */
+  public List<OnnxValueInfo> inputs() {
+    return inputs;
+  }
+
+  public OnnxModel model() {
+    return model;
+  }
+
+  public OrtOptions options() {
+    return options;
+  }
+
+  @Override
+  public Activations run(Map<String, HostTensor> feeds) {
+    OrtSession session = session();
+    List<String> expected = inputs.stream().map(OnnxValueInfo::name).toList();
+    for (String k : feeds.keySet()) {
+      if (!expected.contains(k)) {
+        throw CrossalignException.input("unknown input name '" + k + "' for the ONNX model, expected one of "
+            + expected);
+      }
+    }
+    Map<String, OnnxTensor> ort = new LinkedHashMap<>();
+    try {
+      for (OnnxValueInfo spec : inputs) {
+        HostTensor t = feeds.get(spec.name());
+        if (t == null) {
+          throw CrossalignException.input("missing input '" + spec.name() + "'; the ONNX model expects " + expected);
+        }
+        checkInput(spec, t);
+        ort.put(spec.name(), toOrt(t));
+      }
+      Map<String, HostTensor> fetched = new HashMap<>();
+      try (OrtSession.Result result = session.run(ort)) {
+        for (Map.Entry<String, OnnxValue> e : result) {
+          HostTensor h = fromOrt(e.getKey(), e.getValue());
+          if (h != null) {
+            fetched.put(e.getKey(), h);
+          }
+        }
+      }
+      return assemble(feeds, fetched);
+    } catch (OrtException e) {
+      throw translate("onnxruntime failed to run the model", e);
+    } finally {
+      ort.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  private static void checkInput(OnnxValueInfo spec, HostTensor t) {
+    DType want = OnnxTypes.requireDType(spec.elemType(), "input '" + spec.name() + "'");
+    if (t.dtype() != want) {
+      throw CrossalignException.input("input '" + spec.name() + "' is " + t.dtype() + ", the ONNX model expects "
+          + want);
+    }
+    long[] dims = spec.shape();
+    if (dims != null) {
+      int[] got = t.shape();
+      boolean ok = got.length == dims.length;
+      for (int i = 0; ok && i < dims.length; i++) {
+        ok = dims[i] < 0 || dims[i] == got[i];
+      }
+      if (!ok) {
+        throw CrossalignException.input("input '" + spec.name() + "' has shape " + Arrays.toString(got)
+            + ", the ONNX model expects " + Arrays.toString(dims) + " (-1 = any)");
+      }
+    }
+  }
+
+  private OnnxTensor toOrt(HostTensor t) throws OrtException {
+    ByteBuffer src = t.data();
+    ByteBuffer direct = ByteBuffer.allocateDirect(Math.max(src.remaining(), 1)).order(ByteOrder.nativeOrder());
+    direct.put(src);
+    direct.flip();
+    long[] shape = Arrays.stream(t.shape()).asLongStream().toArray();
+    OnnxJavaType type = switch (t.dtype()) {
+      case FLOAT32 -> OnnxJavaType.FLOAT;
+      case FLOAT16 -> OnnxJavaType.FLOAT16;
+      case FLOAT64 -> OnnxJavaType.DOUBLE;
+      case INT8 -> OnnxJavaType.INT8;
+      case UINT8 -> OnnxJavaType.UINT8;
+      case INT16 -> OnnxJavaType.INT16;
+      case INT32 -> OnnxJavaType.INT32;
+      case INT64 -> OnnxJavaType.INT64;
+      case BOOL -> OnnxJavaType.BOOL;
+    };
+    return OnnxTensor.createTensor(env, direct, shape, type);
+  }
+
+  /** A copy of an ORT output on the heap; null for values crossalign does not compare (sequences, maps, strings). */
+  private HostTensor fromOrt(String name, OnnxValue value) {
+    if (!(value instanceof OnnxTensor ot)) {
+      return null;
+    }
+    TensorInfo info = ot.getInfo();
+    DType dtype = dtypeOf(info.onnxType);
+    if (dtype == null) {
+      return null;
+    }
+    long[] s = info.getShape();
+    int[] shape = new int[s.length];
+    for (int i = 0; i < s.length; i++) {
+      if (s[i] < 0 || s[i] > Integer.MAX_VALUE) {
+        throw new CrossalignException(CrossalignException.Kind.INTERNAL,
+            "onnxruntime returned tensor '" + name + "' with shape " + Arrays.toString(s));
+      }
+      shape[i] = (int) s[i];
+    }
+    long n = HostTensor.numel(shape);
+    ByteBuffer data;
+    if (n == 0) {
+      data = ByteBuffer.allocate(0);
+    } else {
+      data = ot.getByteBuffer();
+      if (data == null || data.remaining() != n * dtype.byteSize()) {
+        throw new CrossalignException(CrossalignException.Kind.INTERNAL, "onnxruntime returned "
+            + (data == null ? "no data" : data.remaining() + " bytes") + " for tensor '" + name + "' of shape "
+            + Arrays.toString(shape) + " " + dtype);
+      }
+    }
+    return HostTensor.wrap(dtype, shape, model.layoutOf(name, shape.length), data.order(ByteOrder.LITTLE_ENDIAN));
+  }
+
+  /**
+   * ORT Java's OnnxTensorType numbers are its own, not ONNX's TensorProto.DataType numbers; the names after the prefix
+   * are ONNX's.
+   */
+  static DType dtypeOf(TensorInfo.OnnxTensorType t) {
+    String n = t.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "");
+    return switch (n) {
+      case "FLOAT" -> DType.FLOAT32;
+      case "FLOAT16" -> DType.FLOAT16;
+      case "DOUBLE" -> DType.FLOAT64;
+      case "INT8" -> DType.INT8;
+      case "UINT8" -> DType.UINT8;
+      case "INT16" -> DType.INT16;
+      case "INT32" -> DType.INT32;
+      case "INT64" -> DType.INT64;
+      case "BOOL" -> DType.BOOL;
+      default -> null;
+    };
+  }
+
+  private Activations assemble(Map<String, HostTensor> feeds, Map<String, HostTensor> fetched) {
+    Activations.Builder b = Activations.builder(NAME);
+    Set<String> added = new HashSet<>();
+    for (OnnxValueInfo in : inputs) {
+      HostTensor t = feeds.get(in.name());
+      b.add(in.name(), "INPUT", -1, t.withLayout(model.layoutOf(in.name(), t.rank())));
+      added.add(in.name());
+    }
+    for (OnnxNode n : model.nodes()) {
+      for (String o : n.outputs()) {
+        HostTensor t = fetched.get(o);
+        if (t != null && added.add(o)) {
+          b.add(o, n.opType(), n.index(), t);
+        }
+      }
+    }
+    for (OnnxValueInfo out : model.outputs()) {
+      HostTensor t = fetched.get(out.name());
+      if (t == null && !added.contains(out.name())) {
+        throw CrossalignException.unsupported("model output '" + out.name() + "' is not a tensor of a type crossalign "
+            + "compares (" + (out.hasType() ? OnnxTypes.name(out.elemType()) : "unknown type") + ")");
+      }
+      if (t != null && added.add(out.name())) {
+        b.add(out.name(), model.isInitializer(out.name()) ? "INITIALIZER" : "INPUT", -1, t);
+      }
+      b.output(out.name());
+    }
+    return b.build();
+  }
+
+  @Override
+  public Map<String, String> info() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("onnxruntime.version", env.getVersion());
+    m.put("device", options.device().toString());
+    m.put("opt_level", options.optLevel().name());
+    m.put("intra_op_threads", Integer.toString(options.intraOpThreads()));
+    m.put("inter_op_threads", Integer.toString(options.interOpThreads()));
+    m.put("deterministic_compute", Boolean.toString(options.deterministicCompute()));
+    m.put("capture_intermediates", Boolean.toString(options.captureIntermediates()));
+    m.put("fetched_outputs", Integer.toString(fetchNames.size()));
+    if (options.device().isCuda()) {
+      m.put("cudnn_conv_algo_search", options.cudnnConvAlgoSearch().name());
+      m.put("use_tf32", Boolean.toString(options.useTf32()));
+    }
+    m.put("model.opset", model.opsetImports().toString());
+    m.put("model.producer", model.producerName());
+    return m;
+  }
+
+  @Override
+  public void close() {
+    Handles h = handles.getAndSet(null);
+    if (h != null) {
+      RuntimeException failure = closeQuietly(h.session(), h.options(), h.cuda());
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+
+  /** Closes each handle that is not null, all of them even when one fails; returns the first failure. */
+  private static RuntimeException closeQuietly(
+      OrtSession session, OrtSession.SessionOptions so, OrtCUDAProviderOptions cuda) {
+    RuntimeException first = null;
+    if (session != null) {
+      try {
+        session.close();
+      } catch (OrtException | RuntimeException e) {
+        first = new CrossalignException(CrossalignException.Kind.INTERNAL, "closing the onnxruntime session: "
+            + e.getMessage(), e);
+      }
+    }
+    for (AutoCloseable c : new AutoCloseable[] {so, cuda}) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          if (first == null) {
+            first = new CrossalignException(CrossalignException.Kind.INTERNAL, "closing onnxruntime options: "
+                + e.getMessage(), e);
+          }
+        }
+      }
+    }
+    return first;
+  }
+
+  private static CrossalignException translate(String what, OrtException e) {
+    CrossalignException.Kind kind = switch (e.getCode()) {
+      case ORT_NOT_IMPLEMENTED -> CrossalignException.Kind.UNSUPPORTED;
+      case ORT_INVALID_ARGUMENT, ORT_INVALID_PROTOBUF, ORT_INVALID_GRAPH, ORT_NO_MODEL, ORT_NO_SUCHFILE, ORT_FAIL ->
+          CrossalignException.Kind.INPUT;
+      case ORT_EP_FAIL -> CrossalignException.Kind.ENVIRONMENT;
+      default -> CrossalignException.Kind.INTERNAL;
+    };
+    return new CrossalignException(kind, what + ": " + firstLine(e.getMessage()), e);
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "no detail";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  @Override
+  public String toString() {
+    return "OrtBackend[" + options.device() + ", " + options.optLevel() + ", " + model + "]";
+  }
+}
