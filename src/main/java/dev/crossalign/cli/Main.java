@@ -1,10 +1,83 @@
 package dev.crossalign.cli;
 
-/** Entry point; the command tree lands with the validate command. */
-public final class Main {
-  private Main() {}
+import dev.crossalign.CrossalignException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** crossalign: layer-by-layer validation of TFLite -> PyTorch -> ONNX conversions. */
+@Command(
+    name = "crossalign",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Proves a converted model computes what its source does, layer by layer (TFLite, libtorch, ONNX Runtime).",
+    subcommands = {ValidateCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Exit status: 0 aligned, 1 misaligned, 2 unusable input or arguments, 3 ops a backend cannot run."})
+public final class Main implements Runnable {
+  /** Exit statuses, as documented in the README. */
+  public static final int ALIGNED = 0;
+  public static final int MISALIGNED = 1;
+  public static final int USAGE = 2;
+  public static final int UNSUPPORTED = 3;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(0);
+    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** The whole CLI, for tests: captured writers in, exit status out. */
+  static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cmd = commandLine(out, err);
+    return cmd.execute(args);
+  }
+
+  static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    CommandLine cmd = new CommandLine(new Main());
+    cmd.setOut(out);
+    cmd.setErr(err);
+    cmd.setExitCodeOnInvalidInput(USAGE);
+    cmd.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          boolean verbose = parseResult.originalArgs().contains("--verbose");
+          PrintWriter e = commandLine.getErr();
+          if (ex instanceof CrossalignException ce) {
+            e.println("crossalign: " + oneLine(ce.getMessage()));
+            if (verbose || ce.kind() == CrossalignException.Kind.INTERNAL && verbose) {
+              ce.printStackTrace(e);
+            }
+            e.flush();
+            return ce.kind().exitStatus();
+          }
+          e.println("crossalign: internal error: " + oneLine(String.valueOf(ex)) + (verbose ? "" : " (--verbose for details)"));
+          if (verbose) {
+            ex.printStackTrace(e);
+          }
+          e.flush();
+          return USAGE;
+        });
+    return cmd;
+  }
+
+  static String oneLine(String s) {
+    if (s == null) {
+      return "unknown error";
+    }
+    return s.replace('\n', ' ').replace('\r', ' ');
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Version from the jar manifest, else the development version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"crossalign " + (v == null ? "0.1.0-SNAPSHOT" : v),
+          "TFLite 2.20.0, libtorch 2.10.0 (JavaCPP 1.5.13), ONNX Runtime 1.29.0"};
+    }
   }
 }

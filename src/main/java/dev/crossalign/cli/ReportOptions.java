@@ -1,0 +1,41 @@
+package dev.crossalign.cli;
+
+import dev.crossalign.align.AlignmentResult;
+import dev.crossalign.backend.Activations;
+import dev.crossalign.report.ConsoleReport;
+import dev.crossalign.report.JsonReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Where the results go. */
+final class ReportOptions {
+  @Spec(Spec.Target.MIXEE) picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report")
+  Path json;
+
+  @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
+  Path exportOnnx;
+
+  @Option(names = "--max-rows", defaultValue = "25", description = "Rows of the console table (default: ${DEFAULT-VALUE})")
+  int maxRows;
+
+  @Option(names = {"-q", "--quiet"}, description = "Only the verdict line on the console")
+  boolean quiet;
+
+  void write(AlignmentResult result, Map<String, Activations> activations) {
+    PrintWriter out = spec.commandLine().getOut();
+    if (json != null) {
+      JsonReport.write(result, json);
+    }
+    if (quiet) {
+      out.println(ConsoleReport.verdictLine(result));
+    } else {
+      out.print(ConsoleReport.render(result, maxRows));
+    }
+    out.flush();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.crossalign.cli;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Npy;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Options every command that runs a model shares. */
+final class RunOptions {
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  String device;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of the generated inputs and of libtorch (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "A model input from a .npy file (repeatable)")
+  List<String> inputSpecs = List.of();
+
+  @Option(names = "--input-range", defaultValue = "-1,1", paramLabel = "LOW,HIGH",
+      description = "Range of generated float inputs (default: ${DEFAULT-VALUE})")
+  String inputRange;
+
+  @Option(names = "--atol", defaultValue = "1e-5", description = "Absolute tolerance (default: ${DEFAULT-VALUE})")
+  double atol;
+
+  @Option(names = "--rtol", defaultValue = "1e-4", description = "Relative tolerance (default: ${DEFAULT-VALUE})")
+  double rtol;
+
+  @Option(names = "--threads", defaultValue = "1", description = "Threads per backend (default: ${DEFAULT-VALUE})")
+  int threads;
+
+  @Option(names = "--verbose", description = "Stack traces for errors")
+  boolean verbose;
+
+  DeterminismConfig config() {
+    if (threads < 1) {
+      throw CrossalignException.input("--threads must be at least 1, got " + threads);
+    }
+    return DeterminismConfig.DETERMINISTIC.withSeed(seed).withIntraOpThreads(threads);
+  }
+
+  double[] range() {
+    String[] parts = inputRange.split(",");
+    if (parts.length != 2) {
+      throw CrossalignException.input("--input-range must be LOW,HIGH, got '" + inputRange + "'");
+    }
+    try {
+      return new double[] {Double.parseDouble(parts[0].trim()), Double.parseDouble(parts[1].trim())};
+    } catch (NumberFormatException e) {
+      throw CrossalignException.input("--input-range must be two numbers, got '" + inputRange + "'");
+    }
+  }
+
+  Map<String, HostTensor> inputs() {
+    Map<String, HostTensor> m = new LinkedHashMap<>();
+    for (String spec : inputSpecs) {
+      int eq = spec.indexOf('=');
+      if (eq <= 0 || eq == spec.length() - 1) {
+        throw CrossalignException.input("--input must be NAME=FILE.npy, got '" + spec + "'");
+      }
+      m.put(spec.substring(0, eq), Npy.read(Path.of(spec.substring(eq + 1))));
+    }
+    return m;
+  }
+}

@@ -1,0 +1,70 @@
+package dev.crossalign.cli;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.align.AlignmentResult;
+import dev.crossalign.align.Tolerance;
+import dev.crossalign.align.Verdict;
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.Device;
+import dev.crossalign.engine.ValidationRequest;
+import dev.crossalign.engine.Validator;
+import dev.crossalign.report.ConsoleReport;
+import dev.crossalign.report.JsonReport;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "validate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs MODEL (a .tflite file; none = the embedded demo) on TFLite and on the candidate backends with the same",
+      "seeded inputs, and compares every tensor both produce, chained and/or isolated."
+    })
+final class ValidateCommand implements Callable<Integer> {
+  @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
+  Path model;
+
+  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch",
+      description = "Reference first: tflite,torch[,onnxruntime] (default: ${DEFAULT-VALUE})")
+  List<String> backends;
+
+  @Option(names = "--mode", defaultValue = "both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
+  String mode;
+
+  @Mixin RunOptions run;
+  @Mixin ReportOptions report;
+
+  @Override
+  public Integer call() {
+    ValidationRequest req =
+        new ValidationRequest(
+            model,
+            backends,
+            ValidationRequest.RunMode.parse(mode),
+            Device.parse(run.device),
+            run.config(),
+            run.inputs(),
+            run.range()[0],
+            run.range()[1],
+            new Tolerance(run.atol, run.rtol),
+            report.exportOnnx,
+            run.threads);
+    Validator.Outcome outcome = Validator.validate(req);
+    AlignmentResult result = outcome.result();
+    report.write(result, outcome.activations());
+    return exitStatus(result);
+  }
+
+  static int exitStatus(AlignmentResult result) {
+    return switch (result.verdict()) {
+      case ALIGNED -> Main.ALIGNED;
+      case MISALIGNED -> Main.MISALIGNED;
+      case INCOMPLETE -> Main.UNSUPPORTED;
+    };
+  }
+}

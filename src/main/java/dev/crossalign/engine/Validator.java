@@ -1,0 +1,117 @@
+package dev.crossalign.engine;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.align.Aligner;
+import dev.crossalign.align.AlignmentResult;
+import dev.crossalign.align.Comparison;
+import dev.crossalign.align.Mode;
+import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.tflite.TfliteBackend;
+import dev.crossalign.backend.tflite.TfliteOptions;
+import dev.crossalign.port.NaivePaddingProbe;
+import dev.crossalign.port.PortBackend;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.TfliteModel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Runs one validation: reference, candidates, chained and isolated comparisons, verdict. The engine's main API. */
+public final class Validator {
+  private Validator() {}
+
+  /** Everything a run produced: the result to report, and each backend's tensors for dumps. */
+  public record Outcome(AlignmentResult result, Map<String, Activations> activations) {}
+
+  public static Outcome validate(ValidationRequest req) {
+    Map<String, Double> timing = new LinkedHashMap<>();
+    long t0 = System.nanoTime();
+    TfliteModel model =
+        req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
+    String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
+    timing.put("load", ms(t0));
+
+    Map<String, HostTensor> inputs =
+        InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
+    Map<String, Activations> acts = new LinkedHashMap<>();
+    List<Comparison> comparisons = new ArrayList<>();
+    List<UnsupportedOp> unsupported = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("mode", req.mode().name().toLowerCase(Locale.ROOT));
+    config.put("input_range", req.inputLow() + ".." + req.inputHigh());
+    config.put("tflite.threads", Integer.toString(req.tfliteThreads()));
+    config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
+
+    Activations reference;
+    long t1 = System.nanoTime();
+    try (TfliteBackend tflite =
+        TfliteBackend.open(model.bytes(), label, TfliteOptions.defaults().withThreads(req.tfliteThreads()))) {
+      reference = tflite.run(inputs);
+      tflite.info().forEach((k, v) -> config.put("tflite." + k, v));
+    }
+    timing.put("run.tflite", ms(t1));
+    acts.put("tflite", reference);
+
+    if (req.backends().contains("torch")) {
+      long t2 = System.nanoTime();
+      try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
+        timing.put("prepare.torch", ms(t2));
+        port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
+        port.info().forEach((k, v) -> config.put("torch." + k, v));
+        if (req.mode().chained()) {
+          long t3 = System.nanoTime();
+          Activations chained = port.run(inputs);
+          timing.put("run.torch.chained", ms(t3));
+          acts.put("torch", chained);
+          long t4 = System.nanoTime();
+          comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.tolerance()));
+          timing.put("compare.torch.chained", ms(t4));
+        }
+        if (req.mode().isolated()) {
+          long t3 = System.nanoTime();
+          Activations isolated = port.runIsolated(reference);
+          timing.put("run.torch.isolated", ms(t3));
+          acts.putIfAbsent("torch", isolated);
+          long t4 = System.nanoTime();
+          comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
+          timing.put("compare.torch.isolated", ms(t4));
+        }
+      }
+      for (NaivePaddingProbe.Finding f : NaivePaddingProbe.probe(model, reference, 3)) {
+        notes.add(String.format(Locale.ROOT,
+            "%s '%s' (k=%d, s=%d, TF SAME pads %d before / %d after): PyTorch's naive padding=k//2 would be off by"
+                + " max_abs %.3g here; the TF-faithful port is compared above",
+            f.op(), f.tensor(), f.kernel(), f.stride(), f.padBegin(), f.padEnd(), f.naiveMaxAbs()));
+      }
+    }
+    if (req.backends().contains("onnxruntime")) {
+      OnnxLeg.run(model, req, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
+    }
+    timing.put("total", ms(t0));
+    AlignmentResult result =
+        AlignmentResult.of(
+            label,
+            req.device().toString(),
+            req.config().seed(),
+            req.tolerance(),
+            req.backends(),
+            comparisons,
+            unsupported,
+            notes,
+            timing,
+            config);
+    return new Outcome(result, acts);
+  }
+
+  private static double ms(long start) {
+    return (System.nanoTime() - start) / 1e6;
+  }
+
+  static CrossalignException notYet(String what) {
+    return CrossalignException.unsupported(what);
+  }
+}

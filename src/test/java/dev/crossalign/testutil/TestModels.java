@@ -1,0 +1,48 @@
+package dev.crossalign.testutil;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * Where the real published models for tests live: system property {@code crossalign.models}, else env
+ * {@code CROSSALIGN_MODELS}, else {@code .cache/models} under the project directory. A missing model skips the test
+ * with an assumption that says why, except under {@code CI=true}, where it fails.
+ */
+public final class TestModels {
+  private TestModels() {}
+
+  /** The models directory (it may not exist). */
+  public static Path modelsDir() {
+    String prop = System.getProperty("crossalign.models");
+    if (prop != null && !prop.isBlank()) {
+      return Paths.get(prop);
+    }
+    String env = System.getenv("CROSSALIGN_MODELS");
+    if (env != null && !env.isBlank()) {
+      return Paths.get(env);
+    }
+    // Surefire runs in the project directory; basedir is set by Maven when it is not.
+    String base = System.getProperty("basedir", System.getProperty("user.dir"));
+    return Paths.get(base, ".cache", "models");
+  }
+
+  /** The path of a model file; skips the calling test when it is missing (fails instead when env CI=true). */
+  public static Path require(String fileName) {
+    Path p = modelsDir().resolve(fileName);
+    if (Files.isRegularFile(p) && Files.isReadable(p)) {
+      return p;
+    }
+    String why =
+        "test model " + fileName + " not found in " + modelsDir().toAbsolutePath()
+            + " (set -Dcrossalign.models=DIR or CROSSALIGN_MODELS, or put it in .cache/models)";
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      fail(why + "; CI=true requires every test model");
+    }
+    assumeTrue(false, why);
+    return p; // not reached
+  }
+}
