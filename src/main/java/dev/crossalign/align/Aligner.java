@@ -51,6 +51,26 @@ public final class Aligner {
     return out;
   }
 
+  /**
+   * MISSING comparisons for every model output of {@code ref}, for a candidate backend that produced no run at all
+   * (it could not load or run the model). Adding these keeps such a pair from silently dropping out of the verdict:
+   * with an unsupported op listed they make it INCOMPLETE, without one MISALIGNED.
+   */
+  public static List<Comparison> missingOutputs(Activations ref, String candidateBackend, Mode mode, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    String pair = ref.backend() + "~" + candidateBackend;
+    List<Comparison> out = new ArrayList<>();
+    for (String o : ref.outputNames()) {
+      CapturedTensor r = ref.get(o);
+      if (r == null) {
+        throw new IllegalArgumentException("reference run lists output '" + o + "' but holds no tensor of that name");
+      }
+      out.add(new Comparison(r.name(), r.op(), r.index(), toList(r.tensor().shape()), pair, mode, null,
+          Comparison.Status.MISSING, null, reason));
+    }
+    return out;
+  }
+
   static List<Integer> toList(int[] a) {
     List<Integer> l = new ArrayList<>(a.length);
     for (int v : a) {

@@ -3,7 +3,7 @@ package dev.crossalign.cli;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.tensor.HostTensor;
-import dev.crossalign.tensor.Npy;
+
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,7 +63,7 @@ final class RunOptions {
       if (eq <= 0 || eq == spec.length() - 1) {
         throw CrossalignException.input("--input must be NAME=FILE.npy, got '" + spec + "'");
       }
-      m.put(spec.substring(0, eq), Npy.read(Path.of(spec.substring(eq + 1))));
+      m.put(spec.substring(0, eq), NpyInputs.read(Path.of(spec.substring(eq + 1))));
     }
     return m;
   }

@@ -40,6 +40,7 @@ public final class ConsoleReport {
       }
       sb.append('\n');
     }
+    notCompared(sb, sorted, maxRows);
     Comparison first = result.firstDivergence();
     if (first != null) {
       sb.append("First divergence: ");
@@ -108,7 +109,7 @@ public final class ConsoleReport {
         String why = r.unsupported().isEmpty() ? "nothing could be compared"
             : "unsupported ops " + r.unsupported().stream().map(u -> u.op() + " x" + u.count())
                 .collect(Collectors.joining(", "));
-        return "INCOMPLETE: " + why + "; " + extent + " compared";
+        return "INCOMPLETE: " + why + "; " + (tensors.isEmpty() ? "no tensor compared" : extent + " compared");
       }
     }
   }
@@ -151,6 +152,33 @@ public final class ConsoleReport {
       }
       sb.append(line.toString().stripTrailing()).append('\n');
     }
+  }
+
+  /** Why tensors could not be compared: one line per tensor, pair and reason (the modes usually agree). */
+  private static void notCompared(StringBuilder sb, List<Comparison> sorted, int maxRows) {
+    Set<String> seen = new LinkedHashSet<>();
+    List<String> lines = new ArrayList<>();
+    for (Comparison c : sorted) {
+      if (c.status() != Comparison.Status.COMPARED) {
+        String line = "  '" + c.name() + "' " + c.pair() + ": " + c.status().jsonName()
+            + (c.detail() == null ? "" : ", " + c.detail());
+        if (seen.add(line)) {
+          lines.add(line);
+        }
+      }
+    }
+    if (lines.isEmpty()) {
+      return;
+    }
+    sb.append("Not compared:\n");
+    int shown = Math.min(lines.size(), Math.max(maxRows, 1));
+    for (String l : lines.subList(0, shown)) {
+      sb.append(l).append('\n');
+    }
+    if (lines.size() > shown) {
+      sb.append("  (").append(lines.size() - shown).append(" more)\n");
+    }
+    sb.append('\n');
   }
 
   private static String passText(Comparison c) {

@@ -17,12 +17,15 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -127,8 +130,12 @@ public final class JsonReport {
     Path tmp = null;
     try {
       tmp = createTemp(dir, abs.getFileName().toString());
-      try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        OutputStream os = new BufferedOutputStream(Channels.newOutputStream(ch));
         body.writeTo(os);
+        os.flush();
+        // on disk before the rename, so a crash cannot leave an empty file under the final name
+        ch.force(true);
       }
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -47,7 +47,8 @@ public final class TorchTensors {
   /** Copies a torch tensor (any device, any strides) to the host, tagging it with {@code layout}. */
   public static HostTensor toHost(Tensor t, Layout layout) {
     Tensor c = t.device().is_cpu() ? t : t.cpu();
-    ScalarType st = c.scalar_type();
+    // JavaCPP builds returned enums without their ordinal: intern() gives the real constant for the switch.
+    ScalarType st = c.scalar_type().intern();
     DType dtype;
     Tensor src;
     switch (st) {
@@ -95,7 +96,7 @@ public final class TorchTensors {
     long expect = HostTensor.numel(ishape) * dtype.byteSize();
     if (nbytes != expect) {
       throw new CrossalignException(
-          CrossalignException.Kind.INTERNAL, "torch tensor has " + nbytes + " bytes, expected " + expect);
+          CrossalignException.Kind.INTERNAL, "torch tensor " + st + java.util.Arrays.toString(shape) + " has " + nbytes + " bytes, expected " + expect);
     }
     ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(nbytes)).order(ByteOrder.LITTLE_ENDIAN);
     if (nbytes > 0) {
