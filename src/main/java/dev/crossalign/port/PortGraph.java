@@ -55,6 +55,8 @@ final class PortGraph {
   private Tensor adopt(Tensor t) {
     Tensor d = device.isCuda() ? t.to(TorchDevices.of(device), t.scalar_type()) : t;
     Tensor c = d.contiguous();
+    // Prepared tensors outlive the PointerScope that PortBackend.open wraps around preparation; close() frees them.
+    c.retainReference();
     owned.add(c);
     return c;
   }
