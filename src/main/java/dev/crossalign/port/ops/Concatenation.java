@@ -4,6 +4,7 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.OpOptions;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
@@ -12,7 +13,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * CONCATENATION along a TFLite axis (negative allowed) with its fused activation. Rank-4 operands are concatenated
+ * CONCATENATION along a TFLite axis (negative allowed); a fused activation is refused, as the TFLite kernel does. Rank-4 operands are concatenated
  * as NCHW on the mapped dim (the channel axis becomes dim 1), so the result stays NCHW; other ranks in TFLite order.
  */
 public final class Concatenation implements OpLowering {
@@ -24,7 +25,10 @@ public final class Concatenation implements OpLowering {
   @Override
   public LoweredOp lower(LoweringContext ctx) {
     OpOptions.Concatenation o = (OpOptions.Concatenation) ctx.op().options();
-    FusedActivation.check(ctx, o.activation());
+    if (o.activation() != Activation.NONE) {
+      // TFLite 2.20's kernel refuses it too (concatenation.cc: activation must be kTfLiteActNone).
+      throw ctx.unsupported("fused activation " + o.activation() + " (the TFLite kernel refuses it as well)");
+    }
     int n = ctx.inputCount();
     if (n < 1) {
       throw ctx.unsupported("no inputs");
@@ -55,7 +59,6 @@ public final class Concatenation implements OpLowering {
       }
       TensorVector vec = new TensorVector(ts);
       Tensor y = torch.cat(new TensorArrayRef(vec), dim);
-      y = FusedActivation.apply(y, o.activation());
       return new PortValue[] {rank == 4 ? PortValue.nchw(y) : PortValue.tf(y)};
     };
   }
