@@ -139,8 +139,9 @@ public final class TfliteBackend implements Backend {
       resolver = opts.delegate() == TfliteOptions.Delegate.XNNPACK
           ? new BuiltinOpResolverWithXNNPACK(true)
           : new BuiltinOpResolverWithoutDefaultDelegates();
-      // The verifier passed, so operator_codes can be read safely; name missing ops before TFLite stumbles on them.
-      checkOpsResolvable(OperatorCodes.read(modelBytes), resolver, label);
+      // The verifier passed, so operator_codes can be read safely from the bytes it checked (the native copy, a
+      // direct view); name missing ops before TFLite stumbles on them.
+      checkOpsResolvable(OperatorCodes.read(buffer.position(0).asByteBuffer()), resolver, label);
 
       interpreter = new Interpreter((Pointer) null);
       try (InterpreterOptions io = new InterpreterOptions()) {
