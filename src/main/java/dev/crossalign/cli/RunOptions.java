@@ -31,6 +31,15 @@ final class RunOptions {
   @Option(names = "--rtol", defaultValue = "1e-4", description = "Relative tolerance (default: ${DEFAULT-VALUE})")
   double rtol;
 
+  @Option(names = "--chained-rel-l2", defaultValue = "1e-4",
+      description = "Chained mode: a tensor also passes when its rel_l2 is at most this (accumulated float32 error;"
+          + " default: ${DEFAULT-VALUE}; a negative value turns it off)")
+  double chainedRelL2;
+
+  @Option(names = "--absolute-atol",
+      description = "Use atol as an absolute bound (numpy.allclose); by default it is scaled by max(1, max|ref|) per tensor")
+  boolean absoluteAtol;
+
   @Option(names = "--threads", defaultValue = "1", description = "Threads per backend (default: ${DEFAULT-VALUE})")
   int threads;
 
@@ -42,6 +51,10 @@ final class RunOptions {
       throw CrossalignException.input("--threads must be at least 1, got " + threads);
     }
     return DeterminismConfig.DETERMINISTIC.withSeed(seed).withIntraOpThreads(threads);
+  }
+
+  dev.crossalign.align.Tolerance tolerance() {
+    return new dev.crossalign.align.Tolerance(atol, rtol, !absoluteAtol, -1);
   }
 
   double[] range() {

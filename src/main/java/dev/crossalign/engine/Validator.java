@@ -46,6 +46,8 @@ public final class Validator {
     config.put("input_range", req.inputLow() + ".." + req.inputHigh());
     config.put("tflite.threads", Integer.toString(req.tfliteThreads()));
     config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
+    config.put("tolerance.atol_scaled_by_max_abs_ref", Boolean.toString(req.tolerance().scaleAtol()));
+    config.put("tolerance.chained_rel_l2_budget", Double.toString(req.chainedRelL2()));
 
     Activations reference;
     long t1 = System.nanoTime();
@@ -69,7 +71,7 @@ public final class Validator {
           timing.put("run.torch.chained", ms(t3));
           acts.put("torch", chained);
           long t4 = System.nanoTime();
-          comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.tolerance()));
+          comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
           timing.put("compare.torch.chained", ms(t4));
         }
         if (req.mode().isolated()) {
