@@ -63,6 +63,8 @@ import org.bytedeco.tensorflowlite.TfLiteTensor;
  * ErrorReporter; the preset gives Java no way to subclass that reporter, so the exceptions thrown here carry a message
  * of our own and point at that log.
  */
+// "try": PointerScope is opened for its side effect (it frees every native temporary created inside), never read.
+@SuppressWarnings("try")
 public final class TfliteBackend implements Backend {
   /** Most dims a TFLite tensor may have that we accept (TFLite itself has no fixed cap; 16 is far above real use). */
   private static final int MAX_RANK = 16;
@@ -139,8 +141,9 @@ public final class TfliteBackend implements Backend {
       resolver = opts.delegate() == TfliteOptions.Delegate.XNNPACK
           ? new BuiltinOpResolverWithXNNPACK(true)
           : new BuiltinOpResolverWithoutDefaultDelegates();
-      // The verifier passed, so operator_codes can be read safely; name missing ops before TFLite stumbles on them.
-      checkOpsResolvable(OperatorCodes.read(modelBytes), resolver, label);
+      // The verifier passed, so operator_codes can be read safely from the bytes it checked (the native copy, a
+      // direct view); name missing ops before TFLite stumbles on them.
+      checkOpsResolvable(OperatorCodes.read(buffer.position(0).asByteBuffer()), resolver, label);
 
       interpreter = new Interpreter((Pointer) null);
       try (InterpreterOptions io = new InterpreterOptions()) {
