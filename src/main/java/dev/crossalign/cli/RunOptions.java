@@ -18,7 +18,7 @@ final class RunOptions {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of the generated inputs and of libtorch (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "A model input from a .npy file (repeatable)")
+  @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "A model input from a .npy file, or FILE.npz with inputs by name (repeatable)")
   List<String> inputSpecs = List.of();
 
   @Option(names = "--input-range", defaultValue = "-1,1", paramLabel = "LOW,HIGH",
@@ -59,12 +59,9 @@ final class RunOptions {
   Map<String, HostTensor> inputs() {
     Map<String, HostTensor> m = new LinkedHashMap<>();
     for (String spec : inputSpecs) {
-      int eq = spec.indexOf('=');
-      if (eq <= 0 || eq == spec.length() - 1) {
-        throw CrossalignException.input("--input must be NAME=FILE.npy, got '" + spec + "'");
-      }
-      m.put(spec.substring(0, eq), NpyInputs.read(Path.of(spec.substring(eq + 1))));
+      m.putAll(NpyInputs.read(spec));
     }
     return m;
   }
+
 }

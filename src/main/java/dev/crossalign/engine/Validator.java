@@ -37,9 +37,10 @@ public final class Validator {
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     Map<String, Activations> acts = new LinkedHashMap<>();
+    List<String> inputNotes = InputNotes.describe(model, req.inputs());
     List<Comparison> comparisons = new ArrayList<>();
     List<UnsupportedOp> unsupported = new ArrayList<>();
-    List<String> notes = new ArrayList<>();
+    List<String> notes = new ArrayList<>(inputNotes);
     Map<String, String> config = new LinkedHashMap<>();
     config.put("mode", req.mode().name().toLowerCase(Locale.ROOT));
     config.put("input_range", req.inputLow() + ".." + req.inputHigh());
