@@ -79,8 +79,8 @@ class ElementwiseEdgeCasesTest {
   void quantizedAddIsRefusedWithAReason() {
     Quantization q = new Quantization(new float[0], new float[0], new float[] {0.1f}, new long[] {128}, 0);
     TfliteWriter w = new TfliteWriter();
-    int a = w.tensor("a", TensorType.UINT8, q, 1, 2, 2, 3);
-    int b = w.tensor("b", TensorType.UINT8, q, 1, 2, 2, 3);
+    int a = w.input("a", TensorType.UINT8, q, 1, 2, 2, 3);
+    int b = w.input("b", TensorType.UINT8, q, 1, 2, 2, 3);
     int y = w.tensor("y", TensorType.UINT8, q, 1, 2, 2, 3);
     w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {a, b}, new int[] {y});
     w.outputs(y);
