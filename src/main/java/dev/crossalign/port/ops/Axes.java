@@ -53,7 +53,11 @@ final class Axes {
     if (dt != DType.INT32 && dt != DType.INT64) {
       throw ctx.unsupported(what + " must be int32 or int64, got " + ctx.input(i).type());
     }
-    return ints(t);
+    try {
+      return ints(t);
+    } catch (IllegalArgumentException e) {
+      throw ctx.unsupported(what + ": " + e.getMessage());
+    }
   }
 
   /** The values of a small integer tensor, brought to the host (any device). */

@@ -1,7 +1,9 @@
 package dev.crossalign.port.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
 import dev.crossalign.port.PortBackend;
@@ -127,6 +129,40 @@ class ShapeOpsMixedTest {
         assertThat(u.op()).isEqualTo("STRIDED_SLICE");
         assertThat(u.reason()).contains("begin computed at run time");
       });
+    }
+  }
+
+  /** Run-time values that TFLite would reject are one-line input errors, not native failures. */
+  @Test
+  void badRunTimeIndicesAndShapesAreInputErrors() {
+    OpModel m = new OpModel();
+    int x = m.w.input("x", TensorType.FLOAT32, 3, 4);
+    int idx = m.w.input("idx", TensorType.INT32, 2);
+    int shape = m.w.input("shape", TensorType.INT32, 2);
+    int g = m.out(2, 4);
+    m.op(BuiltinOp.GATHER, new OpOptions.Gather(0, 0), new int[] {x, idx}, g);
+    int r = m.out(4, 3);
+    m.op(BuiltinOp.RESHAPE, new OpOptions.None(), new int[] {x, shape}, r);
+    m.w.outputs(g, r);
+    HostTensor xv = HostTensor.ofFloats(new int[] {3, 4}, Layout.ANY, new float[12]);
+    try (PortBackend port =
+        PortBackend.open(TfliteModel.read(m.w.build(), "t"), Device.CPU, DeterminismConfig.DETERMINISTIC)) {
+      assertThat(port.unsupported()).isEmpty();
+      Map<String, HostTensor> in = new LinkedHashMap<>();
+      in.put("x", xv);
+      in.put("idx", HostTensor.ofInts(new int[] {2}, Layout.ANY, new int[] {0, 2}));
+      in.put("shape", HostTensor.ofInts(new int[] {2}, Layout.ANY, new int[] {4, -1}));
+      assertThat(port.run(in).tensor(m.name(r)).shape()).containsExactly(4, 3);
+      in.put("shape", HostTensor.ofInts(new int[] {2}, Layout.ANY, new int[] {5, -1}));
+      assertThatThrownBy(() -> port.run(in))
+          .isInstanceOf(CrossalignException.class)
+          .hasMessageContaining("does not divide");
+      in.put("shape", HostTensor.ofInts(new int[] {2}, Layout.ANY, new int[] {4, 3}));
+      in.put("idx", HostTensor.ofInts(new int[] {2}, Layout.ANY, new int[] {1, -1}));
+      assertThatThrownBy(() -> port.run(in))
+          .isInstanceOf(CrossalignException.class)
+          .hasMessageContaining("GATHER index -1 is outside [0, 3)")
+          .satisfies(e -> assertThat(((CrossalignException) e).kind()).isEqualTo(CrossalignException.Kind.INPUT));
     }
   }
 }
