@@ -45,6 +45,11 @@ final class Axes {
     if (!ctx.hasInput(i)) {
       throw ctx.unsupported(what + " input is missing");
     }
+    int[] declared = ctx.input(i).shape();
+    if (declared.length > 0 && HostTensor.numel(declared) == 0) {
+      // An empty operand has no buffer bytes, so it is not a "constant" to the reader, yet its value is known.
+      return new int[0];
+    }
     Tensor t = ctx.constant(i);
     if (t == null) {
       throw ctx.unsupported(what + " computed at run time");
