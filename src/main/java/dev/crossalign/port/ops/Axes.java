@@ -45,6 +45,11 @@ final class Axes {
     if (!ctx.hasInput(i)) {
       throw ctx.unsupported(what + " input is missing");
     }
+    int[] declared = ctx.input(i).shape();
+    if (declared.length > 0 && HostTensor.numel(declared) == 0) {
+      // An empty operand has no buffer bytes, so it is not a "constant" to the reader, yet its value is known.
+      return new int[0];
+    }
     Tensor t = ctx.constant(i);
     if (t == null) {
       throw ctx.unsupported(what + " computed at run time");
@@ -53,7 +58,11 @@ final class Axes {
     if (dt != DType.INT32 && dt != DType.INT64) {
       throw ctx.unsupported(what + " must be int32 or int64, got " + ctx.input(i).type());
     }
-    return ints(t);
+    try {
+      return ints(t);
+    } catch (IllegalArgumentException e) {
+      throw ctx.unsupported(what + ": " + e.getMessage());
+    }
   }
 
   /** The values of a small integer tensor, brought to the host (any device). */

@@ -22,6 +22,7 @@ public final class BatchMatMul implements OpLowering {
   @Override
   public LoweredOp lower(LoweringContext ctx) {
     OpOptions.BatchMatMul o = (OpOptions.BatchMatMul) ctx.op().options();
+    OpConstants.requireFloat(ctx, 0, 1);
     int[] a = ctx.input(0).shape();
     int[] b = ctx.input(1).shape();
     if (a.length < 2 || b.length < 2) {

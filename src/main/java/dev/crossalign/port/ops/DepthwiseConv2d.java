@@ -26,6 +26,7 @@ public final class DepthwiseConv2d implements OpLowering {
   public LoweredOp lower(LoweringContext ctx) {
     OpOptions.DepthwiseConv2D o = (OpOptions.DepthwiseConv2D) ctx.op().options();
     FusedActivation.check(ctx, o.activation());
+    OpConstants.requireFloat(ctx, 0, 1, 2);
     Tensor w = ctx.constant(1);
     if (w == null) {
       throw ctx.unsupported("filter computed at run time");

@@ -25,6 +25,7 @@ public final class FullyConnected implements OpLowering {
   public LoweredOp lower(LoweringContext ctx) {
     OpOptions.FullyConnected o = (OpOptions.FullyConnected) ctx.op().options();
     FusedActivation.check(ctx, o.activation());
+    OpConstants.requireFloat(ctx, 0, 1, 2);
     if (o.activation() == dev.crossalign.tflite.Activation.TANH) {
       // TFLite's FULLY_CONNECTED Prepare refuses it too (fully_connected.cc: only NONE/RELU/RELU_N1_TO_1/RELU6)
       throw ctx.unsupported("fused activation TANH (the TFLite kernel refuses it as well)");

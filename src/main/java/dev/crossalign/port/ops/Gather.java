@@ -1,5 +1,6 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.CrossalignException;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
@@ -12,8 +13,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * GATHER with batch_dims 0: output shape params[:axis] + indices.shape + params[axis+1:], in TFLite axis order.
- * Indices (int32 or int64) may be constant (converted once) or computed at run time; an index outside the axis is
- * an error, as in TFLite (torch's index_select refuses it; no memory is read out of bounds).
+ * Indices (int32 or int64) may be constant (checked and converted once) or computed at run time (checked on the
+ * host each run); an index outside the axis is an error, as in TFLite.
  */
 public final class Gather implements OpLowering {
   @Override
@@ -48,9 +49,20 @@ public final class Gather implements OpLowering {
     return inputs -> {
       Tensor p = inputs[0].tfTensor();
       Tensor ind = inputs[1].tensor();
-      Tensor flat = prepared != null ? prepared : ind.reshape(-1).to(ScalarType.Long);
-      Tensor g = p.index_select(axis, flat);
       int[] ps = Axes.shape(p);
+      Tensor flat = prepared;
+      if (flat == null) {
+        // Checked on the host: an out-of-range index_select on CUDA is a device-side assert that poisons the
+        // context, and TFLite treats it as an error too.
+        for (int v : Axes.ints(ind)) {
+          if (v < 0 || v >= ps[axis]) {
+            throw CrossalignException.input(
+                "GATHER index " + v + " is outside [0, " + ps[axis] + ") on axis " + axis);
+          }
+        }
+        flat = ind.reshape(-1).to(ScalarType.Long);
+      }
+      Tensor g = p.index_select(axis, flat);
       int[] is = Axes.shape(ind);
       long[] out = new long[ps.length - 1 + is.length];
       int k = 0;

@@ -31,9 +31,14 @@ public final class Pad implements OpLowering {
     if (p.length != rank * 2) {
       throw ctx.unsupported("paddings has " + p.length + " values, expected " + rank * 2 + " for rank " + rank);
     }
-    for (long v : p) {
-      if (v < 0) {
-        throw ctx.unsupported("negative padding " + v);
+    for (int a = 0; a < rank; a++) {
+      long before = p[a * 2];
+      long after = p[a * 2 + 1];
+      if (before < 0 || after < 0) {
+        throw ctx.unsupported("negative padding on axis " + a);
+      }
+      if (shape[a] + before + after > Integer.MAX_VALUE) {
+        throw ctx.unsupported("padded axis " + a + " would exceed 2^31 elements");
       }
     }
     String name = ctx.op().opName();

@@ -27,6 +27,7 @@ public final class Pool2d implements OpLowering {
   public LoweredOp lower(LoweringContext ctx) {
     OpOptions.Pool2D o = (OpOptions.Pool2D) ctx.op().options();
     FusedActivation.check(ctx, o.activation());
+    OpConstants.requireFloat(ctx, 0);
     int[] in = ctx.input(0).shape();
     if (in.length != 4) {
       throw ctx.unsupported("expects a rank-4 input");

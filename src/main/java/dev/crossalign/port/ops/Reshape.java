@@ -1,5 +1,6 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.CrossalignException;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
@@ -30,7 +31,12 @@ public final class Reshape implements OpLowering {
         return inputs -> new PortValue[] {Axes.fromTf(inputs[0].tfTensor().reshape(Axes.longs(shape)))};
       }
       return inputs -> {
-        int[] shape = Axes.ints(inputs[1].tensor());
+        int[] shape;
+        try {
+          shape = resolve(Axes.ints(inputs[1].tensor()), Axes.shape(inputs[0].tfTensor()));
+        } catch (IllegalArgumentException e) {
+          throw CrossalignException.input("RESHAPE: " + e.getMessage());
+        }
         return new PortValue[] {Axes.fromTf(inputs[0].tfTensor().reshape(Axes.longs(shape)))};
       };
     }
@@ -46,6 +52,14 @@ public final class Reshape implements OpLowering {
 
   /** Resolves the one -1 and checks the element count, so a bad shape fails at prepare time with its reason. */
   static int[] resolve(LoweringContext ctx, int[] shape, int[] inShape) {
+    try {
+      return resolve(shape, inShape);
+    } catch (IllegalArgumentException e) {
+      throw ctx.unsupported(e.getMessage());
+    }
+  }
+
+  static int[] resolve(int[] shape, int[] inShape) {
     long inCount = 1;
     for (int d : inShape) {
       inCount *= d;
@@ -55,11 +69,11 @@ public final class Reshape implements OpLowering {
     for (int i = 0; i < shape.length; i++) {
       if (shape[i] == -1) {
         if (stretch >= 0) {
-          throw ctx.unsupported("new shape " + Arrays.toString(shape) + " has more than one -1");
+          throw new IllegalArgumentException("new shape " + Arrays.toString(shape) + " has more than one -1");
         }
         stretch = i;
       } else if (shape[i] < 0) {
-        throw ctx.unsupported("new shape " + Arrays.toString(shape) + " has a negative dimension");
+        throw new IllegalArgumentException("new shape " + Arrays.toString(shape) + " has a negative dimension");
       } else {
         known *= shape[i];
       }
@@ -67,12 +81,12 @@ public final class Reshape implements OpLowering {
     int[] out = shape.clone();
     if (stretch >= 0) {
       if (known == 0 || inCount % known != 0) {
-        throw ctx.unsupported(
+        throw new IllegalArgumentException(
             "new shape " + Arrays.toString(shape) + " does not divide the " + inCount + " input elements");
       }
       out[stretch] = Math.toIntExact(inCount / known);
     } else if (known != inCount) {
-      throw ctx.unsupported(
+      throw new IllegalArgumentException(
           "new shape " + Arrays.toString(shape) + " holds " + known + " elements, the input " + inCount);
     }
     return out;

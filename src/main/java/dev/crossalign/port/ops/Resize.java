@@ -30,6 +30,9 @@ public final class Resize implements OpLowering {
   @Override
   public LoweredOp lower(LoweringContext ctx) {
     boolean bilinear = ctx.op().opName().equals("RESIZE_BILINEAR");
+    if (bilinear) {
+      OpConstants.requireFloat(ctx, 0);
+    }
     boolean alignCorners;
     boolean halfPixel;
     if (ctx.op().options() instanceof OpOptions.ResizeBilinear o) {

@@ -10,8 +10,8 @@ import java.util.List;
  * dim_metadata and the format are indexed by traversal level; the first rank levels name original dimensions, the
  * rest block dimensions whose size is the dense_size of dim_metadata[traversal_order[rank + b]], with block_map in
  * ascending order of the dimension it splits; stored values are consumed in traversal order; a CSR level visits
- * array_indices[segments[p] .. segments[p + 1]) of its parent position p. Where the C++ silently skips (a parent with no
- * segment, an index past the indices array) this does too; where it would read or write out of bounds this throws.
+ * array_indices[segments[p] .. segments[p + 1]) of its parent position p. Where the C++ silently skips (a parent with
+ * no segment, an index past the indices array) this does too; where it would read or write out of bounds this throws.
  */
 final class SparseDecoder {
   private final int[] shape;

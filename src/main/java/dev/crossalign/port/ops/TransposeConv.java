@@ -27,6 +27,7 @@ public final class TransposeConv implements OpLowering {
   public LoweredOp lower(LoweringContext ctx) {
     OpOptions.TransposeConv o = (OpOptions.TransposeConv) ctx.op().options();
     FusedActivation.check(ctx, o.activation());
+    OpConstants.requireFloat(ctx, 1, 2, 3);
     long[] os = OpConstants.ints(ctx, 0, "output_shape");
     Tensor w = ctx.constant(1);
     if (w == null) {
@@ -42,6 +43,9 @@ public final class TransposeConv implements OpLowering {
     }
     if (o.strideH() < 1 || o.strideW() < 1) {
       throw ctx.unsupported("stride must be >= 1");
+    }
+    if (os[1] < 1 || os[2] < 1 || os[1] > 1 << 16 || os[2] > 1 << 16) {
+      throw ctx.unsupported("output_shape " + java.util.Arrays.toString(os) + " has a spatial size outside 1..65536");
     }
     int outH = (int) os[1];
     int outW = (int) os[2];

@@ -69,7 +69,8 @@ class DequantizeDensifyTest {
     assertThat(r.chained()).as("the folded DEQUANTIZE output is compared").containsEntry("dq", 0.0);
     assertThat(r.chained()).containsEntry("y", 0.0);
     assertThat(r.isolated()).containsEntry("y", 0.0);
-    System.out.println("worst DEQUANTIZE " + raw.dtype() + " scales " + (q == null ? 0 : q.scale().length) + " = " + r.worst());
+    int scales = q == null ? 0 : q.scale().length;
+    System.out.println("worst DEQUANTIZE " + raw.dtype() + " scales " + scales + " = " + r.worst());
   }
 
   @Test

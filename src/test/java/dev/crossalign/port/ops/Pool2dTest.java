@@ -33,6 +33,33 @@ class Pool2dTest {
     return s.build();
   }
 
+  static Stream<Arguments> rectangular() {
+    Stream.Builder<Arguments> s = Stream.builder();
+    for (BuiltinOp op : new BuiltinOp[] {BuiltinOp.MAX_POOL_2D, BuiltinOp.AVERAGE_POOL_2D}) {
+      // h, w, filter h, filter w, stride h, stride w, padding
+      s.add(Arguments.of(op, 9, 10, 2, 3, 2, 1, Padding.SAME));
+      s.add(Arguments.of(op, 10, 9, 3, 2, 1, 2, Padding.SAME));
+      s.add(Arguments.of(op, 3, 3, 5, 5, 1, 1, Padding.SAME)); // window larger than the input
+      s.add(Arguments.of(op, 4, 6, 4, 6, 1, 1, Padding.VALID)); // global pooling
+      s.add(Arguments.of(op, 11, 7, 3, 3, 3, 3, Padding.SAME));
+    }
+    return s.build();
+  }
+
+  @ParameterizedTest(name = "{0} {1}x{2} f={3}x{4} s={5}x{6} {7}")
+  @MethodSource("rectangular")
+  void rectangularWindowsMatchInterpreter(BuiltinOp op, int h, int w, int fh, int fw, int sh, int sw, Padding pad) {
+    int c = 2;
+    TfliteWriter wr = new TfliteWriter();
+    int x = wr.input("x", TensorType.FLOAT32, 2, h, w, c);
+    SamePadding ph = SamePadding.of(pad, h, fh, sh, 1);
+    SamePadding pw = SamePadding.of(pad, w, fw, sw, 1);
+    int y = wr.tensor("y", TensorType.FLOAT32, 2, ph.out(), pw.out(), c);
+    wr.op(op, new OpOptions.Pool2D(pad, sw, sh, fw, fh, Activation.NONE), new int[] {x}, new int[] {y});
+    wr.outputs(y);
+    OpCases.check(op.name(), h + "x" + w + "f" + fh + "x" + fw + "s" + sh + "x" + sw + pad, wr.build(), OpCases.ATOL);
+  }
+
   @ParameterizedTest(name = "{0} {1}x{2} f={3} s={4} {5} {6}")
   @MethodSource("cases")
   void matchesInterpreter(BuiltinOp op, int h, int w, int f, int stride, Padding pad, Activation act) {

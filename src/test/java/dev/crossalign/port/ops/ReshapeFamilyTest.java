@@ -46,6 +46,7 @@ class ReshapeFamilyTest {
         Arguments.of(new int[] {2, 1, 3, 1}, new int[] {-1}, new int[] {2, 1, 3}),
         Arguments.of(new int[] {2, 1, 3, 1}, new int[] {}, new int[] {2, 3}),
         Arguments.of(new int[] {3, 1, 4}, new int[] {1}, new int[] {3, 4}),
+        Arguments.of(new int[] {2, 3, 4, 5}, new int[] {}, new int[] {2, 3, 4, 5}),
         Arguments.of(new int[] {1, 5}, new int[] {0}, new int[] {5}));
   }
 

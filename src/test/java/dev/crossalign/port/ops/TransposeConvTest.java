@@ -29,7 +29,8 @@ class TransposeConvTest {
         Arguments.of(4, 4, 3, 2, 3, 1, 6, 6, Padding.VALID, true, Activation.NONE),
         Arguments.of(4, 3, 3, 2, 3, 2, 9, 7, Padding.VALID, false, Activation.NONE),
         Arguments.of(4, 4, 2, 2, 1, 2, 8, 8, Padding.VALID, true, Activation.NONE), // reach 7: zero + bias tail
-        Arguments.of(3, 3, 4, 4, 3, 2, 6, 6, Padding.SAME, true, Activation.RELU_N1_TO_1));
+        Arguments.of(3, 3, 4, 4, 3, 2, 6, 6, Padding.SAME, true, Activation.RELU_N1_TO_1),
+        Arguments.of(4, 4, 3, 2, 3, 2, 8, 8, Padding.SAME, true, Activation.TANH)); // TFLite ignores a fused TANH
   }
 
   @ParameterizedTest(name = "{0}x{1}x{2} -> {6}x{7}x{3} k={4} s={5} {8} bias={9} {10}")
