@@ -52,7 +52,7 @@ public final class Validator {
     Activations reference;
     long t1 = System.nanoTime();
     try (TfliteBackend tflite =
-        TfliteBackend.open(model.bytes(), label, TfliteOptions.defaults().withThreads(req.tfliteThreads()))) {
+        Reference.open(model, TfliteOptions.defaults().withThreads(req.tfliteThreads()))) {
       reference = tflite.run(inputs);
       tflite.info().forEach((k, v) -> config.put("tflite." + k, v));
     }

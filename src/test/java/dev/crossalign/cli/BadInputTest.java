@@ -76,6 +76,24 @@ class BadInputTest {
   }
 
   @Test
+  void depthwiseWithoutBiasIsRefusedBeforeItCanCrashTheInterpreter() throws IOException {
+    // TFLite 2.20 segfaults inside Invoke on this model; the engine must refuse it in Java (exit 3), not crash.
+    dev.crossalign.tflite.TfliteWriter w = new dev.crossalign.tflite.TfliteWriter();
+    int x = w.input("x", dev.crossalign.tflite.TensorType.FLOAT32, 1, 8, 8, 4);
+    int f = w.constant("f", dev.crossalign.tensor.HostTensor.ofFloats(new int[] {1, 3, 3, 4}, dev.crossalign.tensor.Layout.ANY, new float[36]));
+    int y = w.tensor("y", dev.crossalign.tflite.TensorType.FLOAT32, 1, 8, 8, 4);
+    w.op(dev.crossalign.tflite.BuiltinOp.DEPTHWISE_CONV_2D,
+        new dev.crossalign.tflite.OpOptions.DepthwiseConv2D(dev.crossalign.tflite.Padding.SAME, 1, 1, 1,
+            dev.crossalign.tflite.Activation.NONE, 1, 1),
+        new int[] {x, f}, new int[] {y});
+    w.outputs(y);
+    Path p = Files.write(dir.resolve("dw-no-bias.tflite"), w.build());
+    CliTestSupport.Run r = CliTestSupport.run("validate", p.toString());
+    assertThat(r.status()).as(r.err()).isEqualTo(3);
+    assertThat(r.err()).contains("DEPTHWISE_CONV_2D without a bias");
+  }
+
+  @Test
   void inspectNamesTheCustomOp() {
     Path model = TestModels.require("selfie_segmentation.tflite");
     CliTestSupport.Run r = CliTestSupport.run("inspect", model.toString());
