@@ -24,6 +24,7 @@ public final class Conv2d implements OpLowering {
   public LoweredOp lower(LoweringContext ctx) {
     OpOptions.Conv2D o = (OpOptions.Conv2D) ctx.op().options();
     FusedActivation.check(ctx, o.activation());
+    OpConstants.requireFloat(ctx, 0, 1, 2);
     Tensor w = ctx.constant(1);
     if (w == null) {
       throw ctx.unsupported("filter computed at run time");
