@@ -67,6 +67,13 @@ final class PortGraph {
       return c;
     }
     TensorInfo info = graph.tensor(tensorIndex);
+    if (HostTensor.numel(info.shape()) == 0 && !producer.containsKey(tensorIndex) && !isGraphInput(tensorIndex)
+        && info.type() != null && info.type().dtype() != null) {
+      // A zero-element constant (e.g. an empty axis list) has no buffer bytes, yet it is a constant.
+      Tensor empty = adopt(TorchTensors.toTorch(HostTensor.of(info.type().dtype(), info.shape(), Layout.ANY, java.nio.ByteBuffer.allocate(0))));
+      constants.put(tensorIndex, empty);
+      return empty;
+    }
     if (!model.isConstant(info) || info.sparsity() != null) {
       return null;
     }
@@ -326,6 +333,15 @@ final class PortGraph {
       return Layout.NCHW;
     }
     return info.shape().length == 4 ? Layout.NHWC : Layout.ANY;
+  }
+
+  private boolean isGraphInput(int t) {
+    for (int i : graph.inputs()) {
+      if (i == t) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean isGraphOutput(int t) {
