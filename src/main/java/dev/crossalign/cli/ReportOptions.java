@@ -20,6 +20,10 @@ final class ReportOptions {
   @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
   Path exportOnnx;
 
+  @Option(names = "--dump-dir", paramLabel = "DIR",
+      description = "Write every captured tensor, one .npz per backend run (NCHW tensors permuted to the reference's NHWC)")
+  Path dumpDir;
+
   @Option(names = "--max-rows", defaultValue = "25", description = "Rows of the console table (default: ${DEFAULT-VALUE})")
   int maxRows;
 
@@ -30,6 +34,9 @@ final class ReportOptions {
     PrintWriter out = spec.commandLine().getOut();
     if (json != null) {
       JsonReport.write(result, json);
+    }
+    if (dumpDir != null) {
+      Dumps.write(dumpDir, activations);
     }
     if (quiet) {
       out.println(ConsoleReport.verdictLine(result));

@@ -78,7 +78,7 @@ public final class Validator {
           long t3 = System.nanoTime();
           Activations isolated = port.runIsolated(reference);
           timing.put("run.torch.isolated", ms(t3));
-          acts.putIfAbsent("torch", isolated);
+          acts.put("torch.isolated", isolated);
           long t4 = System.nanoTime();
           comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
           timing.put("compare.torch.isolated", ms(t4));
