@@ -13,10 +13,12 @@ import org.knowm.xchart.internal.chartpart.Chart;
 /**
  * XChart charts as SVG fragments to inline in an HTML page. XChart draws every glyph as a path, so no text from the
  * data ever reaches the SVG as text; the fragment still gets its prolog and DOCTYPE (an external DTD URL) removed,
- * its random clip-path ids renamed to stable ones unique in the page, and its fixed size made responsive.
+ * its random clip-path ids renamed to stable ones unique in the page, its coordinates cut to 1/100 px, and its fixed
+ * size made responsive.
  */
 final class Charts {
   private static final Pattern CLIP_ID = Pattern.compile("clip(-?\\d+)");
+  private static final Pattern DIGITS = Pattern.compile("(\\d\\.\\d\\d)\\d+");
   private static final Pattern ROOT_SIZE = Pattern.compile("<svg([^>]*?) height=\"[^\"]*\"([^>]*?) width=\"[^\"]*\"");
 
   private Charts() {}
@@ -44,6 +46,8 @@ final class Charts {
     }
     m.appendTail(sb);
     s = sb.toString();
+    // coordinates to 1/100 px: the writer's full doubles are a third of the bytes and invisible
+    s = DIGITS.matcher(s).replaceAll("$1");
     Matcher root = ROOT_SIZE.matcher(s);
     if (root.find()) {
       s = root.replaceFirst("<svg$1$2 class=\"chart\" role=\"img\"");

@@ -94,6 +94,7 @@ public final class HtmlReport {
       "tr.first td{background:#f8c9c4;font-weight:600}",
       ".grid{display:flex;flex-wrap:wrap;gap:24px}",
       "svg.chart{width:100%;height:auto;max-width:1100px;display:block}",
+      "td.nw{white-space:nowrap;font-family:ui-monospace,monospace}",
       "code,.mono{font-family:ui-monospace,monospace;word-break:break-all}",
       ".muted{color:#57606a;font-size:13px}",
       "p.warn{color:#b3261e}");
@@ -471,6 +472,8 @@ public final class HtmlReport {
       s.setAntiAlias(true);
       if (s instanceof org.knowm.xchart.style.AxesChartStyler a) {
         a.setPlotGridLinesColor(new Color(225, 228, 232));
+        // solid: the SVG writer outlines every dash of a dashed stroke, which made the log axis grid megabytes
+        a.setPlotGridLinesStroke(new BasicStroke(0.6f));
         a.setAxisTickLabelsColor(new Color(40, 40, 40));
       }
     }
@@ -573,7 +576,7 @@ public final class HtmlReport {
               .append("</td>");
           text(c.name(), "mono");
           text(c.op(), null);
-          text(c.shape().toString(), "mono");
+          text(c.shape().toString(), "nw");
           text(c.pair(), null);
           text(c.mode().jsonName(), null);
           num(m == null ? Double.NaN : m.maxAbs(), false);
