@@ -180,7 +180,9 @@ public final class HtmlReport {
       row("seed", Long.toString(r.seed()));
       row("backends", String.join(", ", r.backends()) + (r.backends().isEmpty() ? "" : "  (reference first)"));
       row("tolerance", "atol " + Numbers.shortest(r.tolerance().atol()) + ", rtol "
-          + Numbers.shortest(r.tolerance().rtol()) + "  (pass: |ref - cand| <= atol + rtol * |ref|)");
+          + Numbers.shortest(r.tolerance().rtol()) + (r.tolerance().scaleAtol()
+              ? "  (pass: |ref - cand| <= atol * max(1, max|ref|) + rtol * |ref|)"
+              : "  (pass: |ref - cand| <= atol + rtol * |ref|)"));
       row("comparisons", r.comparisons().size() + " (" + r.comparisons().stream().filter(c -> !c.passed()).count()
           + " failing)");
       String impl = HtmlReport.class.getPackage().getImplementationVersion();
