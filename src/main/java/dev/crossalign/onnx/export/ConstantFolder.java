@@ -13,17 +13,34 @@ import java.nio.ByteBuffer;
 /**
  * Folds the constant subgraphs TFLite uses to store weights compactly: DEQUANTIZE of fp16 (exact widening) or of int8
  * per-tensor / per-channel ((q - zero_point) * scale in float32, as TFLite's reference kernel), and DENSIFY of a sparse
- * constant. The result becomes an ordinary constant of the context, later an initializer.
+ * constant, and RESHAPE / SQUEEZE / EXPAND_DIMS of such a constant. The result becomes an ordinary constant of the context, later an initializer.
  */
 final class ConstantFolder {
   private ConstantFolder() {}
 
   /** True when the op was folded (all its inputs constant and it is one of the folding ops). */
   static boolean tryFold(ExportContext ctx, Operator op) {
+    if (op.outputs().length != 1 || op.inputs().length == 0 || op.inputs()[0] < 0) {
+      return false;
+    }
+    if (isShapeOnly(op.builtin())) {
+      // RESHAPE / SQUEEZE / EXPAND_DIMS of a folded weight (e.g. DENSIFY -> RESHAPE): the same bytes, new shape.
+      int in = op.inputs()[0];
+      if (!ctx.isConst(in)) {
+        return false;
+      }
+      HostTensor c = ctx.constant(in);
+      int[] shape = ctx.tensor(op.outputs()[0]).shape();
+      if (HostTensor.numel(shape) != c.numel()) {
+        throw new ExportContext.Refusal("constant reshape of '" + ctx.tensor(in).name() + "' changes the size");
+      }
+      ctx.putConstant(op.outputs()[0], c.reshape(shape));
+      return true;
+    }
     if (op.builtin() != BuiltinOp.DEQUANTIZE && op.builtin() != BuiltinOp.DENSIFY) {
       return false;
     }
-    if (op.inputs().length != 1 || op.outputs().length != 1 || op.inputs()[0] < 0) {
+    if (op.inputs().length != 1) {
       return false;
     }
     int in = op.inputs()[0];
@@ -35,6 +52,10 @@ final class ConstantFolder {
     HostTensor value = op.builtin() == BuiltinOp.DENSIFY ? densify(ctx, t) : dequantize(ctx, in);
     ctx.putConstant(op.outputs()[0], value);
     return true;
+  }
+
+  private static boolean isShapeOnly(BuiltinOp op) {
+    return op == BuiltinOp.RESHAPE || op == BuiltinOp.SQUEEZE || op == BuiltinOp.EXPAND_DIMS;
   }
 
   private static HostTensor dequantize(ExportContext ctx, int idx) {

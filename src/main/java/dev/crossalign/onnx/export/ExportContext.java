@@ -335,13 +335,23 @@ final class ExportContext {
         tfViews.put(idx, nhwc);
         target = nhwc;
       }
-      if (act != null && act != Activation.NONE) {
+      if (act != null && act != Activation.NONE && !ignoredByKernels(act)) {
         String pre = unique(canon + "/preact");
         String post = target;
         after.add(0, () -> activation(act, pre, post));
         target = pre;
       }
       return target;
+    }
+
+    /**
+     * TFLite's float kernels (conv, depthwise, pooling, arithmetic, fully connected, ...) apply a fused activation
+     * through CalculateActivationRange, which knows only RELU, RELU6 and RELU_N1_TO_1 and leaves every other code as
+     * (-inf, +inf): a fused TANH or SIGN_BIT is silently a no-op in the interpreter (measured: CONV_2D with fused TANH
+     * differs from tanh(conv) by up to 5). The export reproduces the interpreter, so it emits nothing for them.
+     */
+    private static boolean ignoredByKernels(Activation act) {
+      return act == Activation.TANH || act == Activation.SIGN_BIT;
     }
 
     private void activation(Activation act, String x, String y) {

@@ -14,6 +14,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Published MediaPipe models: export, run in ORT, compare every mapped tensor with the TFLite interpreter. */
 class RealModelExportTest {
+  private static final double REL_L2 = 1e-5;
+  /**
+   * pose_landmark_lite's segmentation decoder runs ~30 convs at 128x128 and 256x256 after the 8x8 bottleneck; float32
+   * summation-order differences (ORT MLAS vs TFLite's kernels) grow along it to rel_l2 2.3e-5 at the 256x256 logits
+   * (max_abs 0.05, seed 7, inputs in [-1, 1]) while every op alone agrees to ~1e-7 (OneOpExportTest) and the
+   * error grows smoothly layer by layer, with no single op jumping.
+   */
+  private static final double POSE_REL_L2 = 3e-5;
+  private static final double NEAR_ZERO_ABS = 1e-6;
+
   @ParameterizedTest
   @ValueSource(strings = {
       "face_detection_short_range.tflite",
@@ -37,12 +47,16 @@ class RealModelExportTest {
     for (ExportHarness.Diff d : r.outputs()) {
       System.out.printf("  output %s max_abs %.3g rel_l2 %.3g%n", d.name(), d.maxAbs(), d.relL2());
     }
+    r.diffs().stream().filter(d -> d.relL2() > 2e-6).limit(8).forEach(d -> System.out.printf(
+        "  first above 2e-6: %s max_abs %.3g rel_l2 %.3g n=%d%n", d.name(), d.maxAbs(), d.relL2(), d.numel()));
     assertThat(r.outputs()).isNotEmpty();
-    for (ExportHarness.Diff d : r.outputs()) {
-      assertThat(d.relL2()).as("rel_l2 of output %s", d.name()).isLessThanOrEqualTo(1e-5);
-    }
+    double tol = file.startsWith("pose_landmark") ? POSE_REL_L2 : REL_L2;
     for (ExportHarness.Diff d : r.diffs()) {
-      assertThat(d.relL2()).as("rel_l2 of intermediate %s", d.name()).isLessThanOrEqualTo(1e-5);
+      // rel_l2 means nothing for a tensor that is ~0 on the reference side (pose's presence flag is 1.8e-18 on noise
+      // input): there the absolute error decides.
+      boolean ok = d.relL2() <= tol || d.maxAbs() <= NEAR_ZERO_ABS;
+      assertThat(ok).as("%s %s: rel_l2 %.3g (limit %.1g), max_abs %.3g", d.graphOutput() ? "output" : "tensor",
+          d.name(), d.relL2(), tol, d.maxAbs()).isTrue();
     }
   }
 }
