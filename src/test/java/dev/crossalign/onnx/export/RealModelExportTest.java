@@ -1,12 +1,16 @@
 package dev.crossalign.onnx.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.crossalign.CrossalignException;
 import dev.crossalign.testutil.TestModels;
+import dev.crossalign.tflite.TfliteModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +34,8 @@ class RealModelExportTest {
       "face_detection_full_range.tflite",
       "face_detection_full_range_sparse.tflite",
       "hand_landmark_lite.tflite",
-      "pose_landmark_lite.tflite"})
+      "pose_landmark_lite.tflite",
+      "hand_landmark_full.tflite"})
   void exportMatchesInterpreter(String file) throws IOException {
     Path p = TestModels.require(file);
     byte[] bytes = Files.readAllBytes(p);
@@ -58,5 +63,18 @@ class RealModelExportTest {
       assertThat(ok).as("%s %s: rel_l2 %.3g (limit %.1g), max_abs %.3g", d.graphOutput() ? "output" : "tensor",
           d.name(), d.relL2(), tol, d.maxAbs()).isTrue();
     }
+  }
+
+  /** MediaPipe's selfie models use the custom op Convolution2DTransposeBias: refused by name, nothing half-exported. */
+  @ParameterizedTest
+  @ValueSource(strings = {"selfie_segmentation.tflite", "selfie_segmentation_landscape.tflite"})
+  void customOpModelIsRefusedNamingTheOp(String file) throws IOException {
+    TfliteModel model = TfliteModel.read(Files.readAllBytes(TestModels.require(file)), file);
+    List<Export.UnsupportedOp> list = Exporter.check(model, ExportOptions.DEFAULT);
+    assertThat(list).extracting(Export.UnsupportedOp::op).containsExactly("Convolution2DTransposeBias");
+    assertThatThrownBy(() -> Exporter.export(model, ExportOptions.DEFAULT))
+        .isInstanceOfSatisfying(CrossalignException.class,
+            e -> assertThat(e.kind()).isEqualTo(CrossalignException.Kind.UNSUPPORTED))
+        .hasMessageContaining("Convolution2DTransposeBias");
   }
 }
