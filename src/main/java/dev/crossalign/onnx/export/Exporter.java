@@ -65,6 +65,7 @@ public final class Exporter {
         if (ConstantFolder.tryFold(ctx, op)) {
           continue;
         }
+        refuseQuantizedActivations(ctx, op);
         OpExporter fn = op.builtin() == null ? null : REGISTRY.get(op.builtin());
         if (fn == null) {
           throw new ExportContext.Refusal("no ONNX export for this op");
@@ -99,6 +100,19 @@ public final class Exporter {
           + e.getMessage());
     }
     return new Export(m, ctx.onnxToTflite, unsupported);
+  }
+
+  /** Integer-quantized activations would need QuantizeLinear/QLinear ops with TFLite's rounding: not exported. */
+  private static void refuseQuantizedActivations(ExportContext ctx, Operator op) {
+    for (int[] list : new int[][] {op.inputs(), op.outputs()}) {
+      for (int idx : list) {
+        if (idx >= 0 && !ctx.isConst(idx) && ctx.tensor(idx).isQuantized()
+            && ctx.tensor(idx).type() != dev.crossalign.tflite.TensorType.FLOAT32) {
+          throw new ExportContext.Refusal("quantized (" + ctx.tensor(idx).type() + ") activation '"
+              + ctx.tensor(idx).name() + "': integer-quantized graphs are not exported");
+        }
+      }
+    }
   }
 
   private static String graphName(TfliteModel model) {

@@ -165,6 +165,22 @@ class ExporterApiTest {
   }
 
   @Test
+  void quantizedActivationsAreRefused() {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 4);
+    dev.crossalign.tflite.Quantization q =
+        new dev.crossalign.tflite.Quantization(new float[0], new float[0], new float[] {0.1f}, new long[] {0}, 0);
+    int a = w.tensor("q", TensorType.INT8, q, 1, 4);
+    int b = w.tensor("dq", TensorType.FLOAT32, 1, 4);
+    w.op(BuiltinOp.QUANTIZE, new OpOptions.None(), new int[] {x}, new int[] {a});
+    w.op(BuiltinOp.DEQUANTIZE, new OpOptions.None(), new int[] {a}, new int[] {b});
+    w.outputs(b);
+    List<Export.UnsupportedOp> list = Exporter.check(TfliteModel.read(w.build(), "m"), ExportOptions.DEFAULT);
+    assertThat(list).extracting(Export.UnsupportedOp::op).containsExactly("QUANTIZE", "DEQUANTIZE");
+    assertThat(list).allSatisfy(u -> assertThat(u.reason()).contains("quantized (INT8) activation 'q'"));
+  }
+
+  @Test
   void serializedModelReadsBackAndRuns() {
     Export ex = Exporter.export(TfliteModel.read(convReshape(), "m"), ExportOptions.DEFAULT);
     OnnxModel back = OnnxModel.read(ex.model().toBytes());
