@@ -17,7 +17,9 @@ import java.util.Objects;
  *       only; non-finite values are counted instead ({@code nan*}, {@code inf*}, {@code nonFiniteMismatch}).
  *   <li>A non-finite element passes only when the other side holds the identical non-finite value at the same
  *       position (NaN and NaN, +Inf and +Inf, -Inf and -Inf); anything else is a {@code nonFiniteMismatch}.
- *   <li>{@code pass}: every finite pair has {@code |a-b| <= atol + rtol*|a|} and there is no non-finite mismatch.
+ *   <li>{@code pass}: no non-finite mismatch, and either every finite pair has {@code |a-b| <= atol' + rtol*|a|}
+ *       (see {@link Tolerance}) or the tensor's rel_l2 is within the tolerance's accumulated-error budget (chained
+ *       mode only; the budget is -1, i.e. none, by default).
  *   <li>The per-side statistics ({@code mean*}, {@code min*}, {@code max*}) are over that side's finite elements.
  *   <li>An average over nothing is NaN (a mean with no finite element); a sum over nothing is 0; {@code maxAbs} over
  *       no finite pair is 0; min/max over nothing are NaN. The JSON report writes NaN as null.
@@ -87,6 +89,29 @@ public record Metrics(
    *
    * @throws IllegalArgumentException when the element counts differ
    */
+  /** Largest finite |x| of a tensor (0 when it has none). */
+  static double maxAbsFinite(HostTensor t) {
+    long n = t.numel();
+    if (n == 0) {
+      return 0;
+    }
+    ElementReader r = new ElementReader(t);
+    int chunk = (int) Math.min(CHUNK, n);
+    double[] buf = new double[chunk];
+    double m = 0;
+    for (long base = 0; base < n; base += chunk) {
+      int len = (int) Math.min(chunk, n - base);
+      r.read(buf, len);
+      for (int i = 0; i < len; i++) {
+        double a = Math.abs(buf[i]);
+        if (a > m && a != Double.POSITIVE_INFINITY) {
+          m = a;
+        }
+      }
+    }
+    return m;
+  }
+
   public static Metrics of(HostTensor ref, HostTensor cand, Tolerance tol) {
     Objects.requireNonNull(tol, "tol");
     long n = ref.numel();
@@ -95,7 +120,7 @@ public record Metrics(
           "element counts differ: reference " + Arrays.toString(ref.shape()) + " (" + n + ") vs candidate "
               + Arrays.toString(cand.shape()) + " (" + cand.numel() + ")");
     }
-    final double atol = tol.atol();
+    final double atol = tol.scaleAtol() ? tol.effectiveAtol(maxAbsFinite(ref)) : tol.atol();
     final double rtol = tol.rtol();
     ElementReader ra = new ElementReader(ref);
     ElementReader rb = new ElementReader(cand);
@@ -243,7 +268,7 @@ public record Metrics(
         candAt,
         outOfTol,
         nonFiniteMismatch,
-        outOfTol == 0 && nonFiniteMismatch == 0);
+        nonFiniteMismatch == 0 && (outOfTol == 0 || relL2 <= tol.relL2Budget()));
   }
 
   /** Row-major multi-index of a flat position. */

@@ -18,7 +18,7 @@ final class RunOptions {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of the generated inputs and of libtorch (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "A model input from a .npy file (repeatable)")
+  @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "A model input from a .npy file, or FILE.npz with inputs by name (repeatable)")
   List<String> inputSpecs = List.of();
 
   @Option(names = "--input-range", defaultValue = "-1,1", paramLabel = "LOW,HIGH",
@@ -31,6 +31,15 @@ final class RunOptions {
   @Option(names = "--rtol", defaultValue = "1e-4", description = "Relative tolerance (default: ${DEFAULT-VALUE})")
   double rtol;
 
+  @Option(names = "--chained-rel-l2", defaultValue = "1e-4",
+      description = "Chained mode: a tensor also passes when its rel_l2 is at most this (accumulated float32 error;"
+          + " default: ${DEFAULT-VALUE}; a negative value turns it off)")
+  double chainedRelL2;
+
+  @Option(names = "--absolute-atol",
+      description = "Use atol as an absolute bound (numpy.allclose); by default it is scaled by max(1, max|ref|) per tensor")
+  boolean absoluteAtol;
+
   @Option(names = "--threads", defaultValue = "1", description = "Threads per backend (default: ${DEFAULT-VALUE})")
   int threads;
 
@@ -42,6 +51,10 @@ final class RunOptions {
       throw CrossalignException.input("--threads must be at least 1, got " + threads);
     }
     return DeterminismConfig.DETERMINISTIC.withSeed(seed).withIntraOpThreads(threads);
+  }
+
+  dev.crossalign.align.Tolerance tolerance() {
+    return new dev.crossalign.align.Tolerance(atol, rtol, !absoluteAtol, -1);
   }
 
   double[] range() {
@@ -59,12 +72,9 @@ final class RunOptions {
   Map<String, HostTensor> inputs() {
     Map<String, HostTensor> m = new LinkedHashMap<>();
     for (String spec : inputSpecs) {
-      int eq = spec.indexOf('=');
-      if (eq <= 0 || eq == spec.length() - 1) {
-        throw CrossalignException.input("--input must be NAME=FILE.npy, got '" + spec + "'");
-      }
-      m.put(spec.substring(0, eq), NpyInputs.read(Path.of(spec.substring(eq + 1))));
+      m.putAll(NpyInputs.read(spec));
     }
     return m;
   }
+
 }

@@ -51,7 +51,8 @@ final class ValidateCommand implements Callable<Integer> {
             run.inputs(),
             run.range()[0],
             run.range()[1],
-            new Tolerance(run.atol, run.rtol),
+            run.tolerance(),
+            run.chainedRelL2,
             report.exportOnnx,
             run.threads);
     Validator.Outcome outcome = Validator.validate(req);

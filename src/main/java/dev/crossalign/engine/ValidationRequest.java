@@ -23,6 +23,7 @@ public record ValidationRequest(
     double inputLow,
     double inputHigh,
     Tolerance tolerance,
+    double chainedRelL2,
     Path exportOnnx,
     int tfliteThreads) {
 
@@ -70,6 +71,11 @@ public record ValidationRequest(
     }
   }
 
+  /** The tolerance chained comparisons use: the same bounds plus the accumulated-error budget. */
+  public Tolerance chainedTolerance() {
+    return chainedRelL2 >= 0 ? tolerance.withRelL2Budget(chainedRelL2) : tolerance;
+  }
+
   public static ValidationRequest defaults(Path model) {
     return new ValidationRequest(
         model,
@@ -81,6 +87,7 @@ public record ValidationRequest(
         -1.0,
         1.0,
         Tolerance.DEFAULT,
+        1e-4,
         null,
         1);
   }

@@ -37,14 +37,17 @@ public final class Validator {
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     Map<String, Activations> acts = new LinkedHashMap<>();
+    List<String> inputNotes = InputNotes.describe(model, req.inputs());
     List<Comparison> comparisons = new ArrayList<>();
     List<UnsupportedOp> unsupported = new ArrayList<>();
-    List<String> notes = new ArrayList<>();
+    List<String> notes = new ArrayList<>(inputNotes);
     Map<String, String> config = new LinkedHashMap<>();
     config.put("mode", req.mode().name().toLowerCase(Locale.ROOT));
     config.put("input_range", req.inputLow() + ".." + req.inputHigh());
     config.put("tflite.threads", Integer.toString(req.tfliteThreads()));
     config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
+    config.put("tolerance.atol_scaled_by_max_abs_ref", Boolean.toString(req.tolerance().scaleAtol()));
+    config.put("tolerance.chained_rel_l2_budget", Double.toString(req.chainedRelL2()));
 
     Activations reference;
     long t1 = System.nanoTime();
@@ -68,7 +71,7 @@ public final class Validator {
           timing.put("run.torch.chained", ms(t3));
           acts.put("torch", chained);
           long t4 = System.nanoTime();
-          comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.tolerance()));
+          comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
           timing.put("compare.torch.chained", ms(t4));
         }
         if (req.mode().isolated()) {

@@ -240,6 +240,14 @@ public final class OnnxGraphBuilder {
           .setS(ByteString.copyFrom(value, StandardCharsets.UTF_8)));
     }
 
+    public Attrs putStrings(String name, String... values) {
+      AttributeProto.Builder a = named(name, AttributeProto.AttributeType.STRINGS);
+      for (String v : values) {
+        a.addStrings(ByteString.copyFrom(v, StandardCharsets.UTF_8));
+      }
+      return put(a);
+    }
+
     public Attrs putTensor(String name, HostTensor value) {
       return put(named(name, AttributeProto.AttributeType.TENSOR).setT(OnnxTensors.toProto("", value)));
     }

@@ -57,9 +57,13 @@ public final class OnnxModel {
   private final ModelProto proto;
   private final List<OnnxNode> nodes;
   private final Set<String> initializerNames;
+  private final Map<String, String> metadata;
 
   private OnnxModel(ModelProto proto) {
     this.proto = proto;
+    Map<String, String> meta = new LinkedHashMap<>();
+    proto.getMetadataPropsList().forEach(e -> meta.put(e.getKey(), e.getValue()));
+    this.metadata = Collections.unmodifiableMap(meta);
     List<OnnxNode> ns = new ArrayList<>();
     List<NodeProto> nodeList = proto.getGraph().getNodeList();
     for (int i = 0; i < nodeList.size(); i++) {
@@ -476,9 +480,7 @@ public final class OnnxModel {
 
   /** Model metadata_props in file order. */
   public Map<String, String> metadata() {
-    Map<String, String> m = new LinkedHashMap<>();
-    proto.getMetadataPropsList().forEach(e -> m.put(e.getKey(), e.getValue()));
-    return Collections.unmodifiableMap(m);
+    return metadata;
   }
 
   /**
@@ -486,7 +488,7 @@ public final class OnnxModel {
    * absent), else ANY. Unreadable metadata values count as ANY.
    */
   public Layout layoutOf(String tensor, int rank) {
-    Map<String, String> meta = metadata();
+    Map<String, String> meta = metadata;
     String own = meta.get(META_LAYOUT_PREFIX + tensor);
     if (own != null) {
       return parseLayout(own);

@@ -55,6 +55,8 @@ final class PortGraph {
   private Tensor adopt(Tensor t) {
     Tensor d = device.isCuda() ? t.to(TorchDevices.of(device), t.scalar_type()) : t;
     Tensor c = d.contiguous();
+    // Prepared tensors outlive the PointerScope that PortBackend.open wraps around preparation; close() frees them.
+    c.retainReference();
     owned.add(c);
     return c;
   }
@@ -135,18 +137,25 @@ final class PortGraph {
       return false;
     }
     for (int in : op.inputs()) {
-      if (in >= 0 && constant(in) == null) {
+      if (in >= 0 && constant(in) == null && !(op.builtin() == BuiltinOp.DENSIFY && isSparseConstant(in))) {
         return false;
       }
     }
     return true;
   }
 
+  /** A sparse buffer constant: it has no dense value of its own; DENSIFY decodes it from the model's bytes. */
+  private boolean isSparseConstant(int tensorIndex) {
+    TensorInfo info = graph.tensor(tensorIndex);
+    return info.sparsity() != null && model.isConstant(info);
+  }
+
   private void fold(Operator op, LoweredOp lo) {
     PortValue[] ins = new PortValue[op.inputs().length];
     for (int i = 0; i < ins.length; i++) {
       int t = op.inputs()[i];
-      ins[i] = t < 0 ? null : PortValue.tf(constant(t));
+      Tensor c = t < 0 ? null : constant(t);
+      ins[i] = c == null ? null : PortValue.tf(c); // null also for a sparse constant DENSIFY reads itself
     }
     PortValue[] outs = lo.forward(ins);
     for (int k = 0; k < op.outputs().length; k++) {

@@ -188,6 +188,7 @@ public final class JsonReport {
     g.writeObjectFieldStart("tolerance");
     number(g, "atol", r.tolerance().atol());
     number(g, "rtol", r.tolerance().rtol());
+    g.writeBooleanField("atol_scaled_by_max_abs_ref", r.tolerance().scaleAtol());
     g.writeEndObject();
     g.writeArrayFieldStart("backends");
     for (String b : r.backends()) {

@@ -50,7 +50,8 @@ final class OptionsDecoder {
       case 35, 79 -> new OpOptions.Split(type, r.intField(t, 0, 0));
       case 37 -> new OpOptions.Cast(
           TensorType.fromCode(r.byteField(t, 0, 0)), TensorType.fromCode(r.byteField(t, 1, 0)));
-      case 40, 57 -> new OpOptions.ArgMinMax(type, TensorType.fromCode(r.byteField(t, 0, 4)));
+      // output_type has no default in schema.fbs, so an absent field is FLOAT32 (0): TFLite then refuses the op.
+      case 40, 57 -> new OpOptions.ArgMinMax(type, TensorType.fromCode(r.byteField(t, 0, 0)));
       case 49 -> new OpOptions.TransposeConv(
           Padding.fromCode(r.byteField(t, 0, 0)),
           r.intField(t, 1, 0),

@@ -15,15 +15,27 @@ import java.util.Set;
  * and custom operators, graph outputs and an optional signature. Written from the schema.fbs field ids (the same
  * ids {@link TfliteReader} reads), with {@link FlatBufferBuilder}; no generated code.
  *
- * <p>Operators are executed in the order they are added: add them in topological order. Every index is checked when
- * it is handed in, so a model this class builds never points outside its own tables.
+ * <p>Operators are executed in the order they are added: add them in topological order ({@link #build()} refuses a
+ * tensor read before it is written). Every index is checked when it is handed in, so a model this class builds never
+ * points outside its own tables.
+ *
+ * <p>Options: a record is written as its own BuiltinOptions table and must be the union member the op takes (ADD
+ * takes AddOptions 11, never MulOptions). {@code new OpOptions.None()} writes an empty table (all schema defaults) of
+ * the op's member when the op has one (PAD -> PadOptions 22, TRANSPOSE -> 26, DEQUANTIZE -> 38, DENSIFY -> 99, ...),
+ * as TFLite's converter does, and no table for ops without options (RELU, LOGISTIC, ...).
  */
 public final class TfliteWriter {
   /** Description string written into every model. */
   public static final String DESCRIPTION = "crossalign TfliteWriter";
 
   private record TensorSpec(
-      String name, TensorType type, int[] shape, int buffer, Quantization quant, EncodedSparsity sparsity) {}
+      String name,
+      TensorType type,
+      int[] shape,
+      int[] shapeSignature,
+      int buffer,
+      Quantization quant,
+      EncodedSparsity sparsity) {}
 
   private record OpSpec(int opcode, int[] inputs, int[] outputs, OpOptions options, int unionType, byte[] custom) {}
 
@@ -60,6 +72,38 @@ public final class TfliteWriter {
     return input(name, TensorType.FLOAT32, shape);
   }
 
+  /** Graph input with quantization parameters (int8/uint8 models). */
+  public int input(String name, TensorType type, Quantization quant, int... shape) {
+    int t = tensor(name, type, quant, shape);
+    inputs.add(t);
+    return t;
+  }
+
+  /**
+   * Graph input with a shape signature: -1 in {@code shapeSignature} marks a dynamic dimension (TFLite keeps
+   * {@code shape} as the default and lets ResizeInputTensor change the dynamic ones).
+   */
+  public int dynamicInput(String name, TensorType type, int[] shape, int[] shapeSignature) {
+    Objects.requireNonNull(type, "type");
+    int[] s = checkShape(name, shape);
+    int[] sig = shapeSignature == null ? new int[0] : shapeSignature.clone();
+    if (sig.length != s.length) {
+      throw new IllegalArgumentException(
+          "tensor '" + name + "': shape signature " + Arrays.toString(sig) + " must have the rank of "
+              + Arrays.toString(s));
+    }
+    for (int i = 0; i < sig.length; i++) {
+      if (sig[i] != -1 && sig[i] != s[i]) {
+        throw new IllegalArgumentException(
+            "tensor '" + name + "': shape signature " + Arrays.toString(sig) + " must equal shape "
+                + Arrays.toString(s) + " except for -1 (dynamic) dimensions");
+      }
+    }
+    int t = add(new TensorSpec(checkName(name), type, s, sig, 0, null, null));
+    inputs.add(t);
+    return t;
+  }
+
   /** Intermediate or output tensor without data (shape may be a hint; TFLite recomputes it in Prepare). */
   public int tensor(String name, TensorType type, int... shape) {
     return tensor(name, type, null, shape);
@@ -68,7 +112,7 @@ public final class TfliteWriter {
   /** Tensor without data carrying quantization parameters (int8/uint8 activations). */
   public int tensor(String name, TensorType type, Quantization quant, int... shape) {
     Objects.requireNonNull(type, "type");
-    return add(new TensorSpec(checkName(name), type, checkShape(name, shape), 0, copy(quant), null));
+    return add(new TensorSpec(checkName(name), type, checkShape(name, shape), null, 0, copy(quant), null));
   }
 
   /** Constant tensor with its own buffer, dtype/shape from the HostTensor (FLOAT32, FLOAT16, INT8, INT32, INT64...). */
@@ -81,7 +125,7 @@ public final class TfliteWriter {
     Objects.requireNonNull(value, "value");
     TensorType type = TensorType.of(value.dtype());
     int buffer = addBuffer(bytesOf(value));
-    return add(new TensorSpec(checkName(name), type, value.shape(), buffer, copy(quant), null));
+    return add(new TensorSpec(checkName(name), type, value.shape(), null, buffer, copy(quant), null));
   }
 
   /**
@@ -101,10 +145,13 @@ public final class TfliteWriter {
         SparseEncoder.encode(dense, traversalOrder, blockMap == null ? new int[0] : blockMap, sparseDims,
             blockSize == null ? new int[0] : blockSize);
     int buffer = addBuffer(enc.values());
-    return add(new TensorSpec(checkName(name), type, dense.shape(), buffer, null, enc.sparsity()));
+    return add(new TensorSpec(checkName(name), type, dense.shape(), null, buffer, null, enc.sparsity()));
   }
 
-  /** Builtin op, version 1; options may be new OpOptions.None(); input -1 = absent optional input. */
+  /**
+   * Builtin op, version 1; options may be new OpOptions.None(); input -1 = absent optional input. Returns the op
+   * index.
+   */
   public int op(BuiltinOp op, OpOptions options, int[] inputs, int[] outputs) {
     return op(op, options, 1, inputs, outputs);
   }
@@ -174,6 +221,7 @@ public final class TfliteWriter {
 
   /** The model: "TFL3" identifier, schema version 3, buffer 0 empty (the sentinel). */
   public byte[] build() {
+    checkDataflow();
     if (signatureKey != null) {
       checkUnique(inputs.stream().mapToInt(Integer::intValue).toArray(), "input");
       checkUnique(outputs, "output");
@@ -277,6 +325,7 @@ public final class TfliteWriter {
     int name = b.createString(t.name());
     int quant = t.quant() == null ? 0 : writeQuantization(b, t.quant());
     int sparsity = t.sparsity() == null ? 0 : writeSparsity(b, t.sparsity());
+    int signature = t.shapeSignature() == null ? 0 : OptionsEncoder.intVector(b, t.shapeSignature());
     b.startTable(9);
     b.addOffset(0, shape, 0);
     b.addByte(1, (byte) t.type().code(), 0);
@@ -287,6 +336,9 @@ public final class TfliteWriter {
     }
     if (sparsity != 0) {
       b.addOffset(6, sparsity, 0);
+    }
+    if (signature != 0) {
+      b.addOffset(7, signature, 0);
     }
     b.addBoolean(8, true, false); // has_rank: the shape is the tensor's rank (also for scalars)
     return b.endTable();
@@ -462,6 +514,51 @@ public final class TfliteWriter {
       throw new IllegalArgumentException(
           what + " refers to tensor " + t + " but " + tensors.size() + " tensors exist"
               + (allowAbsent ? " (-1 marks an absent optional input)" : ""));
+    }
+  }
+
+  /**
+   * Every op input must exist when the op runs: a constant, a graph input, or the output of an earlier op. Each
+   * tensor is produced once, and each graph output is produced (or is an input). TFLite itself would read an
+   * unwritten arena tensor without complaint.
+   */
+  private void checkDataflow() {
+    boolean[] ready = new boolean[tensors.size()];
+    for (int t : inputs) {
+      ready[t] = true;
+    }
+    for (int t = 0; t < tensors.size(); t++) {
+      if (tensors.get(t).buffer() != 0) {
+        ready[t] = true;
+      }
+    }
+    boolean[] produced = new boolean[tensors.size()];
+    for (int i = 0; i < ops.size(); i++) {
+      OpSpec op = ops.get(i);
+      OpCode code = opcodes.get(op.opcode());
+      String what = "op " + i + " (" + (code.custom() != null ? code.custom() : BuiltinOp.fromCode(code.builtin())) + ")";
+      for (int t : op.inputs()) {
+        if (t >= 0 && !ready[t]) {
+          throw new IllegalStateException(
+              what + " reads tensor " + t + " ('" + tensors.get(t).name() + "') before any op writes it; it is not"
+                  + " a graph input or constant (add ops in execution order, declare inputs with input())");
+        }
+      }
+      for (int t : op.outputs()) {
+        if (produced[t] || inputs.contains(t)) {
+          throw new IllegalStateException(
+              what + " writes tensor " + t + " ('" + tensors.get(t).name() + "') which is already "
+                  + (produced[t] ? "written by an earlier op" : "a graph input"));
+        }
+        produced[t] = true;
+        ready[t] = true;
+      }
+    }
+    for (int t : outputs) {
+      if (!ready[t]) {
+        throw new IllegalStateException(
+            "graph output " + t + " ('" + tensors.get(t).name() + "') is never written by an op");
+      }
     }
   }
 

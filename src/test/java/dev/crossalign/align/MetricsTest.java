@@ -77,9 +77,31 @@ class MetricsTest {
     assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), new Tolerance(0, 0.2499)).pass()).isFalse();
     // scaled by the reference (4), not the candidate (5): 0.2 * 5 = 1 would pass, 0.2 * 4 = 0.8 does not
     assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), new Tolerance(0, 0.2)).pass()).isFalse();
-    // atol alone
-    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), new Tolerance(1.0, 0)).pass()).isTrue();
-    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), new Tolerance(0.999, 0)).pass()).isFalse();
+    // atol alone, absolute (numpy.allclose)
+    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), new Tolerance(1.0, 0, false)).pass()).isTrue();
+    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), new Tolerance(0.999, 0, false)).pass()).isFalse();
+  }
+
+  @Test
+  void atolIsScaledByTheLargestReferenceMagnitudeByDefault() {
+    // max|ref| = 4: atol' = 0.25 * 4 = 1 covers |4 - 5| = 1; 0.2499 * 4 < 1 does not
+    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), new Tolerance(0.25, 0)).pass()).isTrue();
+    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), new Tolerance(0.2499, 0)).pass()).isFalse();
+    // below 1 the scale is 1: atol stays absolute for small tensors
+    assertThat(Metrics.of(f(0.1f, 0.5f), f(0.1f, 0.6f), new Tolerance(0.1001, 0)).pass()).isTrue();
+    assertThat(Metrics.of(f(0.1f, 0.5f), f(0.1f, 0.6f), new Tolerance(0.0999, 0)).pass()).isFalse();
+    // a NaN or Inf in the reference does not inflate the scale
+    assertThat(Metrics.of(f(Float.POSITIVE_INFINITY, 0.5f), f(Float.POSITIVE_INFINITY, 0.6f), new Tolerance(0.0999, 0)).pass()).isFalse();
+  }
+
+  @Test
+  void relL2BudgetLetsAnAccumulatedErrorPassButNotANonFiniteOne() {
+    Tolerance strict = new Tolerance(0, 0, false);
+    // ||d|| / ||a|| = 1 / sqrt(30) = 0.1826
+    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), strict).pass()).isFalse();
+    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), strict.withRelL2Budget(0.183)).pass()).isTrue();
+    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, 5), strict.withRelL2Budget(0.182)).pass()).isFalse();
+    assertThat(Metrics.of(f(1, 2, 3, 4), f(1, 2, 3, Float.NaN), strict.withRelL2Budget(1e9)).pass()).isFalse();
   }
 
   @Test

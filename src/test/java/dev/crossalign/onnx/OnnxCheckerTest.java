@@ -78,6 +78,47 @@ class OnnxCheckerTest {
     assertThat(OnnxChecker.check(m)).isEmpty();
   }
 
+  static ai.onnx.proto.OnnxMl.GraphProto branch(String name, String operand) {
+    return ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName(name)
+        .addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Neg").addInput(operand).addOutput(name + "_out"))
+        .addOutput(OnnxGraphBuilder.valueInfo(name + "_out", DType.FLOAT32, null))
+        .build();
+  }
+
+  @Test
+  void subgraphsSeeOuterScopeValuesButNotUndefinedOnes() {
+    ai.onnx.proto.OnnxMl.ModelProto p = base()
+        .addInput("cond", DType.BOOL, new int[] {})
+        .addNode("Relu", List.of("x"), List.of("a"))
+        .addNode("If", List.of("cond"), List.of("r"))
+        .addOutput("r", DType.FLOAT32, null)
+        .buildProto();
+    var g = p.getGraph().toBuilder();
+    g.getNodeBuilder(1)
+        .addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("then_branch")
+            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.GRAPH).setG(branch("then", "a")))
+        .addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("else_branch")
+            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.GRAPH).setG(branch("else", "nothere")));
+    List<String> problems = OnnxChecker.check(OnnxModel.of(p.toBuilder().setGraph(g).build()));
+    assertThat(problems).singleElement().asString()
+        .contains("If #1 (r).else_branch").contains("input 'nothere' of Neg #0 is not defined");
+  }
+
+  @Test
+  void duplicateInitializersAndInputsAreFound() {
+    OnnxModel m = base()
+        .addInput("x", DType.FLOAT32, new int[] {1, 4})
+        .addInitializer("w", dev.crossalign.tensor.HostTensor.ofFloats(new int[] {1}, dev.crossalign.tensor.Layout.ANY,
+            new float[] {1f}))
+        .addInitializer("w", dev.crossalign.tensor.HostTensor.ofFloats(new int[] {1}, dev.crossalign.tensor.Layout.ANY,
+            new float[] {2f}))
+        .addNode("Mul", List.of("x", "w"), List.of("y"))
+        .addOutput("y", DType.FLOAT32, null)
+        .buildUnchecked();
+    assertThat(OnnxChecker.check(m)).containsExactly(
+        "graph: graph input 'x' is declared twice", "graph: initializer 'w' is declared twice");
+  }
+
   @Test
   void checkOrThrowAndBuildThrowAFormatError() {
     OnnxGraphBuilder b = base()

@@ -15,12 +15,17 @@ import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteUInt8;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.Operator;
+import dev.crossalign.tflite.TfliteModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -30,13 +35,22 @@ import org.bytedeco.tensorflowlite.FlatBufferModel;
 import org.bytedeco.tensorflowlite.Interpreter;
 import org.bytedeco.tensorflowlite.InterpreterBuilder;
 import org.bytedeco.tensorflowlite.InterpreterOptions;
+import org.bytedeco.tensorflowlite.OpResolver;
+import org.bytedeco.tensorflowlite.StringIntMap;
+import org.bytedeco.tensorflowlite.StringVector;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
+import org.bytedeco.tensorflowlite.TfLiteRegistration;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
 
 /**
- * Test oracle: runs a model through the real TFLite interpreter (bytedeco tensorflow-lite preset, builtin op resolver,
+ * Test oracle: runs a model through the real TFLite interpreter (bytedeco tensorflow-lite preset, builtin kernels,
  * one thread, all intermediate tensors preserved) and returns every non-constant tensor that holds data after
  * Invoke, by tensor index.
+ *
+ * <p>The resolver is {@code BuiltinOpResolverWithoutDefaultDelegates}: with the plain {@code BuiltinOpResolver} the
+ * default XNNPACK delegate takes over whole partitions, and intermediates it swallows are never written even with
+ * preserve-all-tensors (measured: a FLOAT16 constant's DEQUANTIZE output and a DENSIFY output read back as zeros,
+ * while the graph output was right). The reference kernels write every tensor.
  *
  * <p>Native objects are closed in dependency order (interpreter before builder, resolver, model and the model's
  * bytes); per-run views sit in a {@link PointerScope}. Every length is checked before bytes are copied either way.
@@ -57,6 +71,46 @@ public final class TfliteOracle {
    * @throws IllegalArgumentException when an input is missing, unknown or of the wrong dtype or size
    */
   public static Map<Integer, HostTensor> run(byte[] model, Map<Integer, HostTensor> inputsByTensorIndex) {
+    return withInterpreter(model, (it, why) -> runInterpreter(it, inputsByTensorIndex, why));
+  }
+
+  /** A SignatureDef as the interpreter reads it: input and output names -> tensor indices. */
+  public record Signature(String key, Map<String, Integer> inputs, Map<String, Integer> outputs) {}
+
+  /** The signatures the real interpreter finds in the model, in its key order. */
+  public static List<Signature> signatures(byte[] model) {
+    return withInterpreter(
+        model,
+        (it, why) -> {
+          List<Signature> out = new ArrayList<>();
+          StringVector keys = it.signature_keys();
+          for (long i = 0; i < keys.size(); i++) {
+            String key = keys.get(i).getString();
+            out.add(new Signature(key, entries(it.signature_inputs(key)), entries(it.signature_outputs(key))));
+          }
+          return out;
+        });
+  }
+
+  private static Map<String, Integer> entries(StringIntMap map) {
+    Map<String, Integer> out = new TreeMap<>();
+    if (map == null || map.isNull()) {
+      return out;
+    }
+    // Iterated, not map.get(name): operator[] would insert into the interpreter's map.
+    StringIntMap.Iterator end = map.end();
+    for (StringIntMap.Iterator e = map.begin(); !e.equals(end); e = e.increment()) {
+      out.put(e.first(), e.second());
+    }
+    return out;
+  }
+
+  private interface InterpreterCall<T> {
+    T apply(Interpreter interpreter, Supplier<String> why);
+  }
+
+  @SuppressWarnings("try") // the PointerScope is held for its close(), not referenced
+  private static <T> T withInterpreter(byte[] model, InterpreterCall<T> call) {
     if (model == null || model.length < 8) {
       throw new IllegalArgumentException("model bytes missing or too short");
     }
@@ -74,12 +128,13 @@ public final class TfliteOracle {
           options.SetPreserveAllTensors(true);
           try (InterpreterBuilder builder = new InterpreterBuilder(fbm, resolver, options);
               Interpreter interpreter = new Interpreter((Pointer) null)) {
-            check(builder.SetNumThreads(1), "InterpreterBuilder.SetNumThreads");
-            check(builder.apply(interpreter), "InterpreterBuilder (op resolution, tensor parsing)");
+            Supplier<String> why = () -> diagnose(model, resolver);
+            check(builder.SetNumThreads(1), "InterpreterBuilder.SetNumThreads", why);
+            check(builder.apply(interpreter), "InterpreterBuilder", why);
             if (interpreter.isNull()) {
               throw new IllegalStateException("InterpreterBuilder produced no interpreter (see stderr)");
             }
-            return runInterpreter(interpreter, inputsByTensorIndex);
+            return call.apply(interpreter, why);
           }
         } finally {
           fbm.close();
@@ -90,7 +145,8 @@ public final class TfliteOracle {
     }
   }
 
-  private static Map<Integer, HostTensor> runInterpreter(Interpreter it, Map<Integer, HostTensor> inputs) {
+  private static Map<Integer, HostTensor> runInterpreter(
+      Interpreter it, Map<Integer, HostTensor> inputs, Supplier<String> why) {
     IntPointer inPtr = it.inputs();
     int nIn = (int) inPtr.limit();
     int[] graphInputs = new int[nIn];
@@ -113,10 +169,10 @@ public final class TfliteOracle {
       }
       int[] want = dims(it.tensor(t).dims());
       if (!Arrays.equals(want, v.shape())) {
-        check(it.ResizeInputTensor(t, v.shape()), "ResizeInputTensor(" + t + ")");
+        check(it.ResizeInputTensor(t, v.shape()), "ResizeInputTensor(" + t + ")", why);
       }
     }
-    check(it.AllocateTensors(), "AllocateTensors");
+    check(it.AllocateTensors(), "AllocateTensors", why);
     for (int t : graphInputs) {
       HostTensor v = given.get(t);
       TfLiteTensor tensor = it.tensor(t);
@@ -137,7 +193,7 @@ public final class TfliteOracle {
       data.get(src);
       raw.capacity(bytes).position(0).put(src, 0, src.length);
     }
-    check(it.Invoke(), "Invoke");
+    check(it.Invoke(), "Invoke", why);
 
     Map<Integer, HostTensor> out = new TreeMap<>();
     for (int t = 0; t < nTensors; t++) {
@@ -173,9 +229,32 @@ public final class TfliteOracle {
     return new LinkedHashMap<>(out);
   }
 
-  private static void check(int status, String stage) {
+  /** Names the ops the resolver lacks (the usual reason the builder fails); TFLite's own text is on stderr. */
+  private static String diagnose(byte[] model, OpResolver resolver) {
+    TfliteModel m;
+    try {
+      m = TfliteModel.read(model, "model");
+    } catch (RuntimeException e) {
+      return "the pure-Java reader also refuses the model: " + e.getMessage();
+    }
+    StringBuilder missing = new StringBuilder();
+    for (Operator op : m.main().operators()) {
+      TfLiteRegistration r =
+          op.isCustom() ? resolver.FindOp(op.customCode(), op.version()) : resolver.FindOp(op.builtinCode(), op.version());
+      if (r == null || r.isNull()) {
+        missing.append(missing.length() == 0 ? "" : "; ")
+            .append("op ").append(op.index()).append(' ').append(op.opName())
+            .append(op.isCustom() ? " (custom)" : "").append(" version ").append(op.version());
+      }
+    }
+    return missing.length() == 0
+        ? "every op resolves; a kernel refused its tensors or options (TFLite's message is on stderr)"
+        : "unresolved ops: " + missing + " (not in the builtin op resolver at that version)";
+  }
+
+  private static void check(int status, String stage, Supplier<String> why) {
     if (status != kTfLiteOk) {
-      throw new IllegalStateException("TFLite " + stage + " failed with status " + status + " (details on stderr)");
+      throw new IllegalStateException("TFLite " + stage + " failed with status " + status + ": " + why.get());
     }
   }
 

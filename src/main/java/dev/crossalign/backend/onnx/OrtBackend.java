@@ -92,7 +92,8 @@ public final class OrtBackend implements Backend {
       so.setInterOpNumThreads(opts.interOpThreads());
       so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       so.setDeterministicCompute(opts.deterministicCompute());
-      so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+      // failures come back as exceptions with the same text; ORT's own error log would print them twice
+      so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
       if (opts.device().isCuda()) {
         cuda = addCuda(so, opts);
       }
@@ -106,6 +107,17 @@ public final class OrtBackend implements Backend {
       closeQuietly(session, so, cuda);
       throw e;
     }
+  }
+
+  /** Capability probe: whether the ONNX Runtime on the class path has the CUDA execution provider. */
+  public static boolean cudaAvailable() {
+    environment();
+    return OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
+  }
+
+  /** ONNX Runtime's version, e.g. "1.29.0". */
+  public static String runtimeVersion() {
+    return environment().getVersion();
   }
 
   private static OrtEnvironment environment() {
@@ -366,7 +378,10 @@ public final class OrtBackend implements Backend {
       m.put("cudnn_conv_algo_search", options.cudnnConvAlgoSearch().name());
       m.put("use_tf32", Boolean.toString(options.useTf32()));
     }
-    m.put("model.opset", model.opsetImports().toString());
+    StringBuilder opsets = new StringBuilder();
+    model.opsetImports().forEach((d, v) -> opsets.append(opsets.length() == 0 ? "" : ",")
+        .append(d.isEmpty() ? "ai.onnx" : d).append('=').append(v));
+    m.put("model.opset", opsets.toString());
     m.put("model.producer", model.producerName());
     return m;
   }
@@ -417,7 +432,9 @@ public final class OrtBackend implements Backend {
       case ORT_EP_FAIL -> CrossalignException.Kind.ENVIRONMENT;
       default -> CrossalignException.Kind.INTERNAL;
     };
-    return new CrossalignException(kind, what + ": " + firstLine(e.getMessage()), e);
+    // "Error code - ORT_FAIL - message: text" -> "text"
+    String msg = firstLine(e.getMessage()).replaceFirst("^Error code - \\w+ - message: ", "");
+    return new CrossalignException(kind, what + ": " + msg, e);
   }
 
   private static String firstLine(String s) {

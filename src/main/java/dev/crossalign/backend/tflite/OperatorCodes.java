@@ -23,8 +23,9 @@ final class OperatorCodes {
 
   private OperatorCodes() {}
 
-  static List<Code> read(byte[] verifiedModel) {
-    ByteBuffer bb = ByteBuffer.wrap(verifiedModel).order(ByteOrder.LITTLE_ENDIAN);
+  /** @param verifiedModel the very bytes the verifier checked (not a caller's array that could change since) */
+  static List<Code> read(ByteBuffer verifiedModel) {
+    ByteBuffer bb = verifiedModel.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     Node model = new Node(bb.getInt(0), bb);
     int codesField = model.field(1); // Model.operator_codes
     List<Code> codes = new ArrayList<>();

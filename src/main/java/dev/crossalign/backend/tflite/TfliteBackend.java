@@ -5,6 +5,7 @@ import static org.bytedeco.tensorflowlite.global.tensorflowlite.TfLiteVersion;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteBool;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat16;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat32;
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat64;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteInt16;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteInt32;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteInt64;
@@ -52,7 +53,8 @@ import org.bytedeco.tensorflowlite.TfLiteTensor;
 
 /**
  * The reference backend: TensorFlow Lite's own interpreter (bytedeco tensorflow-lite 2.20.0 preset) with every
- * tensor preserved, so that each op output can be read after a run.
+ * tensor preserved, so that each op output can be read after a run. With the XNNPACK delegate TFLite cannot preserve
+ * tensors (it then skips its default delegates), so only graph inputs and outputs are captured.
  *
  * <p>Native objects (model buffer, flatbuffer model, op resolver, interpreter) are owned here and freed once by
  * {@link #close()}. Not thread-safe: one backend per worker.
@@ -61,6 +63,8 @@ import org.bytedeco.tensorflowlite.TfLiteTensor;
  * ErrorReporter; the preset gives Java no way to subclass that reporter, so the exceptions thrown here carry a message
  * of our own and point at that log.
  */
+// "try": PointerScope is opened for its side effect (it frees every native temporary created inside), never read.
+@SuppressWarnings("try")
 public final class TfliteBackend implements Backend {
   /** Most dims a TFLite tensor may have that we accept (TFLite itself has no fixed cap; 16 is far above real use). */
   private static final int MAX_RANK = 16;
@@ -137,21 +141,18 @@ public final class TfliteBackend implements Backend {
       resolver = opts.delegate() == TfliteOptions.Delegate.XNNPACK
           ? new BuiltinOpResolverWithXNNPACK(true)
           : new BuiltinOpResolverWithoutDefaultDelegates();
-      // The verifier passed, so operator_codes can be read safely; name missing ops before TFLite stumbles on them.
-      checkOpsResolvable(OperatorCodes.read(modelBytes), resolver, label);
+      // The verifier passed, so operator_codes can be read safely from the bytes it checked (the native copy, a
+      // direct view); name missing ops before TFLite stumbles on them.
+      checkOpsResolvable(OperatorCodes.read(buffer.position(0).asByteBuffer()), resolver, label);
 
       interpreter = new Interpreter((Pointer) null);
-      try (InterpreterOptions io = new InterpreterOptions();
-          InterpreterBuilder builder = new InterpreterBuilder(model, resolver, io)) {
-        io.SetPreserveAllTensors(true);
-        if (builder.SetNumThreads(opts.threads()) != kTfLiteOk) {
-          throw CrossalignException.input("TFLite refused " + opts.threads() + " threads for model " + label);
-        }
-        int status = builder.apply(interpreter);
-        if (status != kTfLiteOk || interpreter.isNull()) {
-          throw CrossalignException.input(
-              "TFLite could not build an interpreter for model " + label + " (details on stderr)");
-        }
+      try (InterpreterOptions io = new InterpreterOptions()) {
+        // InterpreterBuilder copies the options when it is constructed: set them first, or arena memory is reused
+        // and captured intermediates hold whatever a later op wrote there.
+        // TFLite skips its default (lazy) delegates, XNNPACK included, when all tensors are preserved; with XNNPACK
+        // the arena is reused and only the graph's inputs and outputs are trustworthy after a run.
+        io.SetPreserveAllTensors(opts.delegate() == TfliteOptions.Delegate.NONE);
+        buildInto(interpreter, model, resolver, io, opts, label);
       }
       if (interpreter.AllocateTensors() != kTfLiteOk) {
         throw CrossalignException.input(
@@ -169,6 +170,25 @@ public final class TfliteBackend implements Backend {
     }
   }
 
+  private static void buildInto(
+      Interpreter interpreter,
+      FlatBufferModel model,
+      BuiltinOpResolver resolver,
+      InterpreterOptions io,
+      TfliteOptions opts,
+      String label) {
+    try (InterpreterBuilder builder = new InterpreterBuilder(model, resolver, io)) {
+      if (builder.SetNumThreads(opts.threads()) != kTfLiteOk) {
+        throw CrossalignException.input("TFLite refused " + opts.threads() + " threads for model " + label);
+      }
+      int status = builder.apply(interpreter);
+      if (status != kTfLiteOk || interpreter.isNull()) {
+        throw CrossalignException.input(
+            "TFLite could not build an interpreter for model " + label + " (details on stderr)");
+      }
+    }
+  }
+
   private static void checkOpsResolvable(
       List<OperatorCodes.Code> codes, BuiltinOpResolver resolver, String label) {
     List<String> missing = new ArrayList<>();
@@ -180,7 +200,7 @@ public final class TfliteBackend implements Backend {
         }
         r = resolver.FindOp(c.customCode(), c.version());
         if (r == null || r.isNull()) {
-          missing.add("custom op '" + c.customCode() + "'");
+          missing.add("custom op '" + printable(c.customCode()) + "'");
         }
       } else {
         r = resolver.FindOp(c.builtinCode(), c.version());
@@ -247,6 +267,49 @@ public final class TfliteBackend implements Backend {
       }
       return t;
     }
+  }
+
+  /** The interpreter's execution plan: one entry per node, in the order Invoke runs them. */
+  public List<OpNode> executionPlan() {
+    Interpreter interp = requireOpen();
+    List<OpNode> nodes = new ArrayList<>();
+    try (PointerScope scope = new PointerScope()) {
+      IntPointer plan = interp.execution_plan();
+      long planSize = plan == null ? 0 : plan.limit() - plan.position();
+      for (long p = 0; p < planSize; p++) {
+        int nodeIndex = plan.get(p);
+        RegistrationNodePair pair = nodeAt(interp, nodeIndex);
+        if (pair != null) {
+          TfLiteNode node = pair.first();
+          nodes.add(new OpNode(nodeIndex, opName(pair.second()), intArray(node.inputs()), intArray(node.outputs())));
+        }
+      }
+    }
+    return List.copyOf(nodes);
+  }
+
+  /** Capture name of a TFLite tensor index (the name run() files it under). */
+  public String tensorName(int index) {
+    requireOpen();
+    if (index < 0 || index >= tensorNames.length) {
+      throw CrossalignException.input(
+          "tensor index " + index + " out of range [0, " + tensorNames.length + ") in model " + label);
+    }
+    return tensorNames[index];
+  }
+
+  /** Number of tensors in the primary subgraph. */
+  public int tensorCount() {
+    requireOpen();
+    return tensorNames.length;
+  }
+
+  private static RegistrationNodePair nodeAt(Interpreter interp, int nodeIndex) {
+    if (nodeIndex < 0 || nodeIndex >= interp.nodes_size()) {
+      throw new CrossalignException(Kind.INTERNAL, "execution plan names node " + nodeIndex + " out of range");
+    }
+    RegistrationNodePair pair = interp.node_and_registration(nodeIndex);
+    return pair == null || pair.isNull() ? null : pair;
   }
 
   @Override
@@ -336,6 +399,11 @@ public final class TfliteBackend implements Backend {
   /** Graph inputs, then every node's outputs in execution-plan order; constants are not captured. */
   private Activations capture(Interpreter interp) {
     Activations.Builder b = Activations.builder(name());
+    boolean preserveAll = options.delegate() == TfliteOptions.Delegate.NONE;
+    Set<Integer> graphOutputs = new HashSet<>();
+    for (int o : outputIndices) {
+      graphOutputs.add(o);
+    }
     Set<Integer> seen = new HashSet<>();
     for (InputSpec s : inputSpecs) {
       HostTensor t = copyOut(interp.tensor(s.tensorIndex()), s.tensorIndex());
@@ -346,20 +414,19 @@ public final class TfliteBackend implements Backend {
     IntPointer plan = interp.execution_plan();
     long planSize = plan == null ? 0 : plan.limit() - plan.position();
     for (long p = 0; p < planSize; p++) {
-      int nodeIndex = plan.get(p);
-      if (nodeIndex < 0 || nodeIndex >= interp.nodes_size()) {
-        throw new CrossalignException(Kind.INTERNAL, "execution plan names node " + nodeIndex + " out of range");
-      }
-      RegistrationNodePair pair = interp.node_and_registration(nodeIndex);
-      if (pair == null || pair.isNull()) {
+      RegistrationNodePair pair = nodeAt(interp, plan.get(p));
+      if (pair == null) {
         continue;
       }
       TfLiteNode node = pair.first();
       String op = opName(pair.second());
       int[] outs = intArray(node.outputs());
       for (int idx : outs) {
-        if (idx < 0 || idx >= tensorNames.length || !seen.add(idx)) {
-          continue; // -1 is kTfLiteOptionalTensor
+        if (idx < 0 || idx >= tensorNames.length || (!preserveAll && !graphOutputs.contains(idx))) {
+          continue; // -1 is kTfLiteOptionalTensor; without preserved tensors only graph outputs hold their values
+        }
+        if (!seen.add(idx)) {
+          continue;
         }
         TfLiteTensor tt = interp.tensor(idx);
         if (tt == null || tt.isNull() || tt.allocation_type() == kTfLiteMmapRo) {
@@ -423,6 +490,8 @@ public final class TfliteBackend implements Backend {
       return DType.FLOAT32;
     } else if (tfliteType == kTfLiteFloat16) {
       return DType.FLOAT16;
+    } else if (tfliteType == kTfLiteFloat64) {
+      return DType.FLOAT64;
     } else if (tfliteType == kTfLiteInt8) {
       return DType.INT8;
     } else if (tfliteType == kTfLiteUInt8) {
@@ -549,8 +618,8 @@ public final class TfliteBackend implements Backend {
       IntPointer plan = interp.execution_plan();
       planSize = plan == null ? 0 : plan.limit() - plan.position();
       for (long p = 0; p < planSize; p++) {
-        RegistrationNodePair pair = interp.node_and_registration(plan.get(p));
-        if (pair != null && !pair.isNull() && pair.first().delegate() != null && !pair.first().delegate().isNull()) {
+        RegistrationNodePair pair = nodeAt(interp, plan.get(p));
+        if (pair != null && pair.first().delegate() != null && !pair.first().delegate().isNull()) {
           delegated++;
         }
       }
@@ -558,10 +627,10 @@ public final class TfliteBackend implements Backend {
     m.put("nodes", Long.toString(planSize));
     m.put(
         "intermediates",
-        delegated == 0
+        options.delegate() == TfliteOptions.Delegate.NONE
             ? "all op outputs"
-            : "partial: " + delegated + " of " + planSize
-                + " nodes are delegate partitions; tensors inside them are not visible");
+            : "graph inputs and outputs only: " + delegated + " of " + planSize + " nodes are delegate partitions"
+                + " and tensors are not preserved");
     return Collections.unmodifiableMap(m);
   }
 
@@ -587,9 +656,24 @@ public final class TfliteBackend implements Backend {
     }
   }
 
+  /** Closes one handle; a failure there must not keep the others open. */
   private static void closeQuietly(Pointer p) {
     if (p != null) {
-      p.close();
+      try {
+        p.close();
+      } catch (RuntimeException e) {
+        // Nothing a caller could do; the remaining handles still get freed.
+      }
     }
+  }
+
+  /** Names from the file go into one-line messages: control characters become '?', long names are cut. */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 120));
+    for (int i = 0; i < s.length() && i < 120; i++) {
+      char c = s.charAt(i);
+      b.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return s.length() > 120 ? b.append("...").toString() : b.toString();
   }
 }

@@ -24,6 +24,7 @@ public final class Conv2d implements OpLowering {
   public LoweredOp lower(LoweringContext ctx) {
     OpOptions.Conv2D o = (OpOptions.Conv2D) ctx.op().options();
     FusedActivation.check(ctx, o.activation());
+    OpConstants.requireFloat(ctx, 0, 1, 2);
     Tensor w = ctx.constant(1);
     if (w == null) {
       throw ctx.unsupported("filter computed at run time");
@@ -43,8 +44,9 @@ public final class Conv2d implements OpLowering {
     SamePadding pw = SamePadding.of(o.padding(), in[2], ws[2], o.strideW(), o.dilationW());
     long[] stride = {o.strideH(), o.strideW()};
     long[] dilation = {o.dilationH(), o.dilationW()};
-    TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
     return inputs -> {
+      // created per run: a native object made at prepare time would be freed with the preparation's PointerScope
+      TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
       Tensor x = inputs[0].nchwTensor();
       Tensor y;
       if (ph.symmetric() && pw.symmetric()) {

@@ -23,7 +23,10 @@ public final class FusedActivation {
       case RELU -> t.relu();
       case RELU_N1_TO_1 -> t.clamp(new ScalarOptional(new Scalar(-1.0)), new ScalarOptional(new Scalar(1.0)));
       case RELU6 -> t.clamp(new ScalarOptional(new Scalar(0.0)), new ScalarOptional(new Scalar(6.0)));
-      case TANH -> t.tanh();
+      // TFLite's float kernels (conv, depthwise, FC, pool, transpose conv, add, mul...) clamp with
+      // CalculateActivationRange, which knows only RELU, RELU_N1_TO_1 and RELU6: a fused TANH is no activation at
+      // all there (checked against the interpreter: applying tanh was off by up to 7 on DEPTHWISE_CONV_2D).
+      case TANH -> t;
       case SIGN_BIT -> throw new IllegalStateException("SIGN_BIT is refused at prepare time");
     };
   }

@@ -374,6 +374,62 @@ class OrtBackendTest {
     assertThat(a.tensor("il").toLongArray()).containsExactly(7L, -1L, Integer.MAX_VALUE, 0L);
   }
 
+  @Test
+  void tensorFloatAndStringAttributesReachTheRuntime() {
+    // y = LeakyRelu(x + c, alpha=0.125), c a Constant node (tensor attribute); Pad with a string mode attribute
+    OnnxModel m = new OnnxGraphBuilder("attrs")
+        .addInput("x", DType.FLOAT32, new int[] {1, 4})
+        .addNode("Constant", List.of(), List.of("c"), OnnxGraphBuilder.attrs()
+            .putTensor("value", HostTensor.ofFloats(new int[] {1, 4}, Layout.ANY, new float[] {1, -2, 3, -4})))
+        .addNode("Add", List.of("x", "c"), List.of("s"))
+        .addNode("LeakyRelu", List.of("s"), List.of("y"), OnnxGraphBuilder.attrs().putFloat("alpha", 0.125f))
+        .addInitializer("pads", HostTensor.ofLongs(new int[] {4}, Layout.ANY, new long[] {0, 1, 0, 2}))
+        .addNode("Pad", List.of("y", "pads"), List.of("p"), OnnxGraphBuilder.attrs().putString("mode", "reflect"))
+        .addOutput("p", DType.FLOAT32, null)
+        .build();
+    Activations a = runOnce(m, OrtOptions.DEFAULT, Map.of("x", HostTensor.ofFloats(new int[] {1, 4}, Layout.ANY,
+        new float[] {0, 0, -4, 8})));
+    assertThat(a.tensor("c").toFloatArray()).containsExactly(1, -2, 3, -4);
+    assertThat(a.get("c").op()).isEqualTo("Constant");
+    // s = 1, -2, -1, 4 -> y = 1, -0.25, -0.125, 4 -> reflect pad 1 left, 2 right
+    assertThat(a.tensor("y").toFloatArray()).containsExactly(1f, -0.25f, -0.125f, 4f);
+    assertThat(a.tensor("p").toFloatArray()).containsExactly(-0.25f, 1f, -0.25f, -0.125f, 4f, -0.125f, -0.25f);
+  }
+
+  @Test
+  void modelsWithSubgraphsRunWithCapture() {
+    var p = new OnnxGraphBuilder("if")
+        .addInput("x", DType.FLOAT32, new int[] {2})
+        .addInput("cond", DType.BOOL, new int[] {})
+        .addNode("Relu", List.of("x"), List.of("a"))
+        .addNode("If", List.of("cond"), List.of("r"))
+        .addOutput("r", DType.FLOAT32, null)
+        .buildProto();
+    var g = p.getGraph().toBuilder();
+    g.getNodeBuilder(1)
+        .addAttribute(branchAttr("then_branch", "Neg"))
+        .addAttribute(branchAttr("else_branch", "Abs"));
+    OnnxModel m = dev.crossalign.onnx.OnnxModel.of(p.toBuilder().setGraph(g).build());
+    dev.crossalign.onnx.OnnxChecker.checkOrThrow(m);
+    java.nio.ByteBuffer t = java.nio.ByteBuffer.allocate(1);
+    t.put((byte) 1).flip();
+    Activations a = runOnce(m, OrtOptions.DEFAULT, Map.of(
+        "x", HostTensor.ofFloats(new int[] {2}, Layout.ANY, new float[] {-3f, 5f}),
+        "cond", HostTensor.of(DType.BOOL, new int[] {}, Layout.ANY, t)));
+    assertThat(a.tensors()).extracting(CapturedTensor::name).containsExactly("x", "cond", "a", "r");
+    assertThat(a.tensor("r").toFloatArray()).containsExactly(-0f, -5f);
+  }
+
+  static ai.onnx.proto.OnnxMl.AttributeProto branchAttr(String name, String op) {
+    var sub = ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName(name)
+        .addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType(op).addInput("a").addOutput(name + "_out"))
+        .addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(name + "_out")
+            .setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder().setTensorType(
+                ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(1))));
+    return ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName(name)
+        .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.GRAPH).setG(sub).build();
+  }
+
   // ------------------------------------------------------------------ errors
 
   @Test
@@ -394,10 +450,23 @@ class OrtBackendTest {
 
   @Test
   void cudaOnTheCpuOnlyRuntimeIsAnEnvironmentError() {
+    org.junit.jupiter.api.Assumptions.assumeFalse(OrtBackend.cudaAvailable(),
+        "the onnxruntime on the class path has CUDA: this test is about the CPU-only artifact");
     assertThatThrownBy(() -> OrtBackend.open(chain(), OrtOptions.DEFAULT.withDevice(Device.parse("cuda:0"))))
         .isInstanceOf(CrossalignException.class)
         .satisfies(e -> assertThat(((CrossalignException) e).kind()).isEqualTo(CrossalignException.Kind.ENVIRONMENT))
         .hasMessageContaining("CUDA");
+  }
+
+  @Test
+  void cudaRunMatchesTheClosedForm() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(OrtBackend.cudaAvailable(),
+        "needs the onnxruntime_gpu artifact and an NVIDIA GPU (the CPU-only onnxruntime is on the class path)");
+    float[] x = iota(18, 1f, 1f);
+    Activations a = runOnce(chain(), OrtOptions.DEFAULT.withDevice(Device.parse("cuda:0")),
+        Map.of("x", HostTensor.ofFloats(new int[] {1, 2, 3, 3}, Layout.NCHW, x)));
+    assertThat(a.tensor("mean").toFloatArray()).containsExactly(5f, 0f);
+    assertThat(a.tensor("conv").toFloatArray()[9]).isEqualTo(-10f);
   }
 
   @Test

@@ -1,0 +1,114 @@
+package dev.crossalign.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.Device;
+import dev.crossalign.backend.Profiles;
+import dev.crossalign.engine.DeterminismLab;
+import dev.crossalign.tensor.AtomicFiles;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "determinism",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs each backend N times under a determinism profile and reports, per backend and tensor, whether the runs",
+      "are bitwise identical and their spread when not; with --compare-profile, what changes between two profiles."
+    })
+final class DeterminismCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
+  Path model;
+
+  @Option(names = "--repeat", defaultValue = "5", description = "Runs per backend (default: ${DEFAULT-VALUE})")
+  int repeat;
+
+  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", description = "Backends (default: ${DEFAULT-VALUE})")
+  List<String> backends;
+
+  @Option(names = "--profile", defaultValue = "deterministic",
+      description = "deterministic, fast, tf32-default or a .properties file (default: ${DEFAULT-VALUE})")
+  String profile;
+
+  @Option(names = "--compare-profile", paramLabel = "PROFILE", description = "Also run under this profile and report what changed")
+  String compareProfile;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  String device;
+
+  @Option(names = "--seed", description = "Overrides the profile's seed")
+  Long seed;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON")
+  Path json;
+
+  @Option(names = "--verbose", description = "Stack traces for errors")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    Device dev = Device.parse(device);
+    DeterminismConfig cfg = Profiles.load(profile);
+    if (seed != null) {
+      cfg = cfg.withSeed(seed);
+    }
+    DeterminismLab.Report report = DeterminismLab.run(model, backends, repeat, dev, profile, cfg);
+    List<DeterminismLab.Change> changes = null;
+    if (compareProfile != null) {
+      DeterminismConfig other = Profiles.load(compareProfile);
+      if (seed != null) {
+        other = other.withSeed(seed);
+      }
+      changes = DeterminismLab.compareProfiles(model, backends, dev, cfg, other);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    for (DeterminismLab.BackendResult b : report.backends()) {
+      out.println(String.format(Locale.ROOT, "%-12s %d runs, %d tensors: %s", b.name(), b.runs(), b.tensorsCompared(),
+          b.bitwiseIdentical() ? "bitwise identical" : b.differing().size() + " tensors differ"));
+      for (DeterminismLab.Spread s : b.differing()) {
+        out.println(String.format(Locale.ROOT, "    %s (%s): max spread %.3g in %d of %d repeats", s.tensor(), s.op(), s.maxAbsSpread(), s.runsDiffering(), b.runs() - 1));
+      }
+    }
+    if (changes != null) {
+      out.println("profile " + profile + " -> " + compareProfile + ": " + (changes.isEmpty() ? "no tensor changed" : changes.size() + " tensors changed"));
+      for (DeterminismLab.Change c : changes) {
+        out.println(String.format(Locale.ROOT, "    %s %s (%s): max_abs %.3g", c.backend(), c.tensor(), c.op(), c.maxAbs()));
+      }
+    }
+    out.println(report.allIdentical() ? "DETERMINISTIC: every backend bitwise identical across " + repeat + " runs" : "NON-DETERMINISTIC: see above");
+    out.flush();
+    if (json != null) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("model", report.model());
+      doc.put("device", report.device());
+      doc.put("profile", report.profile());
+      doc.put("config", report.config());
+      doc.put("backends", report.backends());
+      doc.put("all_bitwise_identical", report.allIdentical());
+      if (changes != null) {
+        doc.put("compare_profile", compareProfile);
+        doc.put("changes", changes);
+      }
+      byte[] bytes = new ObjectMapper()
+          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(doc).getBytes(StandardCharsets.UTF_8);
+      AtomicFiles.write(json, bytes);
+    }
+    return report.allIdentical() ? Main.ALIGNED : Main.MISALIGNED;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.crossalign.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.crossalign.CrossalignException;
+import dev.crossalign.engine.DemoModel;
+import dev.crossalign.engine.ModelSummary;
+import dev.crossalign.tflite.TfliteModel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = "Inputs, outputs, op histogram with backend support, custom ops, weights, parameters and FLOPs of MODEL.")
+final class InspectCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
+  Path model;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the summary as JSON ('-' for stdout)")
+  Path json;
+
+  @Override
+  public Integer call() {
+    TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
+    ModelSummary s = ModelSummary.of(m, model == null ? DemoModel.LABEL : model.toString());
+    PrintWriter out = spec.commandLine().getOut();
+    if (json != null) {
+      ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      try {
+        if (json.toString().equals("-")) {
+          out.println(mapper.writeValueAsString(s));
+        } else {
+          Path tmp = Files.createTempFile(json.toAbsolutePath().getParent(), ".inspect", ".tmp");
+          try {
+            mapper.writeValue(tmp.toFile(), s);
+            Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          } finally {
+            Files.deleteIfExists(tmp);
+          }
+        }
+      } catch (IOException e) {
+        throw CrossalignException.input("--json " + json + ": cannot write (" + e.getMessage() + ")");
+      }
+      if (json.toString().equals("-")) {
+        return 0;
+      }
+    }
+    out.println("model: " + s.model());
+    for (ModelSummary.TensorSig t : s.inputs()) {
+      out.println("  input  " + t.name() + " " + t.dtype() + " " + Arrays.toString(t.shape()));
+    }
+    for (ModelSummary.TensorSig t : s.outputs()) {
+      out.println("  output " + t.name() + " " + t.dtype() + " " + Arrays.toString(t.shape()));
+    }
+    out.println(String.format(Locale.ROOT, "ops (%d kinds):            count  tflite  torch", s.ops().size()));
+    for (Map.Entry<String, ModelSummary.OpCount> e : s.ops().entrySet()) {
+      out.println(String.format(Locale.ROOT, "  %-26s %5d  %-6s  %s", e.getKey(), e.getValue().count(),
+          e.getValue().tflite() ? "yes" : "no", e.getValue().torch() ? "yes" : "no"));
+    }
+    if (!s.customOps().isEmpty()) {
+      out.println("custom ops: " + String.join(", ", s.customOps()));
+    }
+    out.println("weights: " + s.weightDtypes());
+    out.println(String.format(Locale.ROOT, "parameters: %,d   FLOPs (estimate): %,d", s.parameters(), s.flops()));
+    out.flush();
+    return 0;
+  }
+}

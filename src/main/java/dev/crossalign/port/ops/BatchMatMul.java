@@ -1,0 +1,48 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.OpOptions;
+import java.util.Set;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * BATCH_MATMUL: adj_x / adj_y transpose the last two axes; batch axes broadcast as numpy does (torch.matmul's rule).
+ * Works in TFLite axes: a rank-4 NCHW operand is permuted back first, and the result is returned in TFLite axes.
+ */
+public final class BatchMatMul implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("BATCH_MATMUL");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    OpOptions.BatchMatMul o = (OpOptions.BatchMatMul) ctx.op().options();
+    OpConstants.requireFloat(ctx, 0, 1);
+    int[] a = ctx.input(0).shape();
+    int[] b = ctx.input(1).shape();
+    if (a.length < 2 || b.length < 2) {
+      throw ctx.unsupported("operands must have rank >= 2");
+    }
+    int ka = o.adjX() ? a[a.length - 2] : a[a.length - 1];
+    int kb = o.adjY() ? b[b.length - 1] : b[b.length - 2];
+    if (ka != kb) {
+      throw ctx.unsupported("inner dimensions differ: " + ka + " vs " + kb);
+    }
+    return inputs -> {
+      Tensor x = inputs[0].tfTensor();
+      Tensor y = inputs[1].tfTensor();
+      if (o.adjX()) {
+        x = x.transpose(-2, -1);
+      }
+      if (o.adjY()) {
+        y = y.transpose(-2, -1);
+      }
+      return new PortValue[] {PortValue.tf(torch.matmul(x, y))};
+    };
+  }
+}

@@ -1,0 +1,50 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.TensorType;
+import java.util.Set;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * CAST between FLOAT32, INT32, INT64 and BOOL with TFLite's C++ rules: float -> int is static_cast (truncation toward
+ * zero, as torch's conversion), anything -> bool is != 0, bool -> number is 0/1. Types are read from the tensors (the
+ * options table is optional in real models).
+ */
+public final class Cast implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("CAST");
+  }
+
+  private static ScalarType torchType(TensorType t) {
+    if (t == null) {
+      return null;
+    }
+    return switch (t) {
+      case FLOAT32 -> ScalarType.Float;
+      case INT32 -> ScalarType.Int;
+      case INT64 -> ScalarType.Long;
+      case BOOL -> ScalarType.Bool;
+      default -> null;
+    };
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    TensorType from = ctx.input(0).type();
+    TensorType to = ctx.output(0).type();
+    ScalarType target = torchType(to);
+    if (torchType(from) == null || target == null || ctx.input(0).isQuantized()) {
+      throw ctx.unsupported("cast " + from + " -> " + to);
+    }
+    return inputs -> {
+      var x = inputs[0].tensor();
+      var y = target == ScalarType.Bool ? x.ne(new Scalar(0.0)) : x.to(target);
+      return new PortValue[] {new PortValue(y, inputs[0].layout())};
+    };
+  }
+}

@@ -1,0 +1,73 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.OpOptions;
+import java.util.Set;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * DEPTHWISE_CONV_2D: filter [1, kh, kw, in * multiplier] becomes torch's [in * multiplier, 1, kh, kw] with groups =
+ * in. TFLite's output channel {@code ic * multiplier + m} reads input channel {@code ic}, which is exactly torch's
+ * grouping of consecutive output channels. The multiplier is taken from the filter shape (the option field is
+ * advisory in newer converters). SAME padding as TF computes it, padded explicitly when the sides differ.
+ */
+public final class DepthwiseConv2d implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("DEPTHWISE_CONV_2D");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    OpOptions.DepthwiseConv2D o = (OpOptions.DepthwiseConv2D) ctx.op().options();
+    FusedActivation.check(ctx, o.activation());
+    OpConstants.requireFloat(ctx, 0, 1, 2);
+    Tensor w = ctx.constant(1);
+    if (w == null) {
+      throw ctx.unsupported("filter computed at run time");
+    }
+    int[] in = ctx.input(0).shape();
+    int[] ws = ctx.input(1).shape();
+    if (in.length != 4 || ws.length != 4 || ws[0] != 1) {
+      throw ctx.unsupported("expects a rank-4 input and a [1, kh, kw, c*m] filter");
+    }
+    if (in[3] <= 0 || ws[3] % in[3] != 0) {
+      throw ctx.unsupported("filter channels " + ws[3] + " are not a multiple of input channels " + in[3]);
+    }
+    if (o.strideH() < 1 || o.strideW() < 1 || o.dilationH() < 1 || o.dilationW() < 1) {
+      throw ctx.unsupported("stride and dilation must be >= 1");
+    }
+    Tensor weight = ctx.prepared(w.permute(3, 0, 1, 2));
+    Tensor bias = null;
+    if (ctx.hasInput(2)) {
+      Tensor b = ctx.constant(2);
+      if (b == null) {
+        throw ctx.unsupported("bias computed at run time");
+      }
+      bias = ctx.prepared(b);
+    }
+    int groups = in[3];
+    SamePadding ph = SamePadding.of(o.padding(), in[1], ws[1], o.strideH(), o.dilationH());
+    SamePadding pw = SamePadding.of(o.padding(), in[2], ws[2], o.strideW(), o.dilationW());
+    long[] stride = {o.strideH(), o.strideW()};
+    long[] dilation = {o.dilationH(), o.dilationW()};
+    Tensor fixedBias = bias;
+    return inputs -> {
+      TensorOptional b = fixedBias == null ? new TensorOptional() : new TensorOptional(fixedBias);
+      Tensor x = inputs[0].nchwTensor();
+      Tensor y;
+      if (ph.symmetric() && pw.symmetric()) {
+        y = torch.conv2d(x, weight, b, stride, new long[] {ph.begin(), pw.begin()}, dilation, groups);
+      } else {
+        Tensor padded = torch.constant_pad_nd(x, pw.begin(), pw.end(), ph.begin(), ph.end());
+        y = torch.conv2d(padded, weight, b, stride, new long[] {0, 0}, dilation, groups);
+      }
+      return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
+    };
+  }
+}

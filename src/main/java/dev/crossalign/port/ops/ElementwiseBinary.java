@@ -1,0 +1,79 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.Activation;
+import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.TensorInfo;
+import dev.crossalign.tflite.TensorType;
+import java.util.Set;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * ADD, SUB, MUL, DIV (with their fused activation), SQUARED_DIFFERENCE, MAXIMUM, MINIMUM and POW over float32 (and
+ * int32 where TFLite's kernel is exact integer arithmetic), broadcast numpy-style in TFLite axes (see {@link
+ * Broadcast}). Each is the single IEEE operation TFLite's kernel performs per element, so float results are
+ * bit-identical; SQUARED_DIFFERENCE is (a - b) * (a - b) as TFLite computes it.
+ */
+public final class ElementwiseBinary implements OpLowering {
+  private enum Kind {
+    ADD, SUB, MUL, DIV, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, POW
+  }
+
+  @Override
+  public Set<String> opNames() {
+    return Set.of("ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM", "POW");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    Kind kind = Kind.valueOf(ctx.op().opName());
+    if (ctx.inputCount() != 2 || !ctx.hasInput(0) || !ctx.hasInput(1)) {
+      throw ctx.unsupported("expects two inputs");
+    }
+    Activation act =
+        ctx.op().options() instanceof OpOptions.Arithmetic a ? a.activation() : Activation.NONE;
+    FusedActivation.check(ctx, act);
+    TensorInfo x = ctx.input(0);
+    TensorInfo y = ctx.input(1);
+    if (x.isQuantized() || y.isQuantized() || ctx.output(0).isQuantized()) {
+      throw ctx.unsupported("quantized operands (only float32 and int32 are lowered)");
+    }
+    if (x.type() != y.type()) {
+      throw ctx.unsupported("operand types differ: " + x.type() + " and " + y.type());
+    }
+    if (x.type() == TensorType.INT32) {
+      if (kind == Kind.DIV || kind == Kind.POW) {
+        throw ctx.unsupported("int32 " + kind + " (TFLite's integer rounding is not reproduced)");
+      }
+      if (act != Activation.NONE && act != Activation.RELU) {
+        throw ctx.unsupported("int32 with fused activation " + act);
+      }
+    } else if (x.type() != TensorType.FLOAT32) {
+      throw ctx.unsupported("operand type " + x.type());
+    }
+    return inputs -> {
+      Broadcast bc = Broadcast.of(inputs[0], inputs[1]);
+      Tensor a = bc.a();
+      Tensor b = bc.b();
+      Tensor r =
+          switch (kind) {
+            case ADD -> a.add(b);
+            case SUB -> a.sub(b);
+            case MUL -> a.mul(b);
+            case DIV -> a.div(b);
+            case SQUARED_DIFFERENCE -> {
+              Tensor d = a.sub(b);
+              yield d.mul(d);
+            }
+            case MAXIMUM -> torch.maximum(a, b);
+            case MINIMUM -> torch.minimum(a, b);
+            case POW -> torch.pow(a, b);
+          };
+      return new PortValue[] {bc.wrap(FusedActivation.apply(r, act))};
+    };
+  }
+}

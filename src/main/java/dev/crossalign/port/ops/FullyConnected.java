@@ -1,0 +1,80 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.OpOptions;
+import java.util.Set;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * FULLY_CONNECTED: weights [out, in], optional bias. TFLite flattens the input to [-1, in] in ITS axis order, so an
+ * NCHW value is brought back to NHWC before flattening (flattening NCHW would interleave channels differently).
+ * keep_num_dims keeps the input's leading dims; a rank-4 result goes back out as NCHW.
+ */
+public final class FullyConnected implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("FULLY_CONNECTED");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    OpOptions.FullyConnected o = (OpOptions.FullyConnected) ctx.op().options();
+    FusedActivation.check(ctx, o.activation());
+    OpConstants.requireFloat(ctx, 0, 1, 2);
+    if (o.activation() == dev.crossalign.tflite.Activation.TANH) {
+      // TFLite's FULLY_CONNECTED Prepare refuses it too (fully_connected.cc: only NONE/RELU/RELU_N1_TO_1/RELU6)
+      throw ctx.unsupported("fused activation TANH (the TFLite kernel refuses it as well)");
+    }
+    if (o.weightsFormat() != 0) {
+      throw ctx.unsupported("shuffled weights format " + o.weightsFormat());
+    }
+    int[] in = ctx.input(0).shape();
+    int[] ws = ctx.input(1).shape();
+    if (ws.length != 2 || ws[1] <= 0) {
+      throw ctx.unsupported("expects weights [out, in]");
+    }
+    int inner = ws[1];
+    long numel = 1;
+    for (int d : in) {
+      numel *= d;
+    }
+    if (in.length == 0 || numel % inner != 0) {
+      throw ctx.unsupported("input of " + numel + " elements does not flatten to rows of " + inner);
+    }
+    if (o.keepNumDims() && in[in.length - 1] != inner) {
+      throw ctx.unsupported("keep_num_dims needs the last input dim " + in[in.length - 1] + " to equal " + inner);
+    }
+    Tensor w = ctx.constant(1);
+    Tensor weight = w == null ? null : ctx.prepared(w);
+    Tensor bias = null;
+    if (ctx.hasInput(2)) {
+      Tensor b = ctx.constant(2);
+      bias = b == null ? null : ctx.prepared(b);
+    }
+    boolean runtimeBias = ctx.hasInput(2) && bias == null;
+    Tensor fixedBias = bias;
+    long[] outShape;
+    if (o.keepNumDims()) {
+      outShape = new long[in.length];
+      for (int i = 0; i < in.length - 1; i++) {
+        outShape[i] = in[i];
+      }
+      outShape[in.length - 1] = ws[0];
+    } else {
+      outShape = new long[] {numel / inner, ws[0]};
+    }
+    return inputs -> {
+      Tensor x = inputs[0].tfTensor().reshape(-1, inner);
+      Tensor wt = weight != null ? weight : inputs[1].tfTensor();
+      Tensor b = runtimeBias ? inputs[2].tfTensor() : fixedBias;
+      Tensor y = torch.linear(x, wt, b == null ? new TensorOptional() : new TensorOptional(b));
+      y = FusedActivation.apply(y, o.activation()).reshape(outShape);
+      return new PortValue[] {outShape.length == 4 ? PortValue.nchw(y.permute(0, 3, 1, 2)) : PortValue.tf(y)};
+    };
+  }
+}

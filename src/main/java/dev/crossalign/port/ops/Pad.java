@@ -1,0 +1,126 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.TensorType;
+import java.util.Set;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * PAD, PADV2 (constant value from input 2) and MIRROR_PAD (REFLECT excludes the edge, SYMMETRIC repeats it). The
+ * paddings input is int32 [rank, 2] in TFLite axes; for an NCHW value each TFLite axis is mapped to its NCHW axis,
+ * so a channel padding of a rank-4 tensor (BlazeFace's residual branches) pads torch axis 1. MIRROR_PAD is an
+ * index_select per padded axis with indices built once, which covers both modes exactly.
+ */
+public final class Pad implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("PAD", "PADV2", "MIRROR_PAD");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    int[] shape = ctx.input(0).shape();
+    int rank = shape.length;
+    long[] p = OpConstants.ints(ctx, 1, "paddings");
+    if (p.length != rank * 2) {
+      throw ctx.unsupported("paddings has " + p.length + " values, expected " + rank * 2 + " for rank " + rank);
+    }
+    for (int a = 0; a < rank; a++) {
+      long before = p[a * 2];
+      long after = p[a * 2 + 1];
+      if (before < 0 || after < 0) {
+        throw ctx.unsupported("negative padding on axis " + a);
+      }
+      if (shape[a] + before + after > Integer.MAX_VALUE) {
+        throw ctx.unsupported("padded axis " + a + " would exceed 2^31 elements");
+      }
+    }
+    String name = ctx.op().opName();
+    if (name.equals("MIRROR_PAD")) {
+      return mirror(ctx, shape, p);
+    }
+    double value = 0;
+    if (name.equals("PADV2") && ctx.hasInput(2)) {
+      var t = ctx.constant(2);
+      if (t == null) {
+        throw ctx.unsupported("constant_values computed at run time");
+      }
+      if (t.numel() != 1) {
+        throw ctx.unsupported("constant_values must hold one value");
+      }
+      value = t.item_double();
+    }
+    TensorType type = ctx.input(0).type();
+    boolean floating = type != null && type.dtype() != null && type.dtype().isFloating();
+    double fillValue = value;
+    return inputs -> {
+      Scalar fill = floating ? new Scalar(fillValue) : new Scalar((long) fillValue);
+      PortValue v = inputs[0];
+      boolean nchw = v.isNchw() && rank == 4;
+      long[] pads = torchPads(p, rank, nchw);
+      Tensor y = torch.constant_pad_nd(v.tensor(), pads, fill);
+      return new PortValue[] {new PortValue(y, v.layout())};
+    };
+  }
+
+  /** torch's pad list: (before, after) pairs from the LAST torch axis backwards. */
+  private static long[] torchPads(long[] p, int rank, boolean nchw) {
+    long[] pads = new long[rank * 2];
+    for (int tfAxis = 0; tfAxis < rank; tfAxis++) {
+      int axis = nchw ? OpConstants.NHWC_TO_NCHW[tfAxis] : tfAxis;
+      int slot = rank - 1 - axis;
+      pads[slot * 2] = p[tfAxis * 2];
+      pads[slot * 2 + 1] = p[tfAxis * 2 + 1];
+    }
+    return pads;
+  }
+
+  private static LoweredOp mirror(LoweringContext ctx, int[] shape, long[] p) {
+    OpOptions.MirrorPad o = (OpOptions.MirrorPad) ctx.op().options();
+    boolean symmetric = o.mode() == 1;
+    int rank = shape.length;
+    Tensor[] index = new Tensor[rank];
+    for (int a = 0; a < rank; a++) {
+      long before = p[a * 2];
+      long after = p[a * 2 + 1];
+      if (before == 0 && after == 0) {
+        continue;
+      }
+      int n = shape[a];
+      long limit = symmetric ? n : n - 1;
+      if (before > limit || after > limit) {
+        throw ctx.unsupported(
+            (symmetric ? "SYMMETRIC" : "REFLECT") + " padding " + Math.max(before, after) + " exceeds " + limit
+                + " on axis " + a);
+      }
+      long[] idx = new long[(int) (n + before + after)];
+      for (int k = 0; k < idx.length; k++) {
+        long i = k - before;
+        if (i < 0) {
+          i = symmetric ? -i - 1 : -i;
+        } else if (i >= n) {
+          i = symmetric ? 2L * n - 1 - i : 2L * (n - 1) - i;
+        }
+        idx[k] = i;
+      }
+      index[a] = OpConstants.index(ctx, idx);
+    }
+    return inputs -> {
+      PortValue v = inputs[0];
+      boolean nchw = v.isNchw() && rank == 4;
+      Tensor y = v.tensor();
+      for (int a = 0; a < rank; a++) {
+        if (index[a] != null) {
+          y = y.index_select(nchw ? OpConstants.NHWC_TO_NCHW[a] : a, index[a]);
+        }
+      }
+      return new PortValue[] {new PortValue(y, v.layout())};
+    };
+  }
+}

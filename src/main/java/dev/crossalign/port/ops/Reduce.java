@@ -1,0 +1,93 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tensor.DType;
+import dev.crossalign.tflite.OpOptions;
+import java.util.Set;
+import java.util.TreeSet;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * MEAN, SUM, REDUCE_MAX, REDUCE_MIN over a constant axis list (negative and repeated axes allowed, as in TF), with
+ * keep_dims. An NCHW input is reduced over the mapped dims; with keep_dims the result stays NCHW, without it the
+ * kept result is brought to TFLite order and the reduced axes dropped, so the remaining axes keep TF's order. An
+ * empty axis list reduces nothing (TF returns the input), unlike torch where an empty dim list means all dims.
+ */
+public final class Reduce implements OpLowering {
+  private enum Kind {
+    MEAN,
+    SUM,
+    MAX,
+    MIN
+  }
+
+  @Override
+  public Set<String> opNames() {
+    return Set.of("MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    Kind kind =
+        switch (ctx.op().opName()) {
+          case "MEAN" -> Kind.MEAN;
+          case "SUM" -> Kind.SUM;
+          case "REDUCE_MAX" -> Kind.MAX;
+          default -> Kind.MIN;
+        };
+    boolean keep = ctx.op().options() instanceof OpOptions.Reducer r && r.keepDims();
+    if (Axes.quantized(ctx, 0)) {
+      throw ctx.unsupported("quantized input (requantization is not reproduced)");
+    }
+    DType dt = ctx.input(0).type().dtype();
+    boolean isFloat = dt == DType.FLOAT32 || dt == DType.FLOAT16;
+    if (!isFloat && !(dt == DType.INT32 && kind != Kind.MEAN) && !(dt == DType.INT64 && kind != Kind.MEAN)) {
+      throw ctx.unsupported("input type " + ctx.input(0).type() + " for " + ctx.op().opName());
+    }
+    int rank = ctx.input(0).shape().length;
+    TreeSet<Integer> set = new TreeSet<>();
+    for (int a : Axes.constInts(ctx, 1, "axis")) {
+      set.add(Axes.normalize(ctx, a, rank, "axis"));
+    }
+    int[] axes = set.stream().mapToInt(Integer::intValue).toArray();
+    return inputs -> {
+      PortValue x = inputs[0];
+      if (axes.length == 0) {
+        return new PortValue[] {x};
+      }
+      long[] dims = new long[axes.length];
+      for (int k = 0; k < axes.length; k++) {
+        dims[k] = Axes.dim(x, axes[k]);
+      }
+      Tensor t = x.tensor();
+      Tensor y =
+          switch (kind) {
+            case MEAN -> t.mean(dims, true, new ScalarTypeOptional());
+            case SUM -> t.sum(dims, true, new ScalarTypeOptional());
+            case MAX -> t.amax(dims, true);
+            case MIN -> t.amin(dims, true);
+          };
+      if (y.scalar_type() != t.scalar_type()) {
+        y = y.to(t.scalar_type()); // torch sums int32 into int64; TFLite keeps the input type
+      }
+      if (keep) {
+        return new PortValue[] {new PortValue(y, x.layout())};
+      }
+      Tensor tf = x.isNchw() ? y.permute(0, 2, 3, 1) : y;
+      int[] full = Axes.shape(tf);
+      int[] out = new int[full.length - axes.length];
+      for (int i = 0, j = 0, k = 0; i < full.length; i++) {
+        if (k < axes.length && axes[k] == i) {
+          k++;
+        } else {
+          out[j++] = full[i];
+        }
+      }
+      return new PortValue[] {Axes.fromTf(tf.reshape(Axes.longs(out)))};
+    };
+  }
+}

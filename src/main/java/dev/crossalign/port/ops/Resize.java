@@ -1,0 +1,137 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.OpOptions;
+import java.util.Set;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR with TF's source-coordinate rules, computed in Java float32 exactly
+ * as tensorflow/lite/kernels/internal/reference/resize_*.h does, turned into index and weight tensors once:
+ * <ul>
+ *   <li>scale = in / out, or (in - 1) / (out - 1) with align_corners (and out > 1), as float32;
+ *   <li>bilinear: src = dst * scale, or (dst + 0.5) * scale - 0.5 with half_pixel_centers; y0 = max(floor(src), 0),
+ *       y1 = min(ceil(src), in - 1); value = sum of the four corners times (1 - d) / d weights, where d = src - y0 is
+ *       used unclamped (negative near the border with half-pixel centers, where y0 == y1 so the weights sum to 1);
+ *   <li>nearest: src = (dst + offset) * scale with offset 0.5 for half_pixel_centers; round (half away from zero)
+ *       with align_corners, floor otherwise; min(in - 1), and max(0) with half-pixel centers.
+ * </ul>
+ * Torch's own interpolate modes do not reproduce the legacy TF mode (src = dst * in / out), hence the gathers.
+ */
+public final class Resize implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    boolean bilinear = ctx.op().opName().equals("RESIZE_BILINEAR");
+    if (bilinear) {
+      OpConstants.requireFloat(ctx, 0);
+    }
+    boolean alignCorners;
+    boolean halfPixel;
+    if (ctx.op().options() instanceof OpOptions.ResizeBilinear o) {
+      alignCorners = o.alignCorners();
+      halfPixel = o.halfPixelCenters();
+    } else if (ctx.op().options() instanceof OpOptions.ResizeNearestNeighbor o) {
+      alignCorners = o.alignCorners();
+      halfPixel = o.halfPixelCenters();
+    } else {
+      alignCorners = false;
+      halfPixel = false;
+    }
+    if (alignCorners && halfPixel) {
+      throw ctx.unsupported("align_corners and half_pixel_centers both set");
+    }
+    int[] in = ctx.input(0).shape();
+    if (in.length != 4) {
+      throw ctx.unsupported("expects a rank-4 input");
+    }
+    long[] size = OpConstants.ints(ctx, 1, "size");
+    if (size.length != 2 || size[0] < 1 || size[1] < 1 || size[0] > 1 << 16 || size[1] > 1 << 16) {
+      throw ctx.unsupported("size must be two positive values, got " + java.util.Arrays.toString(size));
+    }
+    int outH = (int) size[0];
+    int outW = (int) size[1];
+    if (!bilinear) {
+      Tensor rows = OpConstants.index(ctx, nearest(in[1], outH, alignCorners, halfPixel));
+      Tensor cols = OpConstants.index(ctx, nearest(in[2], outW, alignCorners, halfPixel));
+      return inputs -> {
+        Tensor x = inputs[0].nchwTensor();
+        return new PortValue[] {PortValue.nchw(x.index_select(2, rows).index_select(3, cols))};
+      };
+    }
+    Axis ya = Axis.of(in[1], outH, alignCorners, halfPixel);
+    Axis xa = Axis.of(in[2], outW, alignCorners, halfPixel);
+    Tensor y0 = OpConstants.index(ctx, ya.lo);
+    Tensor y1 = OpConstants.index(ctx, ya.hi);
+    Tensor x0 = OpConstants.index(ctx, xa.lo);
+    Tensor x1 = OpConstants.index(ctx, xa.hi);
+    Tensor wy0 = OpConstants.floats(ctx, ya.wLo, 1, 1, outH, 1);
+    Tensor wy1 = OpConstants.floats(ctx, ya.wHi, 1, 1, outH, 1);
+    Tensor wx0 = OpConstants.floats(ctx, xa.wLo, 1, 1, 1, outW);
+    Tensor wx1 = OpConstants.floats(ctx, xa.wHi, 1, 1, 1, outW);
+    return inputs -> {
+      Tensor x = inputs[0].nchwTensor();
+      Tensor top = x.index_select(2, y0);
+      Tensor bottom = x.index_select(2, y1);
+      // same association as the reference kernel: ((v * wy) * wx), summed left to right
+      Tensor r = top.index_select(3, x0).mul(wy0).mul(wx0)
+          .add(bottom.index_select(3, x0).mul(wy1).mul(wx0))
+          .add(top.index_select(3, x1).mul(wy0).mul(wx1))
+          .add(bottom.index_select(3, x1).mul(wy1).mul(wx1));
+      return new PortValue[] {PortValue.nchw(r)};
+    };
+  }
+
+  static float scale(int in, int out, boolean alignCorners) {
+    return alignCorners && out > 1 ? (float) (in - 1) / (out - 1) : (float) in / out;
+  }
+
+  static long[] nearest(int in, int out, boolean alignCorners, boolean halfPixel) {
+    float scale = scale(in, out, alignCorners);
+    float offset = halfPixel ? 0.5f : 0.0f;
+    long[] idx = new long[out];
+    for (int d = 0; d < out; d++) {
+      float src = ((float) d + offset) * scale;
+      int v = alignCorners ? (int) roundHalfAway(src) : (int) Math.floor(src);
+      v = Math.min(v, in - 1);
+      if (halfPixel) {
+        v = Math.max(0, v);
+      }
+      idx[d] = v;
+    }
+    return idx;
+  }
+
+  private static float roundHalfAway(float v) {
+    return v < 0 ? -(float) Math.floor(-v + 0.5) : (float) Math.floor(v + 0.5);
+  }
+
+  /** Per output coordinate: the two source indices and their float32 weights (1 - d, d). */
+  private record Axis(long[] lo, long[] hi, float[] wLo, float[] wHi) {
+    static Axis of(int in, int out, boolean alignCorners, boolean halfPixel) {
+      float scale = scale(in, out, alignCorners);
+      long[] lo = new long[out];
+      long[] hi = new long[out];
+      float[] wLo = new float[out];
+      float[] wHi = new float[out];
+      for (int d = 0; d < out; d++) {
+        float src = halfPixel ? ((float) d + 0.5f) * scale - 0.5f : (float) d * scale;
+        int l = Math.max((int) Math.floor(src), 0);
+        int h = Math.min((int) Math.ceil(src), in - 1);
+        float frac = src - (float) l;
+        lo[d] = l;
+        hi[d] = h;
+        wLo[d] = 1 - frac;
+        wHi[d] = frac;
+      }
+      return new Axis(lo, hi, wLo, wHi);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.OpOptions;
+import java.util.Arrays;
+import java.util.Set;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * SPLIT (axis is input 0, the value input 1, num_splits equal parts) and SPLIT_V (value input 0, size_splits input
+ * 1 with at most one -1, axis input 2). One output per part; an NCHW value is split on the mapped dim and its parts
+ * stay NCHW.
+ */
+public final class Split implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("SPLIT", "SPLIT_V");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    boolean v = ctx.op().opName().equals("SPLIT_V");
+    int valueIn = v ? 0 : 1;
+    int[] shape = ctx.input(valueIn).shape();
+    int[] a = Axes.constInts(ctx, v ? 2 : 0, "axis");
+    if (a.length != 1) {
+      throw ctx.unsupported("axis must hold one value, got " + a.length);
+    }
+    int axis = Axes.normalize(ctx, a[0], shape.length, "axis");
+    int size = shape[axis];
+    int outs = ctx.op().outputs().length;
+    int[] sizes;
+    if (v) {
+      sizes = Axes.constInts(ctx, 1, "size_splits");
+      int stretch = -1;
+      int known = 0;
+      for (int i = 0; i < sizes.length; i++) {
+        if (sizes[i] == -1 && stretch < 0) {
+          stretch = i;
+        } else if (sizes[i] < 0) {
+          throw ctx.unsupported("size_splits " + Arrays.toString(sizes) + " has a bad entry");
+        } else {
+          known += sizes[i];
+        }
+      }
+      if (stretch >= 0) {
+        sizes[stretch] = size - known;
+      }
+      if (sizes[Math.max(stretch, 0)] < 0 || Arrays.stream(sizes).sum() != size) {
+        throw ctx.unsupported("size_splits " + Arrays.toString(sizes) + " do not add up to " + size);
+      }
+    } else {
+      int n = ctx.op().options() instanceof OpOptions.Split s ? s.numSplits() : outs;
+      if (n <= 0 || size % n != 0) {
+        throw ctx.unsupported("num_splits " + n + " does not divide axis size " + size);
+      }
+      sizes = new int[n];
+      Arrays.fill(sizes, size / n);
+    }
+    if (sizes.length != outs) {
+      throw ctx.unsupported(sizes.length + " parts but " + outs + " outputs");
+    }
+    return inputs -> {
+      PortValue x = inputs[valueIn];
+      long dim = Axes.dim(x, axis);
+      Tensor t = x.tensor();
+      PortValue[] out = new PortValue[sizes.length];
+      long start = 0;
+      for (int i = 0; i < sizes.length; i++) {
+        out[i] = new PortValue(t.narrow(dim, start, sizes[i]), x.layout());
+        start += sizes[i];
+      }
+      return out;
+    };
+  }
+}

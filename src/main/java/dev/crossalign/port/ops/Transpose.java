@@ -1,0 +1,37 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * TRANSPOSE by a constant permutation of TFLite axes. Applied to the TFLite-ordered value; for an NCHW input the
+ * two permutes compose into views, and a rank-4 result is handed on as an NCHW view.
+ */
+public final class Transpose implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("TRANSPOSE");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    int rank = ctx.input(0).shape().length;
+    int[] perm = Axes.constInts(ctx, 1, "perm");
+    if (perm.length != rank) {
+      throw ctx.unsupported("perm " + Arrays.toString(perm) + " does not match input rank " + rank);
+    }
+    boolean[] seen = new boolean[rank];
+    for (int p : perm) {
+      if (p < 0 || p >= rank || seen[p]) {
+        throw ctx.unsupported("perm " + Arrays.toString(perm) + " is not a permutation of 0.." + (rank - 1));
+      }
+      seen[p] = true;
+    }
+    long[] lp = Axes.longs(perm);
+    return inputs -> new PortValue[] {Axes.fromTf(inputs[0].tfTensor().permute(lp))};
+  }
+}

@@ -1,0 +1,80 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.OpOptions;
+import java.util.Set;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * TRANSPOSE_CONV: inputs (output_shape int32 [4], weights [out, kh, kw, in], input, optional bias). TF takes the
+ * padding from the OUTPUT size as if it were a forward conv's input: pad_before = SAME total / 2 computed on
+ * output_shape. The full transposed conv (size (in - 1) * stride + k) is then cropped from pad_before to the
+ * requested size; when the requested size is larger than what the kernel reaches, the tail is zero (then bias).
+ * torch's weight layout for conv_transpose2d is [in, out, kh, kw]; TF does not flip the kernel either.
+ */
+public final class TransposeConv implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("TRANSPOSE_CONV");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    OpOptions.TransposeConv o = (OpOptions.TransposeConv) ctx.op().options();
+    FusedActivation.check(ctx, o.activation());
+    OpConstants.requireFloat(ctx, 1, 2, 3);
+    long[] os = OpConstants.ints(ctx, 0, "output_shape");
+    Tensor w = ctx.constant(1);
+    if (w == null) {
+      throw ctx.unsupported("weights computed at run time");
+    }
+    int[] ws = ctx.input(1).shape();
+    int[] in = ctx.input(2).shape();
+    if (os.length != 4 || ws.length != 4 || in.length != 4) {
+      throw ctx.unsupported("expects a 4-value output_shape, rank-4 weights and input");
+    }
+    if (ws[3] != in[3] || os[3] != ws[0] || os[0] != in[0]) {
+      throw ctx.unsupported("weights " + java.util.Arrays.toString(ws) + " do not match input and output_shape");
+    }
+    if (o.strideH() < 1 || o.strideW() < 1) {
+      throw ctx.unsupported("stride must be >= 1");
+    }
+    if (os[1] < 1 || os[2] < 1 || os[1] > 1 << 16 || os[2] > 1 << 16) {
+      throw ctx.unsupported("output_shape " + java.util.Arrays.toString(os) + " has a spatial size outside 1..65536");
+    }
+    int outH = (int) os[1];
+    int outW = (int) os[2];
+    SamePadding ph = SamePadding.of(o.padding(), outH, ws[1], o.strideH(), 1);
+    SamePadding pw = SamePadding.of(o.padding(), outW, ws[2], o.strideW(), 1);
+    int fullH = (in[1] - 1) * o.strideH() + ws[1];
+    int fullW = (in[2] - 1) * o.strideW() + ws[2];
+    // negative = crop, positive = zero tail
+    long[] crop = {-pw.begin(), outW + pw.begin() - fullW, -ph.begin(), outH + ph.begin() - fullH};
+    Tensor weight = ctx.prepared(w.permute(3, 0, 1, 2));
+    Tensor bias = null;
+    if (ctx.hasInput(3)) {
+      Tensor b = ctx.constant(3);
+      if (b == null) {
+        throw ctx.unsupported("bias computed at run time");
+      }
+      bias = ctx.prepared(b.reshape(1, -1, 1, 1));
+    }
+    Tensor fixedBias = bias;
+    long[] stride = {o.strideH(), o.strideW()};
+    return inputs -> {
+      Tensor x = inputs[2].nchwTensor();
+      Tensor y = torch.conv_transpose2d(
+          x, weight, new TensorOptional(), stride, new long[] {0, 0}, new long[] {0, 0}, 1, 1, 1);
+      y = torch.constant_pad_nd(y, crop);
+      if (fixedBias != null) {
+        y = y.add(fixedBias);
+      }
+      return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
+    };
+  }
+}

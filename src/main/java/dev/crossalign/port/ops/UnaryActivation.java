@@ -1,0 +1,66 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.TensorType;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Float32 activations that take no tensor parameter: RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU (alpha), ELU, GELU
+ * (approximate: TF's tanh form), LOGISTIC, TANH, HARD_SWISH. Each follows the formula of TFLite's float kernel:
+ * LEAKY_RELU x > 0 ? x : alpha * x; ELU x < 0 ? expm1(x) : x; HARD_SWISH (x * min(6, max(0, x + 3))) * (1/6f).
+ * Layout is kept.
+ */
+public final class UnaryActivation implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of(
+        "RELU", "RELU6", "RELU_N1_TO_1", "LEAKY_RELU", "ELU", "GELU", "LOGISTIC", "TANH", "HARD_SWISH");
+  }
+
+  private static ScalarOptional s(double v) {
+    return new ScalarOptional(new Scalar(v));
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    String name = ctx.op().opName();
+    if (ctx.input(0).isQuantized() || ctx.output(0).isQuantized()) {
+      throw ctx.unsupported("quantized input or output");
+    }
+    if (ctx.input(0).type() != TensorType.FLOAT32) {
+      throw ctx.unsupported("input type " + ctx.input(0).type());
+    }
+    UnaryOperator<Tensor> f =
+        switch (name) {
+          case "RELU" -> Tensor::relu;
+          case "RELU6" -> x -> x.clamp(s(0), s(6));
+          case "RELU_N1_TO_1" -> x -> x.clamp(s(-1), s(1));
+          case "LEAKY_RELU" -> {
+            float alpha = ctx.op().options() instanceof OpOptions.LeakyRelu l ? l.alpha() : 0f;
+            // x * alpha in float32, exactly as TFLite multiplies; Scalar of the float's double value is exact.
+            yield x -> x.where(x.gt(new Scalar(0.0)), x.mul(new Scalar((double) alpha)));
+          }
+          case "ELU" -> x -> x.where(x.ge(new Scalar(0.0)), x.expm1());
+          case "GELU" -> {
+            boolean approximate = ctx.op().options() instanceof OpOptions.Gelu g && g.approximate();
+            yield x -> torch.gelu(x, approximate ? "tanh" : "none");
+          }
+          case "LOGISTIC" -> Tensor::sigmoid;
+          case "TANH" -> Tensor::tanh;
+          // TFLite's optimized float kernel multiplies by the float 1/6 instead of dividing by 6 (its reference
+          // kernel divides); matching the multiply is bit-exact, the division is off by an ulp on ~25% of values.
+          case "HARD_SWISH" -> x -> x.mul(x.add(new Scalar(3.0)).clamp(s(0), s(6))).mul(new Scalar((double) (1f / 6f)));
+          default -> throw ctx.unsupported("not an activation op");
+        };
+    return inputs -> new PortValue[] {new PortValue(f.apply(inputs[0].tensor()), inputs[0].layout())};
+  }
+}

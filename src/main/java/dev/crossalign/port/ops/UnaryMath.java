@@ -1,0 +1,46 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.TensorType;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * SQRT, RSQRT, EXP, LOG, ABS, NEG: float32 elementwise math (ABS and NEG also int32). Layout is kept. RSQRT is 1 /
+ * sqrt(x) as TFLite computes it; EXP and LOG go through libm-class implementations on both sides, which agree to an
+ * ulp or so rather than bit for bit.
+ */
+public final class UnaryMath implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("SQRT", "RSQRT", "EXP", "LOG", "ABS", "NEG");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    String name = ctx.op().opName();
+    TensorType t = ctx.input(0).type();
+    boolean intOk = name.equals("ABS") || name.equals("NEG");
+    if (ctx.input(0).isQuantized()) {
+      throw ctx.unsupported("quantized input");
+    }
+    if (t != TensorType.FLOAT32 && !(intOk && t == TensorType.INT32)) {
+      throw ctx.unsupported("input type " + t);
+    }
+    UnaryOperator<Tensor> f =
+        switch (name) {
+          case "SQRT" -> Tensor::sqrt;
+          case "RSQRT" -> Tensor::rsqrt;
+          case "EXP" -> Tensor::exp;
+          case "LOG" -> Tensor::log;
+          case "ABS" -> Tensor::abs;
+          case "NEG" -> Tensor::neg;
+          default -> throw ctx.unsupported("not a unary math op");
+        };
+    return inputs -> new PortValue[] {new PortValue(f.apply(inputs[0].tensor()), inputs[0].layout())};
+  }
+}

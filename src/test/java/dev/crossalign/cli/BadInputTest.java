@@ -1,0 +1,85 @@
+package dev.crossalign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.crossalign.testutil.TestModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Unusable input gets exit 2 and one line; a model with ops no backend runs gets exit 3 naming the op. */
+class BadInputTest {
+  @TempDir Path dir;
+
+  private static void assertOneLineError(CliTestSupport.Run r, int status, String... fragments) {
+    assertThat(r.status()).as("exit status; stderr: " + r.err()).isEqualTo(status);
+    assertThat(r.err().strip().lines().count()).as("one line: " + r.err()).isEqualTo(1);
+    assertThat(r.err()).startsWith("crossalign: ");
+    for (String f : fragments) {
+      assertThat(r.err()).contains(f);
+    }
+  }
+
+  @Test
+  void missingFile() {
+    assertOneLineError(CliTestSupport.run("validate", dir.resolve("nope.tflite").toString()), 2, "no such file");
+  }
+
+  @Test
+  void emptyFile() throws IOException {
+    Path p = Files.write(dir.resolve("empty.tflite"), new byte[0]);
+    assertOneLineError(CliTestSupport.run("validate", p.toString()), 2, "empty file");
+  }
+
+  @Test
+  void randomBytes() throws IOException {
+    byte[] b = new byte[4096];
+    new Random(1).nextBytes(b);
+    Path p = Files.write(dir.resolve("random.tflite"), b);
+    assertOneLineError(CliTestSupport.run("validate", p.toString()), 2, "not a TFLite model");
+  }
+
+  @Test
+  void truncatedRealModel() throws IOException {
+    byte[] full = Files.readAllBytes(TestModels.require("face_detection_short_range.tflite"));
+    Path p = Files.write(dir.resolve("half.tflite"), Arrays.copyOf(full, full.length / 2));
+    assertOneLineError(CliTestSupport.run("validate", p.toString()), 2, "half.tflite");
+  }
+
+  @Test
+  void badFlagsAreUsageErrors() {
+    assertOneLineError(CliTestSupport.run("validate", "--mode", "sideways"), 2, "--mode");
+    assertOneLineError(CliTestSupport.run("validate", "--no-such-flag"), 2, "--no-such-flag");
+    assertOneLineError(CliTestSupport.run("validate", "--backends", "torch,tflite"), 2, "tflite");
+    assertOneLineError(CliTestSupport.run("validate", "--backends", "tflite,caffe"), 2, "caffe");
+    assertOneLineError(CliTestSupport.run("validate", "--device", "tpu"), 2, "tpu");
+    assertOneLineError(CliTestSupport.run("validate", "--input-range", "3"), 2, "--input-range");
+    assertOneLineError(CliTestSupport.run("validate", "--atol", "-1"), 2);
+  }
+
+  @Test
+  void cudaWithoutGpuIsExit2WithReason() {
+    CliTestSupport.Run r = CliTestSupport.run("validate", "--device", "cuda");
+    assertOneLineError(r, 2, "CUDA");
+  }
+
+  @Test
+  void customOpModelIsExit3NamingTheOp() {
+    Path model = TestModels.require("selfie_segmentation.tflite");
+    CliTestSupport.Run r = CliTestSupport.run("validate", model.toString());
+    assertThat(r.status()).as(r.err()).isEqualTo(3);
+    assertThat(r.err()).contains("Convolution2DTransposeBias");
+  }
+
+  @Test
+  void inspectNamesTheCustomOp() {
+    Path model = TestModels.require("selfie_segmentation.tflite");
+    CliTestSupport.Run r = CliTestSupport.run("inspect", model.toString());
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).contains("custom ops: Convolution2DTransposeBias").contains("input  input_1 FLOAT32 [1, 256, 256, 3]");
+  }
+}
