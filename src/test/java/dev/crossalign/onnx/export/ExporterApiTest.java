@@ -83,6 +83,13 @@ class ExporterApiTest {
   }
 
   @Test
+  void rank4GraphOutputAlsoConsumedDownstreamMatchesInterpreter() {
+    ExportHarness.Result r = ExportHarness.run(convReshape(), 9, -1, 1);
+    assertThat(r.outputs()).extracting(ExportHarness.Diff::name).containsExactlyInAnyOrder("flat", "features");
+    assertThat(r.worst().maxAbs()).isLessThanOrEqualTo(1e-5);
+  }
+
+  @Test
   void intermediateRank4TensorsAreTaggedNchw() {
     TfliteWriter w = new TfliteWriter();
     int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 2);
