@@ -429,6 +429,44 @@ class OneOpExportTest {
           new int[] {y});
       w.outputs(y);
     }));
+    l.add(c("strided slice negative stride, begin/end masks", w -> {
+      int x = in(w, 2, 7, 3);
+      int y = f(w, "y", 2, 3, 3);
+      w.op(BuiltinOp.STRIDED_SLICE, new OpOptions.StridedSlice(0b001, 0b101, 0, 0, 0, false),
+          new int[] {x, ints(w, "b", 0, 6, 0), ints(w, "e", 0, 0, 0), ints(w, "s", 1, -2, 1)}, new int[] {y});
+      w.outputs(y);
+    }));
+    l.add(c("transpose conv valid, output larger than the full result", w -> {
+      int x = in(w, 1, 4, 4, 2);
+      int wt = w.constant("w", rnd(54, -1, 1, 3, 2, 2, 2));
+      int b = w.constant("b", rnd(55, -1, 1, 3));
+      int y = f(w, "y", 1, 9, 9, 3);
+      w.op(BuiltinOp.TRANSPOSE_CONV, new OpOptions.TransposeConv(Padding.VALID, 2, 2, Activation.NONE),
+          new int[] {ints(w, "os", 1, 9, 9, 3), wt, x, b}, new int[] {y});
+      w.outputs(y);
+    }));
+    l.add(c("transpose conv same s2 odd output", w -> {
+      int x = in(w, 1, 4, 4, 2);
+      int wt = w.constant("w", rnd(56, -1, 1, 3, 3, 3, 2));
+      int y = f(w, "y", 1, 7, 7, 3);
+      w.op(BuiltinOp.TRANSPOSE_CONV, new OpOptions.TransposeConv(Padding.SAME, 2, 2, Activation.NONE),
+          new int[] {ints(w, "os", 1, 7, 7, 3), wt, x}, new int[] {y});
+      w.outputs(y);
+    }));
+    l.add(c("concat constant + activation", w -> {
+      int a = in(w, 1, 2, 3, 2);
+      int k = w.constant("k", rnd(57, -1, 1, 1, 2, 3, 1));
+      int y = f(w, "y", 1, 2, 3, 3);
+      w.op(BuiltinOp.CONCATENATION, new OpOptions.Concatenation(3, Activation.NONE), new int[] {a, k}, new int[] {y});
+      w.outputs(y);
+    }));
+    l.add(c("pad rank 2", w -> {
+      int x = in(w, 3, 4);
+      int p = w.constant("p", HostTensor.ofInts(new int[] {2, 2}, Layout.ANY, new int[] {1, 0, 2, 3}));
+      int y = f(w, "y", 4, 9);
+      w.op(BuiltinOp.PAD, new OpOptions.None(), new int[] {x, p}, new int[] {y});
+      w.outputs(y);
+    }));
     l.add(c("slice", w -> {
       int x = in(w, 1, 5, 5, 3);
       int y = f(w, "y", 1, 3, 4, 2);
