@@ -1,6 +1,8 @@
 package dev.crossalign.onnx.export;
 
 import dev.crossalign.onnx.OnnxModel;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -12,7 +14,8 @@ import java.util.Map;
  */
 public record Export(OnnxModel model, Map<String, String> onnxToTflite, List<UnsupportedOp> unsupported) {
   public Export {
-    onnxToTflite = Map.copyOf(onnxToTflite);
+    // graph inputs, then op outputs in execution order, then graph outputs
+    onnxToTflite = Collections.unmodifiableMap(new LinkedHashMap<>(onnxToTflite));
     unsupported = List.copyOf(unsupported);
   }
 

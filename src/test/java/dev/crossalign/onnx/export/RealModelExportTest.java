@@ -23,7 +23,9 @@ class RealModelExportTest {
    * pose_landmark_lite's segmentation decoder runs ~30 convs at 128x128 and 256x256 after the 8x8 bottleneck; float32
    * summation-order differences (ORT MLAS vs TFLite's kernels) grow along it to rel_l2 2.3e-5 at the 256x256 logits
    * (max_abs 0.05, seed 7, inputs in [-1, 1]) while every op alone agrees to ~1e-7 (OneOpExportTest) and the
-   * error grows smoothly layer by layer, with no single op jumping.
+   * error grows smoothly layer by layer, with no single op jumping. The torch port, an independent implementation,
+   * lands at the same distance on the same input (chained max_abs 0.069 on Identity_2, measured with PortHarness);
+   * other seeds give 1.9e-5 .. 3.3e-5 for the exporter, so the limit holds for this seed, not for every input.
    */
   private static final double POSE_REL_L2 = 3e-5;
   private static final double NEAR_ZERO_ABS = 1e-6;
