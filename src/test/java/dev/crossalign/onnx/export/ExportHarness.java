@@ -73,6 +73,7 @@ final class ExportHarness {
         got = got.permute(ExportContext.TO_NHWC, Layout.NHWC);
       }
       assertThat(got.shape()).as("shape of %s", e.getKey()).containsExactly(want.shape());
+      assertThat(got.dtype()).as("dtype of %s", e.getKey()).isEqualTo(want.dtype());
       double maxAbs = 0;
       double num = 0;
       double den = 0;

@@ -467,6 +467,38 @@ class OneOpExportTest {
       w.op(BuiltinOp.PAD, new OpOptions.None(), new int[] {x, p}, new int[] {y});
       w.outputs(y);
     }));
+    l.add(c("arg max channels -> int32", w -> {
+      int x = in(w, 1, 3, 4, 5);
+      int y = w.tensor("y", TensorType.INT32, 1, 3, 4);
+      w.op(BuiltinOp.ARG_MAX, new OpOptions.ArgMinMax(40, TensorType.INT32), new int[] {x, ints(w, "a", 3)},
+          new int[] {y});
+      w.outputs(y);
+    }));
+    l.add(c("arg min axis 1 -> int64", w -> {
+      int x = in(w, 2, 6, 3);
+      int y = w.tensor("y", TensorType.INT64, 2, 3);
+      w.op(BuiltinOp.ARG_MIN, new OpOptions.ArgMinMax(57, TensorType.INT64), new int[] {x, ints(w, "a", 1)},
+          new int[] {y});
+      w.outputs(y);
+    }));
+    l.add(c("cast float -> int32 (truncation)", -9, 9, w -> {
+      int x = in(w, 1, 2, 3, 4);
+      int y = w.tensor("y", TensorType.INT32, 1, 2, 3, 4);
+      w.op(BuiltinOp.CAST, new OpOptions.Cast(TensorType.FLOAT32, TensorType.INT32), new int[] {x}, new int[] {y});
+      w.outputs(y);
+    }));
+    l.add(c("reduce min hw keepdims", w -> {
+      int x = in(w, 1, 4, 5, 3);
+      int y = f(w, "y", 1, 1, 1, 3);
+      w.op(BuiltinOp.REDUCE_MIN, new OpOptions.Reducer(true), new int[] {x, ints(w, "ax", 1, 2)}, new int[] {y});
+      w.outputs(y);
+    }));
+    l.add(c("reduce prod", 0.5, 1.5, w -> {
+      int x = in(w, 3, 4);
+      int y = f(w, "y", 3);
+      w.op(BuiltinOp.REDUCE_PROD, new OpOptions.Reducer(false), new int[] {x, ints(w, "ax", 1)}, new int[] {y});
+      w.outputs(y);
+    }));
     l.add(c("slice", w -> {
       int x = in(w, 1, 5, 5, 3);
       int y = f(w, "y", 1, 3, 4, 2);
