@@ -90,7 +90,7 @@ public final class Exporter {
     if (!unsupported.isEmpty()) {
       return new Export(null, Map.of(), unsupported);
     }
-    addOutputs(ctx);
+    addOutputs(ctx, o);
     ctx.layouts.forEach(b::layout);
     OnnxModel m;
     try {
@@ -157,7 +157,11 @@ public final class Exporter {
     }
   }
 
-  private static void addOutputs(ExportContext ctx) {
+  private static int[] nchwShape(int[] s) {
+    return new int[] {s[0], s[3], s[1], s[2]};
+  }
+
+  private static void addOutputs(ExportContext ctx, ExportOptions o) {
     // Every op output that stands for a TFLite tensor under its canonical name is mapped (rank 4: NCHW).
     for (Operator op : ctx.sg.operators()) {
       for (int idx : op.outputs()) {
@@ -171,10 +175,18 @@ public final class Exporter {
         }
       }
     }
-    for (int idx : ctx.sg.outputs()) {
+    for (int outIdx : ctx.sg.outputs()) {
+      final int idx = outIdx;
       TensorInfo t = ctx.tensor(idx);
       String name = ctx.canonicalName(idx);
       String v = ctx.nativeValue(idx);
+      boolean graphInput = java.util.Arrays.stream(ctx.sg.inputs()).anyMatch(i -> i == idx);
+      if (graphInput) {
+        // A graph input passed straight through: the ONNX input itself is the output (same name, same layout).
+        ctx.b.addOutput(name, dtype(t), ctx.model.main().tensor(idx).shape().length == 4
+            && o.inputLayout() == ExportOptions.InputLayout.NCHW ? nchwShape(t.shape()) : t.shape());
+        continue;
+      }
       if (t.shape().length == 4 && !v.equals(name)) {
         ctx.b.addNode("Transpose", List.of(v), List.of(name),
             OnnxGraphBuilder.attrs().putInts("perm", ExportContext.TO_NHWC));

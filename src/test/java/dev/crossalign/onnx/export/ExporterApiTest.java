@@ -90,6 +90,19 @@ class ExporterApiTest {
   }
 
   @Test
+  void graphInputThatIsAlsoAnOutputPassesThrough() {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 3, 3, 2);
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 3, 3, 2);
+    w.op(BuiltinOp.RELU, new OpOptions.None(), new int[] {x}, new int[] {y});
+    w.outputs(y, x);
+    ExportHarness.Result r = ExportHarness.run(w.build(), 3, -1, 1);
+    assertThat(r.export().model().outputs()).extracting(OnnxValueInfo::name).containsExactly("y", "x");
+    assertThat(r.outputs()).extracting(ExportHarness.Diff::name).containsExactlyInAnyOrder("y", "x");
+    assertThat(r.worst().maxAbs()).isEqualTo(0.0);
+  }
+
+  @Test
   void intermediateRank4TensorsAreTaggedNchw() {
     TfliteWriter w = new TfliteWriter();
     int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 2);
