@@ -1,5 +1,6 @@
 package dev.crossalign.onnx.export;
 
+import dev.crossalign.tflite.SparseDecoder;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.Half;
 import dev.crossalign.tensor.HostTensor;
