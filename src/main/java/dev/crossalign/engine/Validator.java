@@ -91,9 +91,19 @@ public final class Validator {
             f.op(), f.tensor(), f.kernel(), f.stride(), f.padBegin(), f.padEnd(), f.naiveMaxAbs()));
       }
     }
-    if (req.backends().contains("onnxruntime")) {
-      OnnxLeg.run(model, req, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
+    if (req.backends().contains("onnxruntime") || req.exportOnnx() != null) {
+      long te = System.nanoTime();
+      dev.crossalign.onnx.export.Export export = OnnxLeg.export(model, unsupported);
+      timing.put("export.onnx", ms(te));
+      if (export != null && req.exportOnnx() != null) {
+        export.model().write(req.exportOnnx());
+        notes.add("ONNX model written to " + req.exportOnnx() + " (opset " + export.model().opset() + ", TFLite tensor names kept)");
+      }
+      if (req.backends().contains("onnxruntime")) {
+        OnnxLeg.run(model, req, export, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
+      }
     }
+    notes.addAll(TriangleNotes.of(comparisons));
     timing.put("total", ms(t0));
     AlignmentResult result =
         AlignmentResult.of(
