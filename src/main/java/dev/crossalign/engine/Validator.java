@@ -54,7 +54,7 @@ public final class Validator {
     try (TfliteBackend tflite =
         Reference.open(model, TfliteOptions.defaults().withThreads(req.tfliteThreads()))) {
       reference = tflite.run(inputs);
-      tflite.info().forEach((k, v) -> config.put("tflite." + k, v));
+      tflite.info().forEach((k, v) -> config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
     }
     timing.put("run.tflite", ms(t1));
     acts.put("tflite", reference);
