@@ -27,12 +27,30 @@ public final class Validator {
   public record Outcome(AlignmentResult result, Map<String, Activations> activations) {}
 
   public static Outcome validate(ValidationRequest req) {
+    return validate(req, phase -> {});
+  }
+
+  /** The number of phases {@code onPhase} is told about (for a progress bar). */
+  public static int phases(ValidationRequest req) {
+    int n = 2; // load, reference
+    if (req.backends().contains("torch")) {
+      n += 1 + (req.mode().chained() ? 1 : 0) + (req.mode().isolated() ? 1 : 0);
+    }
+    if (req.backends().contains("onnxruntime")) {
+      n += 1;
+    }
+    return n;
+  }
+
+  /** As {@link #validate(ValidationRequest)}, telling {@code onPhase} as each phase ends. */
+  public static Outcome validate(ValidationRequest req, java.util.function.Consumer<String> onPhase) {
     Map<String, Double> timing = new LinkedHashMap<>();
     long t0 = System.nanoTime();
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
     String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
     timing.put("load", ms(t0));
+    onPhase.accept("load");
 
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
@@ -57,12 +75,14 @@ public final class Validator {
       tflite.info().forEach((k, v) -> config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
     }
     timing.put("run.tflite", ms(t1));
+    onPhase.accept("tflite");
     acts.put("tflite", reference);
 
     if (req.backends().contains("torch")) {
       long t2 = System.nanoTime();
       try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
         timing.put("prepare.torch", ms(t2));
+        onPhase.accept("torch prepare");
         port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
         port.info().forEach((k, v) -> config.put("torch." + k, v));
         if (req.mode().chained()) {
@@ -73,6 +93,7 @@ public final class Validator {
           long t4 = System.nanoTime();
           comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
           timing.put("compare.torch.chained", ms(t4));
+          onPhase.accept("torch chained");
         }
         if (req.mode().isolated()) {
           long t3 = System.nanoTime();
@@ -82,6 +103,7 @@ public final class Validator {
           long t4 = System.nanoTime();
           comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
           timing.put("compare.torch.isolated", ms(t4));
+          onPhase.accept("torch isolated");
         }
       }
       for (NaivePaddingProbe.Finding f : NaivePaddingProbe.probe(model, reference, 3)) {
@@ -101,6 +123,7 @@ public final class Validator {
       }
       if (req.backends().contains("onnxruntime")) {
         OnnxLeg.run(model, req, export, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
+        onPhase.accept("onnxruntime");
       }
     }
     notes.addAll(TriangleNotes.of(comparisons));
