@@ -276,6 +276,10 @@ final class PortGraph {
           ready = false;
           break;
         }
+        if (ref.layout() == Layout.NCHW && ref.rank() == 4) {
+          // a reference captured channels-first (ONNX Runtime, the port itself): back to TFLite's axes first
+          ref = ref.permute(new int[] {0, 2, 3, 1}, Layout.NHWC);
+        }
         Tensor tt = toDevice(TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref));
         Layout want = chainedLayouts.getOrDefault(t, Layout.ANY);
         ins[i] =
