@@ -1,0 +1,161 @@
+package dev.crossalign.onnx.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.PortHarness;
+import dev.crossalign.tflite.Activation;
+import dev.crossalign.tflite.BuiltinOp;
+import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.Padding;
+import dev.crossalign.tflite.TensorType;
+import dev.crossalign.tflite.TfliteWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The less common TFLite builtins (space/batch blocks, normalizations, rounding, comparisons, selection, floor
+ * division) in writer-built models, each checked against the real TFLite interpreter twice: through the torch port
+ * (chained and isolated, {@link PortHarness}) and through the ONNX export run in ONNX Runtime ({@link
+ * ExportHarness}). A case with export = false is one the exporter has no faithful mapping for; it must then refuse.
+ */
+class LongtailOpsTest {
+
+  /** portAtol / exportAtol: max abs error allowed; 0 for data movement and exact IEEE ops. */
+  record Case(String name, Consumer<TfliteWriter> build, double lo, double hi, double portAtol, boolean export,
+      double exportAtol) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static HostTensor rnd(long seed, double lo, double hi, int... shape) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] v = new float[(int) HostTensor.numel(shape)];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (lo + (hi - lo) * r.nextDouble());
+    }
+    return HostTensor.ofFloats(shape, Layout.ANY, v);
+  }
+
+  static int ints(TfliteWriter w, String name, int[] shape, int... v) {
+    return w.constant(name, HostTensor.ofInts(shape, Layout.ANY, v));
+  }
+
+  static int f(TfliteWriter w, String name, int... shape) {
+    return w.tensor(name, TensorType.FLOAT32, shape);
+  }
+
+  static Case exact(String name, Consumer<TfliteWriter> b) {
+    return new Case(name, b, -2, 2, 0, true, 0);
+  }
+
+  // ------------------------------------------------------------------ space / batch
+
+  static Consumer<TfliteWriter> stb(int[] in, int[] block, int[] pads, int[] out) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, in);
+      int bs = ints(w, "block", new int[] {2}, block);
+      int p = ints(w, "pads", new int[] {2, 2}, pads);
+      int y = f(w, "y", out);
+      w.op(BuiltinOp.SPACE_TO_BATCH_ND, new OpOptions.None(), new int[] {x, bs, p}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  static Consumer<TfliteWriter> bts(int[] in, int[] block, int[] crops, int[] out) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, in);
+      int bs = ints(w, "block", new int[] {2}, block);
+      int c = ints(w, "crops", new int[] {2, 2}, crops);
+      int y = f(w, "y", out);
+      w.op(BuiltinOp.BATCH_TO_SPACE_ND, new OpOptions.None(), new int[] {x, bs, c}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  /**
+   * The pattern older converters emit for a dilation-d SAME conv: SPACE_TO_BATCH_ND (block d, padded to a multiple)
+   * -> CONV_2D VALID -> BATCH_TO_SPACE_ND (cropped back), here on a 9x9 input, 3x3 kernel, dilation {@code d}.
+   */
+  static Consumer<TfliteWriter> dilatedConv(int h, int d, int cin, int cout) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, 1, h, h, cin);
+      int padTotal = 2 * d; // SAME for a 3x3 kernel at dilation d
+      int before = padTotal / 2;
+      int hp = h + padTotal;
+      int extra = (d - hp % d) % d;
+      int after = padTotal - before + extra;
+      int bs = ints(w, "block", new int[] {2}, d, d);
+      int p = ints(w, "pads", new int[] {2, 2}, before, after, before, after);
+      int sh = (hp + extra) / d;
+      int s2b = f(w, "s2b", d * d, sh, sh, cin);
+      w.op(BuiltinOp.SPACE_TO_BATCH_ND, new OpOptions.None(), new int[] {x, bs, p}, new int[] {s2b});
+      int wt = w.constant("w", rnd(11, -1, 1, cout, 3, 3, cin));
+      int b = w.constant("b", rnd(12, -1, 1, cout));
+      int ch = sh - 2;
+      int conv = f(w, "conv", d * d, ch, ch, cout);
+      w.op(BuiltinOp.CONV_2D, new OpOptions.Conv2D(Padding.VALID, 1, 1, Activation.NONE, 1, 1),
+          new int[] {s2b, wt, b}, new int[] {conv});
+      int crop = ch * d - h;
+      int bs2 = ints(w, "block2", new int[] {2}, d, d);
+      int c = ints(w, "crops", new int[] {2, 2}, 0, crop, 0, crop);
+      int y = f(w, "y", 1, h, h, cout);
+      w.op(BuiltinOp.BATCH_TO_SPACE_ND, new OpOptions.None(), new int[] {conv, bs2, c}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  static Stream<Arguments> cases() {
+    List<Case> l = new ArrayList<>();
+    l.add(exact("STB block 2x2 pads [1,1][2,0]", stb(new int[] {1, 6, 4, 3}, new int[] {2, 2},
+        new int[] {1, 1, 2, 0}, new int[] {4, 4, 3, 3})));
+    l.add(exact("STB batch 2 block 3x2 no pad", stb(new int[] {2, 6, 4, 2}, new int[] {3, 2},
+        new int[] {0, 0, 0, 0}, new int[] {12, 2, 2, 2})));
+    l.add(exact("BTS block 2x2 crops [0,1][1,0]", bts(new int[] {4, 3, 3, 2}, new int[] {2, 2},
+        new int[] {0, 1, 1, 0}, new int[] {1, 5, 5, 2})));
+    l.add(exact("BTS batch 2 block 1x3 no crop", bts(new int[] {6, 2, 2, 3}, new int[] {1, 3},
+        new int[] {0, 0, 0, 0}, new int[] {2, 2, 6, 3})));
+    // A 27-term dot product per output; summation order may differ between XNNPack/TFLite and torch / ORT.
+    l.add(new Case("dilated conv d=2 (STB -> CONV VALID -> BTS)", dilatedConv(9, 2, 3, 4), -2, 2, 1e-5, true, 1e-5));
+    l.add(new Case("dilated conv d=3 (STB -> CONV VALID -> BTS)", dilatedConv(10, 3, 2, 3), -2, 2, 1e-5, true, 1e-5));
+    return l.stream().map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void portMatchesInterpreter(Case cs) {
+    TfliteWriter w = new TfliteWriter();
+    cs.build().accept(w);
+    PortHarness.Result r = PortHarness.assertAligned(w.build(), 99, cs.lo(), cs.hi(), cs.portAtol());
+    System.out.printf("[longtail] port   %-50s worst %.3g%n", cs.name(), r.worst());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void exportMatchesInterpreter(Case cs) {
+    TfliteWriter w = new TfliteWriter();
+    cs.build().accept(w);
+    byte[] bytes = w.build();
+    if (!cs.export()) {
+      var refused = Exporter.check(dev.crossalign.tflite.TfliteModel.read(bytes, "t"), ExportOptions.DEFAULT);
+      assertThat(refused).as("the exporter must refuse " + cs.name()).isNotEmpty();
+      return;
+    }
+    ExportHarness.Result r = ExportHarness.run(bytes, 99, cs.lo(), cs.hi());
+    ExportHarness.Diff worst = r.worst();
+    System.out.printf("[longtail] export %-50s worst %.3g (%s)%n", cs.name(), worst.maxAbs(), worst.name());
+    assertThat(r.outputs()).isNotEmpty();
+    for (ExportHarness.Diff d : r.diffs()) {
+      assertThat(d.maxAbs()).as("max_abs of %s", d.name()).isLessThanOrEqualTo(cs.exportAtol());
+    }
+  }
+}
