@@ -73,6 +73,13 @@ public sealed interface OpOptions {
     }
   }
 
+  /** LOCAL_RESPONSE_NORMALIZATION: radius (0), bias (1), alpha (2), beta (3); TFLite's schema defaults are 0. */
+  record LocalResponseNormalization(int radius, float bias, float alpha, float beta) implements OpOptions {
+    public int unionType() {
+      return 13;
+    }
+  }
+
   record ResizeBilinear(boolean alignCorners, boolean halfPixelCenters) implements OpOptions {
     public int unionType() {
       return 15;

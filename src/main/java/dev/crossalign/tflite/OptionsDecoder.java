@@ -34,6 +34,8 @@ final class OptionsDecoder {
       case 10 -> new OpOptions.Concatenation(r.intField(t, 0, 0), Activation.fromCode(r.byteField(t, 1, 0)));
       case 11, 21, 28, 29 -> new OpOptions.Arithmetic(type, Activation.fromCode(r.byteField(t, 0, 0)));
       case 12 -> new OpOptions.L2Norm(Activation.fromCode(r.byteField(t, 0, 0)));
+      case 13 -> new OpOptions.LocalResponseNormalization(
+          r.intField(t, 0, 0), r.floatField(t, 1, 0f), r.floatField(t, 2, 0f), r.floatField(t, 3, 0f));
       case 15 -> new OpOptions.ResizeBilinear(r.boolField(t, 2, false), r.boolField(t, 3, false));
       case 17 -> new OpOptions.Reshape(r.intVector(t, 0, "new_shape"));
       case 19, 94 -> new OpOptions.BlockSize(type, r.intField(t, 0, 0));

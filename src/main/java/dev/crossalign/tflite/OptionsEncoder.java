@@ -331,6 +331,14 @@ final class OptionsEncoder {
       b.addInt(1, u.axis(), 0);
       return b.endTable();
     }
+    if (options instanceof OpOptions.LocalResponseNormalization n) {
+      b.startTable(4);
+      b.addInt(0, n.radius(), 0);
+      b.addFloat(1, n.bias(), 0.0);
+      b.addFloat(2, n.alpha(), 0.0);
+      b.addFloat(3, n.beta(), 0.0);
+      return b.endTable();
+    }
     if (options instanceof OpOptions.LeakyRelu l) {
       b.startTable(1);
       b.addFloat(0, l.alpha(), 0.0);

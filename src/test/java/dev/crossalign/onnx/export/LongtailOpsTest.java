@@ -114,6 +114,19 @@ class LongtailOpsTest {
     };
   }
 
+  static Consumer<TfliteWriter> unary(BuiltinOp op, OpOptions o, int... shape) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, shape);
+      int y = f(w, "y", shape);
+      w.op(op, o, new int[] {x}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  static OpOptions lrn(int radius, float bias, float alpha, float beta) {
+    return new OpOptions.LocalResponseNormalization(radius, bias, alpha, beta);
+  }
+
   static Stream<Arguments> cases() {
     List<Case> l = new ArrayList<>();
     l.add(exact("STB block 2x2 pads [1,1][2,0]", stb(new int[] {1, 6, 4, 3}, new int[] {2, 2},
@@ -127,6 +140,21 @@ class LongtailOpsTest {
     // A 27-term dot product per output; summation order may differ between XNNPack/TFLite and torch / ORT.
     l.add(new Case("dilated conv d=2 (STB -> CONV VALID -> BTS)", dilatedConv(9, 2, 3, 4), -2, 2, 1e-5, true, 1e-5));
     l.add(new Case("dilated conv d=3 (STB -> CONV VALID -> BTS)", dilatedConv(10, 3, 2, 3), -2, 2, 1e-5, true, 1e-5));
+    // Normalizations: a sum of up to 16 squares, a sqrt / pow and a divide; summation order may differ (a few ulp).
+    OpOptions l2 = new OpOptions.L2Norm(Activation.NONE);
+    l.add(new Case("L2_NORMALIZATION rank 4 (8 ch)", unary(BuiltinOp.L2_NORMALIZATION, l2, 1, 4, 5, 8), -2, 2, 1e-6,
+        true, 1e-6));
+    l.add(new Case("L2_NORMALIZATION rank 2", unary(BuiltinOp.L2_NORMALIZATION, l2, 3, 16), -2, 2, 1e-6, true, 1e-6));
+    // Norms around the epsilon (1e-6): values near 1e-6 / 1e-6 are where max(norm, eps) vs sqrt(max(sumsq, eps))
+    // differ by orders of magnitude, so this case pins which one TFLite uses.
+    l.add(new Case("L2_NORMALIZATION norms near epsilon", unary(BuiltinOp.L2_NORMALIZATION, l2, 4, 3), -1e-6, 1e-6,
+        1e-6, true, 1e-6));
+    l.add(new Case("LRN r=2 bias 1 alpha 0.5 beta 0.75",
+        unary(BuiltinOp.LOCAL_RESPONSE_NORMALIZATION, lrn(2, 1f, 0.5f, 0.75f), 1, 3, 4, 7), -2, 2, 1e-6, true, 1e-6));
+    l.add(new Case("LRN r=0 bias 2 alpha 1e-4 beta 0.5",
+        unary(BuiltinOp.LOCAL_RESPONSE_NORMALIZATION, lrn(0, 2f, 1e-4f, 0.5f), 1, 2, 3, 5), -2, 2, 1e-6, true, 1e-6));
+    l.add(new Case("LRN radius past depth r=5 on 4 ch",
+        unary(BuiltinOp.LOCAL_RESPONSE_NORMALIZATION, lrn(5, 1f, 0.25f, 1f), 2, 3, 3, 4), -2, 2, 1e-6, true, 1e-6));
     return l.stream().map(Arguments::of);
   }
 

@@ -1,0 +1,88 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.Activation;
+import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.TensorType;
+import java.util.Set;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Float32 normalizations over the last (channel) axis, as TFLite's float kernels compute them.
+ *
+ * <p>L2_NORMALIZATION: x / max(sqrt(sum(x^2)), 1e-6) (reference_ops::L2Normalization with l2norm.cc's epsilon: the
+ * epsilon bounds the norm, not the sum of squares). LOCAL_RESPONSE_NORMALIZATION: x * (bias + alpha *
+ * sum_{|j-c|<=radius} x_j^2)^-beta, alpha NOT divided by the window size (unlike ONNX's LRN). Layout is kept: the
+ * channel axis is torch dim 1 of an NCHW value.
+ */
+public final class Normalization implements OpLowering {
+  /** TFLite's l2norm.cc epsilon. */
+  static final float L2_EPSILON = 1e-6f;
+
+  @Override
+  public Set<String> opNames() {
+    return Set.of("L2_NORMALIZATION", "LOCAL_RESPONSE_NORMALIZATION");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    if (Axes.quantized(ctx, 0) || ctx.output(0).isQuantized() || ctx.input(0).type() != TensorType.FLOAT32) {
+      throw ctx.unsupported("only float32 is lowered (got " + ctx.input(0).type() + ")");
+    }
+    int rank = ctx.input(0).shape().length;
+    if (rank < 1) {
+      throw ctx.unsupported("rank 0 input");
+    }
+    if (ctx.op().opName().equals("L2_NORMALIZATION")) {
+      if (ctx.op().options() instanceof OpOptions.L2Norm l && l.activation() != Activation.NONE) {
+        throw ctx.unsupported("fused activation " + l.activation() + " (TFLite's kernel refuses it too)");
+      }
+      return inputs -> {
+        PortValue x = inputs[0];
+        long d = Axes.dim(x, rank - 1);
+        Tensor t = x.tensor();
+        Tensor norm = t.mul(t).sum(new long[] {d}, true, new ScalarTypeOptional()).sqrt()
+            .clamp_min(new Scalar((double) L2_EPSILON));
+        return new PortValue[] {new PortValue(t.div(norm), x.layout())};
+      };
+    }
+    if (!(ctx.op().options() instanceof OpOptions.LocalResponseNormalization o)) {
+      throw ctx.unsupported("missing LocalResponseNormalizationOptions");
+    }
+    if (rank != 4) {
+      throw ctx.unsupported("rank " + rank + " (TFLite's kernel takes rank 4)");
+    }
+    int radius = o.radius();
+    if (radius < 0 || radius > 1 << 16) {
+      throw ctx.unsupported("radius " + radius);
+    }
+    double bias = o.bias();
+    double alpha = o.alpha();
+    double negBeta = -(double) o.beta();
+    long depth = ctx.input(0).shape()[3];
+    return inputs -> {
+      PortValue x = inputs[0];
+      long d = Axes.dim(x, 3);
+      Tensor t = x.tensor();
+      Tensor sq = t.mul(t);
+      // window sum in the kernel's order: j from c - radius to c + radius, clipped to [0, depth)
+      long[] pads = new long[(int) (2 * (t.dim() - d))];
+      pads[pads.length - 2] = radius;
+      pads[pads.length - 1] = radius;
+      Tensor padded = torch.constant_pad_nd(sq, pads, new Scalar(0.0));
+      Tensor acc = padded.narrow(d, 0, depth);
+      for (int k = 1; k <= 2 * radius; k++) {
+        acc = acc.add(padded.narrow(d, k, depth));
+      }
+      Tensor m = acc.mul(new Scalar(alpha)).add(new Scalar(bias)).pow(new Scalar(negBeta));
+      return new PortValue[] {new PortValue(t.mul(m), x.layout())};
+    };
+  }
+}
