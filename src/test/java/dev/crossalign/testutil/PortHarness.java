@@ -77,6 +77,9 @@ public final class PortHarness {
     Map<String, HostTensor> byName = new HashMap<>();
     Activations.Builder refActs = Activations.builder("tflite");
     for (Map.Entry<Integer, HostTensor> e : ref.entrySet()) {
+      if (e.getKey() >= g.tensors().size()) {
+        continue; // a kernel's scratch tensor the interpreter appended (ADD_N's), not a model tensor
+      }
       String name = g.tensor(e.getKey()).name();
       byName.put(name, e.getValue());
       refActs.add(name, "?", e.getKey(), e.getValue());

@@ -49,8 +49,126 @@ final class ElementwiseOps {
     m.put(BuiltinOp.LOG_SOFTMAX, s -> softmax(s, "LogSoftmax"));
     m.put(BuiltinOp.CAST, ElementwiseOps::cast);
     m.put(BuiltinOp.DEQUANTIZE, ElementwiseOps::cast);
+    m.put(BuiltinOp.ROUND, s -> unary(s, "Round"));
+    m.put(BuiltinOp.SIGN, s -> unary(s, "Sign"));
+    m.put(BuiltinOp.LOGICAL_NOT, s -> unary(s, "Not"));
+    m.put(BuiltinOp.LESS, s -> binary(s, "Less"));
+    m.put(BuiltinOp.LESS_EQUAL, s -> binary(s, "LessOrEqual"));
+    m.put(BuiltinOp.GREATER, s -> binary(s, "Greater"));
+    m.put(BuiltinOp.GREATER_EQUAL, s -> binary(s, "GreaterOrEqual"));
+    m.put(BuiltinOp.EQUAL, s -> binary(s, "Equal"));
+    m.put(BuiltinOp.NOT_EQUAL, ElementwiseOps::notEqual);
+    m.put(BuiltinOp.LOGICAL_AND, s -> binary(s, "And"));
+    m.put(BuiltinOp.LOGICAL_OR, s -> binary(s, "Or"));
+    m.put(BuiltinOp.SELECT, ElementwiseOps::select);
+    m.put(BuiltinOp.SELECT_V2, ElementwiseOps::select);
+    m.put(BuiltinOp.FLOOR_DIV, ElementwiseOps::floorDiv);
+    m.put(BuiltinOp.FLOOR_MOD, ElementwiseOps::floorMod);
+    m.put(BuiltinOp.ADD_N, ElementwiseOps::addN);
     m.put(BuiltinOp.L2_NORMALIZATION, ElementwiseOps::l2Normalization);
     m.put(BuiltinOp.LOCAL_RESPONSE_NORMALIZATION, ElementwiseOps::localResponseNormalization);
+  }
+
+  private static void notEqual(ExportContext.OpScope s) {
+    int r = s.outShape(0).length;
+    String e = s.tmp("equal");
+    s.node("Equal", List.of(operand(s, 0, r), operand(s, 1, r)), List.of(e));
+    s.node("Not", List.of(e), List.of(s.out(0)));
+  }
+
+  /**
+   * SELECT_V2: Where with numpy broadcasting. SELECT (v1) with a rank-1 condition over x's first axis: the condition
+   * is reshaped to [n, 1, ...] first (a rank-4 [n,1,1,1] is the same in NCHW).
+   */
+  private static void select(ExportContext.OpScope s) {
+    int r = s.outShape(0).length;
+    int[] c = s.inShape(0);
+    int[] x = s.inShape(1);
+    String cond;
+    if (s.op.builtin() == BuiltinOp.SELECT && c.length == 1 && x.length > 1) {
+      if (c[0] != x[0]) {
+        throw s.refuse("SELECT condition shape " + java.util.Arrays.toString(c));
+      }
+      long[] shape = new long[x.length];
+      java.util.Arrays.fill(shape, 1);
+      shape[0] = c[0];
+      cond = s.tmp("cond");
+      s.node("Reshape", List.of(s.x(0), s.ctx().i64(shape)), List.of(cond));
+    } else {
+      cond = operand(s, 0, r);
+    }
+    s.node("Where", List.of(cond, operand(s, 1, r), operand(s, 2, r)), List.of(s.out(0)));
+  }
+
+  private static String toType(ExportContext.OpScope s, String x, dev.crossalign.tensor.DType t, String tag) {
+    String y = s.tmp(tag);
+    s.node("Cast", List.of(x), List.of(y), OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(t)));
+    return y;
+  }
+
+  private static dev.crossalign.tensor.DType floorOpType(ExportContext.OpScope s) {
+    dev.crossalign.tflite.TensorType t = s.in(0).type();
+    if (t != s.in(1).type()
+        || (t != dev.crossalign.tflite.TensorType.FLOAT32 && t != dev.crossalign.tflite.TensorType.INT32)) {
+      throw s.refuse("operand types " + t + " and " + s.in(1).type());
+    }
+    return t.dtype();
+  }
+
+  /** floor(double(x) / double(y)) cast back, as TFLite's kernel computes it for float32 and int32. */
+  private static void floorDiv(ExportContext.OpScope s) {
+    dev.crossalign.tensor.DType t = floorOpType(s);
+    int r = s.outShape(0).length;
+    String a = toType(s, operand(s, 0, r), dev.crossalign.tensor.DType.FLOAT64, "x_f64");
+    String b = toType(s, operand(s, 1, r), dev.crossalign.tensor.DType.FLOAT64, "y_f64");
+    String q = s.tmp("quot");
+    String fl = s.tmp("floor");
+    s.node("Div", List.of(a, b), List.of(q));
+    s.node("Floor", List.of(q), List.of(fl));
+    s.node("Cast", List.of(fl), List.of(s.out(0)), OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(t)));
+  }
+
+  /** m = fmod(x, y) (Mod fmod=1: C truncated remainder), then m + y where m != 0 and sign(m) != sign(y). */
+  private static void floorMod(ExportContext.OpScope s) {
+    dev.crossalign.tensor.DType t = floorOpType(s);
+    int r = s.outShape(0).length;
+    String a = operand(s, 0, r);
+    String b = operand(s, 1, r);
+    String zero = t == dev.crossalign.tensor.DType.INT32
+        ? s.init("zero_i32", HostTensor.ofInts(new int[0], Layout.ANY, new int[] {0}))
+        : s.ctx().f32Scalar(0f);
+    String m = s.tmp("fmod");
+    s.node("Mod", List.of(a, b), List.of(m), OnnxGraphBuilder.attrs().putInt("fmod", 1));
+    String mz = s.tmp("m_is0");
+    String mnz = s.tmp("m_not0");
+    String bneg = s.tmp("y_neg");
+    String mneg = s.tmp("m_neg");
+    String diff = s.tmp("sign_differs");
+    String fix = s.tmp("fix");
+    String sum = s.tmp("m_plus_y");
+    s.node("Equal", List.of(m, zero), List.of(mz));
+    s.node("Not", List.of(mz), List.of(mnz));
+    s.node("Less", List.of(b, zero), List.of(bneg));
+    s.node("Less", List.of(m, zero), List.of(mneg));
+    s.node("Xor", List.of(bneg, mneg), List.of(diff));
+    s.node("And", List.of(mnz, diff), List.of(fix));
+    s.node("Add", List.of(m, b), List.of(sum));
+    s.node("Where", List.of(fix, sum, m), List.of(s.out(0)));
+  }
+
+  /** ADD_N: left-to-right Adds (TFLite's single-threaded order); all inputs have the output's shape. */
+  private static void addN(ExportContext.OpScope s) {
+    int n = s.inputCount();
+    if (n == 1) {
+      s.node("Identity", List.of(s.x(0)), List.of(s.out(0)));
+      return;
+    }
+    String acc = s.x(0);
+    for (int i = 1; i < n; i++) {
+      String next = i == n - 1 ? s.out(0) : s.tmp("acc" + i);
+      s.node("Add", List.of(acc, s.x(i)), List.of(next));
+      acc = next;
+    }
   }
 
   /** x / max(sqrt(sum(x * x, last axis)), 1e-6): TFLite's float kernel (the epsilon bounds the norm). */

@@ -127,6 +127,141 @@ class LongtailOpsTest {
     return new OpOptions.LocalResponseNormalization(radius, bias, alpha, beta);
   }
 
+  static int fc(TfliteWriter w, String name, int[] shape, float... v) {
+    return w.constant(name, HostTensor.ofFloats(shape, Layout.ANY, v));
+  }
+
+  static int op(TfliteWriter w, BuiltinOp op, int[] in, String out, TensorType type, int... shape) {
+    int y = w.tensor(out, type, shape);
+    w.op(op, new OpOptions.None(), in, new int[] {y});
+    return y;
+  }
+
+  /** FLOOR, then + 0.5: exact halves, where ROUND's tie rule shows (TF: half to even). */
+  static Consumer<TfliteWriter> roundHalves() {
+    return w -> {
+      int[] sh = {2, 12};
+      int x = w.input("x", TensorType.FLOAT32, sh);
+      int fl = op(w, BuiltinOp.FLOOR, new int[] {x}, "floor", TensorType.FLOAT32, sh);
+      int half = fc(w, "half", new int[] {1}, 0.5f);
+      int h = w.tensor("halves", TensorType.FLOAT32, sh);
+      w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {fl, half}, new int[] {h});
+      int y = op(w, BuiltinOp.ROUND, new int[] {h}, "y", TensorType.FLOAT32, sh);
+      w.outputs(y);
+    };
+  }
+
+  /** SIGN of floor(x): -1, 0 and 1 all occur. */
+  static Consumer<TfliteWriter> signFloat() {
+    return w -> {
+      int[] sh = {1, 3, 4, 2};
+      int x = w.input("x", TensorType.FLOAT32, sh);
+      int fl = op(w, BuiltinOp.FLOOR, new int[] {x}, "floor", TensorType.FLOAT32, sh);
+      w.outputs(op(w, BuiltinOp.SIGN, new int[] {fl}, "y", TensorType.FLOAT32, sh));
+    };
+  }
+
+  /** int32 input in [0, 4) minus 2 -> [-2, 1]. */
+  static int centeredInts(TfliteWriter w, String name, int... shape) {
+    int x = w.input(name, TensorType.INT32, shape);
+    int two = w.constant(name + "_two", HostTensor.ofInts(new int[] {1}, Layout.ANY, new int[] {2}));
+    int y = w.tensor(name + "_c", TensorType.INT32, shape);
+    w.op(BuiltinOp.SUB, new OpOptions.Arithmetic(28, Activation.NONE), new int[] {x, two}, new int[] {y});
+    return y;
+  }
+
+  static Consumer<TfliteWriter> signInt() {
+    return w -> {
+      int x = centeredInts(w, "x", 3, 5);
+      w.outputs(op(w, BuiltinOp.SIGN, new int[] {x}, "y", TensorType.INT32, 3, 5));
+    };
+  }
+
+  /** floor(x) (rank 4, -2..1) against a channel constant {-1, 0, 1}: equality occurs. */
+  static Consumer<TfliteWriter> compareFloat(BuiltinOp cmp) {
+    return w -> {
+      int[] sh = {1, 4, 5, 3};
+      int x = w.input("x", TensorType.FLOAT32, sh);
+      int fl = op(w, BuiltinOp.FLOOR, new int[] {x}, "floor", TensorType.FLOAT32, sh);
+      int c = fc(w, "c", new int[] {3}, -1f, 0f, 1f);
+      w.outputs(op(w, cmp, new int[] {fl, c}, "y", TensorType.BOOL, sh));
+    };
+  }
+
+  /** int32 [3, 5] against int32 [5], both inputs in [0, 4). */
+  static Consumer<TfliteWriter> compareInt(BuiltinOp cmp) {
+    return w -> {
+      int a = w.input("a", TensorType.INT32, 3, 5);
+      int b = w.input("b", TensorType.INT32, 5);
+      w.outputs(op(w, cmp, new int[] {a, b}, "y", TensorType.BOOL, 3, 5));
+    };
+  }
+
+  /** (x < 0.3) op (x2 > c) with broadcasting [2,3] vs [3]; then LOGICAL_NOT. */
+  static Consumer<TfliteWriter> logical(BuiltinOp lop) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, 2, 3);
+      int x2 = w.input("x2", TensorType.FLOAT32, 3);
+      int l = op(w, BuiltinOp.LESS, new int[] {x, fc(w, "t", new int[0], 0.3f)}, "lt", TensorType.BOOL, 2, 3);
+      int g = op(w, BuiltinOp.GREATER, new int[] {x2, fc(w, "c", new int[] {3}, -1f, 0f, 1f)}, "gt", TensorType.BOOL,
+          3);
+      int r = op(w, lop, new int[] {l, g}, "r", TensorType.BOOL, 2, 3);
+      w.outputs(op(w, BuiltinOp.LOGICAL_NOT, new int[] {r}, "y", TensorType.BOOL, 2, 3));
+    };
+  }
+
+  /** SELECT_V2(a < b, a, const [5, 3]) with a [1, 4, 5, 3] (NCHW in the port), b [3]. */
+  static Consumer<TfliteWriter> selectV2() {
+    return w -> {
+      int[] sh = {1, 4, 5, 3};
+      int a = w.input("a", TensorType.FLOAT32, sh);
+      int b = w.input("b", TensorType.FLOAT32, 3);
+      int cond = op(w, BuiltinOp.LESS, new int[] {a, b}, "cond", TensorType.BOOL, sh);
+      int other = w.constant("other", rnd(5, -9, 9, 5, 3));
+      w.outputs(op(w, BuiltinOp.SELECT_V2, new int[] {cond, a, other}, "y", TensorType.FLOAT32, sh));
+    };
+  }
+
+  /** SELECT (v1) with a rank-1 condition over the first axis of x, y [3, 4] (or a same-shape condition). */
+  static Consumer<TfliteWriter> selectV1(boolean rankOne) {
+    return w -> {
+      int[] csh = rankOne ? new int[] {3} : new int[] {3, 4};
+      int c = w.input("c", TensorType.FLOAT32, csh);
+      int cond = op(w, BuiltinOp.GREATER, new int[] {c, fc(w, "z", new int[0], 0f)}, "cond", TensorType.BOOL, csh);
+      int x = w.input("x", TensorType.FLOAT32, 3, 4);
+      int y = w.input("y", TensorType.FLOAT32, 3, 4);
+      w.outputs(op(w, BuiltinOp.SELECT, new int[] {cond, x, y}, "out", TensorType.FLOAT32, 3, 4));
+    };
+  }
+
+  /** x [1, 3, 4, 5] (NCHW in the port) by a channel divisor with both signs and small magnitudes. */
+  static Consumer<TfliteWriter> floorFloat(BuiltinOp fop) {
+    return w -> {
+      int[] sh = {1, 3, 4, 5};
+      int x = w.input("x", TensorType.FLOAT32, sh);
+      int d = fc(w, "d", new int[] {5}, -0.7f, -0.3f, 0.25f, 0.6f, 1.5f);
+      w.outputs(op(w, fop, new int[] {x, d}, "y", TensorType.FLOAT32, sh));
+    };
+  }
+
+  static Consumer<TfliteWriter> floorInt(BuiltinOp fop) {
+    return w -> {
+      int x = centeredInts(w, "x", 4, 6);
+      int d = w.constant("d", HostTensor.ofInts(new int[] {6}, Layout.ANY, new int[] {-3, -2, -1, 1, 2, 3}));
+      w.outputs(op(w, fop, new int[] {x, d}, "y", TensorType.INT32, 4, 6));
+    };
+  }
+
+  static Consumer<TfliteWriter> addN(TensorType t, int n, int... shape) {
+    return w -> {
+      int[] ins = new int[n];
+      for (int i = 0; i < n; i++) {
+        ins[i] = w.input("x" + i, t, shape);
+      }
+      w.outputs(op(w, BuiltinOp.ADD_N, ins, "y", t, shape));
+    };
+  }
+
   static Stream<Arguments> cases() {
     List<Case> l = new ArrayList<>();
     l.add(exact("STB block 2x2 pads [1,1][2,0]", stb(new int[] {1, 6, 4, 3}, new int[] {2, 2},
@@ -155,6 +290,35 @@ class LongtailOpsTest {
         unary(BuiltinOp.LOCAL_RESPONSE_NORMALIZATION, lrn(0, 2f, 1e-4f, 0.5f), 1, 2, 3, 5), -2, 2, 1e-6, true, 1e-6));
     l.add(new Case("LRN radius past depth r=5 on 4 ch",
         unary(BuiltinOp.LOCAL_RESPONSE_NORMALIZATION, lrn(5, 1f, 0.25f, 1f), 2, 3, 3, 4), -2, 2, 1e-6, true, 1e-6));
+    // Unary: exact except SIN / COS (libm vs vectorised approximations, about an ulp of values <= 1).
+    OpOptions none = new OpOptions.None();
+    for (BuiltinOp u : new BuiltinOp[] {BuiltinOp.SQUARE, BuiltinOp.FLOOR, BuiltinOp.CEIL, BuiltinOp.ROUND,
+        BuiltinOp.RELU_0_TO_1}) {
+      l.add(new Case(u + " rank 4", unary(u, none, 1, 4, 5, 3), -3, 3, 0, true, 0));
+      l.add(new Case(u + " rank 2", unary(u, none, 3, 7), -3, 3, 0, true, 0));
+    }
+    l.add(exact("ROUND exact halves (half to even)", roundHalves()));
+    l.add(new Case("SIN", unary(BuiltinOp.SIN, none, 1, 4, 5, 3), -10, 10, 1e-6, true, 1e-6));
+    l.add(new Case("COS", unary(BuiltinOp.COS, none, 3, 7), -10, 10, 1e-6, true, 1e-6));
+    l.add(exact("SIGN float (floor: -1, 0, 1)", signFloat()));
+    l.add(exact("SIGN int32", signInt()));
+    for (BuiltinOp cmp : new BuiltinOp[] {BuiltinOp.LESS, BuiltinOp.LESS_EQUAL, BuiltinOp.GREATER,
+        BuiltinOp.GREATER_EQUAL, BuiltinOp.EQUAL, BuiltinOp.NOT_EQUAL}) {
+      l.add(exact(cmp + " float rank 4 vs channel const", compareFloat(cmp)));
+      l.add(exact(cmp + " int32 broadcast", compareInt(cmp)));
+    }
+    l.add(exact("LOGICAL_AND + LOGICAL_NOT", logical(BuiltinOp.LOGICAL_AND)));
+    l.add(exact("LOGICAL_OR + LOGICAL_NOT", logical(BuiltinOp.LOGICAL_OR)));
+    l.add(exact("SELECT_V2 broadcast rank 4", selectV2()));
+    l.add(exact("SELECT rank-1 condition", selectV1(true)));
+    l.add(exact("SELECT same-shape condition", selectV1(false)));
+    l.add(exact("FLOOR_DIV float signs", floorFloat(BuiltinOp.FLOOR_DIV)));
+    l.add(exact("FLOOR_MOD float signs", floorFloat(BuiltinOp.FLOOR_MOD)));
+    l.add(exact("FLOOR_DIV int32 signs", floorInt(BuiltinOp.FLOOR_DIV)));
+    l.add(exact("FLOOR_MOD int32 signs", floorInt(BuiltinOp.FLOOR_MOD)));
+    l.add(exact("ADD_N 3 x rank 4", addN(TensorType.FLOAT32, 3, 1, 3, 4, 2)));
+    l.add(exact("ADD_N 4 x rank 2", addN(TensorType.FLOAT32, 4, 5, 3)));
+    l.add(exact("ADD_N int32", addN(TensorType.INT32, 3, 2, 3)));
     return l.stream().map(Arguments::of);
   }
 

@@ -1,0 +1,60 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.TensorType;
+import java.util.Set;
+import java.util.function.BinaryOperator;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * LESS, LESS_EQUAL, GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL over float32 / int32 (and EQUAL / NOT_EQUAL over bool),
+ * LOGICAL_AND, LOGICAL_OR over bool: numpy broadcasting in TFLite axes (see {@link Broadcast}), bool output. Exact.
+ */
+public final class Comparison implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL", "EQUAL", "NOT_EQUAL", "LOGICAL_AND",
+        "LOGICAL_OR");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    String name = ctx.op().opName();
+    if (ctx.inputCount() != 2 || !ctx.hasInput(0) || !ctx.hasInput(1)) {
+      throw ctx.unsupported("expects two inputs");
+    }
+    if (Axes.quantized(ctx, 0) || Axes.quantized(ctx, 1)) {
+      throw ctx.unsupported("quantized operands");
+    }
+    TensorType a = ctx.input(0).type();
+    TensorType b = ctx.input(1).type();
+    if (a != b) {
+      throw ctx.unsupported("operand types differ: " + a + " and " + b);
+    }
+    boolean logical = name.startsWith("LOGICAL_");
+    boolean eq = name.equals("EQUAL") || name.equals("NOT_EQUAL");
+    boolean ok = logical ? a == TensorType.BOOL
+        : a == TensorType.FLOAT32 || a == TensorType.INT32 || (eq && a == TensorType.BOOL);
+    if (!ok) {
+      throw ctx.unsupported("operand type " + a);
+    }
+    BinaryOperator<Tensor> f =
+        switch (name) {
+          case "LESS" -> Tensor::lt;
+          case "LESS_EQUAL" -> Tensor::le;
+          case "GREATER" -> Tensor::gt;
+          case "GREATER_EQUAL" -> Tensor::ge;
+          case "EQUAL" -> Tensor::eq;
+          case "NOT_EQUAL" -> Tensor::ne;
+          case "LOGICAL_AND" -> Tensor::logical_and;
+          default -> Tensor::logical_or;
+        };
+    return inputs -> {
+      Broadcast bc = Broadcast.of(inputs[0], inputs[1]);
+      return new PortValue[] {bc.wrap(f.apply(bc.a(), bc.b()))};
+    };
+  }
+}
