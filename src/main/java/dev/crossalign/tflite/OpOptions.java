@@ -176,6 +176,20 @@ public sealed interface OpOptions {
     }
   }
 
+  /** SHAPE: out_type (0); the schema default is FLOAT32 (0), which TFLite's kernel refuses. */
+  record Shape(TensorType outType) implements OpOptions {
+    public int unionType() {
+      return 55;
+    }
+  }
+
+  /** CUMSUM: exclusive (0), reverse (1). */
+  record Cumsum(boolean exclusive, boolean reverse) implements OpOptions {
+    public int unionType() {
+      return 102;
+    }
+  }
+
   record Gelu(boolean approximate) implements OpOptions {
     public int unionType() {
       return 116;

@@ -339,6 +339,19 @@ final class OptionsEncoder {
       b.addFloat(3, n.beta(), 0.0);
       return b.endTable();
     }
+    if (options instanceof OpOptions.Shape sh) {
+      b.startTable(1);
+      b.forceDefaults(true);
+      b.addByte(0, code(sh.outType(), "Shape out_type"), 0);
+      b.forceDefaults(false);
+      return b.endTable();
+    }
+    if (options instanceof OpOptions.Cumsum cs) {
+      b.startTable(2);
+      b.addBoolean(0, cs.exclusive(), false);
+      b.addBoolean(1, cs.reverse(), false);
+      return b.endTable();
+    }
     if (options instanceof OpOptions.LeakyRelu l) {
       b.startTable(1);
       b.addFloat(0, l.alpha(), 0.0);

@@ -46,8 +46,162 @@ final class ShapeOps {
     m.put(BuiltinOp.DEPTH_TO_SPACE, s -> blocks(s, "DepthToSpace"));
     m.put(BuiltinOp.SPACE_TO_DEPTH, s -> blocks(s, "SpaceToDepth"));
     m.put(BuiltinOp.BATCH_MATMUL, ShapeOps::batchMatMul);
+    m.put(BuiltinOp.REDUCE_ANY, s -> reduceBool(s, "ReduceMax"));
+    m.put(BuiltinOp.REDUCE_ALL, s -> reduceBool(s, "ReduceMin"));
+    m.put(BuiltinOp.ZEROS_LIKE, ShapeOps::zerosLike);
+    m.put(BuiltinOp.FILL, ShapeOps::fill);
+    m.put(BuiltinOp.SHAPE, ShapeOps::shape);
+    m.put(BuiltinOp.BROADCAST_TO, ShapeOps::broadcastTo);
+    m.put(BuiltinOp.RANGE, ShapeOps::range);
+    m.put(BuiltinOp.REVERSE_V2, ShapeOps::reverse);
+    m.put(BuiltinOp.CUMSUM, ShapeOps::cumsum);
     m.put(BuiltinOp.SPACE_TO_BATCH_ND, s -> spaceBatch(s, true));
     m.put(BuiltinOp.BATCH_TO_SPACE_ND, s -> spaceBatch(s, false));
+  }
+
+  /** REDUCE_ANY / REDUCE_ALL: bool -> int32, ReduceMax / ReduceMin over the TFLite axes, -> bool. */
+  private static void reduceBool(ExportContext.OpScope s, String type) {
+    boolean keep = s.options() instanceof OpOptions.Reducer rd && rd.keepDims();
+    int r = s.inShape(0).length;
+    long[] tfAxes = s.constInts(1);
+    java.util.TreeSet<Long> axes = new java.util.TreeSet<>();
+    for (long a : tfAxes) {
+      long ax = a < 0 ? a + r : a;
+      if (ax < 0 || ax >= r) {
+        throw s.refuse("axis " + a + " out of range for rank " + r);
+      }
+      axes.add(ax);
+    }
+    String asInt = s.tmp("as_int");
+    s.node("Cast", List.of(s.tf(0)), List.of(asInt),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(dev.crossalign.tensor.DType.INT32)));
+    String red = s.tmp("reduced");
+    if (axes.isEmpty()) {
+      s.node("Identity", List.of(asInt), List.of(red));
+    } else {
+      // opset 17: ReduceMax / ReduceMin take the axes as an attribute
+      s.node(type, List.of(asInt), List.of(red), OnnxGraphBuilder.attrs().putInt("keepdims", keep ? 1 : 0)
+          .putInts("axes", axes.stream().mapToLong(Long::longValue).toArray()));
+    }
+    s.node("Cast", List.of(red), List.of(s.outTf(0)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(dev.crossalign.tensor.DType.BOOL)));
+  }
+
+  /** A constant result in TFLite axes (rank 4 transposed to NCHW by outTf). */
+  private static void constantOut(ExportContext.OpScope s, dev.crossalign.tensor.HostTensor v) {
+    s.node("Identity", List.of(s.init(s.outInfo(0).name() + "/value", v)), List.of(s.outTf(0)));
+  }
+
+  /** ZEROS_LIKE: x * 0 would keep NaN and -0; the static shape gives a constant instead. */
+  private static void zerosLike(ExportContext.OpScope s) {
+    int[] shape = s.outShape(0);
+    int n = (int) dev.crossalign.tensor.HostTensor.numel(shape);
+    dev.crossalign.tflite.TensorType t = s.outInfo(0).type();
+    dev.crossalign.tensor.Layout any = dev.crossalign.tensor.Layout.ANY;
+    switch (t) {
+      case FLOAT32 -> constantOut(s, dev.crossalign.tensor.HostTensor.ofFloats(shape, any, new float[n]));
+      case INT32 -> constantOut(s, dev.crossalign.tensor.HostTensor.ofInts(shape, any, new int[n]));
+      case INT64 -> constantOut(s, dev.crossalign.tensor.HostTensor.ofLongs(shape, any, new long[n]));
+      default -> throw s.refuse("type " + t);
+    }
+  }
+
+  /** FILL: the scalar value Expand-ed to the constant dims. */
+  private static void fill(ExportContext.OpScope s) {
+    long[] dims = s.constInts(0);
+    s.node("Expand", List.of(s.tf(1), s.ctx().i64(dims)), List.of(s.outTf(0)));
+  }
+
+  /** SHAPE: TFLite's static shape of the input (NHWC for rank 4), as a constant of the output type. */
+  private static void shape(ExportContext.OpScope s) {
+    int[] shape = s.inShape(0);
+    dev.crossalign.tflite.TensorType t = s.outInfo(0).type();
+    dev.crossalign.tensor.Layout any = dev.crossalign.tensor.Layout.ANY;
+    int[] dim = {shape.length};
+    switch (t) {
+      case INT32 -> constantOut(s, dev.crossalign.tensor.HostTensor.ofInts(dim, any, shape.clone()));
+      case INT64 -> constantOut(s, dev.crossalign.tensor.HostTensor.ofLongs(dim, any, longs(shape)));
+      default -> throw s.refuse("output type " + t);
+    }
+  }
+
+  /** RANGE over constants: the values accumulated as TFLite does (value += delta in the element type). */
+  private static void range(ExportContext.OpScope s) {
+    int[] out = s.outShape(0);
+    dev.crossalign.tflite.TensorType t = s.outInfo(0).type();
+    if (out.length != 1) {
+      throw s.refuse("output is not rank 1");
+    }
+    int n = out[0];
+    dev.crossalign.tensor.Layout any = dev.crossalign.tensor.Layout.ANY;
+    if (t == dev.crossalign.tflite.TensorType.INT32) {
+      int value = (int) s.constInts(0)[0];
+      int delta = (int) s.constInts(2)[0];
+      int[] v = new int[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = value;
+        value += delta;
+      }
+      constantOut(s, dev.crossalign.tensor.HostTensor.ofInts(out, any, v));
+    } else if (t == dev.crossalign.tflite.TensorType.FLOAT32) {
+      if (!s.isConst(0) || !s.isConst(2)) {
+        throw s.refuse("start and delta must be constant");
+      }
+      float value = (float) s.constFloat(0).getDouble(0);
+      float delta = (float) s.constFloat(2).getDouble(0);
+      float[] v = new float[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = value;
+        value += delta;
+      }
+      constantOut(s, dev.crossalign.tensor.HostTensor.ofFloats(out, any, v));
+    } else {
+      throw s.refuse("output type " + t);
+    }
+  }
+
+  private static void broadcastTo(ExportContext.OpScope s) {
+    s.node("Expand", List.of(s.tf(0), s.ctx().i64(s.constInts(1))), List.of(s.outTf(0)));
+  }
+
+  /** REVERSE_V2: a Slice with step -1 per reversed TFLite axis. */
+  private static void reverse(ExportContext.OpScope s) {
+    int r = s.inShape(0).length;
+    long[] axes = s.constInts(1);
+    if (axes.length == 0) {
+      s.node("Identity", List.of(s.tf(0)), List.of(s.outTf(0)));
+      return;
+    }
+    long[] starts = new long[axes.length];
+    long[] ends = new long[axes.length];
+    long[] steps = new long[axes.length];
+    long[] ax = new long[axes.length];
+    for (int k = 0; k < axes.length; k++) {
+      ax[k] = axes[k] < 0 ? axes[k] + r : axes[k];
+      if (ax[k] < 0 || ax[k] >= r) {
+        throw s.refuse("axis " + axes[k] + " out of range for rank " + r);
+      }
+      starts[k] = -1;
+      ends[k] = Long.MIN_VALUE;
+      steps[k] = -1;
+    }
+    ExportContext c = s.ctx();
+    s.node("Slice", List.of(s.tf(0), c.i64(starts), c.i64(ends), c.i64(ax), c.i64(steps)), List.of(s.outTf(0)));
+  }
+
+  /** CUMSUM: ONNX CumSum over the mapped axis, exclusive / reverse attributes as TFLite's options. */
+  private static void cumsum(ExportContext.OpScope s) {
+    boolean exclusive = s.options() instanceof OpOptions.Cumsum c && c.exclusive();
+    boolean reverse = s.options() instanceof OpOptions.Cumsum c && c.reverse();
+    long[] axis = s.constInts(1);
+    if (axis.length != 1) {
+      throw s.refuse("axis must be a scalar");
+    }
+    int r = s.inShape(0).length;
+    String ax = s.init(s.outInfo(0).name() + "/axis", dev.crossalign.tensor.HostTensor.ofLongs(new int[0],
+        dev.crossalign.tensor.Layout.ANY, new long[] {ExportContext.axis((int) axis[0], r)}));
+    s.node("CumSum", List.of(s.x(0), ax), List.of(s.out(0)),
+        OnnxGraphBuilder.attrs().putInt("exclusive", exclusive ? 1 : 0).putInt("reverse", reverse ? 1 : 0));
   }
 
   /**

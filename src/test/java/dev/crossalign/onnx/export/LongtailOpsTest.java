@@ -262,6 +262,105 @@ class LongtailOpsTest {
     };
   }
 
+  static Consumer<TfliteWriter> reduce(BuiltinOp op, TensorType t, int[] in, int[] axes, boolean keep, int[] out) {
+    return w -> {
+      int x = w.input("x", t, in);
+      int a = ints(w, "axes", new int[] {axes.length}, axes);
+      int y = w.tensor("y", t, out);
+      w.op(op, new OpOptions.Reducer(keep), new int[] {x, a}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  /** REDUCE_ANY / ALL of (x < 0.5) on [1, 4, 5, 3]. */
+  static Consumer<TfliteWriter> reduceBool(BuiltinOp op, int[] axes, boolean keep, int[] out) {
+    return w -> {
+      int[] sh = {1, 4, 5, 3};
+      int x = w.input("x", TensorType.FLOAT32, sh);
+      int c = op(w, BuiltinOp.LESS, new int[] {x, fc(w, "h", new int[0], 0.5f)}, "cond", TensorType.BOOL, sh);
+      int a = ints(w, "axes", new int[] {axes.length}, axes);
+      int y = w.tensor("y", TensorType.BOOL, out);
+      w.op(op, new OpOptions.Reducer(keep), new int[] {c, a}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  static Consumer<TfliteWriter> withConst(BuiltinOp op, OpOptions o, int[] in, int constInput, int[] constShape,
+      int[] constValues, TensorType outType, int[] out) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, in);
+      int c = ints(w, "k", constShape, constValues);
+      int[] ins = constInput == 1 ? new int[] {x, c} : new int[] {c, x};
+      int y = w.tensor("y", outType, out);
+      // BROADCAST_TO is registered from version 2 in the interpreter's builtin resolver
+      w.op(op, o, op == BuiltinOp.BROADCAST_TO ? 2 : 1, ins, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  static Consumer<TfliteWriter> shapeOf(TensorType out, int... in) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, in);
+      int y = w.tensor("y", out, in.length);
+      w.op(BuiltinOp.SHAPE, new OpOptions.Shape(out), new int[] {x}, new int[] {y});
+      int z = w.tensor("z", out, in.length);
+      w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {y, y}, new int[] {z});
+      w.outputs(y, z);
+    };
+  }
+
+  static Consumer<TfliteWriter> rangeInt(int start, int limit, int delta, int n) {
+    return w -> {
+      int x = w.input("x", TensorType.INT32, n);
+      int a = ints(w, "start", new int[0], start);
+      int b = ints(w, "limit", new int[0], limit);
+      int d = ints(w, "delta", new int[0], delta);
+      int r = w.tensor("r", TensorType.INT32, n);
+      w.op(BuiltinOp.RANGE, new OpOptions.None(), new int[] {a, b, d}, new int[] {r});
+      int y = w.tensor("y", TensorType.INT32, n);
+      w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {x, r}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  static Consumer<TfliteWriter> rangeFloat(float start, float limit, float delta, int n) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, n);
+      int a = fc(w, "start", new int[0], start);
+      int b = fc(w, "limit", new int[0], limit);
+      int d = fc(w, "delta", new int[0], delta);
+      int r = w.tensor("r", TensorType.FLOAT32, n);
+      w.op(BuiltinOp.RANGE, new OpOptions.None(), new int[] {a, b, d}, new int[] {r});
+      int y = w.tensor("y", TensorType.FLOAT32, n);
+      w.op(BuiltinOp.MUL, new OpOptions.Arithmetic(21, Activation.NONE), new int[] {x, r}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  /** FILL dims [2, 3] with a run-time scalar (graph input of rank 0) or a constant. */
+  static Consumer<TfliteWriter> fill(boolean runtime) {
+    return w -> {
+      int v = runtime ? w.input("v", TensorType.FLOAT32) : fc(w, "v", new int[0], 1.25f);
+      int x = w.input("x", TensorType.FLOAT32, 2, 3);
+      int dims = ints(w, "dims", new int[] {2}, 2, 3);
+      int f = w.tensor("filled", TensorType.FLOAT32, 2, 3);
+      w.op(BuiltinOp.FILL, new OpOptions.None(), new int[] {dims, v}, new int[] {f});
+      int y = w.tensor("y", TensorType.FLOAT32, 2, 3);
+      w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {x, f}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  static Consumer<TfliteWriter> cumsum(TensorType t, int[] shape, int axis, boolean exclusive, boolean reverse) {
+    return w -> {
+      int x = w.input("x", t, shape);
+      int a = ints(w, "axis", new int[0], axis);
+      int y = w.tensor("y", t, shape);
+      w.op(BuiltinOp.CUMSUM, new OpOptions.Cumsum(exclusive, reverse), new int[] {x, a}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
   static Stream<Arguments> cases() {
     List<Case> l = new ArrayList<>();
     l.add(exact("STB block 2x2 pads [1,1][2,0]", stb(new int[] {1, 6, 4, 3}, new int[] {2, 2},
@@ -319,6 +418,45 @@ class LongtailOpsTest {
     l.add(exact("ADD_N 3 x rank 4", addN(TensorType.FLOAT32, 3, 1, 3, 4, 2)));
     l.add(exact("ADD_N 4 x rank 2", addN(TensorType.FLOAT32, 4, 5, 3)));
     l.add(exact("ADD_N int32", addN(TensorType.INT32, 3, 2, 3)));
+    // Reductions. Products of up to 20 factors in [0.8, 1.2): torch multiplies one axis at a time, TFLite in one
+    // pass, so the rounding order differs (a few ulp of values up to ~40).
+    l.add(new Case("REDUCE_PROD axis 2", reduce(BuiltinOp.REDUCE_PROD, TensorType.FLOAT32, new int[] {1, 4, 5, 3},
+        new int[] {2}, false, new int[] {1, 4, 3}), 0.8, 1.2, 1e-6, true, 1e-6));
+    l.add(new Case("REDUCE_PROD axes [1,2] keep", reduce(BuiltinOp.REDUCE_PROD, TensorType.FLOAT32,
+        new int[] {1, 4, 5, 3}, new int[] {1, 2}, true, new int[] {1, 1, 1, 3}), 0.8, 1.2, 2e-5, true, 2e-5));
+    l.add(exact("REDUCE_PROD int32 axis -1", reduce(BuiltinOp.REDUCE_PROD, TensorType.INT32, new int[] {3, 5},
+        new int[] {-1}, false, new int[] {3})));
+    l.add(exact("REDUCE_ANY channel", reduceBool(BuiltinOp.REDUCE_ANY, new int[] {3}, false, new int[] {1, 4, 5})));
+    l.add(exact("REDUCE_ALL channel", reduceBool(BuiltinOp.REDUCE_ALL, new int[] {-1}, false, new int[] {1, 4, 5})));
+    l.add(exact("REDUCE_ANY h,w keep", reduceBool(BuiltinOp.REDUCE_ANY, new int[] {1, 2}, true,
+        new int[] {1, 1, 1, 3})));
+    l.add(exact("REDUCE_ALL axis 1", reduceBool(BuiltinOp.REDUCE_ALL, new int[] {1}, false, new int[] {1, 5, 3})));
+    // Generators and shape ops: exact.
+    l.add(exact("ZEROS_LIKE rank 4", unary(BuiltinOp.ZEROS_LIKE, none, 1, 3, 4, 2)));
+    l.add(exact("FILL run-time value", fill(true)));
+    l.add(exact("FILL constant value", fill(false)));
+    l.add(exact("SHAPE rank 4 int32 (NHWC values)", shapeOf(TensorType.INT32, 1, 4, 5, 3)));
+    l.add(exact("SHAPE rank 3 int32", shapeOf(TensorType.INT32, 2, 7, 3)));
+    l.add(exact("RANGE int32 3..-7 step -2", rangeInt(3, -7, -2, 5)));
+    l.add(exact("RANGE float 0.1..2 step 0.3 (accumulated)", rangeFloat(0.1f, 2.0f, 0.3f, 7)));
+    l.add(exact("BROADCAST_TO [3] -> [1,4,5,3]", withConst(BuiltinOp.BROADCAST_TO, none, new int[] {3}, 1,
+        new int[] {4}, new int[] {1, 4, 5, 3}, TensorType.FLOAT32, new int[] {1, 4, 5, 3})));
+    l.add(exact("BROADCAST_TO [2,1] -> [2,3]", withConst(BuiltinOp.BROADCAST_TO, none, new int[] {2, 1}, 1,
+        new int[] {2}, new int[] {2, 3}, TensorType.FLOAT32, new int[] {2, 3})));
+    l.add(exact("REVERSE_V2 rank 4 axis 1 (H)", withConst(BuiltinOp.REVERSE_V2, none, new int[] {1, 4, 5, 3}, 1,
+        new int[] {1}, new int[] {1}, TensorType.FLOAT32, new int[] {1, 4, 5, 3})));
+    l.add(exact("REVERSE_V2 rank 4 axis -1 (C)", withConst(BuiltinOp.REVERSE_V2, none, new int[] {1, 4, 5, 3}, 1,
+        new int[] {1}, new int[] {-1}, TensorType.FLOAT32, new int[] {1, 4, 5, 3})));
+    l.add(exact("REVERSE_V2 rank 2 axis 0", withConst(BuiltinOp.REVERSE_V2, none, new int[] {3, 4}, 1,
+        new int[] {1}, new int[] {0}, TensorType.FLOAT32, new int[] {3, 4})));
+    // CUMSUM over 7 float values: torch accumulates in double on the CPU, TFLite in float (an ulp or so).
+    for (boolean ex : new boolean[] {false, true}) {
+      for (boolean rev : new boolean[] {false, true}) {
+        l.add(new Case("CUMSUM rank 4 axis 2 exclusive=" + ex + " reverse=" + rev,
+            cumsum(TensorType.FLOAT32, new int[] {1, 3, 7, 2}, 2, ex, rev), -2, 2, 1e-6, true, 1e-6));
+      }
+    }
+    l.add(exact("CUMSUM int32 axis 0 exclusive reverse", cumsum(TensorType.INT32, new int[] {5, 3}, 0, true, true)));
     return l.stream().map(Arguments::of);
   }
 

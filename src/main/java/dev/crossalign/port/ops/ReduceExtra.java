@@ -1,0 +1,76 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.TensorType;
+import java.util.Set;
+import java.util.TreeSet;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * REDUCE_PROD (float32, int32), REDUCE_ANY and REDUCE_ALL (bool) over a constant axis list, keep_dims as in {@link
+ * Reduce}. A product over several axes is taken one axis at a time, so its rounding order may differ from TFLite's
+ * single pass by an ulp or so per factor.
+ */
+public final class ReduceExtra implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return Set.of("REDUCE_PROD", "REDUCE_ANY", "REDUCE_ALL");
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    String name = ctx.op().opName();
+    boolean keep = ctx.op().options() instanceof OpOptions.Reducer r && r.keepDims();
+    if (Axes.quantized(ctx, 0) || ctx.output(0).isQuantized()) {
+      throw ctx.unsupported("quantized input");
+    }
+    TensorType t = ctx.input(0).type();
+    boolean prod = name.equals("REDUCE_PROD");
+    if (prod ? t != TensorType.FLOAT32 && t != TensorType.INT32 : t != TensorType.BOOL) {
+      throw ctx.unsupported("input type " + t);
+    }
+    int rank = ctx.input(0).shape().length;
+    TreeSet<Integer> set = new TreeSet<>();
+    for (int a : Axes.constInts(ctx, 1, "axis")) {
+      set.add(Axes.normalize(ctx, a, rank, "axis"));
+    }
+    int[] axes = set.stream().mapToInt(Integer::intValue).toArray();
+    return inputs -> {
+      PortValue x = inputs[0];
+      if (axes.length == 0) {
+        return new PortValue[] {x};
+      }
+      Tensor y = x.tensor();
+      for (int k = axes.length - 1; k >= 0; k--) {
+        long d = Axes.dim(x, axes[k]);
+        y = switch (name) {
+          case "REDUCE_PROD" -> y.prod(d, true, new ScalarTypeOptional());
+          case "REDUCE_ANY" -> y.any(d, true);
+          default -> y.all(d, true);
+        };
+      }
+      if (y.scalar_type().intern() != x.tensor().scalar_type().intern()) {
+        y = y.to(x.tensor().scalar_type().intern()); // torch's int prod is int64; TFLite keeps the type
+      }
+      if (keep) {
+        return new PortValue[] {new PortValue(y, x.layout())};
+      }
+      Tensor tf = x.isNchw() ? y.permute(0, 2, 3, 1) : y;
+      int[] full = Axes.shape(tf);
+      int[] out = new int[full.length - axes.length];
+      for (int i = 0, j = 0, k = 0; i < full.length; i++) {
+        if (k < axes.length && axes[k] == i) {
+          k++;
+        } else {
+          out[j++] = full[i];
+        }
+      }
+      return new PortValue[] {Axes.fromTf(tf.reshape(Axes.longs(out)))};
+    };
+  }
+}
