@@ -68,7 +68,13 @@ class TfliteWriterRoundTripTest {
         Arguments.of(BuiltinOp.BATCH_MATMUL, new OpOptions.BatchMatMul(true, false)),
         Arguments.of(BuiltinOp.BATCH_MATMUL, new OpOptions.BatchMatMul(false, true)),
         Arguments.of(BuiltinOp.GELU, new OpOptions.Gelu(true)),
-        Arguments.of(BuiltinOp.GELU, new OpOptions.Gelu(false)));
+        Arguments.of(BuiltinOp.GELU, new OpOptions.Gelu(false)),
+        Arguments.of(BuiltinOp.LOCAL_RESPONSE_NORMALIZATION,
+            new OpOptions.LocalResponseNormalization(2, 1.5f, 1e-4f, 0.75f)),
+        Arguments.of(BuiltinOp.SHAPE, new OpOptions.Shape(TensorType.INT32)),
+        Arguments.of(BuiltinOp.SHAPE, new OpOptions.Shape(TensorType.INT64)),
+        Arguments.of(BuiltinOp.CUMSUM, new OpOptions.Cumsum(true, false)),
+        Arguments.of(BuiltinOp.CUMSUM, new OpOptions.Cumsum(false, true)));
   }
 
   @ParameterizedTest(name = "{0} {1}")
