@@ -53,6 +53,8 @@ final class ShapeOps {
     m.put(BuiltinOp.SHAPE, ShapeOps::shape);
     m.put(BuiltinOp.BROADCAST_TO, ShapeOps::broadcastTo);
     m.put(BuiltinOp.RANGE, ShapeOps::range);
+    m.put(BuiltinOp.GATHER_ND, ShapeOps::gatherNd);
+    m.put(BuiltinOp.TOPK_V2, ShapeOps::topK);
     m.put(BuiltinOp.REVERSE_V2, ShapeOps::reverse);
     m.put(BuiltinOp.CUMSUM, ShapeOps::cumsum);
     m.put(BuiltinOp.SPACE_TO_BATCH_ND, s -> spaceBatch(s, true));
@@ -123,6 +125,34 @@ final class ShapeOps {
       case INT64 -> constantOut(s, dev.crossalign.tensor.HostTensor.ofLongs(dim, any, longs(shape)));
       default -> throw s.refuse("output type " + t);
     }
+  }
+
+  /** GATHER_ND (batch_dims 0): ONNX GatherND on int64 indices, in TFLite axes. */
+  private static void gatherNd(ExportContext.OpScope s) {
+    String idx = s.tmp("indices_i64");
+    s.node("Cast", List.of(s.tf(1)), List.of(idx),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(dev.crossalign.tensor.DType.INT64)));
+    s.node("GatherND", List.of(s.tf(0), idx), List.of(s.outTf(0)));
+  }
+
+  /**
+   * TOPK_V2 with a constant k: ONNX TopK (largest, sorted; equal values keep the lower index first, as in TFLite)
+   * over the last TFLite axis, indices cast to int32.
+   */
+  private static void topK(ExportContext.OpScope s) {
+    long[] k = s.constInts(1);
+    if (k.length != 1) {
+      throw s.refuse("k must be a single value");
+    }
+    if (s.outInfo(1).type() != dev.crossalign.tflite.TensorType.INT32) {
+      throw s.refuse("indices type " + s.outInfo(1).type());
+    }
+    String values = s.outTf(0);
+    String idx64 = s.tmp("indices_i64");
+    s.node("TopK", List.of(s.tf(0), s.ctx().i64(k[0])), List.of(values, idx64),
+        OnnxGraphBuilder.attrs().putInt("axis", -1).putInt("largest", 1).putInt("sorted", 1));
+    s.node("Cast", List.of(idx64), List.of(s.outTf(1)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(dev.crossalign.tensor.DType.INT32)));
   }
 
   /** RANGE over constants: the values accumulated as TFLite does (value += delta in the element type). */

@@ -361,6 +361,43 @@ class LongtailOpsTest {
     };
   }
 
+  /** GATHER_ND from params x with constant indices (shape ishape, depth = last dim). */
+  static Consumer<TfliteWriter> gatherNd(int[] params, int[] ishape, int[] idx, int[] out) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, params);
+      int i = ints(w, "idx", ishape, idx);
+      int y = f(w, "y", out);
+      w.op(BuiltinOp.GATHER_ND, new OpOptions.None(), new int[] {x, i}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  /** GATHER_ND with run-time int32 indices (graph input, values in [0, 4)) into params [4, 4, 3]. */
+  static Consumer<TfliteWriter> gatherNdRuntime() {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, 4, 4, 3);
+      int i = w.input("idx", TensorType.INT32, 5, 2);
+      int y = f(w, "y", 5, 3);
+      w.op(BuiltinOp.GATHER_ND, new OpOptions.None(), new int[] {x, i}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
+  /** TOPK_V2 over the last axis; with floor first, many ties (TFLite: lower index first). */
+  static Consumer<TfliteWriter> topK(int[] shape, int k, boolean ties) {
+    return w -> {
+      int x = w.input("x", TensorType.FLOAT32, shape);
+      int src = ties ? op(w, BuiltinOp.FLOOR, new int[] {x}, "floor", TensorType.FLOAT32, shape) : x;
+      int kc = ints(w, "k", new int[0], k);
+      int[] out = shape.clone();
+      out[out.length - 1] = k;
+      int v = f(w, "values", out);
+      int ix = w.tensor("indices", TensorType.INT32, out);
+      w.op(BuiltinOp.TOPK_V2, new OpOptions.None(), new int[] {src, kc}, new int[] {v, ix});
+      w.outputs(v, ix);
+    };
+  }
+
   static Stream<Arguments> cases() {
     List<Case> l = new ArrayList<>();
     l.add(exact("STB block 2x2 pads [1,1][2,0]", stb(new int[] {1, 6, 4, 3}, new int[] {2, 2},
@@ -457,6 +494,16 @@ class LongtailOpsTest {
       }
     }
     l.add(exact("CUMSUM int32 axis 0 exclusive reverse", cumsum(TensorType.INT32, new int[] {5, 3}, 0, true, true)));
+    l.add(exact("GATHER_ND depth 1 rank-4 params", gatherNd(new int[] {3, 4, 5, 2}, new int[] {2, 1},
+        new int[] {2, 0}, new int[] {2, 4, 5, 2})));
+    l.add(exact("GATHER_ND depth 2 into [3,4,5]", gatherNd(new int[] {3, 4, 5}, new int[] {2, 2, 2},
+        new int[] {0, 3, 2, 1, 1, 0, 2, 2}, new int[] {2, 2, 5})));
+    l.add(exact("GATHER_ND full depth 3 (scalars)", gatherNd(new int[] {2, 3, 4}, new int[] {3, 3},
+        new int[] {1, 2, 3, 0, 0, 0, 1, 1, 2}, new int[] {3})));
+    l.add(exact("GATHER_ND run-time indices", gatherNdRuntime()));
+    l.add(exact("TOPK_V2 k=3 of 8", topK(new int[] {4, 8}, 3, false)));
+    l.add(exact("TOPK_V2 k=5 of 6 with ties", topK(new int[] {2, 3, 6}, 5, true)));
+    l.add(exact("TOPK_V2 rank 4 k=2 ties", topK(new int[] {1, 2, 3, 7}, 2, true)));
     return l.stream().map(Arguments::of);
   }
 
