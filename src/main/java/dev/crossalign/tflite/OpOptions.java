@@ -176,6 +176,13 @@ public sealed interface OpOptions {
     }
   }
 
+  /** ONE_HOT: axis (0); -1 (the default a converter writes) is the new last axis. */
+  record OneHot(int axis) implements OpOptions {
+    public int unionType() {
+      return 61;
+    }
+  }
+
   /** SHAPE: out_type (0); the schema default is FLOAT32 (0), which TFLite's kernel refuses. */
   record Shape(TensorType outType) implements OpOptions {
     public int unionType() {

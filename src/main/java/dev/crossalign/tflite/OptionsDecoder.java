@@ -65,6 +65,7 @@ final class OptionsDecoder {
       case 75 -> new OpOptions.LeakyRelu(r.floatField(t, 0, 0f));
       case 77 -> new OpOptions.MirrorPad(r.byteField(t, 0, 0));
       case 101 -> new OpOptions.BatchMatMul(r.boolField(t, 0, false), r.boolField(t, 1, false));
+      case 61 -> new OpOptions.OneHot(r.intField(t, 0, 0));
       case 55 -> new OpOptions.Shape(TensorType.fromCode(r.byteField(t, 0, 0)));
       case 102 -> new OpOptions.Cumsum(r.boolField(t, 0, false), r.boolField(t, 1, false));
       case 116 -> new OpOptions.Gelu(r.boolField(t, 0, false));

@@ -339,6 +339,11 @@ final class OptionsEncoder {
       b.addFloat(3, n.beta(), 0.0);
       return b.endTable();
     }
+    if (options instanceof OpOptions.OneHot oh) {
+      b.startTable(1);
+      b.addInt(0, oh.axis(), 0);
+      return b.endTable();
+    }
     if (options instanceof OpOptions.Shape sh) {
       b.startTable(1);
       b.forceDefaults(true);

@@ -74,7 +74,9 @@ class TfliteWriterRoundTripTest {
         Arguments.of(BuiltinOp.SHAPE, new OpOptions.Shape(TensorType.INT32)),
         Arguments.of(BuiltinOp.SHAPE, new OpOptions.Shape(TensorType.INT64)),
         Arguments.of(BuiltinOp.CUMSUM, new OpOptions.Cumsum(true, false)),
-        Arguments.of(BuiltinOp.CUMSUM, new OpOptions.Cumsum(false, true)));
+        Arguments.of(BuiltinOp.CUMSUM, new OpOptions.Cumsum(false, true)),
+        Arguments.of(BuiltinOp.ONE_HOT, new OpOptions.OneHot(-1)),
+        Arguments.of(BuiltinOp.ONE_HOT, new OpOptions.OneHot(1)));
   }
 
   @ParameterizedTest(name = "{0} {1}")

@@ -55,6 +55,7 @@ final class ShapeOps {
     m.put(BuiltinOp.RANGE, ShapeOps::range);
     m.put(BuiltinOp.GATHER_ND, ShapeOps::gatherNd);
     m.put(BuiltinOp.TOPK_V2, ShapeOps::topK);
+    m.put(BuiltinOp.ONE_HOT, ShapeOps::oneHot);
     m.put(BuiltinOp.REVERSE_V2, ShapeOps::reverse);
     m.put(BuiltinOp.CUMSUM, ShapeOps::cumsum);
     m.put(BuiltinOp.SPACE_TO_BATCH_ND, s -> spaceBatch(s, true));
@@ -125,6 +126,41 @@ final class ShapeOps {
       case INT64 -> constantOut(s, dev.crossalign.tensor.HostTensor.ofLongs(dim, any, longs(shape)));
       default -> throw s.refuse("output type " + t);
     }
+  }
+
+  /**
+   * ONE_HOT with a constant depth, in TFLite axes: Where(Equal(Unsqueeze(indices), [0..depth) along the new axis),
+   * on, off). Not ONNX OneHot, which wraps negative indices where TFLite gives an all-off row.
+   */
+  private static void oneHot(ExportContext.OpScope s) {
+    long[] depth = s.constInts(1);
+    if (depth.length != 1 || depth[0] < 0) {
+      throw s.refuse("depth must be one non-negative value");
+    }
+    int rank = s.inShape(0).length;
+    int axisOpt = s.options() instanceof OpOptions.OneHot o ? o.axis() : -1;
+    int axis = axisOpt == -1 ? rank : axisOpt < 0 ? axisOpt + rank + 1 : axisOpt;
+    if (axis < 0 || axis > rank) {
+      throw s.refuse("axis " + axisOpt + " out of range");
+    }
+    int[] rs = new int[rank + 1];
+    java.util.Arrays.fill(rs, 1);
+    rs[axis] = (int) depth[0];
+    long[] range = new long[(int) depth[0]];
+    for (int j = 0; j < range.length; j++) {
+      range[j] = j;
+    }
+    ExportContext c = s.ctx();
+    String idx = s.tmp("indices_i64");
+    s.node("Cast", List.of(s.tf(0)), List.of(idx),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(dev.crossalign.tensor.DType.INT64)));
+    String un = s.tmp("indices_u");
+    s.node("Unsqueeze", List.of(idx, c.i64(axis)), List.of(un));
+    String hit = s.tmp("hit");
+    String rc = s.init(s.outInfo(0).name() + "/range",
+        dev.crossalign.tensor.HostTensor.ofLongs(rs, dev.crossalign.tensor.Layout.ANY, range));
+    s.node("Equal", List.of(un, rc), List.of(hit));
+    s.node("Where", List.of(hit, s.tf(2), s.tf(3)), List.of(s.outTf(0)));
   }
 
   /** GATHER_ND (batch_dims 0): ONNX GatherND on int64 indices, in TFLite axes. */

@@ -398,6 +398,22 @@ class LongtailOpsTest {
     };
   }
 
+  /**
+   * ONE_HOT of int32 indices in [-2, 2) (graph input in [0, 4) minus 2: negatives give all-off rows), depth 3,
+   * on / off constants.
+   */
+  static Consumer<TfliteWriter> oneHot(int axis, int[] in, int[] out) {
+    return w -> {
+      int x = centeredInts(w, "x", in);
+      int depth = ints(w, "depth", new int[0], 3);
+      int on = fc(w, "on", new int[0], 2.5f);
+      int off = fc(w, "off", new int[0], -0.5f);
+      int y = f(w, "y", out);
+      w.op(BuiltinOp.ONE_HOT, new OpOptions.OneHot(axis), new int[] {x, depth, on, off}, new int[] {y});
+      w.outputs(y);
+    };
+  }
+
   static Stream<Arguments> cases() {
     List<Case> l = new ArrayList<>();
     l.add(exact("STB block 2x2 pads [1,1][2,0]", stb(new int[] {1, 6, 4, 3}, new int[] {2, 2},
@@ -504,6 +520,9 @@ class LongtailOpsTest {
     l.add(exact("TOPK_V2 k=3 of 8", topK(new int[] {4, 8}, 3, false)));
     l.add(exact("TOPK_V2 k=5 of 6 with ties", topK(new int[] {2, 3, 6}, 5, true)));
     l.add(exact("TOPK_V2 rank 4 k=2 ties", topK(new int[] {1, 2, 3, 7}, 2, true)));
+    l.add(exact("ONE_HOT axis -1 (negatives off)", oneHot(-1, new int[] {4, 5}, new int[] {4, 5, 3})));
+    l.add(exact("ONE_HOT axis 0", oneHot(0, new int[] {4, 5}, new int[] {3, 4, 5})));
+    l.add(exact("ONE_HOT axis 1 rank-3 out -> rank 4", oneHot(1, new int[] {2, 3, 4}, new int[] {2, 3, 3, 4})));
     return l.stream().map(Arguments::of);
   }
 
