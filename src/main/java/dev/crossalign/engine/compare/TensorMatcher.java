@@ -20,13 +20,13 @@ import java.util.Set;
  * with the unused node of B of the same kind over exactly the paired inputs, and their outputs are paired; (3) value:
  * a still-unpaired tensor of A is paired with the first unpaired tensor of B after the B position of the previous pair
  * (in A's order) whose shape fits and whose values agree (cosine above {@value #VALUE_COSINE}, rel_l2 below
- * {@value #VALUE_REL_L2}); (2) and (3) repeat while they find pairs, since a value pair re-anchors the structural walk;
+ * {@value #VALUE_REL_L2}), one pair at a time; (2) and (3) alternate while they find pairs, since a value pair
+ * re-anchors the structural walk;
  * last, model outputs still unpaired are paired by name, else by position among B's outputs.
  */
 final class TensorMatcher {
   static final double VALUE_COSINE = 0.9999;
   static final double VALUE_REL_L2 = 1e-3;
-  private static final int MAX_ROUNDS = 8;
 
   private final Activations a;
   private final Activations b;
@@ -67,7 +67,8 @@ final class TensorMatcher {
       m.linkTensors(p.a(), p.b(), Method.INPUT);
     }
     m.byName();
-    for (int round = 0; round < MAX_ROUNDS; round++) {
+    // each round adds a pair or stops, so this ends after at most |A| rounds
+    for (int round = 0; round <= a.size(); round++) {
       boolean progress = false;
       if (ga != null && gb != null) {
         while (m.structurePass()) {
@@ -173,7 +174,6 @@ final class TensorMatcher {
   }
 
   private boolean valuePass() {
-    boolean progress = false;
     for (int i = 0; i < listA.size(); i++) {
       CapturedTensor ca = listA.get(i);
       if (pairs.containsKey(ca.name()) || "INPUT".equals(ca.op()) || (ga != null && !ga.isData(ca.name()))) {
@@ -203,12 +203,11 @@ final class TensorMatcher {
         if (al != null && al.cosine() > VALUE_COSINE && al.relL2() < VALUE_REL_L2) {
           link.putIfAbsent(ca.name(), cb.name());
           record(ca.name(), cb.name(), Method.VALUE, al);
-          progress = true;
-          break;
+          return true; // one at a time: the structural walk gets the first go from the new anchor
         }
       }
     }
-    return progress;
+    return false;
   }
 
   private void outputs() {
