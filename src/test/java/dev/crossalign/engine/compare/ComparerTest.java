@@ -192,4 +192,39 @@ class ComparerTest {
     assertThat(o2.result().verdict()).isEqualTo(Verdict.MISALIGNED);
     assertThat(o2.result().firstDivergence().name()).isEqualTo(first);
   }
+
+  @Test
+  void onnxAsReferenceDrivesTheInputsAndTfliteFusedOpsLeaveOnlyTheOnnxOnlyTensorsUnmatched() throws Exception {
+    OnnxModel stripped = CompareFixtures.stripNames(CompareFixtures.chainOnnx(CompareFixtures.W2));
+    Comparer.Outcome o = Comparer.compare(CompareRequest.of(onnx("a.onnx", stripped), tflite()));
+    Matching m = o.matching();
+    assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
+    assertThat(o.result().comparisons().get(0).pair()).isEqualTo("onnxruntime~tflite");
+    // the ONNX model's NCHW input, permuted for TFLite's NHWC one
+    assertThat(m.inputs()).singleElement().satisfies(p -> assertThat(p.permutationList()).containsExactly(0, 2, 3, 1));
+    // the conv outputs before Relu / Clip exist only in ONNX (TFLite fuses the activation): 7 tensors, 5 paired
+    assertThat(m.referenceTensors()).isEqualTo(7);
+    assertThat(m.byStructure()).isEqualTo(5);
+    assertThat(m.unmatched()).isEqualTo(2);
+    List<String> outs = stripped.nodes().stream().map(n -> n.outputs().get(0)).toList();
+    assertThat(m.unmatchedTensors()).containsExactlyInAnyOrder(outs.get(0), outs.get(5));
+  }
+
+  @Test
+  void givenInputIsFedToBothSides() throws Exception {
+    HostTensor x = CompareFixtures.rnd(99, 1, 8, 8, 3);
+    Path npy = dir.resolve("x.npy");
+    dev.crossalign.tensor.Npy.write(npy, x);
+    HostTensor given = dev.crossalign.tensor.Npy.read(npy);
+    CompareRequest base = CompareRequest.of(tflite(), onnx("b.onnx", CompareFixtures.chainOnnx(CompareFixtures.W2)));
+    CompareRequest req = new CompareRequest(base.a(), base.b(), null, null, base.device(), base.config(),
+        Map.of("x", given), -1, 1, base.tolerance(), base.relL2Budget(), true, 1);
+    Comparer.Outcome o = Comparer.compare(req);
+    assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
+    assertThat(o.activations().get("a").tensor("x").toFloatArray()).containsExactly(x.toFloatArray());
+    // B got the same numbers in NCHW
+    HostTensor fedB = o.activations().get("b").tensor("x");
+    assertThat(fedB.shape()).containsExactly(1, 3, 8, 8);
+    assertThat(fedB.permute(new int[] {0, 2, 3, 1}, Layout.NHWC).toFloatArray()).containsExactly(x.toFloatArray());
+  }
 }
