@@ -146,4 +146,35 @@ class CompareCommandTest {
     assertThat(r.status()).as(r.out() + r.err()).isEqualTo(2);
     assertThat(r.err()).contains("TorchScript");
   }
+
+  @Test
+  void sameRunTwiceGivesTheSameJsonExceptTimings() throws Exception {
+    Path a = dir.resolve("chain.tflite");
+    Files.write(a, CompareFixtures.chainTflite());
+    Path b = dir.resolve("chain.onnx");
+    CompareFixtures.stripNames(CompareFixtures.chainOnnx(dev.crossalign.engine.compare.CompareFixturesAccess.w2()))
+        .write(b);
+    Path j1 = dir.resolve("1.json");
+    Path j2 = dir.resolve("2.json");
+    assertThat(CliTestSupport.run("compare", a.toString(), b.toString(), "--json", j1.toString(), "-q").status())
+        .isZero();
+    assertThat(CliTestSupport.run("compare", a.toString(), b.toString(), "--json", j2.toString(), "-q").status())
+        .isZero();
+    com.fasterxml.jackson.databind.node.ObjectNode r1 = (com.fasterxml.jackson.databind.node.ObjectNode)
+        JsonReport.read(j1);
+    com.fasterxml.jackson.databind.node.ObjectNode r2 = (com.fasterxml.jackson.databind.node.ObjectNode)
+        JsonReport.read(j2);
+    r1.remove("timing_ms");
+    r2.remove("timing_ms");
+    assertThat(r1).isEqualTo(r2);
+    assertThat(r1.path("matching").path("pairs").size()).isEqualTo(6);
+  }
+
+  @Test
+  void helpListsCompare() {
+    CliTestSupport.Run r = CliTestSupport.run("compare", "--help");
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).contains("--torchscript").contains("A is the reference");
+    assertThat(CliTestSupport.run("--help").out()).contains("compare");
+  }
 }

@@ -42,8 +42,11 @@ public record CompareRequest(
 
   /** How rank-4 inputs are fed to a TorchScript module. */
   public enum TorchScriptLayout {
+    /** As A has them; if forward fails, once more with rank-4 NHWC inputs permuted to NCHW. */
     AUTO,
+    /** As A has them. */
     AS_IS,
+    /** Rank-4 NHWC inputs permuted to NCHW. */
     NCHW
   }
 

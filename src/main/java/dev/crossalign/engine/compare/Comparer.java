@@ -40,8 +40,7 @@ public final class Comparer {
     long t0 = System.nanoTime();
     try (Side a = open(req.a(), req);
         Side b = req.torchscript() != null
-            ? TorchScriptSide.open(req.torchscript(), TorchScriptSide.InputLayout.valueOf(req.torchscriptLayout().name()),
-                req.config())
+            ? TorchScriptSide.open(req.torchscript(), req.torchscriptLayout(), req.config())
             : open(req.b(), req)) {
       timing.put("load", ms(t0));
       return compare(a, b, req, timing, t0);

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -290,16 +289,5 @@ final class TensorMatcher {
     }
     int[] p = m.permutation().stream().mapToInt(Integer::intValue).toArray();
     return new Alignment.Aligned(tb.permute(p, ta.layout()), p, Double.NaN, Double.NaN);
-  }
-
-  static Map<Method, Integer> counts(List<TensorMatch> matches) {
-    Map<Method, Integer> c = new LinkedHashMap<>();
-    for (Method m : Method.values()) {
-      c.put(m, 0);
-    }
-    for (TensorMatch t : matches) {
-      c.merge(t.method(), 1, Integer::sum);
-    }
-    return c;
   }
 }

@@ -29,28 +29,18 @@ import org.bytedeco.pytorch.global.torch;
  * tuple or list; "output" for one tensor): TorchScript has no intermediate to show without hooks.
  */
 final class TorchScriptSide implements Side {
-  /** How rank-4 inputs are fed. */
-  enum InputLayout {
-    /** As the other side has them; on failure, retry NCHW. */
-    AUTO,
-    /** As the other side has them. */
-    AS_IS,
-    /** Rank-4 NHWC inputs permuted to NCHW. */
-    NCHW
-  }
-
   private final String label;
   private final AtomicReference<JitModule> module;
-  private final InputLayout layout;
+  private final CompareRequest.TorchScriptLayout layout;
   private String usedLayout = "";
 
-  private TorchScriptSide(String label, JitModule module, InputLayout layout) {
+  private TorchScriptSide(String label, JitModule module, CompareRequest.TorchScriptLayout layout) {
     this.label = label;
     this.module = new AtomicReference<>(module);
     this.layout = layout;
   }
 
-  static TorchScriptSide open(Path file, InputLayout layout, DeterminismConfig config) {
+  static TorchScriptSide open(Path file, CompareRequest.TorchScriptLayout layout, DeterminismConfig config) {
     if (!Files.isRegularFile(file)) {
       throw CrossalignException.input("--torchscript " + file + ": no such file");
     }
@@ -105,13 +95,13 @@ final class TorchScriptSide implements Side {
     if (m == null) {
       throw new IllegalStateException("closed");
     }
-    if (layout == InputLayout.NCHW) {
+    if (layout == CompareRequest.TorchScriptLayout.NCHW) {
       return forward(m, inputs, true);
     }
     try {
       return forward(m, inputs, false);
     } catch (RuntimeException e) {
-      if (layout == InputLayout.AS_IS || inputs.values().stream().noneMatch(t -> t.rank() == 4)) {
+      if (layout == CompareRequest.TorchScriptLayout.AS_IS || inputs.values().stream().noneMatch(t -> t.rank() == 4)) {
         throw failed(e);
       }
       try {

@@ -162,6 +162,11 @@ public final class CompareFixtures {
       return Optional.of(new Exported(model, map));
     } catch (ClassNotFoundException e) {
       return Optional.empty();
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("exporter API changed: " + e, e);
     }
