@@ -150,12 +150,22 @@ public final class CompareFixtures {
   /** The exported ONNX of a TFLite model and its ONNX-to-TFLite name map, when the exporter is on the class path. */
   public record Exported(OnnxModel model, Map<String, String> onnxToTflite) {}
 
-  @SuppressWarnings("unchecked")
   public static Optional<Exported> export(TfliteModel m) {
+    return export(m, false);
+  }
+
+  /** As {@link #export(TfliteModel)}; {@code nchwInputs}: rank-4 inputs declared NCHW (ExportOptions.InputLayout). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static Optional<Exported> export(TfliteModel m, boolean nchwInputs) {
     try {
       Class<?> ex = Class.forName("dev.crossalign.onnx.export.Exporter");
       Class<?> opts = Class.forName("dev.crossalign.onnx.export.ExportOptions");
       Object def = opts.getField("DEFAULT").get(null);
+      if (nchwInputs) {
+        Class<? extends Enum> layout =
+            (Class<? extends Enum>) Class.forName("dev.crossalign.onnx.export.ExportOptions$InputLayout");
+        def = opts.getConstructor(layout).newInstance(Enum.valueOf(layout, "NCHW"));
+      }
       Object export = ex.getMethod("export", TfliteModel.class, opts).invoke(null, m, def);
       OnnxModel model = (OnnxModel) export.getClass().getMethod("model").invoke(export);
       Map<String, String> map = (Map<String, String>) export.getClass().getMethod("onnxToTflite").invoke(export);

@@ -46,4 +46,24 @@ class RealModelsCompareTest {
     assertThat(m.byStructure()).isGreaterThan(m.referenceTensors() / 2);
     assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
   }
+
+  @org.junit.jupiter.api.Test
+  void nchwInputOfTheExportIsFedThePermutedImage() {
+    Path model = TestModels.require("face_detection_short_range.tflite");
+    TfliteModel tm = TfliteModel.read(model);
+    Optional<CompareFixtures.Exported> e = CompareFixtures.export(tm, true);
+    assumeTrue(e.isPresent(), "the ONNX exporter (dev.crossalign.onnx.export) is not on this branch yet");
+    OnnxModel stripped = CompareFixtures.stripNames(e.get().model());
+    assertThat(stripped.inputs().get(0).shape()).containsExactly(1, 3, 128, 128);
+    Path b = dir.resolve("nchw.onnx");
+    stripped.write(b);
+    Comparer.Outcome o = Comparer.compare(CompareRequest.of(model, b));
+    assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
+    assertThat(o.matching().inputs()).singleElement().satisfies(p -> {
+      assertThat(p.how()).isEqualTo("order");
+      assertThat(p.permutationList()).containsExactly(0, 3, 1, 2);
+    });
+    assertThat(o.result().notes()).anyMatch(n -> n.contains("(NHWC->NCHW)"));
+    assertThat(o.matching().unmatched()).isZero();
+  }
 }
