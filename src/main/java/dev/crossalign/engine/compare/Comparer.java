@@ -136,6 +136,12 @@ public final class Comparer {
     long t4 = System.nanoTime();
     List<Comparison> comparisons = comparisons(runA, runB, pairs, req.effectiveTolerance());
     timing.put("compare", ms(t4));
+    Comparison first = AlignmentResult.firstFailing(comparisons);
+    if (first != null) {
+      pairs.stream().filter(p -> p.a().equals(first.name())).findFirst().ifPresent(p -> notes.add(
+          "first divergence '" + p.a() + "' is paired with " + b.backend() + " tensor '" + p.b() + "' (by "
+              + p.method().jsonName().replace('_', ' ') + ")"));
+    }
     timing.put("total", ms(t0));
     AlignmentResult result = AlignmentResult.of(a.label(), req.device().toString(), req.config().seed(),
         req.tolerance(), List.of(a.backend(), b.backend()), comparisons, List.of(), notes, timing, config);

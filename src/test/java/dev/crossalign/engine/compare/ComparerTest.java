@@ -145,6 +145,7 @@ class ComparerTest {
     Comparer.Outcome o = Comparer.compare(CompareRequest.of(tflite(), onnx("perturbed.onnx", perturbed)));
     assertThat(o.result().verdict()).isEqualTo(Verdict.MISALIGNED);
     assertThat(o.result().firstDivergence().name()).isEqualTo("t2");
+    assertThat(o.result().notes()).contains("first divergence 't2' is paired with onnxruntime tensor 't2' (by name)");
     assertThat(o.matching().byName()).isEqualTo(5);
     // t1 comes before the changed weight and still passes
     assertThat(o.result().comparisons().stream().filter(c -> c.name().equals("t1")).findFirst().orElseThrow()
