@@ -189,6 +189,20 @@ class ComparerTest {
     outs.put(first, HostTensor.ofFloats(outs.get(first).shape(), Layout.ANY, v));
     Path bad = dir.resolve("bad.npz");
     Npz.write(bad, outs);
+    // Python-side names that are not TFLite's: outputs pair by value, and what is left by position
+    Map<String, HostTensor> renamed = new LinkedHashMap<>();
+    int k = 0;
+    for (HostTensor t : Npz.read(npz).values()) {
+      renamed.put("output_" + k++, t);
+    }
+    Path byOrder = dir.resolve("by_order.npz");
+    Npz.write(byOrder, renamed);
+    Comparer.Outcome o3 = Comparer.compare(CompareRequest.of(model, byOrder));
+    assertThat(o3.result().verdict()).isEqualTo(Verdict.ALIGNED);
+    assertThat(o3.matching().byOutputOrder() + o3.matching().byValue()).isEqualTo(outs.size());
+    assertThat(o3.matching().byOutputOrder()).isPositive();
+    assertThat(o3.result().comparisons()).hasSize(outs.size());
+
     Comparer.Outcome o2 = Comparer.compare(CompareRequest.of(model, bad));
     assertThat(o2.result().verdict()).isEqualTo(Verdict.MISALIGNED);
     assertThat(o2.result().firstDivergence().name()).isEqualTo(first);
