@@ -126,6 +126,8 @@ public final class Validator {
         onPhase.accept("onnxruntime");
       }
     }
+
+    comparisons = inReferenceOrder(comparisons, reference);
     notes.addAll(TriangleNotes.of(comparisons));
     timing.put("total", ms(t0));
     AlignmentResult result =
@@ -141,6 +143,25 @@ public final class Validator {
             timing,
             config);
     return new Outcome(result, acts);
+  }
+
+  /**
+   * Comparisons indexed by the tensor's position in the reference run (its topological order), whatever pair they
+   * belong to, so that "first divergence" and the report's x axis mean the same thing for every pair.
+   */
+  static List<Comparison> inReferenceOrder(List<Comparison> comparisons, Activations reference) {
+    Map<String, Integer> position = new java.util.HashMap<>();
+    int p = 0;
+    for (dev.crossalign.backend.CapturedTensor t : reference.tensors()) {
+      position.put(t.name(), p++);
+    }
+    List<Comparison> out = new ArrayList<>(comparisons.size());
+    for (Comparison c : comparisons) {
+      int idx = position.getOrDefault(c.name(), -1);
+      out.add(idx == c.index() ? c : new Comparison(c.name(), c.op(), idx, c.shape(), c.pair(), c.mode(), c.metrics(),
+          c.status(), c.permutation(), c.detail()));
+    }
+    return out;
   }
 
   private static double ms(long start) {
