@@ -47,8 +47,15 @@ public final class ConvAlgoLab {
       String error) {}
 
   /** One layer's results. */
+  /**
+   * One layer's results.
+   *
+   * @param heuristicOrder cuDNN's heuristic ranking (cudnnGetConvolutionForwardAlgorithm_v7) of the algorithms that it
+   *     says are supported, best first: what a framework without benchmark mode would pick
+   * @param algorithms the measured list (cudnnFindConvolutionForwardAlgorithmEx), fastest first
+   */
   public record LayerResult(int operator, String op, String output, String geometry, boolean prePadded,
-      List<AlgoRun> algorithms) {}
+      List<String> heuristicOrder, List<AlgoRun> algorithms) {}
 
   /** The experiment's report. */
   public record Report(
@@ -69,6 +76,7 @@ public final class ConvAlgoLab {
       for (LayerResult l : layers) {
         out.add(String.format(Locale.ROOT, "%s #%d %s  %s%s", l.op(), l.operator(), l.output(), l.geometry(),
             l.prePadded() ? "  (asymmetric SAME: host pre-pad)" : ""));
+        out.add("    heuristic order (_v7): " + String.join(" > ", l.heuristicOrder()));
         for (AlgoRun a : l.algorithms()) {
           if (a.error() != null) {
             out.add(String.format(Locale.ROOT, "    %-22s %-10s %s", a.algorithm(), a.mathType(), a.error()));
@@ -119,13 +127,19 @@ public final class ConvAlgoLab {
     }
     for (ConvLayers.Layer l : found.layers()) {
       List<AlgoRun> algos = new ArrayList<>();
+      List<String> heuristic = new ArrayList<>();
       try (CudnnConv conv = CudnnConv.create(l.geometry(), l.filterKcrs(), device.index())) {
+        for (AlgoPerf p : conv.heuristics(math)) {
+          if (p.ok()) {
+            heuristic.add(p.name() + "/" + (p.mathType() == null ? "?" : p.mathType().name()));
+          }
+        }
         for (AlgoPerf p : conv.find(l.inputNhwc(), math)) {
           algos.add(measure(conv, l, p, repeat));
         }
       }
       results.add(new LayerResult(l.operator(), l.op(), l.output(), l.geometry().toString(),
-          !l.geometry().plan().symmetric(), List.copyOf(algos)));
+          !l.geometry().plan().symmetric(), List.copyOf(heuristic), List.copyOf(algos)));
     }
     return new Report(model.label(), device.toString(), Cudnn.versions(), math.name(), repeat, List.copyOf(results),
         found.skipped());

@@ -59,6 +59,20 @@ class ExternalDelegateTest {
   }
 
   @Test
+  void delegatePartitionsNamesWhatADelegateTook() throws Exception {
+    // XNNPACK takes the whole float graph of this model: the partition detection must see it (and see nothing
+    // without a delegate), or the "nodes the delegate took" report of an external delegate would mean nothing.
+    byte[] bytes = model();
+    try (TfliteBackend ref = TfliteBackend.open(bytes, "short", TfliteOptions.defaults());
+        TfliteBackend x = TfliteBackend.open(
+            bytes, "short", TfliteOptions.defaults().withDelegateArgument("xnnpack"))) {
+      assertThat(ref.delegatePartitions()).isEmpty();
+      assertThat(x.delegatePartitions()).isNotEmpty().allSatisfy(n -> assertThat(n.op()).startsWith("DELEGATE"));
+      assertThat(x.executionPlan().size()).isLessThan(ref.executionPlan().size());
+    }
+  }
+
+  @Test
   void structLayoutAgreesWithTheBytedecoMapping() {
     Path lib = TestDelegates.require("test_delegate");
     try (ExternalDelegate d = ExternalDelegate.load(new ExternalDelegateSpec(lib, Map.of()))) {
