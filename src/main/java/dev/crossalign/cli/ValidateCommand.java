@@ -57,7 +57,10 @@ final class ValidateCommand implements Callable<Integer> {
             run.chainedRelL2,
             report.exportOnnx,
             run.threads);
-    Validator.Outcome outcome = Validator.validate(req);
+    Validator.Outcome outcome;
+    try (Progress progress = Progress.start("validate", Validator.phases(req), report.quiet)) {
+      outcome = Validator.validate(req, phase -> progress.step(1));
+    }
     AlignmentResult result = outcome.result();
     report.write(result, outcome.activations());
     if (tfliteDelegate.requested()

@@ -27,12 +27,30 @@ public final class Validator {
   public record Outcome(AlignmentResult result, Map<String, Activations> activations) {}
 
   public static Outcome validate(ValidationRequest req) {
+    return validate(req, phase -> {});
+  }
+
+  /** The number of phases {@code onPhase} is told about (for a progress bar). */
+  public static int phases(ValidationRequest req) {
+    int n = 2; // load, reference
+    if (req.backends().contains("torch")) {
+      n += 1 + (req.mode().chained() ? 1 : 0) + (req.mode().isolated() ? 1 : 0);
+    }
+    if (req.backends().contains("onnxruntime")) {
+      n += 1;
+    }
+    return n;
+  }
+
+  /** As {@link #validate(ValidationRequest)}, telling {@code onPhase} as each phase ends. */
+  public static Outcome validate(ValidationRequest req, java.util.function.Consumer<String> onPhase) {
     Map<String, Double> timing = new LinkedHashMap<>();
     long t0 = System.nanoTime();
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
     String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
     timing.put("load", ms(t0));
+    onPhase.accept("load");
 
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
@@ -54,15 +72,17 @@ public final class Validator {
     try (TfliteBackend tflite =
         Reference.open(model, TfliteOptions.defaults().withThreads(req.tfliteThreads()))) {
       reference = tflite.run(inputs);
-      tflite.info().forEach((k, v) -> config.put("tflite." + k, v));
+      tflite.info().forEach((k, v) -> config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
     }
     timing.put("run.tflite", ms(t1));
+    onPhase.accept("tflite");
     acts.put("tflite", reference);
 
     if (req.backends().contains("torch")) {
       long t2 = System.nanoTime();
       try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
         timing.put("prepare.torch", ms(t2));
+        onPhase.accept("torch prepare");
         port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
         port.info().forEach((k, v) -> config.put("torch." + k, v));
         if (req.mode().chained()) {
@@ -73,15 +93,17 @@ public final class Validator {
           long t4 = System.nanoTime();
           comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
           timing.put("compare.torch.chained", ms(t4));
+          onPhase.accept("torch chained");
         }
         if (req.mode().isolated()) {
           long t3 = System.nanoTime();
           Activations isolated = port.runIsolated(reference);
           timing.put("run.torch.isolated", ms(t3));
-          acts.putIfAbsent("torch", isolated);
+          acts.put("torch.isolated", isolated);
           long t4 = System.nanoTime();
           comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
           timing.put("compare.torch.isolated", ms(t4));
+          onPhase.accept("torch isolated");
         }
       }
       for (NaivePaddingProbe.Finding f : NaivePaddingProbe.probe(model, reference, 3)) {
@@ -91,9 +113,22 @@ public final class Validator {
             f.op(), f.tensor(), f.kernel(), f.stride(), f.padBegin(), f.padEnd(), f.naiveMaxAbs()));
       }
     }
-    if (req.backends().contains("onnxruntime")) {
-      OnnxLeg.run(model, req, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
+    if (req.backends().contains("onnxruntime") || req.exportOnnx() != null) {
+      long te = System.nanoTime();
+      dev.crossalign.onnx.export.Export export = OnnxLeg.export(model, unsupported);
+      timing.put("export.onnx", ms(te));
+      if (export != null && req.exportOnnx() != null) {
+        export.model().write(req.exportOnnx());
+        notes.add("ONNX model written to " + req.exportOnnx() + " (opset " + export.model().opset() + ", TFLite tensor names kept)");
+      }
+      if (req.backends().contains("onnxruntime")) {
+        OnnxLeg.run(model, req, export, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
+        onPhase.accept("onnxruntime");
+      }
     }
+
+    comparisons = inReferenceOrder(comparisons, reference);
+    notes.addAll(TriangleNotes.of(comparisons));
     timing.put("total", ms(t0));
     AlignmentResult result =
         AlignmentResult.of(
@@ -108,6 +143,25 @@ public final class Validator {
             timing,
             config);
     return new Outcome(result, acts);
+  }
+
+  /**
+   * Comparisons indexed by the tensor's position in the reference run (its topological order), whatever pair they
+   * belong to, so that "first divergence" and the report's x axis mean the same thing for every pair.
+   */
+  static List<Comparison> inReferenceOrder(List<Comparison> comparisons, Activations reference) {
+    Map<String, Integer> position = new java.util.HashMap<>();
+    int p = 0;
+    for (dev.crossalign.backend.CapturedTensor t : reference.tensors()) {
+      position.put(t.name(), p++);
+    }
+    List<Comparison> out = new ArrayList<>(comparisons.size());
+    for (Comparison c : comparisons) {
+      int idx = position.getOrDefault(c.name(), -1);
+      out.add(idx == c.index() ? c : new Comparison(c.name(), c.op(), idx, c.shape(), c.pair(), c.mode(), c.metrics(),
+          c.status(), c.permutation(), c.detail()));
+    }
+    return out;
   }
 
   private static double ms(long start) {
