@@ -38,6 +38,8 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Mixin RunOptions run;
   @Mixin ReportOptions report;
+  @Mixin TfliteDelegateOption tfliteDelegate;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
@@ -61,6 +63,11 @@ final class ValidateCommand implements Callable<Integer> {
     }
     AlignmentResult result = outcome.result();
     report.write(result, outcome.activations());
+    if (tfliteDelegate.requested()
+        && !tfliteDelegate.check(model, run, spec.commandLine().getOut())
+        && result.verdict() == Verdict.ALIGNED) {
+      return Main.MISALIGNED;
+    }
     return exitStatus(result);
   }
 
