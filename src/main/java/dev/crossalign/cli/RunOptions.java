@@ -43,6 +43,11 @@ final class RunOptions {
   @Option(names = "--threads", defaultValue = "1", description = "Threads per backend (default: ${DEFAULT-VALUE})")
   int threads;
 
+  @Option(names = "--profile", defaultValue = "deterministic",
+      description = "Determinism profile: deterministic, fast, tf32-default or a .properties file (default: ${DEFAULT-VALUE});"
+          + " --seed and --threads override its values")
+  String profile;
+
   @Option(names = "--verbose", description = "Stack traces for errors")
   boolean verbose;
 
@@ -50,7 +55,7 @@ final class RunOptions {
     if (threads < 1) {
       throw CrossalignException.input("--threads must be at least 1, got " + threads);
     }
-    return DeterminismConfig.DETERMINISTIC.withSeed(seed).withIntraOpThreads(threads);
+    return dev.crossalign.backend.Profiles.load(profile).withSeed(seed).withIntraOpThreads(threads);
   }
 
   dev.crossalign.align.Tolerance tolerance() {

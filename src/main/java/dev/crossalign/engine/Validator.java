@@ -61,6 +61,7 @@ public final class Validator {
     List<String> notes = new ArrayList<>(inputNotes);
     Map<String, String> config = new LinkedHashMap<>();
     config.put("mode", req.mode().name().toLowerCase(Locale.ROOT));
+    dev.crossalign.backend.Profiles.describe(req.config()).forEach((k, v) -> config.put("determinism." + k, v));
     config.put("input_range", req.inputLow() + ".." + req.inputHigh());
     config.put("tflite.threads", Integer.toString(req.tfliteThreads()));
     config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
