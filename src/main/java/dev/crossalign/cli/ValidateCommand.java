@@ -55,6 +55,7 @@ final class ValidateCommand implements Callable<Integer> {
             run.range()[1],
             run.tolerance(),
             run.chainedRelL2,
+            run.expectedRange(),
             report.exportOnnx,
             run.threads);
     Validator.Outcome outcome;

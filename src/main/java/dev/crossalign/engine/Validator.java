@@ -55,7 +55,7 @@ public final class Validator {
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     Map<String, Activations> acts = new LinkedHashMap<>();
-    List<String> inputNotes = InputNotes.describe(model, req.inputs());
+    List<String> inputNotes = InputNotes.describe(model, req.inputs(), req.expectedRange());
     List<Comparison> comparisons = new ArrayList<>();
     List<UnsupportedOp> unsupported = new ArrayList<>();
     List<String> notes = new ArrayList<>(inputNotes);
