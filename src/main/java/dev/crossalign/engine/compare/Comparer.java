@@ -137,6 +137,9 @@ public final class Comparer {
     List<Comparison> comparisons = comparisons(runA, runB, pairs, req.effectiveTolerance());
     timing.put("compare", ms(t4));
     Comparison first = AlignmentResult.firstFailing(comparisons);
+    if (first != null && first.metrics() != null && !other.inputs().isEmpty()) {
+      channelOrderNote(driverInputs, other, givenOther, aDrives, runA, runB, pairs, req, first).ifPresent(notes::add);
+    }
     if (first != null) {
       pairs.stream().filter(p -> p.a().equals(first.name())).findFirst().ifPresent(p -> notes.add(
           "first divergence '" + p.a() + "' is paired with " + b.backend() + " tensor '" + p.b() + "' (by "
@@ -149,6 +152,44 @@ public final class Comparer {
     acts.put("a", runA);
     acts.put("b", runB);
     return new Outcome(result, matching, acts);
+  }
+
+  /**
+   * The usual preprocessing mistake: one model takes RGB, the other BGR. When the comparison fails, runs the other
+   * side once more with the channels of every 3-channel image input swapped; if that aligns the first divergent
+   * tensor much better, says so.
+   */
+  static java.util.Optional<String> channelOrderNote(Map<String, HostTensor> driverInputs, Side other,
+      Map<String, HostTensor> givenOther, boolean aDrives, Activations runA, Activations runB, List<TensorMatch> pairs,
+      CompareRequest req, Comparison first) {
+    Map<String, HostTensor> swapped = new LinkedHashMap<>();
+    boolean any = false;
+    for (Map.Entry<String, HostTensor> e : driverInputs.entrySet()) {
+      HostTensor t = e.getValue();
+      if (t.rank() == 4 && t.dim(3) == 3) {
+        swapped.put(e.getKey(), dev.crossalign.align.InputChecks.swapChannels(t));
+        any = true;
+      } else {
+        swapped.put(e.getKey(), t);
+      }
+    }
+    if (!any) {
+      return java.util.Optional.empty();
+    }
+    Activations swappedRun = other.run(InputMatcher.pair(swapped, other.inputs(), givenOther).feeds());
+    List<Comparison> again = aDrives
+        ? comparisons(runA, swappedRun, pairs, req.effectiveTolerance())
+        : comparisons(swappedRun, runB, pairs, req.effectiveTolerance());
+    for (Comparison c : again) {
+      if (c.name().equals(first.name()) && c.metrics() != null
+          && c.metrics().relL2() < 0.5 * first.metrics().relL2()) {
+        return java.util.Optional.of(String.format(java.util.Locale.ROOT,
+            "channel order: with the image channels swapped (RGB<->BGR) for %s, '%s' is much closer (rel_l2 %.3g"
+                + " instead of %.3g): the two models probably expect different channel orders",
+            other.label(), first.name(), c.metrics().relL2(), first.metrics().relL2()));
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** One comparison per pair in A's order; a model output of A with no pair is MISSING. */
