@@ -8,8 +8,12 @@ import dev.crossalign.CrossalignException;
  * @param threads interpreter threads, at least 1
  * @param delegate the delegate; {@link Delegate#NONE} keeps every op on TFLite's builtin kernels, so that every
  *     intermediate tensor is visible
+ * @param placeholderCustomOps register a placeholder kernel (zeros at the model's declared, static output shape) for
+ *     every custom op the resolver lacks instead of refusing the model; the backend then names the tensors the
+ *     placeholders reach ({@link TfliteBackend#placeholderOutputs()}). Off by default: a plain backend never invents
+ *     values. The Validator turns it on and reports those ops as unsupported.
  */
-public record TfliteOptions(int threads, Delegate delegate) {
+public record TfliteOptions(int threads, Delegate delegate, boolean placeholderCustomOps) {
 
   /**
    * Which delegate runs the graph. There is no EXTERNAL (dlopen'ed plug-in) delegate: the bytedeco 2.20.0-1.5.13
@@ -34,16 +38,25 @@ public record TfliteOptions(int threads, Delegate delegate) {
     }
   }
 
-  /** One thread, no delegate: the deterministic reference. */
+  /** Without placeholders: a model with custom ops the resolver lacks is refused (UNSUPPORTED). */
+  public TfliteOptions(int threads, Delegate delegate) {
+    this(threads, delegate, false);
+  }
+
+  /** One thread, no delegate, no placeholders: the deterministic reference. */
   public static TfliteOptions defaults() {
     return new TfliteOptions(1, Delegate.NONE);
   }
 
   public TfliteOptions withThreads(int n) {
-    return new TfliteOptions(n, delegate);
+    return new TfliteOptions(n, delegate, placeholderCustomOps);
   }
 
   public TfliteOptions withDelegate(Delegate d) {
-    return new TfliteOptions(threads, d);
+    return new TfliteOptions(threads, d, placeholderCustomOps);
+  }
+
+  public TfliteOptions withPlaceholderCustomOps(boolean on) {
+    return new TfliteOptions(threads, delegate, on);
   }
 }
