@@ -57,12 +57,13 @@ public final class Validator {
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     Map<String, Activations> acts = new LinkedHashMap<>();
-    List<String> inputNotes = InputNotes.describe(model, req.inputs());
+    List<String> inputNotes = InputNotes.describe(model, req.inputs(), req.expectedRange());
     List<Comparison> comparisons = new ArrayList<>();
     List<UnsupportedOp> unsupported = new ArrayList<>();
     List<String> notes = new ArrayList<>(inputNotes);
     Map<String, String> config = new LinkedHashMap<>();
     config.put("mode", req.mode().name().toLowerCase(Locale.ROOT));
+    dev.crossalign.backend.Profiles.describe(req.config()).forEach((k, v) -> config.put("determinism." + k, v));
     config.put("input_range", req.inputLow() + ".." + req.inputHigh());
     config.put("tflite.threads", Integer.toString(req.tfliteThreads()));
     config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
@@ -146,6 +147,8 @@ public final class Validator {
           + " and " + downstream.size() + " computed from them are left out of the chained comparison; ops downstream"
           + " are compared in isolated mode (each fed the reference's tensors)");
     }
+
+    comparisons = inReferenceOrder(comparisons, reference);
     notes.addAll(TriangleNotes.of(comparisons));
     timing.put("total", ms(t0));
     AlignmentResult result =
@@ -233,6 +236,25 @@ public final class Validator {
     }
     unsupported.clear();
     unsupported.addAll(out);
+  }
+
+  /**
+   * Comparisons indexed by the tensor's position in the reference run (its topological order), whatever pair they
+   * belong to, so that "first divergence" and the report's x axis mean the same thing for every pair.
+   */
+  static List<Comparison> inReferenceOrder(List<Comparison> comparisons, Activations reference) {
+    Map<String, Integer> position = new java.util.HashMap<>();
+    int p = 0;
+    for (dev.crossalign.backend.CapturedTensor t : reference.tensors()) {
+      position.put(t.name(), p++);
+    }
+    List<Comparison> out = new ArrayList<>(comparisons.size());
+    for (Comparison c : comparisons) {
+      int idx = position.getOrDefault(c.name(), -1);
+      out.add(idx == c.index() ? c : new Comparison(c.name(), c.op(), idx, c.shape(), c.pair(), c.mode(), c.metrics(),
+          c.status(), c.permutation(), c.detail()));
+    }
+    return out;
   }
 
   private static double ms(long start) {

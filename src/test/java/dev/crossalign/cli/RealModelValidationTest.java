@@ -31,7 +31,11 @@ class RealModelValidationTest {
         "face_detection_full_range_sparse.tflite",
         "hand_landmark_lite.tflite",
         "hand_landmark_full.tflite",
-        "pose_landmark_lite.tflite"
+        "pose_landmark_lite.tflite",
+        "face_landmark.tflite",
+        "palm_detection_lite.tflite",
+        "hand_recrop.tflite",
+        "object_detection_3d_camera.tflite"
       })
   void validatesEveryLayer(String file) throws Exception {
     Path model = TestModels.require(file);

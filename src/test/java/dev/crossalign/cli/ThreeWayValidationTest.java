@@ -28,7 +28,8 @@ class ThreeWayValidationTest {
   @TempDir Path dir;
 
   @ParameterizedTest
-  @ValueSource(strings = {"face_detection_short_range.tflite", "face_detection_full_range_sparse.tflite", "hand_landmark_lite.tflite"})
+  @ValueSource(strings = {"face_detection_short_range.tflite", "face_detection_full_range_sparse.tflite", "hand_landmark_lite.tflite",
+      "face_landmark.tflite", "palm_detection_lite.tflite"})
   void everyLayerOnAllThreePairsAndTheExportAlone(String file) throws Exception {
     Path model = TestModels.require(file);
     Path json = dir.resolve("r.json");
