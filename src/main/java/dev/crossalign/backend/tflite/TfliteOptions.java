@@ -9,8 +9,13 @@ import dev.crossalign.CrossalignException;
  * @param delegate the delegate; {@link Delegate#NONE} keeps every op on TFLite's builtin kernels, so that every
  *     intermediate tensor is visible
  * @param external the plug-in library and its options when delegate is {@link Delegate#EXTERNAL}, else null
+ * @param placeholderCustomOps register a placeholder kernel (zeros at the model's declared, static output shape) for
+ *     every custom op the resolver lacks instead of refusing the model; the backend then names the tensors the
+ *     placeholders reach ({@link TfliteBackend#placeholderOutputs()}). Off by default: a plain backend never invents
+ *     values. The Validator turns it on and reports those ops as unsupported.
  */
-public record TfliteOptions(int threads, Delegate delegate, ExternalDelegateSpec external) {
+public record TfliteOptions(
+    int threads, Delegate delegate, ExternalDelegateSpec external, boolean placeholderCustomOps) {
 
   /** Which delegate runs the graph. */
   public enum Delegate {
@@ -31,7 +36,12 @@ public record TfliteOptions(int threads, Delegate delegate, ExternalDelegateSpec
 
   /** Without an external delegate (the form every caller before EXTERNAL used). */
   public TfliteOptions(int threads, Delegate delegate) {
-    this(threads, delegate, null);
+    this(threads, delegate, null, false);
+  }
+
+  /** Without placeholders: a model with custom ops the resolver lacks is refused (UNSUPPORTED). */
+  public TfliteOptions(int threads, Delegate delegate, ExternalDelegateSpec external) {
+    this(threads, delegate, external, false);
   }
 
   public TfliteOptions {
@@ -54,16 +64,20 @@ public record TfliteOptions(int threads, Delegate delegate, ExternalDelegateSpec
   }
 
   public TfliteOptions withThreads(int n) {
-    return new TfliteOptions(n, delegate, external);
+    return new TfliteOptions(n, delegate, external, placeholderCustomOps);
   }
 
   /** NONE or XNNPACK; use {@link #withExternalDelegate} for a plug-in. */
   public TfliteOptions withDelegate(Delegate d) {
-    return new TfliteOptions(threads, d, null);
+    return new TfliteOptions(threads, d, null, placeholderCustomOps);
   }
 
   public TfliteOptions withExternalDelegate(ExternalDelegateSpec spec) {
-    return new TfliteOptions(threads, Delegate.EXTERNAL, spec);
+    return new TfliteOptions(threads, Delegate.EXTERNAL, spec, placeholderCustomOps);
+  }
+
+  public TfliteOptions withPlaceholderCustomOps(boolean on) {
+    return new TfliteOptions(threads, delegate, external, on);
   }
 
   /**
