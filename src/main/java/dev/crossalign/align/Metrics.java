@@ -64,7 +64,7 @@ public record Metrics(
     boolean pass) {
 
   /** Distinct counting stops here: a distinct count equal to this means "this many or more". */
-  public static final int DISTINCT_CAP = 65536;
+  public static final int DISTINCT_CAP = 4096;
 
   /** The floor of the rel_l2 denominator, so that an all-zero reference gives a finite (huge) ratio. */
   public static final double TINY = 1e-30;

@@ -38,6 +38,8 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Mixin RunOptions run;
   @Mixin ReportOptions report;
+  @Mixin TfliteDelegateOption tfliteDelegate;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
@@ -53,6 +55,7 @@ final class ValidateCommand implements Callable<Integer> {
             run.range()[1],
             run.tolerance(),
             run.chainedRelL2,
+            run.expectedRange(),
             report.exportOnnx,
             run.threads);
     Validator.Outcome outcome;
@@ -61,6 +64,11 @@ final class ValidateCommand implements Callable<Integer> {
     }
     AlignmentResult result = outcome.result();
     report.write(result, outcome.activations());
+    if (tfliteDelegate.requested()
+        && !tfliteDelegate.check(model, run, spec.commandLine().getOut())
+        && result.verdict() == Verdict.ALIGNED) {
+      return Main.MISALIGNED;
+    }
     return exitStatus(result);
   }
 

@@ -7,6 +7,7 @@ import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
 import dev.crossalign.align.UnsupportedOp;
 import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.port.NaivePaddingProbe;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** Runs one validation: reference, candidates, chained and isolated comparisons, verdict. The engine's main API. */
 public final class Validator {
@@ -55,12 +57,13 @@ public final class Validator {
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     Map<String, Activations> acts = new LinkedHashMap<>();
-    List<String> inputNotes = InputNotes.describe(model, req.inputs());
+    List<String> inputNotes = InputNotes.describe(model, req.inputs(), req.expectedRange());
     List<Comparison> comparisons = new ArrayList<>();
     List<UnsupportedOp> unsupported = new ArrayList<>();
     List<String> notes = new ArrayList<>(inputNotes);
     Map<String, String> config = new LinkedHashMap<>();
     config.put("mode", req.mode().name().toLowerCase(Locale.ROOT));
+    dev.crossalign.backend.Profiles.describe(req.config()).forEach((k, v) -> config.put("determinism." + k, v));
     config.put("input_range", req.inputLow() + ".." + req.inputHigh());
     config.put("tflite.threads", Integer.toString(req.tfliteThreads()));
     config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
@@ -68,12 +71,23 @@ public final class Validator {
     config.put("tolerance.chained_rel_l2_budget", Double.toString(req.chainedRelL2()));
 
     Activations reference;
+    List<TfliteBackend.PlaceholderOp> placeholders;
+    Set<String> placeholderOutputs;
+    Set<String> downstream;
     long t1 = System.nanoTime();
-    try (TfliteBackend tflite =
-        Reference.open(model, TfliteOptions.defaults().withThreads(req.tfliteThreads()))) {
+    // Placeholders on: custom ops the reference lacks become zero-writing kernels so that every other layer can still
+    // be compared; what they touch is reported and kept out of the chained comparison below.
+    try (TfliteBackend tflite = Reference.open(
+        model, TfliteOptions.defaults().withThreads(req.tfliteThreads()).withPlaceholderCustomOps(true))) {
       reference = tflite.run(inputs);
       tflite.info().forEach((k, v) -> config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
+      placeholders = tflite.placeholderOps();
+      placeholderOutputs = tflite.placeholderOutputs();
+      downstream = tflite.downstreamOfPlaceholders();
     }
+    Map<String, Integer> perCustomOp = new LinkedHashMap<>();
+    placeholders.forEach(p -> perCustomOp.merge(p.customCode(), 1, Integer::sum));
+    perCustomOp.forEach((op, n) -> unsupported.add(new UnsupportedOp(op, n, placeholderReason(op))));
     timing.put("run.tflite", ms(t1));
     onPhase.accept("tflite");
     acts.put("tflite", reference);
@@ -126,6 +140,15 @@ public final class Validator {
         onPhase.accept("onnxruntime");
       }
     }
+    if (!placeholders.isEmpty()) {
+      dropPlaceholderComparisons(comparisons, reference, placeholders, placeholderOutputs, downstream, req);
+      mergePlaceholderEntries(unsupported, perCustomOp.keySet());
+      notes.add(placeholderOutputs.size() + " tensor(s) written by placeholder kernels " + placeholderOutputs
+          + " and " + downstream.size() + " computed from them are left out of the chained comparison; ops downstream"
+          + " are compared in isolated mode (each fed the reference's tensors)");
+    }
+
+    comparisons = inReferenceOrder(comparisons, reference);
     notes.addAll(TriangleNotes.of(comparisons));
     timing.put("total", ms(t0));
     AlignmentResult result =
@@ -141,6 +164,97 @@ public final class Validator {
             timing,
             config);
     return new Outcome(result, acts);
+  }
+
+  static String placeholderReason(String customOp) {
+    return "custom op " + customOp + " has no kernel in the TFLite reference: a placeholder wrote zeros, tensors"
+        + " downstream are compared in isolated mode only";
+  }
+
+  /**
+   * The reference's placeholder outputs hold zeros, not the custom op's result, and the tensors computed from them
+   * are real kernels run on invented inputs. Against the reference that leaves: nothing for the placeholder outputs
+   * (any mode), no chained comparison downstream (a candidate's own chained value is no oracle for zeros pushed
+   * through the graph); isolated comparisons downstream stay, each op being fed the same tensors on both sides. Model
+   * outputs among them cannot be truly compared: each candidate gets a MISSING comparison for them, which with the
+   * unsupported ops listed makes the verdict INCOMPLETE.
+   */
+  private static void dropPlaceholderComparisons(
+      List<Comparison> comparisons,
+      Activations reference,
+      List<TfliteBackend.PlaceholderOp> placeholders,
+      Set<String> placeholderOutputs,
+      Set<String> downstream,
+      ValidationRequest req) {
+    String refPrefix = reference.backend() + "~";
+    comparisons.removeIf(c -> c.pair().startsWith(refPrefix)
+        && (placeholderOutputs.contains(c.name()) || (c.mode() == Mode.CHAINED && downstream.contains(c.name()))));
+    String ops = String.join(", ", placeholders.stream().map(TfliteBackend.PlaceholderOp::customCode).distinct().toList());
+    for (String candidate : req.backends()) {
+      if (candidate.equals(reference.backend())) {
+        continue;
+      }
+      for (String o : reference.outputNames()) {
+        if (!placeholderOutputs.contains(o) && !downstream.contains(o)) {
+          continue;
+        }
+        CapturedTensor r = reference.get(o);
+        if (r == null) {
+          continue;
+        }
+        List<Integer> shape = new ArrayList<>();
+        for (int d : r.tensor().shape()) {
+          shape.add(d);
+        }
+        comparisons.add(new Comparison(r.name(), r.op(), r.index(), shape, refPrefix + candidate, Mode.CHAINED, null,
+            Comparison.Status.MISSING, null,
+            "model output '" + o + "' of the TFLite reference is computed from placeholder zeros (custom op " + ops
+                + " has no kernel there): no true reference value"));
+      }
+    }
+  }
+
+  /**
+   * A custom op without a TFLite kernel is usually without a port lowering (and ONNX export) too: one entry per op,
+   * the reference's reason first and the other backends' reasons after it, instead of the same op listed twice.
+   */
+  private static void mergePlaceholderEntries(List<UnsupportedOp> unsupported, Set<String> placeholderOps) {
+    Map<String, UnsupportedOp> merged = new LinkedHashMap<>();
+    List<UnsupportedOp> out = new ArrayList<>();
+    for (UnsupportedOp u : unsupported) {
+      UnsupportedOp first = merged.get(u.op());
+      if (!placeholderOps.contains(u.op())) {
+        out.add(u);
+      } else if (first == null) {
+        merged.put(u.op(), u);
+        out.add(u);
+      } else {
+        UnsupportedOp m = new UnsupportedOp(u.op(), Math.max(first.count(), u.count()), first.reason() + "; " + u.reason());
+        out.set(out.indexOf(first), m);
+        merged.put(u.op(), m);
+      }
+    }
+    unsupported.clear();
+    unsupported.addAll(out);
+  }
+
+  /**
+   * Comparisons indexed by the tensor's position in the reference run (its topological order), whatever pair they
+   * belong to, so that "first divergence" and the report's x axis mean the same thing for every pair.
+   */
+  static List<Comparison> inReferenceOrder(List<Comparison> comparisons, Activations reference) {
+    Map<String, Integer> position = new java.util.HashMap<>();
+    int p = 0;
+    for (dev.crossalign.backend.CapturedTensor t : reference.tensors()) {
+      position.put(t.name(), p++);
+    }
+    List<Comparison> out = new ArrayList<>(comparisons.size());
+    for (Comparison c : comparisons) {
+      int idx = position.getOrDefault(c.name(), -1);
+      out.add(idx == c.index() ? c : new Comparison(c.name(), c.op(), idx, c.shape(), c.pair(), c.mode(), c.metrics(),
+          c.status(), c.permutation(), c.detail()));
+    }
+    return out;
   }
 
   private static double ms(long start) {

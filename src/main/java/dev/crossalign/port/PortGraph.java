@@ -219,10 +219,7 @@ final class PortGraph {
         if (t < 0) {
           continue;
         }
-        Tensor c = constants.get(t);
-        if (c == null) {
-          c = constant(t);
-        }
+        Tensor c = constant(t);
         ins[i] = c != null ? PortValue.tf(c) : values.get(t);
         if (ins[i] == null) {
           ready = false; // produced by an unsupported op upstream
@@ -263,10 +260,7 @@ final class PortGraph {
         if (t < 0) {
           continue;
         }
-        Tensor c = constants.get(t);
-        if (c == null) {
-          c = constant(t);
-        }
+        Tensor c = constant(t);
         if (c != null) {
           ins[i] = PortValue.tf(c);
           continue;

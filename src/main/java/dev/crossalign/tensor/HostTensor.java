@@ -171,6 +171,9 @@ public final class HostTensor {
     }
     int es = dtype.byteSize();
     int n = Math.toIntExact(numel());
+    if (es == 4 && r == 4) {
+      return permute4(perm, outShape, inStrides, newLayout);
+    }
     ByteBuffer out = ByteBuffer.allocate(n * es).order(ByteOrder.LITTLE_ENDIAN);
     int[] idx = new int[r];
     byte[] src = new byte[data.capacity()];
@@ -189,6 +192,32 @@ public final class HostTensor {
         idx[k] = 0;
       }
     }
+    return new HostTensor(dtype, outShape, newLayout, out);
+  }
+
+  /** The common case (rank 4, 4-byte elements: NCHW <-> NHWC of float32) as four nested loops over int[]. */
+  private HostTensor permute4(int[] perm, int[] outShape, long[] inStrides, Layout newLayout) {
+    int n = Math.toIntExact(numel());
+    int[] src = new int[n];
+    data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(src);
+    int[] dst = new int[n];
+    int s0 = (int) inStrides[perm[0]];
+    int s1 = (int) inStrides[perm[1]];
+    int s2 = (int) inStrides[perm[2]];
+    int s3 = (int) inStrides[perm[3]];
+    int o = 0;
+    for (int a = 0; a < outShape[0]; a++) {
+      for (int b = 0; b < outShape[1]; b++) {
+        for (int c = 0; c < outShape[2]; c++) {
+          int base = a * s0 + b * s1 + c * s2;
+          for (int d = 0; d < outShape[3]; d++) {
+            dst[o++] = src[base + d * s3];
+          }
+        }
+      }
+    }
+    ByteBuffer out = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+    out.asIntBuffer().put(dst);
     return new HostTensor(dtype, outShape, newLayout, out);
   }
 

@@ -118,7 +118,7 @@ class ConsoleReportTest {
     AlignmentResult r = AlignmentResult.of("m", "cpu", 0, Tolerance.DEFAULT, List.of("tflite", "torch"), List.of(c),
         List.of(), List.of(), Map.of(), Map.of());
     String text = ConsoleReport.render(r, 10);
-    assertThat(text).contains("  distinct  ref >=65536   cand >=65536\n");
+    assertThat(text).contains("  distinct  ref >=4096   cand >=4096\n");
     assertThat(text).contains("  worst     at [7] (flat 7)");
   }
 

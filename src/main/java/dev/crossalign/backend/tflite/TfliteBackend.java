@@ -3,6 +3,7 @@ package dev.crossalign.backend.tflite;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.GetOpNameByRegistration;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.TfLiteVersion;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteBool;
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteDynamic;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat16;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat32;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat64;
@@ -77,15 +78,55 @@ public final class TfliteBackend implements Backend {
   /** Capture name of each tensor index: the TFLite name, t<index> when it has none, name#index when it repeats. */
   private final String[] tensorNames;
 
+  /** Custom ops served by placeholder kernels, and the tensors they reach (TFLite indices). */
+  private final List<PlaceholderOp> placeholderOps;
+  private final Set<Integer> placeholderOutputIdx;
+  private final Set<Integer> downstreamIdx;
+
+  /**
+   * A node of the model whose custom op has no kernel here and ran as a placeholder: its outputs hold zeros at their
+   * declared shapes.
+   *
+   * @param customCode the op's custom_code in the model
+   * @param nodeIndex the node's index in the interpreter
+   * @param outputs capture names of the tensors it wrote
+   */
+  public record PlaceholderOp(String customCode, int nodeIndex, List<String> outputs) {
+    public PlaceholderOp {
+      outputs = List.copyOf(outputs);
+    }
+  }
+
   /** Everything native this backend owns, freed in reverse order of creation. */
   private record Handles(
-      BytePointer modelBuffer, FlatBufferModel model, BuiltinOpResolver resolver, Interpreter interpreter) {
+      BytePointer modelBuffer,
+      FlatBufferModel model,
+      BuiltinOpResolver resolver,
+      Interpreter interpreter,
+      ExternalDelegate external,
+      PlaceholderKernels placeholders) {
     void close() {
       // The interpreter holds pointers into the model, its buffer and the resolver's registrations: free it first.
       closeQuietly(interpreter);
+      // A delegate must outlive the interpreter that it was applied to.
+      if (external != null) {
+        try {
+          external.close();
+        } catch (RuntimeException e) {
+          // As for closeQuietly: the remaining handles still get freed.
+        }
+      }
       closeQuietly(model);
       closeQuietly(resolver);
       closeQuietly(modelBuffer);
+      // Last: the resolver and the interpreter's nodes point at the placeholders' custom-op name strings.
+      if (placeholders != null) {
+        try {
+          placeholders.close();
+        } catch (RuntimeException e) {
+          // As closeQuietly: nothing a caller could do.
+        }
+      }
     }
   }
 
@@ -101,6 +142,126 @@ public final class TfliteBackend implements Backend {
     this.tensorNames = nameTensors(interp, nTensors);
     this.inputSpecs = List.copyOf(readInputs(interp, nTensors, tensorNames, label));
     this.outputIndices = readIndices(interp.outputs(), nTensors, label, "output");
+    List<PlaceholderOp> ops = new ArrayList<>();
+    Set<Integer> phOut = new LinkedHashSet<>();
+    Set<Integer> down = new LinkedHashSet<>();
+    if (h.placeholders() != null) {
+      Set<String> served = new HashSet<>();
+      h.placeholders().codes().forEach(c -> served.add(c.customCode()));
+      try (PointerScope scope = new PointerScope()) {
+        // Execution-plan order is topological: one pass marks every tensor computed from a placeholder's zeros.
+        for (OpNode n : executionPlanOf(interp)) {
+          String custom = customNameOf(interp, n.nodeIndex());
+          if (custom != null && served.contains(custom)) {
+            ops.add(new PlaceholderOp(
+                custom, n.nodeIndex(), Arrays.stream(n.outputs()).filter(i -> i >= 0).mapToObj(i -> tensorNames[i]).toList()));
+            Arrays.stream(n.outputs()).filter(i -> i >= 0).forEach(phOut::add);
+          } else if (Arrays.stream(n.inputs()).anyMatch(i -> i >= 0 && (phOut.contains(i) || down.contains(i)))) {
+            Arrays.stream(n.outputs()).filter(i -> i >= 0 && !phOut.contains(i)).forEach(down::add);
+          }
+        }
+      }
+    }
+    this.placeholderOps = List.copyOf(ops);
+    this.placeholderOutputIdx = Collections.unmodifiableSet(phOut);
+    this.downstreamIdx = Collections.unmodifiableSet(down);
+  }
+
+  /** The custom_code of a node's registration, or null for a builtin. */
+  private static String customNameOf(Interpreter interp, int nodeIndex) {
+    RegistrationNodePair pair = nodeAt(interp, nodeIndex);
+    if (pair == null) {
+      return null;
+    }
+    TfLiteRegistration reg = pair.second();
+    if (reg == null || reg.isNull() || reg.builtin_code() != OperatorCodes.CUSTOM) {
+      return null;
+    }
+    BytePointer name = reg.custom_name();
+    return name == null || name.isNull() ? null : name.getString();
+  }
+
+  /**
+   * Placeholders need a fully static output shape (the model's declared shape, every dim > 0, no -1 in the shape
+   * signature): they cannot compute a shape. Checked before AllocateTensors runs their Prepare.
+   */
+  private static void checkPlaceholderShapes(Interpreter interp, PlaceholderKernels placeholders, String label) {
+    Set<String> served = new HashSet<>();
+    placeholders.codes().forEach(c -> served.add(c.customCode()));
+    int nTensors = Math.toIntExact(interp.tensors_size());
+    try (PointerScope scope = new PointerScope()) {
+      for (OpNode n : executionPlanOf(interp)) {
+        String custom = customNameOf(interp, n.nodeIndex());
+        if (custom == null || !served.contains(custom)) {
+          continue;
+        }
+        for (int idx : n.outputs()) {
+          if (idx < 0) {
+            continue;
+          }
+          if (idx >= nTensors) {
+            throw CrossalignException.input("model " + label + ": node " + n.nodeIndex() + " names tensor " + idx
+                + ", it has " + nTensors + " tensors");
+          }
+          TfLiteTensor t = interp.tensor(idx);
+          TfLiteIntArray sig = t.dims_signature();
+          int[] shape = intArray(t.dims());
+          int[] signature = sig == null || sig.isNull() ? new int[0] : intArray(sig);
+          boolean dynamic = Arrays.stream(shape).anyMatch(d -> d <= 0) || Arrays.stream(signature).anyMatch(d -> d < 0)
+              || t.allocation_type() == kTfLiteDynamic;
+          if (dynamic) {
+            throw CrossalignException.unsupported(
+                "custom op '" + printable(custom) + "' is not supported by the TFLite interpreter (model " + label
+                    + ") and cannot run as a placeholder: its output '" + printable(nameOf(t, idx)) + "' has no"
+                    + " static shape (shape " + Arrays.toString(shape) + ", signature "
+                    + (signature.length == 0 ? "none" : Arrays.toString(signature)) + ")");
+          }
+          if (dtypeOf(t.type()) == null) {
+            throw CrossalignException.unsupported(
+                "custom op '" + printable(custom) + "' is not supported by the TFLite interpreter (model " + label
+                    + ") and cannot run as a placeholder: its output '" + printable(nameOf(t, idx))
+                    + "' has TFLite type " + t.type() + ", which crossalign does not map");
+          }
+        }
+      }
+    }
+  }
+
+  private static String nameOf(TfLiteTensor t, int idx) {
+    BytePointer bp = t == null || t.isNull() ? null : t.name();
+    String nm = bp == null || bp.isNull() ? "" : bp.getString();
+    return nm.isEmpty() ? "t" + idx : nm;
+  }
+
+  /**
+   * Nodes whose custom op has no TFLite kernel and ran as a zero-writing placeholder (empty unless the options asked
+   * for placeholders and the model needed them).
+   */
+  public List<PlaceholderOp> placeholderOps() {
+    requireOpen();
+    return placeholderOps;
+  }
+
+  /** Capture names of the tensors written by placeholders: zeros, not the custom op's result. */
+  public Set<String> placeholderOutputs() {
+    requireOpen();
+    return namesOf(placeholderOutputIdx);
+  }
+
+  /**
+   * Capture names of the tensors computed, directly or through other ops, from a placeholder's zeros (placeholder
+   * outputs themselves excluded): real kernels ran there, but on invented inputs, so only a per-op (isolated)
+   * comparison of them means anything.
+   */
+  public Set<String> downstreamOfPlaceholders() {
+    requireOpen();
+    return namesOf(downstreamIdx);
+  }
+
+  private Set<String> namesOf(Set<Integer> indices) {
+    Set<String> out = new LinkedHashSet<>();
+    indices.forEach(i -> out.add(tensorNames[i]));
+    return Collections.unmodifiableSet(out);
   }
 
   /**
@@ -127,6 +288,8 @@ public final class TfliteBackend implements Backend {
     FlatBufferModel model = null;
     BuiltinOpResolver resolver = null;
     Interpreter interpreter = null;
+    PlaceholderKernels placeholders = null;
+    ExternalDelegate external = null;
     boolean ok = false;
     try {
       // The flatbuffer model does not copy: this buffer must live as long as the model (it is one of our handles).
@@ -138,12 +301,17 @@ public final class TfliteBackend implements Backend {
             "model " + label + " (" + modelBytes.length + " bytes) is not a valid .tflite file: TFLite's flatbuffer"
                 + " verifier rejected it (details on stderr)");
       }
+      // EXTERNAL: builtin kernels without default delegates; the plug-in is applied explicitly below.
       resolver = opts.delegate() == TfliteOptions.Delegate.XNNPACK
           ? new BuiltinOpResolverWithXNNPACK(true)
           : new BuiltinOpResolverWithoutDefaultDelegates();
       // The verifier passed, so operator_codes can be read safely from the bytes it checked (the native copy, a
       // direct view); name missing ops before TFLite stumbles on them.
-      checkOpsResolvable(OperatorCodes.read(buffer.position(0).asByteBuffer()), resolver, label);
+      List<OperatorCodes.Code> codes = OperatorCodes.read(buffer.position(0).asByteBuffer());
+      if (opts.placeholderCustomOps()) {
+        placeholders = registerPlaceholders(codes, resolver, label);
+      }
+      checkOpsResolvable(codes, resolver, label);
 
       interpreter = new Interpreter((Pointer) null);
       try (InterpreterOptions io = new InterpreterOptions()) {
@@ -151,21 +319,32 @@ public final class TfliteBackend implements Backend {
         // and captured intermediates hold whatever a later op wrote there.
         // TFLite skips its default (lazy) delegates, XNNPACK included, when all tensors are preserved; with XNNPACK
         // the arena is reused and only the graph's inputs and outputs are trustworthy after a run.
-        io.SetPreserveAllTensors(opts.delegate() == TfliteOptions.Delegate.NONE);
+        io.SetPreserveAllTensors(opts.delegate() != TfliteOptions.Delegate.XNNPACK);
         buildInto(interpreter, model, resolver, io, opts, label);
+      }
+      if (placeholders != null) {
+        checkPlaceholderShapes(interpreter, placeholders, label);
+      }
+      if (opts.delegate() == TfliteOptions.Delegate.EXTERNAL) {
+        external = ExternalDelegate.load(opts.external());
+        if (interpreter.ModifyGraphWithDelegate(external.tfLiteDelegate()) != kTfLiteOk) {
+          throw CrossalignException.input(
+              "TFLite could not apply the external delegate " + opts.external() + " to model " + label
+                  + " (its Prepare or a delegated kernel failed; details on stderr)");
+        }
       }
       if (interpreter.AllocateTensors() != kTfLiteOk) {
         throw CrossalignException.input(
             "TFLite could not allocate the tensors of model " + label + " (a kernel's Prepare failed; details on"
                 + " stderr)");
       }
-      Handles h = new Handles(buffer, model, resolver, interpreter);
+      Handles h = new Handles(buffer, model, resolver, interpreter, external, placeholders);
       TfliteBackend b = new TfliteBackend(label, opts, h);
       ok = true;
       return b;
     } finally {
       if (!ok) {
-        new Handles(buffer, model, resolver, interpreter).close();
+        new Handles(buffer, model, resolver, interpreter, external, placeholders).close();
       }
     }
   }
@@ -187,6 +366,27 @@ public final class TfliteBackend implements Backend {
             "TFLite could not build an interpreter for model " + label + " (details on stderr)");
       }
     }
+  }
+
+  /** A placeholder for each custom op code (name, version) the resolver lacks; null when none is needed. */
+  private static PlaceholderKernels registerPlaceholders(
+      List<OperatorCodes.Code> codes, BuiltinOpResolver resolver, String label) {
+    Set<PlaceholderKernels.Code> missing = new LinkedHashSet<>();
+    for (OperatorCodes.Code c : codes) {
+      if (!c.isCustom() || c.customCode() == null) {
+        continue; // builtins and nameless custom codes keep their refusal in checkOpsResolvable
+      }
+      if (c.customCode().isEmpty() || c.customCode().indexOf('\0') >= 0) {
+        throw CrossalignException.input(
+            "model " + label + " has a custom op code with an empty or NUL-containing name '"
+                + printable(c.customCode()) + "'");
+      }
+      TfLiteRegistration r = resolver.FindOp(c.customCode(), c.version());
+      if (r == null || r.isNull()) {
+        missing.add(new PlaceholderKernels.Code(c.customCode(), c.version()));
+      }
+    }
+    return missing.isEmpty() ? null : PlaceholderKernels.register(resolver, List.copyOf(missing));
   }
 
   private static void checkOpsResolvable(
@@ -271,7 +471,10 @@ public final class TfliteBackend implements Backend {
 
   /** The interpreter's execution plan: one entry per node, in the order Invoke runs them. */
   public List<OpNode> executionPlan() {
-    Interpreter interp = requireOpen();
+    return executionPlanOf(requireOpen());
+  }
+
+  private static List<OpNode> executionPlanOf(Interpreter interp) {
     List<OpNode> nodes = new ArrayList<>();
     try (PointerScope scope = new PointerScope()) {
       IntPointer plan = interp.execution_plan();
@@ -280,6 +483,28 @@ public final class TfliteBackend implements Backend {
         int nodeIndex = plan.get(p);
         RegistrationNodePair pair = nodeAt(interp, nodeIndex);
         if (pair != null) {
+          TfLiteNode node = pair.first();
+          nodes.add(new OpNode(nodeIndex, opName(pair.second()), intArray(node.inputs()), intArray(node.outputs())));
+        }
+      }
+    }
+    return List.copyOf(nodes);
+  }
+
+  /**
+   * The execution-plan nodes that a delegate took over (their TfLiteNode has a delegate; TFLite names their op
+   * DELEGATE). Empty with no delegate, or with one that claimed no nodes.
+   */
+  public List<OpNode> delegatePartitions() {
+    Interpreter interp = requireOpen();
+    List<OpNode> nodes = new ArrayList<>();
+    try (PointerScope scope = new PointerScope()) {
+      IntPointer plan = interp.execution_plan();
+      long planSize = plan == null ? 0 : plan.limit() - plan.position();
+      for (long p = 0; p < planSize; p++) {
+        int nodeIndex = plan.get(p);
+        RegistrationNodePair pair = nodeAt(interp, nodeIndex);
+        if (pair != null && pair.first().delegate() != null && !pair.first().delegate().isNull()) {
           TfLiteNode node = pair.first();
           nodes.add(new OpNode(nodeIndex, opName(pair.second()), intArray(node.inputs()), intArray(node.outputs())));
         }
@@ -399,7 +624,7 @@ public final class TfliteBackend implements Backend {
   /** Graph inputs, then every node's outputs in execution-plan order; constants are not captured. */
   private Activations capture(Interpreter interp) {
     Activations.Builder b = Activations.builder(name());
-    boolean preserveAll = options.delegate() == TfliteOptions.Delegate.NONE;
+    boolean preserveAll = options.delegate() != TfliteOptions.Delegate.XNNPACK;
     Set<Integer> graphOutputs = new HashSet<>();
     for (int o : outputIndices) {
       graphOutputs.add(o);
@@ -612,6 +837,9 @@ public final class TfliteBackend implements Backend {
     m.put("model", label);
     m.put("threads", Integer.toString(options.threads()));
     m.put("delegate", options.delegate().name());
+    if (options.external() != null) {
+      m.put("delegate.library", options.external().toString());
+    }
     int delegated = 0;
     long planSize;
     try (PointerScope scope = new PointerScope()) {
@@ -625,10 +853,21 @@ public final class TfliteBackend implements Backend {
       }
     }
     m.put("nodes", Long.toString(planSize));
+    if (!placeholderOps.isEmpty()) {
+      StringBuilder ph = new StringBuilder();
+      for (PlaceholderOp op : placeholderOps) {
+        ph.append(ph.length() == 0 ? "" : "; ").append("custom op ").append(printable(op.customCode()))
+            .append(" (node ").append(op.nodeIndex()).append(") wrote zeros to ").append(op.outputs());
+      }
+      m.put("placeholders", ph.toString());
+      m.put("placeholders.downstream_tensors", Integer.toString(downstreamIdx.size()));
+    }
     m.put(
         "intermediates",
         options.delegate() == TfliteOptions.Delegate.NONE
             ? "all op outputs"
+            : options.delegate() == TfliteOptions.Delegate.EXTERNAL
+            ? "all outputs of builtin-kernel nodes; " + delegated + " of " + planSize + " nodes are delegate partitions"
             : "graph inputs and outputs only: " + delegated + " of " + planSize + " nodes are delegate partitions"
                 + " and tensors are not preserved");
     return Collections.unmodifiableMap(m);

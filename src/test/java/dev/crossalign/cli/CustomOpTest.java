@@ -1,0 +1,228 @@
+package dev.crossalign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.TestModels;
+import dev.crossalign.tflite.Activation;
+import dev.crossalign.tflite.BuiltinOp;
+import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.TensorType;
+import dev.crossalign.tflite.TfliteModel;
+import dev.crossalign.tflite.TfliteWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Models with custom ops TFLite has no kernel for: validate runs the reference with zero-writing placeholders, names
+ * each such op as unsupported, compares every other layer (isolated mode downstream of the placeholders too) and exits
+ * 3 (INCOMPLETE), since a model output has no true reference value.
+ */
+class CustomOpTest {
+  @TempDir Path dir;
+
+  /** One report, read back: comparisons by mode, with their tensor names. */
+  private record Report(int status, String err, JsonNode doc) {
+    List<JsonNode> comparisons(String mode) {
+      List<JsonNode> l = new ArrayList<>();
+      for (JsonNode t : doc.get("tensors")) {
+        for (JsonNode c : t.get("comparisons")) {
+          if (c.get("mode").asText().equals(mode)) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) c).put("tensor", t.get("name").asText());
+            l.add(c);
+          }
+        }
+      }
+      return l;
+    }
+
+    Set<String> names(List<JsonNode> cs, String status) {
+      Set<String> s = new HashSet<>();
+      cs.stream().filter(c -> c.get("status").asText().equals(status)).forEach(c -> s.add(c.get("tensor").asText()));
+      return s;
+    }
+  }
+
+  private Report validate(Path model) throws Exception {
+    Path json = dir.resolve("report.json");
+    CliTestSupport.Run r = CliTestSupport.run(
+        "validate", model.toString(), "--backends", "tflite,torch", "--mode", "both", "--json", json.toString(), "-q");
+    return new Report(r.status(), r.out() + r.err(), new ObjectMapper().readTree(json.toFile()));
+  }
+
+  /** Names of the tensors produced by ops that consume an output of a {@code customCode} op (the pure-Java reader). */
+  private static Set<String> consumersOf(Path model, String customCode) {
+    TfliteModel m = TfliteModel.read(model);
+    var g = m.main();
+    Set<Integer> custom = new HashSet<>();
+    for (var op : g.operators()) {
+      if (customCode.equals(op.customCode())) {
+        for (int o : op.outputs()) {
+          custom.add(o);
+        }
+      }
+    }
+    Set<String> out = new HashSet<>();
+    for (var op : g.operators()) {
+      for (int i : op.inputs()) {
+        if (custom.contains(i)) {
+          for (int o : op.outputs()) {
+            out.add(g.tensors().get(o).name());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Output names of every op that runs at inference time except the custom ops (DEQUANTIZE/DENSIFY of weights are
+   * constant-folded by the port and compared in chained mode only), read with the pure-Java reader.
+   */
+  private static Set<String> runtimeOutputsButCustom(Path model) {
+    TfliteModel m = TfliteModel.read(model);
+    var g = m.main();
+    Set<String> out = new HashSet<>();
+    for (var op : g.operators()) {
+      if (op.customCode() == null && op.builtin() != BuiltinOp.DEQUANTIZE && op.builtin() != BuiltinOp.DENSIFY) {
+        for (int o : op.outputs()) {
+          out.add(g.tensors().get(o).name());
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void selfieSegmentationComparesEveryLayerButTheCustomOp() throws Exception {
+    Path model = TestModels.require("selfie_segmentation.tflite");
+    Report r = validate(model);
+    assertThat(r.status()).as(r.err()).isEqualTo(3);
+    assertThat(r.doc().get("verdict").asText()).isEqualTo("incomplete");
+    assertThat(r.err()).contains("Convolution2DTransposeBias");
+    List<String> reasons = new ArrayList<>();
+    r.doc().get("unsupported").forEach(u -> {
+      if (u.get("op").asText().equals("Convolution2DTransposeBias")) {
+        reasons.add(u.get("reason").asText());
+      }
+    });
+    assertThat(reasons).hasSize(1).allMatch(s -> s.contains("placeholder wrote zeros"));
+
+    List<JsonNode> isolated = r.comparisons("isolated");
+    // The model has 136 runtime ops (and 110 weight DEQUANTIZEs): every one but the custom op is compared isolated.
+    assertThat(r.names(isolated, "compared")).isEqualTo(runtimeOutputsButCustom(model)).hasSize(135);
+    assertThat(isolated).allSatisfy(c -> {
+      assertThat(c.get("status").asText()).as(c.get("tensor").asText()).isEqualTo("compared");
+      assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue();
+    });
+    // The op after the custom op (its consumer, found by the pure-Java reader) is compared in isolated mode...
+    Set<String> after = consumersOf(model, "Convolution2DTransposeBias");
+    assertThat(after).isNotEmpty();
+    assertThat(r.names(isolated, "compared")).containsAll(after);
+    // ...but not chained: the reference computed it from placeholder zeros; model outputs among them are MISSING.
+    List<JsonNode> chained = r.comparisons("chained");
+    assertThat(r.names(chained, "compared")).doesNotContainAnyElementsOf(after);
+    // The port's chained run is intact upstream: every tensor before the custom op is compared and passes.
+    assertThat(r.names(chained, "compared").size()).isGreaterThan(200);
+    assertThat(chained).filteredOn(c -> c.get("status").asText().equals("compared"))
+        .allSatisfy(c -> assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue());
+    assertThat(r.names(chained, "missing")).isNotEmpty().allSatisfy(n -> assertThat(after).contains(n));
+    System.out.printf("selfie: %d isolated, %d chained compared, missing %s%n", isolated.size(),
+        r.names(chained, "compared").size(), r.names(chained, "missing"));
+  }
+
+  @Test
+  void faceLandmarkWithAttentionComparesAroundItsThreeCustomOps() throws Exception {
+    Path model = extra("holistic_face_landmark_with_attention.tflite");
+    Report r = validate(model);
+    System.out.println("face attention: exit " + r.status() + "; " + r.err().lines().limit(15).toList());
+    assertThat(r.status()).as(r.err()).isEqualTo(3);
+    assertThat(r.doc().get("verdict").asText()).isEqualTo("incomplete");
+    Set<String> unsupported = new HashSet<>();
+    r.doc().get("unsupported").forEach(u -> unsupported.add(u.get("op").asText()));
+    assertThat(unsupported).contains("Landmarks2TransformMatrix", "TransformTensorBilinear", "TransformLandmarks");
+    List<JsonNode> isolated = r.comparisons("isolated");
+    long failing = isolated.stream().filter(c -> !c.get("pass").asBoolean()).count();
+    System.out.printf("face attention: %d isolated (%d not passing), %d chained compared%n", isolated.size(), failing,
+        r.names(r.comparisons("chained"), "compared").size());
+    assertThat(r.names(isolated, "compared")).isEqualTo(runtimeOutputsButCustom(model));
+    assertThat(failing).isZero();
+    // The port's chained run skips what follows the custom ops and still compares everything before them, in tolerance.
+    List<JsonNode> chained = r.comparisons("chained");
+    assertThat(r.names(chained, "compared")).hasSizeGreaterThan(200);
+    assertThat(chained).filteredOn(c -> c.get("status").asText().equals("compared"))
+        .allSatisfy(c -> assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue());
+    for (String op : List.of("TransformTensorBilinear", "TransformLandmarks")) {
+      assertThat(r.names(isolated, "compared")).as("consumers of " + op).containsAll(consumersOf(model, op));
+    }
+  }
+
+  /** A model from the 'extra' folder beside the models folder; skipped when absent (failed with CI=true). */
+  private static Path extra(String file) {
+    Path p = TestModels.modelsDir().resolveSibling("extra").resolve(file);
+    if (!Files.isRegularFile(p)) {
+      String why = "model " + p + " is missing (an 'extra' folder beside the models folder)";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        org.junit.jupiter.api.Assertions.fail(why + "; CI=true requires it");
+      }
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
+    }
+    return p;
+  }
+
+  /** x -> MyCustom -> c (static [1,2,3,4]) -> ADD(c, k) -> y; z = ADD(x, x) does not depend on the custom op. */
+  @Test
+  void writerBuiltCustomOpGivesZerosAndAnIsolatedAdd() throws Exception {
+    float[] k = new float[24];
+    SplittableRandom rnd = new SplittableRandom(3);
+    double sum = 0;
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < k.length; i++) {
+      k[i] = (float) rnd.nextDouble(-2, 2);
+      sum += k[i];
+      max = Math.max(max, k[i]);
+    }
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 3);
+    int c = w.tensor("c", TensorType.FLOAT32, 1, 2, 3, 4);
+    w.custom("MyCustom", new int[] {x}, new int[] {c}, null);
+    int kc = w.constant("k", HostTensor.ofFloats(new int[] {1, 2, 3, 4}, Layout.ANY, k));
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 2, 3, 4);
+    w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {c, kc}, new int[] {y});
+    int z = w.tensor("z", TensorType.FLOAT32, 1, 4, 4, 3);
+    w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {x, x}, new int[] {z});
+    w.outputs(y, z);
+    Path model = dir.resolve("custom_add.tflite");
+    Files.write(model, w.build());
+
+    Report r = validate(model);
+    assertThat(r.status()).as(r.err()).isEqualTo(3);
+    assertThat(r.err()).contains("MyCustom");
+    List<JsonNode> isolated = r.comparisons("isolated");
+    JsonNode yIso = isolated.stream().filter(n -> n.get("tensor").asText().equals("y")).findFirst().orElseThrow();
+    assertThat(yIso.get("pass").asBoolean()).isTrue();
+    // Closed form: the placeholder wrote c = 0, so the reference's y = 0 + k = k exactly, and so does the port's ADD.
+    assertThat(yIso.get("mean_ref").asDouble()).isCloseTo(sum / k.length, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(yIso.get("max_ref").asDouble()).isEqualTo((double) max);
+    assertThat(yIso.get("max_abs").asDouble()).isZero();
+    List<JsonNode> chained = r.comparisons("chained");
+    assertThat(r.names(chained, "compared")).contains("z").doesNotContain("y", "c");
+    assertThat(r.names(chained, "missing")).containsExactly("y");
+    assertThat(r.names(isolated, "compared")).contains("y", "z").doesNotContain("c");
+
+    // Isolated mode alone: y is compared per op, yet the model output has no true reference value: still exit 3.
+    CliTestSupport.Run iso = CliTestSupport.run("validate", model.toString(), "--backends", "tflite,torch", "--mode",
+        "isolated", "-q");
+    assertThat(iso.status()).as(iso.out() + iso.err()).isEqualTo(3);
+  }
+}
