@@ -27,12 +27,42 @@ public final class Validator {
   public record Outcome(AlignmentResult result, Map<String, Activations> activations) {}
 
   public static Outcome validate(ValidationRequest req) {
-    Map<String, Double> timing = new LinkedHashMap<>();
     long t0 = System.nanoTime();
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
+    double load = ms(t0);
+    long t1 = System.nanoTime();
+    try (TfliteBackend tflite =
+        Reference.open(model, TfliteOptions.defaults().withThreads(req.tfliteThreads()))) {
+      double openTflite = ms(t1);
+      if (!req.backends().contains("torch")) {
+        return validate(req, model, tflite, null, load, openTflite, 0);
+      }
+      long t2 = System.nanoTime();
+      try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
+        return validate(req, model, tflite, port, load, openTflite, ms(t2));
+      }
+    }
+  }
+
+  /**
+   * The same validation on backends the caller already opened on {@code model} (and keeps open; reused across calls
+   * by batch workers). {@code port} may be null when the request does not name torch. {@code loadMs},
+   * {@code openTfliteMs} and {@code prepareTorchMs} are what opening cost the caller (0 for a cached backend); they
+   * are reported as timing "load", part of "run.tflite" and "prepare.torch".
+   */
+  public static Outcome validate(
+      ValidationRequest req,
+      TfliteModel model,
+      TfliteBackend tflite,
+      PortBackend port,
+      double loadMs,
+      double openTfliteMs,
+      double prepareTorchMs) {
+    Map<String, Double> timing = new LinkedHashMap<>();
+    long t0 = System.nanoTime();
     String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
-    timing.put("load", ms(t0));
+    timing.put("load", loadMs);
 
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
@@ -51,38 +81,35 @@ public final class Validator {
 
     Activations reference;
     long t1 = System.nanoTime();
-    try (TfliteBackend tflite =
-        Reference.open(model, TfliteOptions.defaults().withThreads(req.tfliteThreads()))) {
-      reference = tflite.run(inputs);
-      tflite.info().forEach((k, v) -> config.put("tflite." + k, v));
-    }
-    timing.put("run.tflite", ms(t1));
+    reference = tflite.run(inputs);
+    tflite.info().forEach((k, v) -> config.put("tflite." + k, v));
+    timing.put("run.tflite", openTfliteMs + ms(t1));
     acts.put("tflite", reference);
 
     if (req.backends().contains("torch")) {
-      long t2 = System.nanoTime();
-      try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
-        timing.put("prepare.torch", ms(t2));
-        port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
-        port.info().forEach((k, v) -> config.put("torch." + k, v));
-        if (req.mode().chained()) {
-          long t3 = System.nanoTime();
-          Activations chained = port.run(inputs);
-          timing.put("run.torch.chained", ms(t3));
-          acts.put("torch", chained);
-          long t4 = System.nanoTime();
-          comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
-          timing.put("compare.torch.chained", ms(t4));
-        }
-        if (req.mode().isolated()) {
-          long t3 = System.nanoTime();
-          Activations isolated = port.runIsolated(reference);
-          timing.put("run.torch.isolated", ms(t3));
-          acts.putIfAbsent("torch", isolated);
-          long t4 = System.nanoTime();
-          comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
-          timing.put("compare.torch.isolated", ms(t4));
-        }
+      if (port == null) {
+        throw new IllegalArgumentException("the request names torch but no port backend was given");
+      }
+      timing.put("prepare.torch", prepareTorchMs);
+      port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
+      port.info().forEach((k, v) -> config.put("torch." + k, v));
+      if (req.mode().chained()) {
+        long t3 = System.nanoTime();
+        Activations chained = port.run(inputs);
+        timing.put("run.torch.chained", ms(t3));
+        acts.put("torch", chained);
+        long t4 = System.nanoTime();
+        comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
+        timing.put("compare.torch.chained", ms(t4));
+      }
+      if (req.mode().isolated()) {
+        long t3 = System.nanoTime();
+        Activations isolated = port.runIsolated(reference);
+        timing.put("run.torch.isolated", ms(t3));
+        acts.putIfAbsent("torch", isolated);
+        long t4 = System.nanoTime();
+        comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
+        timing.put("compare.torch.isolated", ms(t4));
       }
       for (NaivePaddingProbe.Finding f : NaivePaddingProbe.probe(model, reference, 3)) {
         notes.add(String.format(Locale.ROOT,
@@ -94,7 +121,7 @@ public final class Validator {
     if (req.backends().contains("onnxruntime")) {
       OnnxLeg.run(model, req, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
     }
-    timing.put("total", ms(t0));
+    timing.put("total", loadMs + openTfliteMs + prepareTorchMs + ms(t0));
     AlignmentResult result =
         AlignmentResult.of(
             label,
