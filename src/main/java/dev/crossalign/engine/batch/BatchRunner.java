@@ -67,11 +67,7 @@ public final class BatchRunner {
       all.add(w);
       return w;
     });
-    ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-      Thread t = new Thread(r, "crossalign-batch-worker");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = Executors.newFixedThreadPool(workers, BigStack.factory("crossalign-batch-worker"));
     try (JsonlSink sink = out == null ? null : JsonlSink.open(out)) {
       List<Future<?>> futures = new ArrayList<>();
       for (ManifestRow row : todo) {

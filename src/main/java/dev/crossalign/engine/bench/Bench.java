@@ -42,7 +42,12 @@ public final class Bench {
     void close();
   }
 
+  /** Runs on a big-stack thread: ONNX Runtime overflows the default stack on exported models (see BigStack). */
   public static BenchResult run(BenchRequest req) {
+    return dev.crossalign.engine.batch.BigStack.call("crossalign-bench", () -> runHere(req));
+  }
+
+  private static BenchResult runHere(BenchRequest req) {
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
     Map<String, HostTensor> inputs = InputGenerator.inputs(model, req.seed(), -1.0, 1.0, Map.of());
