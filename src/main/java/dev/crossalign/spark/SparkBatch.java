@@ -110,10 +110,13 @@ public final class SparkBatch {
     return ds.repartition(partitions).mapPartitions(new Partition(settings), Encoders.STRING());
   }
 
-  /** Reads the manifest, runs it, and writes the JSON lines as text part files under {@code outDir}. */
-  public static void run(SparkSession spark, Path manifest, Path outDir, Settings settings, int partitions) {
+  /**
+   * Reads the manifest (a local or shared-file-system path on the driver), runs it, and writes the JSON lines as text
+   * part files under {@code outDir} (any URI Spark writes to: a local folder, hdfs://..., s3a://...).
+   */
+  public static void run(SparkSession spark, Path manifest, String outDir, Settings settings, int partitions) {
     List<ManifestRow> rows = Manifest.read(manifest);
-    results(spark, rows, settings, partitions).write().text(outDir.toString());
+    results(spark, rows, settings, partitions).write().text(outDir);
   }
 
   public static void main(String[] args) {
@@ -129,7 +132,7 @@ public final class SparkBatch {
     SparkSession spark = SparkSession.builder().appName("crossalign-batch").getOrCreate();
     try {
       int n = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
-      run(spark, Path.of(args[0]), Path.of(args[1]), s, n);
+      run(spark, Path.of(args[0]), args[1], s, n);
     } finally {
       spark.stop();
     }

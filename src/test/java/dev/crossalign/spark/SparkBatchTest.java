@@ -33,7 +33,7 @@ class SparkBatchTest {
     SparkSession spark = SparkSession.builder().master("local[2]").appName("crossalign-test")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
     try {
-      SparkBatch.run(spark, dir.resolve("m.csv"), out,
+      SparkBatch.run(spark, dir.resolve("m.csv"), out.toString(),
           SparkBatch.Settings.defaults(), 2);
     } finally {
       spark.stop();
