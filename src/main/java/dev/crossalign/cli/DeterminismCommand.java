@@ -59,12 +59,20 @@ final class DeterminismCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Stack traces for errors")
   boolean verbose;
 
+  @Option(names = "--conv-algos",
+      description = "Instead: run every float conv layer on cuDNN with each forward algorithm and report time, max error"
+          + " vs TFLite and bitwise-equal repeats (needs the -Pgpu build and an NVIDIA GPU; --device cpu means cuda:0)")
+  boolean convAlgos;
+
   @Override
   public Integer call() throws Exception {
     Device dev = Device.parse(device);
     DeterminismConfig cfg = Profiles.load(profile);
     if (seed != null) {
       cfg = cfg.withSeed(seed);
+    }
+    if (convAlgos) {
+      return convAlgos(dev.isCuda() ? dev : Device.parse("cuda:0"), cfg);
     }
     DeterminismLab.Report report = DeterminismLab.run(model, backends, repeat, dev, profile, cfg);
     List<DeterminismLab.Change> changes = null;
@@ -110,5 +118,28 @@ final class DeterminismCommand implements Callable<Integer> {
       AtomicFiles.write(json, bytes);
     }
     return report.allIdentical() ? Main.ALIGNED : Main.MISALIGNED;
+  }
+
+  private int convAlgos(Device target, DeterminismConfig cfg) throws java.io.IOException {
+    dev.crossalign.backend.cudnn.Cudnn.require(); // the GPU reason first, before any model work
+    dev.crossalign.tflite.TfliteModel m = model == null
+        ? dev.crossalign.tflite.TfliteModel.read(dev.crossalign.engine.DemoModel.bytes(), dev.crossalign.engine.DemoModel.LABEL)
+        : dev.crossalign.tflite.TfliteModel.read(model);
+    var inputs = dev.crossalign.engine.InputGenerator.inputs(m, cfg.seed(), -1, 1, Map.of());
+    var r = dev.crossalign.backend.cudnn.ConvAlgoLab.run(m, inputs, target, cfg, repeat);
+    PrintWriter out = spec.commandLine().getOut();
+    r.lines().forEach(out::println);
+    out.flush();
+    if (json != null) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("profile", profile);
+      doc.put("conv_algos", r);
+      doc.put("all_bitwise_repeatable", r.allRepeatable());
+      AtomicFiles.write(json, new ObjectMapper()
+          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(doc).getBytes(StandardCharsets.UTF_8));
+    }
+    return r.allRepeatable() ? Main.ALIGNED : Main.MISALIGNED;
   }
 }

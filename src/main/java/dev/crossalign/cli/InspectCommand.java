@@ -66,10 +66,10 @@ final class InspectCommand implements Callable<Integer> {
     for (ModelSummary.TensorSig t : s.outputs()) {
       out.println("  output " + t.name() + " " + t.dtype() + " " + Arrays.toString(t.shape()));
     }
-    out.println(String.format(Locale.ROOT, "ops (%d kinds):            count  tflite  torch", s.ops().size()));
+    out.println(String.format(Locale.ROOT, "ops (%d kinds):            count  tflite  torch  onnx", s.ops().size()));
     for (Map.Entry<String, ModelSummary.OpCount> e : s.ops().entrySet()) {
-      out.println(String.format(Locale.ROOT, "  %-26s %5d  %-6s  %s", e.getKey(), e.getValue().count(),
-          e.getValue().tflite() ? "yes" : "no", e.getValue().torch() ? "yes" : "no"));
+      out.println(String.format(Locale.ROOT, "  %-26s %5d  %-6s  %-5s  %s", e.getKey(), e.getValue().count(),
+          e.getValue().tflite() ? "yes" : "no", e.getValue().torch() ? "yes" : "no", e.getValue().onnx() ? "yes" : "no"));
     }
     if (!s.customOps().isEmpty()) {
       out.println("custom ops: " + String.join(", ", s.customOps()));

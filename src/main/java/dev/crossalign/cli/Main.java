@@ -11,7 +11,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Proves a converted model computes what its source does, layer by layer (TFLite, libtorch, ONNX Runtime).",
-    subcommands = {ValidateCommand.class, InspectCommand.class, DeterminismCommand.class, BenchCommand.class, BatchCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      ValidateCommand.class,
+      CompareCommand.class,
+      ConvertCommand.class,
+      InspectCommand.class,
+      DeterminismCommand.class,
+      BenchCommand.class,
+      BatchCommand.class,
+      CommandLine.HelpCommand.class
+    },
     footer = {"", "Exit status: 0 aligned, 1 misaligned, 2 unusable input or arguments, 3 ops a backend cannot run."})
 public final class Main implements Runnable {
   /** Exit statuses, as documented in the README. */

@@ -20,6 +20,16 @@ final class ReportOptions {
   @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
   Path exportOnnx;
 
+  @Option(names = "--html", paramLabel = "FILE", description = "Write the self-contained HTML report (plots, sortable table)")
+  Path html;
+
+  @Option(names = "--junit", paramLabel = "FILE", description = "Write JUnit XML: one testcase per compared tensor and pair")
+  Path junit;
+
+  @Option(names = "--dump-dir", paramLabel = "DIR",
+      description = "Write every captured tensor, one .npz per backend run (NCHW tensors permuted to the reference's NHWC)")
+  Path dumpDir;
+
   @Option(names = "--max-rows", defaultValue = "25", description = "Rows of the console table (default: ${DEFAULT-VALUE})")
   int maxRows;
 
@@ -30,6 +40,15 @@ final class ReportOptions {
     PrintWriter out = spec.commandLine().getOut();
     if (json != null) {
       JsonReport.write(result, json);
+    }
+    if (html != null) {
+      dev.crossalign.report.HtmlReport.write(result, ErrorSamples.of(result, activations), html);
+    }
+    if (junit != null) {
+      dev.crossalign.report.JUnitReport.write(result, junit);
+    }
+    if (dumpDir != null) {
+      Dumps.write(dumpDir, activations);
     }
     if (quiet) {
       out.println(ConsoleReport.verdictLine(result));

@@ -25,6 +25,10 @@ final class RunOptions {
       description = "Range of generated float inputs (default: ${DEFAULT-VALUE})")
   String inputRange;
 
+  @Option(names = "--expected-range", paramLabel = "0,1|-1,1|0,255",
+      description = "The value range the model expects of its inputs; --input files outside it are flagged")
+  String expectedRange;
+
   @Option(names = "--atol", defaultValue = "1e-5", description = "Absolute tolerance (default: ${DEFAULT-VALUE})")
   double atol;
 
@@ -43,6 +47,11 @@ final class RunOptions {
   @Option(names = "--threads", defaultValue = "1", description = "Threads per backend (default: ${DEFAULT-VALUE})")
   int threads;
 
+  @Option(names = "--profile", defaultValue = "deterministic",
+      description = "Determinism profile: deterministic, fast, tf32-default or a .properties file (default: ${DEFAULT-VALUE});"
+          + " --seed and --threads override its values")
+  String profile;
+
   @Option(names = "--verbose", description = "Stack traces for errors")
   boolean verbose;
 
@@ -50,11 +59,23 @@ final class RunOptions {
     if (threads < 1) {
       throw CrossalignException.input("--threads must be at least 1, got " + threads);
     }
-    return DeterminismConfig.DETERMINISTIC.withSeed(seed).withIntraOpThreads(threads);
+    return dev.crossalign.backend.Profiles.load(profile).withSeed(seed).withIntraOpThreads(threads);
   }
 
   dev.crossalign.align.Tolerance tolerance() {
     return new dev.crossalign.align.Tolerance(atol, rtol, !absoluteAtol, -1);
+  }
+
+  dev.crossalign.align.InputChecks.ValueRange expectedRange() {
+    if (expectedRange == null) {
+      return dev.crossalign.align.InputChecks.ValueRange.UNKNOWN;
+    }
+    return switch (expectedRange.replace(" ", "")) {
+      case "0,1" -> dev.crossalign.align.InputChecks.ValueRange.ZERO_ONE;
+      case "-1,1" -> dev.crossalign.align.InputChecks.ValueRange.MINUS_ONE_ONE;
+      case "0,255" -> dev.crossalign.align.InputChecks.ValueRange.ZERO_255;
+      default -> throw CrossalignException.input("--expected-range must be 0,1 or -1,1 or 0,255, got '" + expectedRange + "'");
+    };
   }
 
   double[] range() {

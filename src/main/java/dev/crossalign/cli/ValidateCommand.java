@@ -38,6 +38,8 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Mixin RunOptions run;
   @Mixin ReportOptions report;
+  @Mixin TfliteDelegateOption tfliteDelegate;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
@@ -53,11 +55,20 @@ final class ValidateCommand implements Callable<Integer> {
             run.range()[1],
             run.tolerance(),
             run.chainedRelL2,
+            run.expectedRange(),
             report.exportOnnx,
             run.threads);
-    Validator.Outcome outcome = Validator.validate(req);
+    Validator.Outcome outcome;
+    try (Progress progress = Progress.start("validate", Validator.phases(req), report.quiet)) {
+      outcome = Validator.validate(req, phase -> progress.step(1));
+    }
     AlignmentResult result = outcome.result();
     report.write(result, outcome.activations());
+    if (tfliteDelegate.requested()
+        && !tfliteDelegate.check(model, run, spec.commandLine().getOut())
+        && result.verdict() == Verdict.ALIGNED) {
+      return Main.MISALIGNED;
+    }
     return exitStatus(result);
   }
 

@@ -56,7 +56,7 @@ public final class DeterminismLab {
         case "tflite" -> {
           try (TfliteBackend t = Reference.open(m, TfliteOptions.defaults().withThreads(Math.max(1, config.intraOpThreads())))) {
             results.add(repeatRuns(t, inputs, repeat));
-            t.info().forEach((k, v) -> cfg.put("tflite." + k, v));
+            t.info().forEach((k, v) -> cfg.put(k.startsWith("tflite") ? k : "tflite." + k, v));
           }
         }
         case "torch" -> {
@@ -131,7 +131,14 @@ public final class DeterminismLab {
           yield p.run(inputs);
         }
       }
-      default -> throw dev.crossalign.CrossalignException.unsupported("profile comparison for backend '" + backend + "' is not built");
+      case "onnxruntime" -> {
+        try (dev.crossalign.backend.onnx.OrtBackend ort = dev.crossalign.backend.onnx.OrtBackend.open(
+            dev.crossalign.onnx.export.Exporter.export(m, dev.crossalign.onnx.export.ExportOptions.DEFAULT).model(),
+            dev.crossalign.backend.onnx.OrtOptions.from(c, device))) {
+          yield ort.run(inputs);
+        }
+      }
+      default -> throw dev.crossalign.CrossalignException.input("unknown backend '" + backend + "' for determinism");
     };
   }
 

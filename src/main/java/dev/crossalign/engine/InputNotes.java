@@ -14,7 +14,7 @@ import java.util.Map;
 final class InputNotes {
   private InputNotes() {}
 
-  static List<String> describe(TfliteModel model, Map<String, HostTensor> given) {
+  static List<String> describe(TfliteModel model, Map<String, HostTensor> given, InputChecks.ValueRange expected) {
     List<String> notes = new ArrayList<>();
     Subgraph g = model.main();
     for (int idx : g.inputs()) {
@@ -25,7 +25,7 @@ final class InputNotes {
       }
       InputChecks.InputReport r =
           InputChecks.check(
-              t.name(), t.shape(), t.type() == null ? null : t.type().dtype(), InputChecks.ValueRange.UNKNOWN, h);
+              t.name(), t.shape(), t.type() == null ? null : t.type().dtype(), expected, h);
       StringBuilder b = new StringBuilder();
       b.append(String.format(Locale.ROOT, "input '%s': range [%.6g, %.6g], mean %.6g", t.name(), r.min(), r.max(), r.mean()));
       if (!r.channelMeans().isEmpty()) {

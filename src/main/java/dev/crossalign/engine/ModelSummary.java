@@ -30,7 +30,7 @@ public record ModelSummary(
   public record TensorSig(String name, String dtype, int[] shape) {}
 
   /** How often an op occurs and which backends can run it. */
-  public record OpCount(int count, boolean tflite, boolean torch) {}
+  public record OpCount(int count, boolean tflite, boolean torch, boolean onnx) {}
 
   public static ModelSummary of(TfliteModel m, String label) {
     Subgraph g = m.main();
@@ -54,7 +54,9 @@ public record ModelSummary(
       flops += flops(g, op);
     }
     Map<String, OpCount> ops = new LinkedHashMap<>();
-    counts.forEach((name, n) -> ops.put(name, new OpCount(n, !isCustomName(g, name), registry.find(name) != null)));
+    java.util.Set<BuiltinOp> exportable = dev.crossalign.onnx.export.Exporter.supportedOps();
+    counts.forEach((name, n) -> ops.put(name, new OpCount(n, !isCustomName(g, name), registry.find(name) != null,
+        !isCustomName(g, name) && exportable.stream().anyMatch(b -> b.name().equals(name)))));
     Map<String, Long> weights = new TreeMap<>();
     long params = 0;
     for (TensorInfo t : g.tensors()) {

@@ -1,18 +1,24 @@
 package dev.crossalign.engine;
 
-import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.backend.onnx.OrtBackend;
+import dev.crossalign.backend.onnx.OrtOptions;
+import dev.crossalign.onnx.export.ExportOptions;
+import dev.crossalign.onnx.export.Exporter;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.Map;
 
-/** The ONNX Runtime leg of the determinism lab: exports the port and repeats ORT runs. */
+/** The ONNX Runtime leg of the determinism lab: exports the port once, then repeats ORT runs under the config. */
 final class OnnxDeterminism {
   private OnnxDeterminism() {}
 
   static DeterminismLab.BackendResult run(
       TfliteModel m, Device device, DeterminismConfig config, Map<String, HostTensor> inputs, int repeat, Map<String, String> cfg) {
-    throw CrossalignException.unsupported("onnxruntime in the determinism lab needs the ONNX exporter, not in this build yet");
+    try (OrtBackend ort = OrtBackend.open(Exporter.export(m, ExportOptions.DEFAULT).model(), OrtOptions.from(config, device))) {
+      ort.info().forEach((k, v) -> cfg.put(k.startsWith("onnxruntime") ? k : "onnxruntime." + k, v));
+      return DeterminismLab.repeatRuns(ort, inputs, repeat);
+    }
   }
 }

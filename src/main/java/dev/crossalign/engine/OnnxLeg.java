@@ -1,21 +1,44 @@
 package dev.crossalign.engine;
 
-import dev.crossalign.align.AlignmentResult;
+import dev.crossalign.CrossalignException;
+import dev.crossalign.align.Aligner;
 import dev.crossalign.align.Comparison;
+import dev.crossalign.align.Mode;
 import dev.crossalign.align.UnsupportedOp;
 import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.onnx.OrtBackend;
+import dev.crossalign.backend.onnx.OrtOptions;
+import dev.crossalign.onnx.export.Export;
+import dev.crossalign.onnx.export.ExportOptions;
+import dev.crossalign.onnx.export.Exporter;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.List;
 import java.util.Map;
 
-/** The ONNX hop of a validation: export the port, run it in ONNX Runtime, compare on every pair. */
+/**
+ * The ONNX hop of a validation: export the port's graph (TF semantics, NCHW inside, TFLite tensor names kept), run it
+ * in ONNX Runtime with every intermediate captured, and compare it with the reference and with the port.
+ */
 final class OnnxLeg {
   private OnnxLeg() {}
+
+  /** Exports the model, or records why it cannot be (and returns null). */
+  static Export export(TfliteModel model, List<UnsupportedOp> unsupported) {
+    List<Export.UnsupportedOp> refused = Exporter.check(model, ExportOptions.DEFAULT);
+    if (!refused.isEmpty()) {
+      for (Export.UnsupportedOp u : refused) {
+        unsupported.add(new UnsupportedOp(u.op(), u.count(), "ONNX export: " + u.reason()));
+      }
+      return null;
+    }
+    return Exporter.export(model, ExportOptions.DEFAULT);
+  }
 
   static void run(
       TfliteModel model,
       ValidationRequest req,
+      Export export,
       Activations reference,
       Map<String, HostTensor> inputs,
       Map<String, Activations> acts,
@@ -24,6 +47,33 @@ final class OnnxLeg {
       List<String> notes,
       Map<String, Double> timing,
       Map<String, String> config) {
-    unsupported.add(new UnsupportedOp("onnxruntime", 1, "the ONNX exporter is not built yet"));
+    if (export == null) {
+      comparisons.addAll(Aligner.missingOutputs(reference, OrtBackend.NAME, Mode.CHAINED, "the model could not be exported to ONNX"));
+      return;
+    }
+    long t0 = System.nanoTime();
+    OrtOptions opts = OrtOptions.from(req.config(), req.device());
+    try (OrtBackend ort = OrtBackend.open(export.model(), opts)) {
+      timing.put("prepare.onnxruntime", (System.nanoTime() - t0) / 1e6);
+      ort.info().forEach((k, v) -> config.put(k.startsWith("onnxruntime") ? k : "onnxruntime." + k, v));
+      long t1 = System.nanoTime();
+      Activations out = ort.run(inputs);
+      timing.put("run.onnxruntime.chained", (System.nanoTime() - t1) / 1e6);
+      acts.put(OrtBackend.NAME, out);
+      long t2 = System.nanoTime();
+      comparisons.addAll(Aligner.compare(reference, out, Mode.CHAINED, req.chainedTolerance()));
+      Activations torch = acts.get("torch");
+      if (torch != null) {
+        comparisons.addAll(Aligner.compare(torch, out, Mode.CHAINED, req.chainedTolerance()));
+      }
+      timing.put("compare.onnxruntime", (System.nanoTime() - t2) / 1e6);
+    } catch (CrossalignException e) {
+      if (e.kind() == CrossalignException.Kind.UNSUPPORTED) {
+        unsupported.add(new UnsupportedOp("onnxruntime", 1, e.getMessage()));
+        comparisons.addAll(Aligner.missingOutputs(reference, OrtBackend.NAME, Mode.CHAINED, e.getMessage()));
+        return;
+      }
+      throw e;
+    }
   }
 }

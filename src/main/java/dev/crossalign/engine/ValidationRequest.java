@@ -24,6 +24,7 @@ public record ValidationRequest(
     double inputHigh,
     Tolerance tolerance,
     double chainedRelL2,
+    dev.crossalign.align.InputChecks.ValueRange expectedRange,
     Path exportOnnx,
     int tfliteThreads) {
 
@@ -88,6 +89,7 @@ public record ValidationRequest(
         1.0,
         Tolerance.DEFAULT,
         1e-4,
+        dev.crossalign.align.InputChecks.ValueRange.UNKNOWN,
         null,
         1);
   }

@@ -27,29 +27,47 @@ public final class Validator {
   public record Outcome(AlignmentResult result, Map<String, Activations> activations) {}
 
   public static Outcome validate(ValidationRequest req) {
+    return validate(req, phase -> {});
+  }
+
+  /** The number of phases {@code onPhase} is told about (for a progress bar). */
+  public static int phases(ValidationRequest req) {
+    int n = 2; // load, reference
+    if (req.backends().contains("torch")) {
+      n += 1 + (req.mode().chained() ? 1 : 0) + (req.mode().isolated() ? 1 : 0);
+    }
+    if (req.backends().contains("onnxruntime")) {
+      n += 1;
+    }
+    return n;
+  }
+
+  /** As {@link #validate(ValidationRequest)}, telling {@code onPhase} as each phase ends. */
+  public static Outcome validate(ValidationRequest req, java.util.function.Consumer<String> onPhase) {
     long t0 = System.nanoTime();
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
     double load = ms(t0);
+    onPhase.accept("load");
     long t1 = System.nanoTime();
     try (TfliteBackend tflite =
         Reference.open(model, TfliteOptions.defaults().withThreads(req.tfliteThreads()))) {
       double openTflite = ms(t1);
       if (!req.backends().contains("torch")) {
-        return validate(req, model, tflite, null, load, openTflite, 0);
+        return validate(req, model, tflite, null, load, openTflite, 0, onPhase);
       }
       long t2 = System.nanoTime();
       try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
-        return validate(req, model, tflite, port, load, openTflite, ms(t2));
+        return validate(req, model, tflite, port, load, openTflite, ms(t2), onPhase);
       }
     }
   }
 
   /**
-   * The same validation on backends the caller already opened on {@code model} (and keeps open; reused across calls
-   * by batch workers). {@code port} may be null when the request does not name torch. {@code loadMs},
+   * The same validation on backends the caller already opened on {@code model} and keeps open (batch workers reuse
+   * them across rows). {@code port} may be null when the request does not name torch. {@code loadMs},
    * {@code openTfliteMs} and {@code prepareTorchMs} are what opening cost the caller (0 for a cached backend); they
-   * are reported as timing "load", part of "run.tflite" and "prepare.torch".
+   * are reported as timing "load", part of "run.tflite", and "prepare.torch".
    */
   public static Outcome validate(
       ValidationRequest req,
@@ -58,7 +76,8 @@ public final class Validator {
       PortBackend port,
       double loadMs,
       double openTfliteMs,
-      double prepareTorchMs) {
+      double prepareTorchMs,
+      java.util.function.Consumer<String> onPhase) {
     Map<String, Double> timing = new LinkedHashMap<>();
     long t0 = System.nanoTime();
     String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
@@ -67,49 +86,55 @@ public final class Validator {
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     Map<String, Activations> acts = new LinkedHashMap<>();
-    List<String> inputNotes = InputNotes.describe(model, req.inputs());
+    List<String> inputNotes = InputNotes.describe(model, req.inputs(), req.expectedRange());
     List<Comparison> comparisons = new ArrayList<>();
     List<UnsupportedOp> unsupported = new ArrayList<>();
     List<String> notes = new ArrayList<>(inputNotes);
     Map<String, String> config = new LinkedHashMap<>();
     config.put("mode", req.mode().name().toLowerCase(Locale.ROOT));
+    dev.crossalign.backend.Profiles.describe(req.config()).forEach((k, v) -> config.put("determinism." + k, v));
     config.put("input_range", req.inputLow() + ".." + req.inputHigh());
     config.put("tflite.threads", Integer.toString(req.tfliteThreads()));
     config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
     config.put("tolerance.atol_scaled_by_max_abs_ref", Boolean.toString(req.tolerance().scaleAtol()));
     config.put("tolerance.chained_rel_l2_budget", Double.toString(req.chainedRelL2()));
 
-    Activations reference;
     long t1 = System.nanoTime();
-    reference = tflite.run(inputs);
-    tflite.info().forEach((k, v) -> config.put("tflite." + k, v));
+    Activations reference = tflite.run(inputs);
+    tflite.info().forEach((k, v) -> config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
     timing.put("run.tflite", openTfliteMs + ms(t1));
+    onPhase.accept("tflite");
     acts.put("tflite", reference);
 
     if (req.backends().contains("torch")) {
       if (port == null) {
         throw new IllegalArgumentException("the request names torch but no port backend was given");
       }
-      timing.put("prepare.torch", prepareTorchMs);
-      port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
-      port.info().forEach((k, v) -> config.put("torch." + k, v));
-      if (req.mode().chained()) {
-        long t3 = System.nanoTime();
-        Activations chained = port.run(inputs);
-        timing.put("run.torch.chained", ms(t3));
-        acts.put("torch", chained);
-        long t4 = System.nanoTime();
-        comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
-        timing.put("compare.torch.chained", ms(t4));
-      }
-      if (req.mode().isolated()) {
-        long t3 = System.nanoTime();
-        Activations isolated = port.runIsolated(reference);
-        timing.put("run.torch.isolated", ms(t3));
-        acts.putIfAbsent("torch", isolated);
-        long t4 = System.nanoTime();
-        comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
-        timing.put("compare.torch.isolated", ms(t4));
+      {
+        timing.put("prepare.torch", prepareTorchMs);
+        onPhase.accept("torch prepare");
+        port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
+        port.info().forEach((k, v) -> config.put("torch." + k, v));
+        if (req.mode().chained()) {
+          long t3 = System.nanoTime();
+          Activations chained = port.run(inputs);
+          timing.put("run.torch.chained", ms(t3));
+          acts.put("torch", chained);
+          long t4 = System.nanoTime();
+          comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
+          timing.put("compare.torch.chained", ms(t4));
+          onPhase.accept("torch chained");
+        }
+        if (req.mode().isolated()) {
+          long t3 = System.nanoTime();
+          Activations isolated = port.runIsolated(reference);
+          timing.put("run.torch.isolated", ms(t3));
+          acts.put("torch.isolated", isolated);
+          long t4 = System.nanoTime();
+          comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
+          timing.put("compare.torch.isolated", ms(t4));
+          onPhase.accept("torch isolated");
+        }
       }
       for (NaivePaddingProbe.Finding f : NaivePaddingProbe.probe(model, reference, 3)) {
         notes.add(String.format(Locale.ROOT,
@@ -118,9 +143,22 @@ public final class Validator {
             f.op(), f.tensor(), f.kernel(), f.stride(), f.padBegin(), f.padEnd(), f.naiveMaxAbs()));
       }
     }
-    if (req.backends().contains("onnxruntime")) {
-      OnnxLeg.run(model, req, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
+    if (req.backends().contains("onnxruntime") || req.exportOnnx() != null) {
+      long te = System.nanoTime();
+      dev.crossalign.onnx.export.Export export = OnnxLeg.export(model, unsupported);
+      timing.put("export.onnx", ms(te));
+      if (export != null && req.exportOnnx() != null) {
+        export.model().write(req.exportOnnx());
+        notes.add("ONNX model written to " + req.exportOnnx() + " (opset " + export.model().opset() + ", TFLite tensor names kept)");
+      }
+      if (req.backends().contains("onnxruntime")) {
+        OnnxLeg.run(model, req, export, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
+        onPhase.accept("onnxruntime");
+      }
     }
+
+    comparisons = inReferenceOrder(comparisons, reference);
+    notes.addAll(TriangleNotes.of(comparisons));
     timing.put("total", loadMs + openTfliteMs + prepareTorchMs + ms(t0));
     AlignmentResult result =
         AlignmentResult.of(
@@ -135,6 +173,25 @@ public final class Validator {
             timing,
             config);
     return new Outcome(result, acts);
+  }
+
+  /**
+   * Comparisons indexed by the tensor's position in the reference run (its topological order), whatever pair they
+   * belong to, so that "first divergence" and the report's x axis mean the same thing for every pair.
+   */
+  static List<Comparison> inReferenceOrder(List<Comparison> comparisons, Activations reference) {
+    Map<String, Integer> position = new java.util.HashMap<>();
+    int p = 0;
+    for (dev.crossalign.backend.CapturedTensor t : reference.tensors()) {
+      position.put(t.name(), p++);
+    }
+    List<Comparison> out = new ArrayList<>(comparisons.size());
+    for (Comparison c : comparisons) {
+      int idx = position.getOrDefault(c.name(), -1);
+      out.add(idx == c.index() ? c : new Comparison(c.name(), c.op(), idx, c.shape(), c.pair(), c.mode(), c.metrics(),
+          c.status(), c.permutation(), c.detail()));
+    }
+    return out;
   }
 
   private static double ms(long start) {

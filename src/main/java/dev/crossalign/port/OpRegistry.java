@@ -32,6 +32,17 @@ public final class OpRegistry {
     return new OpRegistry(map);
   }
 
+  /** This registry with {@code lowerings} added on top (they win their op names whatever their rank). */
+  public OpRegistry with(OpLowering... lowerings) {
+    Map<String, OpLowering> map = new HashMap<>(byName);
+    for (OpLowering l : lowerings) {
+      for (String name : l.opNames()) {
+        map.put(name, l);
+      }
+    }
+    return new OpRegistry(map);
+  }
+
   public OpLowering find(String opName) {
     return byName.get(opName);
   }

@@ -69,6 +69,13 @@ final class PortGraph {
       return c;
     }
     TensorInfo info = graph.tensor(tensorIndex);
+    if (HostTensor.numel(info.shape()) == 0 && !producer.containsKey(tensorIndex) && !isGraphInput(tensorIndex)
+        && info.type() != null && info.type().dtype() != null) {
+      // A zero-element constant (e.g. an empty axis list) has no buffer bytes, yet it is a constant.
+      Tensor empty = adopt(TorchTensors.toTorch(HostTensor.of(info.type().dtype(), info.shape(), Layout.ANY, java.nio.ByteBuffer.allocate(0))));
+      constants.put(tensorIndex, empty);
+      return empty;
+    }
     if (!model.isConstant(info) || info.sparsity() != null) {
       return null;
     }
@@ -214,10 +221,7 @@ final class PortGraph {
         if (t < 0) {
           continue;
         }
-        Tensor c = constants.get(t);
-        if (c == null) {
-          c = constant(t);
-        }
+        Tensor c = constant(t);
         ins[i] = c != null ? PortValue.tf(c) : values.get(t);
         if (ins[i] == null) {
           ready = false; // produced by an unsupported op upstream
@@ -258,10 +262,7 @@ final class PortGraph {
         if (t < 0) {
           continue;
         }
-        Tensor c = constants.get(t);
-        if (c == null) {
-          c = constant(t);
-        }
+        Tensor c = constant(t);
         if (c != null) {
           ins[i] = PortValue.tf(c);
           continue;
@@ -270,6 +271,10 @@ final class PortGraph {
         if (ref == null) {
           ready = false;
           break;
+        }
+        if (ref.layout() == Layout.NCHW && ref.rank() == 4) {
+          // a reference captured channels-first (ONNX Runtime, the port itself): back to TFLite's axes first
+          ref = ref.permute(new int[] {0, 2, 3, 1}, Layout.NHWC);
         }
         Tensor tt = toDevice(TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref));
         Layout want = chainedLayouts.getOrDefault(t, Layout.ANY);
@@ -334,6 +339,15 @@ final class PortGraph {
       return Layout.NCHW;
     }
     return info.shape().length == 4 ? Layout.NHWC : Layout.ANY;
+  }
+
+  private boolean isGraphInput(int t) {
+    for (int i : graph.inputs()) {
+      if (i == t) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean isGraphOutput(int t) {

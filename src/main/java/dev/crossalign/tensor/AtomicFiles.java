@@ -39,6 +39,12 @@ public final class AtomicFiles {
         Files.createDirectories(dir);
       }
       tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+      try {
+        // createTempFile makes 0600; a report or dump is for others to read too
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system: keep the default
+      }
       try (FileChannel fc = FileChannel.open(tmp, StandardOpenOption.WRITE);
           OutputStream out = new BufferedOutputStream(Channels.newOutputStream(fc), 1 << 16)) {
         body.writeTo(out);

@@ -79,10 +79,22 @@ public final class TfliteBackend implements Backend {
 
   /** Everything native this backend owns, freed in reverse order of creation. */
   private record Handles(
-      BytePointer modelBuffer, FlatBufferModel model, BuiltinOpResolver resolver, Interpreter interpreter) {
+      BytePointer modelBuffer,
+      FlatBufferModel model,
+      BuiltinOpResolver resolver,
+      Interpreter interpreter,
+      ExternalDelegate external) {
     void close() {
       // The interpreter holds pointers into the model, its buffer and the resolver's registrations: free it first.
       closeQuietly(interpreter);
+      // A delegate must outlive the interpreter that it was applied to.
+      if (external != null) {
+        try {
+          external.close();
+        } catch (RuntimeException e) {
+          // As for closeQuietly: the remaining handles still get freed.
+        }
+      }
       closeQuietly(model);
       closeQuietly(resolver);
       closeQuietly(modelBuffer);
@@ -127,6 +139,7 @@ public final class TfliteBackend implements Backend {
     FlatBufferModel model = null;
     BuiltinOpResolver resolver = null;
     Interpreter interpreter = null;
+    ExternalDelegate external = null;
     boolean ok = false;
     try {
       // The flatbuffer model does not copy: this buffer must live as long as the model (it is one of our handles).
@@ -138,6 +151,7 @@ public final class TfliteBackend implements Backend {
             "model " + label + " (" + modelBytes.length + " bytes) is not a valid .tflite file: TFLite's flatbuffer"
                 + " verifier rejected it (details on stderr)");
       }
+      // EXTERNAL: builtin kernels without default delegates; the plug-in is applied explicitly below.
       resolver = opts.delegate() == TfliteOptions.Delegate.XNNPACK
           ? new BuiltinOpResolverWithXNNPACK(true)
           : new BuiltinOpResolverWithoutDefaultDelegates();
@@ -151,21 +165,29 @@ public final class TfliteBackend implements Backend {
         // and captured intermediates hold whatever a later op wrote there.
         // TFLite skips its default (lazy) delegates, XNNPACK included, when all tensors are preserved; with XNNPACK
         // the arena is reused and only the graph's inputs and outputs are trustworthy after a run.
-        io.SetPreserveAllTensors(opts.delegate() == TfliteOptions.Delegate.NONE);
+        io.SetPreserveAllTensors(opts.delegate() != TfliteOptions.Delegate.XNNPACK);
         buildInto(interpreter, model, resolver, io, opts, label);
+      }
+      if (opts.delegate() == TfliteOptions.Delegate.EXTERNAL) {
+        external = ExternalDelegate.load(opts.external());
+        if (interpreter.ModifyGraphWithDelegate(external.tfLiteDelegate()) != kTfLiteOk) {
+          throw CrossalignException.input(
+              "TFLite could not apply the external delegate " + opts.external() + " to model " + label
+                  + " (its Prepare or a delegated kernel failed; details on stderr)");
+        }
       }
       if (interpreter.AllocateTensors() != kTfLiteOk) {
         throw CrossalignException.input(
             "TFLite could not allocate the tensors of model " + label + " (a kernel's Prepare failed; details on"
                 + " stderr)");
       }
-      Handles h = new Handles(buffer, model, resolver, interpreter);
+      Handles h = new Handles(buffer, model, resolver, interpreter, external);
       TfliteBackend b = new TfliteBackend(label, opts, h);
       ok = true;
       return b;
     } finally {
       if (!ok) {
-        new Handles(buffer, model, resolver, interpreter).close();
+        new Handles(buffer, model, resolver, interpreter, external).close();
       }
     }
   }
@@ -288,6 +310,28 @@ public final class TfliteBackend implements Backend {
     return List.copyOf(nodes);
   }
 
+  /**
+   * The execution-plan nodes that a delegate took over (their TfLiteNode has a delegate; TFLite names their op
+   * DELEGATE). Empty with no delegate, or with one that claimed no nodes.
+   */
+  public List<OpNode> delegatePartitions() {
+    Interpreter interp = requireOpen();
+    List<OpNode> nodes = new ArrayList<>();
+    try (PointerScope scope = new PointerScope()) {
+      IntPointer plan = interp.execution_plan();
+      long planSize = plan == null ? 0 : plan.limit() - plan.position();
+      for (long p = 0; p < planSize; p++) {
+        int nodeIndex = plan.get(p);
+        RegistrationNodePair pair = nodeAt(interp, nodeIndex);
+        if (pair != null && pair.first().delegate() != null && !pair.first().delegate().isNull()) {
+          TfLiteNode node = pair.first();
+          nodes.add(new OpNode(nodeIndex, opName(pair.second()), intArray(node.inputs()), intArray(node.outputs())));
+        }
+      }
+    }
+    return List.copyOf(nodes);
+  }
+
   /** Capture name of a TFLite tensor index (the name run() files it under). */
   public String tensorName(int index) {
     requireOpen();
@@ -399,7 +443,7 @@ public final class TfliteBackend implements Backend {
   /** Graph inputs, then every node's outputs in execution-plan order; constants are not captured. */
   private Activations capture(Interpreter interp) {
     Activations.Builder b = Activations.builder(name());
-    boolean preserveAll = options.delegate() == TfliteOptions.Delegate.NONE;
+    boolean preserveAll = options.delegate() != TfliteOptions.Delegate.XNNPACK;
     Set<Integer> graphOutputs = new HashSet<>();
     for (int o : outputIndices) {
       graphOutputs.add(o);
@@ -612,6 +656,9 @@ public final class TfliteBackend implements Backend {
     m.put("model", label);
     m.put("threads", Integer.toString(options.threads()));
     m.put("delegate", options.delegate().name());
+    if (options.external() != null) {
+      m.put("delegate.library", options.external().toString());
+    }
     int delegated = 0;
     long planSize;
     try (PointerScope scope = new PointerScope()) {
@@ -629,6 +676,8 @@ public final class TfliteBackend implements Backend {
         "intermediates",
         options.delegate() == TfliteOptions.Delegate.NONE
             ? "all op outputs"
+            : options.delegate() == TfliteOptions.Delegate.EXTERNAL
+            ? "all outputs of builtin-kernel nodes; " + delegated + " of " + planSize + " nodes are delegate partitions"
             : "graph inputs and outputs only: " + delegated + " of " + planSize + " nodes are delegate partitions"
                 + " and tensors are not preserved");
     return Collections.unmodifiableMap(m);

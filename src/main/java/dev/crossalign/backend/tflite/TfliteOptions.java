@@ -8,13 +8,11 @@ import dev.crossalign.CrossalignException;
  * @param threads interpreter threads, at least 1
  * @param delegate the delegate; {@link Delegate#NONE} keeps every op on TFLite's builtin kernels, so that every
  *     intermediate tensor is visible
+ * @param external the plug-in library and its options when delegate is {@link Delegate#EXTERNAL}, else null
  */
-public record TfliteOptions(int threads, Delegate delegate) {
+public record TfliteOptions(int threads, Delegate delegate, ExternalDelegateSpec external) {
 
-  /**
-   * Which delegate runs the graph. There is no EXTERNAL (dlopen'ed plug-in) delegate: the bytedeco 2.20.0-1.5.13
-   * preset maps neither TfLiteExternalDelegateCreate nor a way to call tflite_plugin_create_delegate from Java 17.
-   */
+  /** Which delegate runs the graph. */
   public enum Delegate {
     /** Builtin kernels only (BuiltinOpResolverWithoutDefaultDelegates): every op output is captured. */
     NONE,
@@ -22,7 +20,18 @@ public record TfliteOptions(int threads, Delegate delegate) {
      * The XNNPACK delegate (BuiltinOpResolverWithXNNPACK, applied at the first AllocateTensors). Ops it takes over run
      * fused inside one delegate node: only the outputs of that node are visible, the intermediates inside it are not.
      */
-    XNNPACK
+    XNNPACK,
+    /**
+     * A delegate plug-in loaded from a shared library through TFLite's external delegate ABI (see {@link
+     * ExternalDelegate}), applied with ModifyGraphWithDelegate on top of the builtin kernels. All tensors stay preserved:
+     * outputs of nodes it leaves to the builtin kernels are captured; nodes it takes appear as DELEGATE nodes.
+     */
+    EXTERNAL
+  }
+
+  /** Without an external delegate (the form every caller before EXTERNAL used). */
+  public TfliteOptions(int threads, Delegate delegate) {
+    this(threads, delegate, null);
   }
 
   public TfliteOptions {
@@ -30,7 +39,12 @@ public record TfliteOptions(int threads, Delegate delegate) {
       throw CrossalignException.input("TFLite threads must be at least 1, got " + threads);
     }
     if (delegate == null) {
-      throw CrossalignException.input("TFLite delegate must be given (NONE or XNNPACK)");
+      throw CrossalignException.input("TFLite delegate must be given (NONE, XNNPACK or EXTERNAL)");
+    }
+    if ((delegate == Delegate.EXTERNAL) != (external != null)) {
+      throw CrossalignException.input(
+          "an external delegate library must be given exactly when the TFLite delegate is EXTERNAL (delegate "
+              + delegate + ", library " + external + ")");
     }
   }
 
@@ -40,10 +54,30 @@ public record TfliteOptions(int threads, Delegate delegate) {
   }
 
   public TfliteOptions withThreads(int n) {
-    return new TfliteOptions(n, delegate);
+    return new TfliteOptions(n, delegate, external);
   }
 
+  /** NONE or XNNPACK; use {@link #withExternalDelegate} for a plug-in. */
   public TfliteOptions withDelegate(Delegate d) {
-    return new TfliteOptions(threads, d);
+    return new TfliteOptions(threads, d, null);
+  }
+
+  public TfliteOptions withExternalDelegate(ExternalDelegateSpec spec) {
+    return new TfliteOptions(threads, Delegate.EXTERNAL, spec);
+  }
+
+  /**
+   * Parses the CLI form {@code none | xnnpack | PATH.so[:key=value,...]} into these options' delegate.
+   *
+   * @throws CrossalignException INPUT on a malformed value
+   */
+  public TfliteOptions withDelegateArgument(String arg) {
+    if (arg == null || arg.isBlank() || arg.equalsIgnoreCase("none")) {
+      return withDelegate(Delegate.NONE);
+    }
+    if (arg.equalsIgnoreCase("xnnpack")) {
+      return withDelegate(Delegate.XNNPACK);
+    }
+    return withExternalDelegate(ExternalDelegateSpec.parse(arg));
   }
 }

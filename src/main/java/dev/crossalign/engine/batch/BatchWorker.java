@@ -91,7 +91,8 @@ public final class BatchWorker implements AutoCloseable {
         prepare = (System.nanoTime() - t) / 1e6;
       }
       Validator.Outcome out =
-          Validator.validate(withInputs(req, o.model, row), o.model, o.tflite, o.port, load, openTflite, prepare);
+          Validator.validate(withInputs(req, o.model, row), o.model, o.tflite, o.port, load, openTflite, prepare,
+              phase -> {});
       timing.putAll(out.result().timingMs());
       return RowResult.of(row, out.result(), timing);
     } catch (CrossalignException e) {

@@ -1,5 +1,6 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.tflite.SparseDecoder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;

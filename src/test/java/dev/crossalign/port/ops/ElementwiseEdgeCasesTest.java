@@ -1,5 +1,6 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.tflite.SparseDecoder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -2,12 +2,16 @@ package dev.crossalign.port.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.Device;
+import dev.crossalign.port.PortBackend;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.testutil.PortHarness;
 import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
+import dev.crossalign.tflite.TfliteModel;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -139,6 +143,26 @@ class GatherTileArgTest {
     // The upstream conv may differ by ~1e-7 (ATOL); the indices must agree exactly, chained and isolated.
     PortHarness.Result r = m.check(op + " " + Arrays.toString(shape) + " axis " + axis + " -> " + type, ATOL, true, y);
     assertThat(r.chained().get(m.name(y))).as("chained index error").isEqualTo(0.0);
+  }
+
+  /** The index dtype follows output_type (the harness compares values only, so this checks the type itself). */
+  @Test
+  void argOutputTypeFollowsOptions() {
+    for (TensorType type : new TensorType[] {TensorType.INT32, TensorType.INT64}) {
+      OpModel m = new OpModel();
+      int x = m.w.input("x", TensorType.FLOAT32, 3, 4);
+      int y = argModel(m, "ARG_MAX", x, new int[] {3, 4}, 1, type);
+      m.w.outputs(y);
+      try (PortBackend port = PortBackend.open(
+          TfliteModel.read(m.w.build(), "t"), Device.CPU, DeterminismConfig.DETERMINISTIC)) {
+        HostTensor out = port.run(Map.of("x", HostTensor.ofFloats(new int[] {3, 4}, Layout.ANY,
+            new float[] {0, 3, 1, 2, 5, 4, 4, 0, -1, -2, -3, -1}))).tensor(m.name(y));
+        assertThat(out.dtype()).isEqualTo(type.dtype());
+        assertThat(out.getDouble(0)).isEqualTo(1.0);
+        assertThat(out.getDouble(1)).isEqualTo(0.0);
+        assertThat(out.getDouble(2)).isEqualTo(0.0);
+      }
+    }
   }
 
   /** Values from {0, 1, 2} make ties everywhere: both sides must pick the first index of the extreme. */

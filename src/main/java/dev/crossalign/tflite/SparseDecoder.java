@@ -1,6 +1,6 @@
-package dev.crossalign.port.ops;
+package dev.crossalign.tflite;
 
-import dev.crossalign.tflite.Sparsity;
+
 import java.util.Arrays;
 import java.util.List;
 
@@ -13,7 +13,7 @@ import java.util.List;
  * array_indices[segments[p] .. segments[p + 1]) of its parent position p. Where the C++ silently skips (a parent with
  * no segment, an index past the indices array) this does too; where it would read or write out of bounds this throws.
  */
-final class SparseDecoder {
+public final class SparseDecoder {
   private final int[] shape;
   private final int[] traversal;
   private final int[] blockMap;
@@ -78,7 +78,7 @@ final class SparseDecoder {
    *
    * @throws IllegalArgumentException with a one-line reason when the metadata is inconsistent
    */
-  static int[] decode(int[] shape, Sparsity s, int valueCount) {
+  public static int[] decode(int[] shape, Sparsity s, int valueCount) {
     SparseDecoder d = new SparseDecoder(shape, s, valueCount);
     d.populate(new int[d.traversal.length], 0, 0);
     return d.srcOf;

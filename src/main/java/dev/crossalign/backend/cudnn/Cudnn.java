@@ -1,0 +1,96 @@
+package dev.crossalign.backend.cudnn;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.CrossalignException.Kind;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * Loads the CUDA runtime and cuDNN bindings once and turns every status code into a one-line {@link
+ * CrossalignException} naming the call.
+ *
+ * <p>The default build carries the cuda jar without its linux-x86_64 natives, so loading fails there by design; the
+ * -Pgpu build adds them, and the machine must still have an NVIDIA driver and the CUDA 13 / cuDNN 9 libraries.
+ */
+public final class Cudnn {
+  /** The message every environment failure starts with (tests and scripts match on it). */
+  public static final String NEEDS_GPU = "cuDNN backend needs a GPU build (-Pgpu) and an NVIDIA driver";
+
+  private static volatile String loadFailure;
+  private static volatile boolean loaded;
+
+  private Cudnn() {}
+
+  /**
+   * Loads the natives and checks that at least one CUDA device is visible.
+   *
+   * @throws CrossalignException ENVIRONMENT with {@link #NEEDS_GPU} and the reason otherwise
+   */
+  public static synchronized void require() {
+    if (loaded) {
+      return;
+    }
+    if (loadFailure != null) {
+      throw new CrossalignException(Kind.ENVIRONMENT, NEEDS_GPU + " (" + loadFailure + ")");
+    }
+    try {
+      Loader.load(org.bytedeco.cuda.global.cudart.class);
+      Loader.load(org.bytedeco.cuda.global.cudnn.class);
+    } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
+      loadFailure = "cannot load the CUDA/cuDNN natives: " + oneLine(e);
+      throw new CrossalignException(Kind.ENVIRONMENT, NEEDS_GPU + " (" + loadFailure + ")");
+    }
+    int[] count = new int[1];
+    int st = org.bytedeco.cuda.global.cudart.cudaGetDeviceCount(count);
+    if (st != org.bytedeco.cuda.global.cudart.cudaSuccess || count[0] < 1) {
+      loadFailure = st != org.bytedeco.cuda.global.cudart.cudaSuccess
+          ? "cudaGetDeviceCount: " + cudaError(st)
+          : "no CUDA device visible";
+      throw new CrossalignException(Kind.ENVIRONMENT, NEEDS_GPU + " (" + loadFailure + ")");
+    }
+    loaded = true;
+  }
+
+  /** Throws INTERNAL "cuDNN call X failed: STRING (status N)" unless status is CUDNN_STATUS_SUCCESS. */
+  static void check(String call, int status) {
+    if (status != org.bytedeco.cuda.global.cudnn.CUDNN_STATUS_SUCCESS) {
+      throw new CrossalignException(
+          Kind.INTERNAL, "cuDNN call " + call + " failed: " + cudnnError(status) + " (status " + status + ")");
+    }
+  }
+
+  /** As {@link #check} for CUDA runtime calls (cudaMalloc, cudaMemcpy, ...). */
+  static void checkCuda(String call, int status) {
+    if (status != org.bytedeco.cuda.global.cudart.cudaSuccess) {
+      Kind kind = status == 2 ? Kind.ENVIRONMENT : Kind.INTERNAL; // 2 = cudaErrorMemoryAllocation
+      throw new CrossalignException(
+          kind, "CUDA call " + call + " failed: " + cudaError(status) + " (error " + status + ")");
+    }
+  }
+
+  static String cudnnError(int status) {
+    BytePointer s = org.bytedeco.cuda.global.cudnn.cudnnGetErrorString(status);
+    return s == null || s.isNull() ? "unknown cuDNN status" : s.getString();
+  }
+
+  static String cudaError(int status) {
+    BytePointer s = org.bytedeco.cuda.global.cudart.cudaGetErrorString(status);
+    return s == null || s.isNull() ? "unknown CUDA error" : s.getString();
+  }
+
+  /** cuDNN, CUDA runtime and driver versions, for reports; requires {@link #require()}. */
+  public static String versions() {
+    require();
+    int[] rt = new int[1];
+    int[] drv = new int[1];
+    org.bytedeco.cuda.global.cudart.cudaRuntimeGetVersion(rt);
+    org.bytedeco.cuda.global.cudart.cudaDriverGetVersion(drv);
+    return "cudnn " + org.bytedeco.cuda.global.cudnn.cudnnGetVersion() + ", cuda runtime " + rt[0] + ", driver " + drv[0];
+  }
+
+  static String oneLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,110 @@
+package dev.crossalign.cli;
+
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.crossalign.CrossalignException;
+import dev.crossalign.align.AlignmentResult;
+import dev.crossalign.backend.Device;
+import dev.crossalign.engine.compare.CompareRequest;
+import dev.crossalign.engine.compare.Comparer;
+import dev.crossalign.engine.compare.Matching;
+import dev.crossalign.report.ConsoleReport;
+import dev.crossalign.report.JsonReport;
+import dev.crossalign.tensor.AtomicFiles;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "compare",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs two models you bring (.tflite, .onnx; or --torchscript F.pt; or an .npz of tensors captured elsewhere)",
+      "on the same inputs and compares every tensor that can be paired: by name, by graph structure, else by value.",
+      "A is the reference."
+    })
+final class CompareCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "A", description = "Reference: .tflite, .onnx or .npz")
+  Path a;
+
+  @Parameters(index = "1", arity = "0..1", paramLabel = "B",
+      description = "Candidate: .tflite, .onnx or .npz (leave out with --torchscript)")
+  Path b;
+
+  @Option(names = "--torchscript", paramLabel = "F.pt", description = "A TorchScript module as the candidate")
+  Path torchscript;
+
+  @Option(names = "--torchscript-layout", defaultValue = "auto", paramLabel = "auto|as-is|nchw",
+      description = "Rank-4 inputs for the TorchScript module: as A has them, permuted to NCHW, or auto (as is,"
+          + " then NCHW if that fails; default: ${DEFAULT-VALUE})")
+  String torchscriptLayout;
+
+  @Option(names = "--no-value-matching", description = "Do not pair tensors by value fingerprint")
+  boolean noValueMatching;
+
+  @Mixin RunOptions run;
+  @Mixin ReportOptions report;
+
+  @Override
+  public Integer call() {
+    if ((b == null) == (torchscript == null)) {
+      throw CrossalignException.input(b == null ? "compare needs a second model B, or --torchscript F.pt"
+          : "give either a second model B or --torchscript, not both");
+    }
+    if (report.exportOnnx != null) {
+      throw CrossalignException.input("--export-onnx is an option of validate, not of compare");
+    }
+    CompareRequest.TorchScriptLayout layout;
+    try {
+      layout = CompareRequest.TorchScriptLayout.valueOf(
+          torchscriptLayout.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw CrossalignException.input("--torchscript-layout must be auto, as-is or nchw, got '" + torchscriptLayout
+          + "'");
+    }
+    CompareRequest req = new CompareRequest(a, b, torchscript, layout, Device.parse(run.device), run.config(),
+        run.inputs(), run.range()[0], run.range()[1], run.tolerance(), run.chainedRelL2, !noValueMatching,
+        run.threads);
+    Comparer.Outcome outcome = Comparer.compare(req);
+    AlignmentResult result = outcome.result();
+    if (report.json != null) {
+      AtomicFiles.write(report.json, json(result, outcome.matching()).getBytes(StandardCharsets.UTF_8));
+    }
+    PrintWriter out = report.spec.commandLine().getOut();
+    if (report.quiet) {
+      out.println(ConsoleReport.verdictLine(result));
+    } else {
+      out.print(ConsoleReport.render(result, report.maxRows));
+    }
+    out.flush();
+    return ValidateCommand.exitStatus(result);
+  }
+
+  /** validate's JSON report with a "matching" object added after the report's own fields. */
+  static String json(AlignmentResult result, Matching matching) {
+    ObjectMapper mapper = new ObjectMapper();
+    try {
+      ObjectNode root = (ObjectNode) mapper.readTree(JsonReport.toJson(result));
+      root.set("matching", matching.toJson());
+      DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+      DefaultPrettyPrinter pp = new DefaultPrettyPrinter(
+          Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+          .withObjectIndenter(indenter)
+          .withArrayIndenter(indenter);
+      return mapper.writer(pp).writeValueAsString(root) + "\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

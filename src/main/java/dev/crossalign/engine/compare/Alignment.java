@@ -1,0 +1,131 @@
+package dev.crossalign.engine.compare;
+
+import dev.crossalign.tensor.HostTensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Lines up a tensor of side B with one of side A by shape alone (no layout tags: renamed or foreign models carry
+ * none to trust): the same shape, the same shape once size-1 axes are dropped, or the NHWC/NCHW permutation of a
+ * rank-4 shape. When several fit (a [1,8,8,8] tensor), the values decide: the one with the lowest rel_l2.
+ */
+final class Alignment {
+  private static final int[] NCHW_TO_NHWC = {0, 2, 3, 1};
+  private static final int[] NHWC_TO_NCHW = {0, 3, 1, 2};
+
+  private Alignment() {}
+
+  /** B in A's element order and shape; {@code permutation} (torch.permute style) is null when taken as is. */
+  record Aligned(HostTensor b, int[] permutation, double relL2, double cosine) {
+    List<Integer> permutationList() {
+      if (permutation == null) {
+        return null;
+      }
+      List<Integer> l = new ArrayList<>();
+      for (int v : permutation) {
+        l.add(v);
+      }
+      return l;
+    }
+  }
+
+  /** Whether some candidate permutation makes B's shape A's. */
+  static boolean compatible(int[] a, int[] b) {
+    return !candidates(a, b).isEmpty();
+  }
+
+  /** The candidate permutations (null = as is) that make shape b into shape a. */
+  static List<int[]> candidates(int[] a, int[] b) {
+    List<int[]> out = new ArrayList<>();
+    if (HostTensor.numel(a) != HostTensor.numel(b)) {
+      return out;
+    }
+    if (Arrays.equals(a, b) || Arrays.equals(squeeze(a), squeeze(b))) {
+      out.add(null);
+    }
+    if (a.length == 4 && b.length == 4) {
+      // with a [1,C,C,C]-like shape the layout permutations fit as well as "as is": the values decide
+      for (int[] p : new int[][] {NCHW_TO_NHWC, NHWC_TO_NCHW}) {
+        if (Arrays.equals(permute(b, p), a)) {
+          out.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The best-fitting alignment of b to a, or null when no candidate fits. */
+  static Aligned align(HostTensor a, HostTensor b) {
+    List<int[]> cands = candidates(a.shape(), b.shape());
+    Aligned best = null;
+    for (int[] p : cands) {
+      HostTensor c = p == null ? b.reshape(a.shape()).withLayout(a.layout()) : b.permute(p, a.layout());
+      double[] s = similarity(a, c);
+      Aligned al = new Aligned(c, p, s[0], s[1]);
+      if (best == null || better(al, best)) {
+        best = al;
+      }
+      if (cands.size() == 1) {
+        break;
+      }
+    }
+    return best;
+  }
+
+  private static boolean better(Aligned x, Aligned y) {
+    if (Double.isNaN(y.relL2())) {
+      return !Double.isNaN(x.relL2());
+    }
+    return x.relL2() < y.relL2();
+  }
+
+  /** {rel_l2, cosine} of b against a, in double; NaN where a side is not finite. */
+  static double[] similarity(HostTensor a, HostTensor b) {
+    long n = a.numel();
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    double nd = 0;
+    for (long i = 0; i < n; i++) {
+      double x = a.getDouble(i);
+      double y = b.getDouble(i);
+      dot += x * y;
+      na += x * x;
+      nb += y * y;
+      nd += (x - y) * (x - y);
+    }
+    double rel = Math.sqrt(nd) / Math.max(Math.sqrt(na), 1e-30);
+    double cos;
+    if (na == 0 && nb == 0) {
+      cos = 1;
+    } else if (na == 0 || nb == 0) {
+      cos = 0;
+    } else {
+      cos = dot / (Math.sqrt(na) * Math.sqrt(nb));
+    }
+    return new double[] {rel, cos};
+  }
+
+  /** L2 norm in double: a cheap fingerprint to prune value matching. */
+  static double norm(HostTensor t) {
+    double s = 0;
+    for (long i = 0, n = t.numel(); i < n; i++) {
+      double v = t.getDouble(i);
+      s += v * v;
+    }
+    return Math.sqrt(s);
+  }
+
+  static int[] squeeze(int[] shape) {
+    return Arrays.stream(shape).filter(d -> d != 1).toArray();
+  }
+
+  static int[] permute(int[] shape, int[] p) {
+    int[] out = new int[p.length];
+    for (int k = 0; k < p.length; k++) {
+      out[k] = shape[p[k]];
+    }
+    return out;
+  }
+}

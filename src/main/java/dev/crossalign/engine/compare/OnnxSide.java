@@ -1,0 +1,98 @@
+package dev.crossalign.engine.compare;
+
+import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.Device;
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.onnx.OrtBackend;
+import dev.crossalign.backend.onnx.OrtOptions;
+import dev.crossalign.onnx.OnnxModel;
+import dev.crossalign.onnx.OnnxValueInfo;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.tensor.HostTensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** An .onnx model on ONNX Runtime with graph optimizations off and every node output captured. */
+final class OnnxSide implements Side {
+  private final OnnxModel model;
+  private final String label;
+  private final GraphView graph;
+  private final AtomicReference<OrtBackend> backend;
+
+  private OnnxSide(OnnxModel model, String label, OrtBackend backend) {
+    this.model = model;
+    this.label = label;
+    this.graph = GraphView.of(model);
+    this.backend = new AtomicReference<>(backend);
+  }
+
+  static OnnxSide open(OnnxModel model, String label, DeterminismConfig config, Device device) {
+    OrtBackend b = OrtBackend.open(model, OrtOptions.from(config, device));
+    try {
+      return new OnnxSide(model, label, b);
+    } catch (RuntimeException e) {
+      b.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public String label() {
+    return label;
+  }
+
+  @Override
+  public String backend() {
+    return OrtBackend.NAME;
+  }
+
+  @Override
+  public List<InputSpec> inputs() {
+    List<InputSpec> l = new ArrayList<>();
+    for (OnnxValueInfo v : model.inputs()) {
+      long[] dims = v.shape();
+      int[] shape;
+      if (dims == null) {
+        shape = new int[0];
+      } else {
+        shape = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+          shape[i] = dims[i] < 0 || dims[i] > Integer.MAX_VALUE ? -1 : (int) dims[i];
+        }
+      }
+      l.add(new InputSpec(v.name(), shape, v.hasType() ? OnnxTypes.requireDType(v.elemType(), "input '"
+          + v.name() + "'") : null, model.layoutOf(v.name(), shape.length)));
+    }
+    return l;
+  }
+
+  @Override
+  public GraphView graph() {
+    return graph;
+  }
+
+  @Override
+  public Activations run(Map<String, HostTensor> inputs) {
+    OrtBackend b = backend.get();
+    if (b == null) {
+      throw new IllegalStateException("closed");
+    }
+    return b.run(inputs);
+  }
+
+  @Override
+  public Map<String, String> info() {
+    OrtBackend b = backend.get();
+    return b == null ? Map.of() : b.info();
+  }
+
+  @Override
+  public void close() {
+    OrtBackend b = backend.getAndSet(null);
+    if (b != null) {
+      b.close();
+    }
+  }
+}

@@ -1,0 +1,628 @@
+package dev.crossalign.report;
+
+import dev.crossalign.align.AlignmentResult;
+import dev.crossalign.align.Comparison;
+import dev.crossalign.align.Metrics;
+import dev.crossalign.align.UnsupportedOp;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The report for a person at a browser: one self-contained HTML file (no network, no external fonts or scripts; it
+ * works from file:// and a Content-Security-Policy forbids every fetch). It holds the verdict, the model, device,
+ * versions and effective configuration; charts of max_abs and rel_l2 per tensor in topological order (log scale, one
+ * series per pair and mode, atol drawn, first divergence marked); a histogram of the elementwise error of the worst
+ * tensor when the caller has a sample of it, else a bar chart of the largest per-tensor max_abs; the first
+ * divergence's seed checks side by side; and a sortable table of every comparison (click a header; a link ending in
+ * {@code #sort=COLUMN} or {@code #sort=COLUMN-desc}, columns counted from 0, opens it sorted).
+ *
+ * <p>Charts are drawn by XChart to inline SVG, whose text is glyph outlines: no string from the result reaches the
+ * SVG. Every string in the HTML is escaped, and the one inline script is allowed by its hash only, so markup in a
+ * tensor name neither renders nor runs.
+ */
+public final class HtmlReport {
+  /** Bars in the fallback chart. */
+  static final int TOP_BARS = 30;
+  /** Histogram bins per decade of |error|. */
+  static final int BINS_PER_DECADE = 4;
+
+  private static final String SCRIPT = String.join("\n",
+      "(function () {",
+      "  var ths = document.querySelectorAll('table.sortable th');",
+      "  Array.prototype.forEach.call(ths, function (th) {",
+      "    th.addEventListener('click', function () {",
+      "      var table = th.closest('table'), body = table.tBodies[0], i = th.cellIndex;",
+      "      var asc = th.getAttribute('data-dir') !== 'asc';",
+      "      Array.prototype.forEach.call(table.querySelectorAll('th'), function (h) { h.removeAttribute('data-dir'); });",
+      "      th.setAttribute('data-dir', asc ? 'asc' : 'desc');",
+      "      var num = th.classList.contains('num');",
+      "      var rows = Array.prototype.slice.call(body.rows);",
+      "      rows.sort(function (a, b) {",
+      "        var x = a.cells[i].getAttribute('data-v'), y = b.cells[i].getAttribute('data-v'), c;",
+      "        if (num) {",
+      "          x = parseFloat(x); y = parseFloat(y);",
+      "          if (isNaN(x)) { x = Infinity; } if (isNaN(y)) { y = Infinity; }",
+      "          c = x === y ? 0 : (x < y ? -1 : 1);",
+      "        } else {",
+      "          c = x < y ? -1 : (x > y ? 1 : 0);",
+      "        }",
+      "        return asc ? c : -c;",
+      "      });",
+      "      rows.forEach(function (r) { body.appendChild(r); });",
+      "    });",
+      "  });",
+      "  var m = /^#sort=(\\d+)(-desc)?$/.exec(location.hash);",
+      "  if (m && ths[+m[1]]) { ths[+m[1]].click(); if (m[2]) { ths[+m[1]].click(); } }",
+      "})();");
+
+  private static final String STYLE = String.join("\n",
+      "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d232a;background:#fff}",
+      "main{max-width:1200px;margin:0 auto;padding:0 20px 40px}",
+      "header.verdict{padding:18px 20px;color:#fff}",
+      "header.verdict h1{margin:0;font-size:28px;letter-spacing:.04em}",
+      "header.verdict p{margin:6px 0 0;font-family:ui-monospace,monospace;font-size:13px;word-break:break-all}",
+      ".v-aligned{background:#1e7d34}.v-misaligned{background:#b3261e}.v-incomplete{background:#b26a00}",
+      "h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}",
+      "table{border-collapse:collapse;font-size:13px}",
+      "th,td{border:1px solid #d0d7de;padding:3px 7px;text-align:left;vertical-align:top}",
+      "th{background:#f1f3f5}",
+      "td.n{text-align:right;font-family:ui-monospace,monospace}",
+      "table.sortable th{cursor:pointer;user-select:none;position:sticky;top:0}",
+      "table.sortable th[data-dir=asc]::after{content:' \\25B2'}",
+      "table.sortable th[data-dir=desc]::after{content:' \\25BC'}",
+      "tr.fail td{background:#fdecea}",
+      "tr.first td{background:#f8c9c4;font-weight:600}",
+      ".grid{display:flex;flex-wrap:wrap;gap:24px}",
+      "svg.chart{width:100%;height:auto;max-width:1100px;display:block}",
+      "td.nw{white-space:nowrap;font-family:ui-monospace,monospace}",
+      "code,.mono{font-family:ui-monospace,monospace;word-break:break-all}",
+      ".muted{color:#57606a;font-size:13px}",
+      "p.warn{color:#b3261e}");
+
+  private HtmlReport() {}
+
+  /** The report as one HTML document. */
+  public static String render(AlignmentResult result) {
+    return render(result, Map.of());
+  }
+
+  /**
+   * The report as one HTML document.
+   *
+   * @param errorSamples elementwise |reference - candidate| of some tensors, keyed by tensor name (a sample or all of
+   *     them; the sign is ignored). The histogram uses the entry of the worst tensor (the first divergence, else the
+   *     comparison with the largest rel_l2), else the entry of the worst tensor that has one; with no usable entry it
+   *     falls back to a bar chart of the largest per-tensor max_abs.
+   */
+  public static String render(AlignmentResult result, Map<String, float[]> errorSamples) {
+    Objects.requireNonNull(result, "result");
+    Objects.requireNonNull(errorSamples, "errorSamples");
+    return new Page(result, errorSamples).render();
+  }
+
+  /** Writes {@link #render(AlignmentResult)} to {@code file} atomically (temp file in the same directory + move). */
+  public static void write(AlignmentResult result, Path file) {
+    write(result, Map.of(), file);
+  }
+
+  /**
+   * Writes {@link #render(AlignmentResult, Map)} to {@code file} atomically.
+   *
+   * @throws dev.crossalign.CrossalignException (INPUT) when the file cannot be written, with the path and the reason
+   */
+  public static void write(AlignmentResult result, Map<String, float[]> errorSamples, Path file) {
+    byte[] bytes = render(result, errorSamples).getBytes(StandardCharsets.UTF_8);
+    JsonReport.writeAtomically(file, out -> out.write(bytes));
+  }
+
+  /** One rendering: the result, its tensors' positions, and the HTML being built. */
+  private static final class Page {
+    private final AlignmentResult r;
+    private final Map<String, float[]> samples;
+    private final Map<String, Integer> position = new HashMap<>();
+    private final StringBuilder sb = new StringBuilder(1 << 16);
+    private int charts;
+
+    Page(AlignmentResult r, Map<String, float[]> samples) {
+      this.r = r;
+      this.samples = samples;
+      int p = 0;
+      for (List<Comparison> group : JsonReport.byTensor(r.comparisons())) {
+        position.put(group.get(0).name(), p++);
+      }
+    }
+
+    String render() {
+      String v = r.verdict().jsonName();
+      sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+          .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; ")
+          .append("script-src '").append(sha256("\n" + SCRIPT + "\n")).append("'\">\n")
+          .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+          .append("<title>crossalign: ").append(Html.esc(r.verdict().name())).append(" - ")
+          .append(Html.esc(r.model())).append("</title>\n<style>\n").append(STYLE).append("\n</style>\n</head>\n<body>\n");
+      sb.append("<header class=\"verdict v-").append(v).append("\"><h1>").append(r.verdict().name())
+          .append("</h1><p>").append(Html.esc(ConsoleReport.verdictLine(r))).append("</p></header>\n<main>\n");
+      summary();
+      errorCharts();
+      firstDivergence();
+      distribution();
+      unsupportedAndNotes();
+      table();
+      config();
+      sb.append("</main>\n<script>").append("\n" + SCRIPT + "\n").append("</script>\n</body>\n</html>\n");
+      return sb.toString();
+    }
+
+    private void summary() {
+      sb.append("<h2>Run</h2>\n<table>\n");
+      row("model", r.model());
+      row("device", r.device());
+      row("seed", Long.toString(r.seed()));
+      row("backends", String.join(", ", r.backends()) + (r.backends().isEmpty() ? "" : "  (reference first)"));
+      row("tolerance", "atol " + Numbers.shortest(r.tolerance().atol()) + ", rtol "
+          + Numbers.shortest(r.tolerance().rtol()) + (r.tolerance().scaleAtol()
+              ? "  (pass: |ref - cand| <= atol * max(1, max|ref|) + rtol * |ref|)"
+              : "  (pass: |ref - cand| <= atol + rtol * |ref|)"));
+      row("comparisons", r.comparisons().size() + " (" + r.comparisons().stream().filter(c -> !c.passed()).count()
+          + " failing)");
+      String impl = HtmlReport.class.getPackage().getImplementationVersion();
+      row("crossalign", impl == null ? "development build" : impl);
+      row("java", System.getProperty("java.version", "?"));
+      for (Map.Entry<String, String> e : r.config().entrySet()) {
+        if (e.getKey().toLowerCase(java.util.Locale.ROOT).contains("version")) {
+          row(e.getKey(), e.getValue());
+        }
+      }
+      sb.append("</table>\n");
+    }
+
+    private void row(String k, String val) {
+      sb.append("<tr><th>").append(Html.esc(k)).append("</th><td class=\"mono\">").append(Html.esc(val))
+          .append("</td></tr>\n");
+    }
+
+    private void config() {
+      sb.append("<h2>Effective configuration</h2>\n");
+      if (r.config().isEmpty()) {
+        sb.append("<p class=\"muted\">none recorded</p>\n");
+      } else {
+        sb.append("<table>\n");
+        r.config().forEach(this::row);
+        sb.append("</table>\n");
+      }
+      if (!r.timingMs().isEmpty()) {
+        sb.append("<h2>Timing (ms)</h2>\n<table>\n");
+        r.timingMs().forEach((k, t) -> row(k, Numbers.fixed(t, 1)));
+        sb.append("</table>\n");
+      }
+    }
+
+    // ---- charts ---------------------------------------------------------------------------------------------------
+
+    private void errorCharts() {
+      sb.append("<h2>Error per tensor</h2>\n");
+      List<Comparison> compared = r.comparisons().stream().filter(c -> c.metrics() != null).toList();
+      if (compared.isEmpty()) {
+        sb.append("<p class=\"muted\">No tensor was compared.</p>\n");
+        return;
+      }
+      sb.append("<p class=\"muted\">x: the tensor's position in the reference's topological order; log scale; ")
+          .append("exact zeros are drawn at the bottom edge.");
+      Comparison fd = r.firstDivergence();
+      if (fd != null) {
+        sb.append(" The vertical line marks the first divergence, <code>").append(Html.esc(fd.name()))
+            .append("</code> at position ").append(position.get(fd.name())).append('.');
+      }
+      sb.append("</p>\n");
+      chart(() -> perTensorChart(compared, true));
+      chart(() -> perTensorChart(compared, false));
+    }
+
+    private XYChart perTensorChart(List<Comparison> compared, boolean maxAbs) {
+      XYChart chart = new XYChartBuilder().width(1100).height(380)
+          .title(maxAbs ? "max_abs per tensor" : "rel_l2 per tensor")
+          .xAxisTitle("tensor position").yAxisTitle(maxAbs ? "max |ref - cand|" : "||ref - cand|| / ||ref||").build();
+      style(chart.getStyler());
+      chart.getStyler().setYAxisLogarithmic(true);
+      chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+      chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+      chart.getStyler().setMarkerSize(4);
+      chart.getStyler().setXAxisDecimalPattern("0");
+      double atol = r.tolerance().atol();
+      double minPos = Double.POSITIVE_INFINITY;
+      double max = 0;
+      for (Comparison c : compared) {
+        double val = maxAbs ? c.metrics().maxAbs() : c.metrics().relL2();
+        if (val > 0 && Double.isFinite(val)) {
+          minPos = Math.min(minPos, val);
+          max = Math.max(max, val);
+        }
+      }
+      if (maxAbs && atol > 0) {
+        minPos = Math.min(minPos, atol);
+        max = Math.max(max, atol);
+      }
+      // whole decades, so the log axis labels powers of ten only
+      double floor = Double.isFinite(minPos) ? Math.pow(10, Math.floor(Math.log10(minPos)) - 1) : 1e-12;
+      double top = max > 0 ? Math.pow(10, Math.ceil(Math.log10(max * 1.01))) : 1;
+      Map<String, List<double[]>> series = new LinkedHashMap<>();
+      for (Comparison c : compared) {
+        double val = maxAbs ? c.metrics().maxAbs() : c.metrics().relL2();
+        double y = !(val > floor) ? floor : (Double.isFinite(val) ? val : top);
+        series.computeIfAbsent(c.pair() + " " + c.mode().jsonName(), k -> new ArrayList<>())
+            .add(new double[] {position.get(c.name()), y});
+      }
+      int xMax = Math.max(1, position.size() - 1);
+      for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+        List<double[]> pts = e.getValue();
+        pts.sort(Comparator.comparingDouble(p -> p[0]));
+        double[] xs = pts.stream().mapToDouble(p -> p[0]).toArray();
+        double[] ys = pts.stream().mapToDouble(p -> p[1]).toArray();
+        XYSeries s = chart.addSeries(e.getKey(), xs, ys);
+        s.setMarker(SeriesMarkers.CIRCLE);
+      }
+      if (maxAbs && atol > 0) {
+        XYSeries s = chart.addSeries("atol " + Numbers.shortest(atol), new double[] {0, xMax},
+            new double[] {atol, atol});
+        s.setMarker(SeriesMarkers.NONE);
+        s.setLineColor(new Color(90, 90, 90));
+        s.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f},
+            0f));
+      }
+      Comparison fd = r.firstDivergence();
+      if (fd != null && position.containsKey(fd.name())) {
+        double x = position.get(fd.name());
+        XYSeries s = chart.addSeries("first divergence", new double[] {x, x}, new double[] {floor, top});
+        s.setMarker(SeriesMarkers.NONE);
+        s.setLineColor(new Color(200, 0, 0));
+        s.setLineStyle(new BasicStroke(2f));
+      }
+      chart.getStyler().setYAxisMin(floor);
+      chart.getStyler().setYAxisMax(top);
+      chart.getStyler().setXAxisMin(0.0);
+      chart.getStyler().setXAxisMax((double) xMax);
+      return chart;
+    }
+
+    /** The worst tensor's comparison: the first divergence if it has numbers, else the largest rel_l2. */
+    private Comparison worst() {
+      Comparison fd = r.firstDivergence();
+      if (fd != null && fd.metrics() != null) {
+        return fd;
+      }
+      return r.worstFirst().stream().filter(c -> c.metrics() != null).findFirst().orElse(null);
+    }
+
+    private void distribution() {
+      Comparison worst = worst();
+      if (worst == null) {
+        return;
+      }
+      float[] sample = samples.get(worst.name());
+      Comparison of = worst;
+      if (sample == null || sample.length == 0) {
+        for (Comparison c : r.worstFirst()) {
+          float[] s = samples.get(c.name());
+          if (c.metrics() != null && s != null && s.length > 0) {
+            sample = s;
+            of = c;
+            break;
+          }
+        }
+      }
+      if (sample != null && sample.length > 0) {
+        histogram(of, sample);
+      } else {
+        topBars(worst);
+      }
+    }
+
+    private void histogram(Comparison of, float[] sample) {
+      sb.append("<h2>Distribution of |error| in <code>").append(Html.esc(of.name())).append("</code></h2>\n");
+      long zeros = 0;
+      long nonFinite = 0;
+      double lo = Double.POSITIVE_INFINITY;
+      double hi = 0;
+      for (float f : sample) {
+        double a = Math.abs((double) f);
+        if (!Double.isFinite(a)) {
+          nonFinite++;
+        } else if (a == 0) {
+          zeros++;
+        } else {
+          lo = Math.min(lo, a);
+          hi = Math.max(hi, a);
+        }
+      }
+      sb.append("<p class=\"muted\">").append(sample.length).append(" elements (").append(Html.esc(of.pair()))
+          .append(' ').append(of.mode().jsonName()).append("), ").append(zeros).append(" exactly equal, ")
+          .append(nonFinite).append(" non-finite; x: log10 |ref - cand|, ").append(BINS_PER_DECADE)
+          .append(" bins per decade; dashed line: atol.</p>\n");
+      if (hi == 0) {
+        sb.append("<p class=\"muted\">No nonzero finite error to plot.</p>\n");
+        return;
+      }
+      int first = (int) Math.floor(Math.log10(lo) * BINS_PER_DECADE);
+      int last = (int) Math.floor(Math.log10(hi) * BINS_PER_DECADE);
+      int bins = last - first + 1;
+      long[] counts = new long[bins];
+      for (float f : sample) {
+        double a = Math.abs((double) f);
+        if (a > 0 && Double.isFinite(a)) {
+          int b = (int) Math.floor(Math.log10(a) * BINS_PER_DECADE) - first;
+          counts[Math.max(0, Math.min(bins - 1, b))]++;
+        }
+      }
+      double[] xs = new double[bins + 1];
+      double[] ys = new double[bins + 1];
+      long peak = 0;
+      for (int i = 0; i <= bins; i++) {
+        xs[i] = (double) (first + i) / BINS_PER_DECADE;
+        ys[i] = i < bins ? counts[i] : (bins > 0 ? counts[bins - 1] : 0);
+        peak = Math.max(peak, i < bins ? counts[i] : 0);
+      }
+      long peakF = peak;
+      double atol = r.tolerance().atol();
+      chart(() -> {
+        XYChart chart = new XYChartBuilder().width(1100).height(340).title("histogram of |ref - cand|")
+            .xAxisTitle("log10 |ref - cand|").yAxisTitle("elements").build();
+        style(chart.getStyler());
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setXAxisDecimalPattern("0.0");
+        XYSeries s = chart.addSeries("elements", xs, ys);
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.StepArea);
+        s.setMarker(SeriesMarkers.NONE);
+        s.setFillColor(new Color(45, 110, 190, 160));
+        s.setLineColor(new Color(45, 110, 190));
+        if (atol > 0) {
+          double x = Math.log10(atol);
+          XYSeries t = chart.addSeries("atol", new double[] {x, x}, new double[] {0, peakF});
+          t.setMarker(SeriesMarkers.NONE);
+          t.setLineColor(new Color(90, 90, 90));
+          t.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+              new float[] {6f, 4f}, 0f));
+          chart.getStyler().setXAxisMin(Math.min(xs[0], x) - 0.25);
+          chart.getStyler().setXAxisMax(Math.max(xs[bins], x) + 0.25);
+        }
+        chart.getStyler().setYAxisMin(0.0);
+        return chart;
+      });
+    }
+
+    /** No error sample: the largest max_abs values of the worst tensor's pair and mode, as bars. */
+    private void topBars(Comparison worst) {
+      List<Comparison> same = r.comparisons().stream()
+          .filter(c -> c.metrics() != null && c.pair().equals(worst.pair()) && c.mode() == worst.mode())
+          .sorted(Comparator.comparingDouble((Comparison c) -> c.metrics().maxAbs()).reversed()
+              .thenComparingInt(c -> position.get(c.name())))
+          .limit(TOP_BARS)
+          .toList();
+      sb.append("<h2>Largest max_abs (").append(Html.esc(worst.pair())).append(' ').append(worst.mode().jsonName())
+          .append(")</h2>\n<p class=\"muted\">No elementwise error sample was given, so this shows the ")
+          .append(same.size()).append(" tensors with the largest max_abs, labelled by position; log scale.</p>\n");
+      double minPos = same.stream().mapToDouble(c -> c.metrics().maxAbs()).filter(x -> x > 0)
+          .min().orElse(1e-12);
+      double floor = Math.pow(10, Math.floor(Math.log10(minPos)) - 1);
+      chart(() -> {
+        CategoryChart chart = new CategoryChartBuilder().width(1100).height(340).title("largest max_abs")
+            .xAxisTitle("tensor position").yAxisTitle("max |ref - cand|").build();
+        style(chart.getStyler());
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisMin(floor);
+        double max = same.stream().mapToDouble(c -> c.metrics().maxAbs()).filter(Double::isFinite).max().orElse(1);
+        chart.getStyler().setYAxisMax(max > floor ? Math.pow(10, Math.ceil(Math.log10(max * 1.01))) : floor * 100);
+        List<String> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (Comparison c : same) {
+          xs.add("#" + position.get(c.name()));
+          double m = c.metrics().maxAbs();
+          ys.add(m > floor && Double.isFinite(m) ? m : floor);
+        }
+        CategorySeries s = chart.addSeries("max_abs", xs, ys);
+        s.setFillColor(new Color(45, 110, 190));
+        return chart;
+      });
+      sb.append("<table>\n<tr><th>position</th><th>tensor</th><th>op</th><th>max_abs</th><th>pass</th></tr>\n");
+      for (Comparison c : same) {
+        sb.append("<tr").append(c.passed() ? "" : " class=\"fail\"").append("><td class=\"n\">#")
+            .append(position.get(c.name())).append("</td><td class=\"mono\">").append(Html.esc(c.name()))
+            .append("</td><td>").append(Html.esc(c.op())).append("</td><td class=\"n\">")
+            .append(Numbers.sci(c.metrics().maxAbs(), 3)).append("</td><td>").append(passText(c))
+            .append("</td></tr>\n");
+      }
+      sb.append("</table>\n");
+    }
+
+    private interface ChartMaker {
+      org.knowm.xchart.internal.chartpart.Chart<?, ?> make();
+    }
+
+    /** Draws one chart; a charting failure costs the chart, not the report. */
+    private void chart(ChartMaker maker) {
+      String id = "k" + (charts++);
+      try {
+        sb.append("<figure>").append(Charts.svg(maker.make(), id)).append("</figure>\n");
+      } catch (RuntimeException | LinkageError e) {
+        sb.append("<p class=\"warn\">chart not drawn: ").append(Html.esc(e.toString())).append("</p>\n");
+      }
+    }
+
+    private static void style(org.knowm.xchart.style.Styler s) {
+      s.setChartBackgroundColor(Color.WHITE);
+      s.setPlotBackgroundColor(new Color(250, 250, 252));
+      s.setAntiAlias(true);
+      if (s instanceof org.knowm.xchart.style.AxesChartStyler a) {
+        a.setPlotGridLinesColor(new Color(225, 228, 232));
+        // solid: the SVG writer outlines every dash of a dashed stroke, which made the log axis grid megabytes
+        a.setPlotGridLinesStroke(new BasicStroke(0.6f));
+        a.setAxisTickLabelsColor(new Color(40, 40, 40));
+      }
+    }
+
+    // ---- text sections --------------------------------------------------------------------------------------------
+
+    private void firstDivergence() {
+      Comparison fd = r.firstDivergence();
+      if (fd == null) {
+        return;
+      }
+      sb.append("<h2>First divergence</h2>\n<p><code>").append(Html.esc(fd.name())).append("</code> (")
+          .append(Html.esc(fd.op())).append(", position ").append(position.get(fd.name())).append(", index ")
+          .append(fd.index()).append(", shape ").append(Html.esc(fd.shape().toString())).append("), ")
+          .append(Html.esc(fd.pair())).append(", ").append(fd.mode().jsonName()).append("</p>\n");
+      Metrics m = fd.metrics();
+      if (m == null) {
+        sb.append("<p>status ").append(fd.status().jsonName());
+        if (fd.detail() != null) {
+          sb.append(": ").append(Html.esc(fd.detail()));
+        }
+        sb.append("</p>\n");
+      } else {
+        String[] sides = fd.pair().split("~", 2);
+        String ref = sides.length == 2 ? sides[0] : "reference";
+        String cand = sides.length == 2 ? sides[1] : "candidate";
+        sb.append("<table>\n<tr><th>seed check</th><th>").append(Html.esc(ref)).append(" (reference)</th><th>")
+            .append(Html.esc(cand)).append(" (candidate)</th><th>difference</th></tr>\n");
+        checkRow("mean", m.meanRef(), m.meanCand(), "mean_diff " + Numbers.sci(m.meanDiff(), 4));
+        checkRow("min", m.minRef(), m.minCand(), "sum_diff " + Numbers.sci(m.sumDiff(), 4));
+        checkRow("max", m.maxRef(), m.maxCand(), "max_abs " + Numbers.sci(m.maxAbs(), 4));
+        sb.append("<tr><th>distinct values</th><td class=\"n\">").append(distinct(m.distinctRef()))
+            .append("</td><td class=\"n\">").append(distinct(m.distinctCand())).append("</td><td class=\"n\">")
+            .append("rel_l2 ").append(Numbers.sci(m.relL2(), 4)).append("</td></tr>\n");
+        sb.append("<tr><th>nan / inf</th><td class=\"n\">").append(m.nanRef()).append(" / ").append(m.infRef())
+            .append("</td><td class=\"n\">").append(m.nanCand()).append(" / ").append(m.infCand())
+            .append("</td><td class=\"n\">cosine ").append(Numbers.fixed(m.cosine(), 7)).append("</td></tr>\n");
+        if (m.argmax() >= 0) {
+          sb.append("<tr><th>worst element ").append(Html.esc(m.argmaxIndex().toString()))
+              .append("</th><td class=\"n\">").append(Numbers.sci(m.refAtArgmax(), 6)).append("</td><td class=\"n\">")
+              .append(Numbers.sci(m.candAtArgmax(), 6)).append("</td><td class=\"n\">flat ").append(m.argmax())
+              .append("</td></tr>\n");
+        }
+        sb.append("<tr><th>failing elements</th><td colspan=\"3\">").append(m.outOfTolerance() + m.nonFiniteMismatch())
+            .append(" of ").append(m.count());
+        if (fd.permutation() != null) {
+          sb.append(" (candidate permuted by ").append(Html.esc(fd.permutation().toString())).append(')');
+        }
+        sb.append("</td></tr>\n</table>\n");
+      }
+      List<Comparison> others = r.firstDivergences().stream().filter(c -> c != fd).toList();
+      if (!others.isEmpty()) {
+        sb.append("<p class=\"muted\">First divergence of the other pairs and modes:</p>\n<ul>\n");
+        for (Comparison o : others) {
+          sb.append("<li>").append(Html.esc(o.pair())).append(' ').append(o.mode().jsonName()).append(": <code>")
+              .append(Html.esc(o.name())).append("</code> (").append(Html.esc(o.op())).append(", position ")
+              .append(position.get(o.name())).append(")</li>\n");
+        }
+        sb.append("</ul>\n");
+      }
+    }
+
+    private void checkRow(String what, double ref, double cand, String diff) {
+      sb.append("<tr><th>").append(what).append("</th><td class=\"n\">").append(Numbers.sci(ref, 6))
+          .append("</td><td class=\"n\">").append(Numbers.sci(cand, 6)).append("</td><td class=\"n\">")
+          .append(Html.esc(diff)).append("</td></tr>\n");
+    }
+
+    private void unsupportedAndNotes() {
+      if (!r.unsupported().isEmpty()) {
+        sb.append("<h2>Unsupported ops</h2>\n<table>\n<tr><th>op</th><th>count</th><th>reason</th></tr>\n");
+        for (UnsupportedOp u : r.unsupported()) {
+          sb.append("<tr><td>").append(Html.esc(u.op())).append("</td><td class=\"n\">").append(u.count())
+              .append("</td><td>").append(Html.esc(u.reason())).append("</td></tr>\n");
+        }
+        sb.append("</table>\n");
+      }
+      if (!r.notes().isEmpty()) {
+        sb.append("<h2>Notes</h2>\n<ul>\n");
+        for (String n : r.notes()) {
+          sb.append("<li>").append(Html.esc(n)).append("</li>\n");
+        }
+        sb.append("</ul>\n");
+      }
+    }
+
+    private void table() {
+      sb.append("<h2>Tensors</h2>\n<p class=\"muted\">").append(r.comparisons().size())
+          .append(" comparisons; click a column to sort.</p>\n<table class=\"sortable\" id=\"tensors\">\n<thead><tr>")
+          .append("<th class=\"num\">#</th><th>tensor</th><th>op</th><th>shape</th><th>pair</th><th>mode</th>")
+          .append("<th class=\"num\">max_abs</th><th class=\"num\">mean_abs</th><th class=\"num\">rel_l2</th>")
+          .append("<th class=\"num\">cosine</th><th>pass</th></tr></thead>\n<tbody>\n");
+      Comparison fd = r.firstDivergence();
+      for (List<Comparison> group : JsonReport.byTensor(r.comparisons())) {
+        for (Comparison c : group) {
+          Metrics m = c.metrics();
+          String cls = c == fd ? " class=\"fail first\"" : (c.passed() ? "" : " class=\"fail\"");
+          int pos = position.get(c.name());
+          sb.append("<tr").append(cls).append("><td class=\"n\" data-v=\"").append(pos).append("\">").append(pos)
+              .append("</td>");
+          text(c.name(), "mono");
+          text(c.op(), null);
+          text(c.shape().toString(), "nw");
+          text(c.pair(), null);
+          text(c.mode().jsonName(), null);
+          num(m == null ? Double.NaN : m.maxAbs(), false);
+          num(m == null ? Double.NaN : m.meanAbs(), false);
+          num(m == null ? Double.NaN : m.relL2(), false);
+          num(m == null ? Double.NaN : m.cosine(), true);
+          text(passText(c), null);
+          sb.append("</tr>\n");
+        }
+      }
+      sb.append("</tbody>\n</table>\n");
+    }
+
+    private void text(String s, String cls) {
+      String e = Html.esc(s);
+      sb.append("<td").append(cls == null ? "" : " class=\"" + cls + "\"").append(" data-v=\"").append(e)
+          .append("\">").append(e).append("</td>");
+    }
+
+    private void num(double v, boolean fixed) {
+      sb.append("<td class=\"n\" data-v=\"").append(Double.isFinite(v) ? Double.toString(v) : "").append("\">")
+          .append(Double.isNaN(v) ? "-" : (fixed ? Numbers.fixed(v, 7) : Numbers.sci(v, 3))).append("</td>");
+    }
+  }
+
+  static String passText(Comparison c) {
+    return switch (c.status()) {
+      case COMPARED -> c.metrics().pass() ? "yes" : "NO";
+      case SHAPE_MISMATCH -> "NO (shape)";
+      case MISSING -> "NO (missing)";
+    };
+  }
+
+  private static String distinct(int n) {
+    return n >= Metrics.DISTINCT_CAP ? "&ge;" + Metrics.DISTINCT_CAP : Integer.toString(n);
+  }
+
+  /** The CSP source for one inline script: 'sha256-BASE64'. */
+  static String sha256(String script) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(script.getBytes(StandardCharsets.UTF_8));
+      return "sha256-" + Base64.getEncoder().encodeToString(d);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+}

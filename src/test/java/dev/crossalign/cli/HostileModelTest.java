@@ -1,0 +1,43 @@
+package dev.crossalign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.crossalign.testutil.TestModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bit-flipped and byte-smashed real models through the whole CLI, native backends included, in this JVM: every run
+ * ends with a documented exit status and, when it fails, one line on stderr. A native crash would kill the test JVM.
+ */
+class HostileModelTest {
+  @TempDir Path dir;
+
+  @Test
+  void mutatedModelsNeverCrashTheJvm() throws Exception {
+    byte[] orig = Files.readAllBytes(TestModels.require("face_detection_short_range.tflite"));
+    SplittableRandom rnd = new SplittableRandom(2024);
+    int[] byStatus = new int[4];
+    for (int i = 0; i < 20; i++) {
+      byte[] b = orig.clone();
+      int flips = 1 + rnd.nextInt(2);
+      for (int k = 0; k < flips; k++) {
+        // the flatbuffer tables (ops, tensors, shapes, options) sit at the end of this file, after the weights
+        int pos = b.length - 1 - rnd.nextInt(Math.min(b.length, 12_000));
+        b[pos] ^= (byte) (1 << rnd.nextInt(8));
+      }
+      Path p = Files.write(dir.resolve("m" + i + ".tflite"), b);
+      CliTestSupport.Run r = CliTestSupport.run("validate", p.toString(), "-q", "--mode", "isolated");
+      assertThat(r.status()).as("case %d: %s", i, r.err()).isBetween(0, 3);
+      if (r.status() >= 2) {
+        assertThat(r.err().strip().lines().count()).as("one line: " + r.err()).isEqualTo(1);
+      }
+      byStatus[r.status()]++;
+    }
+    System.out.printf("hostile models by exit status: 0=%d 1=%d 2=%d 3=%d%n", byStatus[0], byStatus[1], byStatus[2], byStatus[3]);
+    assertThat(byStatus[2]).as("some mutations must be caught as unusable input").isPositive();
+  }
+}
