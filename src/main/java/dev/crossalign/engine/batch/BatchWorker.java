@@ -145,7 +145,7 @@ public final class BatchWorker implements AutoCloseable {
     List<String> backends = row.backends() == null ? options.backends() : row.backends();
     return new ValidationRequest(row.model(), backends, options.mode(), options.device(),
         options.config().withSeed(row.seed()), Map.of(), options.inputLow(), options.inputHigh(), tol,
-        options.chainedRelL2(), null, options.tfliteThreads());
+        options.chainedRelL2(), dev.crossalign.align.InputChecks.ValueRange.UNKNOWN, null, options.tfliteThreads());
   }
 
   private static ValidationRequest withInputs(ValidationRequest req, TfliteModel model, ManifestRow row) {
@@ -154,7 +154,7 @@ public final class BatchWorker implements AutoCloseable {
     }
     return new ValidationRequest(req.model(), req.backends(), req.mode(), req.device(), req.config(),
         readInputs(row.input(), model), req.inputLow(), req.inputHigh(), req.tolerance(), req.chainedRelL2(),
-        req.exportOnnx(), req.tfliteThreads());
+        req.expectedRange(), req.exportOnnx(), req.tfliteThreads());
   }
 
   static Map<String, HostTensor> readInputs(String spec, TfliteModel model) {

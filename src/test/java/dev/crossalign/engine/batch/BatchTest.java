@@ -101,7 +101,7 @@ class BatchTest {
       assertThat(second.timingMs().get("load")).isZero();
       ValidationRequest req = ValidationRequest.defaults(null);
       req = new ValidationRequest(null, req.backends(), req.mode(), req.device(), req.config().withSeed(12), Map.of(),
-          req.inputLow(), req.inputHigh(), req.tolerance(), req.chainedRelL2(), null, 1);
+          req.inputLow(), req.inputHigh(), req.tolerance(), req.chainedRelL2(), req.expectedRange(), null, 1);
       var fresh = Validator.validate(req).result();
       assertThat(second.verdict()).isEqualTo("aligned");
       assertThat(second.tensorsCompared()).isEqualTo((int) fresh.comparisons().stream()
