@@ -110,31 +110,29 @@ public final class Validator {
       if (port == null) {
         throw new IllegalArgumentException("the request names torch but no port backend was given");
       }
-      {
-        timing.put("prepare.torch", prepareTorchMs);
-        onPhase.accept("torch prepare");
-        port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
-        port.info().forEach((k, v) -> config.put("torch." + k, v));
-        if (req.mode().chained()) {
-          long t3 = System.nanoTime();
-          Activations chained = port.run(inputs);
-          timing.put("run.torch.chained", ms(t3));
-          acts.put("torch", chained);
-          long t4 = System.nanoTime();
-          comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
-          timing.put("compare.torch.chained", ms(t4));
-          onPhase.accept("torch chained");
-        }
-        if (req.mode().isolated()) {
-          long t3 = System.nanoTime();
-          Activations isolated = port.runIsolated(reference);
-          timing.put("run.torch.isolated", ms(t3));
-          acts.put("torch.isolated", isolated);
-          long t4 = System.nanoTime();
-          comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
-          timing.put("compare.torch.isolated", ms(t4));
-          onPhase.accept("torch isolated");
-        }
+      timing.put("prepare.torch", prepareTorchMs);
+      onPhase.accept("torch prepare");
+      port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
+      port.info().forEach((k, v) -> config.put("torch." + k, v));
+      if (req.mode().chained()) {
+        long t3 = System.nanoTime();
+        Activations chained = port.run(inputs);
+        timing.put("run.torch.chained", ms(t3));
+        acts.put("torch", chained);
+        long t4 = System.nanoTime();
+        comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
+        timing.put("compare.torch.chained", ms(t4));
+        onPhase.accept("torch chained");
+      }
+      if (req.mode().isolated()) {
+        long t3 = System.nanoTime();
+        Activations isolated = port.runIsolated(reference);
+        timing.put("run.torch.isolated", ms(t3));
+        acts.put("torch.isolated", isolated);
+        long t4 = System.nanoTime();
+        comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
+        timing.put("compare.torch.isolated", ms(t4));
+        onPhase.accept("torch isolated");
       }
       for (NaivePaddingProbe.Finding f : NaivePaddingProbe.probe(model, reference, 3)) {
         notes.add(String.format(Locale.ROOT,

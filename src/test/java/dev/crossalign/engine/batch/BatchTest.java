@@ -145,8 +145,9 @@ class BatchTest {
     assertThat(rows.get(2).exitStatus()).isEqualTo(2);
     assertThat(rows.get(3).exitStatus()).isEqualTo(1); // zero tolerance: isolated float32 rounding fails
     assertThat(rows.get(3).verdict()).isEqualTo("misaligned");
-    // onnxruntime: 0 once the exporter is in the build, 3 (unsupported) before
-    assertThat(rows.get(4).exitStatus()).isIn(0, 3);
+    // tflite -> exported ONNX -> ONNX Runtime on the batch worker's thread (big stack, see BigStack)
+    assertThat(rows.get(4).exitStatus()).as(rows.get(4).toString()).isZero();
+    assertThat(rows.get(4).tensorsCompared()).isPositive();
     assertThat(rows.get(5).exitStatus()).isZero(); // the .npy input
     assertThat(rows.get(6).exitStatus()).isEqualTo(2); // one backend only: a request error, recorded
     assertThat(rows.get(6).error()).contains("at least one candidate");
