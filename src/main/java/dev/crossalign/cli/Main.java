@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
       ConvertCommand.class,
       InspectCommand.class,
       DeterminismCommand.class,
+      BenchCommand.class,
+      BatchCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Exit status: 0 aligned, 1 misaligned, 2 unusable input or arguments, 3 ops a backend cannot run."})

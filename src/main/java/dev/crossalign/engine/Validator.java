@@ -46,13 +46,46 @@ public final class Validator {
 
   /** As {@link #validate(ValidationRequest)}, telling {@code onPhase} as each phase ends. */
   public static Outcome validate(ValidationRequest req, java.util.function.Consumer<String> onPhase) {
-    Map<String, Double> timing = new LinkedHashMap<>();
     long t0 = System.nanoTime();
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
-    String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
-    timing.put("load", ms(t0));
+    double load = ms(t0);
     onPhase.accept("load");
+    long t1 = System.nanoTime();
+    // Placeholders on: custom ops the reference lacks become zero-writing kernels so that every other layer can still
+    // be compared; what they touch is reported and kept out of the chained comparison.
+    try (TfliteBackend tflite = Reference.open(
+        model, TfliteOptions.defaults().withThreads(req.tfliteThreads()).withPlaceholderCustomOps(true))) {
+      double openTflite = ms(t1);
+      if (!req.backends().contains("torch")) {
+        return validate(req, model, tflite, null, load, openTflite, 0, onPhase);
+      }
+      long t2 = System.nanoTime();
+      try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
+        return validate(req, model, tflite, port, load, openTflite, ms(t2), onPhase);
+      }
+    }
+  }
+
+  /**
+   * The same validation on backends the caller already opened on {@code model} and keeps open (batch workers reuse
+   * them across rows). {@code port} may be null when the request does not name torch. {@code loadMs},
+   * {@code openTfliteMs} and {@code prepareTorchMs} are what opening cost the caller (0 for a cached backend); they
+   * are reported as timing "load", part of "run.tflite", and "prepare.torch".
+   */
+  public static Outcome validate(
+      ValidationRequest req,
+      TfliteModel model,
+      TfliteBackend tflite,
+      PortBackend port,
+      double loadMs,
+      double openTfliteMs,
+      double prepareTorchMs,
+      java.util.function.Consumer<String> onPhase) {
+    Map<String, Double> timing = new LinkedHashMap<>();
+    long t0 = System.nanoTime();
+    String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
+    timing.put("load", loadMs);
 
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
@@ -70,55 +103,46 @@ public final class Validator {
     config.put("tolerance.atol_scaled_by_max_abs_ref", Boolean.toString(req.tolerance().scaleAtol()));
     config.put("tolerance.chained_rel_l2_budget", Double.toString(req.chainedRelL2()));
 
-    Activations reference;
-    List<TfliteBackend.PlaceholderOp> placeholders;
-    Set<String> placeholderOutputs;
-    Set<String> downstream;
     long t1 = System.nanoTime();
-    // Placeholders on: custom ops the reference lacks become zero-writing kernels so that every other layer can still
-    // be compared; what they touch is reported and kept out of the chained comparison below.
-    try (TfliteBackend tflite = Reference.open(
-        model, TfliteOptions.defaults().withThreads(req.tfliteThreads()).withPlaceholderCustomOps(true))) {
-      reference = tflite.run(inputs);
-      tflite.info().forEach((k, v) -> config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
-      placeholders = tflite.placeholderOps();
-      placeholderOutputs = tflite.placeholderOutputs();
-      downstream = tflite.downstreamOfPlaceholders();
-    }
+    Activations reference = tflite.run(inputs);
+    tflite.info().forEach((k, v) -> config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
+    List<TfliteBackend.PlaceholderOp> placeholders = tflite.placeholderOps();
+    Set<String> placeholderOutputs = tflite.placeholderOutputs();
+    Set<String> downstream = tflite.downstreamOfPlaceholders();
     Map<String, Integer> perCustomOp = new LinkedHashMap<>();
     placeholders.forEach(p -> perCustomOp.merge(p.customCode(), 1, Integer::sum));
     perCustomOp.forEach((op, n) -> unsupported.add(new UnsupportedOp(op, n, placeholderReason(op))));
-    timing.put("run.tflite", ms(t1));
+    timing.put("run.tflite", openTfliteMs + ms(t1));
     onPhase.accept("tflite");
     acts.put("tflite", reference);
 
     if (req.backends().contains("torch")) {
-      long t2 = System.nanoTime();
-      try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
-        timing.put("prepare.torch", ms(t2));
-        onPhase.accept("torch prepare");
-        port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
-        port.info().forEach((k, v) -> config.put("torch." + k, v));
-        if (req.mode().chained()) {
-          long t3 = System.nanoTime();
-          Activations chained = port.run(inputs);
-          timing.put("run.torch.chained", ms(t3));
-          acts.put("torch", chained);
-          long t4 = System.nanoTime();
-          comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
-          timing.put("compare.torch.chained", ms(t4));
-          onPhase.accept("torch chained");
-        }
-        if (req.mode().isolated()) {
-          long t3 = System.nanoTime();
-          Activations isolated = port.runIsolated(reference);
-          timing.put("run.torch.isolated", ms(t3));
-          acts.put("torch.isolated", isolated);
-          long t4 = System.nanoTime();
-          comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
-          timing.put("compare.torch.isolated", ms(t4));
-          onPhase.accept("torch isolated");
-        }
+      if (port == null) {
+        throw new IllegalArgumentException("the request names torch but no port backend was given");
+      }
+      timing.put("prepare.torch", prepareTorchMs);
+      onPhase.accept("torch prepare");
+      port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
+      port.info().forEach((k, v) -> config.put("torch." + k, v));
+      if (req.mode().chained()) {
+        long t3 = System.nanoTime();
+        Activations chained = port.run(inputs);
+        timing.put("run.torch.chained", ms(t3));
+        acts.put("torch", chained);
+        long t4 = System.nanoTime();
+        comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
+        timing.put("compare.torch.chained", ms(t4));
+        onPhase.accept("torch chained");
+      }
+      if (req.mode().isolated()) {
+        long t3 = System.nanoTime();
+        Activations isolated = port.runIsolated(reference);
+        timing.put("run.torch.isolated", ms(t3));
+        acts.put("torch.isolated", isolated);
+        long t4 = System.nanoTime();
+        comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
+        timing.put("compare.torch.isolated", ms(t4));
+        onPhase.accept("torch isolated");
       }
       for (NaivePaddingProbe.Finding f : NaivePaddingProbe.probe(model, reference, 3)) {
         notes.add(String.format(Locale.ROOT,
@@ -150,7 +174,7 @@ public final class Validator {
 
     comparisons = inReferenceOrder(comparisons, reference);
     notes.addAll(TriangleNotes.of(comparisons));
-    timing.put("total", ms(t0));
+    timing.put("total", loadMs + openTfliteMs + prepareTorchMs + ms(t0));
     AlignmentResult result =
         AlignmentResult.of(
             label,

@@ -77,6 +77,38 @@ public final class PortBackend implements Backend, IsolatedRunner {
     }
   }
 
+  /** Mean wall time of one lowered op over the runs of {@link #profile}. */
+  public record OpTime(int index, String op, String output, double meanMs) {}
+
+  /**
+   * Runs the chained graph {@code runs} times (outputs only, no capture) timing each lowered op's forward; returns
+   * the ops in graph order with their mean milliseconds per run. On CPU libtorch ops are synchronous, so the times are
+   * the ops' own; on CUDA they are launch times only (no device sync).
+   */
+  public List<OpTime> profile(Map<String, HostTensor> inputs, int runs) {
+    if (runs < 1) {
+      throw CrossalignException.input("profile runs must be at least 1, got " + runs);
+    }
+    PortGraph g = graph();
+    g.profiling(true);
+    long[] nanos;
+    try {
+      for (int i = 0; i < runs; i++) {
+        run(inputs, false);
+      }
+    } finally {
+      nanos = g.profiling(false);
+    }
+    List<OpTime> out = new java.util.ArrayList<>();
+    for (dev.crossalign.tflite.Operator op : g.subgraph().operators()) {
+      if (g.isLowered(op.index())) {
+        String output = op.outputs().length == 0 ? "" : g.subgraph().tensor(op.outputs()[0]).name();
+        out.add(new OpTime(op.index(), op.opName(), output, nanos[op.index()] / 1e6 / runs));
+      }
+    }
+    return out;
+  }
+
   @Override
   public Activations runIsolated(Activations reference) {
     PortGraph g = graph();

@@ -39,6 +39,8 @@ final class PortGraph {
   /** Layout each non-constant tensor had in the last chained run (isolated mode feeds the same layout). */
   private final Map<Integer, Layout> chainedLayouts = new HashMap<>();
   private final List<Tensor> owned = new ArrayList<>();
+  /** Opt-in per-op timing (PortBackend.profile): op index -> accumulated nanoseconds of forward(); null = off. */
+  private long[] opNanos;
 
   PortGraph(TfliteModel model, Device device, OpRegistry registry) {
     this.model = model;
@@ -299,6 +301,12 @@ final class PortGraph {
 
   private PortValue[] forward(Operator op, LoweredOp lo, PortValue[] ins) {
     try {
+      if (opNanos != null) {
+        long t0 = System.nanoTime();
+        PortValue[] outs = lo.forward(ins);
+        opNanos[op.index()] += System.nanoTime() - t0;
+        return outs;
+      }
       return lo.forward(ins);
     } catch (CrossalignException e) {
       throw e;
@@ -353,6 +361,18 @@ final class PortGraph {
 
   private Tensor toDevice(Tensor t) {
     return device.isCuda() ? t.to(TorchDevices.of(device), t.scalar_type()) : t;
+  }
+
+  /** Starts (clearing) or stops (null result) per-op timing of chained runs; returns the totals so far when stopping. */
+  long[] profiling(boolean on) {
+    long[] was = opNanos;
+    opNanos = on ? new long[graph.operators().size()] : null;
+    return was;
+  }
+
+  /** Whether the op at {@code index} runs each time (not folded, not unsupported). */
+  boolean isLowered(int index) {
+    return lowered.containsKey(index);
   }
 
   List<String> inputNames() {

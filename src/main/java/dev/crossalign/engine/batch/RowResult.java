@@ -1,0 +1,103 @@
+package dev.crossalign.engine.batch;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.crossalign.align.AlignmentResult;
+import dev.crossalign.align.Comparison;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One finished batch row, as one JSON line: row, model, seed, verdict (aligned, misaligned, incomplete, error),
+ * exit_status (0 aligned, 1 misaligned, 2 unusable input, 3 unsupported ops), max_rel_l2 (over compared tensors;
+ * null when none), first_divergence (null or {name, op, pair, mode}), tensors_compared, error (one line or null),
+ * timing_ms.
+ */
+public record RowResult(
+    int row,
+    String model,
+    long seed,
+    String verdict,
+    int exitStatus,
+    Double maxRelL2,
+    Map<String, String> firstDivergence,
+    int tensorsCompared,
+    String error,
+    SortedMap<String, Double> timingMs) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public String key() {
+    return ManifestRow.key(row, model, seed);
+  }
+
+  static RowResult of(ManifestRow r, AlignmentResult result, Map<String, Double> timing) {
+    double max = Double.NaN;
+    int compared = 0;
+    for (Comparison c : result.comparisons()) {
+      if (c.status() == Comparison.Status.COMPARED) {
+        compared++;
+        double v = c.metrics().relL2();
+        max = Double.isNaN(max) || v > max || Double.isNaN(v) ? v : max;
+      }
+    }
+    Map<String, String> first = null;
+    Comparison f = result.firstDivergence();
+    if (f != null) {
+      first = new LinkedHashMap<>();
+      first.put("name", f.name());
+      first.put("op", f.op());
+      first.put("pair", f.pair());
+      first.put("mode", f.mode().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    int status = switch (result.verdict()) {
+      case ALIGNED -> 0;
+      case MISALIGNED -> 1;
+      case INCOMPLETE -> 3;
+    };
+    return new RowResult(r.row(), r.modelLabel(), r.seed(), result.verdict().name().toLowerCase(java.util.Locale.ROOT),
+        status, compared == 0 || Double.isNaN(max) ? null : max, first, compared, null, new TreeMap<>(timing));
+  }
+
+  static RowResult error(ManifestRow r, int status, String message, Map<String, Double> timing) {
+    return new RowResult(r.row(), r.modelLabel(), r.seed(), "error", status, null, null, 0, oneLine(message),
+        new TreeMap<>(timing));
+  }
+
+  static String oneLine(String s) {
+    return s == null ? "unknown error" : s.replace('\r', ' ').replace('\n', ' ');
+  }
+
+  /** The JSON line, without its newline. */
+  public String toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("row", row);
+    m.put("model", model);
+    m.put("seed", seed);
+    m.put("verdict", verdict);
+    m.put("exit_status", exitStatus);
+    m.put("max_rel_l2", maxRelL2);
+    m.put("first_divergence", firstDivergence);
+    m.put("tensors_compared", tensorsCompared);
+    m.put("error", error);
+    m.put("timing_ms", timingMs);
+    try {
+      return JSON.writeValueAsString(m);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads a line written by {@link #toJson} (only the fields resume and summaries need: row, model, seed, status). */
+  static RowResult parse(String line) throws JsonProcessingException {
+    JsonNode n = JSON.readTree(line);
+    if (n == null || !n.has("row") || !n.has("model") || !n.has("seed") || !n.has("exit_status")) {
+      throw new com.fasterxml.jackson.core.JsonParseException(null, "not a batch result line");
+    }
+    return new RowResult(n.get("row").asInt(), n.get("model").asText(), n.get("seed").asLong(),
+        n.path("verdict").asText(), n.get("exit_status").asInt(), null, null, n.path("tensors_compared").asInt(),
+        n.path("error").isNull() ? null : n.path("error").asText(), new TreeMap<>());
+  }
+}

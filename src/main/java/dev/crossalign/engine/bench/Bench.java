@@ -1,0 +1,231 @@
+package dev.crossalign.engine.bench;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.onnx.OrtBackend;
+import dev.crossalign.backend.onnx.OrtOptions;
+import dev.crossalign.backend.tflite.TfliteBackend;
+import dev.crossalign.backend.tflite.TfliteOptions;
+import dev.crossalign.engine.DemoModel;
+import dev.crossalign.engine.InputGenerator;
+import dev.crossalign.engine.Reference;
+import dev.crossalign.onnx.OnnxModel;
+import dev.crossalign.onnx.OnnxValueInfo;
+import dev.crossalign.port.PortBackend;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.TfliteModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Inference latency of several backends on one model in one process: every backend opened, {@code warmup} untimed
+ * rounds, then {@code runs} rounds in which each backend runs once, round robin with a rotating start, so that machine
+ * noise (other processes, frequency changes) hits all backends alike. Inference only: TFLite-XNNPACK, the torch port
+ * and ONNX Runtime copy out the graph outputs only. "tflite" is the reference interpreter as validate runs it
+ * (builtin kernels, every tensor preserved and copied out), so it includes the capture.
+ */
+public final class Bench {
+  private Bench() {}
+
+  /** One backend made ready to run the same inputs again and again. */
+  interface Leg extends AutoCloseable {
+    String name();
+
+    void runOnce();
+
+    @Override
+    void close();
+  }
+
+  /** Runs on a big-stack thread: ONNX Runtime overflows the default stack on exported models (see BigStack). */
+  public static BenchResult run(BenchRequest req) {
+    return dev.crossalign.engine.batch.BigStack.call("crossalign-bench", () -> runHere(req));
+  }
+
+  private static BenchResult runHere(BenchRequest req) {
+    TfliteModel model =
+        req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
+    Map<String, HostTensor> inputs = InputGenerator.inputs(model, req.seed(), -1.0, 1.0, Map.of());
+    List<String> notes = new ArrayList<>();
+    List<Leg> legs = new ArrayList<>();
+    List<PortBackend.OpTime> ops = null;
+    try {
+      for (String b : req.backends()) {
+        Leg leg = open(b, model, inputs, req, notes);
+        if (leg != null) {
+          legs.add(leg);
+        }
+      }
+      if (legs.isEmpty()) {
+        throw CrossalignException.unsupported("no backend could run " + model.label() + ": " + notes);
+      }
+      for (int i = 0; i < req.warmup(); i++) {
+        for (Leg l : legs) {
+          l.runOnce();
+        }
+      }
+      int n = legs.size();
+      double[][] samples = new double[n][req.runs()];
+      for (int r = 0; r < req.runs(); r++) {
+        for (int k = 0; k < n; k++) {
+          int j = (r + k) % n;
+          long t0 = System.nanoTime();
+          legs.get(j).runOnce();
+          samples[j][r] = (System.nanoTime() - t0) / 1e6;
+        }
+      }
+      List<BackendStats> stats = new ArrayList<>();
+      for (int j = 0; j < n; j++) {
+        stats.add(BackendStats.of(legs.get(j).name(), samples[j]));
+      }
+      Map<String, Double> ratios = new LinkedHashMap<>();
+      BackendStats x = stats.stream().filter(s -> s.name().equals("tflite-xnnpack")).findFirst().orElse(null);
+      if (x != null) {
+        for (BackendStats s : stats) {
+          if (s != x) {
+            ratios.put(s.name(), s.medianMs() / x.medianMs());
+          }
+        }
+      }
+      if (req.profileOps()) {
+        for (Leg l : legs) {
+          if (l instanceof TorchLeg t) {
+            ops = t.port.profile(inputs, req.runs());
+          }
+        }
+        if (ops == null) {
+          notes.add("per-op profile needs the torch backend");
+        }
+      }
+      return new BenchResult(model.label(), stats, ratios, machine(), req.threads(), req.warmup(), notes, ops);
+    } finally {
+      for (Leg l : legs) {
+        l.close();
+      }
+    }
+  }
+
+  private static Leg open(String name, TfliteModel model, Map<String, HostTensor> inputs, BenchRequest req,
+      List<String> notes) {
+    switch (name) {
+      case "tflite":
+        return tflite(name, model, inputs, TfliteOptions.defaults().withThreads(req.threads()));
+      case "tflite-xnnpack":
+        return tflite(name, model, inputs,
+            TfliteOptions.defaults().withThreads(req.threads()).withDelegate(TfliteOptions.Delegate.XNNPACK));
+      case "torch": {
+        PortBackend port = PortBackend.open(model, req.device(),
+            DeterminismConfig.DETERMINISTIC.withSeed(req.seed()).withIntraOpThreads(req.threads()));
+        if (!port.unsupported().isEmpty()) {
+          notes.add("torch runs only part of the graph: unsupported " + port.unsupported());
+        }
+        return new TorchLeg(port, inputs);
+      }
+      case "onnxruntime": {
+        String[] why = new String[1];
+        OnnxModel onnx = OnnxSource.resolve(req.onnx(), model, why);
+        if (onnx == null) {
+          notes.add(why[0]);
+          return null;
+        }
+        OrtOptions o = OrtOptions.DEFAULT.withCaptureIntermediates(false).withOptLevel(OrtOptions.OptLevel.ALL)
+            .withThreads(req.threads(), 1).withDevice(req.device());
+        OrtBackend ort = OrtBackend.open(onnx, o);
+        Map<String, HostTensor> feeds = feeds(ort.inputs(), inputs);
+        return new SimpleLeg(name, () -> ort.run(feeds), ort::close);
+      }
+      default:
+        throw CrossalignException.input("unknown bench backend '" + name + "'");
+    }
+  }
+
+  private static Leg tflite(String name, TfliteModel model, Map<String, HostTensor> inputs, TfliteOptions o) {
+    TfliteBackend t = Reference.open(model, o);
+    return new SimpleLeg(name, () -> t.run(inputs), t::close);
+  }
+
+  /** The TFLite inputs by the ONNX model's input names: same names, or by position when the names differ. */
+  static Map<String, HostTensor> feeds(List<OnnxValueInfo> onnxInputs, Map<String, HostTensor> inputs) {
+    Map<String, HostTensor> feeds = new LinkedHashMap<>();
+    boolean byName = onnxInputs.stream().allMatch(i -> inputs.containsKey(i.name()));
+    if (byName) {
+      onnxInputs.forEach(i -> feeds.put(i.name(), inputs.get(i.name())));
+      return feeds;
+    }
+    if (onnxInputs.size() != inputs.size()) {
+      throw CrossalignException.input("the ONNX model has inputs " + onnxInputs.stream().map(OnnxValueInfo::name)
+          .toList() + ", the TFLite model " + inputs.keySet());
+    }
+    List<HostTensor> vals = new ArrayList<>(inputs.values());
+    for (int i = 0; i < onnxInputs.size(); i++) {
+      feeds.put(onnxInputs.get(i).name(), vals.get(i));
+    }
+    return feeds;
+  }
+
+  private record SimpleLeg(String name, Runnable body, Runnable closer) implements Leg {
+    @Override
+    public void runOnce() {
+      body.run();
+    }
+
+    @Override
+    public void close() {
+      closer.run();
+    }
+  }
+
+  private static final class TorchLeg implements Leg {
+    final PortBackend port;
+    final Map<String, HostTensor> inputs;
+
+    TorchLeg(PortBackend port, Map<String, HostTensor> inputs) {
+      this.port = port;
+      this.inputs = inputs;
+    }
+
+    @Override
+    public String name() {
+      return "torch";
+    }
+
+    @Override
+    public void runOnce() {
+      port.run(inputs, false);
+    }
+
+    @Override
+    public void close() {
+      port.close();
+    }
+  }
+
+  /** Cores, CPU model, OS and Java of this machine. */
+  public static Map<String, String> machine() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    m.put("cpu", cpuModel());
+    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+        + System.getProperty("os.arch"));
+    m.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
+    return m;
+  }
+
+  private static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: unknown
+    }
+    return "unknown";
+  }
+}
