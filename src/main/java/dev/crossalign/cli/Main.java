@@ -31,8 +31,12 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  public static void main(String[] args) {
-    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  /** Commands run on a big-stack thread: ONNX Runtime 1.29 overflows Java's default 1 MiB on deep exported graphs. */
+  public static void main(String[] args) throws InterruptedException {
+    int[] status = {USAGE};
+    status[0] = dev.crossalign.backend.BigStack.call("crossalign",
+        () -> run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    System.exit(status[0]);
   }
 
   /** The whole CLI, for tests: captured writers in, exit status out. */

@@ -72,6 +72,12 @@ public final class OrtBackend implements Backend {
 
   /** Creates the session (from bytes, no temp file). CUDA that is not there is an ENVIRONMENT error. */
   public static OrtBackend open(OnnxModel model, OrtOptions opts) {
+    // ONNX Runtime 1.29 can overflow a default 1 MiB Java thread stack on deep graphs (a SIGSEGV with no hs_err):
+    // its native work always runs on a thread with a big stack, whoever calls.
+    return dev.crossalign.backend.BigStack.call("onnxruntime-open", () -> openOnBigStack(model, opts));
+  }
+
+  private static OrtBackend openOnBigStack(OnnxModel model, OrtOptions opts) {
     if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
       throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT, "crossalign needs a little-endian machine");
     }
@@ -204,6 +210,10 @@ public final class OrtBackend implements Backend {
 
   @Override
   public Activations run(Map<String, HostTensor> feeds) {
+    return dev.crossalign.backend.BigStack.call("onnxruntime-run", () -> runOnBigStack(feeds));
+  }
+
+  private Activations runOnBigStack(Map<String, HostTensor> feeds) {
     OrtSession session = session();
     List<String> expected = inputs.stream().map(OnnxValueInfo::name).toList();
     for (String k : feeds.keySet()) {

@@ -1,5 +1,6 @@
 package dev.crossalign.engine.batch;
 
+import dev.crossalign.backend.BigStack;
 import dev.crossalign.CrossalignException;
 import java.nio.file.Path;
 import java.util.ArrayList;

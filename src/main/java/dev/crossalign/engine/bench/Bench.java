@@ -44,7 +44,7 @@ public final class Bench {
 
   /** Runs on a big-stack thread: ONNX Runtime overflows the default stack on exported models (see BigStack). */
   public static BenchResult run(BenchRequest req) {
-    return dev.crossalign.engine.batch.BigStack.call("crossalign-bench", () -> runHere(req));
+    return dev.crossalign.backend.BigStack.call("crossalign-bench", () -> runHere(req));
   }
 
   private static BenchResult runHere(BenchRequest req) {

@@ -1,4 +1,4 @@
-package dev.crossalign.engine.batch;
+package dev.crossalign.backend;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,13 +13,23 @@ import java.util.function.Supplier;
 public final class BigStack {
   public static final long BYTES = 64L << 20;
 
+  private static final ThreadLocal<Boolean> ON_BIG_STACK = ThreadLocal.withInitial(() -> false);
+
   private BigStack() {}
+
+  /** True on a thread made by this class (or marked as such): no need to hop again. */
+  public static boolean onBigStack() {
+    return ON_BIG_STACK.get();
+  }
 
   /** A factory of daemon threads named {@code prefix-N} with a {@link #BYTES} stack. */
   public static ThreadFactory factory(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(null, r, prefix + "-" + n.incrementAndGet(), BYTES);
+      Thread t = new Thread(null, () -> {
+        ON_BIG_STACK.set(true);
+        r.run();
+      }, prefix + "-" + n.incrementAndGet(), BYTES);
       t.setDaemon(true);
       return t;
     };
@@ -27,9 +37,13 @@ public final class BigStack {
 
   /** Runs {@code body} on a fresh big-stack thread and returns its result; its exceptions are rethrown here. */
   public static <T> T call(String name, Supplier<T> body) {
+    if (onBigStack()) {
+      return body.get();
+    }
     AtomicReference<T> result = new AtomicReference<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread t = new Thread(null, () -> {
+      ON_BIG_STACK.set(true);
       try {
         result.set(body.get());
       } catch (Throwable e) {
