@@ -74,20 +74,28 @@ public final class Reduce implements OpLowering {
       if (y.scalar_type() != t.scalar_type()) {
         y = y.to(t.scalar_type()); // torch sums int32 into int64; TFLite keeps the input type
       }
-      if (keep) {
-        return new PortValue[] {new PortValue(y, x.layout())};
-      }
-      Tensor tf = x.isNchw() ? y.permute(0, 2, 3, 1) : y;
-      int[] full = Axes.shape(tf);
-      int[] out = new int[full.length - axes.length];
-      for (int i = 0, j = 0, k = 0; i < full.length; i++) {
-        if (k < axes.length && axes[k] == i) {
-          k++;
-        } else {
-          out[j++] = full[i];
-        }
-      }
-      return new PortValue[] {Axes.fromTf(tf.reshape(Axes.longs(out)))};
+      return Reduce.result(x, y, axes, keep);
     };
+  }
+
+  /**
+   * The reduced value {@code y} (reduced over the sorted TFLite {@code axes} of {@code x}, dims kept) as the op's
+   * output: as is with keep_dims, else with the reduced axes dropped in TFLite axis order.
+   */
+  static PortValue[] result(PortValue x, Tensor y, int[] axes, boolean keep) {
+    if (keep) {
+      return new PortValue[] {new PortValue(y, x.layout())};
+    }
+    Tensor tf = x.isNchw() ? y.permute(0, 2, 3, 1) : y;
+    int[] full = Axes.shape(tf);
+    int[] out = new int[full.length - axes.length];
+    for (int i = 0, j = 0, k = 0; i < full.length; i++) {
+      if (k < axes.length && axes[k] == i) {
+        k++;
+      } else {
+        out[j++] = full[i];
+      }
+    }
+    return new PortValue[] {Axes.fromTf(tf.reshape(Axes.longs(out)))};
   }
 }

@@ -57,20 +57,7 @@ public final class ReduceExtra implements OpLowering {
       if (y.scalar_type().intern() != x.tensor().scalar_type().intern()) {
         y = y.to(x.tensor().scalar_type().intern()); // torch's int prod is int64; TFLite keeps the type
       }
-      if (keep) {
-        return new PortValue[] {new PortValue(y, x.layout())};
-      }
-      Tensor tf = x.isNchw() ? y.permute(0, 2, 3, 1) : y;
-      int[] full = Axes.shape(tf);
-      int[] out = new int[full.length - axes.length];
-      for (int i = 0, j = 0, k = 0; i < full.length; i++) {
-        if (k < axes.length && axes[k] == i) {
-          k++;
-        } else {
-          out[j++] = full[i];
-        }
-      }
-      return new PortValue[] {Axes.fromTf(tf.reshape(Axes.longs(out)))};
+      return Reduce.result(x, y, axes, keep);
     };
   }
 }
