@@ -19,6 +19,7 @@ packages=(
 # own *_packed_assets_loader.js).
 packed=(
   "@mediapipe/face_mesh@0.4.1657299874 face_mesh_solution_packed_assets.data face_landmark.tflite 2495952 3737848"
+  "@mediapipe/face_mesh@0.4.1657299874 face_mesh_solution_packed_assets.data face_landmark_with_attention.tflite 0 2495952"
   "@mediapipe/holistic@0.5.1675471629 holistic_solution_packed_assets.data palm_detection_lite.tflite 11930027 13915467"
   "@mediapipe/holistic@0.5.1675471629 holistic_solution_packed_assets.data hand_recrop.tflite 9464955 9588747"
 )

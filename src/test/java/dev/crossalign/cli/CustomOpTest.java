@@ -143,7 +143,7 @@ class CustomOpTest {
 
   @Test
   void faceLandmarkWithAttentionComparesAroundItsThreeCustomOps() throws Exception {
-    Path model = extra("holistic_face_landmark_with_attention.tflite");
+    Path model = TestModels.require("face_landmark_with_attention.tflite");
     Report r = validate(model);
     System.out.println("face attention: exit " + r.status() + "; " + r.err().lines().limit(15).toList());
     assertThat(r.status()).as(r.err()).isEqualTo(3);
@@ -168,17 +168,6 @@ class CustomOpTest {
   }
 
   /** A model from the 'extra' folder beside the models folder; skipped when absent (failed with CI=true). */
-  private static Path extra(String file) {
-    Path p = TestModels.modelsDir().resolveSibling("extra").resolve(file);
-    if (!Files.isRegularFile(p)) {
-      String why = "model " + p + " is missing (an 'extra' folder beside the models folder)";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        org.junit.jupiter.api.Assertions.fail(why + "; CI=true requires it");
-      }
-      org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
-    }
-    return p;
-  }
 
   /** x -> MyCustom -> c (static [1,2,3,4]) -> ADD(c, k) -> y; z = ADD(x, x) does not depend on the custom op. */
   @Test

@@ -123,7 +123,7 @@ class PlaceholderKernelsTest {
 
   @Test
   void faceLandmarkWithAttentionEitherRunsOrIsRefusedForAShapeReason() {
-    byte[] model = extra("holistic_face_landmark_with_attention.tflite");
+    byte[] model = TestModels.bytes("face_landmark_with_attention.tflite");
     try (TfliteBackend b = TfliteBackend.open(model, "face_attention.tflite", PLACEHOLDERS)) {
       assertThat(b.placeholderOps()).extracting(TfliteBackend.PlaceholderOp::customCode)
           .contains("Landmarks2TransformMatrix", "TransformTensorBilinear", "TransformLandmarks");
@@ -189,19 +189,4 @@ class PlaceholderKernelsTest {
     assertThat(javacpp1 - javacpp0).isLessThan(64L * 1024);
   }
 
-  static byte[] extra(String file) {
-    Path p = TestModels.dir().resolveSibling("extra").resolve(file);
-    if (!Files.isRegularFile(p)) {
-      String why = "model " + p + " is missing (it sits in an 'extra' folder beside the models folder)";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(why + " and CI=true requires it");
-      }
-      assumeTrue(false, why);
-    }
-    try {
-      return Files.readAllBytes(p);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 }
