@@ -76,6 +76,9 @@ public final class ConsoleReport {
   }
 
   /** "ALIGNED: 123 tensors x 2 modes compared, max rel_l2 3.1e-07 (atol 1e-05, rtol 0.0001)" and its siblings. */
+  /** References whose largest magnitude is below this are left out of the verdict line's max rel_l2. */
+  static final double NEGLIGIBLE = 1e-6;
+
   public static String verdictLine(AlignmentResult r) {
     List<Comparison> compared = r.comparisons().stream()
         .filter(c -> c.status() == Comparison.Status.COMPARED).collect(Collectors.toList());
@@ -87,7 +90,11 @@ public final class ConsoleReport {
       tensors.add(c.name());
       pairs.add(c.pair());
       modes.add(c.mode());
-      maxRel = Math.max(maxRel, c.metrics().relL2());
+      // rel_l2 of a tensor that is numerically zero (a saturated sigmoid at 1e-16) says nothing: its max_abs does
+      double scale = Math.max(Math.abs(c.metrics().minRef()), Math.abs(c.metrics().maxRef()));
+      if (!(scale < NEGLIGIBLE)) {
+        maxRel = Math.max(maxRel, c.metrics().relL2());
+      }
     }
     String tol = "(atol " + Numbers.shortest(r.tolerance().atol()) + ", rtol " + Numbers.shortest(r.tolerance().rtol())
         + ")";

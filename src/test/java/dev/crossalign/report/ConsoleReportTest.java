@@ -134,4 +134,18 @@ class ConsoleReportTest {
     assertThat(Numbers.sci(Double.NaN, 2)).isEqualTo("nan");
     assertThat(Numbers.sci(Double.NEGATIVE_INFINITY, 2)).isEqualTo("-inf");
   }
+
+  @Test
+  void verdictLineIgnoresRelL2OfNumericallyZeroTensors() {
+    Metrics big = Metrics.of(HostTensor.ofFloats(new int[] {2}, Layout.ANY, new float[] {1, 2}),
+        HostTensor.ofFloats(new int[] {2}, Layout.ANY, new float[] {1, 2.0002f}), Tolerance.DEFAULT);
+    Metrics tiny = Metrics.of(HostTensor.ofFloats(new int[] {1}, Layout.ANY, new float[] {2e-16f}),
+        HostTensor.ofFloats(new int[] {1}, Layout.ANY, new float[] {0f}), Tolerance.DEFAULT);
+    AlignmentResult r = AlignmentResult.of("m", "cpu", 0, Tolerance.DEFAULT, List.of("tflite", "torch"), List.of(
+            new Comparison("a", "ADD", 0, List.of(2), "tflite~torch", Mode.CHAINED, big, Comparison.Status.COMPARED, null, null),
+            new Comparison("s", "LOGISTIC", 1, List.of(1), "tflite~torch", Mode.CHAINED, tiny, Comparison.Status.COMPARED, null, null)),
+        List.of(), List.of(), Map.of(), Map.of());
+    assertThat(tiny.relL2()).isEqualTo(1.0);
+    assertThat(ConsoleReport.verdictLine(r)).startsWith("ALIGNED: 2 tensors x 1 mode compared, max rel_l2 8.9e-05");
+  }
 }
