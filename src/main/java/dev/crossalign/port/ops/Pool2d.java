@@ -51,7 +51,10 @@ public final class Pool2d implements OpLowering {
           x = torch.constant_pad_nd(
               x, new long[] {pw.begin(), pw.end(), ph.begin(), ph.end()}, new Scalar(Float.NEGATIVE_INFINITY));
         }
-        Tensor y = torch.max_pool2d(x, kernel, stride, zero, new long[] {1, 1}, false);
+        // libtorch's CPU max-pool is ~3x faster on channels-last memory (0.2 vs 0.6 ms at 1x24x64x64, conversion
+        // included); max is exact either way and the result keeps NCHW axes
+        Tensor y = torch.max_pool2d(
+            x.contiguous(torch.MemoryFormat.ChannelsLast), kernel, stride, zero, new long[] {1, 1}, false);
         return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
       };
     }
