@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.MemoryFormat;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -56,7 +57,9 @@ final class PortGraph {
 
   private Tensor adopt(Tensor t) {
     Tensor d = device.isCuda() ? t.to(TorchDevices.of(device), t.scalar_type()) : t;
-    Tensor c = d.contiguous();
+    // rank-4 prepared tensors (conv weights above all) in channels-last memory: libtorch's CPU convs then run
+    // channels-last end to end, 1.6x (1x1) to 4x (depthwise) faster than NCHW memory at these sizes
+    Tensor c = d.dim() == 4 ? d.contiguous(MemoryFormat.ChannelsLast) : d.contiguous();
     // Prepared tensors outlive the PointerScope that PortBackend.open wraps around preparation; close() frees them.
     c.retainReference();
     owned.add(c);
@@ -199,7 +202,7 @@ final class PortGraph {
                 + Arrays.toString(info.shape()));
       }
       Tensor t = toDevice(TorchTensors.toTorch(h));
-      PortValue v = info.shape().length == 4 ? PortValue.nchw(t.permute(0, 3, 1, 2).contiguous()) : PortValue.tf(t);
+      PortValue v = info.shape().length == 4 ? PortValue.nchw(t.permute(0, 3, 1, 2).contiguous(MemoryFormat.ChannelsLast)) : PortValue.tf(t);
       values.put(idx, v);
       chainedLayouts.put(idx, v.layout());
       if (captureAll) {
@@ -280,7 +283,7 @@ final class PortGraph {
         Layout want = chainedLayouts.getOrDefault(t, Layout.ANY);
         ins[i] =
             want == Layout.NCHW && tt.dim() == 4
-                ? PortValue.nchw(tt.permute(0, 3, 1, 2).contiguous())
+                ? PortValue.nchw(tt.permute(0, 3, 1, 2).contiguous(MemoryFormat.ChannelsLast))
                 : PortValue.tf(tt);
       }
       if (!ready) {
