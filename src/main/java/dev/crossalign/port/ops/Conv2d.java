@@ -47,12 +47,13 @@ public final class Conv2d implements OpLowering {
     return inputs -> {
       // created per run: a native object made at prepare time would be freed with the preparation's PointerScope
       TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
-      Tensor x = inputs[0].nchwTensor();
+      Tensor x = inputs[0].nchwTensor().contiguous(torch.MemoryFormat.ChannelsLast); // no-op when it already is
       Tensor y;
       if (ph.symmetric() && pw.symmetric()) {
         y = torch.conv2d(x, weight, b, stride, new long[] {ph.begin(), pw.begin()}, dilation, groups);
       } else {
-        Tensor padded = torch.constant_pad_nd(x, pw.begin(), pw.end(), ph.begin(), ph.end());
+        Tensor padded = torch.constant_pad_nd(x, pw.begin(), pw.end(), ph.begin(), ph.end())
+            .contiguous(torch.MemoryFormat.ChannelsLast);
         y = torch.conv2d(padded, weight, b, stride, new long[] {0, 0}, dilation, groups);
       }
       return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};

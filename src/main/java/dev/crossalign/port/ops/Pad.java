@@ -65,6 +65,9 @@ public final class Pad implements OpLowering {
       boolean nchw = v.isNchw() && rank == 4;
       long[] pads = torchPads(p, rank, nchw);
       Tensor y = torch.constant_pad_nd(v.tensor(), pads, fill);
+      if (y.dim() == 4) {
+        y = y.contiguous(torch.MemoryFormat.ChannelsLast); // keep the convs that follow on their fast path
+      }
       return new PortValue[] {new PortValue(y, v.layout())};
     };
   }
