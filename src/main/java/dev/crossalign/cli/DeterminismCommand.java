@@ -97,6 +97,10 @@ final class DeterminismCommand implements Callable<Integer> {
         out.println(String.format(Locale.ROOT, "    %s %s (%s): max_abs %.3g", c.backend(), c.tensor(), c.op(), c.maxAbs()));
       }
     }
+    String placeholders = report.config().get("tflite.placeholders");
+    if (placeholders != null && !placeholders.isBlank()) {
+      out.println("note: the TFLite interpreter has no kernel for a custom op; a placeholder ran instead: " + placeholders);
+    }
     out.println(report.allIdentical() ? "DETERMINISTIC: every backend bitwise identical across " + repeat + " runs" : "NON-DETERMINISTIC: see above");
     out.flush();
     if (json != null) {

@@ -54,7 +54,7 @@ public final class DeterminismLab {
     for (String b : backends) {
       switch (b) {
         case "tflite" -> {
-          try (TfliteBackend t = Reference.open(m, TfliteOptions.defaults().withThreads(Math.max(1, config.intraOpThreads())))) {
+          try (TfliteBackend t = Reference.open(m, TfliteOptions.defaults().withThreads(Math.max(1, config.intraOpThreads())).withPlaceholderCustomOps(true))) {
             results.add(repeatRuns(t, inputs, repeat));
             t.info().forEach((k, v) -> cfg.put(k.startsWith("tflite") ? k : "tflite." + k, v));
           }
@@ -122,7 +122,7 @@ public final class DeterminismLab {
   private static Activations once(TfliteModel m, String backend, Device device, DeterminismConfig c, Map<String, HostTensor> inputs) {
     return switch (backend) {
       case "tflite" -> {
-        try (TfliteBackend t = Reference.open(m, TfliteOptions.defaults().withThreads(Math.max(1, c.intraOpThreads())))) {
+        try (TfliteBackend t = Reference.open(m, TfliteOptions.defaults().withThreads(Math.max(1, c.intraOpThreads())).withPlaceholderCustomOps(true))) {
           yield t.run(inputs);
         }
       }
