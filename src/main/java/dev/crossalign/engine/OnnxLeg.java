@@ -12,6 +12,7 @@ import dev.crossalign.onnx.export.Export;
 import dev.crossalign.onnx.export.ExportOptions;
 import dev.crossalign.onnx.export.Exporter;
 import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.IsolatedForm;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +75,37 @@ final class OnnxLeg {
         return;
       }
       throw e;
+    }
+    if (req.mode().isolated()) {
+      runIsolated(model, req, reference, acts, comparisons, timing, opts);
+    }
+  }
+
+  /**
+   * Isolated mode on ONNX Runtime: the model's isolated form (every op reading its run-time inputs from graph inputs
+   * of its own) is exported and fed the reference's tensors, so each ONNX op's error is its own, in one session.
+   */
+  private static void runIsolated(TfliteModel model, ValidationRequest req, Activations reference,
+      Map<String, Activations> acts, List<Comparison> comparisons, Map<String, Double> timing, OrtOptions opts) {
+    long t0 = System.nanoTime();
+    IsolatedForm.Result iso = IsolatedForm.of(model);
+    Export export = Exporter.export(iso.model(), ExportOptions.DEFAULT);
+    Map<String, HostTensor> feeds = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, String> e : iso.inputFor().entrySet()) {
+      HostTensor t = reference.tensor(e.getValue());
+      if (t == null) {
+        return; // the reference lacks a tensor an op reads (a placeholder's output): no isolated ORT run
+      }
+      feeds.put(e.getKey(), t.layout() == dev.crossalign.tensor.Layout.NCHW && t.rank() == 4
+          ? t.permute(new int[] {0, 2, 3, 1}, dev.crossalign.tensor.Layout.NHWC) : t);
+    }
+    try (OrtBackend ort = OrtBackend.open(export.model(), opts)) {
+      Activations out = ort.run(feeds);
+      timing.put("run.onnxruntime.isolated", (System.nanoTime() - t0) / 1e6);
+      acts.put(OrtBackend.NAME + ".isolated", out);
+      long t1 = System.nanoTime();
+      comparisons.addAll(Aligner.compare(reference, out, Mode.ISOLATED, req.tolerance()));
+      timing.put("compare.onnxruntime.isolated", (System.nanoTime() - t1) / 1e6);
     }
   }
 }

@@ -80,6 +80,11 @@ public final class TfliteModel {
     return bytes.clone();
   }
 
+  /** The validated bytes without a copy, for derived models of this package that share them. */
+  byte[] rawBytes() {
+    return bytes;
+  }
+
   int size() {
     return bytes.length;
   }

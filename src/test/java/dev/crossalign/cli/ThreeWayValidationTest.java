@@ -39,13 +39,20 @@ class ThreeWayValidationTest {
     assertThat(r.status()).as(r.out() + r.err()).isZero();
     JsonNode doc = new ObjectMapper().readTree(json.toFile());
     Set<String> pairs = new HashSet<>();
+    Set<String> ortIsolated = new HashSet<>();
+    Set<String> torchIsolated = new HashSet<>();
     for (JsonNode t : doc.get("tensors")) {
       for (JsonNode c : t.get("comparisons")) {
         pairs.add(c.get("pair").asText());
+        if (c.get("mode").asText().equals("isolated")) {
+          (c.get("pair").asText().equals("tflite~onnxruntime") ? ortIsolated : torchIsolated).add(t.get("name").asText());
+        }
         assertThat(c.get("pass").asBoolean()).as(t.get("name") + " " + c.get("pair")).isTrue();
       }
     }
     assertThat(pairs).containsExactlyInAnyOrder("tflite~torch", "tflite~onnxruntime", "torch~onnxruntime");
+    // isolated per-layer error on ONNX Runtime too (the model's isolated form, fed the reference's tensors)
+    assertThat(ortIsolated).isNotEmpty().isEqualTo(torchIsolated);
 
     // the written file, run alone in ORT on the same input, gives TFLite's outputs (oracle: the real interpreter)
     TfliteModel m = TfliteModel.read(model);
