@@ -199,6 +199,14 @@ final class TfliteReader {
       if (shape.length > 8) {
         throw new ModelFormatException("tensor " + index + " has rank " + shape.length + " (more than 8)", t);
       }
+      long elements = 1;
+      for (int d : shape) {
+        elements *= d;
+        if (elements > Integer.MAX_VALUE) {
+          throw new ModelFormatException("tensor " + index + " has shape " + Arrays.toString(shape)
+              + ": more than 2^31-1 elements, beyond what the engine holds in memory", t);
+        }
+      }
       int typeCode = r.byteField(t, 1, 0);
       long buffer = r.uintField(t, 2, 0);
       if (buffer >= bufferCount && !(buffer == 0)) {

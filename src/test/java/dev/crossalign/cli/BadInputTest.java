@@ -95,6 +95,17 @@ class BadInputTest {
   }
 
   @Test
+  void aTensorTooLargeToHoldIsRefusedAsInputNotAnOutOfMemory() throws IOException {
+    dev.crossalign.tflite.TfliteWriter w = new dev.crossalign.tflite.TfliteWriter();
+    int x = w.input("x", dev.crossalign.tflite.TensorType.FLOAT32, 1, 65536, 65536, 3);
+    int y = w.tensor("y", dev.crossalign.tflite.TensorType.FLOAT32, 1, 65536, 65536, 3);
+    w.op(dev.crossalign.tflite.BuiltinOp.RELU, new dev.crossalign.tflite.OpOptions.None(), new int[] {x}, new int[] {y});
+    w.outputs(y);
+    Path p = Files.write(dir.resolve("huge.tflite"), w.build());
+    assertOneLineError(CliTestSupport.run("validate", p.toString()), 2, "more than 2^31-1 elements");
+  }
+
+  @Test
   void inspectNamesTheCustomOp() {
     Path model = TestModels.require("selfie_segmentation.tflite");
     CliTestSupport.Run r = CliTestSupport.run("inspect", model.toString());
