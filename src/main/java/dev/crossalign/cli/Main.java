@@ -42,7 +42,15 @@ public final class Main implements Runnable {
   /** The whole CLI, for tests: captured writers in, exit status out. */
   static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cmd = commandLine(out, err);
-    return cmd.execute(args);
+    try {
+      return cmd.execute(args);
+    } catch (OutOfMemoryError e) {
+      // picocli hands Errors through; a model too large for this heap is still a one-line answer, not a trace
+      err.println("crossalign: out of Java heap memory (" + oneLine(e.getMessage())
+          + "): the model's tensors do not fit; run java with a larger -Xmx");
+      err.flush();
+      return USAGE;
+    }
   }
 
   static CommandLine commandLine(PrintWriter out, PrintWriter err) {
