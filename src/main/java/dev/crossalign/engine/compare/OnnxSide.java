@@ -1,6 +1,5 @@
 package dev.crossalign.engine.compare;
 
-import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.Device;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.onnx.OrtBackend;
@@ -8,24 +7,20 @@ import dev.crossalign.backend.onnx.OrtOptions;
 import dev.crossalign.onnx.OnnxModel;
 import dev.crossalign.onnx.OnnxValueInfo;
 import dev.crossalign.onnx.OnnxTypes;
-import dev.crossalign.tensor.HostTensor;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** An .onnx model on ONNX Runtime with graph optimizations off and every node output captured. */
-final class OnnxSide implements Side {
+final class OnnxSide extends BackendSide<OrtBackend> implements Side {
   private final OnnxModel model;
   private final String label;
   private final GraphView graph;
-  private final AtomicReference<OrtBackend> backend;
 
   private OnnxSide(OnnxModel model, String label, OrtBackend backend) {
+    super(backend);
     this.model = model;
     this.label = label;
     this.graph = GraphView.of(model);
-    this.backend = new AtomicReference<>(backend);
   }
 
   static OnnxSide open(OnnxModel model, String label, DeterminismConfig config, Device device) {
@@ -71,28 +66,5 @@ final class OnnxSide implements Side {
   @Override
   public GraphView graph() {
     return graph;
-  }
-
-  @Override
-  public Activations run(Map<String, HostTensor> inputs) {
-    OrtBackend b = backend.get();
-    if (b == null) {
-      throw new IllegalStateException("closed");
-    }
-    return b.run(inputs);
-  }
-
-  @Override
-  public Map<String, String> info() {
-    OrtBackend b = backend.get();
-    return b == null ? Map.of() : b.info();
-  }
-
-  @Override
-  public void close() {
-    OrtBackend b = backend.getAndSet(null);
-    if (b != null) {
-      b.close();
-    }
   }
 }

@@ -1,28 +1,23 @@
 package dev.crossalign.engine.compare;
 
-import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.Reference;
-import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** A .tflite model on the TFLite interpreter, every intermediate preserved. */
-final class TfliteSide implements Side {
+final class TfliteSide extends BackendSide<TfliteBackend> implements Side {
   private final TfliteModel model;
   private final GraphView graph;
-  private final AtomicReference<TfliteBackend> backend;
 
   private TfliteSide(TfliteModel model, TfliteBackend backend) {
+    super(backend);
     this.model = model;
     this.graph = GraphView.of(model);
-    this.backend = new AtomicReference<>(backend);
   }
 
   static TfliteSide open(TfliteModel model, int threads) {
@@ -63,28 +58,5 @@ final class TfliteSide implements Side {
   @Override
   public GraphView graph() {
     return graph;
-  }
-
-  @Override
-  public Activations run(Map<String, HostTensor> inputs) {
-    TfliteBackend b = backend.get();
-    if (b == null) {
-      throw new IllegalStateException("closed");
-    }
-    return b.run(inputs);
-  }
-
-  @Override
-  public Map<String, String> info() {
-    TfliteBackend b = backend.get();
-    return b == null ? Map.of() : b.info();
-  }
-
-  @Override
-  public void close() {
-    TfliteBackend b = backend.getAndSet(null);
-    if (b != null) {
-      b.close();
-    }
   }
 }
