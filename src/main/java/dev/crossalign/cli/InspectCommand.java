@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.ModelSummary;
+import dev.crossalign.tensor.AtomicFiles;
 import dev.crossalign.tflite.TfliteModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -44,13 +44,7 @@ final class InspectCommand implements Callable<Integer> {
         if (json.toString().equals("-")) {
           out.println(mapper.writeValueAsString(s));
         } else {
-          Path tmp = Files.createTempFile(json.toAbsolutePath().getParent(), ".inspect", ".tmp");
-          try {
-            mapper.writeValue(tmp.toFile(), s);
-            Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-          } finally {
-            Files.deleteIfExists(tmp);
-          }
+          AtomicFiles.write(json, mapper.writeValueAsBytes(s));
         }
       } catch (IOException e) {
         throw CrossalignException.input("--json " + json + ": cannot write (" + e.getMessage() + ")");

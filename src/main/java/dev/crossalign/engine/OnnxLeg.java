@@ -26,14 +26,14 @@ final class OnnxLeg {
 
   /** Exports the model, or records why it cannot be (and returns null). */
   static Export export(TfliteModel model, List<UnsupportedOp> unsupported) {
-    List<Export.UnsupportedOp> refused = Exporter.check(model, ExportOptions.DEFAULT);
-    if (!refused.isEmpty()) {
-      for (Export.UnsupportedOp u : refused) {
+    Export attempt = Exporter.attempt(model, ExportOptions.DEFAULT);
+    if (!attempt.unsupported().isEmpty()) {
+      for (Export.UnsupportedOp u : attempt.unsupported()) {
         unsupported.add(new UnsupportedOp(u.op(), u.count(), "ONNX export: " + u.reason()));
       }
       return null;
     }
-    return Exporter.export(model, ExportOptions.DEFAULT);
+    return attempt;
   }
 
   static void run(

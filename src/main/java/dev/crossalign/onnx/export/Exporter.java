@@ -51,6 +51,14 @@ public final class Exporter {
     return build(model, opts).unsupported();
   }
 
+  /**
+   * One export attempt that does not throw for unsupported ops: the export when it succeeded, else a result whose
+   * model is null and whose {@code unsupported} lists the refusals (what {@link #check} returns).
+   */
+  public static Export attempt(TfliteModel model, ExportOptions opts) {
+    return build(model, opts);
+  }
+
   /** The export, or (model null) the list of refusals. */
   private static Export build(TfliteModel model, ExportOptions opts) {
     ExportOptions o = opts == null ? ExportOptions.DEFAULT : opts;
