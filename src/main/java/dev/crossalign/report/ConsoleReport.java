@@ -244,6 +244,9 @@ public final class ConsoleReport {
     }
     sb.append("  failing   ").append(m.outOfTolerance() + m.nonFiniteMismatch()).append(" of ").append(m.count())
         .append(" elements");
+    if (!m.pass() && m.hasNonFinite() && m.nonFiniteMismatch() == 0 && m.outOfTolerance() == 0) {
+      sb.append("; NaN/Inf on both sides at the same positions, not accepted (--accept-nonfinite)");
+    }
     if (c.permutation() != null) {
       sb.append("   (candidate permuted by ").append(c.permutation()).append(')');
     }
