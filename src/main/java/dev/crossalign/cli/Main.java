@@ -41,6 +41,10 @@ public final class Main implements Runnable {
 
   /** The whole CLI, for tests: captured writers in, exit status out. */
   static int run(PrintWriter out, PrintWriter err, String... args) {
+    if (java.util.Arrays.asList(args).contains("--verbose")) {
+      // native libraries' own log lines (ONNX Runtime's) pass only with --verbose; read where they are set up
+      System.setProperty("crossalign.verbose", "true");
+    }
     CommandLine cmd = commandLine(out, err);
     try {
       return cmd.execute(args);

@@ -35,14 +35,7 @@ public final class Npy {
   /** Reads a whole .npy file; its size caps what the header may claim. */
   public static HostTensor read(Path path) {
     String label = path.toString();
-    long size;
-    try {
-      size = Files.size(path);
-    } catch (NoSuchFileException e) {
-      throw CrossalignException.input(label + ": no such file");
-    } catch (IOException e) {
-      throw CrossalignException.input(label + ": cannot read: " + AtomicFiles.describe(e));
-    }
+    long size = RegularFiles.require(path, label);
     try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
       return read(in, label, size, true);
     } catch (IOException e) {

@@ -41,9 +41,7 @@ final class TorchScriptSide implements Side {
   }
 
   static TorchScriptSide open(Path file, CompareRequest.TorchScriptLayout layout, DeterminismConfig config) {
-    if (!Files.isRegularFile(file)) {
-      throw CrossalignException.input("--torchscript " + file + ": no such file");
-    }
+    dev.crossalign.tensor.RegularFiles.require(file, "--torchscript " + file);
     TorchRuntime.configure(Device.CPU, config);
     JitModule m;
     try {
