@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * The files a command will read and write, checked before the run starts: every input is a regular file, no output
  * is one of the inputs (so --json model.tflite or convert m.tflite -o m.tflite cannot overwrite the model), and every
- * output can be written (its folder exists or can be made, and is writable), so that a bad output path is found in
+ * output can be written (its folder exists and is writable; a --dump-dir may be made), so that a bad output path is found in
  * the first second and not after the whole run.
  */
 final class FilePlan {
@@ -88,13 +88,13 @@ final class FilePlan {
         throw CrossalignException.input(out.role() + " " + out.path() + " is not a regular file");
       }
     }
-    // the writers make missing folders: the nearest folder that exists must be one and be writable
+    // a file goes into a folder that exists; a dump folder may be made, under the nearest folder that exists
     Path dir = target.getParent();
-    while (dir != null && !Files.exists(dir)) {
+    while (out.directory() && dir != null && !Files.exists(dir)) {
       dir = dir.getParent();
     }
-    if (dir == null) {
-      throw CrossalignException.input(out.role() + " " + out.path() + ": no folder of it exists");
+    if (dir == null || !Files.exists(dir)) {
+      throw CrossalignException.input(out.role() + " " + out.path() + ": folder " + dir + " does not exist");
     }
     if (!Files.isDirectory(dir)) {
       throw CrossalignException.input(out.role() + " " + out.path() + ": " + dir + " is a file, not a folder");

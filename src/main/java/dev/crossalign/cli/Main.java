@@ -32,7 +32,12 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Commands run on a big-stack thread: ONNX Runtime 1.29 overflows Java's default 1 MiB on deep exported graphs. */
-  public static void main(String[] args) throws InterruptedException {
+  public static void main(String[] given) throws InterruptedException {
+    java.util.OptionalInt relaunched = Utf8Relaunch.runIfNeeded(given);
+    if (relaunched.isPresent()) {
+      System.exit(relaunched.getAsInt());
+    }
+    String[] args = Utf8Relaunch.arguments(given);
     int[] status = {USAGE};
     status[0] = dev.crossalign.backend.BigStack.call("crossalign",
         () -> run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));

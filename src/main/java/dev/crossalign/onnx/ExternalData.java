@@ -308,7 +308,7 @@ public final class ExternalData {
       }
       for (SparseTensorProto s : g.getSparseInitializerList()) {
         if (external(s)) {
-          return Optional.of("sparse initializer '" + s.getValues().getName() + "'" + in);
+          return Optional.of(sparse(s, "sparse initializer", in));
         }
       }
       for (NodeProto n : g.getNodeList()) {
@@ -344,11 +344,11 @@ public final class ExternalData {
         }
       }
       if (a.hasSparseTensor() && external(a.getSparseTensor())) {
-        return Optional.of("sparse tensor of " + where);
+        return Optional.of(sparse(a.getSparseTensor(), "sparse tensor", " of " + where));
       }
       for (int i = 0; i < a.getSparseTensorsCount(); i++) {
         if (external(a.getSparseTensors(i))) {
-          return Optional.of("sparse tensor #" + i + " of " + where);
+          return Optional.of(sparse(a.getSparseTensors(i), "sparse tensor #" + i, " of " + where));
         }
       }
       if (a.hasG()) {
@@ -368,6 +368,12 @@ public final class ExternalData {
 
     private static boolean external(TensorProto t) {
       return t.getDataLocation() == TensorProto.DataLocation.EXTERNAL;
+    }
+
+    /** Names the part of a sparse tensor that is external, the way the inlining walk does. */
+    private static String sparse(SparseTensorProto s, String kind, String in) {
+      String name = s.getValues().getName().isEmpty() ? "" : " '" + s.getValues().getName() + "'";
+      return (external(s.getValues()) ? "values of " : "indices of ") + kind + name + in;
     }
 
     private static boolean external(SparseTensorProto s) {

@@ -83,7 +83,7 @@ public final class OnnxModel {
   public static OnnxModel read(Path file) {
     byte[] bytes;
     try {
-      long size = dev.crossalign.tensor.RegularFiles.require(file, file.toString());
+      long size = ModelFormatException.requireRegular(file);
       if (size == 0) {
         throw new ModelFormatException(file + " is empty", 0);
       }
