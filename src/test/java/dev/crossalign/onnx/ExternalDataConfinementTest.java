@@ -278,6 +278,59 @@ public class ExternalDataConfinementTest {
     }
   }
 
+  /** The rarer places a tensor can sit: lists of tensors, sparse indices, graph lists, training info, defaults. */
+  static Stream<Arguments> rarePlaces() {
+    AttributeProto.Builder ts = AttributeProto.newBuilder().setName("ts").setType(AttributeProto.AttributeType.TENSORS);
+    AttributeProto.Builder ss = AttributeProto.newBuilder().setName("ss")
+        .setType(AttributeProto.AttributeType.SPARSE_TENSORS);
+    AttributeProto.Builder gs = AttributeProto.newBuilder().setName("gs").setType(AttributeProto.AttributeType.GRAPHS);
+    Function<String, ModelProto> tensors = loc -> withNode(NodeProto.newBuilder().setName("n").setOpType("Custom")
+        .setDomain("x").addAttribute(ts.clone().addTensors(inline("a", 1f, 2f)).addTensors(ext("b", loc))).build());
+    Function<String, ModelProto> sparseIndices = loc -> {
+      SparseTensorProto sp = SparseTensorProto.newBuilder().addDims(2).setValues(inline("v", 1f, 2f))
+          .setIndices(ext("i", loc).toBuilder().setDataType(TensorProto.DataType.INT64_VALUE)
+              .setExternalData(1, StringStringEntryProto.newBuilder().setKey("length").setValue("16"))).build();
+      return withNode(NodeProto.newBuilder().setName("n").setOpType("Custom").setDomain("x")
+          .addAttribute(ss.clone().addSparseTensors(sp)).build());
+    };
+    Function<String, ModelProto> graphs = loc -> withNode(NodeProto.newBuilder().setName("n").setOpType("Custom")
+        .setDomain("x").addAttribute(gs.clone().addGraphs(GraphProto.newBuilder().setName("g0"))
+            .addGraphs(GraphProto.newBuilder().setName("g1").addInitializer(ext("w", loc)))).build());
+    Function<String, ModelProto> training = loc -> base(graph(List.of(inline("c", C)), List.of(), List.of(add())))
+        .addTrainingInfo(ai.onnx.proto.OnnxMl.TrainingInfoProto.newBuilder()
+            .setInitialization(GraphProto.newBuilder().setName("init").addInitializer(ext("w", loc))))
+        .build();
+    Function<String, ModelProto> functionDefault = loc -> base(graph(List.of(inline("c", C)), List.of(), List.of(add())))
+        .addFunctions(FunctionProto.newBuilder().setName("F").setDomain("local")
+            .addAttributeProto(AttributeProto.newBuilder().setName("k").setType(AttributeProto.AttributeType.TENSOR)
+                .setT(ext("k", loc))))
+        .build();
+    return Stream.of(
+        Arguments.of("tensor #1 of attribute 'ts' of node 'n' (x.Custom)", tensors),
+        Arguments.of("indices of sparse tensor #0 of attribute 'ss' of node 'n' (x.Custom)", sparseIndices),
+        Arguments.of("initializer 'w' in graph #1 of attribute 'gs' of node 'n' (x.Custom)", graphs),
+        Arguments.of("initializer 'w' in training_info #0 initialization", training),
+        Arguments.of("default of attribute 'k' in function 'F'", functionDefault));
+  }
+
+  private static ModelProto withNode(NodeProto n) {
+    return base(graph(List.of(inline("c", C)), List.of(), List.of(add(), n))).build();
+  }
+
+  @ParameterizedTest
+  @MethodSource("rarePlaces")
+  void externalDataInRarerPlacesIsFoundAndRefusedToo(String where, Function<String, ModelProto> model)
+      throws Exception {
+    try (FifoCanary canary = FifoCanary.create(Files.createDirectories(dir.resolve("outside")).resolve("secret"))) {
+      ModelProto p = model.apply(canary.path().toString());
+      assertThat(ExternalData.firstReference(p)).contains(where);
+      Path f = Files.write(Files.createDirectories(dir.resolve("m")).resolve("model.onnx"), p.toByteArray());
+      assertThatThrownBy(() -> OnnxModel.read(f)).isInstanceOf(ModelFormatException.class)
+          .hasMessageContaining(where).hasMessageContaining("is absolute");
+      assertThat(canary.opened()).isFalse();
+    }
+  }
+
   @Test
   void theCanaryNoticesAnOpen() throws Exception {
     try (FifoCanary canary = FifoCanary.create(dir.resolve("fifo"))) {
