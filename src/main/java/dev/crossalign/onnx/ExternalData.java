@@ -180,7 +180,7 @@ public final class ExternalData {
     if (location == null || location.isEmpty()) {
       throw new ModelFormatException(w + " has no location", -1);
     }
-    String at = w + ": location '" + location + "'";
+    String at = w + ": location '" + shown(location) + "'";
     int elemSize = OnnxTypes.byteSize(t.getDataType());
     if (elemSize <= 0) {
       throw new ModelFormatException(w + ": element type " + OnnxTypes.name(t.getDataType())
@@ -258,6 +258,14 @@ public final class ExternalData {
     }
   }
 
+  /** A location as messages show it: at most 200 characters, control characters as '?'. */
+  private static String shown(String location) {
+    String s = location.length() > 200 ? location.substring(0, 200) + "..." : location;
+    StringBuilder b = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return b.toString();
+  }
+
   private static long parseLong(String s, String what, String key) {
     try {
       long v = Long.parseLong(s.trim());
@@ -266,7 +274,7 @@ public final class ExternalData {
       }
       return v;
     } catch (NumberFormatException e) {
-      throw new ModelFormatException(what + ": " + key + " '" + s + "' is not a number", -1);
+      throw new ModelFormatException(what + ": " + key + " '" + shown(s) + "' is not a number", -1);
     }
   }
 

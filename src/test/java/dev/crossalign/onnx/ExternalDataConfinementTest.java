@@ -307,7 +307,7 @@ public class ExternalDataConfinementTest {
         .build();
     return Stream.of(
         Arguments.of("tensor #1 of attribute 'ts' of node 'n' (x.Custom)", tensors),
-        Arguments.of("indices of sparse tensor #0 of attribute 'ss' of node 'n' (x.Custom)", sparseIndices),
+        Arguments.of("indices of sparse tensor #0 'v' of attribute 'ss' of node 'n' (x.Custom)", sparseIndices),
         Arguments.of("initializer 'w' in graph #1 of attribute 'gs' of node 'n' (x.Custom)", graphs),
         Arguments.of("initializer 'w' in training_info #0 initialization", training),
         Arguments.of("default of attribute 'k' in function 'F'", functionDefault));
