@@ -46,11 +46,25 @@ public final class Main implements Runnable {
 
   /** The whole CLI, for tests: captured writers in, exit status out. */
   static int run(PrintWriter out, PrintWriter err, String... args) {
+    // native libraries' own log lines (ONNX Runtime's) pass only with --verbose; read where they are set up, and
+    // restored after the run so that one verbose run does not make a whole test JVM verbose
+    String wasVerbose = System.getProperty("crossalign.verbose");
     if (java.util.Arrays.asList(args).contains("--verbose")) {
-      // native libraries' own log lines (ONNX Runtime's) pass only with --verbose; read where they are set up
       System.setProperty("crossalign.verbose", "true");
     }
     CommandLine cmd = commandLine(out, err);
+    try {
+      return execute(cmd, err, args);
+    } finally {
+      if (wasVerbose == null) {
+        System.clearProperty("crossalign.verbose");
+      } else {
+        System.setProperty("crossalign.verbose", wasVerbose);
+      }
+    }
+  }
+
+  private static int execute(CommandLine cmd, PrintWriter err, String... args) {
     try {
       return cmd.execute(args);
     } catch (OutOfMemoryError e) {

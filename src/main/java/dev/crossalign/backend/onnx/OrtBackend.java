@@ -133,11 +133,17 @@ public final class OrtBackend implements Backend {
     return environment().getVersion();
   }
 
-  private static OrtEnvironment environment() {
+  /** The process-wide environment, made once: asking again with another log level would only log a warning. */
+  private static volatile OrtEnvironment environment;
+
+  private static synchronized OrtEnvironment environment() {
+    if (environment != null) {
+      return environment;
+    }
     try {
-      OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLogs.environmentLevel(), "crossalign");
+      environment = OrtEnvironment.getEnvironment(OrtLogs.environmentLevel(), "crossalign");
       OrtTempFolder.removeAtExit();
-      return env;
+      return environment;
     } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
       throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT,
           "cannot load the ONNX Runtime native library: " + e.getMessage(), e);
