@@ -8,7 +8,6 @@ import dev.crossalign.backend.torch.TorchTensors;
 import dev.crossalign.port.TorchRuntime;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
