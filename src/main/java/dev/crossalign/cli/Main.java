@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       DeterminismCommand.class,
       BenchCommand.class,
       BatchCommand.class,
+      TruthCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Exit status: 0 aligned, 1 misaligned, 2 unusable input or arguments, 3 ops a backend cannot run."})
