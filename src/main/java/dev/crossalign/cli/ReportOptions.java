@@ -17,9 +17,6 @@ final class ReportOptions {
   @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report")
   Path json;
 
-  @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
-  Path exportOnnx;
-
   @Option(names = "--html", paramLabel = "FILE", description = "Write the self-contained HTML report (plots, sortable table)")
   Path html;
 
