@@ -549,10 +549,16 @@ final class TensorMatcher {
         restA.add(oa);
       }
     }
-    // an output that is only a transpose or reshape of a paired tensor (an exporter's NHWC copy) is covered
-    Set<String> usedB = new HashSet<>(pairedB);
-    if (gb != null) {
-      pairedB.forEach(t -> usedB.add(gb.resolve(t)));
+    // B's outputs already standing for an output of A are taken; one paired with an intermediate tensor of A (the
+    // parts of a concatenation A does inside its graph) can still be a part
+    Set<String> usedB = new HashSet<>();
+    for (TensorMatch p : pairs.values()) {
+      if (a.outputNames().contains(p.a())) {
+        usedB.addAll(p.bTensors());
+        if (gb != null) {
+          p.bTensors().forEach(t -> usedB.add(gb.resolve(t)));
+        }
+      }
     }
     List<String> restB = new ArrayList<>();
     for (String ob : outputsB()) {
@@ -591,7 +597,15 @@ final class TensorMatcher {
           + (shapesB.isEmpty() ? "" : "; unpaired there: " + shapesB));
     }
     if (!b.outputNames().isEmpty()) {
+      // an output that is, or is a relayout of, a tensor paired with an intermediate of A is accounted for
+      Set<String> covered = new HashSet<>(pairedB);
+      if (gb != null) {
+        pairedB.forEach(t -> covered.add(gb.resolve(t)));
+      }
       for (String ob : restB) {
+        if (covered.contains(ob) || (gb != null && covered.contains(gb.resolve(ob)))) {
+          continue;
+        }
         unpairedB.put(ob, "model output " + Arrays.toString(b.tensor(ob).shape()) + " of " + b.backend()
             + " has no counterpart among " + a.backend() + "'s tensors");
       }
