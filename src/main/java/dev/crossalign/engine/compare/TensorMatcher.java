@@ -372,7 +372,7 @@ final class TensorMatcher {
         byClass.merge(gb.resolve(t), c, (x, y) -> x.rel() <= y.rel() ? x : y);
       }
       cs.addAll(byClass.values());
-      cs.sort(Comparator.comparingDouble(Cand::rel));
+      cs.sort(Comparator.comparingDouble(Cand::rel).thenComparing(Cand::b));
       if (cs.isEmpty() || !agrees(cs.get(0))) {
         continue;
       }

@@ -105,9 +105,10 @@ class ConverterIdiomsTest {
     Matching m = o.matching();
     assertThat(o.result().verdict()).as(String.join("\n", o.result().notes())).isEqualTo(Verdict.ALIGNED);
     assertThat(m.unmatched()).as(m.unmatchedReasons().toString()).isZero();
-    // c (BatchNorm folded, ReLU6 fused) is ONNX's Clip after Conv + BatchNormalization
+    // c (BatchNorm folded, ReLU6 fused) is ONNX's Clip after Conv + BatchNormalization, taken in its NHWC transpose
     TensorMatch c = m.pairs().stream().filter(p -> p.a().equals("c")).findFirst().orElseThrow();
-    assertThat(c.b()).isEqualTo("n3");
+    assertThat(c.b()).isEqualTo("n4");
+    assertThat(c.permutation()).isNull();
     assertThat(c.method()).isEqualTo(Method.STRUCTURE);
     // the reshape pairs with ONNX's Flatten of the NHWC transpose, exactly its shape
     assertThat(m.pairs().stream().filter(p -> p.a().equals("r")).findFirst().orElseThrow().b()).isEqualTo("n5");

@@ -190,4 +190,38 @@ class ThirdPartyConversionTest {
     assertThat(o.matching().pairs().stream().filter(p -> p.a().equals("r")).findFirst().orElseThrow().b())
         .isEqualTo("t3");
   }
+
+  @Test
+  void outputsTheOtherSideReturnsConcatenatedAreComparedAsSlices() throws Exception {
+    Path model = TestModels.require("face_detection_short_range.tflite");
+    TfliteModel tm = TfliteModel.read(model);
+    java.util.Map<String, dev.crossalign.tensor.HostTensor> inputs =
+        dev.crossalign.engine.InputGenerator.inputs(tm, 0, -1, 1, java.util.Map.of());
+    dev.crossalign.tensor.HostTensor reg;
+    dev.crossalign.tensor.HostTensor cls;
+    try (var be = dev.crossalign.backend.tflite.TfliteBackend.open(tm.bytes(), "ref",
+        dev.crossalign.backend.tflite.TfliteOptions.defaults())) {
+      var run = be.run(inputs);
+      reg = run.tensor("regressors");
+      cls = run.tensor("classificators");
+    }
+    // one [1, 896, 17] array: scores after boxes along the last axis, as a PyTorch port might return them
+    dev.crossalign.tensor.HostTensor both = Reassembly.concat(List.of(reg, cls), 2, new int[] {1, 896, 17});
+    java.util.Map<String, dev.crossalign.tensor.HostTensor> npz = new java.util.LinkedHashMap<>(inputs);
+    npz.put("detections", both);
+    Path file = dir.resolve("port.npz");
+    dev.crossalign.tensor.Npz.write(file, npz);
+    Comparer.Outcome o = bothOrders(CompareRequest.of(model, file));
+    assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
+    TensorMatch r = o.matching().pairs().stream().filter(p -> p.a().equals("regressors")).findFirst().orElseThrow();
+    TensorMatch c = o.matching().pairs().stream().filter(p -> p.a().equals("classificators")).findFirst()
+        .orElseThrow();
+    assertThat(r.reassembly()).isEqualTo(new Reassembly(Reassembly.Kind.SLICE, 2, List.of("detections"),
+        List.of(16), 0, 17));
+    assertThat(c.reassembly()).isEqualTo(new Reassembly(Reassembly.Kind.SLICE, 2, List.of("detections"),
+        List.of(1), 16, 17));
+    assertThat(o.result().notes()).contains("output 'classificators' compared against slice [16:17) of 'detections'"
+        + " along axis 2 (its 17)");
+    assertThat(o.result().comparisons()).allSatisfy(x -> assertThat(x.metrics().maxAbs()).isZero());
+  }
 }
