@@ -183,6 +183,17 @@ public final class Comparer {
     for (Matching.UnpairedOutput u : matching.unpairedOutputs()) {
       notes.add("unpaired " + u.side() + " output '" + u.tensor() + "': " + u.reason());
     }
+    List<Map.Entry<String, String>> unmatchedInner = matching.unmatchedReasons().entrySet().stream()
+        .filter(e -> !res.unpairedOutputsA().containsKey(e.getKey())).toList();
+    int shown = 0;
+    for (Map.Entry<String, String> e : unmatchedInner) {
+      if (shown++ == 10) {
+        notes.add("... " + (unmatchedInner.size() - 10) + " more unmatched tensors, each with its reason in the JSON"
+            + " and HTML reports");
+        break;
+      }
+      notes.add("unmatched '" + e.getKey() + "' (not compared): " + e.getValue());
+    }
     config.put("matching.matched_by_name", Integer.toString(matching.byName()));
     config.put("matching.matched_by_structure", Integer.toString(matching.byStructure()));
     config.put("matching.matched_by_region", Integer.toString(matching.byRegion()));
