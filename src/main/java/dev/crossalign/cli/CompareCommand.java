@@ -68,6 +68,8 @@ final class CompareCommand implements Callable<Integer> {
       throw CrossalignException.input(b == null ? "compare needs a second model B, or --torchscript F.pt"
           : "give either a second model B or --torchscript, not both");
     }
+    report.outputs(run.inputFiles(new FilePlan().input("model A " + a, a).input("model B " + b, b)
+        .input("--torchscript " + torchscript, torchscript))).check();
     CompareRequest.TorchScriptLayout layout;
     try {
       layout = CompareRequest.TorchScriptLayout.valueOf(

@@ -46,6 +46,8 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
+        .output("--export-onnx", exportOnnx).check();
     ValidationRequest req =
         new ValidationRequest(
             model,
