@@ -72,6 +72,9 @@ public record MemoryPlan(int workers, int heapMb, long perWorkerMb, long budgetM
       worst = Estimate.of(TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL), DemoModel.LABEL);
     }
     for (Path p : seen) {
+      if (!java.nio.file.Files.isRegularFile(p)) {
+        continue; // a FIFO or device is that row's refusal, not something to read while planning
+      }
       try {
         Estimate e = Estimate.of(TfliteModel.read(p), p.toString());
         if (e.bytes() > worst.bytes()) {
