@@ -88,6 +88,33 @@ public final class Cudnn {
     return "cudnn " + org.bytedeco.cuda.global.cudnn.cudnnGetVersion() + ", cuda runtime " + rt[0] + ", driver " + drv[0];
   }
 
+  /**
+   * The device and library versions as numbers, for the GPU check's JSON.
+   *
+   * @param name the device name (cudaGetDeviceProperties)
+   * @param computeCapability major.minor
+   * @param cudnnVersion cudnnGetVersion(), e.g. 91900 for 9.19.0
+   * @param cudaRuntime cudaRuntimeGetVersion(), e.g. 13010
+   * @param cudaDriver cudaDriverGetVersion(): the newest CUDA the driver supports, e.g. 13000
+   */
+  public record DeviceInfo(
+      int device, String name, String computeCapability, long cudnnVersion, int cudaRuntime, int cudaDriver) {}
+
+  /** What {@link #versions()} says, as a record, plus the device's name and compute capability. */
+  public static DeviceInfo deviceInfo(int device) {
+    require();
+    int[] rt = new int[1];
+    int[] drv = new int[1];
+    checkCuda("cudaRuntimeGetVersion", org.bytedeco.cuda.global.cudart.cudaRuntimeGetVersion(rt));
+    checkCuda("cudaDriverGetVersion", org.bytedeco.cuda.global.cudart.cudaDriverGetVersion(drv));
+    try (org.bytedeco.cuda.cudart.cudaDeviceProp prop = new org.bytedeco.cuda.cudart.cudaDeviceProp()) {
+      checkCuda("cudaGetDeviceProperties(" + device + ")",
+          org.bytedeco.cuda.global.cudart.cudaGetDeviceProperties(prop, device));
+      return new DeviceInfo(device, prop.name().getString().strip(), prop.major() + "." + prop.minor(),
+          org.bytedeco.cuda.global.cudnn.cudnnGetVersion(), rt[0], drv[0]);
+    }
+  }
+
   static String oneLine(Throwable e) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
     int nl = m.indexOf('\n');
