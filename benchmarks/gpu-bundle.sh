@@ -100,8 +100,9 @@ trim_cuda() { # VERSION DEST
   src="$(jarpath "org.bytedeco:cuda:$1:jar:linux-x86_64")"
   dir="$work/trim-$1"
   mkdir -p "$dir"
-  (cd "$dir" && unzip -q "$src" 'org/bytedeco/cuda/linux-x86_64/libjnicudart.so' \
-      'org/bytedeco/cuda/linux-x86_64/libjnicudnn.so' 'META-INF/MANIFEST.MF')
+  (cd "$dir" && jar xf "$src" org/bytedeco/cuda/linux-x86_64/libjnicudart.so \
+      org/bytedeco/cuda/linux-x86_64/libjnicudnn.so META-INF/MANIFEST.MF)
+  [[ -f "$dir/org/bytedeco/cuda/linux-x86_64/libjnicudnn.so" ]] || fail "$src has no libjnicudnn.so"
   (cd "$dir" && jar --create --file "$2/cuda-$1-linux-x86_64-cudart-cudnn.jar" --manifest META-INF/MANIFEST.MF org)
 }
 cp "$(jarpath "org.bytedeco:cuda:$cuda13:jar")" "$out/lib/cuda13/"
@@ -135,7 +136,7 @@ if grep -E '^(org\.bytedeco\.pytorch|ai\.onnxruntime|com\.google\.protobuf|ai\.o
   fail "the GPU check reaches $(wc -l < "$work/forbidden.txt") libtorch/ONNX Runtime/protobuf classes, e.g. $(head -1 "$work/forbidden.txt")"
 fi
 mkdir -p "$work/slim"
-(cd "$work/slim" && unzip -q "$root/target/crossalign.jar" 'cuda-config/*' 'META-INF/MANIFEST.MF' || true)
+(cd "$work/slim" && jar xf "$root/target/crossalign.jar" cuda-config)
 (cd "$root/target/classes" && grep '^dev\.crossalign\.' "$work/closure.txt" | tr . / | sed 's/$/.class/' \
    | while read -r f; do [[ -f "$f" ]] && echo "$f"; done > "$work/slim-files.txt")
 (cd "$root/target/classes" && tar cf - -T "$work/slim-files.txt") | (cd "$work/slim" && tar xf -)
@@ -148,15 +149,15 @@ javap -c -p -cp "$out/lib/crossalign-gpu.jar" $(grep '^dev\.crossalign\.' "$work
   | grep -oE 'Method org/bytedeco/cuda/[^ ]+' | sed 's/^Method //' | sort -u > "$work/cuda-calls.txt"
 [[ -s "$work/cuda-calls.txt" ]] || fail "found no cuda calls in crossalign's cuDNN classes (javap output changed?)"
 cp12="$(ls "$out"/lib/cuda12/*.jar | paste -sd: -)"
-members() { # CLASS(with /) AS(with /): "AS.name:descriptor" for each member javap lists
-  javap -s -p -cp "$cp12" "${1//\//.}" 2>/dev/null | awk -v c="$2" '
-    /descriptor:/ { print c "." name ":" $2; next }
-    /\(/ { line = $0; sub(/\(.*/, "", line); n = split(line, w, " "); name = w[n] }'
-}
-cut -d. -f1 "$work/cuda-calls.txt" | sort -u | while read -r cls; do
-  members "$cls" "$cls"
-  members org/bytedeco/javacpp/Pointer "$cls" # inherited: close(), ...
-done > "$work/cuda12-members.txt"
+classes="$(cut -d. -f1 "$work/cuda-calls.txt" | sort -u | tr / . | paste -sd' ' -)"
+# one javap for all classes: "CLASS.name:descriptor" per member; JavaCPP Pointer's members count for every class
+# (inherited: close(), ...)
+javap -s -p -cp "$cp12" $classes org.bytedeco.javacpp.Pointer 2>/dev/null | awk -v list="$classes" '
+  /^[a-z ]*(class|interface) / { c = $0; sub(/^[a-z ]*(class|interface) /, "", c); sub(/[ <].*/, "", c); gsub(/\./, "/", c); next }
+  /descriptor:/ { if (c == "org/bytedeco/javacpp/Pointer") ptr[++np] = name ":" $2; else print c "." name ":" $2; next }
+  /\(/ { line = $0; sub(/\(.*/, "", line); n = split(line, w, " "); name = w[n] }
+  END { k = split(list, cl, " "); for (i = 1; i <= k; i++) { gsub(/\./, "/", cl[i]); for (j = 1; j <= np; j++) print cl[i] "." ptr[j] } }
+' > "$work/cuda12-members.txt"
 [[ -s "$work/cuda12-members.txt" ]] || fail "javap listed no member of the cuda $cuda12 bindings"
 missing="$(grep -vxF -f "$work/cuda12-members.txt" "$work/cuda-calls.txt" | grep -v '<init>' || true)"
 [[ -z "$missing" ]] || fail "the cuda $cuda12 bindings lack: $(echo "$missing" | tr '\n' ' ')"
@@ -217,7 +218,12 @@ tgz_bytes=$(stat -c %s "$out.tgz")
 limit_bytes=$(( limit_mib * 1024 * 1024 ))
 {
   echo "crossalign GPU bundle, built $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  if commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null)"; then
+    git -C "$root" diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
+  else
+    commit="unknown (no git checkout)"
+  fi
+  echo "commit: $commit"
   echo "java: $(java -version 2>&1 | head -1); modules: $mods"
   echo "models: ${models[*]##*/}; seed $seed"
   echo "folder: $folder_bytes bytes; archive $(basename "$out").tgz: $tgz_bytes bytes; limit $limit_mib MiB"

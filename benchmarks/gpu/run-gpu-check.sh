@@ -12,7 +12,7 @@
 #           tried with the CUDA 13.1 bindings, then the CUDA 12.9 ones (whichever runtime the machine has)
 #   torch   python3 gpu_check.py: the PyTorch port (or its per-op conv reference) under each cuda-config profile
 #   summary check.json (everything) and summary.md (for a reader, with the README table's rows)
-# The whole check keeps within --budget (default 450 s): each step's limit is cut to what is left.
+# The whole check keeps within --budget (default 420 s): each step's limit is cut to what is left.
 # Exit: 0 every step ran, 1 a step ran and found a problem, 2 a step could not run (the summary says which and why).
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,7 +26,7 @@ device=cuda
 python=python3
 repeat=5
 iterations=20
-budget=450
+budget=420
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --device) device="$2"; shift 2 ;;
