@@ -189,12 +189,22 @@ public final class CudnnLeg {
     for (Path dir : BundleManifest.modelDirs(bundle)) {
       cases.addAll(ConvCase.load(dir, BundleManifest.read(dir)));
     }
+    String bindings = bindings();
+    Cudnn.DeviceInfo info = null;
+    if (!o.planOnly()) {
+      try { // first, so that a machine without a GPU hears so at once, before the host convs
+        Cudnn.require();
+        info = Cudnn.deviceInfo(o.device());
+      } catch (CrossalignException e) {
+        return new Report("cudnn", "unavailable", e.getMessage(), bindings, null, o.repeat(), o.iterations(),
+            seconds(t0), List.of(), List.of());
+      }
+    }
     List<float[]> truths = new ArrayList<>();
     for (ConvCase c : cases) {
       truths.add(o.truth() ? ConvEpilogue.float64Truth(c.geometry(), c.geometry().plan(), c.inputNhwc(),
           c.filterKcrs(), c.bias(), c.activation()) : null);
     }
-    String bindings = bindings();
     if (o.planOnly()) {
       List<LayerResult> layers = new ArrayList<>();
       for (int i = 0; i < cases.size(); i++) {
@@ -202,14 +212,6 @@ public final class CudnnLeg {
       }
       return new Report("cudnn", "plan-only", "--plan-only: host checks only, cuDNN not called", bindings, null,
           o.repeat(), o.iterations(), seconds(t0), summaries(layers), List.copyOf(layers));
-    }
-    Cudnn.DeviceInfo info;
-    try {
-      Cudnn.require();
-      info = Cudnn.deviceInfo(o.device());
-    } catch (CrossalignException e) {
-      return new Report("cudnn", "unavailable", e.getMessage(), bindings, null, o.repeat(), o.iterations(),
-          seconds(t0), List.of(), List.of());
     }
     List<LayerResult> layers = new ArrayList<>();
     for (int i = 0; i < cases.size(); i++) {
