@@ -390,6 +390,13 @@ def main(argv):
                 print("torch: %s: %s vs %s: %s" % (name, pa, pb, "bitwise equal" if not diff else
                                                    "%d of %d tensors differ" % (len(diff), len(da))))
     report["cross_profile"] = cross
+    ran = [m for p in report["profiles"] for m in p["models"] if "error" not in m]
+    failed = sum(1 for p in report["profiles"] for m in p["models"] if "error" in m)
+    worst = max((m["worst_rel_l2"] for m in ran), default=float("nan"))
+    print("torch: %d profile x model runs on %s (%s), %d failed; worst rel_l2 vs TFLite %.3g; bitwise repeatable: %s;"
+          " profiles bitwise equal: %d of %d pairs" % (len(ran), a.device, report["path"], failed, worst,
+                                                       "all" if all(m["bitwise_repeatable"] for m in ran) else "NOT all",
+                                                       sum(1 for x in cross if x["bitwise_equal"]), len(cross)))
     return finish(0)
 
 

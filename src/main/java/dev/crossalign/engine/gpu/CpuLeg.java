@@ -63,6 +63,8 @@ public final class CpuLeg {
             m.model(), tfliteVersion, m.bitwiseEqual(), m.tensors(), m.worstRelL2(), m.worstTensor(),
             m.worstConvVsFloat64RelL2(), m.pass() ? "ok" : "FAILED"));
       }
+      out.add("cpu: " + models.stream().filter(ModelResult::pass).count() + " of " + models.size()
+          + " models reproduced (TFLite " + tfliteVersion + ", " + cpu + ")");
       return out;
     }
   }
