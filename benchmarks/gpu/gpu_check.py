@@ -47,6 +47,19 @@ def one_line(e):
     return e.__class__.__name__ + ": " + (s[0] if s else "")
 
 
+def finite(v):
+    """NaN and infinities as the strings Jackson writes for them, so that the JSON is standard."""
+    if isinstance(v, float) and v != v:
+        return "NaN"
+    if isinstance(v, float) and v in (float("inf"), float("-inf")):
+        return "Infinity" if v > 0 else "-Infinity"
+    if isinstance(v, dict):
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [finite(x) for x in v]
+    return v
+
+
 def read_npz(path, torch):
     """name -> CPU tensor, for the little-endian C-order arrays crossalign writes (and np.savez writes)."""
     out = {}
@@ -259,10 +272,8 @@ def run_model(torch, runner, ref, repeat, device):
             per_tensor.append({"name": name, "error": why})
             continue
         per_tensor.append({"name": name, "max_abs": m, "rel_l2": r, "repeatable": name not in differs})
-        if r != r or r > worst[1]:
+        if worst[1] == worst[1] and (r != r or r > worst[1]):  # a NaN, once seen, stays the worst
             worst = (m, r, name)
-        if worst[1] != worst[1]:
-            break
     digest = {}
     for name in sorted(first):
         digest[name] = hashlib.sha256(bits(torch, first[name]).numpy().tobytes()).hexdigest()
@@ -298,7 +309,7 @@ def main(argv):
             print("torch: unavailable: " + line, file=sys.stderr)
         tmp = a.json + ".tmp"
         with open(tmp, "w") as fh:
-            json.dump(report, fh, indent=2, allow_nan=True)
+            json.dump(finite(report), fh, indent=2, allow_nan=False)
         os.replace(tmp, a.json)
         return code
 

@@ -119,7 +119,8 @@ fi
 # cudnn: the CUDA and cuDNN libraries come from the machine: system CUDA, conda, or the nvidia-* wheels next to torch.
 libdirs=()
 for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-*/lib64 \
-         /usr/local/cuda-*/targets/x86_64-linux/lib "${CONDA_PREFIX:-/nonexistent}/lib"; do
+         /usr/local/cuda-*/targets/x86_64-linux/lib /usr/local/nvidia/lib64 /usr/lib64 \
+         "${CONDA_PREFIX:-/nonexistent}/lib"; do
   [[ -d "$d" ]] && libdirs+=("$d")
 done
 if command -v "$python" > /dev/null 2>&1; then

@@ -115,6 +115,16 @@ public final class Cudnn {
     }
   }
 
+  /**
+   * Which JavaCPP cuda preset is on the class path (its jar's implementation version), for reports: the GPU check runs
+   * with the CUDA 13.1 or the CUDA 12.9 bindings. Loads no native library.
+   */
+  public static String bindings() {
+    Package p = org.bytedeco.cuda.global.cudart.class.getPackage();
+    String v = p == null ? null : p.getImplementationVersion();
+    return "org.bytedeco cuda " + (v == null ? "(version unknown)" : v);
+  }
+
   static String oneLine(Throwable e) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
     int nl = m.indexOf('\n');

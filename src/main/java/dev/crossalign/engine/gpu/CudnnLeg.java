@@ -189,7 +189,7 @@ public final class CudnnLeg {
     for (Path dir : BundleManifest.modelDirs(bundle)) {
       cases.addAll(ConvCase.load(dir, BundleManifest.read(dir)));
     }
-    String bindings = bindings();
+    String bindings = Cudnn.bindings();
     Cudnn.DeviceInfo info = null;
     if (!o.planOnly()) {
       try { // first, so that a machine without a GPU hears so at once, before the host convs
@@ -416,12 +416,5 @@ public final class CudnnLeg {
 
   private static double seconds(long t0) {
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  /** Which JavaCPP cuda preset is on the class path (its jar's implementation version), for the report. */
-  static String bindings() {
-    Package p = org.bytedeco.cuda.global.cudart.class.getPackage();
-    String v = p == null ? null : p.getImplementationVersion();
-    return "org.bytedeco cuda " + (v == null ? "(version unknown)" : v);
   }
 }

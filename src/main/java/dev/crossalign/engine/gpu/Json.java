@@ -1,6 +1,7 @@
 package dev.crossalign.engine.gpu;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +14,9 @@ import java.nio.file.Path;
 
 /** The GPU check's JSON files: written atomically, read with one-line errors that name the file. */
 final class Json {
+  /** Writes NaN as the string "NaN" (Jackson's default); reads Python's bare NaN / Infinity too. */
   static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS.mappedFeature())
       .enable(SerializationFeature.INDENT_OUTPUT)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
