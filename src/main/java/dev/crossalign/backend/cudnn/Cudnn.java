@@ -37,7 +37,7 @@ public final class Cudnn {
       Loader.load(org.bytedeco.cuda.global.cudart.class);
       Loader.load(org.bytedeco.cuda.global.cudnn.class);
     } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
-      loadFailure = "cannot load the CUDA/cuDNN natives: " + oneLine(e);
+      loadFailure = "cannot load the CUDA/cuDNN natives: " + rootCause(e);
       throw new CrossalignException(Kind.ENVIRONMENT, NEEDS_GPU + " (" + loadFailure + ")");
     }
     int[] count = new int[1];
@@ -123,6 +123,25 @@ public final class Cudnn {
     Package p = org.bytedeco.cuda.global.cudart.class.getPackage();
     String v = p == null ? null : p.getImplementationVersion();
     return "org.bytedeco cuda " + (v == null ? "(version unknown)" : v);
+  }
+
+  /**
+   * The first line of the innermost cause: JavaCPP's "no jnicudart in java.library.path" hides the dynamic linker's
+   * reason ("libjnicudart.so: libcuda.so.1: cannot open shared object file") in its cause; the path before the library
+   * name is cut.
+   */
+  static String rootCause(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = oneLine(c);
+    int colon = m.indexOf(": ");
+    if (m.startsWith("/") && colon > 0) {
+      String path = m.substring(0, colon);
+      m = path.substring(path.lastIndexOf('/') + 1) + m.substring(colon);
+    }
+    return m;
   }
 
   static String oneLine(Throwable e) {
