@@ -128,7 +128,7 @@ class CrashIsolationTest {
     Path out = dir.resolve("h.jsonl");
     System.setProperty(HANG, "2");
     // Long enough for a cold worker's first row on a loaded 2-core machine, short enough for a test.
-    Duration timeout = Duration.ofSeconds(90);
+    Duration timeout = Duration.ofSeconds(40);
     long t0 = System.nanoTime();
     BatchRunner.Summary s = BatchRunner.run(Manifest.read(m), chained(), processes(1, false, false, timeout), out,
         null);
@@ -138,11 +138,11 @@ class CrashIsolationTest {
     Map<Integer, RowResult> rows = byRow(out);
     assertThat(rows.get(2).verdict()).isEqualTo("timeout");
     assertThat(rows.get(2).exitStatus()).isEqualTo(2);
-    assertThat(rows.get(2).error()).contains("timed out after 90 s");
+    assertThat(rows.get(2).error()).contains("timed out after 40 s");
     assertThat(rows.get(2).crashedOrTimedOut()).isTrue();
     assertThat(rows.get(1).verdict()).isEqualTo("aligned");
     assertThat(rows.get(3).verdict()).isEqualTo("aligned");
-    assertThat(seconds).as("the hung row costs its timeout, not forever").isGreaterThanOrEqualTo(90);
+    assertThat(seconds).as("the hung row costs its timeout, not forever").isGreaterThanOrEqualTo(40);
   }
 
   @Test
