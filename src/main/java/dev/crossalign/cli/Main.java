@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class
     },
     footer = {"", "Exit status: 0 aligned, 1 misaligned, 2 unusable input or arguments, 3 ops a backend cannot run."})
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
   /** Exit statuses, as documented in the README. */
   public static final int ALIGNED = 0;
   public static final int MISALIGNED = 1;
@@ -57,6 +57,12 @@ public final class Main implements Runnable {
     CommandLine cmd = new CommandLine(new Main());
     cmd.setOut(out);
     cmd.setErr(err);
+    // every subcommand's --version prints what the top level prints (picocli gives subcommands no provider)
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      if (sub.getCommandSpec().versionProvider() == null) {
+        sub.getCommandSpec().versionProvider(new Version());
+      }
+    }
     cmd.setParameterExceptionHandler(
         (ex, args) -> {
           CommandLine c = ex.getCommandLine();
@@ -93,9 +99,12 @@ public final class Main implements Runnable {
     return s.replace('\n', ' ').replace('\r', ' ');
   }
 
+  /** No command given: the usage on stderr and exit 2, like any other missing argument. */
   @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    spec.commandLine().getErr().flush();
+    return USAGE;
   }
 
   /** Version from the jar manifest, else the development version. */
