@@ -22,13 +22,18 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "batch",
     mixinStandardHelpOptions = true,
+    header = "Validates every row of a manifest (model, seed, input) on a pool of workers.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:every row aligned", "1:a row misaligned (and none worse)",
+        "2:unusable arguments or manifest, or a row with an unusable model or input",
+        "3:a row with ops a backend cannot run (and none unusable)"},
     description = {
       "Validates every row of MANIFEST.csv on a pool of workers, one JSON line per row as it finishes.",
       "Header row required; columns (any order, only model required): model (.tflite path relative to the manifest,",
       "or demo), seed, input (.npz by name, .npy for a single-input model, or NAME=FILE.npy), atol, rtol, backends",
       "(reference first, separated by | or ;). Empty cells take the defaults below.",
-      "A failing row is recorded with its exit status (2 unusable input, 3 unsupported ops) and the batch goes on.",
-      "Exit status: 0 when every row is aligned, else the highest row status."
+      "A failing row is recorded with its exit status (2 unusable input, 3 unsupported ops) and the batch goes on;",
+      "the exit status is 0 when every row is aligned, else the highest row status."
     })
 final class BatchCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -36,7 +41,7 @@ final class BatchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MANIFEST.csv", description = "The manifest")
   Path manifest;
 
-  @Option(names = "--workers", defaultValue = "1", description = "Worker threads, each with its own backends (default: ${DEFAULT-VALUE})")
+  @Option(names = "--workers", defaultValue = "1", paramLabel = "N", description = "Worker threads, each with its own backends (default: ${DEFAULT-VALUE})")
   int workers;
 
   @Option(names = "--jsonl", paramLabel = "OUT", description = "Append the result lines here (fsync'ed per line); else stdout")
@@ -45,33 +50,33 @@ final class BatchCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Skip rows already in OUT (same row number, model and seed) and append the rest")
   boolean resume;
 
-  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch",
+  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", paramLabel = "tflite,torch[,onnxruntime]",
       description = "Default backends, reference first (default: ${DEFAULT-VALUE})")
   List<String> backends;
 
-  @Option(names = "--mode", defaultValue = "both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
+  @Option(names = "--mode", defaultValue = "both", paramLabel = "chained|isolated|both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
   String mode;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
   String device;
 
-  @Option(names = "--atol", defaultValue = "1e-5", description = "Default absolute tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--atol", defaultValue = "1e-5", paramLabel = "X", description = "Default absolute tolerance (default: ${DEFAULT-VALUE})")
   double atol;
 
-  @Option(names = "--rtol", defaultValue = "1e-4", description = "Default relative tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--rtol", defaultValue = "1e-4", paramLabel = "X", description = "Default relative tolerance (default: ${DEFAULT-VALUE})")
   double rtol;
 
   @Option(names = "--absolute-atol", description = "atol as an absolute bound (else scaled by max(1, max|ref|))")
   boolean absoluteAtol;
 
-  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", description = "Chained rel_l2 budget (default: ${DEFAULT-VALUE})")
+  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", paramLabel = "X", description = "Chained rel_l2 budget (default: ${DEFAULT-VALUE})")
   double chainedRelL2;
 
   @Option(names = "--input-range", defaultValue = "-1,1", paramLabel = "LOW,HIGH",
       description = "Range of generated float inputs (default: ${DEFAULT-VALUE})")
   String inputRange;
 
-  @Option(names = "--models-per-worker", defaultValue = "2",
+  @Option(names = "--models-per-worker", defaultValue = "2", paramLabel = "N",
       description = "Opened models each worker keeps for reuse (default: ${DEFAULT-VALUE})")
   int modelsPerWorker;
 

@@ -29,6 +29,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "compare",
     mixinStandardHelpOptions = true,
+    header = "Compares two models you converted yourself (.tflite, .onnx, TorchScript, .npz), tensor by tensor.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {Main.EXIT_ALIGNED, Main.EXIT_MISALIGNED, Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
     description = {
       "Runs two models you bring (.tflite, .onnx; or --torchscript F.pt; or an .npz of tensors captured elsewhere)",
       "on the same inputs and compares every tensor that can be paired: by name, by graph structure, else by value.",
@@ -65,6 +68,7 @@ final class CompareCommand implements Callable<Integer> {
     if (report.exportOnnx != null) {
       throw CrossalignException.input("--export-onnx is an option of validate, not of compare");
     }
+    report.checkTargets();
     CompareRequest.TorchScriptLayout layout;
     try {
       layout = CompareRequest.TorchScriptLayout.valueOf(
@@ -79,15 +83,9 @@ final class CompareCommand implements Callable<Integer> {
     Comparer.Outcome outcome = Comparer.compare(req);
     AlignmentResult result = outcome.result();
     if (report.json != null) {
-      AtomicFiles.write(report.json, json(result, outcome.matching()).getBytes(StandardCharsets.UTF_8));
+      ReportTarget.write(report.json, json(result, outcome.matching()), report.spec.commandLine().getOut());
     }
-    PrintWriter out = report.spec.commandLine().getOut();
-    if (report.quiet) {
-      out.println(ConsoleReport.verdictLine(result));
-    } else {
-      out.print(ConsoleReport.render(result, report.maxRows));
-    }
-    out.flush();
+    report.console(result);
     return ValidateCommand.exitStatus(result);
   }
 

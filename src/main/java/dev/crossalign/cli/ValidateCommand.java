@@ -21,6 +21,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "validate",
     mixinStandardHelpOptions = true,
+    header = "Runs a .tflite model on TFLite and on the torch port (and ONNX Runtime) and compares every layer.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {Main.EXIT_ALIGNED, Main.EXIT_MISALIGNED, Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
     description = {
       "Runs MODEL (a .tflite file; none = the embedded demo) on TFLite and on the candidate backends with the same",
       "seeded inputs, and compares every tensor both produce, chained and/or isolated."
@@ -29,11 +32,11 @@ final class ValidateCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
   Path model;
 
-  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch",
+  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", paramLabel = "tflite,torch[,onnxruntime]",
       description = "Reference first: tflite,torch[,onnxruntime] (default: ${DEFAULT-VALUE})")
   List<String> backends;
 
-  @Option(names = "--mode", defaultValue = "both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
+  @Option(names = "--mode", defaultValue = "both", paramLabel = "chained|isolated|both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
   String mode;
 
   @Mixin RunOptions run;
@@ -43,6 +46,7 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    report.checkTargets();
     ValidationRequest req =
         new ValidationRequest(
             model,

@@ -83,6 +83,11 @@ public final class Bench {
       for (int j = 0; j < n; j++) {
         stats.add(BackendStats.of(legs.get(j).name(), samples[j]));
       }
+      for (BackendStats s : stats) {
+        if (s.noiseNote() != null) {
+          notes.add(s.noiseNote());
+        }
+      }
       Map<String, Double> ratios = new LinkedHashMap<>();
       BackendStats x = stats.stream().filter(s -> s.name().equals("tflite-xnnpack")).findFirst().orElse(null);
       if (x != null) {
