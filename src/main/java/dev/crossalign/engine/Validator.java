@@ -172,7 +172,7 @@ public final class Validator {
           + " are compared in isolated mode (each fed the reference's tensors)");
     }
 
-    comparisons = inReferenceOrder(comparisons, reference);
+    comparisons = WeightTensors.checkedOnce(inReferenceOrder(comparisons, reference), WeightTensors.of(model));
     notes.addAll(TriangleNotes.of(comparisons));
     timing.put("total", loadMs + openTfliteMs + prepareTorchMs + ms(t0));
     AlignmentResult result =

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
+import dev.crossalign.align.ErrorScale;
+import dev.crossalign.align.Mode;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.UnsupportedOp;
 import java.io.BufferedOutputStream;
@@ -42,13 +44,15 @@ import java.util.concurrent.ThreadLocalRandom;
  *   "model": str, "device": str, "seed": int,
  *   "tolerance": {"atol": num, "rtol": num},
  *   "backends": [str, ...],                       // reference first
- *   "first_divergence": null | {"tensor": str, "pair": str, "mode": "chained" | "isolated"},
+ *   "first_divergence": null | {"tensor": str, "pair": str, "mode": "chained" | "isolated" | "weights"},
+ *   "comparison_counts": {pair: {"chained": int, "isolated": int, "weights": int}},  // modes present only
  *   "tensors": [ {"name", "op", "index", "shape": [int...],
  *                 "comparisons": [ {"pair", "mode", "max_abs", "mean_abs", "rel_l2", "cosine", "mean_ref",
  *                                   "mean_cand", "mean_diff", "sum_diff", "min_ref", "max_ref", "min_cand",
  *                                   "max_cand", "nan_ref", "nan_cand", "inf_ref", "inf_cand", "distinct_ref",
  *                                   "distinct_cand", "permutation": null | [int...],
- *                                   "status": "compared" | "shape_mismatch" | "missing", "pass": bool} ]} ],
+ *                                   "status": "compared" | "shape_mismatch" | "missing",
+ *                                   "zero_reference": bool, "pass": bool} ]} ],
  *   "unsupported": [ {"op", "count", "reason"} ],
  *   "notes": [str, ...],
  *   "config": {str: str},                          // keys sorted
@@ -205,6 +209,16 @@ public final class JsonReport {
       g.writeStringField("mode", fd.mode().jsonName());
       g.writeEndObject();
     }
+    // the comparisons made (status compared), per pair and mode: what the verdict line counts
+    g.writeObjectFieldStart("comparison_counts");
+    for (Map.Entry<String, Map<Mode, Integer>> e : r.counts().byPair().entrySet()) {
+      g.writeObjectFieldStart(e.getKey());
+      for (Map.Entry<Mode, Integer> m : e.getValue().entrySet()) {
+        g.writeNumberField(m.getKey().jsonName(), m.getValue());
+      }
+      g.writeEndObject();
+    }
+    g.writeEndObject();
     g.writeArrayFieldStart("tensors");
     for (List<Comparison> group : byTensor(r.comparisons())) {
       Comparison head = group.get(0);
@@ -287,6 +301,8 @@ public final class JsonReport {
       intArray(g, c.permutation());
     }
     g.writeStringField("status", c.status().jsonName());
+    // ErrorScale's rule: true where max|ref| < 1e-6, so that rel_l2 and cosine say nothing and max_abs is the error
+    g.writeBooleanField("zero_reference", m != null && ErrorScale.zeroReference(m));
     g.writeBooleanField("pass", c.passed());
     g.writeEndObject();
   }

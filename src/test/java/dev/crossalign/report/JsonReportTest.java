@@ -34,7 +34,9 @@ class JsonReportTest {
     JsonReport.write(ReportFixtures.misaligned(), p);
     JsonNode root = JsonReport.read(p);
     assertThat(fieldNames(root)).containsExactly("verdict", "model", "device", "seed", "tolerance", "backends",
-        "first_divergence", "tensors", "unsupported", "notes", "config", "timing_ms");
+        "first_divergence", "comparison_counts", "tensors", "unsupported", "notes", "config", "timing_ms");
+    // 6 tensors x 2 modes, less head's two shape mismatches
+    assertThat(root.get("comparison_counts").toString()).isEqualTo("{\"tflite~torch\":{\"chained\":5,\"isolated\":5}}");
     assertThat(root.get("verdict").asText()).isEqualTo("misaligned");
     assertThat(root.get("model").asText()).isEqualTo("face.tflite");
     assertThat(root.get("device").asText()).isEqualTo("cpu");
@@ -62,7 +64,7 @@ class JsonReportTest {
     JsonNode c = mid.get("comparisons").get(0);
     assertThat(fieldNames(c)).containsExactly("pair", "mode", "max_abs", "mean_abs", "rel_l2", "cosine", "mean_ref",
         "mean_cand", "mean_diff", "sum_diff", "min_ref", "max_ref", "min_cand", "max_cand", "nan_ref", "nan_cand",
-        "inf_ref", "inf_cand", "distinct_ref", "distinct_cand", "permutation", "status", "pass");
+        "inf_ref", "inf_cand", "distinct_ref", "distinct_cand", "permutation", "status", "zero_reference", "pass");
     // closed form for a = [1,2,3,4], b = [1,2,3,5]
     assertThat(c.get("mode").asText()).isEqualTo("chained");
     assertThat(c.get("max_abs").asDouble()).isEqualTo(1.0);
@@ -76,6 +78,7 @@ class JsonReportTest {
     assertThat(c.get("permutation").isNull()).isTrue();
     assertThat(c.get("status").asText()).isEqualTo("compared");
     assertThat(c.get("pass").asBoolean()).isFalse();
+    assertThat(c.get("zero_reference").asBoolean()).isFalse();
     assertThat(mid.get("comparisons").get(1).get("mode").asText()).isEqualTo("isolated");
 
     JsonNode conv = tensors.get(1).get("comparisons").get(0);
