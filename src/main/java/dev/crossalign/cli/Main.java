@@ -152,13 +152,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     return USAGE;
   }
 
-  /** Version from the jar manifest, else the development version. */
+  /** The versions the build recorded (dev.crossalign.Versions), as the reports print them too. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"crossalign " + (v == null ? "0.1.0-SNAPSHOT" : v),
-          "TFLite 2.20.0, libtorch 2.10.0 (JavaCPP 1.5.13), ONNX Runtime 1.29.0"};
+      return dev.crossalign.Versions.lines();
     }
   }
 }
