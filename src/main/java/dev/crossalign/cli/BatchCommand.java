@@ -83,6 +83,16 @@ final class BatchCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Stack traces for errors")
   boolean verbose;
 
+  /** "row 12 face.tflite: aligned" from a result line, for the progress bar. */
+  static String rowLabel(String jsonLine) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(jsonLine);
+      return "row " + n.path("row").asText() + " " + n.path("model").asText() + ": " + n.path("verdict").asText();
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
   @Override
   public Integer call() {
     if (resume && jsonl == null) {
@@ -114,10 +124,24 @@ final class BatchCommand implements Callable<Integer> {
     List<ManifestRow> rows = Manifest.read(manifest);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    BatchRunner.Summary s = BatchRunner.run(rows, opts, workers, jsonl, resume, jsonl == null ? out::println : null);
+    BatchRunner.Summary s;
+    // one step per finished row: every line passes through here, printed on stdout only without --jsonl
+    try (Progress progress = Progress.start("batch", rows.size(), false)) {
+      s = BatchRunner.run(rows, opts, workers, jsonl, resume, line -> {
+        if (jsonl == null) {
+          out.println(line);
+        }
+        progress.step(1);
+        progress.phase(rowLabel(line));
+      });
+    }
     out.flush();
     err.println(String.format(Locale.ROOT, "crossalign batch: %d rows, %d run, %d skipped (already in %s), %d aligned,"
         + " exit %d", s.total(), s.ran(), s.skipped(), jsonl == null ? "-" : jsonl, s.aligned(), s.exitStatus()));
+    if (!s.problems().isEmpty()) {
+      err.println(s.problems().size() + " row(s) not aligned:");
+      s.problems().forEach(p -> err.println("  " + p));
+    }
     err.flush();
     return s.exitStatus();
   }

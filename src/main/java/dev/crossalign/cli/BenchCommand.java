@@ -70,8 +70,16 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    BenchResult r = Bench.run(new BenchRequest(model, backends, threads, Device.parse(device), warmup, runs, seed, onnx,
-        profileOps));
+    BenchRequest req = new BenchRequest(model, backends, threads, Device.parse(device), warmup, runs, seed, onnx,
+        profileOps);
+    BenchResult r;
+    try (Progress progress = Progress.start("bench", Bench.steps(req), false)) {
+      progress.phase("opening " + backends.get(0));
+      r = Bench.run(req, step -> {
+        progress.step(1);
+        progress.phase(step);
+      });
+    }
     if (ReportTarget.isStdout(json)) {
       ReportTarget.write(json, r.toJson(), spec.commandLine().getOut());
       r.notes().stream().filter(n -> n.startsWith("noisy:")).forEach(n -> spec.commandLine().getErr().println("note: " + n));

@@ -80,7 +80,11 @@ final class CompareCommand implements Callable<Integer> {
     CompareRequest req = new CompareRequest(a, b, torchscript, layout, Device.parse(run.device), run.config(),
         run.inputs(), run.range()[0], run.range()[1], run.tolerance(), run.chainedRelL2, !noValueMatching,
         run.threads);
-    Comparer.Outcome outcome = Comparer.compare(req);
+    Comparer.Outcome outcome;
+    try (Progress progress = Progress.start("compare", 1, report.quiet)) {
+      progress.phase("running both models, pairing and comparing their tensors");
+      outcome = Comparer.compare(req);
+    }
     AlignmentResult result = outcome.result();
     if (report.json != null) {
       ReportTarget.write(report.json, json(result, outcome.matching()), report.spec.commandLine().getOut());

@@ -79,7 +79,13 @@ final class DeterminismCommand implements Callable<Integer> {
     if (convAlgos) {
       return convAlgos(dev.isCuda() ? dev : Device.parse("cuda:0"), cfg);
     }
-    DeterminismLab.Report report = DeterminismLab.run(model, backends, repeat, dev, profile, cfg);
+    DeterminismLab.Report report;
+    try (Progress progress = Progress.start("determinism", backends.size() * Math.max(repeat, 0), false)) {
+      report = DeterminismLab.run(model, backends, repeat, dev, profile, cfg, run -> {
+        progress.step(1);
+        progress.phase(run);
+      });
+    }
     List<DeterminismLab.Change> changes = null;
     if (compareProfile != null) {
       DeterminismConfig other = Profiles.load(compareProfile);

@@ -63,8 +63,14 @@ final class ValidateCommand implements Callable<Integer> {
             report.exportOnnx,
             run.threads);
     Validator.Outcome outcome;
-    try (Progress progress = Progress.start("validate", Validator.phases(req), report.quiet)) {
-      outcome = Validator.validate(req, phase -> progress.step(1));
+    List<String> phases = Validator.phaseNames(req);
+    try (Progress progress = Progress.start("validate", phases.size(), report.quiet)) {
+      progress.phase(phases.get(0));
+      outcome = Validator.validate(req, phase -> {
+        progress.step(1);
+        int next = (int) progress.done();
+        progress.phase(next < phases.size() ? "running " + phases.get(next) + opCount(next, phases) : "reporting");
+      });
     }
     AlignmentResult result = outcome.result();
     report.write(result, outcome.activations());
@@ -75,6 +81,26 @@ final class ValidateCommand implements Callable<Integer> {
     }
     return exitStatus(result);
   }
+
+  /** " (N ops)" for the phases that run the model op by op. */
+  private String opCount(int phase, List<String> phases) {
+    String name = phases.get(phase);
+    if (name.equals("load") || name.equals("torch prepare")) {
+      return "";
+    }
+    if (ops == null) {
+      try {
+        ops = (model == null ? dev.crossalign.tflite.TfliteModel.read(dev.crossalign.engine.DemoModel.bytes(),
+            dev.crossalign.engine.DemoModel.LABEL) : dev.crossalign.tflite.TfliteModel.read(model)).main().operators()
+            .size();
+      } catch (RuntimeException e) {
+        ops = -1; // the validation itself reports what is wrong with the model
+      }
+    }
+    return ops < 0 ? "" : " (" + ops + " ops)";
+  }
+
+  private Integer ops;
 
   static int exitStatus(AlignmentResult result) {
     return switch (result.verdict()) {

@@ -34,14 +34,25 @@ public final class Validator {
 
   /** The number of phases {@code onPhase} is told about (for a progress bar). */
   public static int phases(ValidationRequest req) {
-    int n = 2; // load, reference
+    return phaseNames(req).size();
+  }
+
+  /** The phases {@code onPhase} is told about, in order, named as it names them at their end. */
+  public static List<String> phaseNames(ValidationRequest req) {
+    List<String> names = new ArrayList<>(List.of("load", "tflite"));
     if (req.backends().contains("torch")) {
-      n += 1 + (req.mode().chained() ? 1 : 0) + (req.mode().isolated() ? 1 : 0);
+      names.add("torch prepare");
+      if (req.mode().chained()) {
+        names.add("torch chained");
+      }
+      if (req.mode().isolated()) {
+        names.add("torch isolated");
+      }
     }
     if (req.backends().contains("onnxruntime")) {
-      n += 1;
+      names.add("onnxruntime");
     }
-    return n;
+    return names;
   }
 
   /** As {@link #validate(ValidationRequest)}, telling {@code onPhase} as each phase ends. */

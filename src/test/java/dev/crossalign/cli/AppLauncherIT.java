@@ -126,4 +126,36 @@ class AppLauncherIT {
     assertThat(jars).contains("crossalign.jar");
     assertThat(Files.getPosixFilePermissions(LAUNCHER)).contains(PosixFilePermission.OTHERS_EXECUTE);
   }
+
+  @Test
+  void progressShowsOnATerminalStderrWithStdoutRedirected(@TempDir Path dir) throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "util-linux script (a pseudo-terminal) is not installed");
+    Path out = dir.resolve("out.txt");
+    // script gives the command a terminal; stdout goes to a file, stderr stays on the terminal
+    Proc p = exec(Map.of(), "/usr/bin/script", "-qec", LAUNCHER + " validate > " + out, "/dev/null");
+    assertThat(p.status()).as(p.out() + p.err()).isZero();
+    assertThat(Files.readString(out)).contains("ALIGNED:").doesNotContain("\r");
+    assertThat(p.out()).contains("\rvalidate [").contains("/5 ");
+    // with stderr not a terminal (a file here), no bar at all
+    Proc q = exec(Map.of(), LAUNCHER.toString(), "validate");
+    assertThat(q.err()).doesNotContain("validate [");
+  }
+
+  @Test
+  void outputFilesGetTheUsersUmask(@TempDir Path dir) throws Exception {
+    // oracle: open(2) gives a new file 0666 less the umask; 002 keeps group write, 077 keeps others out
+    for (String[] c : new String[][] {{"002", "rw-rw-r--"}, {"077", "rw-------"}}) {
+      Path d = Files.createDirectory(dir.resolve("u" + c[0]));
+      String cmd = "umask " + c[0] + " && " + LAUNCHER + " validate --mode chained -q --export-onnx " + d.resolve("m.onnx")
+          + " --json " + d.resolve("r.json") + " --html " + d.resolve("r.html") + " --dump-dir " + d.resolve("dump")
+          + " && " + LAUNCHER + " inspect --json " + d.resolve("i.json");
+      Proc p = exec(Map.of(), "sh", "-c", cmd);
+      assertThat(p.status()).as(p.out() + p.err()).isZero();
+      for (Path f : List.of(d.resolve("m.onnx"), d.resolve("r.json"), d.resolve("r.html"), d.resolve("i.json"),
+          d.resolve("dump/tflite.npz"))) {
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+            .as(f + " under umask " + c[0]).isEqualTo(c[1]);
+      }
+    }
+  }
 }

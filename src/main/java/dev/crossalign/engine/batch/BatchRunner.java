@@ -31,7 +31,11 @@ public final class BatchRunner {
    * @param exitStatus 0 when every row is aligned, else the highest row exit status (1 misaligned, 2 unusable
    *     input, 3 unsupported ops)
    */
-  public record Summary(int total, int skipped, int ran, int aligned, int exitStatus) {}
+  public record Summary(int total, int skipped, int ran, int aligned, int exitStatus, List<String> problems) {
+    public Summary {
+      problems = List.copyOf(problems);
+    }
+  }
 
   public static Summary run(
       List<ManifestRow> rows, BatchOptions options, int workers, Path out, boolean resume, Consumer<String> lines) {
@@ -42,10 +46,13 @@ public final class BatchRunner {
     Set<String> doneKeys = new HashSet<>();
     int worst = 0;
     int aligned = 0;
+    // every row that is not aligned, named with its reason for the summary, in row order
+    java.util.Map<Integer, String> problems = new java.util.concurrent.ConcurrentSkipListMap<>();
     for (RowResult r : done) {
       if (doneKeys.add(r.key())) {
         worst = Math.max(worst, r.exitStatus());
         aligned += r.exitStatus() == 0 ? 1 : 0;
+        noteProblem(problems, r);
       }
     }
     List<ManifestRow> todo = new ArrayList<>();
@@ -84,6 +91,7 @@ public final class BatchRunner {
             }
           }
           worstRan.accumulateAndGet(r.exitStatus(), Math::max);
+          noteProblem(problems, r);
           if (r.exitStatus() == 0) {
             alignedRan.incrementAndGet();
           }
@@ -113,6 +121,14 @@ public final class BatchRunner {
       }
     }
     int exit = Math.max(worst, worstRan.get());
-    return new Summary(rows.size(), skipped, todo.size(), aligned + alignedRan.get(), exit);
+    return new Summary(rows.size(), skipped, todo.size(), aligned + alignedRan.get(), exit,
+        List.copyOf(problems.values()));
+  }
+
+  private static void noteProblem(java.util.Map<Integer, String> problems, RowResult r) {
+    String p = r.problem();
+    if (p != null) {
+      problems.put(r.row(), "row " + r.row() + " (" + r.model() + ", seed " + r.seed() + "): " + p);
+    }
   }
 }
