@@ -241,7 +241,9 @@ public final class Validator {
         for (int d : r.tensor().shape()) {
           shape.add(d);
         }
-        comparisons.add(new Comparison(r.name(), r.op(), r.index(), shape, refPrefix + candidate, Mode.CHAINED, null,
+        // in the first mode run (--mode isolated makes no chained comparison, not even a missing one)
+        comparisons.add(new Comparison(r.name(), r.op(), r.index(), shape, refPrefix + candidate,
+            req.mode().chained() ? Mode.CHAINED : Mode.ISOLATED, null,
             Comparison.Status.MISSING, null,
             "model output '" + o + "' of the TFLite reference is computed from placeholder zeros (custom op " + ops
                 + " has no kernel there): no true reference value"));

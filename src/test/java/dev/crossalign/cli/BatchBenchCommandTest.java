@@ -69,14 +69,18 @@ class BatchBenchCommandTest {
     assertThat(mis.get("first_divergence").has("name")).isFalse();
     assertThat(byRow.get(1).get("unsupported")).isEmpty();
     // the summary names rows 2, 3 and 4 with their reasons, and not row 1
+    // the custom op's output is a model output with no true reference value: a missing comparison, named as the
+    // first divergence
     assertThat(r.err()).contains("3 row(s) not aligned:")
-        .contains("  row 2 (custom.tflite, seed 0): incomplete: unsupported MyCustom x1 (")
-        .contains("  row 3 (nothere.tflite, seed 0): error (exit 2): ")
+        .contains("  row 2 (" + dir.resolve("custom.tflite") + ", seed 0): incomplete at 'c' (tflite~torch isolated);"
+            + " unsupported MyCustom x1 (custom op MyCustom has no kernel in the TFLite reference")
+        .contains("  row 3 (" + dir.resolve("nothere.tflite") + ", seed 0): error (exit 2): ")
         .contains("  row 4 (demo, seed 2): misaligned at '" + tensor + "' (tflite~torch isolated)")
         .doesNotContain("  row 1 ");
     // --resume reads the reasons back from the file
     CliTestSupport.Run again = CliTestSupport.run("batch", m.toString(), "--jsonl", out.toString(), "--resume");
-    assertThat(again.err()).contains("4 rows, 0 run, 4 skipped").contains("  row 2 (custom.tflite, seed 0): incomplete")
+    assertThat(again.err()).contains("4 rows, 0 run, 4 skipped")
+        .contains("  row 2 (" + dir.resolve("custom.tflite") + ", seed 0): incomplete at 'c'")
         .contains("  row 4 (demo, seed 2): misaligned at '" + tensor + "'");
   }
 
