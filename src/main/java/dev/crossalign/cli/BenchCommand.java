@@ -70,6 +70,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    new FilePlan().input("model " + model, model).input("--onnx " + onnx, onnx).output("--json", json).check();
     BenchRequest req = new BenchRequest(model, backends, threads, Device.parse(device), warmup, runs, seed, onnx,
         profileOps);
     BenchResult r;

@@ -17,9 +17,6 @@ final class ReportOptions {
   @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report ('-': stdout, the console table goes)")
   Path json;
 
-  @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
-  Path exportOnnx;
-
   @Option(names = "--html", paramLabel = "FILE",
       description = "Write the self-contained HTML report: plots, sortable table ('-': stdout)")
   Path html;
@@ -37,6 +34,12 @@ final class ReportOptions {
 
   @Option(names = {"-q", "--quiet"}, description = "Only the verdict line on the console")
   boolean quiet;
+
+  /** Adds this command's report outputs to {@code plan}. */
+  FilePlan outputs(FilePlan plan) {
+    return plan.output("--json", json).output("--html", html).output("--junit", junit)
+        .outputDirectory("--dump-dir", dumpDir);
+  }
 
   void write(AlignmentResult result, Map<String, Activations> activations) {
     checkTargets();

@@ -39,6 +39,9 @@ final class ValidateCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "both", paramLabel = "chained|isolated|both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
   String mode;
 
+  @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
+  Path exportOnnx;
+
   @Mixin RunOptions run;
   @Mixin ReportOptions report;
   @Mixin TfliteDelegateOption tfliteDelegate;
@@ -47,6 +50,8 @@ final class ValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     report.checkTargets();
+    report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
+        .output("--export-onnx", exportOnnx).check();
     ValidationRequest req =
         new ValidationRequest(
             model,
@@ -60,7 +65,7 @@ final class ValidateCommand implements Callable<Integer> {
             run.tolerance(),
             run.chainedRelL2,
             run.expectedRange(),
-            report.exportOnnx,
+            exportOnnx,
             run.threads);
     Validator.Outcome outcome;
     List<String> phases = Validator.phaseNames(req);

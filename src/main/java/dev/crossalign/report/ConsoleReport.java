@@ -113,7 +113,8 @@ public final class ConsoleReport {
             + "; compared: " + extent + ", " + maxRelText + " " + tol;
       }
       default: {
-        String why = r.unsupported().isEmpty() ? "nothing could be compared"
+        String why = r.unsupported().isEmpty()
+            ? (anyCompared ? "model outputs could not be paired (see notes)" : "nothing could be compared")
             : "unsupported ops " + r.unsupported().stream().map(u -> u.op() + " x" + u.count())
                 .collect(Collectors.joining(", "));
         return "INCOMPLETE: " + why + "; " + (anyCompared ? extent + " compared" : "no tensor compared");
