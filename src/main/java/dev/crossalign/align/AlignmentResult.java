@@ -113,13 +113,19 @@ public record AlignmentResult(
     return out;
   }
 
-  /** Comparisons sorted failing first, then by rel_l2 descending (uncomparable ones count as worst). */
+  /**
+   * Comparisons sorted failing first, then by {@link ErrorScale#error} descending (rel_l2, or max_abs where the
+   * reference is numerically zero); uncomparable ones count as worst.
+   */
   public List<Comparison> worstFirst() {
     List<Comparison> sorted = new ArrayList<>(comparisons);
-    sorted.sort(Comparator.comparing((Comparison c) -> c.passed())
-        .thenComparing(c -> c.metrics() == null ? Double.POSITIVE_INFINITY : c.metrics().relL2(),
-            Comparator.reverseOrder()));
+    sorted.sort(ErrorScale.worstFirst());
     return sorted;
+  }
+
+  /** How many comparisons were made, per pair and mode. */
+  public ComparisonCounts counts() {
+    return ComparisonCounts.of(comparisons);
   }
 
   private static long topoKey(Comparison c) {

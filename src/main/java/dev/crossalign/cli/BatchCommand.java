@@ -25,6 +25,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "batch",
     mixinStandardHelpOptions = true,
+    header = "Validates every row of a manifest (model, seed, input) on a pool of workers.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:every row aligned", "1:a row misaligned (and none worse)",
+        "2:unusable arguments or manifest, or a row with an unusable model or input",
+        "3:a row with ops a backend cannot run (and none unusable)"},
     description = {
       "Validates every row of MANIFEST.csv on a pool of workers, one JSON line per row as it finishes.",
       "Header row required; columns (any order, only model required): model (.tflite path relative to the manifest,",
@@ -42,7 +47,7 @@ final class BatchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MANIFEST.csv", description = "The manifest")
   Path manifest;
 
-  @Option(names = "--workers", defaultValue = "0",
+  @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
       description = "Workers, each with its own backends (default: as many as the cores and --max-memory allow)")
   int workers;
 
@@ -70,20 +75,20 @@ final class BatchCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Skip rows already in OUT (same row number, model and seed) and append the rest")
   boolean resume;
 
-  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch",
+  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", paramLabel = "tflite,torch[,onnxruntime]",
       description = "Default backends, reference first (default: ${DEFAULT-VALUE})")
   List<String> backends;
 
-  @Option(names = "--mode", defaultValue = "both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
+  @Option(names = "--mode", defaultValue = "both", paramLabel = "chained|isolated|both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
   String mode;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
   String device;
 
-  @Option(names = "--atol", defaultValue = "1e-5", description = "Default absolute tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--atol", defaultValue = "1e-5", paramLabel = "X", description = "Default absolute tolerance (default: ${DEFAULT-VALUE})")
   double atol;
 
-  @Option(names = "--rtol", defaultValue = "1e-4", description = "Default relative tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--rtol", defaultValue = "1e-4", paramLabel = "X", description = "Default relative tolerance (default: ${DEFAULT-VALUE})")
   double rtol;
 
   @Option(names = "--absolute-atol", description = "atol as an absolute bound (else scaled by max(1, max|ref|))")
@@ -93,19 +98,29 @@ final class BatchCommand implements Callable<Integer> {
       description = "Let a tensor holding NaN/Inf pass when both sides hold the same NaN/Inf at the same positions")
   boolean acceptNonFinite;
 
-  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", description = "Chained rel_l2 budget (default: ${DEFAULT-VALUE})")
+  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", paramLabel = "X", description = "Chained rel_l2 budget (default: ${DEFAULT-VALUE})")
   double chainedRelL2;
 
   @Option(names = "--input-range", defaultValue = "-1,1", paramLabel = "LOW,HIGH",
       description = "Range of generated float inputs (default: ${DEFAULT-VALUE})")
   String inputRange;
 
-  @Option(names = "--models-per-worker", defaultValue = "2",
+  @Option(names = "--models-per-worker", defaultValue = "2", paramLabel = "N",
       description = "Opened models each worker keeps for reuse (default: ${DEFAULT-VALUE})")
   int modelsPerWorker;
 
   @Option(names = "--verbose", description = "Stack traces for errors")
   boolean verbose;
+
+  /** "row 12 face.tflite: aligned" from a result line, for the progress bar. */
+  static String rowLabel(String jsonLine) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(jsonLine);
+      return "row " + n.path("row").asText() + " " + n.path("model").asText() + ": " + n.path("verdict").asText();
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
 
   @Override
   public Integer call() {
@@ -149,7 +164,17 @@ final class BatchCommand implements Callable<Integer> {
     MemoryPlan plan = MemoryPlan.plan(rows, opts, workers, parseSize(maxMemory));
     BatchRunner.Config config = new BatchRunner.Config(plan.workers(), iso, resume, retryCrashed,
         Duration.ofMillis((long) Math.ceil(rowTimeout * 1000)), plan.heapMb());
-    BatchRunner.Summary s = BatchRunner.run(rows, opts, config, jsonl, jsonl == null ? out::println : null);
+    BatchRunner.Summary s;
+    // one step per finished row: every line passes through here, printed on stdout only without --jsonl
+    try (Progress progress = Progress.start("batch", rows.size(), false)) {
+      s = BatchRunner.run(rows, opts, config, jsonl, line -> {
+        if (jsonl == null) {
+          out.println(line);
+        }
+        progress.step(1);
+        progress.phase(rowLabel(line));
+      });
+    }
     out.flush();
     err.println(String.format(Locale.ROOT, "crossalign batch: %d rows, %d run, %d skipped (already in %s), %d aligned,"
         + " %d crashed, %d timed out, exit %d", s.total(), s.ran(), s.skipped(), jsonl == null ? "-" : jsonl,
@@ -162,6 +187,10 @@ final class BatchCommand implements Callable<Integer> {
     } else {
       err.println(String.format(Locale.ROOT, "crossalign batch: %d worker threads; peak RSS of this process %d MiB",
           plan.workers(), s.peakRssKb() / 1024));
+    }
+    if (!s.problems().isEmpty()) {
+      err.println(s.problems().size() + " row(s) not aligned:");
+      s.problems().forEach(p -> err.println("  " + p));
     }
     err.flush();
     return s.exitStatus();

@@ -22,6 +22,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    header = "Times inference of one model on several backends, interleaved in one process.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {Main.EXIT_DONE, Main.EXIT_USAGE, "3:no backend could run the model (named, with the reason)"},
     description = {
       "Inference latency of MODEL (none = the embedded demo) on several backends in one process: warm-up, then",
       "timed runs interleaved round robin across the backends; median/p10/p90 per backend and each backend's",
@@ -34,31 +37,32 @@ final class BenchCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = "--backends", split = ",", defaultValue = "tflite,tflite-xnnpack,torch,onnxruntime",
+      paramLabel = "tflite,tflite-xnnpack,torch,onnxruntime",
       description = "Any of tflite, tflite-xnnpack, torch, onnxruntime (default: ${DEFAULT-VALUE})")
   List<String> backends;
 
-  @Option(names = "--threads", defaultValue = "1", description = "Threads per backend (default: ${DEFAULT-VALUE})")
+  @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Threads per backend (default: ${DEFAULT-VALUE})")
   int threads;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "torch/onnxruntime device (default: ${DEFAULT-VALUE})")
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", description = "torch/onnxruntime device (default: ${DEFAULT-VALUE})")
   String device;
 
-  @Option(names = "--warmup", defaultValue = "5", description = "Untimed rounds first (default: ${DEFAULT-VALUE})")
+  @Option(names = "--warmup", defaultValue = "5", paramLabel = "N", description = "Untimed rounds first (default: ${DEFAULT-VALUE})")
   int warmup;
 
-  @Option(names = "--runs", defaultValue = "30", description = "Timed rounds (default: ${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "30", paramLabel = "N", description = "Timed rounds (default: ${DEFAULT-VALUE})")
   int runs;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of the generated inputs (default: ${DEFAULT-VALUE})")
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the generated inputs (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--onnx", paramLabel = "FILE", description = "ONNX model for onnxruntime (default: export MODEL)")
+  @Option(names = "--onnx", paramLabel = "FILE.onnx", description = "ONNX model for onnxruntime (default: export MODEL)")
   Path onnx;
 
   @Option(names = "--profile-ops", description = "Also time each op of the torch port (mean per run, top ops printed)")
   boolean profileOps;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON")
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON ('-': stdout, instead of the table)")
   Path json;
 
   @Option(names = "--verbose", description = "Stack traces for errors")
@@ -67,8 +71,22 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     new FilePlan().input("model " + model, model).input("--onnx " + onnx, onnx).output("--json", json).check();
-    BenchResult r = Bench.run(new BenchRequest(model, backends, threads, Device.parse(device), warmup, runs, seed, onnx,
-        profileOps));
+    BenchRequest req = new BenchRequest(model, backends, threads, Device.parse(device), warmup, runs, seed, onnx,
+        profileOps);
+    BenchResult r;
+    try (Progress progress = Progress.start("bench", Bench.steps(req), false)) {
+      progress.phase("opening " + backends.get(0));
+      r = Bench.run(req, step -> {
+        progress.step(1);
+        progress.phase(step);
+      });
+    }
+    if (ReportTarget.isStdout(json)) {
+      ReportTarget.write(json, r.toJson(), spec.commandLine().getOut());
+      r.notes().stream().filter(n -> n.startsWith("noisy:")).forEach(n -> spec.commandLine().getErr().println("note: " + n));
+      spec.commandLine().getErr().flush();
+      return Main.ALIGNED;
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "%s, %d thread(s), %d warm-up + %d interleaved runs, %s cores, %s%n", r.model(),
         r.threads(), r.warmup(), runs, r.machine().get("cores"), r.machine().get("cpu"));

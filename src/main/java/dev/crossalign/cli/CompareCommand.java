@@ -34,6 +34,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "compare",
     mixinStandardHelpOptions = true,
+    header = "Compares two models you converted yourself (.tflite, .onnx, TorchScript, .npz), tensor by tensor.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {Main.EXIT_ALIGNED, Main.EXIT_MISALIGNED, Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
     description = {
       "Runs two models you bring (.tflite, .onnx; or --torchscript F.pt; or an .npz of tensors captured elsewhere)",
       "on the same inputs and compares every tensor that can be paired: by name, by graph structure, else by value.",
@@ -68,6 +71,7 @@ final class CompareCommand implements Callable<Integer> {
       throw CrossalignException.input(b == null ? "compare needs a second model B, or --torchscript F.pt"
           : "give either a second model B or --torchscript, not both");
     }
+    report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model A " + a, a).input("model B " + b, b)
         .input("--torchscript " + torchscript, torchscript))).check();
     CompareRequest.TorchScriptLayout layout;
@@ -81,27 +85,27 @@ final class CompareCommand implements Callable<Integer> {
     CompareRequest req = new CompareRequest(a, b, torchscript, layout, Device.parse(run.device), run.config(),
         run.inputs(), run.range()[0], run.range()[1], run.tolerance(), run.chainedRelL2, !noValueMatching,
         run.threads, run.expectedRange());
-    Comparer.Outcome outcome = Comparer.compare(req);
+    Comparer.Outcome outcome;
+    try (Progress progress = Progress.start("compare", 1, report.quiet)) {
+      progress.phase("running both models, pairing and comparing their tensors");
+      outcome = Comparer.compare(req);
+    }
     AlignmentResult result = outcome.result();
     if (report.json != null) {
-      AtomicFiles.write(report.json, json(result, outcome.matching()).getBytes(StandardCharsets.UTF_8));
+      ReportTarget.write(report.json, json(result, outcome.matching()), report.spec.commandLine().getOut());
     }
+    PrintWriter stdout = report.spec.commandLine().getOut();
     if (report.html != null) {
-      HtmlReport.write(result, Comparer.errorSamples(outcome), matchingSections(outcome.matching()), report.html);
+      ReportTarget.write(report.html,
+          HtmlReport.render(result, Comparer.errorSamples(outcome), matchingSections(outcome.matching())), stdout);
     }
     if (report.junit != null) {
-      JUnitReport.write(result, report.junit);
+      ReportTarget.write(report.junit, JUnitReport.render(result), stdout);
     }
     if (report.dumpDir != null) {
       Dumps.write(report.dumpDir, outcome.activations());
     }
-    PrintWriter out = report.spec.commandLine().getOut();
-    if (report.quiet) {
-      out.println(ConsoleReport.verdictLine(result));
-    } else {
-      out.print(ConsoleReport.render(result, report.maxRows));
-    }
-    out.flush();
+    report.console(result);
     return ValidateCommand.exitStatus(result);
   }
 

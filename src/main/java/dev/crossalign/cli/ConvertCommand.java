@@ -16,6 +16,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "convert",
     mixinStandardHelpOptions = true,
+    header = "Writes a .tflite model as ONNX with TensorFlow's semantics.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:written", Main.EXIT_USAGE, "3:a valid model with ops that cannot be exported (named; no file written)"},
     description = {
       "Writes MODEL.tflite as ONNX with TensorFlow's semantics (opset 17, NCHW inside, SAME padding as asymmetric Conv",
       "pads, every ONNX tensor named after the TFLite tensor it reproduces). Check it with: validate MODEL --backends",
@@ -30,7 +33,7 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx", description = "Where to write the ONNX model")
   Path output;
 
-  @Option(names = "--onnx-layout", defaultValue = "nhwc",
+  @Option(names = "--onnx-layout", defaultValue = "nhwc", paramLabel = "nhwc|nchw",
       description = "Layout of the ONNX input: nhwc (the TFLite signature, a Transpose at the entry) or nchw (default: ${DEFAULT-VALUE})")
   String layout;
 

@@ -24,6 +24,10 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "determinism",
     mixinStandardHelpOptions = true,
+    header = "Repeats runs of each backend and reports whether they are bitwise identical.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:every backend bitwise identical across its runs (with --conv-algos: every algorithm repeatable)",
+        "1:some runs differ (named)", Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
     description = {
       "Runs each backend N times under a determinism profile and reports, per backend and tensor, whether the runs",
       "are bitwise identical and their spread when not; with --compare-profile, what changes between two profiles."
@@ -34,26 +38,27 @@ final class DeterminismCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
   Path model;
 
-  @Option(names = "--repeat", defaultValue = "5", description = "Runs per backend (default: ${DEFAULT-VALUE})")
+  @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", description = "Runs per backend (default: ${DEFAULT-VALUE})")
   int repeat;
 
-  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", description = "Backends (default: ${DEFAULT-VALUE})")
+  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", paramLabel = "tflite,torch[,onnxruntime]",
+      description = "Backends (default: ${DEFAULT-VALUE})")
   List<String> backends;
 
-  @Option(names = "--profile", defaultValue = "deterministic",
+  @Option(names = "--profile", defaultValue = "deterministic", paramLabel = "NAME|FILE",
       description = "deterministic, fast, tf32-default or a .properties file (default: ${DEFAULT-VALUE})")
   String profile;
 
   @Option(names = "--compare-profile", paramLabel = "PROFILE", description = "Also run under this profile and report what changed")
   String compareProfile;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
   String device;
 
-  @Option(names = "--seed", description = "Overrides the profile's seed")
+  @Option(names = "--seed", paramLabel = "N", description = "Overrides the profile's seed")
   Long seed;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON")
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON ('-': stdout, instead of the console report)")
   Path json;
 
   @Option(names = "--verbose", description = "Stack traces for errors")
@@ -75,7 +80,13 @@ final class DeterminismCommand implements Callable<Integer> {
     if (convAlgos) {
       return convAlgos(dev.isCuda() ? dev : Device.parse("cuda:0"), cfg);
     }
-    DeterminismLab.Report report = DeterminismLab.run(model, backends, repeat, dev, profile, cfg);
+    DeterminismLab.Report report;
+    try (Progress progress = Progress.start("determinism", backends.size() * Math.max(repeat, 0), false)) {
+      report = DeterminismLab.run(model, backends, repeat, dev, profile, cfg, run -> {
+        progress.step(1);
+        progress.phase(run);
+      });
+    }
     List<DeterminismLab.Change> changes = null;
     if (compareProfile != null) {
       DeterminismConfig other = Profiles.load(compareProfile);
@@ -84,7 +95,8 @@ final class DeterminismCommand implements Callable<Integer> {
       }
       changes = DeterminismLab.compareProfiles(model, backends, dev, cfg, other);
     }
-    PrintWriter out = spec.commandLine().getOut();
+    boolean jsonOnStdout = ReportTarget.isStdout(json);
+    PrintWriter out = jsonOnStdout ? new PrintWriter(java.io.Writer.nullWriter()) : spec.commandLine().getOut();
     for (DeterminismLab.BackendResult b : report.backends()) {
       out.println(String.format(Locale.ROOT, "%-12s %d runs, %d tensors: %s", b.name(), b.runs(), b.tensorsCompared(),
           b.bitwiseIdentical() ? "bitwise identical" : b.differing().size() + " tensors differ"));
@@ -120,7 +132,7 @@ final class DeterminismCommand implements Callable<Integer> {
           .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
           .enable(SerializationFeature.INDENT_OUTPUT)
           .writeValueAsString(doc).getBytes(StandardCharsets.UTF_8);
-      AtomicFiles.write(json, bytes);
+      ReportTarget.write(json, new String(bytes, StandardCharsets.UTF_8), spec.commandLine().getOut());
     }
     return report.allIdentical() ? Main.ALIGNED : Main.MISALIGNED;
   }
@@ -133,17 +145,19 @@ final class DeterminismCommand implements Callable<Integer> {
     var inputs = dev.crossalign.engine.InputGenerator.inputs(m, cfg.seed(), -1, 1, Map.of());
     var r = dev.crossalign.backend.cudnn.ConvAlgoLab.run(m, inputs, target, cfg, repeat);
     PrintWriter out = spec.commandLine().getOut();
-    r.lines().forEach(out::println);
-    out.flush();
+    if (!ReportTarget.isStdout(json)) {
+      r.lines().forEach(out::println);
+      out.flush();
+    }
     if (json != null) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("profile", profile);
       doc.put("conv_algos", r);
       doc.put("all_bitwise_repeatable", r.allRepeatable());
-      AtomicFiles.write(json, new ObjectMapper()
+      ReportTarget.write(json, new ObjectMapper()
           .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
           .enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(doc).getBytes(StandardCharsets.UTF_8));
+          .writeValueAsString(doc), out);
     }
     return r.allRepeatable() ? Main.ALIGNED : Main.MISALIGNED;
   }

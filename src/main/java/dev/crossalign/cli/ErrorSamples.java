@@ -14,6 +14,20 @@ final class ErrorSamples {
 
   private ErrorSamples() {}
 
+  /**
+   * The run of {@code backend} that comparison {@code c} read: "NAME.isolated" for isolated mode (the port and ONNX
+   * Runtime have one; the reference has not), else "NAME"; a weight tensor from whichever run holds it.
+   */
+  private static Activations run(Map<String, Activations> runs, String backend, Comparison c) {
+    Activations plain = runs.get(backend);
+    Activations isolated = runs.get(backend + ".isolated");
+    return switch (c.mode()) {
+      case ISOLATED -> isolated != null ? isolated : plain;
+      case CHAINED -> plain;
+      case WEIGHTS -> plain != null && plain.tensor(c.name()) != null ? plain : isolated;
+    };
+  }
+
   static Map<String, float[]> of(AlignmentResult result, Map<String, Activations> runs) {
     List<Comparison> worst = result.worstFirst();
     if (worst.isEmpty() || worst.get(0).metrics() == null) {
@@ -24,11 +38,8 @@ final class ErrorSamples {
     if (pair.length != 2) {
       return Map.of();
     }
-    Activations ref = runs.get(pair[0]);
-    Activations cand = runs.get(c.mode() == dev.crossalign.align.Mode.ISOLATED ? pair[1] + ".isolated" : pair[1]);
-    if (cand == null) {
-      cand = runs.get(pair[1]);
-    }
+    Activations ref = run(runs, pair[0], c);
+    Activations cand = run(runs, pair[1], c);
     if (ref == null || cand == null || ref.tensor(c.name()) == null || cand.tensor(c.name()) == null) {
       return Map.of();
     }

@@ -23,6 +23,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
+    header = "Summarises a .tflite model: inputs, outputs, ops and which backend runs them, weights, FLOPs.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {Main.EXIT_DONE, Main.EXIT_USAGE},
     description = "Inputs, outputs, op histogram with backend support, custom ops, weights, parameters and FLOPs of MODEL.")
 final class InspectCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -30,7 +33,7 @@ final class InspectCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
   Path model;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Write the summary as JSON ('-' for stdout)")
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the summary as JSON ('-': stdout, instead of the table)")
   Path json;
 
   @Override
@@ -40,7 +43,9 @@ final class InspectCommand implements Callable<Integer> {
     ModelSummary s = ModelSummary.of(m, model == null ? DemoModel.LABEL : model.toString());
     PrintWriter out = spec.commandLine().getOut();
     if (json != null) {
-      ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      // snake_case, as every other JSON the tool writes
+      ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
       try {
         if (json.toString().equals("-")) {
           out.println(mapper.writeValueAsString(s));
@@ -61,10 +66,10 @@ final class InspectCommand implements Callable<Integer> {
     for (ModelSummary.TensorSig t : s.outputs()) {
       out.println("  output " + t.name() + " " + t.dtype() + " " + Arrays.toString(t.shape()));
     }
-    out.println(String.format(Locale.ROOT, "ops (%d kinds):            count  tflite  torch  onnx", s.ops().size()));
+    out.println(String.format(Locale.ROOT, "ops (%d kinds):            count  tflite  torch  onnxruntime", s.ops().size()));
     for (Map.Entry<String, ModelSummary.OpCount> e : s.ops().entrySet()) {
       out.println(String.format(Locale.ROOT, "  %-26s %5d  %-6s  %-5s  %s", e.getKey(), e.getValue().count(),
-          e.getValue().tflite() ? "yes" : "no", e.getValue().torch() ? "yes" : "no", e.getValue().onnx() ? "yes" : "no"));
+          e.getValue().tflite() ? "yes" : "no", e.getValue().torch() ? "yes" : "no", e.getValue().onnxruntime() ? "yes" : "no"));
     }
     if (!s.customOps().isEmpty()) {
       out.println("custom ops: " + String.join(", ", s.customOps()));

@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Proves a converted model computes what its source does, layer by layer (TFLite, libtorch, ONNX Runtime).",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {Main.EXIT_ALIGNED, Main.EXIT_MISALIGNED, Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
     subcommands = {
       ValidateCommand.class,
       CompareCommand.class,
@@ -21,14 +23,20 @@ import picocli.CommandLine.Command;
       BatchCommand.class,
       TruthCommand.class,
       CommandLine.HelpCommand.class
-    },
-    footer = {"", "Exit status: 0 aligned, 1 misaligned, 2 unusable input or arguments, 3 ops a backend cannot run."})
-public final class Main implements Runnable {
+    })
+public final class Main implements java.util.concurrent.Callable<Integer> {
   /** Exit statuses, as documented in the README. */
   public static final int ALIGNED = 0;
   public static final int MISALIGNED = 1;
   public static final int USAGE = 2;
   public static final int UNSUPPORTED = 3;
+
+  // The exit code lists of the commands' help ("status:meaning", picocli's exitCodeList format)
+  static final String EXIT_ALIGNED = "0:aligned: every compared tensor within tolerance";
+  static final String EXIT_MISALIGNED = "1:misaligned: at least one tensor out of tolerance (the first is named)";
+  static final String EXIT_USAGE = "2:unusable input or arguments (one line says what and where)";
+  static final String EXIT_UNSUPPORTED = "3:a valid model with ops a backend cannot run (named, with the reason)";
+  static final String EXIT_DONE = "0:done";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -81,10 +89,17 @@ public final class Main implements Runnable {
     CommandLine cmd = new CommandLine(new Main());
     cmd.setOut(out);
     cmd.setErr(err);
+    // every subcommand's --version prints what the top level prints (picocli gives subcommands no provider)
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      if (sub.getCommandSpec().versionProvider() == null) {
+        sub.getCommandSpec().versionProvider(new Version());
+      }
+    }
     cmd.setParameterExceptionHandler(
         (ex, args) -> {
           CommandLine c = ex.getCommandLine();
-          c.getErr().println("crossalign: " + oneLine(ex.getMessage()) + " (try '" + c.getCommandSpec().qualifiedName() + " --help')");
+          c.getErr().println("crossalign: " + oneLine(ex.getMessage()) + didYouMean(ex) + " (try '"
+              + c.getCommandSpec().qualifiedName() + " --help')");
           c.getErr().flush();
           return USAGE;
         });
@@ -110,6 +125,42 @@ public final class Main implements Runnable {
     return cmd;
   }
 
+  /** picocli's suggestions for a mistyped command or option ("valdate", "--backend"), or "" when it has none. */
+  static String didYouMean(CommandLine.ParameterException ex) {
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+      // picocli ranks every name by similarity; keep the ones a typo away (edit distance at most a third of the word)
+      String typed = u.getUnmatched().get(0).replaceFirst("=.*", "");
+      java.util.List<String> close = u.getSuggestions().stream()
+          .filter(s -> editDistance(typed, s) <= Math.max(2, typed.length() / 3))
+          .limit(3)
+          .toList();
+      if (!close.isEmpty()) {
+        return "; did you mean " + String.join(" or ", close) + "?";
+      }
+    }
+    return "";
+  }
+
+  /** Levenshtein distance. */
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int subst = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(subst, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
   static String oneLine(String s) {
     if (s == null) {
       return "unknown error";
@@ -117,18 +168,19 @@ public final class Main implements Runnable {
     return s.replace('\n', ' ').replace('\r', ' ');
   }
 
+  /** No command given: the usage on stderr and exit 2, like any other missing argument. */
   @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    spec.commandLine().getErr().flush();
+    return USAGE;
   }
 
-  /** Version from the jar manifest, else the development version. */
+  /** The versions the build recorded (dev.crossalign.Versions), as the reports print them too. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"crossalign " + (v == null ? "0.1.0-SNAPSHOT" : v),
-          "TFLite 2.20.0, libtorch 2.10.0 (JavaCPP 1.5.13), ONNX Runtime 1.29.0"};
+      return dev.crossalign.Versions.lines();
     }
   }
 }

@@ -7,8 +7,10 @@ import java.util.function.LongSupplier;
 
 /**
  * A one-line progress bar on stderr for steps that take more than a second: nothing is drawn before a second has
- * passed, then the line is redrawn in place with '\r' at most every 100 ms. Quiet (draws
- * nothing) when stderr is not a terminal ({@code System.console()} is null) or when asked to be. Safe to step from
+ * passed, then the line is redrawn in place with '\r' at most every 100 ms, with the current phase's name and, once
+ * a unit is done, an ETA. Quiet (draws nothing) when asked to be (-q) or when stderr is not a terminal: the launcher
+ * tests that ({@code [ -t 2 ]}) and passes it as {@code -Dcrossalign.stderr.tty}, so a bar still shows with stdout
+ * redirected; without the launcher ({@code java -jar}) the JVM's own test, {@code System.console()}, decides. Safe to step from
  * several threads; {@link #close()} is idempotent and ends a drawn line with a newline.
  *
  * <pre>
@@ -30,6 +32,7 @@ public final class Progress implements AutoCloseable {
   private final long started;
   private final AtomicBoolean closed = new AtomicBoolean();
   private long done;
+  private String phase = "";
   private long lastDraw = Long.MIN_VALUE;
   private boolean drawn;
   private int width;
@@ -53,7 +56,24 @@ public final class Progress implements AutoCloseable {
 
   /** A bar on stderr, quiet when {@code quiet} or when stderr is not a terminal. */
   public static Progress start(String label, int total, boolean quiet) {
-    return new Progress(label, total, System.err, System::nanoTime, !quiet && System.console() != null);
+    return new Progress(label, total, System.err, System::nanoTime, !quiet && stderrIsTerminal());
+  }
+
+  /** The launcher's answer (crossalign.stderr.tty), else whether the JVM has a console. */
+  static boolean stderrIsTerminal() {
+    String tty = System.getProperty("crossalign.stderr.tty");
+    if (tty != null) {
+      return Boolean.parseBoolean(tty);
+    }
+    return System.console() != null;
+  }
+
+  /** Names what is being done now ("torch chained", "row 12 face.tflite"); shown after the counts. */
+  public void phase(String name) {
+    synchronized (this) {
+      phase = name == null ? "" : name;
+    }
+    step(0);
   }
 
   /** Records {@code n} more finished units (negative n is ignored) and redraws if it is time to. */
@@ -95,8 +115,15 @@ public final class Progress implements AutoCloseable {
   private void draw(long now) {
     double frac = total == 0 ? 1 : (double) done / total;
     int fill = (int) Math.round(frac * BAR);
+    double elapsed = (now - started) / 1e9;
     String line = String.format(Locale.ROOT, "%s [%s%s] %d/%d %.1fs", label, "#".repeat(fill), ".".repeat(BAR - fill),
-        done, total, (now - started) / 1e9);
+        done, total, elapsed);
+    if (done > 0 && done < total) {
+      line += String.format(Locale.ROOT, " ETA %.0fs", elapsed / done * (total - done));
+    }
+    if (!phase.isEmpty()) {
+      line += " " + phase;
+    }
     // pad over a longer previous line so no tail of it is left on screen
     String pad = line.length() < width ? " ".repeat(width - line.length()) : "";
     width = Math.max(width, line.length());

@@ -14,20 +14,22 @@ import picocli.CommandLine.Spec;
 final class ReportOptions {
   @Spec(Spec.Target.MIXEE) picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report")
+  @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report ('-': stdout, the console table goes)")
   Path json;
 
-  @Option(names = "--html", paramLabel = "FILE", description = "Write the self-contained HTML report (plots, sortable table)")
+  @Option(names = "--html", paramLabel = "FILE",
+      description = "Write the self-contained HTML report: plots, sortable table ('-': stdout)")
   Path html;
 
-  @Option(names = "--junit", paramLabel = "FILE", description = "Write JUnit XML: one testcase per compared tensor and pair")
+  @Option(names = "--junit", paramLabel = "FILE",
+      description = "Write JUnit XML: one testcase per compared tensor, pair and mode ('-': stdout)")
   Path junit;
 
   @Option(names = "--dump-dir", paramLabel = "DIR",
       description = "Write every captured tensor, one .npz per backend run (NCHW tensors permuted to the reference's NHWC)")
   Path dumpDir;
 
-  @Option(names = "--max-rows", defaultValue = "25", description = "Rows of the console table (default: ${DEFAULT-VALUE})")
+  @Option(names = "--max-rows", defaultValue = "25", paramLabel = "N", description = "Rows of the console table (default: ${DEFAULT-VALUE})")
   int maxRows;
 
   @Option(names = {"-q", "--quiet"}, description = "Only the verdict line on the console")
@@ -40,19 +42,46 @@ final class ReportOptions {
   }
 
   void write(AlignmentResult result, Map<String, Activations> activations) {
+    checkTargets();
     PrintWriter out = spec.commandLine().getOut();
     if (json != null) {
-      JsonReport.write(result, json);
+      ReportTarget.write(json, JsonReport.toJson(result), out);
     }
     if (html != null) {
-      dev.crossalign.report.HtmlReport.write(result, ErrorSamples.of(result, activations), html);
+      ReportTarget.write(html, dev.crossalign.report.HtmlReport.render(result, ErrorSamples.of(result, activations)),
+          out);
     }
     if (junit != null) {
-      dev.crossalign.report.JUnitReport.write(result, junit);
+      ReportTarget.write(junit, dev.crossalign.report.JUnitReport.render(result), out);
     }
     if (dumpDir != null) {
       Dumps.write(dumpDir, activations);
     }
+    console(result);
+  }
+
+  /** Refuses two reports on stdout before any work is done. */
+  void checkTargets() {
+    ReportTarget.atMostOneStdout("--json", json, "--html", html, "--junit", junit);
+  }
+
+  /** True when a report goes to stdout ("-"): the console table then stays off stdout. */
+  boolean reportOnStdout() {
+    return ReportTarget.isStdout(json) || ReportTarget.isStdout(html) || ReportTarget.isStdout(junit);
+  }
+
+  /**
+   * The console table (or the verdict line with -q) on stdout; when a report went to stdout, only the verdict line,
+   * on stderr, so that stdout holds the report alone.
+   */
+  void console(AlignmentResult result) {
+    if (reportOnStdout()) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(ConsoleReport.verdictLine(result));
+      err.flush();
+      return;
+    }
+    PrintWriter out = spec.commandLine().getOut();
     if (quiet) {
       out.println(ConsoleReport.verdictLine(result));
     } else {

@@ -12,10 +12,10 @@ import picocli.CommandLine.Option;
 
 /** Options every command that runs a model shares. */
 final class RunOptions {
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
   String device;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of the generated inputs and of libtorch (default: ${DEFAULT-VALUE})")
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the generated inputs and of libtorch (default: ${DEFAULT-VALUE})")
   long seed;
 
   @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "A model input from a .npy file, or FILE.npz with inputs by name (repeatable)")
@@ -29,13 +29,13 @@ final class RunOptions {
       description = "The value range the model expects of its inputs; --input files outside it are flagged")
   String expectedRange;
 
-  @Option(names = "--atol", defaultValue = "1e-5", description = "Absolute tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--atol", defaultValue = "1e-5", paramLabel = "X", description = "Absolute tolerance (default: ${DEFAULT-VALUE})")
   double atol;
 
-  @Option(names = "--rtol", defaultValue = "1e-4", description = "Relative tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--rtol", defaultValue = "1e-4", paramLabel = "X", description = "Relative tolerance (default: ${DEFAULT-VALUE})")
   double rtol;
 
-  @Option(names = "--chained-rel-l2", defaultValue = "1e-4",
+  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", paramLabel = "X",
       description = "Chained mode: a tensor also passes when its rel_l2 is at most this (accumulated float32 error;"
           + " default: ${DEFAULT-VALUE}; a negative value turns it off)")
   double chainedRelL2;
@@ -49,10 +49,10 @@ final class RunOptions {
           + " (by default any NaN or Inf fails its tensor)")
   boolean acceptNonFinite;
 
-  @Option(names = "--threads", defaultValue = "1", description = "Threads per backend (default: ${DEFAULT-VALUE})")
+  @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Threads per backend (default: ${DEFAULT-VALUE})")
   int threads;
 
-  @Option(names = "--profile", defaultValue = "deterministic",
+  @Option(names = "--profile", defaultValue = "deterministic", paramLabel = "NAME|FILE",
       description = "Determinism profile: deterministic, fast, tf32-default or a .properties file (default: ${DEFAULT-VALUE});"
           + " --seed and --threads override its values")
   String profile;

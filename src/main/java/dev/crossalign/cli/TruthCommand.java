@@ -26,6 +26,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "truth",
     mixinStandardHelpOptions = true,
+    header = "Measures each backend's output of every op against a float64 evaluation of that op.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:a report, not a verdict", Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
     description = "Numerics lab: every op of MODEL evaluated in float64 (the port's code in double) on the TFLite "
         + "reference's own inputs, and each backend's output of that op (TFLite, the torch port, ONNX Runtime) "
         + "measured against it, beside the op's float32 rounding floor. Says which backend is off, not only that two "

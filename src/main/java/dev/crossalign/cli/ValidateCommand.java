@@ -21,6 +21,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "validate",
     mixinStandardHelpOptions = true,
+    header = "Runs a .tflite model on TFLite and on the torch port (and ONNX Runtime) and compares every layer.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {Main.EXIT_ALIGNED, Main.EXIT_MISALIGNED, Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
     description = {
       "Runs MODEL (a .tflite file; none = the embedded demo) on TFLite and on the candidate backends with the same",
       "seeded inputs, and compares every tensor both produce, chained and/or isolated."
@@ -29,11 +32,11 @@ final class ValidateCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
   Path model;
 
-  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch",
+  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", paramLabel = "tflite,torch[,onnxruntime]",
       description = "Reference first: tflite,torch[,onnxruntime] (default: ${DEFAULT-VALUE})")
   List<String> backends;
 
-  @Option(names = "--mode", defaultValue = "both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
+  @Option(names = "--mode", defaultValue = "both", paramLabel = "chained|isolated|both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
   String mode;
 
   @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
@@ -46,6 +49,7 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
         .output("--export-onnx", exportOnnx).check();
     ValidationRequest req =
@@ -64,8 +68,14 @@ final class ValidateCommand implements Callable<Integer> {
             exportOnnx,
             run.threads);
     Validator.Outcome outcome;
-    try (Progress progress = Progress.start("validate", Validator.phases(req), report.quiet)) {
-      outcome = Validator.validate(req, phase -> progress.step(1));
+    List<String> phases = Validator.phaseNames(req);
+    try (Progress progress = Progress.start("validate", phases.size(), report.quiet)) {
+      progress.phase(phases.get(0));
+      outcome = Validator.validate(req, phase -> {
+        progress.step(1);
+        int next = (int) progress.done();
+        progress.phase(next < phases.size() ? "running " + phases.get(next) + opCount(next, phases) : "reporting");
+      });
     }
     AlignmentResult result = outcome.result();
     report.write(result, outcome.activations());
@@ -76,6 +86,26 @@ final class ValidateCommand implements Callable<Integer> {
     }
     return exitStatus(result);
   }
+
+  /** " (N ops)" for the phases that run the model op by op. */
+  private String opCount(int phase, List<String> phases) {
+    String name = phases.get(phase);
+    if (name.equals("load") || name.equals("torch prepare")) {
+      return "";
+    }
+    if (ops == null) {
+      try {
+        ops = (model == null ? dev.crossalign.tflite.TfliteModel.read(dev.crossalign.engine.DemoModel.bytes(),
+            dev.crossalign.engine.DemoModel.LABEL) : dev.crossalign.tflite.TfliteModel.read(model)).main().operators()
+            .size();
+      } catch (RuntimeException e) {
+        ops = -1; // the validation itself reports what is wrong with the model
+      }
+    }
+    return ops < 0 ? "" : " (" + ops + " ops)";
+  }
+
+  private Integer ops;
 
   static int exitStatus(AlignmentResult result) {
     return switch (result.verdict()) {

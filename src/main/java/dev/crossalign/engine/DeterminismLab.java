@@ -39,6 +39,12 @@ public final class DeterminismLab {
   }
 
   public static Report run(Path model, List<String> backends, int repeat, Device device, String profileName, DeterminismConfig config) {
+    return run(model, backends, repeat, device, profileName, config, run -> {});
+  }
+
+  /** As above, telling {@code onRun} after each run ("torch run 3/5"), for a progress bar of backends x repeat. */
+  public static Report run(Path model, List<String> backends, int repeat, Device device, String profileName,
+      DeterminismConfig config, java.util.function.Consumer<String> onRun) {
     if (repeat < 2) {
       throw dev.crossalign.CrossalignException.input("--repeat must be at least 2, got " + repeat);
     }
@@ -55,28 +61,31 @@ public final class DeterminismLab {
       switch (b) {
         case "tflite" -> {
           try (TfliteBackend t = Reference.open(m, TfliteOptions.defaults().withThreads(Math.max(1, config.intraOpThreads())).withPlaceholderCustomOps(true))) {
-            results.add(repeatRuns(t, inputs, repeat));
+            results.add(repeatRuns(t, inputs, repeat, onRun));
             t.info().forEach((k, v) -> cfg.put(k.startsWith("tflite") ? k : "tflite." + k, v));
           }
         }
         case "torch" -> {
           try (PortBackend p = PortBackend.open(m, device, config)) {
-            results.add(repeatRuns(p, inputs, repeat));
+            results.add(repeatRuns(p, inputs, repeat, onRun));
             p.info().forEach((k, v) -> cfg.put("torch." + k, v));
           }
         }
-        case "onnxruntime" -> results.add(OnnxDeterminism.run(m, device, config, inputs, repeat, cfg));
+        case "onnxruntime" -> results.add(OnnxDeterminism.run(m, device, config, inputs, repeat, cfg, onRun));
         default -> throw dev.crossalign.CrossalignException.input("unknown backend '" + b + "' for determinism");
       }
     }
     return new Report(label, device.toString(), profileName, cfg, results);
   }
 
-  static BackendResult repeatRuns(Backend backend, Map<String, HostTensor> inputs, int repeat) {
+  static BackendResult repeatRuns(Backend backend, Map<String, HostTensor> inputs, int repeat,
+      java.util.function.Consumer<String> onRun) {
     Activations first = backend.run(inputs);
+    onRun.accept(backend.name() + " run 1/" + repeat);
     Map<String, Spread> differing = new LinkedHashMap<>();
     for (int r = 1; r < repeat; r++) {
       Activations next = backend.run(inputs);
+      onRun.accept(backend.name() + " run " + (r + 1) + "/" + repeat);
       for (CapturedTensor c : first.tensors()) {
         HostTensor other = next.tensor(c.name());
         if (other == null) {

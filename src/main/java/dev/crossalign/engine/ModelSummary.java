@@ -29,8 +29,11 @@ public record ModelSummary(
 
   public record TensorSig(String name, String dtype, int[] shape) {}
 
-  /** How often an op occurs and which backends can run it. */
-  public record OpCount(int count, boolean tflite, boolean torch, boolean onnx) {}
+  /**
+   * How often an op occurs and which backends can run it; {@code onnxruntime}: the exporter writes every instance of
+   * it in this model (including the weight ops it folds into initializers, DEQUANTIZE and DENSIFY of constants).
+   */
+  public record OpCount(int count, boolean tflite, boolean torch, boolean onnxruntime) {}
 
   public static ModelSummary of(TfliteModel m, String label) {
     Subgraph g = m.main();
@@ -54,9 +57,9 @@ public record ModelSummary(
       flops += flops(g, op);
     }
     Map<String, OpCount> ops = new LinkedHashMap<>();
-    java.util.Set<BuiltinOp> exportable = dev.crossalign.onnx.export.Exporter.supportedOps();
+    java.util.Set<String> notExported = notExported(m);
     counts.forEach((name, n) -> ops.put(name, new OpCount(n, !isCustomName(g, name), registry.find(name) != null,
-        !isCustomName(g, name) && exportable.stream().anyMatch(b -> b.name().equals(name)))));
+        !isCustomName(g, name) && !notExported.contains(name))));
     Map<String, Long> weights = new TreeMap<>();
     long params = 0;
     for (TensorInfo t : g.tensors()) {
@@ -68,6 +71,28 @@ public record ModelSummary(
       }
     }
     return new ModelSummary(label, ins, outs, ops, custom, weights, params, flops, m.subgraphs().size(), g.tensors().size());
+  }
+
+  /**
+   * The ops the exporter refuses in this model: its own answer on this graph, not its op table (DEQUANTIZE and DENSIFY
+   * of constants are folded into weights, and an op kind it has can still be refused for one instance's options).
+   */
+  private static java.util.Set<String> notExported(TfliteModel m) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    try {
+      for (var u : dev.crossalign.onnx.export.Exporter.check(m, dev.crossalign.onnx.export.ExportOptions.DEFAULT)) {
+        names.add(u.op());
+      }
+    } catch (RuntimeException e) {
+      // a graph the exporter cannot even walk: fall back to its op table for this summary
+      java.util.Set<BuiltinOp> table = dev.crossalign.onnx.export.Exporter.supportedOps();
+      for (Operator op : m.main().operators()) {
+        if (op.builtin() == null || !table.contains(op.builtin())) {
+          names.add(op.opName());
+        }
+      }
+    }
+    return names;
   }
 
   private static boolean isCustomName(Subgraph g, String name) {

@@ -15,10 +15,11 @@ final class OnnxDeterminism {
   private OnnxDeterminism() {}
 
   static DeterminismLab.BackendResult run(
-      TfliteModel m, Device device, DeterminismConfig config, Map<String, HostTensor> inputs, int repeat, Map<String, String> cfg) {
+      TfliteModel m, Device device, DeterminismConfig config, Map<String, HostTensor> inputs, int repeat, Map<String, String> cfg,
+      java.util.function.Consumer<String> onRun) {
     try (OrtBackend ort = OrtBackend.open(Exporter.export(m, ExportOptions.DEFAULT).model(), OrtOptions.from(config, device))) {
       ort.info().forEach((k, v) -> cfg.put(k.startsWith("onnxruntime") ? k : "onnxruntime." + k, v));
-      return DeterminismLab.repeatRuns(ort, inputs, repeat);
+      return DeterminismLab.repeatRuns(ort, inputs, repeat, onRun);
     }
   }
 }

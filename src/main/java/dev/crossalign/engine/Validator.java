@@ -34,14 +34,25 @@ public final class Validator {
 
   /** The number of phases {@code onPhase} is told about (for a progress bar). */
   public static int phases(ValidationRequest req) {
-    int n = 2; // load, reference
+    return phaseNames(req).size();
+  }
+
+  /** The phases {@code onPhase} is told about, in order, named as it names them at their end. */
+  public static List<String> phaseNames(ValidationRequest req) {
+    List<String> names = new ArrayList<>(List.of("load", "tflite"));
     if (req.backends().contains("torch")) {
-      n += 1 + (req.mode().chained() ? 1 : 0) + (req.mode().isolated() ? 1 : 0);
+      names.add("torch prepare");
+      if (req.mode().chained()) {
+        names.add("torch chained");
+      }
+      if (req.mode().isolated()) {
+        names.add("torch isolated");
+      }
     }
     if (req.backends().contains("onnxruntime")) {
-      n += 1;
+      names.add("onnxruntime");
     }
-    return n;
+    return names;
   }
 
   /** As {@link #validate(ValidationRequest)}, telling {@code onPhase} as each phase ends. */
@@ -172,7 +183,7 @@ public final class Validator {
           + " are compared in isolated mode (each fed the reference's tensors)");
     }
 
-    comparisons = inReferenceOrder(comparisons, reference);
+    comparisons = WeightTensors.checkedOnce(inReferenceOrder(comparisons, reference), WeightTensors.of(model));
     notes.addAll(TriangleNotes.of(comparisons));
     timing.put("total", loadMs + openTfliteMs + prepareTorchMs + ms(t0));
     AlignmentResult result =
@@ -230,7 +241,9 @@ public final class Validator {
         for (int d : r.tensor().shape()) {
           shape.add(d);
         }
-        comparisons.add(new Comparison(r.name(), r.op(), r.index(), shape, refPrefix + candidate, Mode.CHAINED, null,
+        // in the first mode run (--mode isolated makes no chained comparison, not even a missing one)
+        comparisons.add(new Comparison(r.name(), r.op(), r.index(), shape, refPrefix + candidate,
+            req.mode().chained() ? Mode.CHAINED : Mode.ISOLATED, null,
             Comparison.Status.MISSING, null,
             "model output '" + o + "' of the TFLite reference is computed from placeholder zeros (custom op " + ops
                 + " has no kernel there): no true reference value"));

@@ -250,10 +250,9 @@ public final class OnnxModel {
 
   private static void atomicWrite(Path file, Body body) {
     Path target = file.toAbsolutePath();
-    Path dir = target.getParent();
     Path tmp = null;
     try {
-      tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      tmp = dev.crossalign.tensor.AtomicFiles.tempBeside(target); // umask permissions, not createTempFile's 0600
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
           OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
         body.writeTo(out);

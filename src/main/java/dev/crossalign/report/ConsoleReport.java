@@ -2,6 +2,7 @@ package dev.crossalign.report;
 
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
+import dev.crossalign.align.ErrorScale;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.Mode;
 import dev.crossalign.align.UnsupportedOp;
@@ -34,9 +35,13 @@ public final class ConsoleReport {
     StringBuilder sb = new StringBuilder();
     List<Comparison> sorted = result.worstFirst();
     if (maxRows > 0 && !sorted.isEmpty()) {
-      table(sb, sorted.subList(0, Math.min(maxRows, sorted.size())));
+      List<Comparison> shown = sorted.subList(0, Math.min(maxRows, sorted.size()));
+      table(sb, shown);
       if (sorted.size() > maxRows) {
         sb.append("(").append(sorted.size() - maxRows).append(" more comparisons not shown)\n");
+      }
+      if (shown.stream().anyMatch(c -> c.metrics() != null && ErrorScale.zeroReference(c.metrics()))) {
+        sb.append("(zero ref: ").append(ErrorScale.rule()).append(")\n");
       }
       sb.append('\n');
     }
@@ -75,32 +80,29 @@ public final class ConsoleReport {
     return sb.toString();
   }
 
-  /** "ALIGNED: 123 tensors x 2 modes compared, max rel_l2 3.1e-07 (atol 1e-05, rtol 0.0001)" and its siblings. */
-  /** References whose largest magnitude is below this are left out of the verdict line's max rel_l2. */
-  static final double NEGLIGIBLE = 1e-6;
-
+  /**
+   * "ALIGNED: 255 comparisons (tflite~torch 165 chained + 90 isolated), 12 weight tensors checked once per pair, max
+   * rel_l2 3.1e-07 (atol 1e-05, rtol 0.0001)" and its siblings: the counts are the comparisons actually made.
+   */
   public static String verdictLine(AlignmentResult r) {
-    List<Comparison> compared = r.comparisons().stream()
-        .filter(c -> c.status() == Comparison.Status.COMPARED).collect(Collectors.toList());
-    Set<String> tensors = new LinkedHashSet<>();
-    Set<String> pairs = new LinkedHashSet<>();
-    Set<Mode> modes = new LinkedHashSet<>();
     double maxRel = 0;
-    for (Comparison c : compared) {
-      tensors.add(c.name());
-      pairs.add(c.pair());
-      modes.add(c.mode());
-      // rel_l2 of a tensor that is numerically zero (a saturated sigmoid at 1e-16) says nothing: its max_abs does
-      double scale = Math.max(Math.abs(c.metrics().minRef()), Math.abs(c.metrics().maxRef()));
-      // NaN: no finite pair (all NaN/Inf), counted below as non-finite instead
-      if (!(scale < NEGLIGIBLE) && !Double.isNaN(c.metrics().relL2())) {
+    boolean anyCompared = false;
+    List<Comparison> compared = new ArrayList<>();
+    for (Comparison c : r.comparisons()) {
+      if (c.status() != Comparison.Status.COMPARED) {
+        continue;
+      }
+      anyCompared = true;
+      compared.add(c);
+      // rel_l2 of a numerically zero reference says nothing (ErrorScale): left out of the max; NaN: no finite pair
+      // (all NaN/Inf), counted below as non-finite instead
+      if (!ErrorScale.zeroReference(c.metrics()) && !Double.isNaN(c.metrics().relL2())) {
         maxRel = Math.max(maxRel, c.metrics().relL2());
       }
     }
     String tol = "(atol " + Numbers.shortest(r.tolerance().atol()) + ", rtol " + Numbers.shortest(r.tolerance().rtol())
         + ")";
-    String extent = plural(tensors.size(), "tensor")
-        + (pairs.size() > 1 ? " x " + plural(pairs.size(), "pair") : "") + " x " + plural(modes.size(), "mode");
+    String extent = r.counts().describe();
     long nonFinite = compared.stream().filter(c -> c.metrics().hasNonFinite()).count();
     long nonFiniteFailing = compared.stream().filter(c -> c.metrics().hasNonFinite() && !c.passed()).count();
     String maxRelText = "max rel_l2 " + Numbers.sci(maxRel, 1) + (nonFinite == 0 ? ""
@@ -110,20 +112,20 @@ public final class ConsoleReport {
     Verdict v = r.verdict();
     switch (v) {
       case ALIGNED:
-        return "ALIGNED: " + extent + " compared, " + maxRelText + " " + tol;
+        return "ALIGNED: " + extent + ", " + maxRelText + " " + tol;
       case MISALIGNED: {
         long failing = r.comparisons().stream().filter(c -> !c.passed()).count();
         Comparison f = r.firstDivergence();
         return "MISALIGNED: " + failing + " of " + plural(r.comparisons().size(), "comparison") + " fail"
             + (f == null ? "" : ", first at '" + f.name() + "' (" + f.pair() + ", " + f.mode().jsonName() + ")")
-            + ", " + maxRelText + " " + tol;
+            + "; compared: " + extent + ", " + maxRelText + " " + tol;
       }
       default: {
         String why = r.unsupported().isEmpty()
-            ? (tensors.isEmpty() ? "nothing could be compared" : "model outputs could not be paired (see notes)")
+            ? (anyCompared ? "model outputs could not be paired (see notes)" : "nothing could be compared")
             : "unsupported ops " + r.unsupported().stream().map(u -> u.op() + " x" + u.count())
                 .collect(Collectors.joining(", "));
-        return "INCOMPLETE: " + why + "; " + (tensors.isEmpty() ? "no tensor compared" : extent + " compared");
+        return "INCOMPLETE: " + why + "; " + (anyCompared ? extent + " compared" : "no tensor compared");
       }
     }
   }
@@ -143,8 +145,8 @@ public final class ConsoleReport {
           c.pair(),
           c.mode().jsonName(),
           m == null ? "-" : Numbers.sci(m.maxAbs(), 2),
-          m == null ? "-" : Numbers.sci(m.relL2(), 2),
-          m == null ? "-" : Numbers.fixed(m.cosine(), 7),
+          m == null ? "-" : ErrorScale.zeroReference(m) ? "zero ref" : Numbers.sci(m.relL2(), 2),
+          m == null || ErrorScale.zeroReference(m) ? "-" : Numbers.fixed(m.cosine(), 7),
           passText(c)
       });
     }
@@ -220,6 +222,11 @@ public final class ConsoleReport {
       }
       sb.append('\n');
       return;
+    }
+    if (ErrorScale.zeroReference(m)) {
+      sb.append("  zero ref  max|ref| ").append(Numbers.sci(ErrorScale.maxAbsRef(m), 2)).append(" < ")
+          .append(Numbers.shortest(ErrorScale.NEGLIGIBLE)).append(": judged by max_abs ")
+          .append(Numbers.sci(m.maxAbs(), 2)).append("; rel_l2 and cosine say nothing here\n");
     }
     sb.append("  mean      ref ").append(Numbers.sci(m.meanRef(), 4)).append("   cand ")
         .append(Numbers.sci(m.meanCand(), 4)).append('\n');

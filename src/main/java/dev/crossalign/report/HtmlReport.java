@@ -2,6 +2,7 @@ package dev.crossalign.report;
 
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
+import dev.crossalign.align.ErrorScale;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.UnsupportedOp;
 import java.awt.BasicStroke;
@@ -71,8 +72,18 @@ public final class HtmlReport {
       "      rows.forEach(function (r) { body.appendChild(r); });",
       "    });",
       "  });",
+      "  var box = document.getElementById('failing-only');",
+      "  if (box) {",
+      "    box.addEventListener('change', function () {",
+      "      var rows = document.querySelectorAll('#tensors tbody tr');",
+      "      Array.prototype.forEach.call(rows, function (r) {",
+      "        r.hidden = box.checked && !r.classList.contains('fail');",
+      "      });",
+      "    });",
+      "  }",
       "  var m = /^#sort=(\\d+)(-desc)?$/.exec(location.hash);",
       "  if (m && ths[+m[1]]) { ths[+m[1]].click(); if (m[2]) { ths[+m[1]].click(); } }",
+      "  if (box && location.hash === '#failing') { box.click(); }",
       "})();");
 
   private static final String STYLE = String.join("\n",
@@ -218,8 +229,9 @@ public final class HtmlReport {
               : "  (pass: |ref - cand| <= atol + rtol * |ref|)"));
       row("comparisons", r.comparisons().size() + " (" + r.comparisons().stream().filter(c -> !c.passed()).count()
           + " failing)");
-      String impl = HtmlReport.class.getPackage().getImplementationVersion();
-      row("crossalign", impl == null ? "development build" : impl);
+      String[] version = dev.crossalign.Versions.lines();
+      row("crossalign", version[0]);
+      row("libraries", version[1]);
       row("java", System.getProperty("java.version", "?"));
       for (Map.Entry<String, String> e : r.config().entrySet()) {
         if (e.getKey().toLowerCase(java.util.Locale.ROOT).contains("version")) {
@@ -259,82 +271,58 @@ public final class HtmlReport {
         sb.append("<p class=\"muted\">No tensor was compared.</p>\n");
         return;
       }
-      sb.append("<p class=\"muted\">x: the tensor's position in the reference's topological order; log scale; ")
-          .append("exact zeros are drawn at the bottom edge.");
+      sb.append("<p class=\"muted\">One marker per comparison made (positions a pair and mode did not compare are")
+          .append(" gaps); hover a marker for its tensor; the worst are named under the axis; red rings fail. Log")
+          .append(" scale; exact zeros in the band marked 0. Grey dashes: the tolerance as applied to each tensor's")
+          .append(" worst element, atol * max(1, max|ref|) + rtol * |ref| (chained tensors may also pass by the")
+          .append(" rel_l2 budget). Open squares: ").append(Html.esc(ErrorScale.rule())).append('.');
       Comparison fd = r.firstDivergence();
       if (fd != null) {
         sb.append(" The vertical line marks the first divergence, <code>").append(Html.esc(fd.name()))
             .append("</code> at position ").append(position.get(fd.name())).append('.');
       }
       sb.append("</p>\n");
-      chart(() -> perTensorChart(compared, true));
-      chart(() -> perTensorChart(compared, false));
+      scatter(compared, true);
+      scatter(compared, false);
     }
 
-    private XYChart perTensorChart(List<Comparison> compared, boolean maxAbs) {
-      XYChart chart = new XYChartBuilder().width(1100).height(380)
-          .title(maxAbs ? "max_abs per tensor" : "rel_l2 per tensor")
-          .xAxisTitle("tensor position").yAxisTitle(maxAbs ? "max |ref - cand|" : "||ref - cand|| / ||ref||").build();
-      style(chart.getStyler());
-      chart.getStyler().setYAxisLogarithmic(true);
-      chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-      chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
-      chart.getStyler().setMarkerSize(4);
-      chart.getStyler().setXAxisDecimalPattern("0");
-      double atol = r.tolerance().atol();
-      double minPos = Double.POSITIVE_INFINITY;
-      double max = 0;
+    private void scatter(List<Comparison> compared, boolean maxAbs) {
+      List<ScatterSvg.Point> pts = new ArrayList<>();
       for (Comparison c : compared) {
-        double val = maxAbs ? c.metrics().maxAbs() : c.metrics().relL2();
-        if (val > 0 && Double.isFinite(val)) {
-          minPos = Math.min(minPos, val);
-          max = Math.max(max, val);
-        }
+        Metrics m = c.metrics();
+        int pos = position.get(c.name());
+        double bound = r.tolerance().effectiveAtol(ErrorScale.maxAbsRef(m))
+            + r.tolerance().rtol() * (m.argmax() >= 0 && Double.isFinite(m.refAtArgmax()) ? Math.abs(m.refAtArgmax()) : 0);
+        boolean zero = ErrorScale.zeroReference(m);
+        double y = maxAbs ? m.maxAbs() : ErrorScale.error(m);
+        String title = c.name() + " (" + c.op() + ", position " + pos + ") " + c.pair() + " " + c.mode().jsonName()
+            + ": max_abs " + Numbers.sci(m.maxAbs(), 3) + " (bound " + Numbers.sci(bound, 3) + "), "
+            + (zero ? "zero reference (max|ref| " + Numbers.sci(ErrorScale.maxAbsRef(m), 2) + ")"
+                : "rel_l2 " + Numbers.sci(m.relL2(), 3)) + ", pass " + (c.passed() ? "yes" : "NO");
+        pts.add(new ScatterSvg.Point(pos, y, c.pair() + " " + c.mode().jsonName(), title, c.name(), !c.passed(),
+            maxAbs ? bound : Double.NaN, !maxAbs && zero));
       }
-      if (maxAbs && atol > 0) {
-        minPos = Math.min(minPos, atol);
-        max = Math.max(max, atol);
-      }
-      // whole decades, so the log axis labels powers of ten only
-      double floor = Double.isFinite(minPos) ? Math.pow(10, Math.floor(Math.log10(minPos)) - 1) : 1e-12;
-      double top = max > 0 ? Math.pow(10, Math.ceil(Math.log10(max * 1.01))) : 1;
-      Map<String, List<double[]>> series = new LinkedHashMap<>();
-      for (Comparison c : compared) {
-        double val = maxAbs ? c.metrics().maxAbs() : c.metrics().relL2();
-        double y = !(val > floor) ? floor : (Double.isFinite(val) ? val : top);
-        series.computeIfAbsent(c.pair() + " " + c.mode().jsonName(), k -> new ArrayList<>())
-            .add(new double[] {position.get(c.name()), y});
-      }
-      int xMax = Math.max(1, position.size() - 1);
-      for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
-        List<double[]> pts = e.getValue();
-        pts.sort(Comparator.comparingDouble(p -> p[0]));
-        double[] xs = pts.stream().mapToDouble(p -> p[0]).toArray();
-        double[] ys = pts.stream().mapToDouble(p -> p[1]).toArray();
-        XYSeries s = chart.addSeries(e.getKey(), xs, ys);
-        s.setMarker(SeriesMarkers.CIRCLE);
-      }
-      if (maxAbs && atol > 0) {
-        XYSeries s = chart.addSeries("atol " + Numbers.shortest(atol), new double[] {0, xMax},
-            new double[] {atol, atol});
-        s.setMarker(SeriesMarkers.NONE);
-        s.setLineColor(new Color(90, 90, 90));
-        s.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f},
-            0f));
-      }
+      List<ScatterSvg.Rule> rules = new ArrayList<>();
       Comparison fd = r.firstDivergence();
       if (fd != null && position.containsKey(fd.name())) {
-        double x = position.get(fd.name());
-        XYSeries s = chart.addSeries("first divergence", new double[] {x, x}, new double[] {floor, top});
-        s.setMarker(SeriesMarkers.NONE);
-        s.setLineColor(new Color(200, 0, 0));
-        s.setLineStyle(new BasicStroke(2f));
+        rules.add(new ScatterSvg.Rule(true, position.get(fd.name()), "first divergence: " + fd.name(), "#c80000"));
       }
-      chart.getStyler().setYAxisMin(floor);
-      chart.getStyler().setYAxisMax(top);
-      chart.getStyler().setXAxisMin(0.0);
-      chart.getStyler().setXAxisMax((double) xMax);
-      return chart;
+      String budget = r.config().get("tolerance.chained_rel_l2_budget");
+      if (!maxAbs && budget != null) {
+        try {
+          double b = Double.parseDouble(budget);
+          if (b > 0) {
+            rules.add(new ScatterSvg.Rule(false, b, "chained rel_l2 budget " + Numbers.shortest(b), "#777"));
+          }
+        } catch (NumberFormatException ignored) {
+          // not a number: no line
+        }
+      }
+      String id = "k" + (charts++);
+      sb.append("<figure>").append(ScatterSvg.render(id,
+          maxAbs ? "max_abs per tensor" : "error per tensor: rel_l2 (max_abs where the reference is numerically zero)",
+          maxAbs ? "max |ref - cand|" : "rel_l2 = ||ref - cand|| / ||ref||", pts, Math.max(1, position.size() - 1),
+          rules)).append("</figure>\n");
     }
 
     /** The worst tensor's comparison: the first divergence if it has numbers, else the largest rel_l2. */
@@ -390,7 +378,8 @@ public final class HtmlReport {
       sb.append("<p class=\"muted\">").append(sample.length).append(" elements (").append(Html.esc(of.pair()))
           .append(' ').append(of.mode().jsonName()).append("), ").append(zeros).append(" exactly equal, ")
           .append(nonFinite).append(" non-finite; x: log10 |ref - cand|, ").append(BINS_PER_DECADE)
-          .append(" bins per decade; dashed line: atol.</p>\n");
+          .append(" bins per decade; dashed line: atol as applied to this tensor, atol * max(1, max|ref|) = ")
+          .append(Numbers.sci(r.tolerance().effectiveAtol(ErrorScale.maxAbsRef(of.metrics())), 2)).append(".</p>\n");
       if (hi == 0) {
         sb.append("<p class=\"muted\">No nonzero finite error to plot.</p>\n");
         return;
@@ -415,7 +404,7 @@ public final class HtmlReport {
         peak = Math.max(peak, i < bins ? counts[i] : 0);
       }
       long peakF = peak;
-      double atol = r.tolerance().atol();
+      double atol = r.tolerance().effectiveAtol(ErrorScale.maxAbsRef(of.metrics()));
       chart(() -> {
         XYChart chart = new XYChartBuilder().width(1100).height(340).title("histogram of |ref - cand|")
             .xAxisTitle("log10 |ref - cand|").yAxisTitle("elements").build();
@@ -615,8 +604,12 @@ public final class HtmlReport {
     }
 
     private void table() {
+      long failing = r.comparisons().stream().filter(c -> !c.passed()).count();
       sb.append("<h2>Tensors</h2>\n<p class=\"muted\">").append(r.comparisons().size())
-          .append(" comparisons; click a column to sort.</p>\n<table class=\"sortable\" id=\"tensors\">\n<thead><tr>")
+          .append(" comparisons; click a column to sort.</p>\n<p><label><input type=\"checkbox\" id=\"failing-only\">")
+          .append(" failing only (").append(failing).append(")</label> <span class=\"muted\">(a link ending in")
+          .append(" <code>#failing</code> opens it filtered)</span></p>\n")
+          .append("<table class=\"sortable\" id=\"tensors\">\n<thead><tr>")
           .append("<th class=\"num\">#</th><th>tensor</th><th>op</th><th>shape</th><th>pair</th><th>mode</th>")
           .append("<th class=\"num\">max_abs</th><th class=\"num\">mean_abs</th><th class=\"num\">rel_l2</th>")
           .append("<th class=\"num\">cosine</th><th>pass</th></tr></thead>\n<tbody>\n");

@@ -2,6 +2,7 @@ package dev.crossalign.report;
 
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
+import dev.crossalign.align.ErrorScale;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.UnsupportedOp;
 import java.nio.charset.StandardCharsets;
@@ -119,8 +120,13 @@ public final class JUnitReport {
                   : "both sides agree element by element (--accept-nonfinite accepts that)");
           return new Outcome(Kind.FAIL, "nonfinite", nf, "op " + c.op() + ", shape " + c.shape() + "; " + tol);
         }
-        String msg = "max_abs " + Numbers.sci(m.maxAbs(), 3) + ", rel_l2 " + Numbers.sci(m.relL2(), 3) + ", cosine "
-            + Numbers.fixed(m.cosine(), 7) + " (" + tol + ")";
+        // ErrorScale's rule: on a numerically zero reference only the absolute error means something
+        String msg = ErrorScale.zeroReference(m)
+            ? "max_abs " + Numbers.sci(m.maxAbs(), 3) + " on a numerically zero reference (max|ref| "
+                + Numbers.sci(ErrorScale.maxAbsRef(m), 2) + " < " + Numbers.shortest(ErrorScale.NEGLIGIBLE)
+                + ": rel_l2 and cosine say nothing) (" + tol + ")"
+            : "max_abs " + Numbers.sci(m.maxAbs(), 3) + ", rel_l2 " + Numbers.sci(m.relL2(), 3) + ", cosine "
+                + Numbers.fixed(m.cosine(), 7) + " (" + tol + ")";
         String detail = (m.outOfTolerance() + m.nonFiniteMismatch()) + " of " + m.count() + " elements fail"
             + (m.nonFiniteMismatch() > 0 ? " (" + m.nonFiniteMismatch() + " non-finite mismatches)" : "")
             + "; op " + c.op() + ", shape " + c.shape()

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
+import dev.crossalign.align.ErrorScale;
+import dev.crossalign.align.Mode;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.UnsupportedOp;
 import java.io.BufferedOutputStream;
@@ -42,15 +44,17 @@ import java.util.concurrent.ThreadLocalRandom;
  *   "model": str, "device": str, "seed": int,
  *   "tolerance": {"atol": num, "rtol": num, "atol_scaled_by_max_abs_ref": bool, "accept_nonfinite": bool},
  *   "backends": [str, ...],                       // reference first
- *   "first_divergence": null | {"tensor": str, "pair": str, "mode": "chained" | "isolated"},
+ *   "first_divergence": null | {"tensor": str, "pair": str, "mode": "chained" | "isolated" | "weights"},
  *   "counts": {"comparisons": int, "failing": int, "nonfinite": int, "nonfinite_failing": int},
+ *   "comparison_counts": {pair: {"chained": int, "isolated": int, "weights": int}},  // modes present only
  *   "tensors": [ {"name", "op", "index", "shape": [int...],
  *                 "comparisons": [ {"pair", "mode", "max_abs", "mean_abs", "rel_l2", "cosine", "mean_ref",
  *                                   "mean_cand", "mean_diff", "sum_diff", "min_ref", "max_ref", "min_cand",
  *                                   "max_cand", "nan_ref", "nan_cand", "inf_ref", "inf_cand",
  *                                   "first_nonfinite_ref", "first_nonfinite_cand" (flat index, -1: none), "distinct_ref",
  *                                   "distinct_cand", "permutation": null | [int...],
- *                                   "status": "compared" | "shape_mismatch" | "missing", "pass": bool} ]} ],
+ *                                   "status": "compared" | "shape_mismatch" | "missing",
+ *                                   "zero_reference": bool, "pass": bool} ]} ],
  *   "unsupported": [ {"op", "count", "reason"} ],
  *   "notes": [str, ...],
  *   "config": {str: str},                          // keys sorted
@@ -209,6 +213,16 @@ public final class JsonReport {
       g.writeEndObject();
     }
     writeCounts(g, r);
+    // the comparisons made (status compared), per pair and mode: what the verdict line counts
+    g.writeObjectFieldStart("comparison_counts");
+    for (Map.Entry<String, Map<Mode, Integer>> e : r.counts().byPair().entrySet()) {
+      g.writeObjectFieldStart(e.getKey());
+      for (Map.Entry<Mode, Integer> m : e.getValue().entrySet()) {
+        g.writeNumberField(m.getKey().jsonName(), m.getValue());
+      }
+      g.writeEndObject();
+    }
+    g.writeEndObject();
     g.writeArrayFieldStart("tensors");
     for (List<Comparison> group : byTensor(r.comparisons())) {
       Comparison head = group.get(0);
@@ -312,6 +326,8 @@ public final class JsonReport {
       intArray(g, c.permutation());
     }
     g.writeStringField("status", c.status().jsonName());
+    // ErrorScale's rule: true where max|ref| < 1e-6, so that rel_l2 and cosine say nothing and max_abs is the error
+    g.writeBooleanField("zero_reference", m != null && ErrorScale.zeroReference(m));
     g.writeBooleanField("pass", c.passed());
     g.writeEndObject();
   }

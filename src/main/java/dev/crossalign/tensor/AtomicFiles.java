@@ -38,13 +38,7 @@ public final class AtomicFiles {
       if (dir != null) {
         Files.createDirectories(dir);
       }
-      tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-      try {
-        // createTempFile makes 0600; a report or dump is for others to read too
-        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system: keep the default
-      }
+      tmp = tempBeside(abs);
       try (FileChannel fc = FileChannel.open(tmp, StandardOpenOption.WRITE);
           OutputStream out = new BufferedOutputStream(Channels.newOutputStream(fc), 1 << 16)) {
         body.writeTo(out);
@@ -65,6 +59,27 @@ public final class AtomicFiles {
           Files.deleteIfExists(tmp);
         } catch (IOException ignored) {
           // the original failure is the one to report
+        }
+      }
+    }
+  }
+
+  /**
+   * A new empty file next to {@code target} (same directory, so the final move is a rename), created with the
+   * permissions any file the user creates gets: 0666 less the umask, as open(2) gives. Files.createTempFile would make
+   * it 0600, which other users and services (a model server reading an exported model) cannot read.
+   */
+  public static Path tempBeside(Path target) throws IOException {
+    Path abs = target.toAbsolutePath();
+    Path dir = abs.getParent() == null ? Path.of(".").toAbsolutePath() : abs.getParent();
+    for (int attempt = 0; ; attempt++) {
+      Path p = dir.resolve("." + abs.getFileName() + "."
+          + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+      try {
+        return Files.createFile(p);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (attempt >= 10) {
+          throw e;
         }
       }
     }

@@ -38,6 +38,54 @@ class BatchBenchCommandTest {
   }
 
   @Test
+  void summaryNamesEveryRowNotAlignedAndLinesUseValidatesFieldNames() throws Exception {
+    // a custom op TFLite has no kernel for: the row is incomplete (exit 3)
+    dev.crossalign.tflite.TfliteWriter w = new dev.crossalign.tflite.TfliteWriter();
+    int x = w.input("x", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4);
+    int c = w.tensor("c", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4);
+    w.custom("MyCustom", new int[] {x}, new int[] {c}, null);
+    w.outputs(c);
+    Files.write(dir.resolve("custom.tflite"), w.build());
+    Path m = dir.resolve("m.csv");
+    // row 4: no tolerance at all in isolated mode, where float32 rounding of two implementations differs
+    Files.writeString(m, "model,seed,atol,rtol\ndemo,1,,\ncustom.tflite,0,,\nnothere.tflite,0,,\ndemo,2,1e-30,0\n");
+    Path out = dir.resolve("o.jsonl");
+    CliTestSupport.Run r = CliTestSupport.run("batch", m.toString(), "--jsonl", out.toString(), "--mode", "isolated",
+        "--chained-rel-l2", "-1");
+    assertThat(r.status()).as(r.err()).isEqualTo(3);
+    List<String> lines = Files.readAllLines(out);
+    ObjectMapper json = new ObjectMapper();
+    java.util.Map<Integer, JsonNode> byRow = new java.util.HashMap<>();
+    for (String l : lines) {
+      JsonNode n = json.readTree(l);
+      byRow.put(n.get("row").asInt(), n);
+    }
+    JsonNode custom = byRow.get(2);
+    assertThat(custom.get("verdict").asText()).isEqualTo("incomplete");
+    assertThat(custom.get("unsupported").get(0).get("op").asText()).isEqualTo("MyCustom");
+    JsonNode mis = byRow.get(4);
+    assertThat(mis.get("verdict").asText()).isEqualTo("misaligned");
+    String tensor = mis.get("first_divergence").get("tensor").asText();
+    assertThat(tensor).isNotEmpty();
+    assertThat(mis.get("first_divergence").has("name")).isFalse();
+    assertThat(byRow.get(1).get("unsupported")).isEmpty();
+    // the summary names rows 2, 3 and 4 with their reasons, and not row 1
+    // the custom op's output is a model output with no true reference value: a missing comparison, named as the
+    // first divergence
+    assertThat(r.err()).contains("3 row(s) not aligned:")
+        .contains("  row 2 (" + dir.resolve("custom.tflite") + ", seed 0): incomplete at 'c' (tflite~torch isolated);"
+            + " unsupported MyCustom x1 (custom op MyCustom has no kernel in the TFLite reference")
+        .contains("  row 3 (" + dir.resolve("nothere.tflite") + ", seed 0): error (exit 2): ")
+        .contains("  row 4 (demo, seed 2): misaligned at '" + tensor + "' (tflite~torch isolated)")
+        .doesNotContain("  row 1 ");
+    // --resume reads the reasons back from the file
+    CliTestSupport.Run again = CliTestSupport.run("batch", m.toString(), "--jsonl", out.toString(), "--resume");
+    assertThat(again.err()).contains("4 rows, 0 run, 4 skipped")
+        .contains("  row 2 (" + dir.resolve("custom.tflite") + ", seed 0): incomplete at 'c'")
+        .contains("  row 4 (demo, seed 2): misaligned at '" + tensor + "'");
+  }
+
+  @Test
   void batchToStdoutAndUsageErrors() throws Exception {
     Path m = dir.resolve("m.csv");
     Files.writeString(m, "model,seed\ndemo,3\n");

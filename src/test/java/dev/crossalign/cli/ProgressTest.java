@@ -52,7 +52,8 @@ class ProgressTest {
     p.close();
     String s = out();
     assertThat(count(s, '\n')).isEqualTo(1);
-    assertThat(s).endsWith("torch [##############################] 3000/3000 4.0s\n");
+    // the last line is padded over the longer one before it (which had an ETA)
+    assertThat(s).containsPattern("torch \\[#{30}\\] 3000/3000 4\\.0s +\n$");
   }
 
   @Test
@@ -60,14 +61,15 @@ class ProgressTest {
     Progress p = new Progress("onnx", 4, err, now::get, true);
     now.addAndGet(1500 * MS);
     p.step(1);
-    assertThat(out()).isEqualTo("\ronnx [" + "#".repeat(8) + ".".repeat(22) + "] 1/4 1.5s");
+    // 1 of 4 in 1.5 s: 3 more take 4.5 s
+    assertThat(out()).isEqualTo("\ronnx [" + "#".repeat(8) + ".".repeat(22) + "] 1/4 1.5s ETA 5s");
     // steps past the total are capped; negative ones ignored
     now.addAndGet(200 * MS);
     p.step(10);
     p.step(-3);
     assertThat(p.done()).isEqualTo(4);
     p.close();
-    assertThat(out()).endsWith("\ronnx [" + "#".repeat(30) + "] 4/4 1.7s\n");
+    assertThat(out()).endsWith("\ronnx [" + "#".repeat(30) + "] 4/4 1.7s" + " ".repeat(" ETA 5s".length()) + "\n");
   }
 
   @Test
@@ -93,5 +95,38 @@ class ProgressTest {
       System.setErr(saved);
     }
     assertThat(out()).isEmpty();
+  }
+
+  @Test
+  void showsThePhaseAndAnEta() {
+    Progress p = new Progress("batch", 10, err, now::get, true);
+    p.phase("row 1 face.tflite");
+    now.addAndGet(2000 * MS);
+    p.step(4);
+    // 4 rows in 2 s: 6 more take 3 s
+    assertThat(out()).isEqualTo("\rbatch [" + "#".repeat(12) + ".".repeat(18) + "] 4/10 2.0s ETA 3s row 1 face.tflite");
+    now.addAndGet(200 * MS);
+    p.phase("row 5 hand.tflite");
+    assertThat(out()).endsWith("] 4/10 2.2s ETA 3s row 5 hand.tflite");
+    p.close();
+  }
+
+  @Test
+  void theLaunchersTerminalTestDecides() {
+    String saved = System.getProperty("crossalign.stderr.tty");
+    try {
+      System.setProperty("crossalign.stderr.tty", "true");
+      assertThat(Progress.stderrIsTerminal()).isTrue();
+      System.setProperty("crossalign.stderr.tty", "false");
+      assertThat(Progress.stderrIsTerminal()).isFalse();
+      System.clearProperty("crossalign.stderr.tty");
+      assertThat(Progress.stderrIsTerminal()).isEqualTo(System.console() != null);
+    } finally {
+      if (saved == null) {
+        System.clearProperty("crossalign.stderr.tty");
+      } else {
+        System.setProperty("crossalign.stderr.tty", saved);
+      }
+    }
   }
 }

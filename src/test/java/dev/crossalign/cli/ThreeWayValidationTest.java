@@ -41,11 +41,14 @@ class ThreeWayValidationTest {
     Set<String> pairs = new HashSet<>();
     Set<String> ortIsolated = new HashSet<>();
     Set<String> torchIsolated = new HashSet<>();
+    Set<String> exportIsolated = new HashSet<>();
     for (JsonNode t : doc.get("tensors")) {
       for (JsonNode c : t.get("comparisons")) {
         pairs.add(c.get("pair").asText());
         if (c.get("mode").asText().equals("isolated")) {
-          (c.get("pair").asText().equals("tflite~onnxruntime") ? ortIsolated : torchIsolated).add(t.get("name").asText());
+          String pair = c.get("pair").asText();
+          (pair.equals("tflite~onnxruntime") ? ortIsolated : pair.equals("tflite~torch") ? torchIsolated
+              : exportIsolated).add(t.get("name").asText());
         }
         assertThat(c.get("pass").asBoolean()).as(t.get("name") + " " + c.get("pair")).isTrue();
       }
@@ -53,6 +56,8 @@ class ThreeWayValidationTest {
     assertThat(pairs).containsExactlyInAnyOrder("tflite~torch", "tflite~onnxruntime", "torch~onnxruntime");
     // isolated per-layer error on ONNX Runtime too (the model's isolated form, fed the reference's tensors)
     assertThat(ortIsolated).isNotEmpty().isEqualTo(torchIsolated);
+    // and the export's own error per layer: port and ONNX Runtime, each op fed the same reference tensors
+    assertThat(exportIsolated).isEqualTo(torchIsolated);
 
     // the written file, run alone in ORT on the same input, gives TFLite's outputs (oracle: the real interpreter)
     TfliteModel m = TfliteModel.read(model);

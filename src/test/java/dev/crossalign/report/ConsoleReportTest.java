@@ -49,9 +49,10 @@ class ConsoleReportTest {
     assertThat(text).contains("Unsupported ops:\n  CUSTOM_X x2: no torch lowering\n");
     assertThat(text).contains("Notes:\n  - naive padding would have cost 1.2e-01 max_abs\n");
     // 12 comparisons: 6 tensors x 2 modes; failing: head x2 (shape), mid x2, nanny x2 (NaN on both sides, not
-    // accepted); max rel_l2 over finite values = 1/sqrt(30) = 0.1826
+    // accepted); 10 with numbers (head's two have none); max rel_l2 over finite values = 1/sqrt(30) = 0.1826
     assertThat(lines.get(lines.size() - 1)).isEqualTo("MISALIGNED: 6 of 12 comparisons fail, first at 'mid' "
-        + "(tflite~torch, chained), max rel_l2 1.8e-01 over finite values; 2 comparisons with NaN/Inf (2 failing)"
+        + "(tflite~torch, chained); compared: 10 comparisons (tflite~torch 5 chained + 5 isolated), max rel_l2 1.8e-01"
+        + " over finite values; 2 comparisons with NaN/Inf (2 failing)"
         + " (atol 1e-05, rtol 0.0001)");
     assertThat(text).doesNotContain("\r").endsWith("\n");
   }
@@ -64,7 +65,8 @@ class ConsoleReportTest {
     assertThat(r.comparisons().get(1).metrics().relL2()).isCloseTo(rel, org.assertj.core.data.Offset.offset(1e-20));
     String text = ConsoleReport.render(r, 10);
     assertThat(lines(text).get(lines(text).size() - 1))
-        .isEqualTo("ALIGNED: 2 tensors x 2 modes compared, max rel_l2 3.2e-07 (atol 1e-05, rtol 0.0001)");
+        .isEqualTo("ALIGNED: 4 comparisons (tflite~torch 2 chained + 2 isolated), max rel_l2 3.2e-07 (atol 1e-05,"
+            + " rtol 0.0001)");
     assertThat(text).contains("Largest difference: 'b' (ADD, index 1, shape [2]), tflite~torch, chained\n");
     assertThat(text).doesNotContain("First divergence");
   }
@@ -102,7 +104,8 @@ class ConsoleReportTest {
     String text = ConsoleReport.render(r, 10);
     assertThat(text).contains("..." + longName.substring(longName.length() - 37) + "  DEPTHWISE_CONV_2D");
     assertThat(text).endsWith(
-        "ALIGNED: 1 tensor x 2 pairs x 1 mode compared, max rel_l2 0.0e+00 (atol 1e-05, rtol 0.0001)\n");
+        "ALIGNED: 2 comparisons (tflite~torch 1 chained; tflite~onnx 1 chained), max rel_l2 0.0e+00 (atol 1e-05,"
+            + " rtol 0.0001)\n");
   }
 
   @Test
@@ -149,6 +152,6 @@ class ConsoleReportTest {
             new Comparison("s", "LOGISTIC", 1, List.of(1), "tflite~torch", Mode.CHAINED, tiny, Comparison.Status.COMPARED, null, null)),
         List.of(), List.of(), Map.of(), Map.of());
     assertThat(tiny.relL2()).isEqualTo(1.0);
-    assertThat(ConsoleReport.verdictLine(r)).startsWith("ALIGNED: 2 tensors x 1 mode compared, max rel_l2 8.9e-05");
+    assertThat(ConsoleReport.verdictLine(r)).startsWith("ALIGNED: 2 comparisons (tflite~torch 2 chained), max rel_l2 8.9e-05");
   }
 }

@@ -101,6 +101,44 @@ class HtmlBrowserTest {
     assertThat(dom).contains("data-dir=\"desc\"");
   }
 
+  @Test
+  void plotMarkersCarryTensorNamesForHoverAndNothingJoinsThem(@TempDir Path dir) throws Exception {
+    Path page = dir.resolve("report.html");
+    HtmlReport.write(HtmlFixtures.big(), page);
+    String dom = run(dir, "--dump-dom", page.toUri().toString());
+    // the browser parsed the inline SVG: each marker element holds a <title> (the tooltip) naming its tensor
+    String svg = dom.substring(dom.indexOf("id=\"k0\""), dom.indexOf("</svg>", dom.indexOf("id=\"k0\"")));
+    assertThat(HtmlReportTest.count(svg, "<circle class=\"pt")).isEqualTo(600);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("<circle class=\"pt[^>]*><title>([^<]*)</title></circle>")
+        .matcher(svg);
+    Set<String> named = new HashSet<>();
+    while (m.find()) {
+      named.add(m.group(1).substring(0, m.group(1).indexOf(" (")));
+    }
+    assertThat(named).contains(HtmlFixtures.BAD_NAME, "model/layer_10/PAD").hasSize(HtmlFixtures.TENSORS);
+    assertThat(svg).doesNotContain("<polyline").doesNotContain("<path");
+  }
+
+  @Test
+  void failingOnlyFilterHidesThePassingRows(@TempDir Path dir) throws Exception {
+    Path page = dir.resolve("report.html");
+    HtmlReport.write(HtmlFixtures.big(), page);
+    // "#failing" ticks the checkbox on load through its click handler, as a person would
+    String dom = run(dir, "--dump-dom", page.toUri() + "#failing");
+    String table = dom.substring(dom.indexOf("id=\"tensors\""));
+    String body = table.substring(table.indexOf("<tbody>"), table.indexOf("</tbody>"));
+    int failing = (HtmlFixtures.TENSORS - HtmlFixtures.BAD) + 1;
+    List<String> rows = new ArrayList<>(List.of(body.split("<tr")));
+    rows.remove(0);
+    assertThat(rows).hasSize(600);
+    long hidden = rows.stream().filter(r -> r.substring(0, r.indexOf('>')).contains("hidden")).count();
+    long visibleFailing = rows.stream()
+        .filter(r -> !r.substring(0, r.indexOf('>')).contains("hidden") && r.startsWith(" class=\"fail")).count();
+    assertThat(hidden).isEqualTo(600 - failing);
+    assertThat(visibleFailing).isEqualTo(failing);
+    assertThat(dom).contains("id=\"failing-only\"");
+  }
+
   /** Runs headless Chromium with no network access of its own; returns its stdout. */
   private static String run(Path dir, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",

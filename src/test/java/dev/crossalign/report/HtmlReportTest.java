@@ -177,6 +177,87 @@ class HtmlReportTest {
         .isInstanceOf(CrossalignException.class).hasMessageContaining("does not exist");
   }
 
+  /** The inline SVG with this id. */
+  static String svg(String page, String id) {
+    int start = page.indexOf("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"" + id + "\"");
+    assertThat(start).as("svg " + id).isNotNegative();
+    return page.substring(start, page.indexOf("</svg>", start));
+  }
+
+  @Test
+  void scatterHasOneMarkerPerComparisonWithItsNameAndNoLines() {
+    for (String id : List.of("k0", "k1")) {
+      String svg = svg(html, id);
+      assertThat(count(svg, "class=\"pt")).isEqualTo(600);
+      // markers only: nothing joins them
+      assertThat(svg).doesNotContain("<polyline").doesNotContain("<path");
+      // every tensor is named in a tooltip (escaped)
+      for (int i = 0; i < HtmlFixtures.TENSORS; i++) {
+        assertThat(svg).contains("<title>" + Html.esc(HtmlFixtures.name(i)) + " (");
+      }
+      // the failing markers are ringed: torch chained from BAD on and torch isolated at BAD
+      assertThat(count(svg, "class=\"pt fail\"")).isEqualTo((HtmlFixtures.TENSORS - HtmlFixtures.BAD) + 1);
+    }
+    // the worst tensor is named under the axis of the max_abs plot
+    assertThat(svg(html, "k0")).contains("<text class=\"name\"").contains(">" + HtmlFixtures.BAD_NAME + "<title>");
+  }
+
+  @Test
+  void theToleranceIsDrawnAsAppliedPerTensor() {
+    // BAD: max|ref| = 64, worst element ref 4: bound = 1e-5 * 64 + 1e-4 * 4 = 1.04e-3
+    String svg = svg(html, "k0");
+    assertThat(svg).contains(HtmlFixtures.BAD_NAME + " (DEPTHWISE_CONV_2D, position 97) tflite~torch chained: max_abs 5.000e-01"
+        + " (bound 1.040e-03)");
+    assertThat(count(svg.substring(svg.indexOf("class=\"bounds\""), svg.indexOf("</g>", svg.indexOf("class=\"bounds\""))),
+        "<line")).isEqualTo(600);
+  }
+
+  @Test
+  void positionsNotComparedAreGapsAndZerosSitInTheirBand() {
+    dev.crossalign.backend.Activations.Builder ref = dev.crossalign.backend.Activations.builder("tflite");
+    dev.crossalign.backend.Activations.Builder cand = dev.crossalign.backend.Activations.builder("torch");
+    for (int i = 0; i < 10; i++) {
+      dev.crossalign.tensor.HostTensor t = dev.crossalign.tensor.HostTensor.ofFloats(new int[] {2},
+          dev.crossalign.tensor.Layout.ANY, new float[] {i + 1, 2});
+      ref.add("t" + i, "ADD", i, t);
+      if (i % 2 == 0) {
+        // half the tensors, exactly equal: a series with gaps and exact zeros
+        cand.add("t" + i, "ADD", i, t);
+      }
+    }
+    ref.output("t8");
+    List<Comparison> cs = dev.crossalign.align.Aligner.compare(ref.build(), cand.build(),
+        dev.crossalign.align.Mode.CHAINED, dev.crossalign.align.Tolerance.DEFAULT);
+    AlignmentResult r = AlignmentResult.of("m", "cpu", 0, dev.crossalign.align.Tolerance.DEFAULT,
+        List.of("tflite", "torch"), cs, List.of(), List.of(), Map.of(), Map.of());
+    String svg = svg(HtmlReport.render(r), "k0");
+    assertThat(count(svg, "class=\"pt")).isEqualTo(5);
+    // every marker in the zero band (TOP 44 + plot height 246 + 16), none on the log axis
+    double zeroBand = ScatterSvg.TOP + (ScatterSvg.HEIGHT - ScatterSvg.TOP - ScatterSvg.BOTTOM) + 16;
+    assertThat(count(svg, String.format(java.util.Locale.ROOT, "cy=\"%.1f\"", zeroBand))).isEqualTo(5);
+    assertThat(svg).doesNotContain("<polyline").doesNotContain("<path");
+  }
+
+  @Test
+  void logAxisLabelsStayFew() {
+    String svg = svg(html, "k1");
+    String axis = svg.substring(svg.indexOf("class=\"yaxis\""), svg.indexOf("</g>", svg.indexOf("class=\"yaxis\"")));
+    assertThat(count(axis, "<line")).isBetween(2, ScatterSvg.MAX_Y_LABELS + 1);
+  }
+
+  @Test
+  void versionsAsTheVersionOptionPrintsThem() {
+    assertThat(html).contains("<td class=\"mono\">" + dev.crossalign.Versions.lines()[0] + "</td>")
+        .contains(dev.crossalign.Versions.lines()[1]).doesNotContain("development build");
+    assertThat(dev.crossalign.Versions.lines()[0]).isEqualTo("crossalign 0.1.0-SNAPSHOT");
+  }
+
+  @Test
+  void failingOnlyFilterIsThere() {
+    assertThat(html).contains("<input type=\"checkbox\" id=\"failing-only\"> failing only ("
+        + ((HtmlFixtures.TENSORS - HtmlFixtures.BAD) + 1) + ")");
+  }
+
   static int count(String s, String what) {
     int n = 0;
     for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + what.length())) {

@@ -34,11 +34,13 @@ class JsonReportTest {
     JsonReport.write(ReportFixtures.misaligned(), p);
     JsonNode root = JsonReport.read(p);
     assertThat(fieldNames(root)).containsExactly("verdict", "model", "device", "seed", "tolerance", "backends",
-        "first_divergence", "counts", "tensors", "unsupported", "notes", "config", "timing_ms");
+        "first_divergence", "counts", "comparison_counts", "tensors", "unsupported", "notes", "config", "timing_ms");
     // in, conv, mid, nanny, head, out x 2 modes; mid, nanny (NaN both sides, not accepted) and head fail in each
     assertThat(root.get("counts").toString())
         .isEqualTo("{\"comparisons\":12,\"failing\":6,\"nonfinite\":2,\"nonfinite_failing\":2}");
     assertThat(root.get("tolerance").get("accept_nonfinite").asBoolean()).isFalse();
+    // 6 tensors x 2 modes, less head's two shape mismatches
+    assertThat(root.get("comparison_counts").toString()).isEqualTo("{\"tflite~torch\":{\"chained\":5,\"isolated\":5}}");
     assertThat(root.get("verdict").asText()).isEqualTo("misaligned");
     assertThat(root.get("model").asText()).isEqualTo("face.tflite");
     assertThat(root.get("device").asText()).isEqualTo("cpu");
@@ -67,7 +69,7 @@ class JsonReportTest {
     assertThat(fieldNames(c)).containsExactly("pair", "mode", "max_abs", "mean_abs", "rel_l2", "cosine", "mean_ref",
         "mean_cand", "mean_diff", "sum_diff", "min_ref", "max_ref", "min_cand", "max_cand", "nan_ref", "nan_cand",
         "inf_ref", "inf_cand", "first_nonfinite_ref", "first_nonfinite_cand", "distinct_ref", "distinct_cand",
-        "permutation", "status", "pass");
+        "permutation", "status", "zero_reference", "pass");
     // closed form for a = [1,2,3,4], b = [1,2,3,5]
     assertThat(c.get("mode").asText()).isEqualTo("chained");
     assertThat(c.get("max_abs").asDouble()).isEqualTo(1.0);
@@ -81,6 +83,7 @@ class JsonReportTest {
     assertThat(c.get("permutation").isNull()).isTrue();
     assertThat(c.get("status").asText()).isEqualTo("compared");
     assertThat(c.get("pass").asBoolean()).isFalse();
+    assertThat(c.get("zero_reference").asBoolean()).isFalse();
     assertThat(mid.get("comparisons").get(1).get("mode").asText()).isEqualTo("isolated");
 
     JsonNode conv = tensors.get(1).get("comparisons").get(0);

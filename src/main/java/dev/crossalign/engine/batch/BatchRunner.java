@@ -71,9 +71,14 @@ public final class BatchRunner {
    * @param workersStarted worker processes started (more than the worker count when some died); 0 for threads
    * @param peakRssKb the largest peak resident set (VmHWM) of one worker process, or of this JVM with threads
    * @param peakRssSumKb the sum over the parallel workers of their peak resident sets: a bound on the batch's total
+   * @param problems every row that is not aligned, named with its reason, in row order
    */
   public record Summary(int total, int skipped, int ran, int aligned, int exitStatus, int crashed, int timedOut,
-      int workersStarted, long peakRssKb, long peakRssSumKb) {}
+      int workersStarted, long peakRssKb, long peakRssSumKb, List<String> problems) {
+    public Summary {
+      problems = List.copyOf(problems);
+    }
+  }
 
   /** In-process threads (see {@link Config#threads}). */
   public static Summary run(
@@ -95,6 +100,8 @@ public final class BatchRunner {
     }
     int worst = 0;
     int aligned = 0;
+    // every row that is not aligned, named with its reason for the summary, in row order
+    java.util.Map<Integer, String> problems = new java.util.concurrent.ConcurrentSkipListMap<>();
     List<ManifestRow> todo = new ArrayList<>();
     int skipped = 0;
     for (ManifestRow r : rows) {
@@ -103,6 +110,7 @@ public final class BatchRunner {
         skipped++;
         worst = Math.max(worst, d.exitStatus());
         aligned += d.exitStatus() == 0 ? 1 : 0;
+        noteProblem(problems, d);
       } else {
         todo.add(r);
       }
@@ -140,6 +148,7 @@ public final class BatchRunner {
             }
           }
           worstRan.accumulateAndGet(r.result().exitStatus(), Math::max);
+          noteProblem(problems, r.result());
           if (r.result().exitStatus() == 0) {
             alignedRan.incrementAndGet();
           }
@@ -190,7 +199,14 @@ public final class BatchRunner {
     }
     int exit = Math.max(worst, worstRan.get());
     return new Summary(rows.size(), skipped, todo.size(), aligned + alignedRan.get(), exit, crashed.get(),
-        timedOut.get(), started, peak, sum);
+        timedOut.get(), started, peak, sum, List.copyOf(problems.values()));
+  }
+
+  private static void noteProblem(java.util.Map<Integer, String> problems, RowResult r) {
+    String p = r.problem();
+    if (p != null) {
+      problems.put(r.row(), "row " + r.row() + " (" + r.model() + ", seed " + r.seed() + "): " + p);
+    }
   }
 
   private static Path scratch() {

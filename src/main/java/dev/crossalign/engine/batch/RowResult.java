@@ -13,8 +13,9 @@ import java.util.TreeMap;
 /**
  * One finished batch row, as one JSON line: row, model, seed, verdict (aligned, misaligned, incomplete, error,
  * crashed, timeout), exit_status (0 aligned, 1 misaligned, 2 unusable input, crashed or timed out, 3 unsupported ops),
- * max_rel_l2 (over compared tensors; null when none), first_divergence (null or {name, op, pair, mode}),
- * tensors_compared, error (one line or null), crash (null, or how the row's worker process died), timing_ms.
+ * max_rel_l2 (over compared tensors; null when none), first_divergence (null or {tensor, op, pair, mode}: the field
+ * names of validate's JSON), tensors_compared, error (one line or null), crash (null, or how the row's worker process
+ * died), timing_ms, unsupported ([{op, count, reason}]: why a row is incomplete).
  */
 public record RowResult(
     int row,
@@ -27,7 +28,8 @@ public record RowResult(
     int tensorsCompared,
     String error,
     Crash crash,
-    SortedMap<String, Double> timingMs) {
+    SortedMap<String, Double> timingMs,
+    java.util.List<dev.crossalign.align.UnsupportedOp> unsupported) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Verdicts of rows whose worker process did not answer: rerun on resume only with --retry-crashed. */
@@ -47,14 +49,52 @@ public record RowResult(
    */
   public record Crash(int exitCode, String signal, String fault) {}
 
+  public RowResult {
+    unsupported = unsupported == null ? java.util.List.of() : java.util.List.copyOf(unsupported);
+  }
+
+  /** A row with no unsupported ops and no crash. */
   public RowResult(int row, String model, long seed, String verdict, int exitStatus, Double maxRelL2,
       Map<String, String> firstDivergence, int tensorsCompared, String error, SortedMap<String, Double> timingMs) {
-    this(row, model, seed, verdict, exitStatus, maxRelL2, firstDivergence, tensorsCompared, error, null, timingMs);
+    this(row, model, seed, verdict, exitStatus, maxRelL2, firstDivergence, tensorsCompared, error, null, timingMs,
+        java.util.List.of());
+  }
+
+  /** A row with no unsupported ops. */
+  public RowResult(int row, String model, long seed, String verdict, int exitStatus, Double maxRelL2,
+      Map<String, String> firstDivergence, int tensorsCompared, String error, Crash crash,
+      SortedMap<String, Double> timingMs) {
+    this(row, model, seed, verdict, exitStatus, maxRelL2, firstDivergence, tensorsCompared, error, crash, timingMs,
+        java.util.List.of());
   }
 
   /** True for a row whose worker died or was killed for taking too long. */
   public boolean crashedOrTimedOut() {
     return CRASHED.equals(verdict) || TIMEOUT.equals(verdict);
+  }
+
+  /**
+   * Why the row is not aligned, in one line for the batch summary ("misaligned at 'conv' (tflite~torch chained)",
+   * "incomplete: unsupported CUSTOM x1 (reason)", "crashed (exit 2): ..."); null for an aligned row.
+   */
+  public String problem() {
+    if (exitStatus == 0) {
+      return null;
+    }
+    if (error != null) {
+      return verdict + " (exit " + exitStatus + "): " + error;
+    }
+    StringBuilder sb = new StringBuilder(verdict);
+    if (firstDivergence != null) {
+      sb.append(" at '").append(firstDivergence.get("tensor")).append("' (").append(firstDivergence.get("pair"))
+          .append(' ').append(firstDivergence.get("mode")).append(')');
+    }
+    if (!unsupported.isEmpty()) {
+      sb.append(firstDivergence != null ? "; " : ": ").append("unsupported ");
+      sb.append(String.join(", ", unsupported.stream().map(u -> u.op() + " x" + u.count() + " (" + u.reason() + ")")
+          .toList()));
+    }
+    return sb.toString();
   }
 
   public String key() {
@@ -77,7 +117,7 @@ public record RowResult(
     Comparison f = result.firstDivergence();
     if (f != null) {
       first = new LinkedHashMap<>();
-      first.put("name", f.name());
+      first.put("tensor", f.name());
       first.put("op", f.op());
       first.put("pair", f.pair());
       first.put("mode", f.mode().name().toLowerCase(java.util.Locale.ROOT));
@@ -88,7 +128,8 @@ public record RowResult(
       case INCOMPLETE -> 3;
     };
     return new RowResult(r.row(), r.modelLabel(), r.seed(), result.verdict().name().toLowerCase(java.util.Locale.ROOT),
-        status, compared == 0 || Double.isNaN(max) ? null : max, first, compared, null, new TreeMap<>(timing));
+        status, compared == 0 || Double.isNaN(max) ? null : max, first, compared, null, null, new TreeMap<>(timing),
+        result.unsupported());
   }
 
   static RowResult error(ManifestRow r, int status, String message, Map<String, Double> timing) {
@@ -139,6 +180,15 @@ public record RowResult(
       m.put("crash", c);
     }
     m.put("timing_ms", timingMs);
+    java.util.List<Map<String, Object>> ops = new java.util.ArrayList<>();
+    for (dev.crossalign.align.UnsupportedOp u : unsupported) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("op", u.op());
+      o.put("count", u.count());
+      o.put("reason", u.reason());
+      ops.add(o);
+    }
+    m.put("unsupported", ops);
     try {
       return JSON.writeValueAsString(m);
     } catch (JsonProcessingException e) {
@@ -152,9 +202,22 @@ public record RowResult(
     if (n == null || !n.has("row") || !n.has("model") || !n.has("seed") || !n.has("exit_status")) {
       throw new com.fasterxml.jackson.core.JsonParseException(null, "not a batch result line");
     }
+    Map<String, String> first = null;
+    if (n.path("first_divergence").isObject()) {
+      first = new LinkedHashMap<>();
+      for (String k : java.util.List.of("tensor", "op", "pair", "mode")) {
+        first.put(k, n.path("first_divergence").path(k).asText());
+      }
+    }
+    java.util.List<dev.crossalign.align.UnsupportedOp> ops = new java.util.ArrayList<>();
+    for (JsonNode u : n.path("unsupported")) {
+      ops.add(new dev.crossalign.align.UnsupportedOp(u.path("op").asText(), u.path("count").asInt(),
+          u.path("reason").asText()));
+    }
     return new RowResult(n.get("row").asInt(), n.get("model").asText(), n.get("seed").asLong(),
-        n.path("verdict").asText(), n.get("exit_status").asInt(), null, null, n.path("tensors_compared").asInt(),
-        n.path("error").isNull() ? null : n.path("error").asText(), crash(n.path("crash")), new TreeMap<>());
+        n.path("verdict").asText(), n.get("exit_status").asInt(), null, first, n.path("tensors_compared").asInt(),
+        n.path("error").isNull() || n.path("error").isMissingNode() ? null : n.path("error").asText(),
+        crash(n.path("crash")), new TreeMap<>(), ops);
   }
 
   private static Crash crash(JsonNode c) {

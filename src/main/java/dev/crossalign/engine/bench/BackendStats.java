@@ -4,6 +4,26 @@ import java.util.Arrays;
 
 /** Latency of one backend over the timed runs, in milliseconds. */
 public record BackendStats(String name, double medianMs, double p10Ms, double p90Ms, int runs) {
+  /**
+   * p90/p10 above this and the runs are too noisy to trust: a quiet machine gives 1.0-1.3 on these models; a second
+   * load on the cores (other processes, frequency changes) gives 2-20.
+   */
+  public static final double NOISY_SPREAD = 1.5;
+
+  /** p90 over p10: 1 when every run took as long. */
+  public double spread() {
+    return p90Ms / p10Ms;
+  }
+
+  /** A note when {@link #spread()} is above {@link #NOISY_SPREAD}, else null. */
+  public String noiseNote() {
+    if (!(spread() > NOISY_SPREAD)) {
+      return null;
+    }
+    return String.format(java.util.Locale.ROOT, "noisy: %s p90/p10 = %.2f (above %.1f): the machine was busy during"
+        + " the runs; its numbers and ratios are not to be trusted; rerun on a quiet machine or with more --runs",
+        name, spread(), NOISY_SPREAD);
+  }
 
   /** Percentiles by linear interpolation between order statistics (numpy's default). */
   public static BackendStats of(String name, double[] samplesMs) {

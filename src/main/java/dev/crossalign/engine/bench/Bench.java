@@ -44,10 +44,23 @@ public final class Bench {
 
   /** Runs on a big-stack thread: ONNX Runtime overflows the default stack on exported models (see BigStack). */
   public static BenchResult run(BenchRequest req) {
-    return dev.crossalign.backend.BigStack.call("crossalign-bench", () -> runHere(req));
+    return run(req, step -> {});
   }
 
-  private static BenchResult runHere(BenchRequest req) {
+  /**
+   * As above, telling {@code onStep} after each unit of work: each backend opened ("opened torch"), each warm-up
+   * round and each timed round; {@link #steps} of them in all.
+   */
+  public static BenchResult run(BenchRequest req, java.util.function.Consumer<String> onStep) {
+    return dev.crossalign.backend.BigStack.call("crossalign-bench", () -> runHere(req, onStep));
+  }
+
+  /** The number of calls {@link #run(BenchRequest, java.util.function.Consumer)} makes to its callback. */
+  public static int steps(BenchRequest req) {
+    return req.backends().size() + req.warmup() + req.runs();
+  }
+
+  private static BenchResult runHere(BenchRequest req, java.util.function.Consumer<String> onStep) {
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
     Map<String, HostTensor> inputs = InputGenerator.inputs(model, req.seed(), -1.0, 1.0, Map.of());
@@ -60,6 +73,7 @@ public final class Bench {
         if (leg != null) {
           legs.add(leg);
         }
+        onStep.accept("opened " + b);
       }
       if (legs.isEmpty()) {
         throw CrossalignException.unsupported("no backend could run " + model.label() + ": " + notes);
@@ -68,6 +82,7 @@ public final class Bench {
         for (Leg l : legs) {
           l.runOnce();
         }
+        onStep.accept("warm-up round " + (i + 1) + "/" + req.warmup());
       }
       int n = legs.size();
       double[][] samples = new double[n][req.runs()];
@@ -78,10 +93,16 @@ public final class Bench {
           legs.get(j).runOnce();
           samples[j][r] = (System.nanoTime() - t0) / 1e6;
         }
+        onStep.accept("timed round " + (r + 1) + "/" + req.runs());
       }
       List<BackendStats> stats = new ArrayList<>();
       for (int j = 0; j < n; j++) {
         stats.add(BackendStats.of(legs.get(j).name(), samples[j]));
+      }
+      for (BackendStats s : stats) {
+        if (s.noiseNote() != null) {
+          notes.add(s.noiseNote());
+        }
       }
       Map<String, Double> ratios = new LinkedHashMap<>();
       BackendStats x = stats.stream().filter(s -> s.name().equals("tflite-xnnpack")).findFirst().orElse(null);

@@ -48,6 +48,7 @@ public record BenchResult(
       e.put("p10_ms", b.p10Ms());
       e.put("p90_ms", b.p90Ms());
       e.put("runs", b.runs());
+      e.put("p90_over_p10", b.spread());
       bs.add(e);
     }
     m.put("backends", bs);

@@ -80,7 +80,8 @@ class BenchTest {
     assertThat(r.ratios().get("torch")).isCloseTo(r.stats("torch").medianMs() / x, within(1e-12));
     assertThat(r.portOps()).extracting(PortBackend.OpTime::op).containsExactly("RELU", "ADD");
     assertThat(r.portOps()).allMatch(o -> o.meanMs() > 0);
-    assertThat(r.notes()).isEmpty();
+    // nothing skipped; a loaded machine may add noise notes (BackendStats.noiseNote), nothing else
+    assertThat(r.notes()).allMatch(n -> n.startsWith("noisy: "));
     assertThat(r.machine().get("cores")).isEqualTo(Integer.toString(Runtime.getRuntime().availableProcessors()));
 
     Path json = dir.resolve("bench.json");

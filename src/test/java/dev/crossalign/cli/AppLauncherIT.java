@@ -1,0 +1,161 @@
+package dev.crossalign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged app, run as a user runs it: target/crossalign/bin/crossalign in a child process. Runs in mvn verify
+ * (surefire's app-integration-tests execution, after package), where a missing app folder is a failure; run alone
+ * without a package it skips.
+ */
+class AppLauncherIT {
+  static final Path APP = Path.of("target", "crossalign").toAbsolutePath();
+  static final Path LAUNCHER = APP.resolve("bin/crossalign");
+
+  record Proc(int status, String out, String err) {}
+
+  @BeforeAll
+  static void appBuilt() {
+    boolean required = Boolean.getBoolean("crossalign.app.required");
+    if (required) {
+      assertThat(LAUNCHER).as("mvn package builds the app folder").isExecutable();
+    } else {
+      assumeTrue(Files.isExecutable(LAUNCHER), "no " + LAUNCHER + ": run mvn package (mvn verify runs this test after it)");
+    }
+  }
+
+  static Proc exec(Map<String, String> env, String... command) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().remove("CROSSALIGN_OPTS");
+    pb.environment().putAll(env);
+    Path out = Files.createTempFile("crossalign-it", ".out");
+    Path err = Files.createTempFile("crossalign-it", ".err");
+    try {
+      pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+      Process p = pb.start();
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("finished within 120 s").isTrue();
+      return new Proc(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  @Test
+  void launcherPrintsTheProjectVersion() throws Exception {
+    Proc p = exec(Map.of(), LAUNCHER.toString(), "--version");
+    assertThat(p.status()).as(p.err()).isZero();
+    String expected = System.getProperty("crossalign.project.version", "0.1.0-SNAPSHOT");
+    assertThat(p.out().lines().findFirst()).hasValue("crossalign " + expected);
+    assertThat(p.err()).isEmpty();
+  }
+
+  @Test
+  void launcherFindsItsFolderThroughASymlinkOnThePath(@TempDir Path dir) throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Files.createSymbolicLink(bin.resolve("crossalign"), LAUNCHER);
+    Proc p = exec(Map.of("PATH", bin + ":" + System.getenv("PATH")), "sh", "-c", "cd / && crossalign validate --version");
+    assertThat(p.status()).as(p.err()).isZero();
+    assertThat(p.out()).startsWith("crossalign ");
+  }
+
+  @Test
+  void crossalignOptsReachTheJvm() throws Exception {
+    // a heap too small for any JVM to start: the JVM itself refuses, which proves the option got there
+    Proc p = exec(Map.of("CROSSALIGN_OPTS", "-Xmx64k"), LAUNCHER.toString(), "--version");
+    assertThat(p.status()).isNotZero();
+    assertThat(p.out() + p.err()).containsIgnoringCase("heap");
+  }
+
+  @Test
+  void aJavaHomeWithoutJavaIsOneLine(@TempDir Path dir) throws Exception {
+    Proc p = exec(Map.of("JAVA_HOME", dir.toString()), LAUNCHER.toString(), "--version");
+    assertThat(p.status()).isEqualTo(2);
+    assertThat(p.err().lines()).hasSize(1);
+    assertThat(p.err()).startsWith("crossalign: JAVA_HOME is set to");
+  }
+
+  @Test
+  void bareCommandExitsTwoWithUsage() throws Exception {
+    Proc p = exec(Map.of(), LAUNCHER.toString());
+    assertThat(p.status()).isEqualTo(2);
+    assertThat(p.err()).contains("Usage: crossalign");
+  }
+
+  @Test
+  void theJarCopiedAloneSaysSoInOneLine(@TempDir Path dir) throws Exception {
+    Path jar = Files.copy(APP.resolve("lib/crossalign.jar"), dir.resolve("crossalign.jar"));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Proc p = exec(Map.of(), java, "-jar", jar.toString(), "--version");
+    assertThat(p.status()).isEqualTo(2);
+    assertThat(p.err().lines()).hasSize(1);
+    assertThat(p.err()).startsWith("crossalign: the runtime libraries are not on the class path (picocli.CommandLine")
+        .doesNotContain("Exception", "\tat ");
+  }
+
+  @Test
+  void theArchiveHoldsTheSameAppWithAnExecutableLauncher() throws Exception {
+    Path tgz = APP.resolveSibling("crossalign.tar.gz");
+    assertThat(tgz).exists();
+    Proc p = exec(Map.of(), "tar", "-tzvf", tgz.toString());
+    assertThat(p.status()).as(p.err()).isZero();
+    List<String> lines = p.out().lines().toList();
+    assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("-rwxr-xr-x").endsWith(" crossalign/bin/crossalign"));
+    List<String> jars = new ArrayList<>();
+    for (String l : lines) {
+      if (l.endsWith(".jar")) {
+        jars.add(l.substring(l.lastIndexOf('/') + 1));
+      }
+    }
+    try (var files = Files.list(APP.resolve("lib"))) {
+      assertThat(jars).containsExactlyInAnyOrderElementsOf(files.map(f -> f.getFileName().toString()).toList());
+    }
+    assertThat(jars).contains("crossalign.jar");
+    assertThat(Files.getPosixFilePermissions(LAUNCHER)).contains(PosixFilePermission.OTHERS_EXECUTE);
+  }
+
+  @Test
+  void progressShowsOnATerminalStderrWithStdoutRedirected(@TempDir Path dir) throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "util-linux script (a pseudo-terminal) is not installed");
+    Path out = dir.resolve("out.txt");
+    // script gives the command a terminal; stdout goes to a file, stderr stays on the terminal
+    Proc p = exec(Map.of(), "/usr/bin/script", "-qec", LAUNCHER + " validate > " + out, "/dev/null");
+    assertThat(p.status()).as(p.out() + p.err()).isZero();
+    assertThat(Files.readString(out)).contains("ALIGNED:").doesNotContain("\r");
+    assertThat(p.out()).contains("\rvalidate [").contains("/5 ");
+    // with stderr not a terminal (a file here), no bar at all
+    Proc q = exec(Map.of(), LAUNCHER.toString(), "validate");
+    assertThat(q.err()).doesNotContain("validate [");
+  }
+
+  @Test
+  void outputFilesGetTheUsersUmask(@TempDir Path dir) throws Exception {
+    // oracle: open(2) gives a new file 0666 less the umask; 002 keeps group write, 077 keeps others out
+    for (String[] c : new String[][] {{"002", "rw-rw-r--"}, {"077", "rw-------"}}) {
+      Path d = Files.createDirectory(dir.resolve("u" + c[0]));
+      String cmd = "umask " + c[0] + " && " + LAUNCHER + " validate --mode chained -q --export-onnx " + d.resolve("m.onnx")
+          + " --json " + d.resolve("r.json") + " --html " + d.resolve("r.html") + " --dump-dir " + d.resolve("dump")
+          + " && " + LAUNCHER + " inspect --json " + d.resolve("i.json");
+      Proc p = exec(Map.of(), "sh", "-c", cmd);
+      assertThat(p.status()).as(p.out() + p.err()).isZero();
+      for (Path f : List.of(d.resolve("m.onnx"), d.resolve("r.json"), d.resolve("r.html"), d.resolve("i.json"),
+          d.resolve("dump/tflite.npz"))) {
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+            .as(f + " under umask " + c[0]).isEqualTo(c[1]);
+      }
+    }
+  }
+}
