@@ -3,14 +3,19 @@ package dev.crossalign.tflite;
 import dev.crossalign.CrossalignException;
 
 /**
- * Model shapes that pass TFLite's verifier and Prepare but crash the TFLite 2.20 interpreter inside Invoke (found by
- * this project's tests). A JVM crash is the worst failure this product can have, so such a model never reaches
- * native code: it is refused here with exit 3 and the reason.
+ * The one gate between a model file and TFLite's interpreter: {@link TfliteBackend#open} runs it on every model before
+ * building an interpreter, so no caller can forget it. First the per-op input checks ({@link OpInputChecks}: a
+ * malformed graph TFLite would crash on, exit 2); then model shapes that are valid but pass TFLite's verifier and
+ * Prepare and crash the TFLite 2.20 interpreter inside Invoke (found by this project's tests): refused with exit 3 and
+ * the reason. A JVM crash is the worst failure this product can have.
+ *
+ * @see dev.crossalign.backend.tflite.TfliteBackend
  */
 public final class NativeSafety {
   private NativeSafety() {}
 
   public static void check(TfliteModel model) {
+    OpInputChecks.check(model);
     Subgraph g = model.main();
     for (Operator op : g.operators()) {
       if (op.builtin() == null) {

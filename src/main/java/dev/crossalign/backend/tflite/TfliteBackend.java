@@ -22,6 +22,8 @@ import dev.crossalign.backend.Backend;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.NativeSafety;
+import dev.crossalign.tflite.TfliteModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -274,6 +276,24 @@ public final class TfliteBackend implements Backend {
    *     allocation failure); UNSUPPORTED when the model uses ops the builtin resolver lacks (custom ops)
    */
   public static TfliteBackend open(byte[] modelBytes, String modelLabel, TfliteOptions opts) {
+    return open(modelBytes, modelLabel, opts, null);
+  }
+
+  /**
+   * As {@link #open(byte[], String, TfliteOptions)} for a model the pure-Java reader has already read (its bytes are
+   * not parsed twice).
+   */
+  public static TfliteBackend open(TfliteModel model, TfliteOptions opts) {
+    Objects.requireNonNull(model, "model");
+    return open(model.bytes(), model.label(), opts, model);
+  }
+
+  /**
+   * Every interpreter is built here, after TFLite's verifier (safe on any bytes), the pure-Java reader (unless the
+   * caller read the model already) and {@link NativeSafety}'s per-op checks: what a kernel would crash on never reaches
+   * it.
+   */
+  private static TfliteBackend open(byte[] modelBytes, String modelLabel, TfliteOptions opts, TfliteModel parsed) {
     Objects.requireNonNull(modelBytes, "modelBytes");
     Objects.requireNonNull(opts, "opts");
     String label = modelLabel == null || modelLabel.isBlank() ? "<model>" : modelLabel;
@@ -301,6 +321,9 @@ public final class TfliteBackend implements Backend {
             "model " + label + " (" + modelBytes.length + " bytes) is not a valid .tflite file: TFLite's flatbuffer"
                 + " verifier rejected it (details on stderr)");
       }
+      // The verifier checks the flatbuffer, not the graph: a required op input of -1 or a paddings tensor of the
+      // wrong rank passes it and crashes a kernel's Prepare. Refuse those before any interpreter exists.
+      NativeSafety.check(parsed != null ? parsed : TfliteModel.read(modelBytes, label));
       // EXTERNAL: builtin kernels without default delegates; the plug-in is applied explicitly below.
       resolver = opts.delegate() == TfliteOptions.Delegate.XNNPACK
           ? new BuiltinOpResolverWithXNNPACK(true)
