@@ -33,6 +33,11 @@ public final class Main implements Runnable {
 
   /** Commands run on a big-stack thread: ONNX Runtime 1.29 overflows Java's default 1 MiB on deep exported graphs. */
   public static void main(String[] args) throws InterruptedException {
+    // TFLite's INFO/ERROR lines, libtorch's and ONNX Runtime's warnings go to descriptor 2 raw; captured, they are
+    // folded into the one-line error instead. --verbose leaves them on the terminal.
+    if (!java.util.Arrays.asList(args).contains("--verbose")) {
+      dev.crossalign.backend.NativeLog.install();
+    }
     int[] status = {USAGE};
     status[0] = dev.crossalign.backend.BigStack.call("crossalign",
         () -> run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));

@@ -25,14 +25,14 @@ public final class NativeSafety {
         case DEPTHWISE_CONV_2D -> {
           // 2-input float depthwise conv: Prepare accepts it, Invoke segfaults (no bias pointer).
           if (op.inputs().length < 3 || op.inputs()[2] < 0) {
-            throw refuse(op, "a DEPTHWISE_CONV_2D without a bias input crashes TFLite 2.20's kernel");
+            throw refuse(model, op, "a DEPTHWISE_CONV_2D without a bias input crashes TFLite 2.20's kernel");
           }
         }
         case SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, POW, FLOOR_DIV, FLOOR_MOD -> {
           // These kernels abort the process on broadcasts of more than 4 dimensions.
           for (int in : op.inputs()) {
             if (in >= 0 && g.tensor(in).shape().length > 4) {
-              throw refuse(op, op.opName() + " with a " + g.tensor(in).shape().length + "-D input aborts TFLite 2.20 (4-D at most)");
+              throw refuse(model, op, op.opName() + " with a " + g.tensor(in).shape().length + "-D input aborts TFLite 2.20 (4-D at most)");
             }
           }
         }
@@ -41,8 +41,8 @@ public final class NativeSafety {
     }
   }
 
-  private static CrossalignException refuse(Operator op, String why) {
+  private static CrossalignException refuse(TfliteModel model, Operator op, String why) {
     return CrossalignException.unsupported(
-        "op #" + op.index() + " " + op.opName() + " is not run by the TFLite reference: " + why);
+        "model " + model.label() + ": op #" + op.index() + " " + op.opName() + " is not run by the TFLite reference: " + why);
   }
 }

@@ -165,14 +165,66 @@ public final class OpInputChecks {
     List<Subgraph> subgraphs = model.subgraphs();
     for (int s = 0; s < subgraphs.size(); s++) {
       Subgraph g = subgraphs.get(s);
+      boolean[] available = new boolean[g.tensors().size()];
+      for (int i : g.inputs()) {
+        available[i] = true;
+      }
+      for (TensorInfo t : g.tensors()) {
+        available[t.index()] |= t.isVariable() || model.isConstant(t);
+      }
       for (Operator op : g.operators()) {
         String v = violation(op, g);
+        if (v == null) {
+          v = dataflowViolation(model, op, g, available);
+        }
         if (v != null) {
           String where = (s == 0 ? "" : "subgraph " + s + " ") + "op #" + op.index() + " " + op.opName();
           throw CrossalignException.input("model " + model.label() + ": " + where + " " + v);
         }
       }
     }
+  }
+
+  /**
+   * The graph must be in execution order: TFLite runs ops in the order of the file and does not check it. An input
+   * that no earlier op wrote (a later op's output, the op's own output) has no memory yet when the kernel reads it
+   * (SIGSEGV in Invoke), and an output that is a constant would be written over read-only weights. Marks the op's
+   * outputs as written.
+   */
+  private static String dataflowViolation(TfliteModel model, Operator op, Subgraph g, boolean[] available) {
+    for (int i = 0; i < op.inputs().length; i++) {
+      int t = op.inputs()[i];
+      if (t >= 0 && !available[t]) {
+        return "input " + i + inputSlotName(op, i) + " is tensor " + t + " '" + printable(g.tensor(t).name())
+            + "', which is not a graph input, not a constant and not written by an earlier op";
+      }
+    }
+    for (int j = 0; j < op.outputs().length; j++) {
+      int t = op.outputs()[j];
+      TensorInfo ti = g.tensor(t);
+      if (model.isConstant(ti)) {
+        return "output " + j + " is tensor " + t + " '" + printable(ti.name()) + "', a constant (an op may not"
+            + " write over weights)";
+      }
+      if (available[t] && !ti.isVariable()) {
+        return "output " + j + " is tensor " + t + " '" + printable(ti.name()) + "', which is a graph input or"
+            + " already written by an earlier op";
+      }
+    }
+    for (int t : op.outputs()) {
+      available[t] = true;
+    }
+    return null;
+  }
+
+  private static String inputSlotName(Operator op, int i) {
+    Spec spec = op.builtin() == null || op.isCustom() ? null : SPECS.get(op.builtin());
+    return spec == null ? "" : " (" + spec.slotName(i) + ")";
+  }
+
+  private static String printable(String s) {
+    String n = s == null ? "" : s.replaceAll("\\p{Cntrl}", "?");
+    return n.length() > 80 ? n.substring(0, 80) + "..." : n;
   }
 
   /** What is wrong with one operator, or null. Package-private for tests. */
