@@ -48,6 +48,7 @@ class FuzzSuiteTest {
   static final class Tally {
     final Map<String, Integer> byKind = new TreeMap<>();
     final Map<String, Integer> byOutcome = new TreeMap<>();
+    final Map<String, Map<String, Integer>> byFormat = new TreeMap<>();
     final List<String> failures = new ArrayList<>();
     int crashes;
     int hangs;
@@ -56,6 +57,7 @@ class FuzzSuiteTest {
     void count(String kind, String outcome) {
       byKind.merge(kind, 1, Integer::sum);
       byOutcome.merge(outcome, 1, Integer::sum);
+      byFormat.computeIfAbsent(kind.substring(0, kind.indexOf('.')), k -> new TreeMap<>()).merge(outcome, 1, Integer::sum);
     }
 
     void fail(String what) {
@@ -77,6 +79,27 @@ class FuzzSuiteTest {
 
   @Test
   void mutatedFilesNeverCrashHangOrLeakAnInternalError() throws Exception {
+    Tally[] t = fuzz(CASES, SEED, dir, Integer.getInteger("crossalign.fuzz.children", 2));
+    assertThat(t[0].failures).as("in-process failures").isEmpty();
+    assertThat(t[1].failures).as("child-JVM failures").isEmpty();
+    assertThat(t[1].crashes + t[1].hangs + t[1].internal + t[0].internal).isZero();
+  }
+
+  /**
+   * The same run outside JUnit, for the release run on a snapshot of the classes:
+   * {@code java -cp CLASSPATH dev.crossalign.cli.FuzzSuiteTest CASES [CHILDREN]}; exit 1 on any failure.
+   */
+  public static void main(String[] args) throws Exception {
+    int cases = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+    int children = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    Path d = Files.createTempDirectory("crossalign-fuzz");
+    Tally[] t = fuzz(cases, SEED, d, children);
+    boolean ok = t[0].failures.isEmpty() && t[1].failures.isEmpty();
+    System.exit(ok ? 0 : 1);
+  }
+
+  /** Runs both phases; returns {in-process, child} tallies after printing them. */
+  static Tally[] fuzz(int n, long seed, Path dir, int children) throws Exception {
     long t0 = System.nanoTime();
     Tally inProcess = new Tally();
     Tally child = new Tally();
@@ -94,14 +117,14 @@ class FuzzSuiteTest {
     byte[] onnxBytes = Files.readAllBytes(onnx);
     List<FuzzMutants.Varint> varints = FuzzMutants.varints(onnxBytes);
     TensorInfo in = TfliteModel.read(refModel).main().tensor(TfliteModel.read(refModel).main().inputs()[0]);
-    byte[] npyBytes = FuzzMutants.npy("<f4", in.shape(), new SplittableRandom(SEED), 4);
+    byte[] npyBytes = FuzzMutants.npy("<f4", in.shape(), new SplittableRandom(seed), 4);
 
     // --- in this JVM: readers and pure-Java checks ---
     Path work = Files.createDirectories(dir.resolve("inproc"));
     long tStart = System.nanoTime();
-    for (int i = 0; i < CASES; i++) {
+    for (int i = 0; i < n; i++) {
       int base = i % bases.size();
-      FuzzMutants.Mutant m = FuzzMutants.tflite(bases.get(base), baseFields.get(base), SEED, i);
+      FuzzMutants.Mutant m = FuzzMutants.tflite(bases.get(base), baseFields.get(base), seed, i);
       String label = "tflite-case" + i + ".tflite";
       inProcessCase(inProcess, m.kind(), label, m.bytes(), () -> {
         TfliteModel model = TfliteModel.read(m.bytes(), label);
@@ -110,15 +133,15 @@ class FuzzSuiteTest {
       });
     }
     long tTflite = System.nanoTime();
-    for (int i = 0; i < CASES; i++) {
-      FuzzMutants.Mutant m = FuzzMutants.onnx(onnxBytes, varints, SEED, i);
+    for (int i = 0; i < n; i++) {
+      FuzzMutants.Mutant m = FuzzMutants.onnx(onnxBytes, varints, seed, i);
       Path f = Files.write(work.resolve("onnx-case" + i + ".onnx"), m.bytes());
       inProcessCase(inProcess, m.kind(), f.getFileName().toString(), m.bytes(), () -> OnnxChecker.check(OnnxModel.read(f)));
       Files.delete(f);
     }
     long tOnnx = System.nanoTime();
-    for (int i = 0; i < CASES; i++) {
-      FuzzMutants.Mutant m = FuzzMutants.npy(npyBytes, SEED, i);
+    for (int i = 0; i < n; i++) {
+      FuzzMutants.Mutant m = FuzzMutants.npy(npyBytes, seed, i);
       Path f = Files.write(work.resolve("npy-case" + i + ".npy"), m.bytes());
       inProcessCase(inProcess, m.kind(), f.getFileName().toString(), m.bytes(), () -> Npy.read(f));
       Files.delete(f);
@@ -128,7 +151,7 @@ class FuzzSuiteTest {
         (tStart - t0) / 1e9, (tTflite - tStart) / 1e9, (tOnnx - tTflite) / 1e9, (t1 - tOnnx) / 1e9);
 
     // --- in child JVMs: the whole CLI, native backends included ---
-    int childCases = Math.max(11, CASES / 10);
+    int childCases = Math.max(11, n / 10);
     Path cw = Files.createDirectories(dir.resolve("child"));
     List<FuzzPool.Case> cases = new ArrayList<>();
     Map<String, String> kindOf = new TreeMap<>();
@@ -136,7 +159,7 @@ class FuzzSuiteTest {
     for (int i = 0; i < childCases; i++) {
       // other seeds than in-process: new mutants, not the same ones again
       int base = i % bases.size();
-      FuzzMutants.Mutant m = FuzzMutants.tflite(bases.get(base), baseFields.get(base), SEED + 1, i);
+      FuzzMutants.Mutant m = FuzzMutants.tflite(bases.get(base), baseFields.get(base), seed + 1, i);
       Path f = Files.write(cw.resolve("t" + i + ".tflite"), m.bytes());
       List<String> args = switch (i % 3) {
         case 0 -> List.of("validate", f.toString(), "-q", "--mode", "chained", "--backends", "tflite,onnxruntime");
@@ -146,18 +169,18 @@ class FuzzSuiteTest {
       add(cases, kindOf, fileOf, "t" + i, m.kind(), f, args);
     }
     for (int i = 0; i < childCases; i++) {
-      FuzzMutants.Mutant m = FuzzMutants.onnx(onnxBytes, varints, SEED + 1, i);
+      FuzzMutants.Mutant m = FuzzMutants.onnx(onnxBytes, varints, seed + 1, i);
       Path f = Files.write(cw.resolve("o" + i + ".onnx"), m.bytes());
       add(cases, kindOf, fileOf, "o" + i, m.kind(), f, List.of("compare", refModel.toString(), f.toString(), "-q"));
     }
     for (int i = 0; i < childCases / 2; i++) {
-      FuzzMutants.Mutant m = FuzzMutants.npy(npyBytes, SEED + 1, i);
+      FuzzMutants.Mutant m = FuzzMutants.npy(npyBytes, seed + 1, i);
       Path f = Files.write(cw.resolve("n" + i + ".npy"), m.bytes());
       add(cases, kindOf, fileOf, "n" + i, m.kind(), f,
           List.of("validate", refModel.toString(), "--input", f.toString(), "-q", "--mode", "chained"));
     }
     List<FuzzPool.Result> results =
-        new FuzzPool(cw, Long.getLong("crossalign.fuzz.caseTimeoutMs", 120_000), 2).run(cases);
+        new FuzzPool(cw, Long.getLong("crossalign.fuzz.caseTimeoutMs", 120_000), children).run(cases);
     assertThat(results).hasSize(cases.size());
     for (FuzzPool.Result r : results) {
       String id = r.c().id();
@@ -189,9 +212,7 @@ class FuzzSuiteTest {
     System.out.println(report("in-process (reader, per-op checks, inspect summary, ONNX checker, npy reader)",
         inProcess, t1 - t0));
     System.out.println(report("child JVMs (whole CLI: validate, compare, --input)", child, t2 - t1));
-    assertThat(inProcess.failures).as("in-process failures").isEmpty();
-    assertThat(child.failures).as("child-JVM failures").isEmpty();
-    assertThat(child.crashes + child.hangs + child.internal + inProcess.internal).isZero();
+    return new Tally[] {inProcess, child};
   }
 
   private static void add(List<FuzzPool.Case> cases, Map<String, String> kindOf, Map<String, String> fileOf,
@@ -268,6 +289,7 @@ class FuzzSuiteTest {
         t.internal));
     b.append("  by kind: ").append(t.byKind).append('\n');
     b.append("  by outcome: ").append(t.byOutcome).append('\n');
+    t.byFormat.forEach((f, m) -> b.append("  ").append(f).append(": ").append(m).append('\n'));
     t.failures.forEach(f -> b.append("  FAIL ").append(f).append('\n'));
     return b.toString();
   }
