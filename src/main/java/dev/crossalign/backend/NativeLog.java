@@ -176,10 +176,14 @@ public final class NativeLog {
       }
       for (int i = 0; i < n; i++) {
         if (buf[i] == '\n') {
-          take(c, line.toString(StandardCharsets.UTF_8));
+          try {
+            take(c, line.toString(StandardCharsets.UTF_8));
+          } catch (RuntimeException e) {
+            // never stop reading: a full pipe would block every native write to stderr
+          }
           line.reset();
-        } else {
-          line.write(buf[i]);
+        } else if (line.size() < 1 << 16) {
+          line.write(buf[i]); // a line longer than 64 KiB is cut, not held without bound
         }
       }
     }
