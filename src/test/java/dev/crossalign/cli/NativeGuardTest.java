@@ -85,6 +85,21 @@ class NativeGuardTest {
     }
   }
 
+  /** A batch whose first row is a crashing mutant: that row is refused, the next one runs, the JVM lives. */
+  @Test
+  void batchRefusesTheRowAndRunsTheNext() throws Exception {
+    Path bad = mutateInput(TestModels.require("hand_recrop.tflite"), BuiltinOp.PAD, 1, -1, dir.resolve("bad.tflite"));
+    Files.copy(TestModels.require("hand_recrop.tflite"), dir.resolve("good.tflite"));
+    Path manifest = Files.writeString(dir.resolve("manifest.csv"), "model\nbad.tflite\ngood.tflite\n");
+    Proc p = cli(dir, "batch", manifest.toString(), "--mode", "chained");
+    assertThat(p.exit()).as(p.err()).isBetween(0, 3);
+    List<String> rows = p.out().lines().filter(l -> l.startsWith("{")).toList();
+    assertThat(rows).as(p.out()).hasSize(2);
+    assertThat(rows.get(0)).contains("bad.tflite").contains("PAD input 1 (paddings) is absent (-1)");
+    assertThat(rows.get(1)).contains("good.tflite").doesNotContain("absent (-1)");
+    assertThat(bad).exists();
+  }
+
   /**
    * Crashes the fuzz suite found, regenerated from their seeds: before the dataflow check, t13 (selfie_segmentation, an
    * op's output redirected to a tensor an earlier op writes) killed the JVM with SIGSEGV in TFLite's MulElementwise.
