@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       DeterminismCommand.class,
       BenchCommand.class,
       BatchCommand.class,
+      TruthCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Exit status: 0 aligned, 1 misaligned, 2 unusable input or arguments, 3 ops a backend cannot run."})
@@ -32,9 +33,15 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Commands run on a big-stack thread: ONNX Runtime 1.29 overflows Java's default 1 MiB on deep exported graphs. */
-  public static void main(String[] args) throws InterruptedException {
+  public static void main(String[] given) throws InterruptedException {
+    java.util.OptionalInt relaunched = Utf8Relaunch.runIfNeeded(given);
+    if (relaunched.isPresent()) {
+      System.exit(relaunched.getAsInt());
+    }
+    String[] args = Utf8Relaunch.arguments(given);
     // TFLite's INFO/ERROR lines, libtorch's and ONNX Runtime's warnings go to descriptor 2 raw; captured, they are
-    // folded into the one-line error instead. --verbose leaves them on the terminal.
+    // folded into the one-line error instead. --verbose leaves them on the terminal. After the relaunch check: a
+    // relaunched JVM inherits this one's descriptor 2 and captures for itself.
     if (!java.util.Arrays.asList(args).contains("--verbose")) {
       dev.crossalign.backend.NativeLog.install();
     }
@@ -46,7 +53,25 @@ public final class Main implements Runnable {
 
   /** The whole CLI, for tests: captured writers in, exit status out. */
   static int run(PrintWriter out, PrintWriter err, String... args) {
+    // native libraries' own log lines (ONNX Runtime's) pass only with --verbose; read where they are set up, and
+    // restored after the run so that one verbose run does not make a whole test JVM verbose
+    String wasVerbose = System.getProperty("crossalign.verbose");
+    if (java.util.Arrays.asList(args).contains("--verbose")) {
+      System.setProperty("crossalign.verbose", "true");
+    }
     CommandLine cmd = commandLine(out, err);
+    try {
+      return execute(cmd, err, args);
+    } finally {
+      if (wasVerbose == null) {
+        System.clearProperty("crossalign.verbose");
+      } else {
+        System.setProperty("crossalign.verbose", wasVerbose);
+      }
+    }
+  }
+
+  private static int execute(CommandLine cmd, PrintWriter err, String... args) {
     try {
       return cmd.execute(args);
     } catch (OutOfMemoryError e) {
