@@ -135,6 +135,10 @@ final class PortGraph {
       } catch (UnsupportedOpException e) {
         note(op.opName(), e.reason());
         continue;
+      } catch (ClassCastException e) {
+        // builtin_options of another op's type: TFLite reads such an op with default options, a lowering cannot
+        throw CrossalignException.input("model " + model.label() + ": op #" + op.index() + " " + op.opName()
+            + " carries builtin options of another kind (" + op.options().getClass().getSimpleName() + ")");
       }
       if (isFoldable(op)) {
         try {
@@ -331,7 +335,7 @@ final class PortGraph {
     } catch (RuntimeException e) {
       throw new CrossalignException(
           CrossalignException.Kind.INTERNAL,
-          "torch port failed at op #" + op.index() + " " + op.opName() + " (output '"
+          "torch port failed on model " + model.label() + " at op #" + op.index() + " " + op.opName() + " (output '"
               + graph.tensor(op.outputs()[0]).name() + "'): " + firstLine(e.getMessage()),
           e);
     }

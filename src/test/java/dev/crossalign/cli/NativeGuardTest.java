@@ -116,6 +116,39 @@ class NativeGuardTest {
     assertThat(p.err()).contains(f.toString()).contains("already written by an earlier op");
   }
 
+  /**
+   * What the 10,000-case release run found, regenerated from its seed (16 for the CLI cases), run in one child JVM:
+   * t476 (an opcode turned into CONCATENATION with another op's options: "internal error: ClassCastException" from the
+   * port), t884/t259/t281 (torch port failures on impossible shapes) and t996 (ONNX Runtime failing on the exported
+   * model) were refusals that did not name the file. Each is now one line naming it.
+   */
+  @Test
+  void releaseRunFindingsAreOneLineRefusalsNamingTheFile() throws Exception {
+    String[] bases = {"hand_recrop.tflite", "selfie_segmentation.tflite", "face_detection_short_range.tflite"};
+    record Finding(int caseNo, List<String> extra) {}
+    List<Finding> findings = List.of(
+        new Finding(476, List.of("--mode", "chained")),
+        new Finding(884, List.of("--mode", "chained")),
+        new Finding(259, List.of("--mode", "isolated")),
+        new Finding(281, List.of("--mode", "chained")),
+        new Finding(996, List.of("--mode", "chained", "--backends", "tflite,onnxruntime")));
+    List<FuzzPool.Case> cases = new ArrayList<>();
+    for (Finding f : findings) {
+      byte[] base = Files.readAllBytes(TestModels.require(bases[f.caseNo() % bases.length]));
+      FuzzMutants.Mutant m = FuzzMutants.tflite(base, TfliteFields.of(base), 16, f.caseNo());
+      Path file = Files.write(dir.resolve("t" + f.caseNo() + ".tflite"), m.bytes());
+      List<String> args = new ArrayList<>(List.of("validate", file.toString(), "-q"));
+      args.addAll(f.extra());
+      cases.add(new FuzzPool.Case("t" + f.caseNo(), args));
+    }
+    for (FuzzPool.Result r : new FuzzPool(dir, 300_000, 1).run(cases)) {
+      assertThat(r.outcome()).as(r.c().id()).isEqualTo(FuzzPool.Outcome.RAN);
+      assertThat(r.status()).as(r.c().id() + ": " + r.err()).isEqualTo(2);
+      assertThat(r.err().strip().lines().toList()).as(r.err()).hasSize(1);
+      assertThat(r.err()).contains(r.c().id() + ".tflite").doesNotContain("internal error");
+    }
+  }
+
   @Test
   void tfliteErrorLinesAreFoldedIntoTheOneLineRefusal() throws Exception {
     // A graph input with 5 channels feeding a conv whose filter takes 3: TFLite's CONV_2D Prepare fails and TFLite
