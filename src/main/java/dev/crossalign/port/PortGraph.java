@@ -257,7 +257,14 @@ final class PortGraph {
         chainedLayouts.put(t, outs[k].layout());
         if (captureAll || isGraphOutput(t)) {
           TensorInfo info = graph.tensor(t);
-          out.add(info.name(), op.opName(), t, TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout())));
+          HostTensor host;
+          try {
+            host = TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout()));
+          } catch (CrossalignException e) {
+            throw new CrossalignException(e.kind(), "model " + model.label() + ": op #" + op.index() + " "
+                + op.opName() + " output '" + info.name() + "': " + e.getMessage(), e);
+          }
+          out.add(info.name(), op.opName(), t, host);
         }
       }
     }
