@@ -47,6 +47,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       System.exit(relaunched.getAsInt());
     }
     String[] args = Utf8Relaunch.arguments(given);
+    // TFLite's INFO/ERROR lines, libtorch's and ONNX Runtime's warnings go to descriptor 2 raw; captured, they are
+    // folded into the one-line error instead. --verbose leaves them on the terminal. After the relaunch check: a
+    // relaunched JVM inherits this one's descriptor 2 and captures for itself.
+    if (!java.util.Arrays.asList(args).contains("--verbose")) {
+      dev.crossalign.backend.NativeLog.install();
+    }
     int[] status = {USAGE};
     status[0] = dev.crossalign.backend.BigStack.call("crossalign",
         () -> run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));

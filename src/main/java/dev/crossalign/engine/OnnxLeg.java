@@ -68,7 +68,9 @@ final class OnnxLeg {
         comparisons.addAll(Aligner.missingOutputs(reference, OrtBackend.NAME, missingMode, e.getMessage()));
         return;
       }
-      throw e;
+      // ONNX Runtime names a node of the exported model; the user needs the model it came from
+      throw e.getMessage() != null && e.getMessage().contains(model.label()) ? e
+          : new CrossalignException(e.kind(), "model " + model.label() + " exported to ONNX: " + e.getMessage(), e);
     }
   }
 

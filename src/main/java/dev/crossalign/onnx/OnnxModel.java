@@ -166,7 +166,11 @@ public final class OnnxModel {
       if (t.getName().isEmpty()) {
         throw new ModelFormatException(what + ": an initializer has no name", -1);
       }
-      OnnxTensors.checkConsistent(t);
+      try {
+        OnnxTensors.checkConsistent(t);
+      } catch (ModelFormatException e) {
+        throw new ModelFormatException(what + ": " + e.getMessage(), -1); // the message has the offset
+      }
     }
     return proto;
   }

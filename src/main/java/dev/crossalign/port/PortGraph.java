@@ -135,6 +135,10 @@ final class PortGraph {
       } catch (UnsupportedOpException e) {
         note(op.opName(), e.reason());
         continue;
+      } catch (ClassCastException e) {
+        // builtin_options of another op's type: TFLite reads such an op with default options, a lowering cannot
+        throw CrossalignException.input("model " + model.label() + ": op #" + op.index() + " " + op.opName()
+            + " carries builtin options of another kind (" + op.options().getClass().getSimpleName() + ")");
       }
       if (isFoldable(op)) {
         try {
@@ -253,7 +257,14 @@ final class PortGraph {
         chainedLayouts.put(t, outs[k].layout());
         if (captureAll || isGraphOutput(t)) {
           TensorInfo info = graph.tensor(t);
-          out.add(info.name(), op.opName(), t, TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout())));
+          HostTensor host;
+          try {
+            host = TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout()));
+          } catch (CrossalignException e) {
+            throw new CrossalignException(e.kind(), "model " + model.label() + ": op #" + op.index() + " "
+                + op.opName() + " output '" + info.name() + "': " + e.getMessage(), e);
+          }
+          out.add(info.name(), op.opName(), t, host);
         }
       }
     }
@@ -331,7 +342,7 @@ final class PortGraph {
     } catch (RuntimeException e) {
       throw new CrossalignException(
           CrossalignException.Kind.INTERNAL,
-          "torch port failed at op #" + op.index() + " " + op.opName() + " (output '"
+          "torch port failed on model " + model.label() + " at op #" + op.index() + " " + op.opName() + " (output '"
               + graph.tensor(op.outputs()[0]).name() + "'): " + firstLine(e.getMessage()),
           e);
     }

@@ -3,14 +3,19 @@ package dev.crossalign.tflite;
 import dev.crossalign.CrossalignException;
 
 /**
- * Model shapes that pass TFLite's verifier and Prepare but crash the TFLite 2.20 interpreter inside Invoke (found by
- * this project's tests). A JVM crash is the worst failure this product can have, so such a model never reaches
- * native code: it is refused here with exit 3 and the reason.
+ * The one gate between a model file and TFLite's interpreter: {@link TfliteBackend#open} runs it on every model before
+ * building an interpreter, so no caller can forget it. First the per-op input checks ({@link OpInputChecks}: a
+ * malformed graph TFLite would crash on, exit 2); then model shapes that are valid but pass TFLite's verifier and
+ * Prepare and crash the TFLite 2.20 interpreter inside Invoke (found by this project's tests): refused with exit 3 and
+ * the reason. A JVM crash is the worst failure this product can have.
+ *
+ * @see dev.crossalign.backend.tflite.TfliteBackend
  */
 public final class NativeSafety {
   private NativeSafety() {}
 
   public static void check(TfliteModel model) {
+    OpInputChecks.check(model);
     Subgraph g = model.main();
     for (Operator op : g.operators()) {
       if (op.builtin() == null) {
@@ -20,14 +25,14 @@ public final class NativeSafety {
         case DEPTHWISE_CONV_2D -> {
           // 2-input float depthwise conv: Prepare accepts it, Invoke segfaults (no bias pointer).
           if (op.inputs().length < 3 || op.inputs()[2] < 0) {
-            throw refuse(op, "a DEPTHWISE_CONV_2D without a bias input crashes TFLite 2.20's kernel");
+            throw refuse(model, op, "a DEPTHWISE_CONV_2D without a bias input crashes TFLite 2.20's kernel");
           }
         }
         case SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, POW, FLOOR_DIV, FLOOR_MOD -> {
           // These kernels abort the process on broadcasts of more than 4 dimensions.
           for (int in : op.inputs()) {
             if (in >= 0 && g.tensor(in).shape().length > 4) {
-              throw refuse(op, op.opName() + " with a " + g.tensor(in).shape().length + "-D input aborts TFLite 2.20 (4-D at most)");
+              throw refuse(model, op, op.opName() + " with a " + g.tensor(in).shape().length + "-D input aborts TFLite 2.20 (4-D at most)");
             }
           }
         }
@@ -36,8 +41,8 @@ public final class NativeSafety {
     }
   }
 
-  private static CrossalignException refuse(Operator op, String why) {
+  private static CrossalignException refuse(TfliteModel model, Operator op, String why) {
     return CrossalignException.unsupported(
-        "op #" + op.index() + " " + op.opName() + " is not run by the TFLite reference: " + why);
+        "model " + model.label() + ": op #" + op.index() + " " + op.opName() + " is not run by the TFLite reference: " + why);
   }
 }

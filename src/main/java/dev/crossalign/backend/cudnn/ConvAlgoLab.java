@@ -121,7 +121,7 @@ public final class ConvAlgoLab {
     NativeSafety.check(model);
     List<LayerResult> results = new ArrayList<>();
     ConvLayers.Found found;
-    try (TfliteBackend ref = TfliteBackend.open(model.bytes(), model.label(), TfliteOptions.defaults())) {
+    try (TfliteBackend ref = TfliteBackend.open(model, TfliteOptions.defaults())) {
       Activations run = ref.run(inputs);
       found = ConvLayers.of(model, ref, run);
     }

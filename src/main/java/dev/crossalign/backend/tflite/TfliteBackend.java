@@ -19,9 +19,12 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.CrossalignException.Kind;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.NativeLog;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.NativeSafety;
+import dev.crossalign.tflite.TfliteModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -61,8 +64,9 @@ import org.bytedeco.tensorflowlite.TfLiteTensor;
  * {@link #close()}. Not thread-safe: one backend per worker.
  *
  * <p>TFLite writes its own diagnostics (verifier, kernel Prepare errors) to the process's stderr through its default
- * ErrorReporter; the preset gives Java no way to subclass that reporter, so the exceptions thrown here carry a message
- * of our own and point at that log.
+ * ErrorReporter; the preset gives Java no way to subclass that reporter. Where {@link NativeLog} captures descriptor 2
+ * (the CLI, unless --verbose), the exceptions thrown here carry TFLite's ERROR lines in their one-line message;
+ * otherwise they point at stderr.
  */
 // "try": PointerScope is opened for its side effect (it frees every native temporary created inside), never read.
 @SuppressWarnings("try")
@@ -274,6 +278,24 @@ public final class TfliteBackend implements Backend {
    *     allocation failure); UNSUPPORTED when the model uses ops the builtin resolver lacks (custom ops)
    */
   public static TfliteBackend open(byte[] modelBytes, String modelLabel, TfliteOptions opts) {
+    return open(modelBytes, modelLabel, opts, null);
+  }
+
+  /**
+   * As {@link #open(byte[], String, TfliteOptions)} for a model the pure-Java reader has already read (its bytes are
+   * not parsed twice).
+   */
+  public static TfliteBackend open(TfliteModel model, TfliteOptions opts) {
+    Objects.requireNonNull(model, "model");
+    return open(model.bytes(), model.label(), opts, model);
+  }
+
+  /**
+   * Every interpreter is built here, after TFLite's verifier (safe on any bytes), the pure-Java reader (unless the
+   * caller read the model already) and {@link NativeSafety}'s per-op checks: what a kernel would crash on never reaches
+   * it.
+   */
+  private static TfliteBackend open(byte[] modelBytes, String modelLabel, TfliteOptions opts, TfliteModel parsed) {
     Objects.requireNonNull(modelBytes, "modelBytes");
     Objects.requireNonNull(opts, "opts");
     String label = modelLabel == null || modelLabel.isBlank() ? "<model>" : modelLabel;
@@ -284,6 +306,7 @@ public final class TfliteBackend implements Backend {
       throw CrossalignException.input(
           "model " + label + " has " + modelBytes.length + " bytes, too short for a .tflite flatbuffer");
     }
+    NativeLog.Mark log = NativeLog.mark();
     BytePointer buffer = null;
     FlatBufferModel model = null;
     BuiltinOpResolver resolver = null;
@@ -299,8 +322,11 @@ public final class TfliteBackend implements Backend {
       if (model == null || model.isNull() || !model.initialized()) {
         throw CrossalignException.input(
             "model " + label + " (" + modelBytes.length + " bytes) is not a valid .tflite file: TFLite's flatbuffer"
-                + " verifier rejected it (details on stderr)");
+                + " verifier rejected it" + nativeWhy(log));
       }
+      // The verifier checks the flatbuffer, not the graph: a required op input of -1 or a paddings tensor of the
+      // wrong rank passes it and crashes a kernel's Prepare. Refuse those before any interpreter exists.
+      NativeSafety.check(parsed != null ? parsed : TfliteModel.read(modelBytes, label));
       // EXTERNAL: builtin kernels without default delegates; the plug-in is applied explicitly below.
       resolver = opts.delegate() == TfliteOptions.Delegate.XNNPACK
           ? new BuiltinOpResolverWithXNNPACK(true)
@@ -320,7 +346,7 @@ public final class TfliteBackend implements Backend {
         // TFLite skips its default (lazy) delegates, XNNPACK included, when all tensors are preserved; with XNNPACK
         // the arena is reused and only the graph's inputs and outputs are trustworthy after a run.
         io.SetPreserveAllTensors(opts.delegate() != TfliteOptions.Delegate.XNNPACK);
-        buildInto(interpreter, model, resolver, io, opts, label);
+        buildInto(interpreter, model, resolver, io, opts, label, log);
       }
       if (placeholders != null) {
         checkPlaceholderShapes(interpreter, placeholders, label);
@@ -330,13 +356,13 @@ public final class TfliteBackend implements Backend {
         if (interpreter.ModifyGraphWithDelegate(external.tfLiteDelegate()) != kTfLiteOk) {
           throw CrossalignException.input(
               "TFLite could not apply the external delegate " + opts.external() + " to model " + label
-                  + " (its Prepare or a delegated kernel failed; details on stderr)");
+                  + " (its Prepare or a delegated kernel failed)" + nativeWhy(log));
         }
       }
       if (interpreter.AllocateTensors() != kTfLiteOk) {
         throw CrossalignException.input(
-            "TFLite could not allocate the tensors of model " + label + " (a kernel's Prepare failed; details on"
-                + " stderr)");
+            "TFLite could not allocate the tensors of model " + label + " (a kernel's Prepare failed)"
+                + nativeWhy(log));
       }
       Handles h = new Handles(buffer, model, resolver, interpreter, external, placeholders);
       TfliteBackend b = new TfliteBackend(label, opts, h);
@@ -355,7 +381,8 @@ public final class TfliteBackend implements Backend {
       BuiltinOpResolver resolver,
       InterpreterOptions io,
       TfliteOptions opts,
-      String label) {
+      String label,
+      NativeLog.Mark log) {
     try (InterpreterBuilder builder = new InterpreterBuilder(model, resolver, io)) {
       if (builder.SetNumThreads(opts.threads()) != kTfLiteOk) {
         throw CrossalignException.input("TFLite refused " + opts.threads() + " threads for model " + label);
@@ -363,9 +390,18 @@ public final class TfliteBackend implements Backend {
       int status = builder.apply(interpreter);
       if (status != kTfLiteOk || interpreter.isNull()) {
         throw CrossalignException.input(
-            "TFLite could not build an interpreter for model " + label + " (details on stderr)");
+            "TFLite could not build an interpreter for model " + label + nativeWhy(log));
       }
     }
+  }
+
+  /**
+   * What TFLite itself reported since the mark (its ERROR lines, captured by {@link NativeLog} when the CLI installed
+   * it), for the one-line message; otherwise a pointer to stderr, where TFLite printed it.
+   */
+  private static String nativeWhy(NativeLog.Mark log) {
+    String e = NativeLog.errorsSince(log);
+    return e != null ? ": TFLite reports: " + e : " (details on stderr)";
   }
 
   /** A placeholder for each custom op code (name, version) the resolver lacks; null when none is needed. */
@@ -547,6 +583,7 @@ public final class TfliteBackend implements Backend {
             "unknown input '" + given + "' for model " + label + ", expected " + inputNames());
       }
     }
+    NativeLog.Mark log = NativeLog.mark();
     try (PointerScope scope = new PointerScope()) {
       boolean resized = false;
       for (InputSpec s : inputSpecs) {
@@ -572,14 +609,14 @@ public final class TfliteBackend implements Backend {
       }
       if (resized && interp.AllocateTensors() != kTfLiteOk) {
         throw CrossalignException.input(
-            "TFLite could not allocate model " + label + " for the given input shapes (details on stderr)");
+            "TFLite could not allocate model " + label + " for the given input shapes" + nativeWhy(log));
       }
       for (InputSpec s : inputSpecs) {
         copyIn(interp.tensor(s.tensorIndex()), inputs.get(s.name()), s.name());
       }
       if (interp.Invoke() != kTfLiteOk) {
         throw new CrossalignException(
-            Kind.INTERNAL, "TFLite Invoke failed on model " + label + " (details on stderr)");
+            Kind.INTERNAL, "TFLite Invoke failed on model " + label + nativeWhy(log));
       }
       return capture(interp);
     }

@@ -116,7 +116,11 @@ public final class TorchTensors {
     long[] shape = src.shape();
     int[] ishape = new int[shape.length];
     for (int i = 0; i < shape.length; i++) {
-      ishape[i] = Math.toIntExact(shape[i]);
+      if (shape[i] > Integer.MAX_VALUE) {
+        throw CrossalignException.input("a tensor of shape " + java.util.Arrays.toString(shape) + " has an axis of more"
+            + " than 2^31-1 elements");
+      }
+      ishape[i] = (int) shape[i];
     }
     long nbytes = src.nbytes();
     long expect = HostTensor.numel(ishape) * dtype.byteSize();
@@ -124,7 +128,12 @@ public final class TorchTensors {
       throw new CrossalignException(
           CrossalignException.Kind.INTERNAL, "torch tensor " + st + java.util.Arrays.toString(shape) + " has " + nbytes + " bytes, expected " + expect);
     }
-    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(nbytes)).order(ByteOrder.LITTLE_ENDIAN);
+    if (nbytes > Integer.MAX_VALUE - 8) {
+      // a shape no real model has (a mutated or hostile file): one line, not "internal error: integer overflow"
+      throw CrossalignException.input("a tensor of shape " + java.util.Arrays.toString(shape) + " holds " + nbytes
+          + " bytes, more than the 2 GiB a host tensor can hold");
+    }
+    ByteBuffer out = ByteBuffer.allocate((int) nbytes).order(ByteOrder.LITTLE_ENDIAN);
     if (nbytes > 0) {
       ByteBuffer nb = new BytePointer(src.data_ptr()).capacity(nbytes).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
       out.put(nb);

@@ -1,14 +1,18 @@
 package dev.crossalign.engine.compare;
 
-import dev.crossalign.backend.Device;
+import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.Device;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.backend.onnx.OrtOptions;
+import dev.crossalign.CrossalignException;
 import dev.crossalign.onnx.OnnxModel;
-import dev.crossalign.onnx.OnnxValueInfo;
 import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.onnx.OnnxValueInfo;
+import dev.crossalign.tensor.HostTensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** An .onnx model on ONNX Runtime with graph optimizations off and every node output captured. */
 final class OnnxSide extends BackendSide<OrtBackend> implements Side {
@@ -24,12 +28,32 @@ final class OnnxSide extends BackendSide<OrtBackend> implements Side {
   }
 
   static OnnxSide open(OnnxModel model, String label, DeterminismConfig config, Device device) {
-    OrtBackend b = OrtBackend.open(model, OrtOptions.from(config, device));
+    OrtBackend b;
+    try {
+      b = OrtBackend.open(model, OrtOptions.from(config, device));
+    } catch (CrossalignException e) {
+      throw named(label, e);
+    }
     try {
       return new OnnxSide(model, label, b);
     } catch (RuntimeException e) {
       b.close();
       throw e;
+    }
+  }
+
+  /** ONNX Runtime's refusals name a node, not the file: the user must know which side of the comparison it was. */
+  private static CrossalignException named(String label, CrossalignException e) {
+    return e.getMessage() != null && e.getMessage().contains(label) ? e
+        : new CrossalignException(e.kind(), label + ": " + e.getMessage(), e);
+  }
+
+  @Override
+  public Activations run(Map<String, HostTensor> inputs) {
+    try {
+      return super.run(inputs);
+    } catch (CrossalignException e) {
+      throw named(label, e);
     }
   }
 
