@@ -17,6 +17,24 @@ public final class FusedActivation {
     }
   }
 
+  /** Refuses (code generation) the activations the port does not reproduce. */
+  public static void check(dev.crossalign.port.codegen.PyOp p, Activation a) {
+    if (a == Activation.SIGN_BIT) {
+      throw p.unsupported("fused activation SIGN_BIT");
+    }
+  }
+
+  /** The activation as PyTorch code around {@code expr}, with the same float32 clamps as {@link #apply}. */
+  public static String py(String expr, Activation a) {
+    return switch (a) {
+      case NONE, TANH -> expr; // TANH: no fused activation in TFLite's float kernels (see apply)
+      case RELU -> "torch.relu(" + expr + ")";
+      case RELU_N1_TO_1 -> "torch.clamp(" + expr + ", -1.0, 1.0)";
+      case RELU6 -> "torch.clamp(" + expr + ", 0.0, 6.0)";
+      case SIGN_BIT -> throw new IllegalStateException("SIGN_BIT is refused before code generation");
+    };
+  }
+
   public static Tensor apply(Tensor t, Activation a) {
     return switch (a) {
       case NONE -> t;
