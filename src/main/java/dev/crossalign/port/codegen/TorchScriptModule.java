@@ -7,7 +7,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.GenericDict;
+import org.bytedeco.pytorch.GenericDictEntryRef;
+import org.bytedeco.pytorch.GenericDictIterator;
+import org.bytedeco.pytorch.TupleElements;
 import org.bytedeco.pytorch.ByteVector;
 import org.bytedeco.pytorch.CompilationUnit;
 import org.bytedeco.pytorch.IValue;
@@ -82,6 +92,56 @@ public final class TorchScriptModule implements AutoCloseable {
     }
     args.push_back(new IValue(capture));
     return module.forward(args);
+  }
+
+  /** Outputs by TFLite name and, with capture, every captured tensor by TFLite name; all in TFLite axes. */
+  public record Run(Map<String, HostTensor> outputs, Map<String, HostTensor> captured) {}
+
+  /**
+   * Runs the whole graph in one native call. {@code inputs}: by TFLite input name, in TFLite axes (NHWC for rank 4),
+   * whatever the module's boundary layout.
+   */
+  public Run run(Map<String, HostTensor> inputs, boolean capture) {
+    try (PointerScope scope = new PointerScope()) {
+      List<Tensor> args = new ArrayList<>();
+      for (GeneratedModel.Port p : model.inputs()) {
+        HostTensor h = inputs.get(p.tfliteName());
+        if (h == null) {
+          throw CrossalignException.input("missing input '" + p.tfliteName() + "'");
+        }
+        if (!Arrays.equals(h.shape(), model.boundary() == PyGenerator.Boundary.NCHW && p.rank() == 4
+            ? new int[] {p.shape()[0], p.shape()[2], p.shape()[3], p.shape()[1]} : p.shape())) {
+          throw CrossalignException.input("input '" + p.tfliteName() + "' has shape " + Arrays.toString(h.shape()));
+        }
+        Tensor t = TorchTensors.toTorch(h.dtype().isFloating() ? h.toFloat32() : h);
+        if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
+          t = t.permute(0, 3, 1, 2).contiguous();
+        }
+        args.add(t);
+      }
+      IValue result = forward(args, capture);
+      TupleElements el = result.toTuple().elements();
+      Map<String, HostTensor> outs = new LinkedHashMap<>();
+      for (int k = 0; k < model.outputs().size(); k++) {
+        GeneratedModel.Port p = model.outputs().get(k);
+        Tensor t = el.get(k).toTensor();
+        if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
+          t = t.permute(0, 2, 3, 1);
+        }
+        outs.put(p.tfliteName(), TorchTensors.toHost(t, p.rank() == 4 ? Layout.NHWC : Layout.ANY));
+      }
+      Map<String, HostTensor> cap = new LinkedHashMap<>();
+      if (capture) {
+        GenericDict d = el.get(model.outputs().size()).toGenericDict();
+        GenericDictIterator end = d.end();
+        for (GenericDictIterator it = d.begin(); !it.equals(end); it = it.increment()) {
+          GenericDictEntryRef e = it.access();
+          Tensor t = e.value().toTensor();
+          cap.put(e.key().toStringRef().getString(), TorchTensors.toHost(t, t.dim() == 4 ? Layout.NHWC : Layout.ANY));
+        }
+      }
+      return new Run(outs, cap);
+    }
   }
 
   /** The TorchScript archive (model.pt) as bytes. */
