@@ -174,9 +174,14 @@ public final class PyGenerator {
     return b.toString();
   }
 
-  /** The forward method as libtorch's compiler takes it: F.* is aten's torch.* (same function, same arguments). */
+  /**
+   * The forward method as libtorch's compiler takes it: F.* is aten's torch.* (same function, same arguments), and a
+   * dtype is its ScalarType number (what TorchScript holds a dtype as; the native resolver has no torch.int32).
+   */
   private static String torchScript(String forward) {
-    return forward.replaceAll("(?<![A-Za-z0-9_.])F\\.", "torch.");
+    return forward.replaceAll("(?<![A-Za-z0-9_.])F\\.", "torch.")
+        .replace("torch.int32)", "3)").replace("torch.int64)", "4)").replace("torch.float32)", "6)")
+        .replace("torch.bool)", "11)");
   }
 
   private static String module(TfliteModel model, String className, State s, String forward,
