@@ -106,6 +106,7 @@ final class BatchCommand implements Callable<Integer> {
         chainedRelL2,
         1,
         modelsPerWorker);
+    new FilePlan().input("manifest " + manifest, manifest).output("--jsonl", jsonl).check();
     List<ManifestRow> rows = Manifest.read(manifest);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();

@@ -66,6 +66,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    new FilePlan().input("model " + model, model).input("--onnx " + onnx, onnx).output("--json", json).check();
     BenchResult r = Bench.run(new BenchRequest(model, backends, threads, Device.parse(device), warmup, runs, seed, onnx,
         profileOps));
     PrintWriter out = spec.commandLine().getOut();

@@ -65,6 +65,8 @@ final class CompareCommand implements Callable<Integer> {
     if (report.exportOnnx != null) {
       throw CrossalignException.input("--export-onnx is an option of validate, not of compare");
     }
+    report.outputs(run.inputFiles(new FilePlan().input("model A " + a, a).input("model B " + b, b)
+        .input("--torchscript " + torchscript, torchscript))).check();
     CompareRequest.TorchScriptLayout layout;
     try {
       layout = CompareRequest.TorchScriptLayout.valueOf(

@@ -70,6 +70,7 @@ final class ConvertCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw CrossalignException.input("--onnx-layout must be nhwc or nchw, got '" + layout + "'");
     }
+    new FilePlan().input("model " + model, model).output("-o", output).check();
     TfliteModel m = TfliteModel.read(model);
     Export export = Exporter.export(m, new ExportOptions(il));
     export.model().write(output);

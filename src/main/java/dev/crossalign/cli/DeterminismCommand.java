@@ -66,6 +66,7 @@ final class DeterminismCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    new FilePlan().input("model " + model, model).output("--json", json).check();
     Device dev = Device.parse(device);
     DeterminismConfig cfg = Profiles.load(profile);
     if (seed != null) {

@@ -35,6 +35,7 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    new FilePlan().input("model " + model, model).output("--json", json).check();
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
     ModelSummary s = ModelSummary.of(m, model == null ? DemoModel.LABEL : model.toString());
     PrintWriter out = spec.commandLine().getOut();

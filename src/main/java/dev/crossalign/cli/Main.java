@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       DeterminismCommand.class,
       BenchCommand.class,
       BatchCommand.class,
+      TruthCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Exit status: 0 aligned, 1 misaligned, 2 unusable input or arguments, 3 ops a backend cannot run."})
@@ -32,7 +33,12 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Commands run on a big-stack thread: ONNX Runtime 1.29 overflows Java's default 1 MiB on deep exported graphs. */
-  public static void main(String[] args) throws InterruptedException {
+  public static void main(String[] given) throws InterruptedException {
+    java.util.OptionalInt relaunched = Utf8Relaunch.runIfNeeded(given);
+    if (relaunched.isPresent()) {
+      System.exit(relaunched.getAsInt());
+    }
+    String[] args = Utf8Relaunch.arguments(given);
     int[] status = {USAGE};
     status[0] = dev.crossalign.backend.BigStack.call("crossalign",
         () -> run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
@@ -41,7 +47,25 @@ public final class Main implements Runnable {
 
   /** The whole CLI, for tests: captured writers in, exit status out. */
   static int run(PrintWriter out, PrintWriter err, String... args) {
+    // native libraries' own log lines (ONNX Runtime's) pass only with --verbose; read where they are set up, and
+    // restored after the run so that one verbose run does not make a whole test JVM verbose
+    String wasVerbose = System.getProperty("crossalign.verbose");
+    if (java.util.Arrays.asList(args).contains("--verbose")) {
+      System.setProperty("crossalign.verbose", "true");
+    }
     CommandLine cmd = commandLine(out, err);
+    try {
+      return execute(cmd, err, args);
+    } finally {
+      if (wasVerbose == null) {
+        System.clearProperty("crossalign.verbose");
+      } else {
+        System.setProperty("crossalign.verbose", wasVerbose);
+      }
+    }
+  }
+
+  private static int execute(CommandLine cmd, PrintWriter err, String... args) {
     try {
       return cmd.execute(args);
     } catch (OutOfMemoryError e) {

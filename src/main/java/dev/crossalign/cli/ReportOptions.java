@@ -36,6 +36,12 @@ final class ReportOptions {
   @Option(names = {"-q", "--quiet"}, description = "Only the verdict line on the console")
   boolean quiet;
 
+  /** Adds this command's report outputs to {@code plan}. */
+  FilePlan outputs(FilePlan plan) {
+    return plan.output("--json", json).output("--html", html).output("--junit", junit)
+        .output("--export-onnx", exportOnnx).outputDirectory("--dump-dir", dumpDir);
+  }
+
   void write(AlignmentResult result, Map<String, Activations> activations) {
     PrintWriter out = spec.commandLine().getOut();
     if (json != null) {

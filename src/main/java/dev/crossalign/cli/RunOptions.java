@@ -90,6 +90,18 @@ final class RunOptions {
     }
   }
 
+  /** Adds the --input files to {@code plan}. */
+  FilePlan inputFiles(FilePlan plan) {
+    for (String spec : inputSpecs) {
+      int eq = spec.indexOf('=');
+      String file = eq < 0 ? spec : spec.substring(eq + 1);
+      if (!file.isEmpty()) {
+        plan.input("--input " + file, java.nio.file.Path.of(file));
+      }
+    }
+    return plan;
+  }
+
   Map<String, HostTensor> inputs() {
     Map<String, HostTensor> m = new LinkedHashMap<>();
     for (String spec : inputSpecs) {

@@ -43,6 +43,7 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    report.outputs(run.inputFiles(new FilePlan().input("model " + model, model))).check();
     ValidationRequest req =
         new ValidationRequest(
             model,

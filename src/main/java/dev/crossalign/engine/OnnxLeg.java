@@ -81,31 +81,18 @@ final class OnnxLeg {
     }
   }
 
-  /**
-   * Isolated mode on ONNX Runtime: the model's isolated form (every op reading its run-time inputs from graph inputs
-   * of its own) is exported and fed the reference's tensors, so each ONNX op's error is its own, in one session.
-   */
+  /** Isolated mode on ONNX Runtime ({@link IsolatedOrt}), compared with the reference. */
   private static void runIsolated(TfliteModel model, ValidationRequest req, Activations reference,
       Map<String, Activations> acts, List<Comparison> comparisons, Map<String, Double> timing, OrtOptions opts) {
     long t0 = System.nanoTime();
-    IsolatedForm.Result iso = IsolatedForm.of(model);
-    Export export = Exporter.export(iso.model(), ExportOptions.DEFAULT);
-    Map<String, HostTensor> feeds = new java.util.LinkedHashMap<>();
-    for (Map.Entry<String, String> e : iso.inputFor().entrySet()) {
-      HostTensor t = reference.tensor(e.getValue());
-      if (t == null) {
-        return; // the reference lacks a tensor an op reads (a placeholder's output): no isolated ORT run
-      }
-      feeds.put(e.getKey(), t.layout() == dev.crossalign.tensor.Layout.NCHW && t.rank() == 4
-          ? t.permute(new int[] {0, 2, 3, 1}, dev.crossalign.tensor.Layout.NHWC) : t);
+    Activations out = IsolatedOrt.run(model, reference, opts);
+    if (out == null) {
+      return; // the reference lacks a tensor an op reads (a placeholder's output): no isolated ORT run
     }
-    try (OrtBackend ort = OrtBackend.open(export.model(), opts)) {
-      Activations out = ort.run(feeds);
-      timing.put("run.onnxruntime.isolated", (System.nanoTime() - t0) / 1e6);
-      acts.put(OrtBackend.NAME + ".isolated", out);
-      long t1 = System.nanoTime();
-      comparisons.addAll(Aligner.compare(reference, out, Mode.ISOLATED, req.tolerance()));
-      timing.put("compare.onnxruntime.isolated", (System.nanoTime() - t1) / 1e6);
-    }
+    timing.put("run.onnxruntime.isolated", (System.nanoTime() - t0) / 1e6);
+    acts.put(OrtBackend.NAME + ".isolated", out);
+    long t1 = System.nanoTime();
+    comparisons.addAll(Aligner.compare(reference, out, Mode.ISOLATED, req.tolerance()));
+    timing.put("compare.onnxruntime.isolated", (System.nanoTime() - t1) / 1e6);
   }
 }

@@ -18,12 +18,10 @@ import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.ModelFormatException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -85,10 +83,7 @@ public final class OnnxModel {
   public static OnnxModel read(Path file) {
     byte[] bytes;
     try {
-      if (Files.isDirectory(file)) {
-        throw new ModelFormatException(file + " is a directory, not an .onnx file", -1);
-      }
-      long size = Files.size(file);
+      long size = ModelFormatException.requireRegular(file);
       if (size == 0) {
         throw new ModelFormatException(file + " is empty", 0);
       }
@@ -178,113 +173,9 @@ public final class OnnxModel {
 
   // ---------------------------------------------------------------- external data
 
+  /** Every external tensor of the model, wherever it sits, inlined from the model's folder (see {@link ExternalData}). */
   private static ModelProto resolveExternal(ModelProto proto, Path dir, String what) {
-    GraphProto g = proto.getGraph();
-    boolean any = g.getInitializerList().stream().anyMatch(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL);
-    if (!any) {
-      return proto;
-    }
-    if (dir == null) {
-      throw new ModelFormatException(what + " keeps initializers in external data files; read it from its file "
-          + "(OnnxModel.read(Path)) so that they can be found", -1);
-    }
-    GraphProto.Builder gb = g.toBuilder();
-    for (int i = 0; i < gb.getInitializerCount(); i++) {
-      TensorProto t = gb.getInitializer(i);
-      if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-        gb.setInitializer(i, loadExternal(t, dir));
-      }
-    }
-    return proto.toBuilder().setGraph(gb).build();
-  }
-
-  private static TensorProto loadExternal(TensorProto t, Path modelDir) {
-    String what = "external data of initializer '" + t.getName() + "'";
-    Map<String, String> kv = new LinkedHashMap<>();
-    for (StringStringEntryProto e : t.getExternalDataList()) {
-      kv.put(e.getKey(), e.getValue());
-    }
-    String location = kv.get("location");
-    if (location == null || location.isEmpty()) {
-      throw new ModelFormatException(what + " has no location", -1);
-    }
-    int elemSize = OnnxTypes.byteSize(t.getDataType());
-    if (elemSize <= 0) {
-      throw new ModelFormatException(what + ": element type " + OnnxTypes.name(t.getDataType())
-          + " cannot be read from external data", -1);
-    }
-    long expected = HostTensor.numel(OnnxTensors.shapeOf(t)) * elemSize;
-    long offset = parseLong(kv.getOrDefault("offset", "0"), what, "offset");
-    Path dir = modelDir.toAbsolutePath().normalize();
-    Path target;
-    try {
-      Path rel = Path.of(location);
-      if (rel.isAbsolute()) {
-        throw new ModelFormatException(what + ": location '" + location + "' is absolute; it must be relative to "
-            + "the model directory", -1);
-      }
-      target = dir.resolve(rel).normalize();
-    } catch (InvalidPathException e) {
-      throw new ModelFormatException(what + ": location '" + location + "' is not a valid path", -1);
-    }
-    if (!target.startsWith(dir) || target.equals(dir)) {
-      throw new ModelFormatException(what + ": location '" + location + "' points outside the model directory "
-          + dir, -1);
-    }
-    try {
-      if (!Files.isRegularFile(target)) {
-        throw new ModelFormatException(what + ": file " + target + " does not exist", -1);
-      }
-      Path real = target.toRealPath();
-      if (!real.startsWith(dir.toRealPath())) {
-        throw new ModelFormatException(what + ": location '" + location + "' resolves (through a link) outside the "
-            + "model directory", -1);
-      }
-      long fileSize = Files.size(real);
-      long length = kv.containsKey("length") ? parseLong(kv.get("length"), what, "length") : expected;
-      if (length != expected) {
-        throw new ModelFormatException(what + ": length " + length + " bytes, but dims " + t.getDimsList() + " of "
-            + OnnxTypes.name(t.getDataType()) + " need " + expected, -1);
-      }
-      if (offset > fileSize || length > fileSize - offset) {
-        throw new ModelFormatException(what + ": offset " + offset + " + length " + length + " runs past the end of "
-            + target.getFileName() + " (" + fileSize + " bytes)", offset);
-      }
-      if (length > Integer.MAX_VALUE - 8) {
-        throw new ModelFormatException(what + ": " + length + " bytes is too large for one tensor", offset);
-      }
-      ByteBuffer buf = ByteBuffer.allocate((int) length);
-      try (FileChannel ch = FileChannel.open(real, StandardOpenOption.READ)) {
-        long pos = offset;
-        while (buf.hasRemaining()) {
-          int r = ch.read(buf, pos);
-          if (r < 0) {
-            throw new ModelFormatException(what + ": " + target.getFileName() + " ended early", pos);
-          }
-          pos += r;
-        }
-      }
-      buf.flip();
-      return t.toBuilder()
-          .clearExternalData()
-          .setDataLocation(TensorProto.DataLocation.DEFAULT)
-          .setRawData(ByteString.copyFrom(buf))
-          .build();
-    } catch (IOException e) {
-      throw new ModelFormatException(what + ": cannot read " + target + ": " + e.getMessage(), -1);
-    }
-  }
-
-  private static long parseLong(String s, String what, String key) {
-    try {
-      long v = Long.parseLong(s.trim());
-      if (v < 0) {
-        throw new ModelFormatException(what + ": negative " + key + " " + v, -1);
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new ModelFormatException(what + ": " + key + " '" + s + "' is not a number", -1);
-    }
+    return ExternalData.inline(proto, dir, what);
   }
 
   // ---------------------------------------------------------------- writing

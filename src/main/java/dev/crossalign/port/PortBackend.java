@@ -45,6 +45,19 @@ public final class PortBackend implements Backend, IsolatedRunner {
     }
   }
 
+  /**
+   * The port in float64 on the CPU, for isolated runs only: the float64 truth of each op on the reference's own
+   * inputs (its outputs come back as FLOAT64 host tensors). Same lowerings as the float32 port.
+   */
+  public static PortBackend openFloat64(TfliteModel model, DeterminismConfig config) {
+    TorchRuntime.configure(Device.CPU, config);
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      PortGraph g = new PortGraph(model, Device.CPU, OpRegistry.load(), true);
+      return new PortBackend(g, Device.CPU, config);
+    }
+  }
+
   private PortGraph graph() {
     PortGraph g = graph.get();
     if (g == null) {

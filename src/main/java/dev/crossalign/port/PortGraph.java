@@ -40,10 +40,20 @@ final class PortGraph {
   /** Layout each non-constant tensor had in the last chained run (isolated mode feeds the same layout). */
   private final Map<Integer, Layout> chainedLayouts = new HashMap<>();
   private final List<Tensor> owned = new ArrayList<>();
+  /**
+   * The float64 truth (issue 13): every floating constant and fed tensor in double, outputs kept in double. The same
+   * lowerings run; only the precision of the numbers changes.
+   */
+  private final boolean float64;
   /** Opt-in per-op timing (PortBackend.profile): op index -> accumulated nanoseconds of forward(); null = off. */
   private long[] opNanos;
 
   PortGraph(TfliteModel model, Device device, OpRegistry registry) {
+    this(model, device, registry, false);
+  }
+
+  PortGraph(TfliteModel model, Device device, OpRegistry registry, boolean float64) {
+    this.float64 = float64;
     this.model = model;
     this.graph = model.main();
     this.device = device;
@@ -56,6 +66,9 @@ final class PortGraph {
   }
 
   private Tensor adopt(Tensor t) {
+    if (float64 && t.is_floating_point()) {
+      t = t.to(ScalarType.Double);
+    }
     Tensor d = device.isCuda() ? t.to(TorchDevices.of(device), t.scalar_type()) : t;
     // rank-4 prepared tensors (conv weights above all) in channels-last memory: libtorch's CPU convs then run
     // channels-last end to end, 1.6x (1x1) to 4x (depthwise) faster than NCHW memory at these sizes
@@ -279,7 +292,8 @@ final class PortGraph {
           // a reference captured channels-first (ONNX Runtime, the port itself): back to TFLite's axes first
           ref = ref.permute(new int[] {0, 2, 3, 1}, Layout.NHWC);
         }
-        Tensor tt = toDevice(TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref));
+        Tensor tt = toDevice(float64 && ref.dtype().isFloating() ? TorchTensors.toTorchDouble(ref)
+            : TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref));
         Layout want = chainedLayouts.getOrDefault(t, Layout.ANY);
         ins[i] =
             want == Layout.NCHW && tt.dim() == 4
@@ -293,7 +307,8 @@ final class PortGraph {
       for (int k = 0; k < op.outputs().length && k < outs.length; k++) {
         int t = op.outputs()[k];
         TensorInfo info = graph.tensor(t);
-        out.add(info.name(), op.opName(), t, TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout())));
+        out.add(info.name(), op.opName(), t,
+            TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout()), float64));
       }
     }
     for (int o : graph.outputs()) {

@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -35,14 +34,7 @@ public final class Npy {
   /** Reads a whole .npy file; its size caps what the header may claim. */
   public static HostTensor read(Path path) {
     String label = path.toString();
-    long size;
-    try {
-      size = Files.size(path);
-    } catch (NoSuchFileException e) {
-      throw CrossalignException.input(label + ": no such file");
-    } catch (IOException e) {
-      throw CrossalignException.input(label + ": cannot read: " + AtomicFiles.describe(e));
-    }
+    long size = RegularFiles.require(path, label);
     try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
       return read(in, label, size, true);
     } catch (IOException e) {

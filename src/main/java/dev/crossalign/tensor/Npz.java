@@ -40,6 +40,7 @@ public final class Npz {
     } catch (IOException e) {
       throw CrossalignException.input(label + ": cannot read: " + AtomicFiles.describe(e));
     }
+    RegularFiles.require(path, label);
     LinkedHashMap<String, HostTensor> out = new LinkedHashMap<>();
     try (ZipFile zip = new ZipFile(path.toFile())) {
       Enumeration<? extends ZipEntry> entries = zip.entries();

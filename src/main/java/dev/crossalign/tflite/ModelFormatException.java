@@ -12,6 +12,20 @@ public final class ModelFormatException extends CrossalignException {
     this.offset = offset;
   }
 
+  /**
+   * The size of a model file, after refusing what is not a regular file (missing, a directory, a FIFO, a device)
+   * before anything opens it.
+   */
+  public static long requireRegular(java.nio.file.Path file) {
+    try {
+      return dev.crossalign.tensor.RegularFiles.require(file, file.toString());
+    } catch (ModelFormatException e) {
+      throw e;
+    } catch (CrossalignException e) {
+      throw new ModelFormatException(e.getMessage(), -1);
+    }
+  }
+
   /** Byte offset in the file where the problem was found, or -1 when it is not about one place. */
   public long offset() {
     return offset;

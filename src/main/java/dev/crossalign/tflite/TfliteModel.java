@@ -54,7 +54,7 @@ public final class TfliteModel {
   public static TfliteModel read(Path path) {
     byte[] data;
     try {
-      long size = Files.size(path);
+      long size = ModelFormatException.requireRegular(path);
       if (size > MAX_FILE_BYTES) {
         throw new ModelFormatException(path + ": file of " + size + " bytes is larger than the 2 GiB limit", -1);
       }

@@ -9,7 +9,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
@@ -18,12 +17,14 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.Backend;
 import dev.crossalign.backend.Device;
+import dev.crossalign.onnx.ExternalData;
 import dev.crossalign.onnx.OnnxModel;
 import dev.crossalign.onnx.OnnxNode;
 import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.onnx.OnnxValueInfo;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.ModelFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -83,6 +84,12 @@ public final class OrtBackend implements Backend {
     }
     OrtEnvironment env = environment();
     ModelProto proto = opts.captureIntermediates() ? withAllOutputs(model.proto()) : model.proto();
+    // ONNX Runtime resolves a tensor's external data against the current directory: nothing handed to it may have any
+    // (OnnxModel inlines it from the model's own folder; this checks again at the one door to ONNX Runtime)
+    ExternalData.firstReference(proto).ifPresent(where -> {
+      throw new ModelFormatException("the ONNX model still refers to external data (" + where + "); only a model "
+          + "read with OnnxModel.read(Path), which inlines it from the model's folder, can be run", -1);
+    });
     byte[] bytes = proto.toByteArray();
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
     OrtCUDAProviderOptions cuda = null;
@@ -99,7 +106,7 @@ public final class OrtBackend implements Backend {
       so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       so.setDeterministicCompute(opts.deterministicCompute());
       // failures come back as exceptions with the same text; ORT's own error log would print them twice
-      so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+      so.setSessionLogLevel(OrtLogs.sessionLevel());
       if (opts.device().isCuda()) {
         cuda = addCuda(so, opts);
       }
@@ -126,9 +133,17 @@ public final class OrtBackend implements Backend {
     return environment().getVersion();
   }
 
-  private static OrtEnvironment environment() {
+  /** The process-wide environment, made once: asking again with another log level would only log a warning. */
+  private static volatile OrtEnvironment environment;
+
+  private static synchronized OrtEnvironment environment() {
+    if (environment != null) {
+      return environment;
+    }
     try {
-      return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "crossalign");
+      environment = OrtEnvironment.getEnvironment(OrtLogs.environmentLevel(), "crossalign");
+      OrtTempFolder.removeAtExit();
+      return environment;
     } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
       throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT,
           "cannot load the ONNX Runtime native library: " + e.getMessage(), e);

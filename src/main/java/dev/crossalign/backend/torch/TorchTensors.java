@@ -44,8 +44,30 @@ public final class TorchTensors {
     };
   }
 
+  /** A new CPU float64 torch tensor holding {@code h}'s values (floating dtypes only; exact). */
+  public static Tensor toTorchDouble(HostTensor h) {
+    long[] shape = new long[h.rank()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = h.dim(i);
+    }
+    int n = Math.toIntExact(h.numel());
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = h.getDouble(i);
+    }
+    return AbstractTensor.create(v, shape);
+  }
+
   /** Copies a torch tensor (any device, any strides) to the host, tagging it with {@code layout}. */
   public static HostTensor toHost(Tensor t, Layout layout) {
+    return toHost(t, layout, false);
+  }
+
+  /**
+   * As {@link #toHost(Tensor, Layout)}; with {@code keepDouble} a float64 tensor stays FLOAT64 on the host (the
+   * float64 truth), otherwise it is rounded to float32 like every other backend's output.
+   */
+  public static HostTensor toHost(Tensor t, Layout layout, boolean keepDouble) {
     Tensor c = t.device().is_cpu() ? t : t.cpu();
     // JavaCPP builds returned enums without their ordinal: intern() gives the real constant for the switch.
     ScalarType st = c.scalar_type().intern();
@@ -56,7 +78,11 @@ public final class TorchTensors {
         dtype = DType.FLOAT32;
         src = c.contiguous();
       }
-      case Half, BFloat16, Double -> {
+      case Double -> {
+        dtype = keepDouble ? DType.FLOAT64 : DType.FLOAT32;
+        src = keepDouble ? c.contiguous() : c.to(ScalarType.Float).contiguous();
+      }
+      case Half, BFloat16 -> {
         dtype = DType.FLOAT32;
         src = c.to(ScalarType.Float).contiguous();
       }

@@ -71,7 +71,7 @@ public final class BatchWorker implements AutoCloseable {
     }
     Map<String, Double> timing = new LinkedHashMap<>();
     long t0 = System.nanoTime();
-    String key = row.modelLabel();
+    String key = ModelFingerprint.of(row);
     try {
       ValidationRequest req = request(row);
       Opened o = cache.get(key);

@@ -27,6 +27,7 @@ public final class JsonlSink implements AutoCloseable {
 
   /** Opens (creating) {@code path} for appending; a torn last line from a killed run is cut off first. */
   public static JsonlSink open(Path path) {
+    ResultsFile.requireAppendable(path);
     try {
       Path parent = path.toAbsolutePath().getParent();
       if (parent != null) {
@@ -34,7 +35,7 @@ public final class JsonlSink implements AutoCloseable {
       }
       cutTornTail(path);
       FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.APPEND);
+          StandardOpenOption.APPEND, java.nio.file.LinkOption.NOFOLLOW_LINKS);
       return new JsonlSink(ch, path);
     } catch (IOException e) {
       throw CrossalignException.input("cannot open " + path + " for appending: " + e.getMessage());
@@ -45,7 +46,8 @@ public final class JsonlSink implements AutoCloseable {
     if (!Files.isRegularFile(path)) {
       return;
     }
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+        java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       long size = ch.size();
       if (size == 0) {
         return;
@@ -89,6 +91,7 @@ public final class JsonlSink implements AutoCloseable {
   /** The complete result lines already in {@code path} (none when it does not exist); a torn or foreign line is skipped. */
   public static List<RowResult> readDone(Path path) {
     List<RowResult> out = new ArrayList<>();
+    ResultsFile.requireAppendable(path);
     if (!Files.isRegularFile(path)) {
       return out;
     }

@@ -35,6 +35,7 @@ public final class Manifest {
 
   public static List<ManifestRow> read(Path file) {
     List<String> lines;
+    dev.crossalign.tensor.RegularFiles.require(file, "manifest " + file);
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {

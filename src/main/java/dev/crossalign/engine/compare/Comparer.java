@@ -238,9 +238,7 @@ public final class Comparer {
 
   /** Opens a .tflite, .onnx or .npz file by extension (else by the TFLite file identifier). */
   static Side open(Path file, CompareRequest req) {
-    if (!Files.isRegularFile(file)) {
-      throw CrossalignException.input(file + ": no such file");
-    }
+    dev.crossalign.tensor.RegularFiles.require(file, file.toString());
     String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
     if (n.endsWith(".npz")) {
       return new NpzSide(file.toString(), Npz.read(file));

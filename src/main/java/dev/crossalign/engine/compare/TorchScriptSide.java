@@ -8,7 +8,6 @@ import dev.crossalign.backend.torch.TorchTensors;
 import dev.crossalign.port.TorchRuntime;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,9 +40,7 @@ final class TorchScriptSide implements Side {
   }
 
   static TorchScriptSide open(Path file, CompareRequest.TorchScriptLayout layout, DeterminismConfig config) {
-    if (!Files.isRegularFile(file)) {
-      throw CrossalignException.input("--torchscript " + file + ": no such file");
-    }
+    dev.crossalign.tensor.RegularFiles.require(file, "--torchscript " + file);
     TorchRuntime.configure(Device.CPU, config);
     JitModule m;
     try {

@@ -9,6 +9,7 @@ import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import java.util.Set;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -54,7 +55,13 @@ public final class DepthwiseConv2d implements OpLowering {
       }
       bias = ctx.prepared(b);
     }
-    int groups = in[3];
+    // libtorch 2.10's CPU grouped conv with more than one output channel per group (a depthwise multiplier > 1)
+    // returned wrong values on this project's AVX-512 AMD EPYC machines (max_abs 2-8 against the interpreter in
+    // DepthwiseConv2dTest, in channels-last and NCHW memory alike). Repeating each input channel `multiplier` times
+    // makes TFLite's output channel ic * m + k read expanded channel ic * m + k, a plain depthwise conv (one channel
+    // per group), which is exact.
+    int multiplier = ws[3] / in[3];
+    int groups = ws[3];
     SamePadding ph = SamePadding.of(o.padding(), in[1], ws[1], o.strideH(), o.dilationH());
     SamePadding pw = SamePadding.of(o.padding(), in[2], ws[2], o.strideW(), o.dilationW());
     long[] stride = {o.strideH(), o.strideW()};
@@ -62,7 +69,11 @@ public final class DepthwiseConv2d implements OpLowering {
     Tensor fixedBias = bias;
     return inputs -> {
       TensorOptional b = fixedBias == null ? new TensorOptional() : new TensorOptional(fixedBias);
-      Tensor x = inputs[0].nchwTensor().contiguous(torch.MemoryFormat.ChannelsLast); // no-op when it already is
+      Tensor x = inputs[0].nchwTensor();
+      if (multiplier > 1) {
+        x = x.repeat_interleave(multiplier, new LongOptional(1), new LongOptional());
+      }
+      x = x.contiguous(torch.MemoryFormat.ChannelsLast); // no-op when it already is
       Tensor y;
       if (ph.symmetric() && pw.symmetric()) {
         y = torch.conv2d(x, weight, b, stride, new long[] {ph.begin(), pw.begin()}, dilation, groups);
