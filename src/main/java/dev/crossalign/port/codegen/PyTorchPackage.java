@@ -76,6 +76,7 @@ public final class PyTorchPackage {
         + " fp16/int8/sparse storage folded to float32.\n"
         + "- `model.pt`: the same module compiled by libtorch's TorchScript compiler (`torch.jit.load`, no"
         + " crossalign code needed).\n\n"
+        + "Run from this directory (or put it on `sys.path`):\n\n"
         + "```python\nimport torch\nfrom model import " + c + "\n\n"
         + "m = " + c + "()\nm.load_state_dict(torch.load(\"weights.pth\"))\nm.eval()\n"
         + shapes
