@@ -8,6 +8,7 @@
 #
 # Usage: benchmarks/gpu-check.sh [--jar target/crossalign.jar] [--model M.tflite] [--out DIR] [--repeat N] [--java BIN]
 # Build first with: mvn -B -Pgpu -DskipTests package   (or use the docker image, docker/README.md)
+# For the GPU test machine (no Java, no Maven, 64 MiB per call) use benchmarks/gpu-bundle.sh instead (benchmarks/README.md).
 #
 # No Java on the box? Ship a runtime with the jar instead of installing one. On a build machine with JDK 17:
 #   jlink --add-modules java.base,java.desktop,java.logging,java.management,java.naming,java.sql,jdk.unsupported \

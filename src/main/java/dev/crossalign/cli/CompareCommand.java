@@ -11,7 +11,10 @@ import dev.crossalign.backend.Device;
 import dev.crossalign.engine.compare.CompareRequest;
 import dev.crossalign.engine.compare.Comparer;
 import dev.crossalign.engine.compare.Matching;
+import dev.crossalign.engine.compare.TensorMatch;
 import dev.crossalign.report.ConsoleReport;
+import dev.crossalign.report.HtmlReport;
+import dev.crossalign.report.JUnitReport;
 import dev.crossalign.report.JsonReport;
 import dev.crossalign.tensor.AtomicFiles;
 import java.io.IOException;
@@ -19,6 +22,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,7 +37,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Runs two models you bring (.tflite, .onnx; or --torchscript F.pt; or an .npz of tensors captured elsewhere)",
       "on the same inputs and compares every tensor that can be paired: by name, by graph structure, else by value.",
-      "A is the reference."
+      "The TFLite model is the reference whichever order the files are given in (else an ONNX model, else A).",
+      "Exit 0 aligned, 1 a compared tensor fails, 2 unusable input, 3 model outputs that could not be paired."
     })
 final class CompareCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "A", description = "Reference: .tflite, .onnx or .npz")
@@ -62,9 +68,6 @@ final class CompareCommand implements Callable<Integer> {
       throw CrossalignException.input(b == null ? "compare needs a second model B, or --torchscript F.pt"
           : "give either a second model B or --torchscript, not both");
     }
-    if (report.exportOnnx != null) {
-      throw CrossalignException.input("--export-onnx is an option of validate, not of compare");
-    }
     report.outputs(run.inputFiles(new FilePlan().input("model A " + a, a).input("model B " + b, b)
         .input("--torchscript " + torchscript, torchscript))).check();
     CompareRequest.TorchScriptLayout layout;
@@ -77,11 +80,20 @@ final class CompareCommand implements Callable<Integer> {
     }
     CompareRequest req = new CompareRequest(a, b, torchscript, layout, Device.parse(run.device), run.config(),
         run.inputs(), run.range()[0], run.range()[1], run.tolerance(), run.chainedRelL2, !noValueMatching,
-        run.threads);
+        run.threads, run.expectedRange());
     Comparer.Outcome outcome = Comparer.compare(req);
     AlignmentResult result = outcome.result();
     if (report.json != null) {
       AtomicFiles.write(report.json, json(result, outcome.matching()).getBytes(StandardCharsets.UTF_8));
+    }
+    if (report.html != null) {
+      HtmlReport.write(result, Comparer.errorSamples(outcome), matchingSections(outcome.matching()), report.html);
+    }
+    if (report.junit != null) {
+      JUnitReport.write(result, report.junit);
+    }
+    if (report.dumpDir != null) {
+      Dumps.write(report.dumpDir, outcome.activations());
     }
     PrintWriter out = report.spec.commandLine().getOut();
     if (report.quiet) {
@@ -91,6 +103,33 @@ final class CompareCommand implements Callable<Integer> {
     }
     out.flush();
     return ValidateCommand.exitStatus(result);
+  }
+
+  /** The HTML report's account of the matching: every pair with its method, and what stayed unpaired, with why. */
+  static List<HtmlReport.Section> matchingSections(Matching m) {
+    List<List<String>> pairs = new ArrayList<>();
+    for (TensorMatch p : m.pairs()) {
+      String how = m.reassemblies().get(p.a());
+      pairs.add(List.of(p.a(), p.reassembly() == null ? p.b() : String.join(" + ", p.reassembly().parts()),
+          p.method().jsonName().replace('_', ' '),
+          p.margin() == null ? "" : String.format(Locale.ROOT, "%.3g", p.margin()),
+          how != null ? how : p.permutation() == null ? "as is" : "permuted " + p.permutation()));
+    }
+    List<List<String>> unpaired = new ArrayList<>();
+    for (Matching.UnpairedOutput u : m.unpairedOutputs()) {
+      unpaired.add(List.of(u.side() + " output", u.tensor(), u.reason()));
+    }
+    m.unmatchedReasons().forEach((t, why) -> {
+      if (m.unpairedOutputs().stream().noneMatch(u -> u.tensor().equals(t) && u.side().equals("reference"))) {
+        unpaired.add(List.of("reference tensor", t, why));
+      }
+    });
+    List<HtmlReport.Section> out = new ArrayList<>();
+    out.add(new HtmlReport.Section("matching", "Matching: " + m.summary().replaceFirst("^matching: ", ""),
+        List.of("reference", "candidate", "method", "margin", "how"), pairs));
+    out.add(new HtmlReport.Section("unmatched", "Unmatched (" + unpaired.size() + ")",
+        List.of("what", "tensor", "why"), unpaired));
+    return out;
   }
 
   /** validate's JSON report with a "matching" object added after the report's own fields. */

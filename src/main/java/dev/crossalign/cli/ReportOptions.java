@@ -17,9 +17,6 @@ final class ReportOptions {
   @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report")
   Path json;
 
-  @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
-  Path exportOnnx;
-
   @Option(names = "--html", paramLabel = "FILE", description = "Write the self-contained HTML report (plots, sortable table)")
   Path html;
 
@@ -39,7 +36,7 @@ final class ReportOptions {
   /** Adds this command's report outputs to {@code plan}. */
   FilePlan outputs(FilePlan plan) {
     return plan.output("--json", json).output("--html", html).output("--junit", junit)
-        .output("--export-onnx", exportOnnx).outputDirectory("--dump-dir", dumpDir);
+        .outputDirectory("--dump-dir", dumpDir);
   }
 
   void write(AlignmentResult result, Map<String, Activations> activations) {

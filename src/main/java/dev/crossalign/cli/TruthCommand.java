@@ -42,6 +42,11 @@ final class TruthCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Write the per-tensor errors as JSON ('-' for stdout)")
   Path json;
 
+  @Option(names = "--overlay", paramLabel = "FILE",
+      description = "Write Google Model Explorer node data: per op output, the furthest backend's error in times the "
+          + "float32 floor (green <= 8x, yellow <= 100x, orange <= 1e4x, red beyond)")
+  Path overlay;
+
   @Option(names = "--max-rows", defaultValue = "20", paramLabel = "N",
       description = "Rows of the console table, worst floor factor first (default: ${DEFAULT-VALUE})")
   int maxRows;
@@ -68,6 +73,9 @@ final class TruthCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw CrossalignException.input("--json " + json + ": cannot write (" + e.getMessage() + ")");
       }
+    }
+    if (overlay != null) {
+      AtomicFiles.write(overlay, TruthLab.overlay(r));
     }
     if (!stdoutJson) {
       print(out, r, model == null ? DemoModel.LABEL : model.toString());

@@ -36,6 +36,9 @@ final class ValidateCommand implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
   String mode;
 
+  @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
+  Path exportOnnx;
+
   @Mixin RunOptions run;
   @Mixin ReportOptions report;
   @Mixin TfliteDelegateOption tfliteDelegate;
@@ -43,7 +46,8 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    report.outputs(run.inputFiles(new FilePlan().input("model " + model, model))).check();
+    report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
+        .output("--export-onnx", exportOnnx).check();
     ValidationRequest req =
         new ValidationRequest(
             model,
@@ -57,7 +61,7 @@ final class ValidateCommand implements Callable<Integer> {
             run.tolerance(),
             run.chainedRelL2,
             run.expectedRange(),
-            report.exportOnnx,
+            exportOnnx,
             run.threads);
     Validator.Outcome outcome;
     try (Progress progress = Progress.start("validate", Validator.phases(req), report.quiet)) {

@@ -113,7 +113,8 @@ public final class ConsoleReport {
             + ", " + maxRelText + " " + tol;
       }
       default: {
-        String why = r.unsupported().isEmpty() ? "nothing could be compared"
+        String why = r.unsupported().isEmpty()
+            ? (tensors.isEmpty() ? "nothing could be compared" : "model outputs could not be paired (see notes)")
             : "unsupported ops " + r.unsupported().stream().map(u -> u.op() + " x" + u.count())
                 .collect(Collectors.joining(", "));
         return "INCOMPLETE: " + why + "; " + (tensors.isEmpty() ? "no tensor compared" : extent + " compared");

@@ -117,7 +117,7 @@ public final class HtmlReport {
   public static String render(AlignmentResult result, Map<String, float[]> errorSamples) {
     Objects.requireNonNull(result, "result");
     Objects.requireNonNull(errorSamples, "errorSamples");
-    return new Page(result, errorSamples).render();
+    return new Page(result, errorSamples, List.of()).render();
   }
 
   /** Writes {@link #render(AlignmentResult)} to {@code file} atomically (temp file in the same directory + move). */
@@ -131,7 +131,36 @@ public final class HtmlReport {
    * @throws dev.crossalign.CrossalignException (INPUT) when the file cannot be written, with the path and the reason
    */
   public static void write(AlignmentResult result, Map<String, float[]> errorSamples, Path file) {
-    byte[] bytes = render(result, errorSamples).getBytes(StandardCharsets.UTF_8);
+    write(result, errorSamples, List.of(), file);
+  }
+
+  /**
+   * A plain table a command adds to the report (compare: how the tensors were paired), shown after the notes. Text
+   * only: every cell is escaped.
+   *
+   * @param id the section's element id
+   * @param title its heading
+   * @param header column names
+   * @param rows cells, one list per row
+   */
+  public record Section(String id, String title, List<String> header, List<List<String>> rows) {
+    public Section {
+      header = List.copyOf(header);
+      rows = rows.stream().map(List::copyOf).toList();
+    }
+  }
+
+  /** The report with {@code sections} after the notes, as one HTML document. */
+  public static String render(AlignmentResult result, Map<String, float[]> errorSamples, List<Section> sections) {
+    Objects.requireNonNull(result, "result");
+    Objects.requireNonNull(errorSamples, "errorSamples");
+    return new Page(result, errorSamples, List.copyOf(sections)).render();
+  }
+
+  /** Writes {@link #render(AlignmentResult, Map, List)} to {@code file} atomically. */
+  public static void write(AlignmentResult result, Map<String, float[]> errorSamples, List<Section> sections,
+      Path file) {
+    byte[] bytes = render(result, errorSamples, sections).getBytes(StandardCharsets.UTF_8);
     JsonReport.writeAtomically(file, out -> out.write(bytes));
   }
 
@@ -143,9 +172,12 @@ public final class HtmlReport {
     private final StringBuilder sb = new StringBuilder(1 << 16);
     private int charts;
 
-    Page(AlignmentResult r, Map<String, float[]> samples) {
+    private final List<Section> sections;
+
+    Page(AlignmentResult r, Map<String, float[]> samples, List<Section> sections) {
       this.r = r;
       this.samples = samples;
+      this.sections = sections;
       int p = 0;
       for (List<Comparison> group : JsonReport.byTensor(r.comparisons())) {
         position.put(group.get(0).name(), p++);
@@ -167,6 +199,7 @@ public final class HtmlReport {
       firstDivergence();
       distribution();
       unsupportedAndNotes();
+      sections();
       table();
       config();
       sb.append("</main>\n<script>").append("\n" + SCRIPT + "\n").append("</script>\n</body>\n</html>\n");
@@ -542,6 +575,25 @@ public final class HtmlReport {
       sb.append("<tr><th>").append(what).append("</th><td class=\"n\">").append(Numbers.sci(ref, 6))
           .append("</td><td class=\"n\">").append(Numbers.sci(cand, 6)).append("</td><td class=\"n\">")
           .append(Html.esc(diff)).append("</td></tr>\n");
+    }
+
+    private void sections() {
+      for (Section x : sections) {
+        sb.append("<h2 id=\"").append(Html.esc(x.id())).append("\">").append(Html.esc(x.title()))
+            .append("</h2>\n<table>\n<tr>");
+        for (String h : x.header()) {
+          sb.append("<th>").append(Html.esc(h)).append("</th>");
+        }
+        sb.append("</tr>\n");
+        for (List<String> row : x.rows()) {
+          sb.append("<tr>");
+          for (String cell : row) {
+            sb.append("<td>").append(Html.esc(cell == null ? "" : cell)).append("</td>");
+          }
+          sb.append("</tr>\n");
+        }
+        sb.append("</table>\n");
+      }
     }
 
     private void unsupportedAndNotes() {

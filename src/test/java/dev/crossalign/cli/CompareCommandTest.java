@@ -174,7 +174,51 @@ class CompareCommandTest {
   void helpListsCompare() {
     CliTestSupport.Run r = CliTestSupport.run("compare", "--help");
     assertThat(r.status()).isZero();
-    assertThat(r.out()).contains("--torchscript").contains("A is the reference");
+    assertThat(r.out()).contains("--torchscript").contains("TFLite model is the reference whichever order")
+        .contains("--html").contains("--junit").contains("--dump-dir").contains("--expected-range")
+        .doesNotContain("--export-onnx");
     assertThat(CliTestSupport.run("--help").out()).contains("compare");
+  }
+
+  @Test
+  void everyReportOptionWritesItsFileOnCompare() throws Exception {
+    Path a = dir.resolve("chain.tflite");
+    Files.write(a, CompareFixtures.chainTflite());
+    Path b = dir.resolve("chain.onnx");
+    CompareFixtures.stripNames(CompareFixtures.chainOnnx(dev.crossalign.engine.compare.CompareFixturesAccess.w2()))
+        .write(b);
+    // an input in [-1, 1) to a model said to expect [0, 1]: flagged, as validate flags it
+    Path x = dir.resolve("x.npy");
+    dev.crossalign.tensor.Npy.write(x, dev.crossalign.engine.compare.CompareFixturesAccess.rnd(7, 1, 8, 8, 3));
+    Path html = dir.resolve("r.html");
+    Path junit = dir.resolve("r.xml");
+    Path dumps = dir.resolve("dumps");
+    CliTestSupport.Run r = CliTestSupport.run("compare", b.toString(), a.toString(), "--html", html.toString(),
+        "--junit", junit.toString(), "--dump-dir", dumps.toString(), "--expected-range", "0,1", "--input",
+        "x=" + x);
+    assertThat(r.status()).as(r.out() + r.err()).isZero();
+    String page = Files.readString(html);
+    assertThat(page).contains("id=\"matching\"").contains("id=\"unmatched\"").contains("<td>structure</td>")
+        .contains("Matching: 5 of 5 reference tensors paired");
+    String xml = Files.readString(junit);
+    assertThat(xml).contains("<testsuite").contains("tests=\"6\""); // x (the input) and the five tensors
+    assertThat(dumps.resolve("reference.npz")).exists();
+    assertThat(dumps.resolve("candidate.npz")).exists();
+    assertThat(dev.crossalign.tensor.Npz.read(dumps.resolve("reference.npz"))).containsKeys("t1", "out");
+    assertThat(r.out()).contains("but the model expects");
+    CompareHtmlInBrowser.check(html, dir);
+  }
+
+  @Test
+  void npzWithoutTheModelsInputsIsExitTwoSayingSo() throws Exception {
+    Path a = dir.resolve("chain.tflite");
+    Files.write(a, CompareFixtures.chainTflite());
+    Path npz = dir.resolve("outs.npz");
+    dev.crossalign.tensor.Npz.write(npz, java.util.Map.of("out",
+        dev.crossalign.engine.compare.CompareFixturesAccess.rnd(3, 1, 8, 8, 4)));
+    CliTestSupport.Run r = CliTestSupport.run("compare", npz.toString(), a.toString());
+    assertThat(r.status()).as(r.out() + r.err()).isEqualTo(2);
+    assertThat(r.err()).contains("holds no array for the model input(s) [x[1, 8, 8, 3]]").contains("--input")
+        .doesNotContain("\tat ");
   }
 }

@@ -141,25 +141,9 @@ public final class ConvLayers {
     return run.contains(name) ? run.tensor(name) : ref.tensorAt(index);
   }
 
-  /** Adds the bias per output channel and applies the fused activation, in place, as TFLite does after the conv. */
+  /** Adds the bias per output channel and applies the fused activation, in place ({@link ConvEpilogue}). */
   public static float[] biasAndActivation(float[] nhwc, float[] bias, Activation act) {
-    int c = bias.length;
-    if (c == 0 || nhwc.length % c != 0) {
-      throw new CrossalignException(
-          CrossalignException.Kind.INTERNAL, nhwc.length + " outputs are not a multiple of " + c + " channels");
-    }
-    for (int i = 0; i < nhwc.length; i++) {
-      float v = nhwc[i] + bias[i % c];
-      nhwc[i] = switch (act) {
-        case NONE -> v;
-        case RELU -> Math.max(v, 0f);
-        case RELU6 -> Math.min(Math.max(v, 0f), 6f);
-        case RELU_N1_TO_1 -> Math.min(Math.max(v, -1f), 1f);
-        case TANH -> (float) Math.tanh(v);
-        case SIGN_BIT -> throw new CrossalignException(CrossalignException.Kind.INTERNAL, "SIGN_BIT activation");
-      };
-    }
-    return nhwc;
+    return ConvEpilogue.biasAndActivation(nhwc, bias, act);
   }
 
   /** Largest |a - b|; NaN when either has a NaN where the other does not, or when lengths differ. */

@@ -37,7 +37,7 @@ public final class Cudnn {
       Loader.load(org.bytedeco.cuda.global.cudart.class);
       Loader.load(org.bytedeco.cuda.global.cudnn.class);
     } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
-      loadFailure = "cannot load the CUDA/cuDNN natives: " + oneLine(e);
+      loadFailure = "cannot load the CUDA/cuDNN natives: " + rootCause(e);
       throw new CrossalignException(Kind.ENVIRONMENT, NEEDS_GPU + " (" + loadFailure + ")");
     }
     int[] count = new int[1];
@@ -86,6 +86,62 @@ public final class Cudnn {
     org.bytedeco.cuda.global.cudart.cudaRuntimeGetVersion(rt);
     org.bytedeco.cuda.global.cudart.cudaDriverGetVersion(drv);
     return "cudnn " + org.bytedeco.cuda.global.cudnn.cudnnGetVersion() + ", cuda runtime " + rt[0] + ", driver " + drv[0];
+  }
+
+  /**
+   * The device and library versions as numbers, for the GPU check's JSON.
+   *
+   * @param name the device name (cudaGetDeviceProperties)
+   * @param computeCapability major.minor
+   * @param cudnnVersion cudnnGetVersion(), e.g. 91900 for 9.19.0
+   * @param cudaRuntime cudaRuntimeGetVersion(), e.g. 13010
+   * @param cudaDriver cudaDriverGetVersion(): the newest CUDA the driver supports, e.g. 13000
+   */
+  public record DeviceInfo(
+      int device, String name, String computeCapability, long cudnnVersion, int cudaRuntime, int cudaDriver) {}
+
+  /** What {@link #versions()} says, as a record, plus the device's name and compute capability. */
+  public static DeviceInfo deviceInfo(int device) {
+    require();
+    int[] rt = new int[1];
+    int[] drv = new int[1];
+    checkCuda("cudaRuntimeGetVersion", org.bytedeco.cuda.global.cudart.cudaRuntimeGetVersion(rt));
+    checkCuda("cudaDriverGetVersion", org.bytedeco.cuda.global.cudart.cudaDriverGetVersion(drv));
+    try (org.bytedeco.cuda.cudart.cudaDeviceProp prop = new org.bytedeco.cuda.cudart.cudaDeviceProp()) {
+      checkCuda("cudaGetDeviceProperties(" + device + ")",
+          org.bytedeco.cuda.global.cudart.cudaGetDeviceProperties(prop, device));
+      return new DeviceInfo(device, prop.name().getString().strip(), prop.major() + "." + prop.minor(),
+          org.bytedeco.cuda.global.cudnn.cudnnGetVersion(), rt[0], drv[0]);
+    }
+  }
+
+  /**
+   * Which JavaCPP cuda preset is on the class path (its jar's implementation version), for reports: the GPU check runs
+   * with the CUDA 13.1 or the CUDA 12.9 bindings. Loads no native library.
+   */
+  public static String bindings() {
+    Package p = org.bytedeco.cuda.global.cudart.class.getPackage();
+    String v = p == null ? null : p.getImplementationVersion();
+    return "org.bytedeco cuda " + (v == null ? "(version unknown)" : v);
+  }
+
+  /**
+   * The first line of the innermost cause: JavaCPP's "no jnicudart in java.library.path" hides the dynamic linker's
+   * reason ("libjnicudart.so: libcuda.so.1: cannot open shared object file") in its cause; the path before the library
+   * name is cut.
+   */
+  static String rootCause(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = oneLine(c);
+    int colon = m.indexOf(": ");
+    if (m.startsWith("/") && colon > 0) {
+      String path = m.substring(0, colon);
+      m = path.substring(path.lastIndexOf('/') + 1) + m.substring(colon);
+    }
+    return m;
   }
 
   static String oneLine(Throwable e) {

@@ -3,6 +3,11 @@ package dev.crossalign.backend.cudnn;
 import static dev.crossalign.backend.cudnn.Cudnn.check;
 import static dev.crossalign.backend.cudnn.Cudnn.checkCuda;
 import static org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize;
+import static org.bytedeco.cuda.global.cudart.cudaEventCreate;
+import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
+import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
+import static org.bytedeco.cuda.global.cudart.cudaEventSynchronize;
 import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
@@ -39,6 +44,8 @@ import dev.crossalign.CrossalignException.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import org.bytedeco.cuda.cudart.CUevent_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.cudnn.cudnnContext;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionFwdAlgoPerf_t;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionStruct;
@@ -65,6 +72,7 @@ public final class CudnnConv implements AutoCloseable {
   static final long MAX_WORKSPACE = 1L << 30;
 
   private final ConvGeometry g;
+  private final PaddingPlan plan;
   private final AtomicReference<Handles> handles;
 
   /** Everything native, created in this order and freed in reverse. */
@@ -121,8 +129,9 @@ public final class CudnnConv implements AutoCloseable {
     }
   }
 
-  private CudnnConv(ConvGeometry g, Handles h) {
+  private CudnnConv(ConvGeometry g, PaddingPlan plan, Handles h) {
     this.g = g;
+    this.plan = plan;
     this.handles = new AtomicReference<>(h);
   }
 
@@ -134,7 +143,21 @@ public final class CudnnConv implements AutoCloseable {
    * @throws CrossalignException ENVIRONMENT without a usable GPU; INTERNAL naming the failing call otherwise
    */
   public static CudnnConv create(ConvGeometry g, float[] filterKcrs, int device) {
+    return create(g, g.plan(), filterKcrs, device);
+  }
+
+  /**
+   * As {@link #create(ConvGeometry, float[], int)} with another padding than TF's: the GPU check times the conv with
+   * the symmetric pad a framework's {@code padding=k//2} gives, to show what TF's asymmetric SAME costs. The plan must
+   * give the geometry's output size (cuDNN's own output size is checked against it).
+   */
+  public static CudnnConv create(ConvGeometry g, PaddingPlan plan, float[] filterKcrs, int device) {
     Cudnn.require();
+    PaddingPlan tf = g.plan();
+    if (plan == null || plan.outH() != tf.outH() || plan.outW() != tf.outW()) {
+      throw new CrossalignException(
+          Kind.INTERNAL, "padding plan " + plan + " does not give TF's output " + tf.outH() + "x" + tf.outW() + " for " + g);
+    }
     if (filterKcrs == null || filterKcrs.length != g.filterElements()) {
       throw new CrossalignException(
           Kind.INTERNAL,
@@ -147,11 +170,13 @@ public final class CudnnConv implements AutoCloseable {
       checkCuda("cudaSetDevice(" + device + ")", cudaSetDevice(device));
       h.handle = new cudnnContext();
       check("cudnnCreate", cudnnCreate(h.handle));
-      PaddingPlan p = g.plan();
+      PaddingPlan p = plan;
+      int paddedH = g.inH() + p.preTop() + p.preBottom();
+      int paddedW = g.inW() + p.preLeft() + p.preRight();
       h.xDesc = new cudnnTensorStruct();
       check("cudnnCreateTensorDescriptor(x)", cudnnCreateTensorDescriptor(h.xDesc));
       check("cudnnSetTensor4dDescriptor(x)", cudnnSetTensor4dDescriptor(
-          h.xDesc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.inC(), g.paddedH(), g.paddedW()));
+          h.xDesc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.inC(), paddedH, paddedW));
       h.wDesc = new cudnnFilterStruct();
       check("cudnnCreateFilterDescriptor", cudnnCreateFilterDescriptor(h.wDesc));
       check("cudnnSetFilter4dDescriptor", cudnnSetFilter4dDescriptor(
@@ -178,14 +203,14 @@ public final class CudnnConv implements AutoCloseable {
       check("cudnnCreateTensorDescriptor(y)", cudnnCreateTensorDescriptor(h.yDesc));
       check("cudnnSetTensor4dDescriptor(y)", cudnnSetTensor4dDescriptor(
           h.yDesc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.outC(), p.outH(), p.outW()));
-      long xBytes = (long) g.n() * g.inC() * g.paddedH() * g.paddedW() * Float.BYTES;
+      long xBytes = (long) g.n() * g.inC() * paddedH * paddedW * Float.BYTES;
       h.x = deviceAlloc("cudaMalloc(x)", xBytes);
       h.w = deviceAlloc("cudaMalloc(w)", g.filterElements() * Float.BYTES);
       h.y = deviceAlloc("cudaMalloc(y)", g.outputElements() * Float.BYTES);
       try (FloatPointer hostW = new FloatPointer(filterKcrs)) {
         checkCuda("cudaMemcpy(w, host)", cudaMemcpy(h.w, hostW, g.filterElements() * Float.BYTES, cudaMemcpyHostToDevice));
       }
-      CudnnConv conv = new CudnnConv(g, h);
+      CudnnConv conv = new CudnnConv(g, p, h);
       ok = true;
       return conv;
     } finally {
@@ -212,6 +237,11 @@ public final class CudnnConv implements AutoCloseable {
 
   public ConvGeometry geometry() {
     return g;
+  }
+
+  /** The padding this conv runs with (TF's unless created with another plan). */
+  public PaddingPlan plan() {
+    return plan;
   }
 
   /**
@@ -255,6 +285,65 @@ public final class CudnnConv implements AutoCloseable {
   public float[] forward(float[] inputNhwc, ConvAlgorithm algo, MathType math) {
     Handles h = requireOpen();
     upload(h, inputNhwc);
+    long ws = prepare(h, algo, math);
+    checkCuda("cudaMemset(y)", cudaMemset(h.y, 0, g.outputElements() * Float.BYTES));
+    launch(h, algo, math, ws);
+    checkCuda("cudaDeviceSynchronize", cudaDeviceSynchronize());
+    PaddingPlan p = plan;
+    long outN = g.outputElements();
+    float[] nchw = new float[Math.toIntExact(outN)];
+    try (FloatPointer host = new FloatPointer(outN)) {
+      checkCuda("cudaMemcpy(host, y)", cudaMemcpy(host, h.y, outN * Float.BYTES, cudaMemcpyDeviceToHost));
+      host.get(nchw);
+    }
+    return HostLayouts.nchwToNhwc(nchw, g.n(), g.outC(), p.outH(), p.outW());
+  }
+
+  /**
+   * Kernel time of this algorithm: uploads the input once, runs {@code warmup} forward calls, then {@code iterations}
+   * between two CUDA events on the default stream (no host copies inside), and returns milliseconds per call.
+   */
+  public double kernelMs(float[] inputNhwc, ConvAlgorithm algo, MathType math, int warmup, int iterations) {
+    if (warmup < 0 || iterations < 1) {
+      throw new CrossalignException(Kind.INTERNAL, "kernelMs needs warmup >= 0 and iterations >= 1");
+    }
+    Handles h = requireOpen();
+    upload(h, inputNhwc);
+    long ws = prepare(h, algo, math);
+    for (int i = 0; i < warmup; i++) {
+      launch(h, algo, math, ws);
+    }
+    checkCuda("cudaDeviceSynchronize", cudaDeviceSynchronize());
+    CUevent_st start = new CUevent_st();
+    CUevent_st stop = new CUevent_st();
+    boolean startMade = false;
+    boolean stopMade = false;
+    try {
+      checkCuda("cudaEventCreate(start)", cudaEventCreate(start));
+      startMade = true;
+      checkCuda("cudaEventCreate(stop)", cudaEventCreate(stop));
+      stopMade = true;
+      checkCuda("cudaEventRecord(start)", cudaEventRecord(start, (CUstream_st) null));
+      for (int i = 0; i < iterations; i++) {
+        launch(h, algo, math, ws);
+      }
+      checkCuda("cudaEventRecord(stop)", cudaEventRecord(stop, (CUstream_st) null));
+      checkCuda("cudaEventSynchronize(stop)", cudaEventSynchronize(stop));
+      float[] ms = new float[1];
+      checkCuda("cudaEventElapsedTime", cudaEventElapsedTime(ms, start, stop));
+      return ms[0] / iterations;
+    } finally {
+      if (stopMade) {
+        cudaEventDestroy(stop);
+      }
+      if (startMade) {
+        cudaEventDestroy(start);
+      }
+    }
+  }
+
+  /** Sets the math type and the workspace for this algorithm; returns the workspace size it needs. */
+  private long prepare(Handles h, ConvAlgorithm algo, MathType math) {
     check("cudnnSetConvolutionMathType", cudnnSetConvolutionMathType(h.convDesc, math.id()));
     long ws;
     try (SizeTPointer sz = new SizeTPointer(1)) {
@@ -268,21 +357,15 @@ public final class CudnnConv implements AutoCloseable {
               + MAX_WORKSPACE);
     }
     ensureWorkspace(h, ws);
-    checkCuda("cudaMemset(y)", cudaMemset(h.y, 0, g.outputElements() * Float.BYTES));
+    return ws;
+  }
+
+  private void launch(Handles h, ConvAlgorithm algo, MathType math, long ws) {
     try (FloatPointer alpha = new FloatPointer(1f);
         FloatPointer beta = new FloatPointer(0f)) {
       check("cudnnConvolutionForward(" + algo + ", " + math + ")", cudnnConvolutionForward(
           h.handle, alpha, h.xDesc, h.x, h.wDesc, h.w, h.convDesc, algo.id(), h.workspace, ws, beta, h.yDesc, h.y));
     }
-    checkCuda("cudaDeviceSynchronize", cudaDeviceSynchronize());
-    PaddingPlan p = g.plan();
-    long outN = g.outputElements();
-    float[] nchw = new float[Math.toIntExact(outN)];
-    try (FloatPointer host = new FloatPointer(outN)) {
-      checkCuda("cudaMemcpy(host, y)", cudaMemcpy(host, h.y, outN * Float.BYTES, cudaMemcpyDeviceToHost));
-      host.get(nchw);
-    }
-    return HostLayouts.nchwToNhwc(nchw, g.n(), g.outC(), p.outH(), p.outW());
   }
 
   private void upload(Handles h, float[] inputNhwc) {
@@ -293,7 +376,7 @@ public final class CudnnConv implements AutoCloseable {
               + g.inputElements());
     }
     float[] nchw = HostLayouts.nhwcToNchw(inputNhwc, g.n(), g.inH(), g.inW(), g.inC());
-    float[] padded = HostLayouts.prePad(nchw, g.n(), g.inC(), g.inH(), g.inW(), g.plan());
+    float[] padded = HostLayouts.prePad(nchw, g.n(), g.inC(), g.inH(), g.inW(), plan);
     try (FloatPointer host = new FloatPointer(padded)) {
       checkCuda("cudaMemcpy(x, host)", cudaMemcpy(h.x, host, (long) padded.length * Float.BYTES, cudaMemcpyHostToDevice));
     }

@@ -55,9 +55,70 @@ final class Alignment {
     return out;
   }
 
+  /**
+   * For whole model outputs, which converters reshape, squeeze and transpose at will: the candidates above, any axis
+   * permutation (rank up to 5) that makes b's shape a's, and, with the same element count, a plain reshape.
+   */
+  static List<int[]> broadCandidates(int[] a, int[] b) {
+    List<int[]> out = new ArrayList<>(candidates(a, b));
+    if (HostTensor.numel(a) != HostTensor.numel(b)) {
+      return out;
+    }
+    if (out.stream().noneMatch(p -> p == null)) {
+      out.add(null);
+    }
+    if (a.length == b.length && a.length >= 2 && a.length <= 5) {
+      for (int[] p : permutations(a.length)) {
+        if (Arrays.equals(permute(b, p), a) && !isIdentity(p)
+            && out.stream().noneMatch(q -> q != null && Arrays.equals(q, p))) {
+          out.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean isIdentity(int[] p) {
+    for (int i = 0; i < p.length; i++) {
+      if (p[i] != i) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<int[]> permutations(int n) {
+    List<int[]> out = new ArrayList<>();
+    permute(new int[n], new boolean[n], 0, out);
+    return out;
+  }
+
+  private static void permute(int[] cur, boolean[] used, int k, List<int[]> out) {
+    if (k == cur.length) {
+      out.add(cur.clone());
+      return;
+    }
+    for (int i = 0; i < cur.length; i++) {
+      if (!used[i]) {
+        used[i] = true;
+        cur[k] = i;
+        permute(cur, used, k + 1, out);
+        used[i] = false;
+      }
+    }
+  }
+
   /** The best-fitting alignment of b to a, or null when no candidate fits. */
   static Aligned align(HostTensor a, HostTensor b) {
-    List<int[]> cands = candidates(a.shape(), b.shape());
+    return align(a, b, candidates(a.shape(), b.shape()));
+  }
+
+  /** As {@link #align(HostTensor, HostTensor)} over {@link #broadCandidates}. */
+  static Aligned alignBroad(HostTensor a, HostTensor b) {
+    return align(a, b, broadCandidates(a.shape(), b.shape()));
+  }
+
+  private static Aligned align(HostTensor a, HostTensor b, List<int[]> cands) {
     Aligned best = null;
     for (int[] p : cands) {
       HostTensor c = p == null ? b.reshape(a.shape()).withLayout(a.layout()) : b.permute(p, a.layout());

@@ -1,5 +1,6 @@
 package dev.crossalign.engine.compare;
 
+import dev.crossalign.align.InputChecks;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param relL2Budget a tensor also passes when its rel_l2 is at most this (accumulated float32 error); negative: off
  * @param matchByValue whether the value-fingerprint fallback runs
  * @param tfliteThreads TFLite interpreter threads
+ * @param expectedRange the value range the models expect of their inputs: given inputs outside it are flagged
  */
 public record CompareRequest(
     Path a,
@@ -38,7 +40,8 @@ public record CompareRequest(
     Tolerance tolerance,
     double relL2Budget,
     boolean matchByValue,
-    int tfliteThreads) {
+    int tfliteThreads,
+    InputChecks.ValueRange expectedRange) {
 
   /** How rank-4 inputs are fed to a TorchScript module. */
   public enum TorchScriptLayout {
@@ -60,12 +63,28 @@ public record CompareRequest(
     inputs = Map.copyOf(inputs);
     Objects.requireNonNull(tolerance, "tolerance");
     torchscriptLayout = torchscriptLayout == null ? TorchScriptLayout.AUTO : torchscriptLayout;
+    expectedRange = expectedRange == null ? InputChecks.ValueRange.UNKNOWN : expectedRange;
   }
 
   /** Defaults for tests and callers: seed 0, CPU, inputs in [-1, 1), default tolerance with a 1e-4 rel_l2 budget. */
   public static CompareRequest of(Path a, Path b) {
     return new CompareRequest(a, b, null, TorchScriptLayout.AUTO, Device.CPU, DeterminismConfig.DETERMINISTIC,
-        Map.of(), -1, 1, Tolerance.DEFAULT, 1e-4, true, 1);
+        Map.of(), -1, 1, Tolerance.DEFAULT, 1e-4, true, 1, InputChecks.ValueRange.UNKNOWN);
+  }
+
+  /** This request with value matching on or off. */
+  public CompareRequest withValueMatching(boolean on) {
+    return new CompareRequest(a, b, torchscript, torchscriptLayout, device, config, inputs, inputLow, inputHigh,
+        tolerance, relL2Budget, on, tfliteThreads, expectedRange);
+  }
+
+  /** This request with the two files named the other way round. */
+  public CompareRequest swapped() {
+    if (b == null) {
+      throw new IllegalStateException("a TorchScript candidate cannot be named first");
+    }
+    return new CompareRequest(b, a, null, torchscriptLayout, device, config, inputs, inputLow, inputHigh,
+        tolerance, relL2Budget, matchByValue, tfliteThreads, expectedRange);
   }
 
   /** The tolerance every comparison uses: end to end, so float32 error accumulates as in chained mode. */

@@ -3,9 +3,11 @@ package dev.crossalign.engine.compare;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
+import dev.crossalign.align.InputChecks;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.Mode;
 import dev.crossalign.align.Tolerance;
+import dev.crossalign.align.Verdict;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.engine.InputGenerator;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Compares two models the user brings (any mix of .tflite and .onnx, a TorchScript module, or an .npz of tensors
@@ -38,25 +41,51 @@ public final class Comparer {
   public static Outcome compare(CompareRequest req) {
     Map<String, Double> timing = new LinkedHashMap<>();
     long t0 = System.nanoTime();
-    try (Side a = open(req.a(), req);
-        Side b = req.torchscript() != null
+    try (Side first = open(req.a(), req);
+        Side second = req.torchscript() != null
             ? TorchScriptSide.open(req.torchscript(), req.torchscriptLayout(), req.config())
             : open(req.b(), req)) {
       timing.put("load", ms(t0));
-      return compare(a, b, req, timing, t0);
+      boolean swapped = rank(second) < rank(first);
+      return compare(swapped ? second : first, swapped ? first : second, swapped, req, timing, t0);
     }
   }
 
-  private static Outcome compare(Side a, Side b, CompareRequest req, Map<String, Double> timing, long t0) {
+  /**
+   * Which side is the reference, whichever order the two were given in: a TFLite model (what conversions start
+   * from), else an ONNX model, else a TorchScript module, else an .npz; between two of a kind, the first given.
+   */
+  private static int rank(Side s) {
+    if (s instanceof TfliteSide) {
+      return 0;
+    }
+    if (s instanceof OnnxSide) {
+      return 1;
+    }
+    return s instanceof TorchScriptSide ? 2 : 3;
+  }
+
+  private static String kind(Side s) {
+    return new String[] {"a TFLite model", "an ONNX model", "a TorchScript module", "an .npz"}[rank(s)];
+  }
+
+  /** {@code a} is the reference and {@code b} the candidate; {@code swapped}: the user named b first. */
+  private static Outcome compare(Side a, Side b, boolean swapped, CompareRequest req, Map<String, Double> timing,
+      long t0) {
     List<String> notes = new ArrayList<>();
     Map<String, String> config = new LinkedHashMap<>();
-    config.put("compare.a", a.label());
-    config.put("compare.b", b.label());
+    config.put("compare.reference", a.label());
+    config.put("compare.candidate", b.label());
     config.put("input_range", req.inputLow() + ".." + req.inputHigh());
     config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
     config.put("tolerance.atol_scaled_by_max_abs_ref", Boolean.toString(req.tolerance().scaleAtol()));
     config.put("tolerance.rel_l2_budget", Double.toString(req.relL2Budget()));
     config.put("compare.value_matching", Boolean.toString(req.matchByValue()));
+    notes.add(rank(a) != rank(b)
+        ? "reference: " + a.label() + " (" + kind(a) + " is the reference against " + kind(b)
+            + ", whichever order the two are given in)"
+        : "reference: " + a.label() + " (both are " + kind(a).replaceFirst("^an? ", "") + "s: the first given is"
+            + " the reference)");
 
     boolean aDrives = !a.inputs().isEmpty() || b.inputs().isEmpty();
     Side driver = aDrives ? a : b;
@@ -64,13 +93,34 @@ public final class Comparer {
     Map<String, HostTensor> givenDriver = new LinkedHashMap<>();
     Map<String, HostTensor> givenOther = new LinkedHashMap<>();
     splitGiven(req.inputs(), driver, other, givenDriver, givenOther);
-    if (other instanceof NpzSide npz && req.inputs().isEmpty()) {
+    if (other instanceof NpzSide npz) {
+      List<String> missing = new ArrayList<>();
       for (InputSpec s : driver.inputs()) {
         HostTensor t = npz.tensors().get(s.name());
+        if (givenDriver.containsKey(s.name())) {
+          continue;
+        }
         if (t != null && SeededInputs.fits(s.shape(), t.shape())) {
           givenDriver.put(s.name(), t);
           notes.add("input '" + s.name() + "' taken from " + npz.label());
+        } else {
+          missing.add(s.name() + Arrays.toString(s.shape()) + (t == null ? "" : " (the .npz has "
+              + Arrays.toString(t.shape()) + ")"));
         }
+      }
+      if (!missing.isEmpty()) {
+        List<String> held = npz.tensors().keySet().stream().sorted().limit(8).toList();
+        throw CrossalignException.input(npz.label() + " holds no array for the model input(s) " + missing
+            + " (it holds " + held + (npz.tensors().size() > 8 ? ", ..." : "") + "): the model would run on"
+            + " generated inputs the .npz never saw; store the inputs in the .npz under those names, or give them"
+            + " with --input NAME=FILE.npy");
+      }
+    }
+
+    for (InputSpec s : driver.inputs()) {
+      HostTensor g = givenDriver.get(s.name());
+      if (g != null) {
+        notes.addAll(inputNotes(s, g, req.expectedRange()));
       }
     }
 
@@ -79,7 +129,7 @@ public final class Comparer {
         ? InputGenerator.inputs(ts.model(), req.config().seed(), req.inputLow(), req.inputHigh(), givenDriver)
         : SeededInputs.generate(driver.inputs(), req.config().seed(), req.inputLow(), req.inputHigh(), givenDriver);
     Activations driverRun = driver.run(driverInputs);
-    timing.put("run." + (aDrives ? "a" : "b"), ms(t1));
+    timing.put(aDrives ? "run.reference" : "run.candidate", ms(t1));
 
     long t2 = System.nanoTime();
     List<InputPairing> pairings = new ArrayList<>();
@@ -95,11 +145,11 @@ public final class Comparer {
             ? new int[] {0, 3, 1, 2} : null, "order"));
       }
       notes.add("TorchScript inputs fed " + ("nchw".equals(tss.usedLayout()) ? "permuted NHWC->NCHW" : "as is")
-          + "; only its final outputs are compared");
+          + (tss.graph() == null ? "; only its final outputs are compared" : ""));
     } else {
       otherRun = other.run(Map.of());
     }
-    timing.put("run." + (aDrives ? "b" : "a"), ms(t2));
+    timing.put(aDrives ? "run.candidate" : "run.reference", ms(t2));
     for (InputPairing p : pairings) {
       notes.add("input '" + p.a() + "' fed to '" + p.b() + "' (by " + p.how() + ")"
           + (p.permutation() == null ? "" : " permuted " + Arrays.toString(p.permutation())
@@ -114,7 +164,8 @@ public final class Comparer {
       aToB.add(aDrives ? p : new InputPairing(p.b(), p.a(), p.permutation(), p.how()));
     }
     long t3 = System.nanoTime();
-    List<TensorMatch> pairs = TensorMatcher.match(runA, a.graph(), runB, b.graph(), aToB, req.matchByValue());
+    TensorMatcher.Result res = TensorMatcher.match(runA, a.graph(), runB, b.graph(), aToB, req.matchByValue());
+    List<TensorMatch> pairs = res.pairs();
     timing.put("match", ms(t3));
 
     List<String> counted = new ArrayList<>();
@@ -123,15 +174,35 @@ public final class Comparer {
         counted.add(c.name());
       }
     }
-    Matching matching = Matching.of(pairs, counted, pairings, aDrives ? "a" : "b");
+    Map<String, String> reassemblies = reassemblies(runA, runB, pairs);
+    String refSide = swapped ? "b" : "a";
+    String drivingSide = aDrives ? refSide : (swapped ? "a" : "b");
+    Matching matching = Matching.of(res, counted, pairings, drivingSide, refSide, reassemblies);
     notes.add(matching.summary());
+    reassemblies.forEach((n, how) -> notes.add("output '" + n + "' compared against " + how));
+    for (Matching.UnpairedOutput u : matching.unpairedOutputs()) {
+      notes.add("unpaired " + u.side() + " output '" + u.tensor() + "': " + u.reason());
+    }
+    List<Map.Entry<String, String>> unmatchedInner = matching.unmatchedReasons().entrySet().stream()
+        .filter(e -> !res.unpairedOutputsA().containsKey(e.getKey())).toList();
+    int shown = 0;
+    for (Map.Entry<String, String> e : unmatchedInner) {
+      if (shown++ == 10) {
+        notes.add("... " + (unmatchedInner.size() - 10) + " more unmatched tensors, each with its reason in the JSON"
+            + " and HTML reports");
+        break;
+      }
+      notes.add("unmatched '" + e.getKey() + "' (not compared): " + e.getValue());
+    }
     config.put("matching.matched_by_name", Integer.toString(matching.byName()));
     config.put("matching.matched_by_structure", Integer.toString(matching.byStructure()));
+    config.put("matching.matched_by_region", Integer.toString(matching.byRegion()));
     config.put("matching.matched_by_value", Integer.toString(matching.byValue()));
     config.put("matching.matched_by_output_order", Integer.toString(matching.byOutputOrder()));
+    config.put("matching.reassembled", Integer.toString(matching.reassembled()));
     config.put("matching.unmatched", Integer.toString(matching.unmatched()));
-    a.info().forEach((k, v) -> config.put("a." + k, v));
-    b.info().forEach((k, v) -> config.put("b." + k, v));
+    a.info().forEach((k, v) -> config.put("reference." + k, v));
+    b.info().forEach((k, v) -> config.put("candidate." + k, v));
 
     long t4 = System.nanoTime();
     List<Comparison> comparisons = comparisons(runA, runB, pairs, req.effectiveTolerance());
@@ -146,12 +217,90 @@ public final class Comparer {
               + p.method().jsonName().replace('_', ' ') + ")"));
     }
     timing.put("total", ms(t0));
-    AlignmentResult result = AlignmentResult.of(a.label(), req.device().toString(), req.config().seed(),
-        req.tolerance(), List.of(a.backend(), b.backend()), comparisons, List.of(), notes, timing, config);
+    AlignmentResult result = new AlignmentResult(a.label(), req.device().toString(), req.config().seed(),
+        req.tolerance(), List.of(a.backend(), b.backend()), comparisons, first, List.of(),
+        verdict(comparisons, matching), notes, new TreeMap<>(timing), new TreeMap<>(config));
     Map<String, Activations> acts = new LinkedHashMap<>();
-    acts.put("a", runA);
-    acts.put("b", runB);
+    acts.put("reference", runA);
+    acts.put("candidate", runB);
     return new Outcome(result, matching, acts);
+  }
+
+  /**
+   * MISALIGNED when a compared tensor fails (only that); else INCOMPLETE when nothing was compared or a model output
+   * of either side could not be paired; else ALIGNED.
+   */
+  static Verdict verdict(List<Comparison> comparisons, Matching matching) {
+    if (comparisons.stream().anyMatch(c -> !c.passed())) {
+      return Verdict.MISALIGNED;
+    }
+    return comparisons.isEmpty() || !matching.unpairedOutputs().isEmpty() ? Verdict.INCOMPLETE : Verdict.ALIGNED;
+  }
+
+  /** validate's preprocessing checks of a given input: range, mean, channel means, and warnings. */
+  private static List<String> inputNotes(InputSpec s, HostTensor t, InputChecks.ValueRange expected) {
+    InputChecks.InputReport r = InputChecks.check(s.name(), s.shape(), s.dtype(), expected, t);
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "input '%s': range [%.6g, %.6g], mean %.6g",
+        s.name(), r.min(), r.max(), r.mean()));
+    if (!r.channelMeans().isEmpty()) {
+      b.append(", channel means [");
+      for (int i = 0; i < r.channelMeans().size(); i++) {
+        b.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4g", r.channelMeans().get(i)));
+      }
+      b.append(']');
+    }
+    List<String> out = new ArrayList<>();
+    out.add(b.toString());
+    out.addAll(r.warnings());
+    return out;
+  }
+
+  /**
+   * |reference - candidate| of the worst comparison (the first divergence, else the largest rel_l2), up to 2^20
+   * elements, keyed by the reference tensor's name: the HTML report's error histogram.
+   */
+  public static Map<String, float[]> errorSamples(Outcome o) {
+    List<Comparison> worst = o.result().worstFirst();
+    if (worst.isEmpty() || worst.get(0).metrics() == null) {
+      return Map.of();
+    }
+    Comparison c = o.result().firstDivergence() != null ? o.result().firstDivergence() : worst.get(0);
+    Activations ra = o.activations().get("reference");
+    Activations rb = o.activations().get("candidate");
+    TensorMatch m = o.matching().pairs().stream().filter(p -> p.a().equals(c.name())).findFirst().orElse(null);
+    if (m == null || ra == null || rb == null) {
+      return Map.of();
+    }
+    HostTensor x = ra.tensor(c.name());
+    HostTensor y = TensorMatcher.aligned(ra, rb, m).b();
+    int n = (int) Math.min(x.numel(), 1 << 20);
+    float[] d = new float[n];
+    for (int i = 0; i < n; i++) {
+      d[i] = (float) Math.abs(x.getDouble(i) - y.getDouble(i));
+    }
+    return Map.of(c.name(), d);
+  }
+
+  /** For each output of A compared against something other than B's tensor as is: how B's side was put together. */
+  private static Map<String, String> reassemblies(Activations a, Activations b, List<TensorMatch> pairs) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (TensorMatch p : pairs) {
+      if (!a.outputNames().contains(p.a())) {
+        continue;
+      }
+      int[] sa = a.tensor(p.a()).shape();
+      if (p.reassembly() != null) {
+        out.put(p.a(), p.reassembly().describe(sa));
+        continue;
+      }
+      int[] sb = b.tensor(p.b()).shape();
+      if (p.permutation() != null) {
+        out.put(p.a(), "'" + p.b() + "' " + Arrays.toString(sb) + " permuted " + p.permutation());
+      } else if (!Arrays.equals(sa, sb)) {
+        out.put(p.a(), "'" + p.b() + "' " + Arrays.toString(sb) + " reshaped to " + Arrays.toString(sa));
+      }
+    }
+    return out;
   }
 
   /**
@@ -192,7 +341,7 @@ public final class Comparer {
     return java.util.Optional.empty();
   }
 
-  /** One comparison per pair in A's order; a model output of A with no pair is MISSING. */
+  /** One comparison per pair, in A's order (unpaired tensors are listed by the matching, not compared). */
   static List<Comparison> comparisons(Activations a, Activations b, List<TensorMatch> pairs, Tolerance tol) {
     String pair = a.backend() + "~" + b.backend();
     Map<String, TensorMatch> byA = new LinkedHashMap<>();
@@ -201,16 +350,11 @@ public final class Comparer {
     List<CapturedTensor> list = a.tensors();
     for (int i = 0; i < list.size(); i++) {
       CapturedTensor c = list.get(i);
-      List<Integer> shape = Arrays.stream(c.tensor().shape()).boxed().toList();
       TensorMatch m = byA.get(c.name());
       if (m == null) {
-        if (a.outputNames().contains(c.name())) {
-          out.add(new Comparison(c.name(), c.op(), i, shape, pair, Mode.CHAINED, null, Comparison.Status.MISSING,
-              null, "model output '" + c.name() + "' has no counterpart in the " + b.backend()
-              + " run (by name, structure, value or output order)"));
-        }
         continue;
       }
+      List<Integer> shape = Arrays.stream(c.tensor().shape()).boxed().toList();
       Alignment.Aligned al = TensorMatcher.aligned(a, b, m);
       Metrics metrics = Metrics.of(c.tensor(), al.b(), tol);
       out.add(new Comparison(c.name(), c.op(), i, shape, pair, Mode.CHAINED, metrics, Comparison.Status.COMPARED,

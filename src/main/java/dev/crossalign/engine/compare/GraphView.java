@@ -28,11 +28,25 @@ final class GraphView {
   /** Suffix of the virtual tensor between a TFLite op and its fused activation. */
   static final String PRE_ACTIVATION = "\u0000pre-activation";
 
-  /** One node: the op as the format names it, its kind, and its input and output tensor names. */
-  record Node(int position, String op, String kind, List<String> inputs, List<String> outputs) {
+  /**
+   * One node: the op as the format names it, its kind, its input and output tensor names, and the intermediate
+   * tensors of ops folded into it (a BatchNormalization or a constant Mul/Add after a conv), in order.
+   */
+  record Node(int position, String op, String kind, List<String> inputs, List<String> outputs,
+      List<String> absorbed, List<String> absorbedKinds) {
     Node {
       inputs = List.copyOf(inputs);
       outputs = List.copyOf(outputs);
+      absorbed = List.copyOf(absorbed);
+      absorbedKinds = List.copyOf(absorbedKinds);
+    }
+
+    Node(int position, String op, String kind, List<String> inputs, List<String> outputs) {
+      this(position, op, kind, inputs, outputs, List.of(), List.of());
+    }
+
+    Node withKind(String k) {
+      return new Node(position, op, k, inputs, outputs, absorbed, absorbedKinds);
     }
 
     boolean transparent() {
@@ -46,18 +60,24 @@ final class GraphView {
   private final Set<String> data = new HashSet<>();
   private final Map<Node, List<String>> resolvedInputs = new HashMap<>();
 
-  private GraphView(List<Node> nodes, List<String> graphInputs) {
-    this.nodes = List.copyOf(nodes);
+  /** Why a tensor has no node of its own here: the op that produced it was folded into its producer. */
+  private final Map<String, String> absorbedBy = new HashMap<>();
+
+  private GraphView(List<Node> raw, List<String> graphInputs) {
     data.addAll(graphInputs);
+    for (Node n : raw) {
+      // shapes are static here: what only reads a shape (and what is computed from it) is not data
+      if (!OpKinds.SHAPE_ONLY.contains(n.kind()) && n.inputs().stream().anyMatch(data::contains)) {
+        data.addAll(n.outputs());
+      }
+    }
+    this.nodes = List.copyOf(normalize(raw));
     for (Node n : this.nodes) {
       for (String o : n.outputs()) {
         producer.putIfAbsent(o, n);
       }
       for (String i : n.inputs()) {
         consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
-      }
-      if (n.inputs().stream().anyMatch(data::contains)) {
-        data.addAll(n.outputs());
       }
     }
     for (Node n : this.nodes) {
@@ -70,6 +90,84 @@ final class GraphView {
       Collections.sort(r);
       resolvedInputs.put(n, List.copyOf(r));
     }
+  }
+
+  /**
+   * Spells converter idioms one way: a concatenation of one data tensor with constants (tf2onnx's PAD as
+   * Concat(x, ConstantOfShape zeros)) is a pad; a BatchNormalization, or a Mul/Add/Sub/Div by a constant, right after
+   * a conv or matmul is folded into it (converters fold them, or not); a MatMul with a constant weight is a fully
+   * connected layer (Gemm and MatMul+Add alike); a constant Mul then Add is an affine, like a BatchNormalization.
+   */
+  private List<Node> normalize(List<Node> raw) {
+    Map<String, List<Node>> uses = new HashMap<>();
+    for (Node n : raw) {
+      for (String i : n.inputs()) {
+        if (data.contains(i)) {
+          uses.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
+        }
+      }
+    }
+    Set<Node> dropped = new HashSet<>();
+    List<Node> out = new ArrayList<>();
+    for (Node n : raw) {
+      if (dropped.contains(n)) {
+        continue;
+      }
+      long dataIns = n.inputs().stream().filter(data::contains).count();
+      String kind = n.kind();
+      if (kind.equals("concat") && dataIns == 1 && n.inputs().size() > 1) {
+        kind = "pad";
+      } else if ((kind.equals("matmul") || kind.equals("fc")) && dataIns == 1) {
+        kind = "fc";
+      } else if (kind.equals("batchnormalization") && dataIns == 1) {
+        kind = "affine";
+      }
+      boolean foldsAffine = OpKinds.FOLDS_AFFINE.contains(kind);
+      if ((foldsAffine || (kind.equals("mul") && dataIns == 1 && n.inputs().size() == 2)) && n.outputs().size() == 1
+          && dataIns >= 1) {
+        List<String> absorbed = new ArrayList<>();
+        List<String> absorbedKinds = new ArrayList<>();
+        String cur = n.outputs().get(0);
+        Node last = n;
+        while (true) {
+          List<Node> us = uses.getOrDefault(cur, List.of());
+          if (us.size() != 1) {
+            break;
+          }
+          Node m = us.get(0);
+          long mData = m.inputs().stream().filter(data::contains).count();
+          boolean affine = m.kind().equals("batchnormalization")
+              || (OpKinds.CONSTANT_AFFINE.contains(m.kind()) && m.inputs().size() == 2);
+          if (!affine || mData != 1 || m.outputs().size() != 1 || (!foldsAffine && !m.kind().equals("add"))) {
+            break;
+          }
+          absorbed.add(cur);
+          absorbedKinds.add(m.kind());
+          dropped.add(m);
+          cur = m.outputs().get(0);
+          last = m;
+          if (!foldsAffine) {
+            break; // a standalone Mul folds only its Add: the two are one affine
+          }
+        }
+        if (last != n) {
+          for (String t : absorbed) {
+            absorbedBy.put(t, "folded with the " + String.join("+", absorbedKinds) + " after it into one '"
+                + (foldsAffine ? kind : "affine") + "' (the other side may have them fused)");
+          }
+          out.add(new Node(n.position(), n.op(), foldsAffine ? kind : "affine", n.inputs(), List.of(cur), absorbed,
+              absorbedKinds));
+          continue;
+        }
+      }
+      out.add(kind.equals(n.kind()) ? n : n.withKind(kind));
+    }
+    return out;
+  }
+
+  /** Why this tensor was folded into another node, or null. */
+  String absorbedReason(String tensor) {
+    return absorbedBy.get(tensor);
   }
 
   static GraphView of(TfliteModel model) {

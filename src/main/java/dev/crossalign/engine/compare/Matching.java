@@ -4,60 +4,111 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.crossalign.engine.compare.TensorMatch.Method;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * How the tensors of the two sides were paired: counts per method over the reference's tensors (its captured,
- * input-dependent tensors other than the model inputs), every pair, the input pairings and what stayed unpaired.
+ * input-dependent tensors other than the model inputs), every pair, the input pairings and what stayed unpaired, each
+ * with its reason.
  *
- * @param byName pairs found by equal names
- * @param byStructure pairs found by walking both graphs
- * @param byValue pairs found by value fingerprint
- * @param byOutputOrder model outputs paired by position
+ * @param counts pairs per method over the counted reference tensors (INPUT is not counted)
  * @param unmatched reference tensors left unpaired
  * @param referenceTensors the reference tensors counted
  * @param inputs the input pairings (a = the driving side's input, b = the other's)
  * @param drivingSide "a" or "b": whose inputs were generated or given
+ * @param referenceSide "a" or "b": which of the two files is the reference (the TFLite model whichever order the
+ *     files are given in; else A)
  * @param pairs every pair, inputs included, in the reference's topological order
- * @param unmatchedTensors names of the reference tensors left unpaired
+ * @param unmatchedReasons each reference tensor left unpaired, with why
+ * @param unpairedOutputs model outputs of either side that could not be paired at all ("reference" or "candidate"
+ *     side, name, why); any makes the run INCOMPLETE
+ * @param reassemblies for outputs reassembled, reshaped or permuted: reference output name, how
  */
 public record Matching(
-    int byName,
-    int byStructure,
-    int byValue,
-    int byOutputOrder,
+    Map<Method, Integer> counts,
     int unmatched,
     int referenceTensors,
     List<InputPairing> inputs,
     String drivingSide,
+    String referenceSide,
     List<TensorMatch> pairs,
-    List<String> unmatchedTensors) {
+    Map<String, String> unmatchedReasons,
+    List<UnpairedOutput> unpairedOutputs,
+    Map<String, String> reassemblies) {
+
+  /** A model output with no counterpart. */
+  public record UnpairedOutput(String side, String tensor, String reason) {}
 
   public Matching {
+    counts = Map.copyOf(counts);
     inputs = List.copyOf(inputs);
     pairs = List.copyOf(pairs);
-    unmatchedTensors = List.copyOf(unmatchedTensors);
+    unmatchedReasons = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(unmatchedReasons));
+    unpairedOutputs = List.copyOf(unpairedOutputs);
+    reassemblies = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(reassemblies));
+  }
+
+  public int byName() {
+    return count(Method.NAME);
+  }
+
+  public int byStructure() {
+    return count(Method.STRUCTURE);
+  }
+
+  public int byRegion() {
+    return count(Method.REGION);
+  }
+
+  public int byValue() {
+    return count(Method.VALUE);
+  }
+
+  public int byOutputOrder() {
+    return count(Method.OUTPUT_ORDER);
+  }
+
+  public int reassembled() {
+    return count(Method.REASSEMBLED);
+  }
+
+  /** Names of the reference tensors left unpaired, in the reference's order. */
+  public List<String> unmatchedTensors() {
+    return List.copyOf(unmatchedReasons.keySet());
+  }
+
+  /** Count of pairs found by {@code m} (for INPUT: the input pairings). */
+  public int count(Method m) {
+    return m == Method.INPUT ? inputs.size() : counts.getOrDefault(m, 0);
   }
 
   /** One line for the console and the notes. */
   public String summary() {
     return String.format(Locale.ROOT,
-        "matching: %d of %d reference tensors paired (%d by name, %d by structure, %d by value, %d outputs by"
-            + " order), %d unmatched",
-        referenceTensors - unmatched, referenceTensors, byName, byStructure, byValue, byOutputOrder, unmatched);
+        "matching: %d of %d reference tensors paired (%d by name, %d by structure, %d by region, %d by value,"
+            + " %d outputs by order, %d reassembled), %d unmatched",
+        referenceTensors - unmatched, referenceTensors, byName(), byStructure(), byRegion(), byValue(),
+        byOutputOrder(), reassembled(), unmatched);
   }
 
   /** The "matching" object of the JSON report. Deterministic: same inputs, same bytes. */
   public ObjectNode toJson() {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode o = f.objectNode();
-    o.put("matched_by_name", byName);
-    o.put("matched_by_structure", byStructure);
-    o.put("matched_by_value", byValue);
-    o.put("matched_by_output_order", byOutputOrder);
+    o.put("matched_by_name", byName());
+    o.put("matched_by_structure", byStructure());
+    o.put("matched_by_region", byRegion());
+    o.put("matched_by_value", byValue());
+    o.put("matched_by_output_order", byOutputOrder());
+    o.put("reassembled", reassembled());
     o.put("unmatched", unmatched);
     o.put("reference_tensors", referenceTensors);
+    o.put("reference_side", referenceSide);
     o.put("driving_side", drivingSide);
     ArrayNode ins = o.putArray("inputs");
     for (InputPairing p : inputs) {
@@ -74,9 +125,24 @@ public record Matching(
       n.put("b", m.b());
       n.put("method", m.method().jsonName());
       putPermutation(n, m.permutation());
+      if (m.margin() == null) {
+        n.putNull("margin");
+      } else {
+        n.put("margin", Double.parseDouble(String.format(Locale.ROOT, "%.4g", m.margin())));
+      }
+      String how = reassemblies.get(m.a());
+      if (how == null) {
+        n.putNull("reassembly");
+      } else {
+        n.put("reassembly", how);
+      }
     }
     ArrayNode un = o.putArray("unmatched_tensors");
-    unmatchedTensors.forEach(un::add);
+    unmatchedReasons.forEach((t, why) -> un.addObject().put("tensor", t).put("reason", why));
+    ArrayNode uo = o.putArray("unpaired_outputs");
+    for (UnpairedOutput u : unpairedOutputs) {
+      uo.addObject().put("side", u.side()).put("tensor", u.tensor()).put("reason", u.reason());
+    }
     return o;
   }
 
@@ -89,40 +155,26 @@ public record Matching(
     }
   }
 
-  static Matching of(List<TensorMatch> pairs, List<String> counted, List<InputPairing> inputs, String driving) {
-    int name = 0;
-    int structure = 0;
-    int value = 0;
-    int order = 0;
-    java.util.Set<String> paired = new java.util.HashSet<>();
-    for (TensorMatch m : pairs) {
-      paired.add(m.a());
-    }
-    for (TensorMatch m : pairs) {
-      if (!counted.contains(m.a())) {
-        continue;
-      }
-      switch (m.method()) {
-        case NAME -> name++;
-        case STRUCTURE -> structure++;
-        case VALUE -> value++;
-        case OUTPUT_ORDER -> order++;
-        case INPUT -> { }
+  static Matching of(TensorMatcher.Result r, List<String> counted, List<InputPairing> inputs, String driving,
+      String referenceSide, Map<String, String> reassemblies) {
+    Map<Method, Integer> counts = new EnumMap<>(Method.class);
+    java.util.Set<String> countedSet = new java.util.HashSet<>(counted);
+    for (TensorMatch m : r.pairs()) {
+      if (countedSet.contains(m.a()) && m.method() != Method.INPUT) {
+        counts.merge(m.method(), 1, Integer::sum);
       }
     }
-    List<String> unmatched = counted.stream().filter(n -> !paired.contains(n)).toList();
-    return new Matching(name, structure, value, order, unmatched.size(), counted.size(), inputs, driving, pairs,
-        unmatched);
-  }
-
-  /** Count of pairs found by {@code m}. */
-  public int count(Method m) {
-    return switch (m) {
-      case NAME -> byName;
-      case STRUCTURE -> byStructure;
-      case VALUE -> byValue;
-      case OUTPUT_ORDER -> byOutputOrder;
-      case INPUT -> inputs.size();
-    };
+    Map<String, String> reasons = new LinkedHashMap<>();
+    for (String c : counted) {
+      String why = r.unmatchedReasons().get(c);
+      if (why != null) {
+        reasons.put(c, why);
+      }
+    }
+    List<UnpairedOutput> outs = new ArrayList<>();
+    r.unpairedOutputsA().forEach((t, why) -> outs.add(new UnpairedOutput("reference", t, why)));
+    r.unpairedOutputsB().forEach((t, why) -> outs.add(new UnpairedOutput("candidate", t, why)));
+    return new Matching(counts, reasons.size(), counted.size(), inputs, driving, referenceSide, r.pairs(), reasons,
+        outs, reassemblies);
   }
 }

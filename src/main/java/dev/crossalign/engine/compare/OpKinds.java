@@ -14,7 +14,16 @@ final class OpKinds {
   private OpKinds() {}
 
   /** Ops that only move or relabel elements: structural matching looks through them. */
-  static final Set<String> TRANSPARENT = Set.of("transpose", "identity");
+  static final Set<String> TRANSPARENT = Set.of("transpose", "identity", "reshape");
+
+  /** Ops whose output depends only on their input's shape (static here), so it is not data. */
+  static final Set<String> SHAPE_ONLY = Set.of("shape", "size", "constantofshape", "rank");
+
+  /** Ops a following BatchNormalization or constant Mul/Add is folded into by converters. */
+  static final Set<String> FOLDS_AFFINE = Set.of("conv", "dwconv", "convtranspose", "fc");
+
+  /** Elementwise ops that are an affine when the other operand is a constant. */
+  static final Set<String> CONSTANT_AFFINE = Set.of("mul", "add", "sub", "div");
 
   private static final Map<String, String> TFLITE = Map.ofEntries(
       Map.entry("CONV_2D", "conv"),
@@ -49,6 +58,8 @@ final class OpKinds {
       Map.entry("CONCATENATION", "concat"),
       Map.entry("RESHAPE", "reshape"),
       Map.entry("SQUEEZE", "reshape"),
+      Map.entry("SHAPE", "shape"),
+      Map.entry("GELU", "gelu"),
       Map.entry("EXPAND_DIMS", "reshape"),
       Map.entry("TRANSPOSE", "transpose"),
       Map.entry("PAD", "pad"),
@@ -101,6 +112,11 @@ final class OpKinds {
       Map.entry("Squeeze", "reshape"),
       Map.entry("Unsqueeze", "reshape"),
       Map.entry("Flatten", "reshape"),
+      Map.entry("Shape", "shape"),
+      Map.entry("Size", "size"),
+      Map.entry("ConstantOfShape", "constantofshape"),
+      Map.entry("BatchNormalization", "batchnormalization"),
+      Map.entry("Gelu", "gelu"),
       Map.entry("Transpose", "transpose"),
       Map.entry("Identity", "identity"),
       Map.entry("Pad", "pad"),

@@ -15,6 +15,7 @@ import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.IsolatedOrt;
 import dev.crossalign.engine.Reference;
 import dev.crossalign.port.PortBackend;
+import dev.crossalign.report.ModelExplorerOverlay;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
@@ -60,6 +61,24 @@ public final class TruthLab {
       }
       return best;
     }
+  }
+
+  /**
+   * The run as Model Explorer node data: each op output's value is the largest floor factor of any backend on it (how
+   * many times the float32 rounding floor the furthest backend's error is); green up to 8x, yellow to 100x, orange to
+   * 10^4x, red beyond.
+   */
+  public static byte[] overlay(Result r) {
+    Map<String, ModelExplorerOverlay.NodeValue> values = new LinkedHashMap<>();
+    for (Row row : r.rows()) {
+      double worst = row.errors().stream().mapToDouble(BackendError::floorFactor).max().orElse(0);
+      values.put(row.tensor(), new ModelExplorerOverlay.NodeValue(worst, null));
+    }
+    return ModelExplorerOverlay.json(values, List.of(
+        new ModelExplorerOverlay.Threshold(8, "#b7e1cd"),
+        new ModelExplorerOverlay.Threshold(100, "#fce8b2"),
+        new ModelExplorerOverlay.Threshold(1e4, "#f9cb9c"),
+        new ModelExplorerOverlay.Threshold(Double.MAX_VALUE, "#f4c7c3")));
   }
 
   /** The float32 floor of a relative error: 2^-24, half an ulp of float32 at 1.0. */

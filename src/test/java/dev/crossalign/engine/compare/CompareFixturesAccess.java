@@ -9,4 +9,8 @@ public final class CompareFixturesAccess {
   public static HostTensor w2() {
     return CompareFixtures.W2;
   }
+
+  public static HostTensor rnd(long seed, int... shape) {
+    return CompareFixtures.rnd(seed, shape);
+  }
 }

@@ -1,6 +1,7 @@
 package dev.crossalign.engine.compare;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
@@ -115,9 +116,11 @@ class ComparerTest {
     assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
     assertThat(pairOf(m, "c1").method()).isEqualTo(Method.STRUCTURE);
     assertThat(pairOf(m, "t1").b()).isEqualTo("q");
+    // no ONNX node of t2's kind reads q's counterpart directly: the one tensor downstream of q that agrees
     assertThat(pairOf(m, "t2")).satisfies(p -> {
       assertThat(p.b()).isEqualTo("s");
-      assertThat(p.method()).isEqualTo(Method.VALUE);
+      assertThat(p.method()).isEqualTo(Method.REGION);
+      assertThat(p.margin()).isGreaterThan(TensorMatcher.VALUE_MARGIN);
     });
     // after the value pair, the walk goes on by structure
     assertThat(pairOf(m, "t3")).satisfies(p -> {
@@ -127,13 +130,11 @@ class ComparerTest {
     assertThat(pairOf(m, "y").b()).isEqualTo("v");
     assertThat(m.unmatched()).isZero();
 
-    // without value matching, t2 stays unpaired and so does everything that needs it
-    CompareRequest noValues = new CompareRequest(a, b, null, null, dev.crossalign.backend.Device.CPU,
-        dev.crossalign.backend.DeterminismConfig.DETERMINISTIC, Map.of(), -1, 1,
-        dev.crossalign.align.Tolerance.DEFAULT, 1e-4, false, 1);
-    Matching m2 = Comparer.compare(noValues).matching();
+    // without value matching the walk does not stop at the Mul it does not know: the same pairs, none by value
+    Matching m2 = Comparer.compare(CompareRequest.of(a, b).withValueMatching(false)).matching();
     assertThat(m2.byValue()).isZero();
-    assertThat(m2.unmatchedTensors()).contains("t2", "t3");
+    assertThat(m2.unmatched()).isZero();
+    assertThat(pairOf(m2, "t3").b()).isEqualTo("u");
   }
 
   @Test
@@ -176,14 +177,24 @@ class ComparerTest {
         outs.put(n, run.tensor(n).withLayout(Layout.ANY));
       }
     }
+    Path outputsOnly = dir.resolve("outputs_only.npz");
+    Npz.write(outputsOnly, outs);
+    // without the model's inputs the two sides never saw the same data: a user error, not a verdict
+    assertThatThrownBy(() -> Comparer.compare(CompareRequest.of(model, outputsOnly)))
+        .isInstanceOf(dev.crossalign.CrossalignException.class)
+        .hasMessageContaining("holds no array for the model input(s) [input[1, 128, 128, 3]]")
+        .hasMessageContaining("--input");
+    Map<String, HostTensor> withInputs = new LinkedHashMap<>(inputs);
+    withInputs.putAll(outs);
+    outs = withInputs;
     Path npz = dir.resolve("outs.npz");
     Npz.write(npz, outs);
     Comparer.Outcome o = Comparer.compare(CompareRequest.of(model, npz));
     assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
-    assertThat(o.matching().byName()).isEqualTo(outs.size());
-    assertThat(o.result().comparisons()).hasSize(outs.size() + 0);
+    assertThat(o.matching().byName()).isEqualTo(outs.size() - inputs.size());
+    assertThat(o.result().comparisons()).hasSize(outs.size()); // the outputs and the input the .npz fed
 
-    String first = outs.keySet().iterator().next();
+    String first = outs.keySet().stream().filter(n -> !inputs.containsKey(n)).findFirst().orElseThrow();
     float[] v = outs.get(first).toFloatArray();
     v[0] += 1f;
     outs.put(first, HostTensor.ofFloats(outs.get(first).shape(), Layout.ANY, v));
@@ -192,16 +203,15 @@ class ComparerTest {
     // Python-side names that are not TFLite's: outputs pair by value, and what is left by position
     Map<String, HostTensor> renamed = new LinkedHashMap<>();
     int k = 0;
-    for (HostTensor t : Npz.read(npz).values()) {
-      renamed.put("output_" + k++, t);
+    for (Map.Entry<String, HostTensor> e : Npz.read(npz).entrySet()) {
+      renamed.put(inputs.containsKey(e.getKey()) ? e.getKey() : "output_" + k++, e.getValue());
     }
     Path byOrder = dir.resolve("by_order.npz");
     Npz.write(byOrder, renamed);
     Comparer.Outcome o3 = Comparer.compare(CompareRequest.of(model, byOrder));
     assertThat(o3.result().verdict()).isEqualTo(Verdict.ALIGNED);
-    assertThat(o3.matching().byOutputOrder() + o3.matching().byValue()).isEqualTo(outs.size());
-    assertThat(o3.matching().byOutputOrder()).isPositive();
-    assertThat(o3.result().comparisons()).hasSize(outs.size());
+    assertThat(o3.matching().byOutputOrder() + o3.matching().byValue()).isEqualTo(k);
+    assertThat(o3.result().comparisons()).hasSize(k + inputs.size());
 
     Comparer.Outcome o2 = Comparer.compare(CompareRequest.of(model, bad));
     assertThat(o2.result().verdict()).isEqualTo(Verdict.MISALIGNED);
@@ -209,20 +219,24 @@ class ComparerTest {
   }
 
   @Test
-  void onnxAsReferenceDrivesTheInputsAndTfliteFusedOpsLeaveOnlyTheOnnxOnlyTensorsUnmatched() throws Exception {
+  void theTfliteModelIsTheReferenceWhicheverOrderTheFilesAreGiven() throws Exception {
     OnnxModel stripped = CompareFixtures.stripNames(CompareFixtures.chainOnnx(CompareFixtures.W2));
-    Comparer.Outcome o = Comparer.compare(CompareRequest.of(onnx("a.onnx", stripped), tflite()));
-    Matching m = o.matching();
-    assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
-    assertThat(o.result().comparisons().get(0).pair()).isEqualTo("onnxruntime~tflite");
-    // the ONNX model's NCHW input, permuted for TFLite's NHWC one
-    assertThat(m.inputs()).singleElement().satisfies(p -> assertThat(p.permutationList()).containsExactly(0, 2, 3, 1));
-    // the conv outputs before Relu / Clip exist only in ONNX (TFLite fuses the activation): 7 tensors, 5 paired
-    assertThat(m.referenceTensors()).isEqualTo(7);
-    assertThat(m.byStructure()).isEqualTo(5);
-    assertThat(m.unmatched()).isEqualTo(2);
-    List<String> outs = stripped.nodes().stream().map(n -> n.outputs().get(0)).toList();
-    assertThat(m.unmatchedTensors()).containsExactlyInAnyOrder(outs.get(0), outs.get(5));
+    Path onnxFile = onnx("a.onnx", stripped);
+    Comparer.Outcome ba = Comparer.compare(CompareRequest.of(onnxFile, tflite()));
+    Comparer.Outcome ab = Comparer.compare(CompareRequest.of(tflite(), onnxFile));
+    for (Comparer.Outcome o : List.of(ab, ba)) {
+      assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
+      assertThat(o.result().comparisons().get(0).pair()).isEqualTo("tflite~onnxruntime");
+      assertThat(o.matching().referenceTensors()).isEqualTo(5);
+      assertThat(o.matching().byStructure()).isEqualTo(5);
+      assertThat(o.matching().unmatched()).isZero();
+    }
+    assertThat(ba.matching().referenceSide()).isEqualTo("b");
+    assertThat(ab.matching().referenceSide()).isEqualTo("a");
+    assertThat(ba.matching().pairs()).isEqualTo(ab.matching().pairs());
+    assertThat(ba.result().comparisons()).isEqualTo(ab.result().comparisons());
+    assertThat(ba.result().notes()).contains("reference: " + tflite() + " (a TFLite model is the reference against an"
+        + " ONNX model, whichever order the two are given in)");
   }
 
   @Test
@@ -233,12 +247,12 @@ class ComparerTest {
     HostTensor given = dev.crossalign.tensor.Npy.read(npy);
     CompareRequest base = CompareRequest.of(tflite(), onnx("b.onnx", CompareFixtures.chainOnnx(CompareFixtures.W2)));
     CompareRequest req = new CompareRequest(base.a(), base.b(), null, null, base.device(), base.config(),
-        Map.of("x", given), -1, 1, base.tolerance(), base.relL2Budget(), true, 1);
+        Map.of("x", given), -1, 1, base.tolerance(), base.relL2Budget(), true, 1, null);
     Comparer.Outcome o = Comparer.compare(req);
     assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
-    assertThat(o.activations().get("a").tensor("x").toFloatArray()).containsExactly(x.toFloatArray());
+    assertThat(o.activations().get("reference").tensor("x").toFloatArray()).containsExactly(x.toFloatArray());
     // B got the same numbers in NCHW
-    HostTensor fedB = o.activations().get("b").tensor("x");
+    HostTensor fedB = o.activations().get("candidate").tensor("x");
     assertThat(fedB.shape()).containsExactly(1, 3, 8, 8);
     assertThat(fedB.permute(new int[] {0, 2, 3, 1}, Layout.NHWC).toFloatArray()).containsExactly(x.toFloatArray());
   }

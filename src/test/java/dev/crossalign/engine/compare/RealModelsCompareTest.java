@@ -38,6 +38,8 @@ class RealModelsCompareTest {
     System.out.println(file + ": " + m.summary() + "; verdict " + o.result().verdict() + ", max rel_l2 "
         + o.result().comparisons().stream().filter(c -> c.metrics() != null)
             .mapToDouble(c -> c.metrics().relL2()).max().orElse(Double.NaN));
+    o.result().notes().stream().filter(n -> n.startsWith("unpaired") || n.startsWith("output")).forEach(
+        System.out::println);
     for (int idx : tm.main().outputs()) {
       String name = tm.main().tensor(idx).name();
       assertThat(o.result().comparisons()).filteredOn(c -> c.name().equals(name))

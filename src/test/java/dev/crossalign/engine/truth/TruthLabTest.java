@@ -99,6 +99,36 @@ class TruthLabTest {
     // no backend is far from the truth on this model: float32 accumulation stays within 100x the floor
     assertThat(r.backends()).allSatisfy(b -> assertThat(b.worstFloorFactor()).as(b.toString()).isLessThan(100));
     assertThat(r.notes()).isEmpty();
+    checkOverlay(r);
+  }
+
+  /** The overlay against Model Explorer's documented GraphNodeData schema (node_data_builder.py). */
+  private static void checkOverlay(TruthLab.Result r) {
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(TruthLab.overlay(r));
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    java.util.Set<String> allowed = java.util.Set.of("results", "thresholds", "gradient", "hideInAggregatedStatsTable",
+        "hideInChildrenStatsTable", "hideAggregatedStats", "showExpandedSummaryOnGroupNode",
+        "showLabelCountColumnsInChildrenStatsTable");
+    assertThat(root.fieldNames()).toIterable().allSatisfy(f -> assertThat(allowed).contains(f));
+    var results = root.get("results");
+    assertThat(results.isObject()).isTrue();
+    assertThat(results.fieldNames()).toIterable()
+        .containsExactlyElementsOf(r.rows().stream().map(TruthLab.Row::tensor).toList());
+    results.elements().forEachRemaining(n -> {
+      assertThat(n.get("value").isNumber()).isTrue();
+      assertThat(n.fieldNames()).toIterable().allSatisfy(f -> assertThat(f).isIn("value", "bgColor", "textColor"));
+    });
+    var thresholds = root.get("thresholds");
+    double last = Double.NEGATIVE_INFINITY;
+    for (var t : thresholds) {
+      assertThat(t.get("value").asDouble()).isGreaterThan(last);
+      last = t.get("value").asDouble();
+      assertThat(t.get("bgColor").asText()).matches("#[0-9a-f]{6}");
+    }
   }
 
   private static TruthLab.BackendError error(TruthLab.Row row, String backend) {

@@ -1,0 +1,54 @@
+package dev.crossalign.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-node results as a node-data file that Google's Model Explorer loads over the model's graph (its
+ * {@code GraphNodeData} JSON: {@code results} keyed by an output tensor name or node id, each {@code {"value": n}}
+ * with an optional {@code bgColor}, and {@code thresholds} giving a background color per value range, upper bounds
+ * ascending). Keys are TFLite output tensor names, which Model Explorer's TFLite adapter matches against each node's
+ * {@code tensor_name} output metadata.
+ */
+public final class ModelExplorerOverlay {
+  private ModelExplorerOverlay() {}
+
+  /** One node's value and, when it must stand out whatever its value (a first divergence), its own color. */
+  public record NodeValue(double value, String bgColor) {}
+
+  /** A value range's upper bound and its background color. */
+  public record Threshold(double value, String bgColor) {}
+
+  /**
+   * The node-data JSON for {@code results} (insertion order kept) with {@code thresholds} (sorted by value here, as
+   * Model Explorer reads them in order). Non-finite values are written as the largest finite double, since JSON has
+   * no infinity.
+   */
+  public static byte[] json(Map<String, NodeValue> results, List<Threshold> thresholds) {
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode root = mapper.createObjectNode();
+    ObjectNode res = root.putObject("results");
+    results.forEach((key, v) -> {
+      ObjectNode n = res.putObject(key);
+      n.put("value", Double.isFinite(v.value()) ? v.value() : Math.copySign(Double.MAX_VALUE, v.value()));
+      if (v.bgColor() != null) {
+        n.put("bgColor", v.bgColor());
+      }
+    });
+    ArrayNode th = root.putArray("thresholds");
+    thresholds.stream().sorted(java.util.Comparator.comparingDouble(Threshold::value)).forEach(t -> {
+      ObjectNode n = th.addObject();
+      n.put("value", t.value());
+      n.put("bgColor", t.bgColor());
+    });
+    try {
+      return mapper.writeValueAsBytes(root);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
