@@ -15,16 +15,21 @@ import java.util.Objects;
  *   <li>A position is a <em>finite pair</em> when both elements are finite. The difference statistics ({@code maxAbs},
  *       {@code meanAbs}, {@code relL2}, {@code cosine}, {@code meanDiff}, {@code sumDiff}) are over the finite pairs
  *       only; non-finite values are counted instead ({@code nan*}, {@code inf*}, {@code nonFiniteMismatch}).
- *   <li>A non-finite element passes only when the other side holds the identical non-finite value at the same
- *       position (NaN and NaN, +Inf and +Inf, -Inf and -Inf); anything else is a {@code nonFiniteMismatch}.
- *   <li>{@code pass}: no non-finite mismatch, and either every finite pair has {@code |a-b| <= atol' + rtol*|a|}
+ *   <li>A non-finite element agrees only with the identical non-finite value at the same position on the other side
+ *       (NaN and NaN, +Inf and +Inf, -Inf and -Inf); anything else is a {@code nonFiniteMismatch}.
+ *       {@code firstNonFiniteRef}/{@code firstNonFiniteCand} are the flat index of each side's first NaN or Inf (-1
+ *       when none).
+ *   <li>{@code pass}: no NaN or Inf on either side, unless the tolerance accepts non-finite values
+ *       ({@link Tolerance#acceptNonFinite()}) and they agree element by element (no non-finite mismatch); and either
+ *       every finite pair has {@code |a-b| <= atol' + rtol*|a|}
  *       (see {@link Tolerance}) or the tensor's rel_l2 is within the tolerance's accumulated-error budget (chained
  *       mode only; the budget is -1, i.e. none, by default).
  *   <li>The per-side statistics ({@code mean*}, {@code min*}, {@code max*}) are over that side's finite elements.
  *   <li>An average over nothing is NaN (a mean with no finite element); a sum over nothing is 0; {@code maxAbs} over
  *       no finite pair is 0; min/max over nothing are NaN. The JSON report writes NaN as null.
  *   <li>{@code relL2 = ||a-b|| / max(||a||, 1e-30)}; {@code cosine = a.b / (||a|| ||b||)}, 1.0 when both sides are
- *       all zero, 0.0 when exactly one is.
+ *       all zero, 0.0 when exactly one is. Both are NaN when a non-empty tensor has no finite pair: all-NaN on both
+ *       sides is not a rel_l2 of 0.
  *   <li>{@code distinctRef}/{@code distinctCand} count distinct values (all elements, NaN counted once, -0 as 0)
  *       exactly up to {@link #DISTINCT_CAP}; the value {@code DISTINCT_CAP} means "at least DISTINCT_CAP" (see
  *       {@link #distinctRefSaturated()}).
@@ -61,6 +66,8 @@ public record Metrics(
     double candAtArgmax,
     long outOfTolerance,
     long nonFiniteMismatch,
+    long firstNonFiniteRef,
+    long firstNonFiniteCand,
     boolean pass) {
 
   /** Distinct counting stops here: a distinct count equal to this means "this many or more". */
@@ -73,6 +80,11 @@ public record Metrics(
 
   public Metrics {
     argmaxIndex = List.copyOf(Objects.requireNonNull(argmaxIndex, "argmaxIndex"));
+  }
+
+  /** NaN or Inf on either side. */
+  public boolean hasNonFinite() {
+    return nanRef + nanCand + infRef + infCand > 0;
   }
 
   public boolean distinctRefSaturated() {
@@ -154,6 +166,8 @@ public record Metrics(
     long outOfTol = 0;
     long nonFiniteMismatch = 0;
     long firstMismatch = -1;
+    long firstNonFiniteA = -1;
+    long firstNonFiniteB = -1;
 
     for (long base = 0; base < n; base += chunk) {
       int len = (int) Math.min(chunk, n - base);
@@ -181,10 +195,15 @@ public record Metrics(
           if (a > maxA) {
             maxA = a;
           }
-        } else if (a != a) {
-          nanA++;
         } else {
-          infA++;
+          if (a != a) {
+            nanA++;
+          } else {
+            infA++;
+          }
+          if (firstNonFiniteA < 0) {
+            firstNonFiniteA = base + i;
+          }
         }
         if (fb) {
           finiteB++;
@@ -195,10 +214,15 @@ public record Metrics(
           if (b > maxB) {
             maxB = b;
           }
-        } else if (b != b) {
-          nanB++;
         } else {
-          infB++;
+          if (b != b) {
+            nanB++;
+          } else {
+            infB++;
+          }
+          if (firstNonFiniteB < 0) {
+            firstNonFiniteB = base + i;
+          }
         }
         if (fa && fb) {
           double d = b - a;
@@ -228,9 +252,11 @@ public record Metrics(
 
     double normA = Math.sqrt(sumSqA);
     double normB = Math.sqrt(sumSqB);
-    double relL2 = Math.sqrt(sumSqDiff) / Math.max(normA, TINY);
+    double relL2 = n > 0 && pairs == 0 ? Double.NaN : Math.sqrt(sumSqDiff) / Math.max(normA, TINY);
     double cosine;
-    if (sumSqA == 0 && sumSqB == 0) {
+    if (n > 0 && pairs == 0) {
+      cosine = Double.NaN;
+    } else if (sumSqA == 0 && sumSqB == 0) {
       cosine = 1.0;
     } else if (sumSqA == 0 || sumSqB == 0) {
       cosine = 0.0;
@@ -268,7 +294,11 @@ public record Metrics(
         candAt,
         outOfTol,
         nonFiniteMismatch,
-        nonFiniteMismatch == 0 && (outOfTol == 0 || relL2 <= tol.relL2Budget()));
+        firstNonFiniteA,
+        firstNonFiniteB,
+        nonFiniteMismatch == 0
+            && (firstNonFiniteA < 0 && firstNonFiniteB < 0 || tol.acceptNonFinite())
+            && (outOfTol == 0 || relL2 <= tol.relL2Budget()));
   }
 
   /** Row-major multi-index of a flat position. */

@@ -10,8 +10,12 @@ import dev.crossalign.CrossalignException;
  * error of a sum is proportional to the magnitude of its terms, not of its result, so an output element that cancels
  * to near zero in a layer whose values reach 100 carries ~1e-5 of honest rounding error. Without scaling, atol is
  * absolute, as numpy.allclose has it.
+ *
+ * <p>NaN and Inf never pass by default: a tensor holding one on either side fails even when both sides agree.
+ * {@code acceptNonFinite} lets it pass when both sides agree element by element (NaN where NaN, the same-signed Inf
+ * where Inf), for models where non-finite values are expected (masks of -inf, for example).
  */
-public record Tolerance(double atol, double rtol, boolean scaleAtol, double relL2Budget) {
+public record Tolerance(double atol, double rtol, boolean scaleAtol, double relL2Budget, boolean acceptNonFinite) {
   /** The engine default; the CLI may override either value. */
   public static final Tolerance DEFAULT = new Tolerance(1e-5, 1e-4);
 
@@ -23,13 +27,23 @@ public record Tolerance(double atol, double rtol, boolean scaleAtol, double relL
     this(atol, rtol, scaleAtol, -1);
   }
 
+  /** Non-finite values not accepted (the default). */
+  public Tolerance(double atol, double rtol, boolean scaleAtol, double relL2Budget) {
+    this(atol, rtol, scaleAtol, relL2Budget, false);
+  }
+
+  /** The same tolerance, accepting (or not) NaN/Inf that both sides hold at the same positions. */
+  public Tolerance withAcceptNonFinite(boolean accept) {
+    return new Tolerance(atol, rtol, scaleAtol, relL2Budget, accept);
+  }
+
   /**
    * The same tolerance with an accumulated-error budget: a tensor whose elements are not all within atol/rtol still
    * passes when its rel_l2 is at most {@code budget}. Chained runs use it: after fifty layers, float32 rounding of
    * two correct implementations differs by more than any per-element bound meant for one layer.
    */
   public Tolerance withRelL2Budget(double budget) {
-    return new Tolerance(atol, rtol, scaleAtol, budget);
+    return new Tolerance(atol, rtol, scaleAtol, budget, acceptNonFinite);
   }
 
   public Tolerance {

@@ -7,10 +7,13 @@ import dev.crossalign.backend.Device;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.batch.BatchOptions;
 import dev.crossalign.engine.batch.BatchRunner;
+import dev.crossalign.engine.batch.Isolation;
+import dev.crossalign.engine.batch.MemoryPlan;
 import dev.crossalign.engine.batch.Manifest;
 import dev.crossalign.engine.batch.ManifestRow;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -28,6 +31,9 @@ import picocli.CommandLine.Spec;
       "or demo), seed, input (.npz by name, .npy for a single-input model, or NAME=FILE.npy), atol, rtol, backends",
       "(reference first, separated by | or ;). Empty cells take the defaults below.",
       "A failing row is recorded with its exit status (2 unusable input, 3 unsupported ops) and the batch goes on.",
+      "Rows run in worker processes: a row that crashes its worker natively is recorded as crashed (with the signal),",
+      "one that runs past --row-timeout as timeout (both exit status 2); the worker is restarted and the batch goes on.",
+      "Workers and their heap are sized together from the largest model's tensor sizes and the machine's memory.",
       "Exit status: 0 when every row is aligned, else the highest row status."
     })
 final class BatchCommand implements Callable<Integer> {
@@ -36,8 +42,27 @@ final class BatchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MANIFEST.csv", description = "The manifest")
   Path manifest;
 
-  @Option(names = "--workers", defaultValue = "1", description = "Worker threads, each with its own backends (default: ${DEFAULT-VALUE})")
+  @Option(names = "--workers", defaultValue = "0",
+      description = "Workers, each with its own backends (default: as many as the cores and --max-memory allow)")
   int workers;
+
+  @Option(names = "--max-memory", paramLabel = "SIZE",
+      description = "Memory the whole batch may use, e.g. 6g or 3000m (default: 80% of the available memory);"
+          + " sizes the workers' count and heap")
+  String maxMemory;
+
+  @Option(names = "--isolation", defaultValue = "process",
+      description = "process: rows in worker JVMs, a native crash costs one row; thread: rows in this JVM, no"
+          + " start-up cost, a native crash ends the batch (default: ${DEFAULT-VALUE})")
+  String isolation;
+
+  @Option(names = "--row-timeout", defaultValue = "600", paramLabel = "SECONDS",
+      description = "A row running longer is recorded as timeout and its worker killed (process isolation;"
+          + " default: ${DEFAULT-VALUE})")
+  double rowTimeout;
+
+  @Option(names = "--retry-crashed", description = "With --resume: run again the rows recorded as crashed or timeout")
+  boolean retryCrashed;
 
   @Option(names = "--jsonl", paramLabel = "OUT", description = "Append the result lines here (fsync'ed per line); else stdout")
   Path jsonl;
@@ -64,6 +89,10 @@ final class BatchCommand implements Callable<Integer> {
   @Option(names = "--absolute-atol", description = "atol as an absolute bound (else scaled by max(1, max|ref|))")
   boolean absoluteAtol;
 
+  @Option(names = "--accept-nonfinite",
+      description = "Let a tensor holding NaN/Inf pass when both sides hold the same NaN/Inf at the same positions")
+  boolean acceptNonFinite;
+
   @Option(names = "--chained-rel-l2", defaultValue = "1e-4", description = "Chained rel_l2 budget (default: ${DEFAULT-VALUE})")
   double chainedRelL2;
 
@@ -83,6 +112,13 @@ final class BatchCommand implements Callable<Integer> {
     if (resume && jsonl == null) {
       throw CrossalignException.input("--resume needs --jsonl OUT (the file to continue)");
     }
+    if (retryCrashed && !resume) {
+      throw CrossalignException.input("--retry-crashed needs --resume (it reruns the crashed rows of OUT)");
+    }
+    if (!(rowTimeout > 0) || Double.isInfinite(rowTimeout)) {
+      throw CrossalignException.input("--row-timeout must be a positive number of seconds, got " + rowTimeout);
+    }
+    Isolation iso = Isolation.parse(isolation);
     String[] r = inputRange.split(",");
     if (r.length != 2) {
       throw CrossalignException.input("--input-range must be LOW,HIGH, got '" + inputRange + "'");
@@ -102,7 +138,7 @@ final class BatchCommand implements Callable<Integer> {
         DeterminismConfig.DETERMINISTIC,
         lo,
         hi,
-        new Tolerance(atol, rtol, !absoluteAtol, -1),
+        new Tolerance(atol, rtol, !absoluteAtol, -1, acceptNonFinite),
         chainedRelL2,
         1,
         modelsPerWorker);
@@ -110,11 +146,49 @@ final class BatchCommand implements Callable<Integer> {
     List<ManifestRow> rows = Manifest.read(manifest);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    BatchRunner.Summary s = BatchRunner.run(rows, opts, workers, jsonl, resume, jsonl == null ? out::println : null);
+    MemoryPlan plan = MemoryPlan.plan(rows, opts, workers, parseSize(maxMemory));
+    BatchRunner.Config config = new BatchRunner.Config(plan.workers(), iso, resume, retryCrashed,
+        Duration.ofMillis((long) Math.ceil(rowTimeout * 1000)), plan.heapMb());
+    BatchRunner.Summary s = BatchRunner.run(rows, opts, config, jsonl, jsonl == null ? out::println : null);
     out.flush();
     err.println(String.format(Locale.ROOT, "crossalign batch: %d rows, %d run, %d skipped (already in %s), %d aligned,"
-        + " exit %d", s.total(), s.ran(), s.skipped(), jsonl == null ? "-" : jsonl, s.aligned(), s.exitStatus()));
+        + " %d crashed, %d timed out, exit %d", s.total(), s.ran(), s.skipped(), jsonl == null ? "-" : jsonl,
+        s.aligned(), s.crashed(), s.timedOut(), s.exitStatus()));
+    if (iso == Isolation.PROCESS) {
+      err.println(String.format(Locale.ROOT, "crossalign batch: %d workers, -Xmx%dm each (estimate %d MiB per worker"
+          + " for %s, budget %d MiB), %d worker processes started; peak RSS %d MiB per worker, %d MiB together",
+          plan.workers(), plan.heapMb(), plan.perWorkerMb(), plan.largestModel(), plan.budgetMb(), s.workersStarted(),
+          s.peakRssKb() / 1024, s.peakRssSumKb() / 1024));
+    } else {
+      err.println(String.format(Locale.ROOT, "crossalign batch: %d worker threads; peak RSS of this process %d MiB",
+          plan.workers(), s.peakRssKb() / 1024));
+    }
     err.flush();
     return s.exitStatus();
+  }
+
+  /** "6g", "3000m", "512M", "2.5G" or a number of MiB; null or empty for none (0). */
+  static long parseSize(String text) {
+    if (text == null || text.isBlank()) {
+      return 0;
+    }
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    double unit = 1;
+    if (t.endsWith("g") || t.endsWith("gb") || t.endsWith("gib")) {
+      unit = 1024;
+    } else if (t.endsWith("t") || t.endsWith("tb") || t.endsWith("tib")) {
+      unit = 1024 * 1024;
+    }
+    String digits = t.replaceAll("(?:[kmgt]i?b?)$", "");
+    try {
+      double v = Double.parseDouble(digits) * unit;
+      if (!(v >= 1) || Double.isInfinite(v) || t.endsWith("k") || t.endsWith("kb") || t.endsWith("kib")) {
+        throw new NumberFormatException();
+      }
+      return (long) Math.floor(v);
+    } catch (NumberFormatException e) {
+      throw CrossalignException.input("--max-memory must be a size such as 6g or 3000m (at least 1m), got '" + text
+          + "'");
+    }
   }
 }

@@ -44,6 +44,11 @@ final class RunOptions {
       description = "Use atol as an absolute bound (numpy.allclose); by default it is scaled by max(1, max|ref|) per tensor")
   boolean absoluteAtol;
 
+  @Option(names = "--accept-nonfinite",
+      description = "Let a tensor holding NaN/Inf pass when both sides hold the same NaN/Inf at the same positions"
+          + " (by default any NaN or Inf fails its tensor)")
+  boolean acceptNonFinite;
+
   @Option(names = "--threads", defaultValue = "1", description = "Threads per backend (default: ${DEFAULT-VALUE})")
   int threads;
 
@@ -63,7 +68,7 @@ final class RunOptions {
   }
 
   dev.crossalign.align.Tolerance tolerance() {
-    return new dev.crossalign.align.Tolerance(atol, rtol, !absoluteAtol, -1);
+    return new dev.crossalign.align.Tolerance(atol, rtol, !absoluteAtol, -1, acceptNonFinite);
   }
 
   dev.crossalign.align.InputChecks.ValueRange expectedRange() {

@@ -92,7 +92,8 @@ public final class ConsoleReport {
       modes.add(c.mode());
       // rel_l2 of a tensor that is numerically zero (a saturated sigmoid at 1e-16) says nothing: its max_abs does
       double scale = Math.max(Math.abs(c.metrics().minRef()), Math.abs(c.metrics().maxRef()));
-      if (!(scale < NEGLIGIBLE)) {
+      // NaN: no finite pair (all NaN/Inf), counted below as non-finite instead
+      if (!(scale < NEGLIGIBLE) && !Double.isNaN(c.metrics().relL2())) {
         maxRel = Math.max(maxRel, c.metrics().relL2());
       }
     }
@@ -100,7 +101,12 @@ public final class ConsoleReport {
         + ")";
     String extent = plural(tensors.size(), "tensor")
         + (pairs.size() > 1 ? " x " + plural(pairs.size(), "pair") : "") + " x " + plural(modes.size(), "mode");
-    String maxRelText = "max rel_l2 " + Numbers.sci(maxRel, 1);
+    long nonFinite = compared.stream().filter(c -> c.metrics().hasNonFinite()).count();
+    long nonFiniteFailing = compared.stream().filter(c -> c.metrics().hasNonFinite() && !c.passed()).count();
+    String maxRelText = "max rel_l2 " + Numbers.sci(maxRel, 1) + (nonFinite == 0 ? ""
+        : " over finite values; " + nonFinite + (nonFinite == 1 ? " comparison" : " comparisons") + " with NaN/Inf ("
+            + nonFiniteFailing + " failing" + (r.tolerance().acceptNonFinite() ? ", matching NaN/Inf accepted" : "")
+            + ")");
     Verdict v = r.verdict();
     switch (v) {
       case ALIGNED:
@@ -229,6 +235,8 @@ public final class ConsoleReport {
       sb.append("  nan/inf   ref ").append(m.nanRef()).append('/').append(m.infRef()).append("   cand ")
           .append(m.nanCand()).append('/').append(m.infCand()).append("   mismatched non-finite ")
           .append(m.nonFiniteMismatch()).append('\n');
+      sb.append("  first     nan/inf ref at flat ").append(m.firstNonFiniteRef()).append("   cand at flat ")
+          .append(m.firstNonFiniteCand()).append(" (-1: none)\n");
     }
     if (m.argmax() >= 0) {
       sb.append("  worst     at ").append(m.argmaxIndex()).append(" (flat ").append(m.argmax()).append("): ref ")
@@ -237,6 +245,9 @@ public final class ConsoleReport {
     }
     sb.append("  failing   ").append(m.outOfTolerance() + m.nonFiniteMismatch()).append(" of ").append(m.count())
         .append(" elements");
+    if (!m.pass() && m.hasNonFinite() && m.nonFiniteMismatch() == 0 && m.outOfTolerance() == 0) {
+      sb.append("; NaN/Inf on both sides at the same positions, not accepted (--accept-nonfinite)");
+    }
     if (c.permutation() != null) {
       sb.append("   (candidate permuted by ").append(c.permutation()).append(')');
     }

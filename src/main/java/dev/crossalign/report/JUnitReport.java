@@ -111,6 +111,14 @@ public final class JUnitReport {
         if (m.pass()) {
           return new Outcome(Kind.PASS, null, null, null);
         }
+        if (m.hasNonFinite() && (m.nonFiniteMismatch() > 0 || !r.tolerance().acceptNonFinite())) {
+          String nf = "NaN/Inf: ref " + m.nanRef() + " NaN, " + m.infRef() + " Inf (first at flat "
+              + m.firstNonFiniteRef() + "), cand " + m.nanCand() + " NaN, " + m.infCand() + " Inf (first at flat "
+              + m.firstNonFiniteCand() + "); " + (m.nonFiniteMismatch() > 0
+                  ? m.nonFiniteMismatch() + " positions disagree"
+                  : "both sides agree element by element (--accept-nonfinite accepts that)");
+          return new Outcome(Kind.FAIL, "nonfinite", nf, "op " + c.op() + ", shape " + c.shape() + "; " + tol);
+        }
         String msg = "max_abs " + Numbers.sci(m.maxAbs(), 3) + ", rel_l2 " + Numbers.sci(m.relL2(), 3) + ", cosine "
             + Numbers.fixed(m.cosine(), 7) + " (" + tol + ")";
         String detail = (m.outOfTolerance() + m.nonFiniteMismatch()) + " of " + m.count() + " elements fail"

@@ -40,13 +40,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * <pre>
  * { "verdict": "aligned" | "misaligned" | "incomplete",
  *   "model": str, "device": str, "seed": int,
- *   "tolerance": {"atol": num, "rtol": num},
+ *   "tolerance": {"atol": num, "rtol": num, "atol_scaled_by_max_abs_ref": bool, "accept_nonfinite": bool},
  *   "backends": [str, ...],                       // reference first
  *   "first_divergence": null | {"tensor": str, "pair": str, "mode": "chained" | "isolated"},
+ *   "counts": {"comparisons": int, "failing": int, "nonfinite": int, "nonfinite_failing": int},
  *   "tensors": [ {"name", "op", "index", "shape": [int...],
  *                 "comparisons": [ {"pair", "mode", "max_abs", "mean_abs", "rel_l2", "cosine", "mean_ref",
  *                                   "mean_cand", "mean_diff", "sum_diff", "min_ref", "max_ref", "min_cand",
- *                                   "max_cand", "nan_ref", "nan_cand", "inf_ref", "inf_cand", "distinct_ref",
+ *                                   "max_cand", "nan_ref", "nan_cand", "inf_ref", "inf_cand",
+ *                                   "first_nonfinite_ref", "first_nonfinite_cand" (flat index, -1: none), "distinct_ref",
  *                                   "distinct_cand", "permutation": null | [int...],
  *                                   "status": "compared" | "shape_mismatch" | "missing", "pass": bool} ]} ],
  *   "unsupported": [ {"op", "count", "reason"} ],
@@ -189,6 +191,7 @@ public final class JsonReport {
     number(g, "atol", r.tolerance().atol());
     number(g, "rtol", r.tolerance().rtol());
     g.writeBooleanField("atol_scaled_by_max_abs_ref", r.tolerance().scaleAtol());
+    g.writeBooleanField("accept_nonfinite", r.tolerance().acceptNonFinite());
     g.writeEndObject();
     g.writeArrayFieldStart("backends");
     for (String b : r.backends()) {
@@ -205,6 +208,7 @@ public final class JsonReport {
       g.writeStringField("mode", fd.mode().jsonName());
       g.writeEndObject();
     }
+    writeCounts(g, r);
     g.writeArrayFieldStart("tensors");
     for (List<Comparison> group : byTensor(r.comparisons())) {
       Comparison head = group.get(0);
@@ -249,6 +253,25 @@ public final class JsonReport {
     g.writeEndObject();
   }
 
+  /** The headline's numbers: comparisons, failing ones, and those with NaN/Inf (failing unless accepted). */
+  private static void writeCounts(JsonGenerator g, AlignmentResult r) throws IOException {
+    long failing = 0;
+    long nonFinite = 0;
+    long nonFiniteFailing = 0;
+    for (Comparison c : r.comparisons()) {
+      boolean nf = c.metrics() != null && c.metrics().hasNonFinite();
+      failing += c.passed() ? 0 : 1;
+      nonFinite += nf ? 1 : 0;
+      nonFiniteFailing += nf && !c.passed() ? 1 : 0;
+    }
+    g.writeObjectFieldStart("counts");
+    g.writeNumberField("comparisons", r.comparisons().size());
+    g.writeNumberField("failing", failing);
+    g.writeNumberField("nonfinite", nonFinite);
+    g.writeNumberField("nonfinite_failing", nonFiniteFailing);
+    g.writeEndObject();
+  }
+
   private static void writeComparison(JsonGenerator g, Comparison c) throws IOException {
     Metrics m = c.metrics();
     g.writeStartObject();
@@ -257,7 +280,7 @@ public final class JsonReport {
     if (m == null) {
       for (String k : List.of("max_abs", "mean_abs", "rel_l2", "cosine", "mean_ref", "mean_cand", "mean_diff",
           "sum_diff", "min_ref", "max_ref", "min_cand", "max_cand", "nan_ref", "nan_cand", "inf_ref", "inf_cand",
-          "distinct_ref", "distinct_cand")) {
+          "first_nonfinite_ref", "first_nonfinite_cand", "distinct_ref", "distinct_cand")) {
         g.writeNullField(k);
       }
     } else {
@@ -277,6 +300,8 @@ public final class JsonReport {
       g.writeNumberField("nan_cand", m.nanCand());
       g.writeNumberField("inf_ref", m.infRef());
       g.writeNumberField("inf_cand", m.infCand());
+      g.writeNumberField("first_nonfinite_ref", m.firstNonFiniteRef());
+      g.writeNumberField("first_nonfinite_cand", m.firstNonFiniteCand());
       g.writeNumberField("distinct_ref", m.distinctRef());
       g.writeNumberField("distinct_cand", m.distinctCand());
     }

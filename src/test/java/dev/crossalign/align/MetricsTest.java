@@ -105,10 +105,15 @@ class MetricsTest {
   }
 
   @Test
-  void identicalNonFiniteValuesPass() {
+  void identicalNonFiniteValuesFailByDefaultAndPassOnlyWhenAccepted() {
     float nan = Float.NaN;
     float inf = Float.POSITIVE_INFINITY;
-    Metrics m = Metrics.of(f(1, nan, inf, 2, -inf), f(1, nan, inf, 2, -inf), Tolerance.DEFAULT);
+    Metrics strict = Metrics.of(f(1, nan, inf, 2, -inf), f(1, nan, inf, 2, -inf), Tolerance.DEFAULT);
+    assertThat(strict.pass()).as("NaN/Inf never pass silently").isFalse();
+    assertThat(strict.hasNonFinite()).isTrue();
+    assertThat(strict.firstNonFiniteRef()).isEqualTo(1);
+    assertThat(strict.firstNonFiniteCand()).isEqualTo(1);
+    Metrics m = Metrics.of(f(1, nan, inf, 2, -inf), f(1, nan, inf, 2, -inf), Tolerance.DEFAULT.withAcceptNonFinite(true));
     assertThat(m.pass()).isTrue();
     assertThat(m.nanRef()).isEqualTo(1);
     assertThat(m.nanCand()).isEqualTo(1);
@@ -121,6 +126,29 @@ class MetricsTest {
     assertThat(m.maxRef()).isEqualTo(2.0);
     assertThat(m.maxAbs()).isZero();
     assertThat(m.distinctRef()).isEqualTo(5);
+  }
+
+  @Test
+  void acceptedNonFiniteStillFailsWhereTheSidesDisagree() {
+    float nan = Float.NaN;
+    float inf = Float.POSITIVE_INFINITY;
+    Tolerance accept = Tolerance.DEFAULT.withAcceptNonFinite(true);
+    // same-signed Inf where Inf, NaN where NaN: anything else fails even when accepted
+    assertThat(Metrics.of(f(inf, 1), f(-inf, 1), accept).pass()).isFalse();
+    assertThat(Metrics.of(f(nan, 1), f(inf, 1), accept).pass()).isFalse();
+    assertThat(Metrics.of(f(1, nan), f(nan, 1), accept).pass()).isFalse();
+    Metrics shifted = Metrics.of(f(1, nan, 2, 3), f(1, 2, 3, inf), accept);
+    assertThat(shifted.pass()).isFalse();
+    assertThat(shifted.firstNonFiniteRef()).isEqualTo(1);
+    assertThat(shifted.firstNonFiniteCand()).isEqualTo(3);
+    assertThat(shifted.nonFiniteMismatch()).isEqualTo(2);
+    // the finite part is still judged by the tolerance
+    assertThat(Metrics.of(f(nan, 1), f(nan, 2), accept).pass()).isFalse();
+    assertThat(Metrics.of(f(nan, 1), f(nan, 1), accept).pass()).isTrue();
+    // NaN on one side only, finite elsewhere
+    Metrics one = Metrics.of(f(1, 2), f(1, nan), Tolerance.DEFAULT);
+    assertThat(one.firstNonFiniteRef()).isEqualTo(-1);
+    assertThat(one.firstNonFiniteCand()).isEqualTo(1);
   }
 
   @Test
@@ -159,7 +187,11 @@ class MetricsTest {
   @Test
   void nothingFiniteGivesNaNMeansAndZeroSums() {
     Metrics m = Metrics.of(f(Float.NaN, Float.NaN), f(Float.NaN, Float.NaN), Tolerance.DEFAULT);
-    assertThat(m.pass()).isTrue();
+    assertThat(m.pass()).as("all-NaN on both sides is not a pass").isFalse();
+    assertThat(m.relL2()).as("no finite pair: rel_l2 is not 0").isNaN();
+    assertThat(m.cosine()).isNaN();
+    assertThat(Metrics.of(f(Float.NaN, Float.NaN), f(Float.NaN, Float.NaN), Tolerance.DEFAULT.withAcceptNonFinite(true))
+        .pass()).isTrue();
     assertThat(m.meanRef()).isNaN();
     assertThat(m.meanAbs()).isNaN();
     assertThat(m.minCand()).isNaN();

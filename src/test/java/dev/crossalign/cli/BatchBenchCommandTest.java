@@ -22,7 +22,8 @@ class BatchBenchCommandTest {
         "--mode", "chained");
     assertThat(r.status()).as(r.err()).isZero();
     assertThat(Files.readAllLines(out)).hasSize(2);
-    assertThat(r.err()).contains("2 rows, 2 run, 0 skipped").contains("2 aligned, exit 0");
+    assertThat(r.err()).contains("2 rows, 2 run, 0 skipped").contains("2 aligned, 0 crashed, 0 timed out, exit 0")
+        .contains("2 workers, -Xmx").contains("peak RSS");
 
     Files.writeString(m, "model,seed\ndemo,1\ndemo,2\nnothere.tflite,3\n");
     CliTestSupport.Run again = CliTestSupport.run("batch", m.toString(), "--jsonl", out.toString(), "--resume");
@@ -48,7 +49,15 @@ class BatchBenchCommandTest {
     assertThat(CliTestSupport.run("batch", m.toString(), "--resume").err()).contains("--resume needs --jsonl");
     assertThat(CliTestSupport.run("batch", m.toString(), "--resume").status()).isEqualTo(2);
     assertThat(CliTestSupport.run("batch", dir.resolve("none.csv").toString()).status()).isEqualTo(2);
-    assertThat(CliTestSupport.run("batch", m.toString(), "--workers", "0").status()).isEqualTo(2);
+    assertThat(CliTestSupport.run("batch", m.toString(), "--workers", "-1").status()).isEqualTo(2);
+    assertThat(CliTestSupport.run("batch", m.toString(), "--max-memory", "lots").err()).contains("--max-memory");
+    assertThat(CliTestSupport.run("batch", m.toString(), "--isolation", "fork").err()).contains("--isolation");
+    assertThat(CliTestSupport.run("batch", m.toString(), "--retry-crashed").err()).contains("needs --resume");
+    assertThat(CliTestSupport.run("batch", m.toString(), "--row-timeout", "0").status()).isEqualTo(2);
+    // a budget too small for one worker: refused before anything runs
+    CliTestSupport.Run small = CliTestSupport.run("batch", m.toString(), "--max-memory", "10m");
+    assertThat(small.status()).isEqualTo(2);
+    assertThat(small.err()).contains("one worker needs about").contains("--max-memory");
   }
 
   @Test

@@ -26,13 +26,14 @@ class ConsoleReportTest {
     String text = ConsoleReport.render(ReportFixtures.misaligned(), 5);
     List<String> lines = lines(text);
     assertThat(lines.get(0)).matches("tensor +op +pair +mode +max_abs +rel_l2 +cosine +pass");
-    // failing first: the two shape mismatches (no rel_l2: worst), then the two 'mid' rows
-    assertThat(lines.get(1)).startsWith("head").endsWith("NO (shape)");
-    assertThat(lines.get(2)).startsWith("head").contains("isolated");
-    assertThat(lines.get(3)).startsWith("mid").contains("chained").contains("1.00e+00")
+    // failing first: the all-NaN 'nanny' rows (no finite pair, rel_l2 NaN: worst; NaN on both sides is not a pass),
+    // the two shape mismatches (no rel_l2), then the 'mid' rows
+    assertThat(lines.get(1)).startsWith("nanny").contains("chained").contains("nan").endsWith("NO");
+    assertThat(lines.get(2)).startsWith("nanny").contains("isolated");
+    assertThat(lines.get(3)).startsWith("head").endsWith("NO (shape)");
+    assertThat(lines.get(4)).startsWith("head").contains("isolated");
+    assertThat(lines.get(5)).startsWith("mid").contains("chained").contains("1.00e+00")
         .contains("1.83e-01").endsWith("NO");
-    assertThat(lines.get(4)).startsWith("mid").contains("isolated");
-    assertThat(lines.get(5)).endsWith("yes");
     assertThat(lines.get(6)).isEqualTo("(7 more comparisons not shown)");
     // a = [1,2,3,4], b = [1,2,3,5]
     assertThat(text).contains("First divergence: 'mid' (ADD, index 2, shape [4]), tflite~torch, chained\n"
@@ -47,9 +48,11 @@ class ConsoleReportTest {
     assertThat(text).contains("  first in tflite~torch isolated: 'mid' (ADD, index 2)\n");
     assertThat(text).contains("Unsupported ops:\n  CUSTOM_X x2: no torch lowering\n");
     assertThat(text).contains("Notes:\n  - naive padding would have cost 1.2e-01 max_abs\n");
-    // 12 comparisons: 6 tensors x 2 modes; failing: head x2 (shape), mid x2; max rel_l2 = 1/sqrt(30) = 0.1826
-    assertThat(lines.get(lines.size() - 1)).isEqualTo("MISALIGNED: 4 of 12 comparisons fail, first at 'mid' "
-        + "(tflite~torch, chained), max rel_l2 1.8e-01 (atol 1e-05, rtol 0.0001)");
+    // 12 comparisons: 6 tensors x 2 modes; failing: head x2 (shape), mid x2, nanny x2 (NaN on both sides, not
+    // accepted); max rel_l2 over finite values = 1/sqrt(30) = 0.1826
+    assertThat(lines.get(lines.size() - 1)).isEqualTo("MISALIGNED: 6 of 12 comparisons fail, first at 'mid' "
+        + "(tflite~torch, chained), max rel_l2 1.8e-01 over finite values; 2 comparisons with NaN/Inf (2 failing)"
+        + " (atol 1e-05, rtol 0.0001)");
     assertThat(text).doesNotContain("\r").endsWith("\n");
   }
 

@@ -69,10 +69,11 @@ class JUnitReportTest {
     Document d = parse(JUnitReport.render(r));
     assertCountsConsistent(d);
     Element root = d.getDocumentElement();
-    // per mode: in, conv, mid (4 -> 5, fails), nanny (NaN on both sides, passes), head (shape mismatch), out;
+    // per mode: in, conv, mid (4 -> 5, fails), nanny (NaN on both sides: fails, not accepted by default), head
+    // (shape mismatch), out;
     // two modes, plus one testcase for the unsupported CUSTOM_X
     assertThat(attr(root, "tests")).isEqualTo(13).isEqualTo(r.comparisons().size() + 1);
-    assertThat(attr(root, "failures")).isEqualTo(4)
+    assertThat(attr(root, "failures")).isEqualTo(6)
         .isEqualTo((int) r.comparisons().stream().filter(c -> !c.passed()).count());
     assertThat(attr(root, "skipped")).isEqualTo(1);
     NodeList suites = root.getElementsByTagName("testsuite");
@@ -93,7 +94,10 @@ class JUnitReportTest {
     assertThat(((Element) head.getElementsByTagName("failure").item(0)).getAttribute("type"))
         .isEqualTo("shape_mismatch");
     Element nanny = testcase(d, "face.tflite.tflite~torch.chained", "nanny");
-    assertThat(nanny.getChildNodes().getLength()).isZero();
+    Element nf = (Element) nanny.getElementsByTagName("failure").item(0);
+    assertThat(nf.getAttribute("type")).isEqualTo("nonfinite");
+    assertThat(nf.getAttribute("message")).isEqualTo("NaN/Inf: ref 2 NaN, 0 Inf (first at flat 0), cand 2 NaN, 0 Inf"
+        + " (first at flat 0); both sides agree element by element (--accept-nonfinite accepts that)");
     Element custom = testcase(d, "face.tflite.unsupported", "CUSTOM_X");
     assertThat(((Element) custom.getElementsByTagName("skipped").item(0)).getAttribute("message"))
         .isEqualTo("CUSTOM_X x2: no torch lowering");

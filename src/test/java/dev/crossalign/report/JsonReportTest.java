@@ -34,7 +34,11 @@ class JsonReportTest {
     JsonReport.write(ReportFixtures.misaligned(), p);
     JsonNode root = JsonReport.read(p);
     assertThat(fieldNames(root)).containsExactly("verdict", "model", "device", "seed", "tolerance", "backends",
-        "first_divergence", "tensors", "unsupported", "notes", "config", "timing_ms");
+        "first_divergence", "counts", "tensors", "unsupported", "notes", "config", "timing_ms");
+    // in, conv, mid, nanny, head, out x 2 modes; mid, nanny (NaN both sides, not accepted) and head fail in each
+    assertThat(root.get("counts").toString())
+        .isEqualTo("{\"comparisons\":12,\"failing\":6,\"nonfinite\":2,\"nonfinite_failing\":2}");
+    assertThat(root.get("tolerance").get("accept_nonfinite").asBoolean()).isFalse();
     assertThat(root.get("verdict").asText()).isEqualTo("misaligned");
     assertThat(root.get("model").asText()).isEqualTo("face.tflite");
     assertThat(root.get("device").asText()).isEqualTo("cpu");
@@ -62,7 +66,8 @@ class JsonReportTest {
     JsonNode c = mid.get("comparisons").get(0);
     assertThat(fieldNames(c)).containsExactly("pair", "mode", "max_abs", "mean_abs", "rel_l2", "cosine", "mean_ref",
         "mean_cand", "mean_diff", "sum_diff", "min_ref", "max_ref", "min_cand", "max_cand", "nan_ref", "nan_cand",
-        "inf_ref", "inf_cand", "distinct_ref", "distinct_cand", "permutation", "status", "pass");
+        "inf_ref", "inf_cand", "first_nonfinite_ref", "first_nonfinite_cand", "distinct_ref", "distinct_cand",
+        "permutation", "status", "pass");
     // closed form for a = [1,2,3,4], b = [1,2,3,5]
     assertThat(c.get("mode").asText()).isEqualTo("chained");
     assertThat(c.get("max_abs").asDouble()).isEqualTo(1.0);
@@ -88,7 +93,11 @@ class JsonReportTest {
     assertThat(nanny.get("mean_ref").isNull()).isTrue();
     assertThat(nanny.get("min_cand").isNull()).isTrue();
     assertThat(nanny.get("nan_ref").asInt()).isEqualTo(2);
-    assertThat(nanny.get("pass").asBoolean()).isTrue();
+    assertThat(nanny.get("first_nonfinite_ref").asInt()).isZero();
+    assertThat(nanny.get("first_nonfinite_cand").asInt()).isZero();
+    assertThat(nanny.get("rel_l2").isNull()).as("no finite pair: not a rel_l2 of 0").isTrue();
+    assertThat(nanny.get("pass").asBoolean()).isFalse();
+    assertThat(tensors.get(2).get("comparisons").get(0).get("first_nonfinite_ref").asInt()).isEqualTo(-1);
 
     JsonNode head = tensors.get(4).get("comparisons").get(0);
     assertThat(head.get("status").asText()).isEqualTo("shape_mismatch");

@@ -1,27 +1,63 @@
 package dev.crossalign.engine.batch;
 
-import dev.crossalign.backend.BigStack;
 import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.BigStack;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
- * Runs manifest rows on a fixed pool of N threads. Each pool thread owns one {@link BatchWorker} (its own backends
- * and model cache, created on the thread's first row); every finished row is appended to the sink as one JSON line at
+ * Runs manifest rows on N workers: worker processes (the default, {@link Isolation#PROCESS}: a row that crashes its
+ * worker natively is recorded as {@code crashed} and the worker restarted; a row that runs past the row timeout is
+ * recorded as {@code timeout}) or threads of this JVM. Every finished row is appended to the sink as one JSON line at
  * once. A failing row is recorded and the batch goes on.
  */
 public final class BatchRunner {
   private BatchRunner() {}
+
+  /**
+   * How to run a batch.
+   *
+   * @param workers parallel workers (at least 1)
+   * @param isolation worker processes or threads
+   * @param resume skip rows already in OUT
+   * @param retryCrashed on resume, run again the rows recorded as crashed or timed out
+   * @param rowTimeout the longest a row may run in a worker process before the worker is killed (PROCESS only)
+   * @param workerHeapMb each worker process's -Xmx (PROCESS only)
+   */
+  public record Config(
+      int workers, Isolation isolation, boolean resume, boolean retryCrashed, Duration rowTimeout, int workerHeapMb) {
+    public Config {
+      if (workers < 1) {
+        throw CrossalignException.input("--workers must be at least 1, got " + workers);
+      }
+      if (rowTimeout.isNegative() || rowTimeout.isZero()) {
+        throw CrossalignException.input("--row-timeout must be positive, got " + rowTimeout.toSeconds() + " s");
+      }
+      if (workerHeapMb < 64) {
+        throw CrossalignException.input("a worker heap of " + workerHeapMb + " MiB is too small (at least 64)");
+      }
+    }
+
+    /** In-process threads, as before worker processes existed (engine tests, Spark). */
+    public static Config threads(int workers, boolean resume) {
+      return new Config(workers, Isolation.THREAD, resume, false, Duration.ofHours(1), 1024);
+    }
+  }
 
   /**
    * @param total rows in the manifest
@@ -29,63 +65,88 @@ public final class BatchRunner {
    * @param ran rows run now
    * @param aligned rows (skipped and run) whose verdict is aligned
    * @param exitStatus 0 when every row is aligned, else the highest row exit status (1 misaligned, 2 unusable
-   *     input, 3 unsupported ops)
+   *     input, crashed or timed out, 3 unsupported ops)
+   * @param crashed rows run now whose worker died
+   * @param timedOut rows run now that ran past the row timeout
+   * @param workersStarted worker processes started (more than the worker count when some died); 0 for threads
+   * @param peakRssKb the largest peak resident set (VmHWM) of one worker process, or of this JVM with threads
+   * @param peakRssSumKb the sum over the parallel workers of their peak resident sets: a bound on the batch's total
    */
-  public record Summary(int total, int skipped, int ran, int aligned, int exitStatus) {}
+  public record Summary(int total, int skipped, int ran, int aligned, int exitStatus, int crashed, int timedOut,
+      int workersStarted, long peakRssKb, long peakRssSumKb) {}
 
+  /** In-process threads (see {@link Config#threads}). */
   public static Summary run(
       List<ManifestRow> rows, BatchOptions options, int workers, Path out, boolean resume, Consumer<String> lines) {
-    if (workers < 1) {
-      throw CrossalignException.input("--workers must be at least 1, got " + workers);
-    }
+    return run(rows, options, Config.threads(workers, resume), out, lines);
+  }
+
+  public static Summary run(
+      List<ManifestRow> rows, BatchOptions options, Config config, Path out, Consumer<String> lines) {
+    boolean resume = config.resume();
     List<RowResult> done = resume && out != null ? JsonlSink.readDone(out) : List.of();
-    Set<String> doneKeys = new HashSet<>();
+    // The last line of a row wins: a crashed row retried later has two lines.
+    Map<String, RowResult> last = new HashMap<>();
+    for (RowResult r : done) {
+      last.put(r.key(), r);
+    }
+    if (config.retryCrashed()) {
+      last.values().removeIf(RowResult::crashedOrTimedOut);
+    }
     int worst = 0;
     int aligned = 0;
-    for (RowResult r : done) {
-      if (doneKeys.add(r.key())) {
-        worst = Math.max(worst, r.exitStatus());
-        aligned += r.exitStatus() == 0 ? 1 : 0;
-      }
-    }
     List<ManifestRow> todo = new ArrayList<>();
     int skipped = 0;
     for (ManifestRow r : rows) {
-      if (doneKeys.contains(r.key())) {
+      RowResult d = last.get(r.key());
+      if (d != null) {
         skipped++;
+        worst = Math.max(worst, d.exitStatus());
+        aligned += d.exitStatus() == 0 ? 1 : 0;
       } else {
         todo.add(r);
       }
     }
-    if (!resume && out != null && java.nio.file.Files.exists(out)) {
+    if (!resume && out != null && Files.exists(out)) {
       throw CrossalignException.input(out + " exists: pass --resume to continue that batch, or choose a new file");
     }
     AtomicInteger worstRan = new AtomicInteger();
     AtomicInteger alignedRan = new AtomicInteger();
-    Queue<BatchWorker> all = new ConcurrentLinkedQueue<>();
-    ThreadLocal<BatchWorker> mine = ThreadLocal.withInitial(() -> {
-      BatchWorker w = new BatchWorker(options);
+    AtomicInteger crashed = new AtomicInteger();
+    AtomicInteger timedOut = new AtomicInteger();
+    Queue<RowRunner> all = new ConcurrentLinkedQueue<>();
+    Path scratch = config.isolation() == Isolation.PROCESS && !todo.isEmpty() ? scratch() : null;
+    ThreadLocal<RowRunner> mine = ThreadLocal.withInitial(() -> {
+      RowRunner w = config.isolation() == Isolation.PROCESS
+          ? new ProcessRowRunner(options, WorkerProcess.Jvm.current(config.workerHeapMb(), scratch),
+              config.rowTimeout())
+          : new ThreadRowRunner(options);
       all.add(w);
       return w;
     });
-    ExecutorService pool = Executors.newFixedThreadPool(workers, BigStack.factory("crossalign-batch-worker"));
+    int threads = Math.max(1, Math.min(config.workers(), todo.size()));
+    ExecutorService pool = Executors.newFixedThreadPool(threads, BigStack.factory("crossalign-batch-worker"));
     try (JsonlSink sink = out == null ? null : JsonlSink.open(out)) {
       List<Future<?>> futures = new ArrayList<>();
       for (ManifestRow row : todo) {
         futures.add(pool.submit(() -> {
-          RowResult r = mine.get().validate(row);
-          String json = r.toJson();
+          RowRunner.Line r = mine.get().run(row);
           if (sink != null) {
-            sink.append(json);
+            sink.append(r.json());
           }
           if (lines != null) {
             synchronized (lines) {
-              lines.accept(json);
+              lines.accept(r.json());
             }
           }
-          worstRan.accumulateAndGet(r.exitStatus(), Math::max);
-          if (r.exitStatus() == 0) {
+          worstRan.accumulateAndGet(r.result().exitStatus(), Math::max);
+          if (r.result().exitStatus() == 0) {
             alignedRan.incrementAndGet();
+          }
+          if (RowResult.CRASHED.equals(r.result().verdict())) {
+            crashed.incrementAndGet();
+          } else if (RowResult.TIMEOUT.equals(r.result().verdict())) {
+            timedOut.incrementAndGet();
           }
         }));
       }
@@ -107,12 +168,48 @@ public final class BatchRunner {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      // The pool threads are gone: their workers are closed here, each one once.
-      for (BatchWorker w : all) {
+      // The pool threads are gone: their runners are closed here, each one once.
+      for (RowRunner w : all) {
         w.close();
       }
+      if (scratch != null) {
+        deleteTree(scratch);
+      }
+    }
+    long peak = 0;
+    long sum = 0;
+    int started = 0;
+    for (RowRunner w : all) {
+      peak = Math.max(peak, w.peakRssKb());
+      sum += w.peakRssKb();
+      started += w.processesStarted();
+    }
+    if (config.isolation() == Isolation.THREAD) {
+      peak = ProcStatus.kb(ProcessHandle.current().pid(), "VmHWM");
+      sum = peak;
     }
     int exit = Math.max(worst, worstRan.get());
-    return new Summary(rows.size(), skipped, todo.size(), aligned + alignedRan.get(), exit);
+    return new Summary(rows.size(), skipped, todo.size(), aligned + alignedRan.get(), exit, crashed.get(),
+        timedOut.get(), started, peak, sum);
+  }
+
+  private static Path scratch() {
+    try {
+      return Files.createTempDirectory("crossalign-batch-");
+    } catch (IOException e) {
+      throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT,
+          "cannot create a scratch folder for the batch workers in " + System.getProperty("java.io.tmpdir") + ": "
+              + e.getMessage());
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // a leftover crash log in the temp folder is not worth failing the batch for
+    }
   }
 }

@@ -141,7 +141,8 @@ public final class BatchWorker implements AutoCloseable {
             Optional.ofNullable(row.atol()).orElse(base.atol()),
             Optional.ofNullable(row.rtol()).orElse(base.rtol()),
             base.scaleAtol(),
-            base.relL2Budget());
+            base.relL2Budget(),
+            base.acceptNonFinite());
     List<String> backends = row.backends() == null ? options.backends() : row.backends();
     return new ValidationRequest(row.model(), backends, options.mode(), options.device(),
         options.config().withSeed(row.seed()), Map.of(), options.inputLow(), options.inputHigh(), tol,

@@ -11,10 +11,10 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * One finished batch row, as one JSON line: row, model, seed, verdict (aligned, misaligned, incomplete, error),
- * exit_status (0 aligned, 1 misaligned, 2 unusable input, 3 unsupported ops), max_rel_l2 (over compared tensors;
- * null when none), first_divergence (null or {name, op, pair, mode}), tensors_compared, error (one line or null),
- * timing_ms.
+ * One finished batch row, as one JSON line: row, model, seed, verdict (aligned, misaligned, incomplete, error,
+ * crashed, timeout), exit_status (0 aligned, 1 misaligned, 2 unusable input, crashed or timed out, 3 unsupported ops),
+ * max_rel_l2 (over compared tensors; null when none), first_divergence (null or {name, op, pair, mode}),
+ * tensors_compared, error (one line or null), crash (null, or how the row's worker process died), timing_ms.
  */
 public record RowResult(
     int row,
@@ -26,8 +26,36 @@ public record RowResult(
     Map<String, String> firstDivergence,
     int tensorsCompared,
     String error,
+    Crash crash,
     SortedMap<String, Double> timingMs) {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Verdicts of rows whose worker process did not answer: rerun on resume only with --retry-crashed. */
+  public static final String CRASHED = "crashed";
+
+  public static final String TIMEOUT = "timeout";
+
+  /**
+   * How a row's worker process ended.
+   *
+   * @param exitCode the process's exit status as Java reports it (128 + N when killed by signal N; a JVM that dies of
+   *     a native fault aborts: 134)
+   * @param signal the signal that ended the process ("SIGKILL"...), or the fatal signal the JVM reported before it
+   *     exited ("SIGSEGV"), or null when it exited by itself
+   * @param fault what the JVM's crash log says of the fault, e.g. "SIGSEGV (0xb) in libtensorflowlite_jni.so+0x1a2b3",
+   *     or null when there is no crash log
+   */
+  public record Crash(int exitCode, String signal, String fault) {}
+
+  public RowResult(int row, String model, long seed, String verdict, int exitStatus, Double maxRelL2,
+      Map<String, String> firstDivergence, int tensorsCompared, String error, SortedMap<String, Double> timingMs) {
+    this(row, model, seed, verdict, exitStatus, maxRelL2, firstDivergence, tensorsCompared, error, null, timingMs);
+  }
+
+  /** True for a row whose worker died or was killed for taking too long. */
+  public boolean crashedOrTimedOut() {
+    return CRASHED.equals(verdict) || TIMEOUT.equals(verdict);
+  }
 
   public String key() {
     return ManifestRow.key(row, model, seed);
@@ -40,7 +68,9 @@ public record RowResult(
       if (c.status() == Comparison.Status.COMPARED) {
         compared++;
         double v = c.metrics().relL2();
-        max = Double.isNaN(max) || v > max || Double.isNaN(v) ? v : max;
+        if (!Double.isNaN(v) && (Double.isNaN(max) || v > max)) {
+          max = v; // a NaN rel_l2 (no finite pair) is not a maximum; its comparison fails and says so
+        }
       }
     }
     Map<String, String> first = null;
@@ -66,6 +96,23 @@ public record RowResult(
         new TreeMap<>(timing));
   }
 
+  /** A row whose worker process died while running it (exit status 2: the row's input could not be validated). */
+  static RowResult crashed(ManifestRow r, Crash crash, String message, double totalMs) {
+    TreeMap<String, Double> timing = new TreeMap<>();
+    timing.put("total", totalMs);
+    return new RowResult(r.row(), r.modelLabel(), r.seed(), CRASHED, 2, null, null, 0, oneLine(message), crash,
+        timing);
+  }
+
+  /** A row that ran past the row timeout; its worker was killed (exit status 2). */
+  static RowResult timedOut(ManifestRow r, double timeoutS, double totalMs) {
+    TreeMap<String, Double> timing = new TreeMap<>();
+    timing.put("total", totalMs);
+    return new RowResult(r.row(), r.modelLabel(), r.seed(), TIMEOUT, 2, null, null, 0,
+        String.format(java.util.Locale.ROOT, "row timed out after %.0f s (--row-timeout); its worker was killed",
+            timeoutS), null, timing);
+  }
+
   static String oneLine(String s) {
     return s == null ? "unknown error" : s.replace('\r', ' ').replace('\n', ' ');
   }
@@ -82,6 +129,15 @@ public record RowResult(
     m.put("first_divergence", firstDivergence);
     m.put("tensors_compared", tensorsCompared);
     m.put("error", error);
+    if (crash == null) {
+      m.put("crash", null);
+    } else {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("exit_code", crash.exitCode());
+      c.put("signal", crash.signal());
+      c.put("fault", crash.fault());
+      m.put("crash", c);
+    }
     m.put("timing_ms", timingMs);
     try {
       return JSON.writeValueAsString(m);
@@ -98,6 +154,13 @@ public record RowResult(
     }
     return new RowResult(n.get("row").asInt(), n.get("model").asText(), n.get("seed").asLong(),
         n.path("verdict").asText(), n.get("exit_status").asInt(), null, null, n.path("tensors_compared").asInt(),
-        n.path("error").isNull() ? null : n.path("error").asText(), new TreeMap<>());
+        n.path("error").isNull() ? null : n.path("error").asText(), crash(n.path("crash")), new TreeMap<>());
+  }
+
+  private static Crash crash(JsonNode c) {
+    return c.isObject()
+        ? new Crash(c.path("exit_code").asInt(), c.path("signal").isTextual() ? c.get("signal").asText() : null,
+            c.path("fault").isTextual() ? c.get("fault").asText() : null)
+        : null;
   }
 }

@@ -111,6 +111,6 @@ public final class Conv2d implements OpLowering {
       pad = "[0, 0]";
     }
     p.line(p.out(0) + " = " + FusedActivation.py("torch.conv2d(" + x + ", " + weight + ", " + bias + ", "
-        + Py.ints(sh, sw) + ", " + pad + ", " + Py.ints(dh, dw) + ", " + groups + ")", act));
+        + Py.ints(sh, sw) + ", " + pad + ", " + Py.ints(dh, dw) + ", " + groups + ")", act, true));
   }
 }

@@ -57,6 +57,8 @@ public final class ElementwiseBinary implements OpLowering {
     } else if (x.type() != TensorType.FLOAT32) {
       throw ctx.unsupported("operand type " + x.type());
     }
+    // Only ADD, SUB, MUL and DIV have a fused activation (and TFLite's clamp); the others' kernels do not clamp.
+    boolean fused = ctx.op().options() instanceof OpOptions.Arithmetic;
     return inputs -> {
       Broadcast bc = Broadcast.of(inputs[0], inputs[1]);
       Tensor a = bc.a();
@@ -75,7 +77,7 @@ public final class ElementwiseBinary implements OpLowering {
             case MINIMUM -> torch.minimum(a, b);
             case POW -> torch.pow(a, b);
           };
-      return new PortValue[] {bc.wrap(FusedActivation.apply(r, act))};
+      return new PortValue[] {bc.wrap(fused ? FusedActivation.apply(r, act) : r)};
     };
   }
 
@@ -125,6 +127,7 @@ public final class ElementwiseBinary implements OpLowering {
       case MINIMUM -> "torch.minimum(" + a + ", " + b + ")";
       case POW -> "torch.pow(" + a + ", " + b + ")";
     };
-    p.line(p.out(0) + " = " + FusedActivation.py(act == Activation.NONE ? r : "(" + r + ")", act));
+    boolean f32 = x.type() == TensorType.FLOAT32 || xf;
+    p.line(p.out(0) + " = " + FusedActivation.py("(" + r + ")", act, f32));
   }
 }

@@ -5,8 +5,16 @@ import dev.crossalign.tflite.Activation;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
-/** TFLite's fused activations, applied after an op in float32 exactly as the reference kernels clamp. */
+/**
+ * TFLite's fused activations, applied after an op in float32 exactly as the reference kernels clamp.
+ *
+ * <p>The float kernels that take a fused activation (conv, depthwise, fully connected, pooling, transpose conv, add,
+ * sub, mul, div) end in {@code min(max(x, act_min), act_max)} with CalculateActivationRange's range, which for NONE
+ * (and the ignored TANH) is float's [lowest, max] and for RELU [0, max]: an overflow is +-3.4028235e38 there, never
+ * Inf, and the port clamps the same way (checked against the interpreter in FloatClampTest). NaN stays NaN in both.
+ */
 public final class FusedActivation {
   private FusedActivation() {}
 
@@ -17,6 +25,14 @@ public final class FusedActivation {
     }
   }
 
+  /** float32's largest finite value: where TFLite's kernels clamp an unbounded activation. */
+  static final double FLT_MAX = Float.MAX_VALUE;
+
+  /**
+   * The activation, after an op whose TFLite kernel applies it; {@code t} is the op's fresh result (a float32 result
+   * may be clamped in place).
+   */
+
   /** Refuses (code generation) the activations the port does not reproduce. */
   public static void check(dev.crossalign.port.codegen.PyOp p, Activation a) {
     if (a == Activation.SIGN_BIT) {
@@ -24,11 +40,15 @@ public final class FusedActivation {
     }
   }
 
-  /** The activation as PyTorch code around {@code expr}, with the same float32 clamps as {@link #apply}. */
-  public static String py(String expr, Activation a) {
+  /**
+   * The activation as PyTorch code around {@code expr}, with the same clamps as {@link #apply}: for a float32 result
+   * NONE and RELU clamp to float32's finite range as TFLite's kernels do (an overflow reads FLT_MAX, not inf).
+   */
+  public static String py(String expr, Activation a, boolean f32) {
+    String max = dev.crossalign.port.codegen.Py.f32(Float.MAX_VALUE);
     return switch (a) {
-      case NONE, TANH -> expr; // TANH: no fused activation in TFLite's float kernels (see apply)
-      case RELU -> "torch.relu(" + expr + ")";
+      case NONE, TANH -> f32 && a == Activation.NONE ? "torch.clamp(" + expr + ", -" + max + ", " + max + ")" : expr;
+      case RELU -> f32 ? "torch.clamp(" + expr + ", 0.0, " + max + ")" : "torch.relu(" + expr + ")";
       case RELU_N1_TO_1 -> "torch.clamp(" + expr + ", -1.0, 1.0)";
       case RELU6 -> "torch.clamp(" + expr + ", 0.0, 6.0)";
       case SIGN_BIT -> throw new IllegalStateException("SIGN_BIT is refused before code generation");
@@ -36,15 +56,19 @@ public final class FusedActivation {
   }
 
   public static Tensor apply(Tensor t, Activation a) {
+    boolean f32 = t.scalar_type().intern() == ScalarType.Float;
     return switch (a) {
-      case NONE -> t;
-      case RELU -> t.relu();
+      case NONE -> f32 ? t.clamp_(new ScalarOptional(new Scalar(-FLT_MAX)), new ScalarOptional(new Scalar(FLT_MAX)))
+          : t;
+      case RELU -> f32 ? t.clamp_(new ScalarOptional(new Scalar(0.0)), new ScalarOptional(new Scalar(FLT_MAX)))
+          : t.relu();
       case RELU_N1_TO_1 -> t.clamp(new ScalarOptional(new Scalar(-1.0)), new ScalarOptional(new Scalar(1.0)));
       case RELU6 -> t.clamp(new ScalarOptional(new Scalar(0.0)), new ScalarOptional(new Scalar(6.0)));
       // TFLite's float kernels (conv, depthwise, FC, pool, transpose conv, add, mul...) clamp with
       // CalculateActivationRange, which knows only RELU, RELU_N1_TO_1 and RELU6: a fused TANH is no activation at
       // all there (checked against the interpreter: applying tanh was off by up to 7 on DEPTHWISE_CONV_2D).
-      case TANH -> t;
+      case TANH -> f32 ? t.clamp_(new ScalarOptional(new Scalar(-FLT_MAX)), new ScalarOptional(new Scalar(FLT_MAX)))
+          : t;
       case SIGN_BIT -> throw new IllegalStateException("SIGN_BIT is refused at prepare time");
     };
   }

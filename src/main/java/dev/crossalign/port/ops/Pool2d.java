@@ -143,6 +143,6 @@ public final class Pool2d implements OpLowering {
     } else {
       y = "F.avg_pool2d(" + x + ", " + k + ", " + s + ")";
     }
-    p.line(p.out(0) + " = " + FusedActivation.py(y, o.activation()));
+    p.line(p.out(0) + " = " + FusedActivation.py(y, o.activation(), true));
   }
 }

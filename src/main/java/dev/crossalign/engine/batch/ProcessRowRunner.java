@@ -1,0 +1,67 @@
+package dev.crossalign.engine.batch;
+
+import java.time.Duration;
+
+/**
+ * Rows in a worker process, started on the first row and again after one dies or is killed for a hung row. The rows a
+ * worker was not running when it died are not affected: they are sent to its successor.
+ */
+final class ProcessRowRunner implements RowRunner {
+  private final BatchOptions options;
+  private final WorkerProcess.Jvm jvm;
+  private final Duration timeout;
+  private WorkerProcess current;
+  private long peakRssKb;
+  private int started;
+
+  ProcessRowRunner(BatchOptions options, WorkerProcess.Jvm jvm, Duration timeout) {
+    this.options = options;
+    this.jvm = jvm;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public Line run(ManifestRow row) {
+    if (current == null) {
+      current = WorkerProcess.start(jvm, options);
+      started++;
+    }
+    long t0 = System.nanoTime();
+    WorkerProcess.Outcome o = current.run(row, timeout);
+    double ms = (System.nanoTime() - t0) / 1e6;
+    if (o instanceof WorkerProcess.Outcome.Answered a) {
+      peakRssKb = Math.max(peakRssKb, current.peakRssKb());
+      return new Line(a.json(), a.result());
+    }
+    retire();
+    RowResult r = o instanceof WorkerProcess.Outcome.Died d
+        ? RowResult.crashed(row, d.crash(), d.message(), ms)
+        : RowResult.timedOut(row, timeout.toMillis() / 1000.0, ms);
+    return new Line(r.toJson(), r);
+  }
+
+  private void retire() {
+    peakRssKb = Math.max(peakRssKb, current.peakRssKb());
+    current.close();
+    current = null;
+  }
+
+  @Override
+  public long peakRssKb() {
+    return peakRssKb;
+  }
+
+  @Override
+  public int processesStarted() {
+    return started;
+  }
+
+  @Override
+  public void close() {
+    if (current != null) {
+      current.close();
+      peakRssKb = Math.max(peakRssKb, current.peakRssKb());
+      current = null;
+    }
+  }
+}

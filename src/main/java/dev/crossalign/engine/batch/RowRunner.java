@@ -1,0 +1,19 @@
+package dev.crossalign.engine.batch;
+
+/** Runs rows one at a time for one batch thread; closed once, by the batch, after its thread is done. */
+sealed interface RowRunner extends AutoCloseable permits ProcessRowRunner, ThreadRowRunner {
+  /** A finished row: its JSON line and its parsed fields. */
+  record Line(String json, RowResult result) {}
+
+  /** Runs one row; every failure is a recorded row, never an exception. */
+  Line run(ManifestRow row);
+
+  /** Peak resident set of the worker processes this runner started (the largest), kB; 0 for threads. */
+  long peakRssKb();
+
+  /** Worker processes started so far (0 for threads). */
+  int processesStarted();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,93 @@
+package dev.crossalign.engine.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.engine.DemoModel;
+import dev.crossalign.engine.ValidationRequest;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.TensorInfo;
+import dev.crossalign.tflite.TfliteModel;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Workers and heap chosen together: the estimate from the model's tensors, the count from the budget. */
+class MemoryPlanTest {
+  private static List<ManifestRow> demoRows(int n) {
+    return java.util.stream.IntStream.rangeClosed(1, n)
+        .mapToObj(i -> new ManifestRow(i, null, i, null, null, null, null)).toList();
+  }
+
+  @Test
+  void capturesFollowTheBackendsAndTheMode() {
+    assertThat(MemoryPlan.captures(List.of("tflite", "torch"), ValidationRequest.RunMode.BOTH)).isEqualTo(3);
+    assertThat(MemoryPlan.captures(List.of("tflite", "torch"), ValidationRequest.RunMode.CHAINED)).isEqualTo(2);
+    assertThat(MemoryPlan.captures(List.of("tflite", "torch", "onnxruntime"), ValidationRequest.RunMode.BOTH))
+        .isEqualTo(5);
+  }
+
+  @Test
+  void estimateIsTheSumOfTheModelsTensorBytes() {
+    TfliteModel demo = TfliteModel.read(DemoModel.bytes(), "demo");
+    MemoryPlan.Estimate e = MemoryPlan.Estimate.of(demo, "demo");
+    // independent count: every tensor's elements x 4 bytes (float32, fp16 weights counted as the fp32 they become)
+    long weights = 0;
+    long acts = 0;
+    for (TensorInfo t : demo.main().tensors()) {
+      long bytes = HostTensor.numel(t.shape()) * 4;
+      if (demo.isConstant(t)) {
+        weights += bytes;
+      } else {
+        acts += bytes;
+      }
+    }
+    assertThat(e.weightBytes()).isEqualTo(weights);
+    assertThat(e.activationBytes()).isEqualTo(acts);
+    assertThat(e.fileBytes()).isEqualTo(DemoModel.bytes().length);
+
+    MemoryPlan p = MemoryPlan.plan(demoRows(10), BatchOptions.defaults(), 1, 100_000);
+    long mb = 1 << 20;
+    long heap = MemoryPlan.HEAP_BASE_MB
+        + (long) Math.ceil((e.fileBytes() + MemoryPlan.HEAP_PER_CAPTURE * 3 * acts) / mb);
+    long nat = MemoryPlan.NATIVE_BASE_MB
+        + (long) Math.ceil((MemoryPlan.NATIVE_PER_WEIGHT * weights + MemoryPlan.NATIVE_PER_ACTIVATION * acts) / mb);
+    assertThat(p.heapMb()).isEqualTo(heap);
+    assertThat(p.perWorkerMb()).isEqualTo(heap + nat);
+    assertThat(p.workers()).isEqualTo(1);
+    assertThat(p.budgetMb()).isEqualTo(100_000);
+  }
+
+  @Test
+  void workerCountFollowsTheBudgetAndTheCores() {
+    BatchOptions o = BatchOptions.defaults();
+    long per = MemoryPlan.plan(demoRows(10), o, 1, 100_000).perWorkerMb();
+    int cores = Runtime.getRuntime().availableProcessors();
+    // a budget for exactly one worker: one, whatever the cores
+    assertThat(MemoryPlan.plan(demoRows(10), o, 0, per).workers()).isEqualTo(1);
+    assertThat(MemoryPlan.plan(demoRows(10), o, 0, 2 * per + 1).workers()).isEqualTo(Math.min(2, cores));
+    // plenty of memory: the cores, but never more workers than rows
+    assertThat(MemoryPlan.plan(demoRows(1000), o, 0, 1_000_000).workers()).isEqualTo(cores);
+    assertThat(MemoryPlan.plan(demoRows(1), o, 0, 1_000_000).workers()).isEqualTo(1);
+    // an explicit count that does not fit is refused, naming the count that would
+    assertThatThrownBy(() -> MemoryPlan.plan(demoRows(10), o, 3, 2 * per + 1))
+        .isInstanceOf(CrossalignException.class).hasMessageContaining("3 workers need about " + 3 * per + " MiB")
+        .hasMessageContaining("--workers 2");
+    assertThatThrownBy(() -> MemoryPlan.plan(demoRows(10), o, 0, per - 1))
+        .isInstanceOf(CrossalignException.class).hasMessageContaining("one worker needs about " + per + " MiB");
+  }
+
+  @Test
+  void theLargestModelSizesTheBatchAndUnreadableModelsAreLeftToTheirRows() throws Exception {
+    java.nio.file.Path bad = java.nio.file.Files.createTempFile("bad", ".tflite");
+    try {
+      java.nio.file.Files.write(bad, new byte[] {1, 2, 3});
+      List<ManifestRow> rows = List.of(new ManifestRow(1, bad, 0, null, null, null, null),
+          new ManifestRow(2, null, 0, null, null, null, null));
+      MemoryPlan p = MemoryPlan.plan(rows, BatchOptions.defaults(), 1, 100_000);
+      assertThat(p.largestModel()).isEqualTo(DemoModel.LABEL);
+    } finally {
+      java.nio.file.Files.deleteIfExists(bad);
+    }
+  }
+}
