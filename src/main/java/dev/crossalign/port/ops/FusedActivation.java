@@ -45,7 +45,8 @@ public final class FusedActivation {
    * NONE and RELU clamp to float32's finite range as TFLite's kernels do (an overflow reads FLT_MAX, not inf).
    */
   public static String py(String expr, Activation a, boolean f32) {
-    String max = dev.crossalign.port.codegen.Py.f32(Float.MAX_VALUE);
+    // the exact double of FLT_MAX: a shorter literal rounds above it and aten refuses it as a float scalar
+    String max = Double.toString((double) Float.MAX_VALUE).replace("E", "e");
     return switch (a) {
       case NONE, TANH -> f32 && a == Activation.NONE ? "torch.clamp(" + expr + ", -" + max + ", " + max + ")" : expr;
       case RELU -> f32 ? "torch.clamp(" + expr + ", 0.0, " + max + ")" : "torch.relu(" + expr + ")";
