@@ -4,6 +4,9 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.onnx.export.Export;
 import dev.crossalign.onnx.export.ExportOptions;
 import dev.crossalign.onnx.export.Exporter;
+import dev.crossalign.port.OpRegistry;
+import dev.crossalign.port.codegen.PyGenerator;
+import dev.crossalign.port.codegen.PyTorchPackage;
 import dev.crossalign.tflite.TfliteModel;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -22,7 +25,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Writes MODEL.tflite as ONNX with TensorFlow's semantics (opset 17, NCHW inside, SAME padding as asymmetric Conv",
       "pads, every ONNX tensor named after the TFLite tensor it reproduces). Check it with: validate MODEL --backends",
-      "tflite,torch,onnxruntime, or compare MODEL out.onnx."
+      "tflite,torch,onnxruntime, or compare MODEL out.onnx.",
+      "With --to pytorch, -o is a directory that receives model.py (a generated nn.Module, eager PyTorch and",
+      "TorchScript), weights.pth (its state_dict), model.pt (TorchScript archive) and USAGE.md."
     })
 final class ConvertCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -30,8 +35,22 @@ final class ConvertCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MODEL", description = ".tflite model")
   Path model;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx", description = "Where to write the ONNX model")
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
+      description = "Where to write: the .onnx file, or with --to pytorch the directory")
   Path output;
+
+  @Option(names = "--to", defaultValue = "onnx", paramLabel = "onnx|pytorch",
+      description = "onnx or pytorch (default: ${DEFAULT-VALUE})")
+  String to;
+
+  @Option(names = "--pytorch-layout", defaultValue = "nhwc", paramLabel = "nhwc|nchw",
+      description = "Layout of rank-4 inputs/outputs of the generated module: nhwc (the TFLite signature) or nchw"
+          + " (default: ${DEFAULT-VALUE})")
+  String pytorchLayout;
+
+  @Option(names = "--class-name", defaultValue = "Model", paramLabel = "NAME",
+      description = "Class name of the generated module (default: ${DEFAULT-VALUE})")
+  String className;
 
   @Option(names = "--onnx-layout", defaultValue = "nhwc", paramLabel = "nhwc|nchw",
       description = "Layout of the ONNX input: nhwc (the TFLite signature, a Transpose at the entry) or nchw (default: ${DEFAULT-VALUE})")
@@ -42,6 +61,13 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    String format = to.trim().toLowerCase(Locale.ROOT);
+    if (format.equals("pytorch") || format.equals("torch")) {
+      return pytorch();
+    }
+    if (!format.equals("onnx")) {
+      throw CrossalignException.input("--to must be onnx or pytorch, got '" + to + "'");
+    }
     ExportOptions.InputLayout il;
     try {
       il = ExportOptions.InputLayout.valueOf(layout.trim().toUpperCase(Locale.ROOT));
@@ -55,6 +81,30 @@ final class ConvertCommand implements Callable<Integer> {
     spec.commandLine().getOut().println(String.format(Locale.ROOT,
         "wrote %s: %d nodes, %d tensors named after TFLite tensors, opset %d, input layout %s",
         output, export.model().nodes().size(), export.onnxToTflite().size(), export.model().opset(), il.name().toLowerCase(Locale.ROOT)));
+    return 0;
+  }
+
+  private int pytorch() {
+    PyGenerator.Boundary boundary;
+    try {
+      boundary = PyGenerator.Boundary.valueOf(pytorchLayout.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw CrossalignException.input("--pytorch-layout must be nhwc or nchw, got '" + pytorchLayout + "'");
+    }
+    if (!className.matches("[A-Za-z_][A-Za-z0-9_]*") || className.equals("Tensor") || className.equals("F")) {
+      throw CrossalignException.input("--class-name must be a Python identifier, got '" + className + "'");
+    }
+    if (java.nio.file.Files.exists(output) && !java.nio.file.Files.isDirectory(output)) {
+      throw CrossalignException.input("-o " + output + " is a file; --to pytorch writes a directory");
+    }
+    new FilePlan().input("model " + model, model).outputDirectory("-o", output).check();
+    TfliteModel m = TfliteModel.read(model);
+    PyTorchPackage.Written w = PyTorchPackage.write(m, OpRegistry.load(), className, boundary, output);
+    spec.commandLine().getOut().println(String.format(Locale.ROOT,
+        "wrote %s: model.py (class %s, %d ops, %d weights), weights.pth (%d bytes), model.pt (%d bytes), USAGE.md;"
+            + " boundary layout %s",
+        output, className, m.main().operators().size(), w.model().weights().size(), w.weightsBytes(),
+        w.archiveBytes(), boundary.name().toLowerCase(Locale.ROOT)));
     return 0;
   }
 }

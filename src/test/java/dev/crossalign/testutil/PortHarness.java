@@ -98,10 +98,12 @@ public final class PortHarness {
 
   /** Asserts every tensor both sides have agrees within {@code atol} (absolute), chained and isolated. */
   public static Result assertAligned(byte[] bytes, long seed, double lo, double hi, double atol) {
-    Result r = run(bytes, seed, lo, hi);
+    Map<Integer, HostTensor> inputs = randomInputs(TfliteModel.read(bytes, "test"), seed, lo, hi);
+    Result r = run(bytes, inputs);
     assertThat(r.chained()).as("tensors compared in chained mode").isNotEmpty();
     assertThat(r.chained().values()).as("chained max abs error per tensor " + r.chained()).allMatch(v -> v <= atol);
     assertThat(r.isolated().values()).as("isolated max abs error per tensor " + r.isolated()).allMatch(v -> v <= atol);
+    GeneratedCodeCheck.assertAligned(bytes, inputs, r.reference(), atol); // the same op as generated PyTorch code
     return r;
   }
 

@@ -40,6 +40,14 @@ final class Axes {
     return t.dim() == 4 ? PortValue.nchw(t.permute(0, 3, 1, 2)) : PortValue.tf(t);
   }
 
+  /**
+   * Assigns output {@code k} from {@code tfExpr}, an expression in TFLite axes of rank {@code rank}: a rank-4 result
+   * is permuted to the generated code's NCHW.
+   */
+  static void emitFromTf(dev.crossalign.port.codegen.PyOp p, int k, String tfExpr, int rank) {
+    p.line(p.out(k) + " = " + (rank == 4 ? tfExpr + ".permute(0, 3, 1, 2)" : tfExpr));
+  }
+
   /** The integer values of constant input {@code i} (int32 or int64), or a prepare-time refusal. */
   static int[] constInts(LoweringContext ctx, int i, String what) {
     if (!ctx.hasInput(i)) {

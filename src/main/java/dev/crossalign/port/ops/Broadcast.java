@@ -38,6 +38,32 @@ record Broadcast(Tensor a, Tensor b, boolean nchw) {
     return t4.permute(0, 3, 1, 2);
   }
 
+  /**
+   * Operand {@code i} of an elementwise op as PyTorch code that broadcasts the way TFLite does against an output of
+   * rank {@code outRank}: for a rank-4 output (held NCHW) a lower-rank operand gets leading 1s and the NHWC -> NCHW
+   * permute (done once in Java for a constant); otherwise the operand in TFLite axes.
+   */
+  static String py(dev.crossalign.port.codegen.PyOp p, int i, int outRank) {
+    int r = p.inShape(i).length;
+    if (outRank != 4 || r == 4) {
+      return outRank == 4 ? p.value(i) : p.tf(i);
+    }
+    if (r > 4) {
+      throw p.unsupported("operand of rank " + r + " against a rank-4 result");
+    }
+    int[] shape4 = new int[4];
+    for (int k = 0; k < 4; k++) {
+      shape4[k] = k < 4 - r ? 1 : p.inShape(i)[k - (4 - r)];
+    }
+    dev.crossalign.tensor.HostTensor c = p.constant(i);
+    if (c != null) {
+      dev.crossalign.tensor.HostTensor held =
+          c.reshape(shape4).permute(new int[] {0, 3, 1, 2}, dev.crossalign.tensor.Layout.NCHW);
+      return p.weight(i, "nchw", held, c.dtype() == dev.crossalign.tensor.DType.FLOAT32);
+    }
+    return p.tf(i) + ".reshape(" + dev.crossalign.port.codegen.Py.ints(shape4) + ").permute(0, 3, 1, 2)";
+  }
+
   PortValue wrap(Tensor result) {
     return nchw ? PortValue.nchw(result) : PortValue.tf(result);
   }

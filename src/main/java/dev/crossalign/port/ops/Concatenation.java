@@ -6,6 +6,8 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRef;
@@ -61,5 +63,39 @@ public final class Concatenation implements OpLowering {
       Tensor y = torch.cat(new TensorArrayRef(vec), dim);
       return new PortValue[] {rank == 4 ? PortValue.nchw(y) : PortValue.tf(y)};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    OpOptions.Concatenation o = (OpOptions.Concatenation) p.op().options();
+    if (o.activation() != Activation.NONE) {
+      throw p.unsupported("fused activation " + o.activation() + " (the TFLite kernel refuses it as well)");
+    }
+    int n = p.inputCount();
+    if (n < 1) {
+      throw p.unsupported("no inputs");
+    }
+    int rank = p.inShape(0).length;
+    if (o.axis() < -rank || o.axis() >= rank) {
+      throw p.unsupported("axis " + o.axis() + " is out of range for rank " + rank);
+    }
+    int axis = o.axis() < 0 ? o.axis() + rank : o.axis();
+    StringBuilder list = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      if (!p.hasInput(i)) {
+        throw p.unsupported("input " + i + " is absent");
+      }
+      if (p.input(i).isQuantized()) {
+        throw p.unsupported("quantized inputs (requantization is not reproduced)");
+      }
+      list.append(i == 0 ? "" : ", ").append(rank == 4 ? p.value(i) : p.tf(i));
+    }
+    int dim = rank == 4 ? Axes.NHWC_TO_NCHW[axis] : axis;
+    p.line(p.out(0) + " = torch.cat([" + list + "], " + dim + ")");
   }
 }

@@ -5,6 +5,12 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.Activation;
+import dev.crossalign.tflite.Padding;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -58,5 +64,53 @@ public final class Conv2d implements OpLowering {
       }
       return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    OpOptions.Conv2D o = (OpOptions.Conv2D) p.op().options();
+    FusedActivation.check(p, o.activation());
+    OpConstants.requireFloat(p, 0, 1, 2);
+    HostTensor w = p.constant(1);
+    if (w == null) {
+      throw p.unsupported("filter computed at run time");
+    }
+    int[] in = p.inShape(0);
+    int[] ws = p.inShape(1);
+    if (in.length != 4 || ws.length != 4) {
+      throw p.unsupported("expects a rank-4 input and filter");
+    }
+    if (p.hasInput(2) && !p.isConstant(2)) {
+      throw p.unsupported("bias computed at run time");
+    }
+    String weight = p.weight(1, "oihw", w.permute(new int[] {0, 3, 1, 2}, Layout.ANY), true);
+    String bias = p.hasInput(2) ? p.value(2) : "None";
+    emitConv(p, weight, bias, in, ws[1], ws[2], in[3] / ws[3], o.padding(), o.strideH(), o.strideW(),
+        o.dilationH(), o.dilationW(), o.activation());
+  }
+
+  /** torch.conv2d with TF's SAME padding: an explicit F.pad first when the two sides of an axis differ. */
+  static void emitConv(PyOp p, String weight, String bias, int[] in, int kh, int kw, int groups, Padding padding,
+      int sh, int sw, int dh, int dw, Activation act) {
+    SamePadding ph = SamePadding.of(padding, in[1], kh, sh, dh);
+    SamePadding pw = SamePadding.of(padding, in[2], kw, sw, dw);
+    String x = p.value(0);
+    String pad;
+    if (ph.symmetric() && pw.symmetric()) {
+      pad = Py.ints(ph.begin(), pw.begin());
+    } else {
+      String t = p.temp("padded");
+      p.line(t + " = F.pad(" + x + ", " + Py.ints(pw.begin(), pw.end(), ph.begin(), ph.end())
+          + ")  # TF SAME: the odd pixel at the end");
+      x = t;
+      pad = "[0, 0]";
+    }
+    p.line(p.out(0) + " = " + FusedActivation.py("torch.conv2d(" + x + ", " + weight + ", " + bias + ", "
+        + Py.ints(sh, sw) + ", " + pad + ", " + Py.ints(dh, dw) + ", " + groups + ")", act, true));
   }
 }

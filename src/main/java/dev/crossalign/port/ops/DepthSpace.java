@@ -5,6 +5,8 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -54,5 +56,41 @@ public final class DepthSpace implements OpLowering {
       Tensor x = inputs[0].nchwTensor().reshape(n, c, h2, b, w2, b).permute(0, 3, 5, 1, 2, 4);
       return new PortValue[] {PortValue.nchw(x.reshape(n, (long) b * b * c, h2, w2))};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    if (!(p.op().options() instanceof OpOptions.BlockSize o)) {
+      throw p.unsupported("missing block_size options");
+    }
+    long b = o.blockSize();
+    int[] in = p.inShape(0);
+    if (in.length != 4 || b < 1) {
+      throw p.unsupported("expects a rank-4 input and block_size >= 1");
+    }
+    long n = in[0];
+    long h = in[1];
+    long w = in[2];
+    long c = in[3];
+    String x = p.value(0);
+    if (p.opName().equals("DEPTH_TO_SPACE")) {
+      if (c % (b * b) != 0) {
+        throw p.unsupported("channels " + c + " not divisible by block_size^2");
+      }
+      long c2 = c / (b * b);
+      p.line(p.out(0) + " = " + x + ".reshape(" + Py.ints(n, b, b, c2, h, w) + ").permute(0, 3, 4, 1, 5, 2).reshape("
+          + Py.ints(n, c2, h * b, w * b) + ")  # NCHW [n, (i, j, c'), h, w] -> [n, c', h, i, w, j]");
+      return;
+    }
+    if (h % b != 0 || w % b != 0) {
+      throw p.unsupported("spatial size " + h + "x" + w + " not divisible by block_size " + b);
+    }
+    p.line(p.out(0) + " = " + x + ".reshape(" + Py.ints(n, c, h / b, b, w / b, b) + ").permute(0, 3, 5, 1, 2, 4).reshape("
+        + Py.ints(n, b * b * c, h / b, w / b) + ")  # NCHW [n, c, (h', i), (w', j)] -> [n, i, j, c, h', w']");
   }
 }

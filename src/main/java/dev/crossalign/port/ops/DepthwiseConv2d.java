@@ -5,6 +5,9 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.port.codegen.PyOp;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -81,5 +84,40 @@ public final class DepthwiseConv2d implements OpLowering {
       }
       return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    OpOptions.DepthwiseConv2D o = (OpOptions.DepthwiseConv2D) p.op().options();
+    FusedActivation.check(p, o.activation());
+    OpConstants.requireFloat(p, 0, 1, 2);
+    HostTensor w = p.constant(1);
+    if (w == null) {
+      throw p.unsupported("filter computed at run time");
+    }
+    int[] in = p.inShape(0);
+    int[] ws = p.inShape(1);
+    if (in.length != 4 || ws.length != 4 || ws[0] != 1) {
+      throw p.unsupported("expects a rank-4 input and a [1, kh, kw, c*m] filter");
+    }
+    if (in[3] <= 0 || ws[3] % in[3] != 0) {
+      throw p.unsupported("filter channels " + ws[3] + " are not a multiple of input channels " + in[3]);
+    }
+    if (o.strideH() < 1 || o.strideW() < 1 || o.dilationH() < 1 || o.dilationW() < 1) {
+      throw p.unsupported("stride and dilation must be >= 1");
+    }
+    if (p.hasInput(2) && !p.isConstant(2)) {
+      throw p.unsupported("bias computed at run time");
+    }
+    // [1, kh, kw, c*m] -> [c*m, 1, kh, kw], groups = c
+    String weight = p.weight(1, "oihw", w.permute(new int[] {3, 0, 1, 2}, Layout.ANY), true);
+    String bias = p.hasInput(2) ? p.value(2) : "None";
+    Conv2d.emitConv(p, weight, bias, in, ws[1], ws[2], in[3], o.padding(), o.strideH(), o.strideW(),
+        o.dilationH(), o.dilationW(), o.activation());
   }
 }

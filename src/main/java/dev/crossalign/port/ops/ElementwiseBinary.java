@@ -8,6 +8,8 @@ import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TensorType;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -77,5 +79,55 @@ public final class ElementwiseBinary implements OpLowering {
           };
       return new PortValue[] {bc.wrap(fused ? FusedActivation.apply(r, act) : r)};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    Kind kind = Kind.valueOf(p.opName());
+    if (p.inputCount() != 2 || !p.hasInput(0) || !p.hasInput(1)) {
+      throw p.unsupported("expects two inputs");
+    }
+    Activation act = p.op().options() instanceof OpOptions.Arithmetic a ? a.activation() : Activation.NONE;
+    FusedActivation.check(p, act);
+    TensorInfo x = p.input(0);
+    TensorInfo y = p.input(1);
+    boolean xf = p.isConstant(0) && p.constant(0).dtype() == dev.crossalign.tensor.DType.FLOAT32;
+    boolean yf = p.isConstant(1) && p.constant(1).dtype() == dev.crossalign.tensor.DType.FLOAT32;
+    if ((x.isQuantized() && !xf) || (y.isQuantized() && !yf) || p.output(0).isQuantized()) {
+      throw p.unsupported("quantized operands (only float32 and int32 are generated)");
+    }
+    if (x.type() != y.type() && !(xf && yf)) {
+      throw p.unsupported("operand types differ: " + x.type() + " and " + y.type());
+    }
+    if (x.type() == TensorType.INT32) {
+      if (kind == Kind.DIV || kind == Kind.POW) {
+        throw p.unsupported("int32 " + kind + " (TFLite's integer rounding is not reproduced)");
+      }
+      if (act != Activation.NONE && act != Activation.RELU) {
+        throw p.unsupported("int32 with fused activation " + act);
+      }
+    } else if (x.type() != TensorType.FLOAT32 && !xf) {
+      throw p.unsupported("operand type " + x.type());
+    }
+    int rank = p.outShape(0).length;
+    String a = Broadcast.py(p, 0, rank);
+    String b = Broadcast.py(p, 1, rank);
+    String r = switch (kind) {
+      case ADD -> a + " + " + b;
+      case SUB -> a + " - " + b;
+      case MUL -> a + " * " + b;
+      case DIV -> a + " / " + b;
+      case SQUARED_DIFFERENCE -> "(" + a + " - " + b + ") * (" + a + " - " + b + ")";
+      case MAXIMUM -> "torch.maximum(" + a + ", " + b + ")";
+      case MINIMUM -> "torch.minimum(" + a + ", " + b + ")";
+      case POW -> "torch.pow(" + a + ", " + b + ")";
+    };
+    boolean f32 = x.type() == TensorType.FLOAT32 || xf;
+    p.line(p.out(0) + " = " + FusedActivation.py("(" + r + ")", act, f32));
   }
 }

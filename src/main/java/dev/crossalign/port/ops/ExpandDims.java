@@ -4,6 +4,8 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 
 /** EXPAND_DIMS: a size-1 axis inserted at the constant axis, in [-rank-1, rank] (negative counts from the end). */
@@ -22,5 +24,19 @@ public final class ExpandDims implements OpLowering {
     }
     int axis = Axes.normalize(ctx, a[0], rank + 1, "axis");
     return inputs -> new PortValue[] {Axes.fromTf(inputs[0].tfTensor().unsqueeze(axis))};
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int[] out = p.outShape(0);
+    if (HostTensorShapes.numel(out) != HostTensorShapes.numel(p.inShape(0))) {
+      throw p.unsupported("output shape " + java.util.Arrays.toString(out) + " does not hold the input's elements");
+    }
+    Axes.emitFromTf(p, 0, p.tf(0) + ".reshape(" + Py.ints(out) + ")", out.length);
   }
 }

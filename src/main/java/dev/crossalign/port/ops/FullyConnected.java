@@ -5,6 +5,8 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -76,5 +78,54 @@ public final class FullyConnected implements OpLowering {
       y = FusedActivation.apply(y, o.activation()).reshape(outShape);
       return new PortValue[] {outShape.length == 4 ? PortValue.nchw(y.permute(0, 3, 1, 2)) : PortValue.tf(y)};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    OpOptions.FullyConnected o = (OpOptions.FullyConnected) p.op().options();
+    FusedActivation.check(p, o.activation());
+    OpConstants.requireFloat(p, 0, 1, 2);
+    if (o.activation() == dev.crossalign.tflite.Activation.TANH) {
+      throw p.unsupported("fused activation TANH (the TFLite kernel refuses it as well)");
+    }
+    if (o.weightsFormat() != 0) {
+      throw p.unsupported("shuffled weights format " + o.weightsFormat());
+    }
+    int[] in = p.inShape(0);
+    int[] ws = p.inShape(1);
+    if (ws.length != 2 || ws[1] <= 0) {
+      throw p.unsupported("expects weights [out, in]");
+    }
+    int inner = ws[1];
+    long numel = 1;
+    for (int d : in) {
+      numel *= d;
+    }
+    if (in.length == 0 || numel % inner != 0) {
+      throw p.unsupported("input of " + numel + " elements does not flatten to rows of " + inner);
+    }
+    if (o.keepNumDims() && in[in.length - 1] != inner) {
+      throw p.unsupported("keep_num_dims needs the last input dim " + in[in.length - 1] + " to equal " + inner);
+    }
+    long[] outShape;
+    if (o.keepNumDims()) {
+      outShape = new long[in.length];
+      for (int i = 0; i < in.length - 1; i++) {
+        outShape[i] = in[i];
+      }
+      outShape[in.length - 1] = ws[0];
+    } else {
+      outShape = new long[] {numel / inner, ws[0]};
+    }
+    String w = p.tf(1);
+    String b = p.hasInput(2) ? p.tf(2) : "None";
+    String y = FusedActivation.py("F.linear(" + p.tf(0) + ".reshape([-1, " + inner + "]), " + w + ", " + b + ")",
+        o.activation(), true);
+    Axes.emitFromTf(p, 0, y + ".reshape(" + Py.ints(outShape) + ")", outShape.length);
   }
 }

@@ -32,6 +32,30 @@ public final class FusedActivation {
    * The activation, after an op whose TFLite kernel applies it; {@code t} is the op's fresh result (a float32 result
    * may be clamped in place).
    */
+
+  /** Refuses (code generation) the activations the port does not reproduce. */
+  public static void check(dev.crossalign.port.codegen.PyOp p, Activation a) {
+    if (a == Activation.SIGN_BIT) {
+      throw p.unsupported("fused activation SIGN_BIT");
+    }
+  }
+
+  /**
+   * The activation as PyTorch code around {@code expr}, with the same clamps as {@link #apply}: for a float32 result
+   * NONE and RELU clamp to float32's finite range as TFLite's kernels do (an overflow reads FLT_MAX, not inf).
+   */
+  public static String py(String expr, Activation a, boolean f32) {
+    // the exact double of FLT_MAX: a shorter literal rounds above it and aten refuses it as a float scalar
+    String max = Double.toString((double) Float.MAX_VALUE).replace("E", "e");
+    return switch (a) {
+      case NONE, TANH -> f32 && a == Activation.NONE ? "torch.clamp(" + expr + ", -" + max + ", " + max + ")" : expr;
+      case RELU -> f32 ? "torch.clamp(" + expr + ", 0.0, " + max + ")" : "torch.relu(" + expr + ")";
+      case RELU_N1_TO_1 -> "torch.clamp(" + expr + ", -1.0, 1.0)";
+      case RELU6 -> "torch.clamp(" + expr + ", 0.0, 6.0)";
+      case SIGN_BIT -> throw new IllegalStateException("SIGN_BIT is refused before code generation");
+    };
+  }
+
   public static Tensor apply(Tensor t, Activation a) {
     boolean f32 = t.scalar_type().intern() == ScalarType.Float;
     return switch (a) {

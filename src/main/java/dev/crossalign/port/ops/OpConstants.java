@@ -34,6 +34,23 @@ final class OpConstants {
     }
   }
 
+  /** {@link #requireFloat(LoweringContext, int...)} for code generation. */
+  static void requireFloat(dev.crossalign.port.codegen.PyOp p, int... inputs) {
+    for (int i : inputs) {
+      if (!p.hasInput(i)) {
+        continue;
+      }
+      TensorInfo t = p.input(i);
+      boolean isFloat = t.type() == TensorType.FLOAT32 || t.type() == TensorType.FLOAT16;
+      boolean folded = p.isConstant(i) && p.constant(i).dtype() == dev.crossalign.tensor.DType.FLOAT32;
+      if (!folded && (!isFloat || t.isQuantized())) {
+        throw p.unsupported(
+            "input " + i + " ('" + t.name() + "') is " + (t.isQuantized() ? "quantized " : "") + t.type()
+                + "; only float kernels are generated");
+      }
+    }
+  }
+
   /** The integer values of constant input {@code i}; unsupported when it is computed at run time. */
   static long[] ints(LoweringContext ctx, int i, String what) {
     Tensor t = ctx.constant(i);

@@ -5,6 +5,8 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRef;
@@ -40,5 +42,32 @@ public final class Pack implements OpLowering {
       TensorVector vec = new TensorVector(ts);
       return new PortValue[] {Axes.fromTf(torch.cat(new TensorArrayRef(vec), axis))};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    OpOptions.Pack o = (OpOptions.Pack) p.op().options();
+    int n = p.inputCount();
+    if (o.valuesCount() != n) {
+      throw p.unsupported("values_count " + o.valuesCount() + " but " + n + " inputs");
+    }
+    int rank = p.inShape(0).length;
+    if (o.axis() < -(rank + 1) || o.axis() > rank) {
+      throw p.unsupported("axis " + o.axis() + " for rank " + rank);
+    }
+    int axis = o.axis() < 0 ? o.axis() + rank + 1 : o.axis();
+    StringBuilder list = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      if (!p.hasInput(i)) {
+        throw p.unsupported("input " + i + " is absent");
+      }
+      list.append(i == 0 ? "" : ", ").append(p.tf(i));
+    }
+    Axes.emitFromTf(p, 0, "torch.stack([" + list + "], " + axis + ")", rank + 1);
   }
 }

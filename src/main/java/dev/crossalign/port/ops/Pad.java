@@ -6,6 +6,8 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -125,5 +127,41 @@ public final class Pad implements OpLowering {
       }
       return new PortValue[] {new PortValue(y, v.layout())};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return Set.of("PAD", "PADV2");
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int[] shape = p.inShape(0);
+    int rank = shape.length;
+    long[] pads = p.ints(1, "paddings");
+    if (pads.length != rank * 2) {
+      throw p.unsupported("paddings has " + pads.length + " values, expected " + rank * 2 + " for rank " + rank);
+    }
+    for (long v : pads) {
+      if (v < 0) {
+        throw p.unsupported("negative padding");
+      }
+    }
+    if (p.opName().equals("MIRROR_PAD")) {
+      throw p.unsupported("MIRROR_PAD has no code generation yet");
+    }
+    double value = 0;
+    if (p.opName().equals("PADV2") && p.hasInput(2)) {
+      var c = p.constant(2);
+      if (c == null || c.numel() != 1) {
+        throw p.unsupported("constant_values must be one constant value");
+      }
+      value = c.getDouble(0);
+    }
+    var type = p.input(0).type();
+    boolean floating = type != null && type.dtype() != null && type.dtype().isFloating();
+    String fill = floating ? Py.f32((float) value) : Long.toString((long) value);
+    p.line(p.out(0) + " = F.pad(" + p.value(0) + ", " + Py.ints(torchPads(pads, rank, rank == 4)) + ", \"constant\", "
+        + (floating ? fill : "float(" + fill + ")") + ")");
   }
 }

@@ -5,6 +5,10 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -75,6 +79,11 @@ public final class Pool2d implements OpLowering {
   /** [1, 1, outH, outW]: how many real input pixels each output window covers. */
   private static Tensor countMap(
       LoweringContext ctx, int inH, int inW, OpOptions.Pool2D o, SamePadding ph, SamePadding pw) {
+    return OpConstants.floats(ctx, countMap(inH, inW, o, ph, pw), 1, 1, ph.out(), pw.out());
+  }
+
+  /** [outH * outW]: how many real input pixels each output window covers (TF's divisor). */
+  static float[] countMap(int inH, int inW, OpOptions.Pool2D o, SamePadding ph, SamePadding pw) {
     float[] c = new float[ph.out() * pw.out()];
     for (int oy = 0; oy < ph.out(); oy++) {
       int y0 = oy * o.strideH() - ph.begin();
@@ -85,6 +94,55 @@ public final class Pool2d implements OpLowering {
         c[oy * pw.out() + ox] = Math.max(rows, 0) * Math.max(cols, 0);
       }
     }
-    return OpConstants.floats(ctx, c, 1, 1, ph.out(), pw.out());
+    return c;
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    OpOptions.Pool2D o = (OpOptions.Pool2D) p.op().options();
+    FusedActivation.check(p, o.activation());
+    OpConstants.requireFloat(p, 0);
+    int[] in = p.inShape(0);
+    if (in.length != 4) {
+      throw p.unsupported("expects a rank-4 input");
+    }
+    if (o.filterH() < 1 || o.filterW() < 1 || o.strideH() < 1 || o.strideW() < 1) {
+      throw p.unsupported("filter and stride must be >= 1");
+    }
+    SamePadding ph = SamePadding.of(o.padding(), in[1], o.filterH(), o.strideH(), 1);
+    SamePadding pw = SamePadding.of(o.padding(), in[2], o.filterW(), o.strideW(), 1);
+    if (ph.out() < 1 || pw.out() < 1) {
+      throw p.unsupported("filter larger than the input with VALID padding");
+    }
+    boolean padded = ph.begin() + ph.end() + pw.begin() + pw.end() > 0;
+    String k = Py.ints(o.filterH(), o.filterW());
+    String s = Py.ints(o.strideH(), o.strideW());
+    String pads = Py.ints(pw.begin(), pw.end(), ph.begin(), ph.end());
+    String x = p.value(0);
+    String y;
+    if (p.opName().equals("MAX_POOL_2D")) {
+      if (padded) {
+        String t = p.temp("padded");
+        p.line(t + " = F.pad(" + x + ", " + pads + ", \"constant\", float(\"-inf\"))  # TF SAME: windows clipped");
+        x = t;
+      }
+      y = "torch.max_pool2d(" + x + ", " + k + ", " + s + ", [0, 0], [1, 1], False)";
+    } else if (padded) {
+      // TF divides by the real (unpadded) elements under each window: window sum / count map
+      float[] c = countMap(in[1], in[2], o, ph, pw);
+      String counts = p.table("counts", HostTensor.ofFloats(new int[] {1, 1, ph.out(), pw.out()}, Layout.ANY, c));
+      String t = p.temp("padded");
+      p.line(t + " = F.pad(" + x + ", " + pads + ")");
+      y = "F.avg_pool2d(" + t + ", " + k + ", " + s + ") * " + Py.f32((float) o.filterH() * o.filterW()) + " / "
+          + counts;
+    } else {
+      y = "F.avg_pool2d(" + x + ", " + k + ", " + s + ")";
+    }
+    p.line(p.out(0) + " = " + FusedActivation.py(y, o.activation(), true));
   }
 }

@@ -5,6 +5,8 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.TensorType;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -37,5 +39,26 @@ public final class Prelu implements OpLowering {
       // where() broadcasts x to y's shape too, as TFLite's broadcast kernel does when alpha is the larger operand.
       return new PortValue[] {bc.wrap(x.where(x.ge(new Scalar(0.0)), y))};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    if (p.inputCount() != 2 || !p.hasInput(1)) {
+      throw p.unsupported("expects input and alpha");
+    }
+    boolean alphaFloat = p.isConstant(1) && p.constant(1).dtype() == dev.crossalign.tensor.DType.FLOAT32;
+    if (p.input(0).type() != TensorType.FLOAT32 || p.input(0).isQuantized()
+        || !(alphaFloat || (p.input(1).type() == TensorType.FLOAT32 && !p.input(1).isQuantized()))) {
+      throw p.unsupported("only float32 input and alpha are generated");
+    }
+    int rank = p.outShape(0).length;
+    String x = Broadcast.py(p, 0, rank);
+    String alpha = Broadcast.py(p, 1, rank);
+    p.line(p.out(0) + " = torch.where(" + x + " >= 0.0, " + x + ", " + x + " * " + alpha + ")");
   }
 }

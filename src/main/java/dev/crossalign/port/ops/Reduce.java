@@ -6,6 +6,8 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import java.util.TreeSet;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -97,5 +99,58 @@ public final class Reduce implements OpLowering {
       }
     }
     return new PortValue[] {Axes.fromTf(tf.reshape(Axes.longs(out)))};
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    String name = p.opName();
+    boolean keep = p.op().options() instanceof OpOptions.Reducer r && r.keepDims();
+    if (p.input(0).isQuantized()) {
+      throw p.unsupported("quantized input (requantization is not reproduced)");
+    }
+    DType dt = p.input(0).type().dtype();
+    boolean isFloat = dt == DType.FLOAT32 || dt == DType.FLOAT16;
+    if (!isFloat && !((dt == DType.INT32 || dt == DType.INT64) && !name.equals("MEAN"))) {
+      throw p.unsupported("input type " + p.input(0).type() + " for " + name);
+    }
+    int rank = p.inShape(0).length;
+    TreeSet<Integer> set = new TreeSet<>();
+    for (long a : p.ints(1, "axis")) {
+      if (a < -rank || a >= rank) {
+        throw p.unsupported("axis " + a + " is out of range for rank " + rank);
+      }
+      set.add((int) (a < 0 ? a + rank : a));
+    }
+    int[] axes = set.stream().mapToInt(Integer::intValue).toArray();
+    if (axes.length == 0) {
+      p.line(p.out(0) + " = " + p.value(0) + "  # no axes: TF returns the input");
+      return;
+    }
+    long[] dims = new long[axes.length];
+    for (int k = 0; k < axes.length; k++) {
+      dims[k] = rank == 4 ? Axes.NHWC_TO_NCHW[axes[k]] : axes[k];
+    }
+    String fn = switch (name) {
+      case "MEAN" -> "torch.mean";
+      case "SUM" -> "torch.sum";
+      case "REDUCE_MAX" -> "torch.amax";
+      default -> "torch.amin";
+    };
+    String y = fn + "(" + p.value(0) + ", " + Py.ints(dims) + ", True)";
+    if (name.equals("SUM") && dt == DType.INT32) {
+      y = y + ".to(torch.int32)";
+    }
+    if (keep) {
+      p.line(p.out(0) + " = " + y);
+      return;
+    }
+    int[] out = p.outShape(0);
+    String tf = rank == 4 ? "(" + y + ").permute(0, 2, 3, 1)" : y;
+    Axes.emitFromTf(p, 0, tf + ".reshape(" + Py.ints(out) + ")", out.length);
   }
 }

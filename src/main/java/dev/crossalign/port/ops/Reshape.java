@@ -7,6 +7,8 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
 import java.util.Arrays;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -90,5 +92,33 @@ public final class Reshape implements OpLowering {
           "new shape " + Arrays.toString(shape) + " holds " + known + " elements, the input " + inCount);
     }
     return out;
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int[] inShape = p.inShape(0);
+    int[] shape;
+    if (p.hasInput(1) && p.inShape(1).length == 1) {
+      if (!p.isConstant(1)) {
+        throw p.unsupported("new shape computed at run time");
+      }
+      shape = Arrays.stream(p.ints(1, "shape")).mapToInt(Math::toIntExact).toArray();
+    } else if (p.op().options() instanceof OpOptions.Reshape r && r.newShape().length > 0) {
+      shape = r.newShape().length == 1 && r.newShape()[0] == 0 ? new int[0] : r.newShape();
+    } else {
+      shape = p.outShape(0);
+    }
+    int[] resolved;
+    try {
+      resolved = resolve(shape, inShape);
+    } catch (IllegalArgumentException e) {
+      throw p.unsupported(e.getMessage());
+    }
+    Axes.emitFromTf(p, 0, p.tf(0) + ".reshape(" + Py.ints(resolved) + ")", resolved.length);
   }
 }

@@ -5,6 +5,10 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -133,5 +137,74 @@ public final class Resize implements OpLowering {
       }
       return new Axis(lo, hi, wLo, wHi);
     }
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    boolean bilinear = p.opName().equals("RESIZE_BILINEAR");
+    if (bilinear) {
+      OpConstants.requireFloat(p, 0);
+    }
+    boolean alignCorners;
+    boolean halfPixel;
+    if (p.op().options() instanceof OpOptions.ResizeBilinear o) {
+      alignCorners = o.alignCorners();
+      halfPixel = o.halfPixelCenters();
+    } else if (p.op().options() instanceof OpOptions.ResizeNearestNeighbor o) {
+      alignCorners = o.alignCorners();
+      halfPixel = o.halfPixelCenters();
+    } else {
+      alignCorners = false;
+      halfPixel = false;
+    }
+    if (alignCorners && halfPixel) {
+      throw p.unsupported("align_corners and half_pixel_centers both set");
+    }
+    int[] in = p.inShape(0);
+    if (in.length != 4) {
+      throw p.unsupported("expects a rank-4 input");
+    }
+    long[] size = p.ints(1, "size");
+    if (size.length != 2 || size[0] < 1 || size[1] < 1 || size[0] > 1 << 16 || size[1] > 1 << 16) {
+      throw p.unsupported("size must be two positive values, got " + java.util.Arrays.toString(size));
+    }
+    int outH = (int) size[0];
+    int outW = (int) size[1];
+    String x = p.value(0);
+    String rule = "TF " + (alignCorners ? "align_corners" : halfPixel ? "half_pixel_centers" : "legacy") + " source rows/cols";
+    if (!bilinear) {
+      String rows = p.table("rows", longs(nearest(in[1], outH, alignCorners, halfPixel)));
+      String cols = p.table("cols", longs(nearest(in[2], outW, alignCorners, halfPixel)));
+      p.line(p.out(0) + " = " + x + ".index_select(2, " + rows + ").index_select(3, " + cols + ")  # " + rule);
+      return;
+    }
+    Axis ya = Axis.of(in[1], outH, alignCorners, halfPixel);
+    Axis xa = Axis.of(in[2], outW, alignCorners, halfPixel);
+    String y0 = p.table("y0", longs(ya.lo()));
+    String y1 = p.table("y1", longs(ya.hi()));
+    String x0 = p.table("x0", longs(xa.lo()));
+    String x1 = p.table("x1", longs(xa.hi()));
+    String wy0 = p.table("wy0", HostTensor.ofFloats(new int[] {1, 1, outH, 1}, Layout.ANY, ya.wLo()));
+    String wy1 = p.table("wy1", HostTensor.ofFloats(new int[] {1, 1, outH, 1}, Layout.ANY, ya.wHi()));
+    String wx0 = p.table("wx0", HostTensor.ofFloats(new int[] {1, 1, 1, outW}, Layout.ANY, xa.wLo()));
+    String wx1 = p.table("wx1", HostTensor.ofFloats(new int[] {1, 1, 1, outW}, Layout.ANY, xa.wHi()));
+    String top = p.temp("top");
+    String bottom = p.temp("bottom");
+    p.line(top + " = " + x + ".index_select(2, " + y0 + ")  # " + rule);
+    p.line(bottom + " = " + x + ".index_select(2, " + y1 + ")");
+    // the reference kernel's association: ((v * wy) * wx), summed left to right
+    p.line(p.out(0) + " = " + top + ".index_select(3, " + x0 + ") * " + wy0 + " * " + wx0
+        + " + " + bottom + ".index_select(3, " + x0 + ") * " + wy1 + " * " + wx0
+        + " + " + top + ".index_select(3, " + x1 + ") * " + wy0 + " * " + wx1
+        + " + " + bottom + ".index_select(3, " + x1 + ") * " + wy1 + " * " + wx1);
+  }
+
+  private static HostTensor longs(long[] v) {
+    return HostTensor.ofLongs(new int[] {v.length}, Layout.ANY, v);
   }
 }

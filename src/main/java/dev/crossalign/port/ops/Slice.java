@@ -5,6 +5,8 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import java.util.Arrays;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -47,5 +49,31 @@ public final class Slice implements OpLowering {
       }
       return new PortValue[] {new PortValue(t, x.layout())};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int[] shape = p.inShape(0);
+    long[] begin = p.ints(1, "begin");
+    long[] size = p.ints(2, "size");
+    if (begin.length != shape.length || size.length != shape.length) {
+      throw p.unsupported("begin / size do not match rank " + shape.length);
+    }
+    String[] index = new String[shape.length];
+    for (int i = 0; i < shape.length; i++) {
+      long len = size[i] == -1 ? shape[i] - begin[i] : size[i];
+      if (begin[i] < 0 || len < 0 || begin[i] + len > shape[i]) {
+        throw p.unsupported("begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
+            + Arrays.toString(shape));
+      }
+      int dim = shape.length == 4 ? Axes.NHWC_TO_NCHW[i] : i;
+      index[dim] = begin[i] == 0 && len == shape[i] ? ":" : begin[i] + ":" + (begin[i] + len);
+    }
+    p.line(p.out(0) + " = " + p.value(0) + "[" + String.join(", ", index) + "]");
   }
 }

@@ -6,6 +6,8 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -47,5 +49,34 @@ public final class Softmax implements OpLowering {
       }
       return new PortValue[] {new PortValue(y, in.layout())};
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    boolean log = p.opName().equals("LOG_SOFTMAX");
+    if (p.input(0).type() != TensorType.FLOAT32 || p.input(0).isQuantized() || p.output(0).isQuantized()) {
+      throw p.unsupported("only float32 is generated");
+    }
+    int rank = p.inShape(0).length;
+    if (rank < 1) {
+      throw p.unsupported("scalar input");
+    }
+    float beta = p.op().options() instanceof OpOptions.Softmax s ? s.beta() : 1f;
+    String x = p.value(0);
+    int axis = rank == 4 ? 1 : rank - 1; // TF's last axis (channels: dim 1 of the NCHW value)
+    String shifted = p.temp("shifted");
+    p.line(shifted + " = " + x + " - torch.amax(" + x + ", [" + axis + "], True)  # TF: exp((x - max) * beta)");
+    if (log) {
+      p.line(p.out(0) + " = " + shifted + " - torch.log(torch.sum(torch.exp(" + shifted + "), [" + axis + "], True))");
+      return;
+    }
+    String e = p.temp("e");
+    p.line(e + " = torch.exp(" + (beta == 1f ? shifted : shifted + " * " + Py.f32(beta)) + ")");
+    p.line(p.out(0) + " = " + e + " * torch.reciprocal(torch.sum(" + e + ", [" + axis + "], True))");
   }
 }

@@ -6,6 +6,8 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
 import java.util.Arrays;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -75,5 +77,34 @@ public final class Split implements OpLowering {
       }
       return out;
     };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  /** Each output's extent along the axis is its static TFLite shape (what TFLite's Prepare computed from sizes). */
+  @Override
+  public void emitPython(PyOp p) {
+    boolean v = p.opName().equals("SPLIT_V");
+    int valueIn = v ? 0 : 1;
+    int[] shape = p.inShape(valueIn);
+    long[] a = p.ints(v ? 2 : 0, "axis");
+    if (a.length != 1 || a[0] < -shape.length || a[0] >= shape.length) {
+      throw p.unsupported("axis " + Arrays.toString(a) + " for rank " + shape.length);
+    }
+    int axis = (int) (a[0] < 0 ? a[0] + shape.length : a[0]);
+    int dim = shape.length == 4 ? Axes.NHWC_TO_NCHW[axis] : axis;
+    String x = v ? p.value(0) : p.value(1);
+    long start = 0;
+    for (int k = 0; k < p.op().outputs().length; k++) {
+      int len = p.outShape(k)[axis];
+      p.line(p.out(k) + " = " + x + ".narrow(" + dim + ", " + start + ", " + len + ")");
+      start += len;
+    }
+    if (start != shape[axis]) {
+      throw p.unsupported("outputs cover " + start + " of the axis' " + shape[axis] + " elements");
+    }
   }
 }

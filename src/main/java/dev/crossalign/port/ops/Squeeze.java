@@ -6,6 +6,8 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
 import java.util.Arrays;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 
 /**
@@ -45,5 +47,19 @@ public final class Squeeze implements OpLowering {
     }
     long[] shape = Axes.longs(Arrays.copyOf(out, n));
     return inputs -> new PortValue[] {Axes.fromTf(inputs[0].tfTensor().reshape(shape))};
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int[] out = p.outShape(0);
+    if (HostTensorShapes.numel(out) != HostTensorShapes.numel(p.inShape(0))) {
+      throw p.unsupported("output shape " + Arrays.toString(out) + " does not hold the input's elements");
+    }
+    Axes.emitFromTf(p, 0, p.tf(0) + ".reshape(" + Py.ints(out) + ")", out.length);
   }
 }

@@ -7,6 +7,8 @@ import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
 import java.util.ArrayList;
 import java.util.List;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -219,5 +221,68 @@ public final class StridedSlice implements OpLowering {
       e += n;
     }
     return stride > 0 ? (int) Math.max(0, Math.min(n, e)) : (int) Math.max(-1, Math.min(n - 1, e));
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    OpOptions.StridedSlice o = (OpOptions.StridedSlice) p.op().options();
+    int[] begin = ints(p, 1, "begin");
+    int[] end = ints(p, 2, "end");
+    int[] strides = ints(p, 3, "strides");
+    if (begin.length != end.length || begin.length != strides.length) {
+      throw p.unsupported("begin, end and strides differ in length");
+    }
+    int[] in = p.inShape(0);
+    Plan plan;
+    try {
+      plan = plan(in, begin, end, strides, o);
+    } catch (IllegalArgumentException e) {
+      throw p.unsupported(e.getMessage());
+    }
+    boolean anyShrink = false;
+    for (boolean s : plan.shrink()) {
+      anyShrink |= s;
+    }
+    boolean keepNchw = !plan.anyNewAxis() && !anyShrink && in.length == 4;
+    int n = plan.effectiveShape().length;
+    String x;
+    int[] dimOf = new int[n];
+    for (int i = 0; i < n; i++) {
+      dimOf[i] = keepNchw ? Axes.NHWC_TO_NCHW[i] : i;
+    }
+    if (keepNchw) {
+      x = p.value(0);
+    } else {
+      x = p.tf(0);
+      if (plan.anyNewAxis()) {
+        x = x + ".reshape(" + Py.ints(plan.effectiveShape()) + ")";
+      }
+    }
+    String[] index = new String[n];
+    for (int i = 0; i < n; i++) {
+      AxisSlice s = plan.axes().get(i);
+      int dim = dimOf[i];
+      if (s.flip()) {
+        x = "torch.flip(" + x + ", [" + dim + "])";
+      }
+      long stop = s.count() == 0 ? s.start() : s.start() + (s.count() - 1) * s.step() + 1;
+      index[dim] = s.start() == 0 && s.step() == 1 && s.count() == plan.effectiveShape()[i] && !s.flip()
+          ? ":" : s.start() + ":" + stop + (s.step() == 1 ? "" : ":" + s.step());
+    }
+    String sliced = x + "[" + String.join(", ", index) + "]";
+    if (keepNchw) {
+      p.line(p.out(0) + " = " + sliced);
+    } else {
+      Axes.emitFromTf(p, 0, sliced + ".reshape(" + Py.ints(plan.outShape()) + ")", plan.outShape().length);
+    }
+  }
+
+  private static int[] ints(PyOp p, int i, String what) {
+    return java.util.Arrays.stream(p.ints(i, what)).mapToInt(Math::toIntExact).toArray();
   }
 }

@@ -5,6 +5,8 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import java.util.Arrays;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 
 /**
@@ -33,5 +35,27 @@ public final class Transpose implements OpLowering {
     }
     long[] lp = Axes.longs(perm);
     return inputs -> new PortValue[] {Axes.fromTf(inputs[0].tfTensor().permute(lp))};
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int rank = p.inShape(0).length;
+    long[] perm = p.ints(1, "perm");
+    if (perm.length != rank) {
+      throw p.unsupported("perm " + Arrays.toString(perm) + " does not match input rank " + rank);
+    }
+    boolean[] seen = new boolean[rank];
+    for (long v : perm) {
+      if (v < 0 || v >= rank || seen[(int) v]) {
+        throw p.unsupported("perm " + Arrays.toString(perm) + " is not a permutation of 0.." + (rank - 1));
+      }
+      seen[(int) v] = true;
+    }
+    Axes.emitFromTf(p, 0, p.tf(0) + ".permute(" + Py.ints(perm).replace("[", "").replace("]", "") + ")", rank);
   }
 }

@@ -6,6 +6,8 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Scalar;
@@ -62,5 +64,42 @@ public final class UnaryActivation implements OpLowering {
           default -> throw ctx.unsupported("not an activation op");
         };
     return inputs -> new PortValue[] {new PortValue(f.apply(inputs[0].tensor()), inputs[0].layout())};
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    String name = p.opName();
+    if (p.input(0).isQuantized() || p.output(0).isQuantized()) {
+      throw p.unsupported("quantized input or output");
+    }
+    if (p.input(0).type() != TensorType.FLOAT32) {
+      throw p.unsupported("input type " + p.input(0).type());
+    }
+    String x = p.value(0);
+    String y = switch (name) {
+      case "RELU" -> "torch.relu(" + x + ")";
+      case "RELU6" -> "torch.clamp(" + x + ", 0.0, 6.0)";
+      case "RELU_N1_TO_1" -> "torch.clamp(" + x + ", -1.0, 1.0)";
+      case "LEAKY_RELU" -> {
+        float alpha = p.op().options() instanceof OpOptions.LeakyRelu l ? l.alpha() : 0f;
+        yield "torch.where(" + x + " > 0.0, " + x + ", " + x + " * " + Py.f32(alpha) + ")";
+      }
+      case "ELU" -> "torch.where(" + x + " >= 0.0, " + x + ", torch.expm1(" + x + "))";
+      case "GELU" -> {
+        boolean approximate = p.op().options() instanceof OpOptions.Gelu g && g.approximate();
+        yield "F.gelu(" + x + ", approximate=" + (approximate ? "\"tanh\"" : "\"none\"") + ")";
+      }
+      case "LOGISTIC" -> "torch.sigmoid(" + x + ")";
+      case "TANH" -> "torch.tanh(" + x + ")";
+      // TFLite's optimized kernel multiplies by the float 1/6 (see lower)
+      case "HARD_SWISH" -> x + " * torch.clamp(" + x + " + 3.0, 0.0, 6.0) * " + Py.f32(1f / 6f);
+      default -> throw p.unsupported("not an activation op");
+    };
+    p.line(p.out(0) + " = " + y);
   }
 }

@@ -5,6 +5,8 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.tflite.TensorType;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
@@ -42,5 +44,33 @@ public final class UnaryMath implements OpLowering {
           default -> throw ctx.unsupported("not a unary math op");
         };
     return inputs -> new PortValue[] {new PortValue(f.apply(inputs[0].tensor()), inputs[0].layout())};
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    String name = p.opName();
+    TensorType t = p.input(0).type();
+    boolean intOk = name.equals("ABS") || name.equals("NEG");
+    if (p.input(0).isQuantized()) {
+      throw p.unsupported("quantized input");
+    }
+    if (t != TensorType.FLOAT32 && !(intOk && t == TensorType.INT32)) {
+      throw p.unsupported("input type " + t);
+    }
+    String fn = switch (name) {
+      case "SQRT" -> "torch.sqrt";
+      case "RSQRT" -> "torch.rsqrt";
+      case "EXP" -> "torch.exp";
+      case "LOG" -> "torch.log";
+      case "ABS" -> "torch.abs";
+      case "NEG" -> "torch.neg";
+      default -> throw p.unsupported("not a unary math op");
+    };
+    p.line(p.out(0) + " = " + fn + "(" + p.value(0) + ")");
   }
 }

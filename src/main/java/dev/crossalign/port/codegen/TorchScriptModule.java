@@ -1,0 +1,219 @@
+package dev.crossalign.port.codegen;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.torch.TorchTensors;
+import dev.crossalign.tensor.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.GenericDict;
+import org.bytedeco.pytorch.GenericDictEntryRef;
+import org.bytedeco.pytorch.GenericDictIterator;
+import org.bytedeco.pytorch.TupleElements;
+import org.bytedeco.pytorch.ByteVector;
+import org.bytedeco.pytorch.CompilationUnit;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.QualifiedName;
+import org.bytedeco.pytorch.QualifiedNameOptional;
+import org.bytedeco.pytorch.SimpleSelf;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The generated module compiled by libtorch's TorchScript compiler from Java: the forward text of {@link
+ * GeneratedModel#torchScript} defined on a TorchScript class whose parameters and buffers are the generated weights.
+ * It saves as a TorchScript archive (model.pt) and writes the state_dict as Python's torch.save does (weights.pth).
+ * One owner; {@link #close} frees the native module and tensors.
+ */
+public final class TorchScriptModule implements AutoCloseable {
+  private final GeneratedModel model;
+  private final CompilationUnit unit;
+  private final JitModule module;
+  private final List<Tensor> owned = new ArrayList<>();
+  private boolean closed;
+
+  private TorchScriptModule(GeneratedModel model) {
+    this.model = model;
+    this.unit = new CompilationUnit();
+    String qualified = "__torch__." + model.className();
+    this.module = new JitModule(new QualifiedName(qualified), unit, true);
+    for (PyWeight w : model.weights()) {
+      Tensor t = TorchTensors.toTorch(w.value());
+      owned.add(t);
+      if (w.parameter()) {
+        module.register_parameter(w.attribute(), t, false);
+      } else {
+        module.register_buffer(w.attribute(), t);
+      }
+    }
+    define(unit, qualified, module, model.torchScript());
+    module.eval();
+  }
+
+  /** Compiles the generated forward; a compiler error is an INTERNAL error quoting libtorch's first lines. */
+  public static TorchScriptModule compile(GeneratedModel model) {
+    if (!model.complete()) {
+      throw new IllegalArgumentException("the generated model has refused ops");
+    }
+    return new TorchScriptModule(model);
+  }
+
+  private static void define(CompilationUnit unit, String qualified, JitModule module, String source) {
+    try {
+      unit.define(new QualifiedNameOptional(new QualifiedName(qualified)), source, torch.nativeResolver(),
+          new SimpleSelf(module.type()));
+    } catch (RuntimeException e) {
+      String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+      throw new CrossalignException(CrossalignException.Kind.INTERNAL,
+          "libtorch's TorchScript compiler refused the generated code: " + msg.lines().limit(12)
+              .reduce((a, b) -> a + " | " + b).orElse(msg), e);
+    }
+  }
+
+  public JitModule module() {
+    return module;
+  }
+
+  /** Runs forward on the given inputs (at the module's boundary layout) with capture on or off. */
+  public IValue forward(List<Tensor> inputs, boolean capture) {
+    IValueVector args = new IValueVector();
+    for (Tensor t : inputs) {
+      args.push_back(new IValue(t));
+    }
+    args.push_back(new IValue(capture));
+    return module.forward(args);
+  }
+
+  /** Outputs by TFLite name and, with capture, every captured tensor by TFLite name; all in TFLite axes. */
+  public record Run(Map<String, HostTensor> outputs, Map<String, HostTensor> captured) {}
+
+  /**
+   * Runs the whole graph in one native call. {@code inputs}: by TFLite input name, in TFLite axes (NHWC for rank 4),
+   * whatever the module's boundary layout.
+   */
+  public Run run(Map<String, HostTensor> inputs, boolean capture) {
+    try (PointerScope scope = new PointerScope()) {
+      List<Tensor> args = new ArrayList<>();
+      for (GeneratedModel.Port p : model.inputs()) {
+        HostTensor h = inputs.get(p.tfliteName());
+        if (h == null) {
+          throw CrossalignException.input("missing input '" + p.tfliteName() + "'");
+        }
+        if (!Arrays.equals(h.shape(), model.boundary() == PyGenerator.Boundary.NCHW && p.rank() == 4
+            ? new int[] {p.shape()[0], p.shape()[2], p.shape()[3], p.shape()[1]} : p.shape())) {
+          throw CrossalignException.input("input '" + p.tfliteName() + "' has shape " + Arrays.toString(h.shape()));
+        }
+        Tensor t = TorchTensors.toTorch(h.dtype().isFloating() ? h.toFloat32() : h);
+        if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
+          t = t.permute(0, 3, 1, 2).contiguous();
+        }
+        args.add(t);
+      }
+      IValue result = forward(args, capture);
+      TupleElements el = result.toTuple().elements();
+      Map<String, HostTensor> outs = new LinkedHashMap<>();
+      for (int k = 0; k < model.outputs().size(); k++) {
+        GeneratedModel.Port p = model.outputs().get(k);
+        Tensor t = el.get(k).toTensor();
+        if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
+          t = t.permute(0, 2, 3, 1);
+        }
+        outs.put(p.tfliteName(), TorchTensors.toHost(t, p.rank() == 4 ? Layout.NHWC : Layout.ANY));
+      }
+      Map<String, HostTensor> cap = new LinkedHashMap<>();
+      if (capture) {
+        GenericDict d = el.get(model.outputs().size()).toGenericDict();
+        GenericDictIterator end = d.end();
+        for (GenericDictIterator it = d.begin(); !it.equals(end); it = it.increment()) {
+          GenericDictEntryRef e = it.access();
+          Tensor t = e.value().toTensor();
+          cap.put(e.key().toStringRef().getString(), TorchTensors.toHost(t, t.dim() == 4 ? Layout.NHWC : Layout.ANY));
+        }
+      }
+      return new Run(outs, cap);
+    }
+  }
+
+  /** The TorchScript archive (model.pt) as bytes. */
+  public byte[] archive() {
+    Path tmp = null;
+    try {
+      tmp = Files.createTempFile("crossalign-", ".pt");
+      module.save(tmp.toString());
+      return Files.readAllBytes(tmp);
+    } catch (IOException e) {
+      throw CrossalignException.input("cannot write a temporary TorchScript archive: " + e.getMessage());
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // a leftover temp file is harmless
+        }
+      }
+    }
+  }
+
+  /**
+   * The state_dict (attribute -> tensor, in registration order) in the zip format Python's torch.load reads:
+   * libtorch's pickle_save of a Dict[str, Tensor] built by a TorchScript method of a throwaway module that shares
+   * the tensors.
+   */
+  public byte[] stateDict() {
+    try (CompilationUnit cu = new CompilationUnit();
+        JitModule holder = new JitModule(new QualifiedName("__torch__.StateDict"), cu, true)) {
+      return stateDict(cu, holder);
+    }
+  }
+
+  private byte[] stateDict(CompilationUnit cu, JitModule holder) {
+    StringBuilder src = new StringBuilder("def state(self) -> Dict[str, Tensor]:\n    d: Dict[str, Tensor] = {}\n");
+    for (int i = 0; i < model.weights().size(); i++) {
+      PyWeight w = model.weights().get(i);
+      holder.register_buffer(w.attribute(), owned.get(i));
+      src.append("    d[").append(Py.str(w.attribute())).append("] = self.").append(w.attribute()).append('\n');
+    }
+    src.append("    return d\n");
+    define(cu, "__torch__.StateDict", holder, src.toString());
+    IValue dict = holder.get_method("state").apply(new IValueVector());
+    ByteVector bytes = torch.pickle_save(dict);
+    long n = bytes.size();
+    if (n > Integer.MAX_VALUE - 16) {
+      throw CrossalignException.unsupported("weights of more than 2 GiB cannot be written as one weights.pth");
+    }
+    byte[] out = new byte[(int) n];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = bytes.get(i);
+    }
+    return out;
+  }
+
+  /** Writes model.pt atomically. */
+  public void saveArchive(Path target) {
+    AtomicFiles.write(target, archive());
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Tensor t : owned) {
+      t.close();
+    }
+    owned.clear();
+    module.close();
+    unit.close();
+  }
+}

@@ -1,0 +1,127 @@
+package dev.crossalign.port.codegen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.crossalign.onnx.export.Exporter;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpRegistry;
+import dev.crossalign.tflite.BuiltinOp;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The op registries kept equal by a test instead of by hand: every op name the port lowers also generates PyTorch
+ * code ({@link OpLowering#pythonOps}) and exports to ONNX ({@link Exporter#supportedOps}), or is on a refusal list
+ * below with its reason. A refusal that stops being true (the op gained the capability) fails too, so the lists
+ * cannot go stale. Whether the generated code of each op is right is checked per op against the interpreter by the
+ * op tests (PortHarness -> GeneratedCodeCheck) and per real model in Debian's PyTorch (PyTorchConvertRealModelTest).
+ */
+class OpFamilyParityTest {
+  /** Ops the port lowers that have no PyTorch code generation yet, and why. */
+  static final Map<String, String> NO_PYTHON = new TreeMap<>(Map.ofEntries(
+      Map.entry("DENSIFY", "only as a weight: folded to a float32 tensor by the generator"),
+      Map.entry("DEQUANTIZE", "only as a weight: folded to a float32 tensor by the generator"),
+      Map.entry("MIRROR_PAD", "not yet generated (index tables like RESIZE would do)"),
+      Map.entry("ADD_N", "not yet generated"),
+      Map.entry("ARG_MAX", "not yet generated"),
+      Map.entry("ARG_MIN", "not yet generated"),
+      Map.entry("BATCH_MATMUL", "not yet generated"),
+      Map.entry("BATCH_TO_SPACE_ND", "not yet generated"),
+      Map.entry("BROADCAST_TO", "not yet generated"),
+      Map.entry("CAST", "not yet generated"),
+      Map.entry("CEIL", "not yet generated"),
+      Map.entry("COS", "not yet generated"),
+      Map.entry("CUMSUM", "not yet generated"),
+      Map.entry("EQUAL", "not yet generated"),
+      Map.entry("FILL", "not yet generated"),
+      Map.entry("FLOOR", "not yet generated"),
+      Map.entry("FLOOR_DIV", "not yet generated"),
+      Map.entry("FLOOR_MOD", "not yet generated"),
+      Map.entry("GATHER", "not yet generated"),
+      Map.entry("GATHER_ND", "not yet generated"),
+      Map.entry("GREATER", "not yet generated"),
+      Map.entry("GREATER_EQUAL", "not yet generated"),
+      Map.entry("L2_NORMALIZATION", "not yet generated"),
+      Map.entry("LESS", "not yet generated"),
+      Map.entry("LESS_EQUAL", "not yet generated"),
+      Map.entry("LOCAL_RESPONSE_NORMALIZATION", "not yet generated"),
+      Map.entry("LOGICAL_AND", "not yet generated"),
+      Map.entry("LOGICAL_NOT", "not yet generated"),
+      Map.entry("LOGICAL_OR", "not yet generated"),
+      Map.entry("NOT_EQUAL", "not yet generated"),
+      Map.entry("ONE_HOT", "not yet generated"),
+      Map.entry("RANGE", "not yet generated"),
+      Map.entry("REDUCE_ALL", "not yet generated"),
+      Map.entry("REDUCE_ANY", "not yet generated"),
+      Map.entry("REDUCE_PROD", "not yet generated"),
+      Map.entry("RELU_0_TO_1", "not yet generated"),
+      Map.entry("REVERSE_V2", "not yet generated"),
+      Map.entry("ROUND", "not yet generated"),
+      Map.entry("SELECT", "not yet generated"),
+      Map.entry("SELECT_V2", "not yet generated"),
+      Map.entry("SHAPE", "not yet generated"),
+      Map.entry("SIGN", "not yet generated"),
+      Map.entry("SIN", "not yet generated"),
+      Map.entry("SPACE_TO_BATCH_ND", "not yet generated"),
+      Map.entry("SQUARE", "not yet generated"),
+      Map.entry("TILE", "not yet generated"),
+      Map.entry("TOPK_V2", "not yet generated"),
+      Map.entry("TRANSPOSE_CONV", "not yet generated"),
+      Map.entry("ZEROS_LIKE", "not yet generated")));
+
+  /** Ops the port lowers that the ONNX exporter does not express, and why. */
+  static final Map<String, String> NO_ONNX = Map.of(
+      "DENSIFY", "only as a weight: ConstantFolder decodes the sparse constant into an initializer");
+
+  @Test
+  void everyLoweredOpGeneratesCodeOrIsRefusedWithAReason() {
+    OpRegistry r = OpRegistry.load();
+    Set<String> missing = new TreeSet<>();
+    for (String name : r.supportedOps()) {
+      boolean py = r.find(name).pythonOps().contains(name);
+      if (!py && !NO_PYTHON.containsKey(name)) {
+        missing.add(name);
+      }
+    }
+    assertThat(missing).as("ops lowered by the port without code generation and not on NO_PYTHON").isEmpty();
+  }
+
+  @Test
+  void noPythonRefusalIsStale() {
+    OpRegistry r = OpRegistry.load();
+    Set<String> stale = NO_PYTHON.keySet().stream()
+        .filter(n -> r.find(n) == null || r.find(n).pythonOps().contains(n)).collect(Collectors.toCollection(TreeSet::new));
+    assertThat(stale).as("NO_PYTHON entries that now generate code or are no longer registered").isEmpty();
+  }
+
+  @Test
+  void everyLoweredOpExportsToOnnxOrIsRefusedWithAReason() {
+    OpRegistry r = OpRegistry.load();
+    Set<String> exported = Exporter.supportedOps().stream().map(BuiltinOp::name).collect(Collectors.toSet());
+    Set<String> missing = r.supportedOps().stream()
+        .filter(n -> !exported.contains(n) && !NO_ONNX.containsKey(n)).collect(Collectors.toCollection(TreeSet::new));
+    assertThat(missing).as("ops lowered by the port without ONNX export and not on NO_ONNX").isEmpty();
+    Set<String> stale = NO_ONNX.keySet().stream().filter(exported::contains).collect(Collectors.toSet());
+    assertThat(stale).as("NO_ONNX entries that now export").isEmpty();
+  }
+
+  @Test
+  void everyOpTheRealModelsUseGeneratesCode() {
+    // the ops of the real models the tests fetch (inspect --json of .cache/models, custom ops aside)
+    Set<String> real = Set.of("ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
+        "DEPTH_TO_SPACE", "FULLY_CONNECTED", "HARD_SWISH", "LOGISTIC", "MAX_POOL_2D", "MEAN", "MUL", "PAD", "PRELU",
+        "RELU", "RESHAPE", "RESIZE_BILINEAR", "STRIDED_SLICE");
+    OpRegistry r = OpRegistry.load();
+    assertThat(real.stream().filter(n -> !r.find(n).pythonOps().contains(n)).toList()).isEmpty();
+  }
+
+  @Test
+  void refusalReasonsAreSentences() {
+    assertThat(NO_PYTHON.values()).allMatch(s -> s.length() > 10);
+    assertThat(NO_ONNX.values()).allMatch(s -> s.length() > 10);
+  }
+}
