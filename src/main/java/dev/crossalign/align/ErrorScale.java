@@ -33,6 +33,9 @@ public final class ErrorScale {
    * (which is max_abs).
    */
   public static double error(Metrics m) {
+    if (Double.isNaN(m.relL2())) {
+      return Double.NaN; // no finite pair (all NaN/Inf): ranked worst of all, before comparisons without numbers
+    }
     return zeroReference(m) ? m.maxAbs() / Math.max(1.0, maxAbsRef(m)) : m.relL2();
   }
 

@@ -56,7 +56,7 @@ final class BatchCommand implements Callable<Integer> {
           + " sizes the workers' count and heap")
   String maxMemory;
 
-  @Option(names = "--isolation", defaultValue = "process",
+  @Option(names = "--isolation", defaultValue = "process", paramLabel = "process|thread",
       description = "process: rows in worker JVMs, a native crash costs one row; thread: rows in this JVM, no"
           + " start-up cost, a native crash ends the batch (default: ${DEFAULT-VALUE})")
   String isolation;

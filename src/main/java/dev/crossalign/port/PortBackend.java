@@ -137,6 +137,7 @@ public final class PortBackend implements Backend, IsolatedRunner {
     m.put("libtorch", TorchRuntime.version());
     m.put("device", device.toString());
     m.put("intra_op_threads", Integer.toString(config.intraOpThreads()));
+    TorchRuntime.threads().forEach((pool, n) -> m.put("threads." + pool, n));
     return m;
   }
 

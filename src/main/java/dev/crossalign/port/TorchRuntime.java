@@ -9,10 +9,13 @@ import org.bytedeco.pytorch.global.torch;
 public final class TorchRuntime {
   private TorchRuntime() {}
 
+  /** What the last {@link #configure} left in force, for the report's config; empty before the first call. */
+  private static volatile java.util.Map<String, String> threads = java.util.Map.of();
+
   public static synchronized void configure(Device device, DeterminismConfig config) {
     try {
       if (config.intraOpThreads() > 0) {
-        torch.set_num_threads(config.intraOpThreads());
+        applyThreads(config.intraOpThreads());
       }
       torch.manual_seed(config.seed());
       org.bytedeco.pytorch.Context ctx = torch.globalContext();
@@ -41,6 +44,38 @@ public final class TorchRuntime {
       }
       seedCuda(config.seed());
     }
+  }
+
+  /**
+   * Every CPU pool libtorch's ops use, to {@code n}: ATen's intra-op pool (which is also OpenMP's, and so oneDNN's,
+   * in this OpenMP build), the inter-op pool (settable once per process, before any inter-op work: a second value is
+   * refused and the pool keeps the first), and OpenBLAS's own pool, which ATen leaves alone.
+   */
+  private static void applyThreads(int n) {
+    torch.set_num_threads(n);
+    if (torch.get_num_interop_threads() != n) {
+      try {
+        torch.set_num_interop_threads(n);
+      } catch (RuntimeException e) {
+        // already started or already set once: what it has is recorded below
+      }
+    }
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    m.put("intra_op", Integer.toString(torch.get_num_threads()));
+    m.put("inter_op", Long.toString(torch.get_num_interop_threads()));
+    for (String lib : OpenBlasThreads.set(n)) {
+      int eq = lib.indexOf('=');
+      m.put(lib.substring(0, eq), lib.substring(eq + 1));
+    }
+    threads = java.util.Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * The thread counts in force in libtorch's pools as the libraries report them (keys intra_op, inter_op, openblas,
+   * openblas_nolapack).
+   */
+  public static java.util.Map<String, String> threads() {
+    return threads;
   }
 
   /** Seeds the CUDA generators too, once a CUDA device is known to be there. */

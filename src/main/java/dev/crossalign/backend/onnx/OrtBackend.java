@@ -103,6 +103,10 @@ public final class OrtBackend implements Backend {
       });
       so.setIntraOpNumThreads(opts.intraOpThreads());
       so.setInterOpNumThreads(opts.interOpThreads());
+      // pool workers that spin while waiting for work steal the cores other processes (and the other backends of this
+      // run) need; a shared server is this tool's normal setting
+      so.addConfigEntry("session.intra_op.allow_spinning", "0");
+      so.addConfigEntry("session.inter_op.allow_spinning", "0");
       so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       so.setDeterministicCompute(opts.deterministicCompute());
       // failures come back as exceptions with the same text; ORT's own error log would print them twice
@@ -395,6 +399,7 @@ public final class OrtBackend implements Backend {
     m.put("device", options.device().toString());
     m.put("opt_level", options.optLevel().name());
     m.put("intra_op_threads", Integer.toString(options.intraOpThreads()));
+    m.put("thread_spinning", "false");
     m.put("inter_op_threads", Integer.toString(options.interOpThreads()));
     m.put("deterministic_compute", Boolean.toString(options.deterministicCompute()));
     m.put("capture_intermediates", Boolean.toString(options.captureIntermediates()));
