@@ -97,9 +97,14 @@ public final class Conv2d implements OpLowering {
   /** torch.conv2d with TF's SAME padding: an explicit F.pad first when the two sides of an axis differ. */
   static void emitConv(PyOp p, String weight, String bias, int[] in, int kh, int kw, int groups, Padding padding,
       int sh, int sw, int dh, int dw, Activation act) {
+    emitConv(p, p.value(0), weight, bias, in, kh, kw, groups, padding, sh, sw, dh, dw, act);
+  }
+
+  /** As above, on the expression {@code x} instead of the op's input 0. */
+  static void emitConv(PyOp p, String x, String weight, String bias, int[] in, int kh, int kw, int groups,
+      Padding padding, int sh, int sw, int dh, int dw, Activation act) {
     SamePadding ph = SamePadding.of(padding, in[1], kh, sh, dh);
     SamePadding pw = SamePadding.of(padding, in[2], kw, sw, dw);
-    String x = p.value(0);
     String pad;
     if (ph.symmetric() && pw.symmetric()) {
       pad = Py.ints(ph.begin(), pw.begin());

@@ -117,7 +117,16 @@ public final class DepthwiseConv2d implements OpLowering {
     // [1, kh, kw, c*m] -> [c*m, 1, kh, kw], groups = c
     String weight = p.weight(1, "oihw", w.permute(new int[] {3, 0, 1, 2}, Layout.ANY), true);
     String bias = p.hasInput(2) ? p.value(2) : "None";
-    Conv2d.emitConv(p, weight, bias, in, ws[1], ws[2], in[3], o.padding(), o.strideH(), o.strideW(),
+    int multiplier = ws[3] / in[3];
+    String x = p.value(0);
+    if (multiplier > 1) {
+      // as the lowering: libtorch 2.10's CPU grouped conv with several output channels per group was wrong on
+      // AVX-512 AMD EPYC; each input channel repeated `multiplier` times makes it a plain depthwise conv
+      x = p.temp("repeated");
+      p.line(x + " = " + p.value(0) + ".repeat_interleave(" + multiplier + ", 1)  # depthwise multiplier "
+          + multiplier + ": output channel c*m+k reads input channel c");
+    }
+    Conv2d.emitConv(p, x, weight, bias, in, ws[1], ws[2], ws[3], o.padding(), o.strideH(), o.strideW(),
         o.dilationH(), o.dilationW(), o.activation());
   }
 }

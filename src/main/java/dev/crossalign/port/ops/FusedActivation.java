@@ -41,15 +41,15 @@ public final class FusedActivation {
   }
 
   /**
-   * The activation as PyTorch code around {@code expr}, with the same clamps as {@link #apply}: for a float32 result
-   * NONE and RELU clamp to float32's finite range as TFLite's kernels do (an overflow reads FLT_MAX, not inf).
+   * The activation as PyTorch code around {@code expr}. Unlike {@link #apply}, the generated module does not clamp
+   * NONE and RELU results to float32's finite range: it is the model the user keeps, and a clamp after every conv
+   * becomes a Clip node after every conv in torch.onnx.export (which hides each conv from converter tooling and from
+   * compare's pairing); it differs from TFLite only where a value overflows float32 (inf there, FLT_MAX in TFLite).
    */
   public static String py(String expr, Activation a, boolean f32) {
-    // the exact double of FLT_MAX: a shorter literal rounds above it and aten refuses it as a float scalar
-    String max = Double.toString((double) Float.MAX_VALUE).replace("E", "e");
     return switch (a) {
-      case NONE, TANH -> f32 && a == Activation.NONE ? "torch.clamp(" + expr + ", -" + max + ", " + max + ")" : expr;
-      case RELU -> f32 ? "torch.clamp(" + expr + ", 0.0, " + max + ")" : "torch.relu(" + expr + ")";
+      case NONE, TANH -> expr;
+      case RELU -> "torch.relu(" + expr + ")";
       case RELU_N1_TO_1 -> "torch.clamp(" + expr + ", -1.0, 1.0)";
       case RELU6 -> "torch.clamp(" + expr + ", 0.0, 6.0)";
       case SIGN_BIT -> throw new IllegalStateException("SIGN_BIT is refused before code generation");
