@@ -164,28 +164,34 @@ class PlaceholderKernelsTest {
       cycle.run();
       System.gc(); // collect the Java wrappers early: a callback collected while in use would crash here
     }
-    long rss0 = TfliteBackendMemoryTest.settledRss();
-    long heap0 = TfliteBackendMemoryTest.heapCommitted();
-    long nonHeap0 = TfliteBackendMemoryTest.nonHeapCommitted();
     long javacpp0 = Pointer.totalBytes();
     int cycles = Integer.getInteger("crossalign.placeholderCycles", 200);
-    for (int i = 0; i < cycles; i++) {
-      cycle.run();
-      if (i % 20 == 0) {
-        System.gc();
+    // Two windows of cycles: a leak grows RSS in both, while a one-off jump (the allocator re-touching pages that earlier
+    // tests of this shared JVM freed; seen: +60.5 MB over 200 cycles in one full verify, 0.0 and -1.6 MB in two others,
+    // same code) shows in one only. The smaller growth counts.
+    long[] growth = new long[2];
+    for (int w = 0; w < 2; w++) {
+      long rss0 = TfliteBackendMemoryTest.settledRss();
+      long heap0 = TfliteBackendMemoryTest.heapCommitted();
+      long nonHeap0 = TfliteBackendMemoryTest.nonHeapCommitted();
+      for (int i = 0; i < cycles / 2; i++) {
+        cycle.run();
+        if (i % 20 == 0) {
+          System.gc();
+        }
       }
+      long rss1 = TfliteBackendMemoryTest.settledRss();
+      long heap1 = TfliteBackendMemoryTest.heapCommitted();
+      long nonHeap1 = TfliteBackendMemoryTest.nonHeapCommitted();
+      // Heap, code cache and metaspace growth are the JVM's business, not a leak: take them out of the RSS delta.
+      growth[w] = (rss1 - rss0) - Math.max(0, heap1 - heap0) - Math.max(0, nonHeap1 - nonHeap0);
+      System.out.printf("%d placeholder cycles (2 backends each), window %d: RSS %d -> %d MB, heap %d -> %d MB, native"
+          + " growth %.1f MB%n", cycles / 2, w, rss0 >> 20, rss1 >> 20, heap0 >> 20, heap1 >> 20,
+          growth[w] / 1048576.0);
     }
-    long rss1 = TfliteBackendMemoryTest.settledRss();
-    long heap1 = TfliteBackendMemoryTest.heapCommitted();
-    long nonHeap1 = TfliteBackendMemoryTest.nonHeapCommitted();
     long javacpp1 = Pointer.totalBytes();
-    // Heap, code cache and metaspace growth are the JVM's business, not a leak: take them out of the RSS delta.
-    long nativeGrowth = (rss1 - rss0) - Math.max(0, heap1 - heap0) - Math.max(0, nonHeap1 - nonHeap0);
-    System.out.printf("%d placeholder cycles (2 backends each): RSS %d -> %d MB, heap %d -> %d MB, native growth %.1f"
-            + " MB, JavaCPP tracked %d -> %d bytes%n", cycles, rss0 >> 20, rss1 >> 20, heap0 >> 20, heap1 >> 20,
-        nativeGrowth / 1048576.0, javacpp0, javacpp1);
     // One selfie interpreter is ~25 MB of arena: a leaked backend per cycle would add GBs here, not tens of MB.
-    assertThat(nativeGrowth).isLessThan(50L << 20);
+    assertThat(Math.min(growth[0], growth[1])).isLessThan(25L << 20);
     assertThat(javacpp1 - javacpp0).isLessThan(64L * 1024);
   }
 
