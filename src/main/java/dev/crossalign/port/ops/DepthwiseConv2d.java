@@ -37,14 +37,9 @@ public final class DepthwiseConv2d implements OpLowering {
     }
     int[] in = ctx.input(0).shape();
     int[] ws = ctx.input(1).shape();
-    if (in.length != 4 || ws.length != 4 || ws[0] != 1) {
-      throw ctx.unsupported("expects a rank-4 input and a [1, kh, kw, c*m] filter");
-    }
-    if (in[3] <= 0 || ws[3] % in[3] != 0) {
-      throw ctx.unsupported("filter channels " + ws[3] + " are not a multiple of input channels " + in[3]);
-    }
-    if (o.strideH() < 1 || o.strideW() < 1 || o.dilationH() < 1 || o.dilationW() < 1) {
-      throw ctx.unsupported("stride and dilation must be >= 1");
+    String refusal = geometryRefusal(in, ws, o);
+    if (refusal != null) {
+      throw ctx.unsupported(refusal);
     }
     Tensor weight = ctx.prepared(w.permute(3, 0, 1, 2));
     Tensor bias = null;
@@ -102,14 +97,9 @@ public final class DepthwiseConv2d implements OpLowering {
     }
     int[] in = p.inShape(0);
     int[] ws = p.inShape(1);
-    if (in.length != 4 || ws.length != 4 || ws[0] != 1) {
-      throw p.unsupported("expects a rank-4 input and a [1, kh, kw, c*m] filter");
-    }
-    if (in[3] <= 0 || ws[3] % in[3] != 0) {
-      throw p.unsupported("filter channels " + ws[3] + " are not a multiple of input channels " + in[3]);
-    }
-    if (o.strideH() < 1 || o.strideW() < 1 || o.dilationH() < 1 || o.dilationW() < 1) {
-      throw p.unsupported("stride and dilation must be >= 1");
+    String refusal = geometryRefusal(in, ws, o);
+    if (refusal != null) {
+      throw p.unsupported(refusal);
     }
     if (p.hasInput(2) && !p.isConstant(2)) {
       throw p.unsupported("bias computed at run time");
@@ -128,5 +118,19 @@ public final class DepthwiseConv2d implements OpLowering {
     }
     Conv2d.emitConv(p, x, weight, bias, in, ws[1], ws[2], ws[3], o.padding(), o.strideH(), o.strideW(),
         o.dilationH(), o.dilationW(), o.activation());
+  }
+
+  /** Why the lowering and the code generation alike refuse this input/filter geometry, or null when they take it. */
+  private static String geometryRefusal(int[] in, int[] ws, OpOptions.DepthwiseConv2D o) {
+    if (in.length != 4 || ws.length != 4 || ws[0] != 1) {
+      return "expects a rank-4 input and a [1, kh, kw, c*m] filter";
+    }
+    if (in[3] <= 0 || ws[3] % in[3] != 0) {
+      return "filter channels " + ws[3] + " are not a multiple of input channels " + in[3];
+    }
+    if (o.strideH() < 1 || o.strideW() < 1 || o.dilationH() < 1 || o.dilationW() < 1) {
+      return "stride and dilation must be >= 1";
+    }
+    return null;
   }
 }
