@@ -43,9 +43,6 @@ final class Diagnoser {
   /** A variant to test: its name, what it means, and its output in the reference's axes (null: does not apply). */
   private record Variant(String name, String detail, Supplier<double[]> compute) {}
 
-  /** Relative agreement the recomputation of the unmodified op must reach with the truth before variants count. */
-  static final double SELF_CHECK = 1e-9;
-
   static Diagnosis diagnose(TfliteModel model, Operator op, Function<String, HostTensor> reference, HostTensor truth,
       HostTensor candidate, Bound bound, double allowance, String backend, double boundFactor) {
     double[] t = doubles(truth);
@@ -61,7 +58,7 @@ final class Diagnoser {
     List<String> notes = new ArrayList<>();
     List<Variant> variants = new ArrayList<>();
     try {
-      opVariants(model, op, reference, truth, t, scale, variants, notes);
+      opVariants(model, op, reference, truth, t, bound, variants, notes);
     } catch (RuntimeException e) {
       // a shape or option this recomputation does not cover: the data-only hypotheses still run
       notes.add("op variants not recomputed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
@@ -87,13 +84,13 @@ final class Diagnoser {
   }
 
   private static void opVariants(TfliteModel model, Operator op, Function<String, HostTensor> reference,
-      HostTensor truth, double[] t, double scale, List<Variant> out, List<String> notes) {
+      HostTensor truth, double[] t, Bound bound, List<Variant> out, List<String> notes) {
     String name = op.opName();
     switch (name) {
-      case "CONV_2D", "DEPTHWISE_CONV_2D" -> convVariants(model, op, reference, truth, t, scale, out, notes);
-      case "AVERAGE_POOL_2D", "MAX_POOL_2D" -> poolVariants(model, op, reference, truth, t, scale, out, notes);
-      case "RESIZE_BILINEAR" -> resizeVariants(model, op, reference, truth, t, scale, out, notes);
-      case "FULLY_CONNECTED" -> fcVariants(model, op, reference, truth, t, scale, out, notes);
+      case "CONV_2D", "DEPTHWISE_CONV_2D" -> convVariants(model, op, reference, truth, t, bound, out, notes);
+      case "AVERAGE_POOL_2D", "MAX_POOL_2D" -> poolVariants(model, op, reference, truth, t, bound, out, notes);
+      case "RESIZE_BILINEAR" -> resizeVariants(model, op, reference, truth, t, bound, out, notes);
+      case "FULLY_CONNECTED" -> fcVariants(model, op, reference, truth, t, bound, out, notes);
       case "HARD_SWISH" -> {
         double[] x = doubles(BoundRules.input(model, op, 0, reference));
         out.add(unary("SiLU instead of HardSwish", "x * sigmoid(x)", x, v -> v / (1 + Math.exp(-v))));
@@ -162,7 +159,7 @@ final class Diagnoser {
   }
 
   private static void convVariants(TfliteModel model, Operator op, Function<String, HostTensor> reference,
-      HostTensor truth, double[] t, double scale, List<Variant> out, List<String> notes) {
+      HostTensor truth, double[] t, Bound bound, List<Variant> out, List<String> notes) {
     boolean depthwise = op.opName().equals("DEPTHWISE_CONV_2D");
     Padding padding;
     int sh;
@@ -204,7 +201,7 @@ final class Diagnoser {
     Conv asIs = new Conv(x, f, bias, padT, padL, act);
     Function<Conv, double[]> run = k -> Float64Ops.conv(k.x(), k.f(), oc, kh, kw, depthwise, k.bias(), sh, sw, dh, dw,
         k.padT(), k.padL(), oh, ow, k.act());
-    if (!selfCheck(run.apply(asIs), t, scale, op, notes)) {
+    if (!selfCheck(run.apply(asIs), truth, bound, op, notes)) {
       return;
     }
     int symT = Float64Ops.padBegin(padding, x.h(), oh, sh, kh, dh, true);
@@ -241,7 +238,7 @@ final class Diagnoser {
   private record Conv(Nhwc x, double[] f, double[] bias, int padT, int padL, Activation act) {}
 
   private static void poolVariants(TfliteModel model, Operator op, Function<String, HostTensor> reference,
-      HostTensor truth, double[] t, double scale, List<Variant> out, List<String> notes) {
+      HostTensor truth, double[] t, Bound bound, List<Variant> out, List<String> notes) {
     if (!(op.options() instanceof OpOptions.Pool2D p)) {
       return;
     }
@@ -252,7 +249,7 @@ final class Diagnoser {
     int padT = Float64Ops.padBegin(p.padding(), x.h(), oh, p.strideH(), p.filterH(), 1, false);
     int padL = Float64Ops.padBegin(p.padding(), x.w(), ow, p.strideW(), p.filterW(), 1, false);
     if (!selfCheck(Float64Ops.pool(x, p.filterH(), p.filterW(), p.strideH(), p.strideW(), padT, padL, oh, ow, max,
-        false, p.activation()), t, scale, op, notes)) {
+        false, p.activation()), truth, bound, op, notes)) {
       return;
     }
     if (!max && p.padding() == Padding.SAME) {
@@ -270,7 +267,7 @@ final class Diagnoser {
   }
 
   private static void resizeVariants(TfliteModel model, Operator op, Function<String, HostTensor> reference,
-      HostTensor truth, double[] t, double scale, List<Variant> out, List<String> notes) {
+      HostTensor truth, double[] t, Bound bound, List<Variant> out, List<String> notes) {
     if (!(op.options() instanceof OpOptions.ResizeBilinear r)) {
       return;
     }
@@ -279,7 +276,7 @@ final class Diagnoser {
     int ow = truth.shape()[2];
     ResizeMode own = r.alignCorners() ? ResizeMode.ALIGN_CORNERS
         : r.halfPixelCenters() ? ResizeMode.HALF_PIXEL : ResizeMode.ASYMMETRIC;
-    if (!selfCheck(Float64Ops.resizeBilinear(x, oh, ow, own), t, scale, op, notes)) {
+    if (!selfCheck(Float64Ops.resizeBilinear(x, oh, ow, own), truth, bound, op, notes)) {
       return;
     }
     for (ResizeMode m : ResizeMode.values()) {
@@ -293,7 +290,7 @@ final class Diagnoser {
   }
 
   private static void fcVariants(TfliteModel model, Operator op, Function<String, HostTensor> reference,
-      HostTensor truth, double[] t, double scale, List<Variant> out, List<String> notes) {
+      HostTensor truth, double[] t, Bound bound, List<Variant> out, List<String> notes) {
     HostTensor xt = BoundRules.input(model, op, 0, reference);
     HostTensor wt = weight(model, op, 1, reference);
     HostTensor bt = weight(model, op, 2, reference);
@@ -320,7 +317,7 @@ final class Diagnoser {
       }
       return y;
     };
-    if (!selfCheck(run.apply(w), t, scale, op, notes)) {
+    if (!selfCheck(run.apply(w), truth, bound, op, notes)) {
       return;
     }
     out.add(new Variant("fp16-rounded weights", "weights rounded to float16 and back", () -> run.apply(fp16(w))));
@@ -335,15 +332,16 @@ final class Diagnoser {
     }
   }
 
-  private static boolean selfCheck(double[] asIs, double[] t, double scale, Operator op, List<String> notes) {
-    if (asIs.length != t.length) {
-      notes.add("recomputation of " + op.opName() + " has " + asIs.length + " elements, the truth " + t.length);
+  /** The unmodified recomputation must agree with the truth within the op's own bound before variants count. */
+  private static boolean selfCheck(double[] asIs, HostTensor truth, Bound bound, Operator op, List<String> notes) {
+    if (asIs.length != truth.numel()) {
+      notes.add("recomputation of " + op.opName() + " has " + asIs.length + " elements, the truth " + truth.numel());
       return false;
     }
-    double d = maxDiff(asIs, t) / scale;
-    if (!(d <= SELF_CHECK)) {
-      notes.add(String.format(Locale.ROOT, "recomputation of %s is %.1e off the truth; its variants are not tested",
-          op.opName(), d));
+    double f = bound.check(truth, f64(truth.shape(), asIs), 0).factor();
+    if (!(f <= 1)) {
+      notes.add(String.format(Locale.ROOT, "recomputation of %s is %.3gx its bound off the truth; its variants are "
+          + "not tested", op.opName(), f));
       return false;
     }
     return true;
