@@ -8,6 +8,7 @@ import dev.crossalign.align.Diagnosis;
 import dev.crossalign.align.Hypothesis;
 import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.InputGenerator;
+import dev.crossalign.engine.truth.Propagation;
 import dev.crossalign.engine.truth.TruthLab;
 import dev.crossalign.tensor.AtomicFiles;
 import dev.crossalign.tflite.TfliteModel;
@@ -65,6 +66,10 @@ final class TruthCommand implements Callable<Integer> {
       description = "report (default): a report, exit 0; auto: a verdict under the derived bounds (exit 0 or 1)")
   String tolerance;
 
+  @Option(names = "--propagation", description = "Also run the torch port chained and report per op its own error "
+      + "(isolated), what it inherits (chained minus isolated) and how much it amplifies its input error")
+  boolean propagation;
+
   @Mixin RunOptions run;
 
   @Override
@@ -77,7 +82,7 @@ final class TruthCommand implements Callable<Integer> {
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
     double[] range = run.range();
     TruthLab.Result r = TruthLab.run(new TruthLab.Request(
-        m, InputGenerator.inputs(m, run.seed, range[0], range[1], run.inputs()), !noOnnx, run.config()));
+        m, InputGenerator.inputs(m, run.seed, range[0], range[1], run.inputs()), !noOnnx, run.config(), propagation));
     PrintWriter out = spec.commandLine().getOut();
     boolean stdoutJson = json != null && json.toString().equals("-");
     if (json != null) {
@@ -153,7 +158,29 @@ final class TruthCommand implements Callable<Integer> {
           + "--atol 0 --rtol %.2e ('%s')", t.backend(), r.backends().get(0).backend(), t.minTolerance().atol(),
           t.atolTensor(), t.minTolerance().rtol(), t.rtolTensor()));
     }
+    printPropagation(out, r);
     printAuto(out, r);
+  }
+
+  private void printPropagation(PrintWriter out, TruthLab.Result r) {
+    if (r.propagation().isEmpty()) {
+      return;
+    }
+    List<Propagation.Layer> byAmp = new ArrayList<>(r.propagation());
+    byAmp.removeIf(l -> !Double.isFinite(l.amplification()));
+    byAmp.sort(Comparator.comparingDouble(Propagation.Layer::amplification).reversed());
+    out.println("propagation through the torch port (relative L2 against TFLite; amplification = output error the "
+        + "exact op makes of the chained input error / that input error):");
+    out.println(String.format(Locale.ROOT, "%-40s %-18s %9s %9s %9s %9s %9s", "tensor", "op", "input", "own",
+        "chained", "inherited", "amplif."));
+    for (Propagation.Layer l : byAmp.subList(0, Math.min(Math.max(maxRows / 2, 3), byAmp.size()))) {
+      out.println(String.format(Locale.ROOT, "%-40s %-18s %9.1e %9.1e %9.1e %9.1e %9.1f", clip(l.tensor(), 40),
+          clip(l.op(), 18), l.inputError(), l.ownError(), l.chainedError(), l.inheritedError(), l.amplification()));
+    }
+    String h = Propagation.headline(r.propagation());
+    if (h != null) {
+      out.println("largest amplifier: " + h);
+    }
   }
 
   private static void printAuto(PrintWriter out, TruthLab.Result r) {

@@ -41,7 +41,11 @@ public final class TruthLab {
 
   /** What to run: the model, its inputs, whether ONNX Runtime takes part, and the determinism config. */
   public record Request(TfliteModel model, Map<String, HostTensor> inputs, boolean onnxruntime,
-      DeterminismConfig config) {}
+      DeterminismConfig config, boolean propagation) {
+    public Request(TfliteModel model, Map<String, HostTensor> inputs, boolean onnxruntime, DeterminismConfig config) {
+      this(model, inputs, onnxruntime, config, false);
+    }
+  }
 
   /**
    * One backend's error on one tensor: against the truth, in times the float32 rounding floor, in times the derived
@@ -88,7 +92,11 @@ public final class TruthLab {
       double worstError, double worstFloorFactor) {}
 
   public record Result(List<Row> rows, List<BackendSummary> backends, Auto auto, List<RunTolerance> minTolerance,
-      List<Diagnosis> diagnoses, List<String> notes) {
+      List<Diagnosis> diagnoses, List<Propagation.Layer> propagation, List<String> notes) {
+    Result withPropagation(List<Propagation.Layer> layers) {
+      return new Result(rows, backends, auto, minTolerance, diagnoses, layers, notes);
+    }
+
     /** The backend with the largest floor factor anywhere, or null with no rows. */
     public BackendSummary furthest() {
       BackendSummary best = null;
@@ -145,8 +153,18 @@ public final class TruthLab {
     } catch (CrossalignException e) {
       notes.add("no magnitudes sum|w x| (accumulation bounds missing): " + e.getMessage());
     }
+    Activations chained = null;
     try (PortBackend t32 = PortBackend.open(req.model(), Device.CPU, req.config())) {
       port = t32.runIsolated(reference);
+      if (req.propagation()) {
+        chained = Propagation.inReferenceAxes(reference, t32.run(req.inputs()));
+      }
+    }
+    List<Propagation.Layer> layers = List.of();
+    if (chained != null) {
+      try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
+        layers = Propagation.measure(req.model(), reference, truth, port, chained, t64.runIsolated(chained));
+      }
     }
     Map<String, Activations> candidates = new LinkedHashMap<>();
     candidates.put(reference.backend(), reference);
@@ -166,7 +184,7 @@ public final class TruthLab {
         notes.add("onnxruntime: " + e.getMessage());
       }
     }
-    return measure(req.model(), reference, truth, magnitude, candidates, notes);
+    return measure(req.model(), reference, truth, magnitude, candidates, notes).withPropagation(layers);
   }
 
   /** The reference with every floating tensor replaced by its absolute value (the magnitude form's inputs). */
@@ -293,7 +311,7 @@ public final class TruthLab {
     List<RunTolerance> tol = new ArrayList<>();
     runTol.forEach((b, m) -> tol.add(new RunTolerance(b, m, runTolAt.get(b)[0], runTolAt.get(b)[1])));
     return new Result(List.copyOf(rows), summarize(rows, candidates.keySet()), auto, List.copyOf(tol),
-        List.copyOf(diagnoses), List.copyOf(notes));
+        List.copyOf(diagnoses), List.of(), List.copyOf(notes));
   }
 
   private static List<BackendSummary> summarize(List<Row> rows, Iterable<String> backends) {
