@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.tflite.BuiltinOp;
@@ -18,7 +18,7 @@ final class PoolOps {
     m.put(BuiltinOp.AVERAGE_POOL_2D, s -> pool(s, "AveragePool"));
   }
 
-  private static void pool(ExportContext.OpScope s, String type) {
+  private static void pool(OnnxOp s, String type) {
     OpOptions.Pool2D o = s.options(OpOptions.Pool2D.class);
     int[] xs = s.inShape(0);
     if (xs.length != 4) {

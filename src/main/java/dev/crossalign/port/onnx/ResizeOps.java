@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.tflite.BuiltinOp;
@@ -24,13 +24,13 @@ final class ResizeOps {
     m.put(BuiltinOp.RESIZE_NEAREST_NEIGHBOR, ResizeOps::nearest);
   }
 
-  private static void bilinear(ExportContext.OpScope s) {
+  private static void bilinear(OnnxOp s) {
     OpOptions.ResizeBilinear o = s.options(OpOptions.ResizeBilinear.class);
     String mode = o.alignCorners() ? "align_corners" : o.halfPixelCenters() ? "half_pixel" : "asymmetric";
     resize(s, OnnxGraphBuilder.attrs().putString("mode", "linear").putString("coordinate_transformation_mode", mode));
   }
 
-  private static void nearest(ExportContext.OpScope s) {
+  private static void nearest(OnnxOp s) {
     OpOptions.ResizeNearestNeighbor o = s.options(OpOptions.ResizeNearestNeighbor.class);
     if (o.alignCorners() && o.halfPixelCenters()) {
       throw s.refuse("align_corners together with half_pixel_centers has no ONNX coordinate mode");
@@ -41,13 +41,13 @@ final class ResizeOps {
         .putString("nearest_mode", nearest));
   }
 
-  private static void resize(ExportContext.OpScope s, OnnxGraphBuilder.Attrs a) {
+  private static void resize(OnnxOp s, OnnxGraphBuilder.Attrs a) {
     int[] xs = s.inShape(0);
     int[] os = s.outShape(0);
     if (xs.length != 4 || os.length != 4) {
       throw s.refuse("input of rank " + xs.length);
     }
-    String sizes = s.ctx().i64(os[0], os[3], os[1], os[2]);
+    String sizes = s.i64(os[0], os[3], os[1], os[2]);
     s.node("Resize", List.of(s.x(0), "", "", sizes), List.of(s.out(0)), a);
   }
 }

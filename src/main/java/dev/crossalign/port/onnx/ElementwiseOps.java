@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.onnx.OnnxTypes;
@@ -69,7 +69,7 @@ final class ElementwiseOps {
     m.put(BuiltinOp.LOCAL_RESPONSE_NORMALIZATION, ElementwiseOps::localResponseNormalization);
   }
 
-  private static void notEqual(ExportContext.OpScope s) {
+  private static void notEqual(OnnxOp s) {
     int r = s.outShape(0).length;
     String e = s.tmp("equal");
     s.node("Equal", List.of(operand(s, 0, r), operand(s, 1, r)), List.of(e));
@@ -80,12 +80,12 @@ final class ElementwiseOps {
    * SELECT_V2: Where with numpy broadcasting. SELECT (v1) with a rank-1 condition over x's first axis: the condition
    * is reshaped to [n, 1, ...] first (a rank-4 [n,1,1,1] is the same in NCHW).
    */
-  private static void select(ExportContext.OpScope s) {
+  private static void select(OnnxOp s) {
     int r = s.outShape(0).length;
     int[] c = s.inShape(0);
     int[] x = s.inShape(1);
     String cond;
-    if (s.op.builtin() == BuiltinOp.SELECT && c.length == 1 && x.length > 1) {
+    if (s.op().builtin() == BuiltinOp.SELECT && c.length == 1 && x.length > 1) {
       if (c[0] != x[0]) {
         throw s.refuse("SELECT condition shape " + java.util.Arrays.toString(c));
       }
@@ -93,20 +93,20 @@ final class ElementwiseOps {
       java.util.Arrays.fill(shape, 1);
       shape[0] = c[0];
       cond = s.tmp("cond");
-      s.node("Reshape", List.of(s.x(0), s.ctx().i64(shape)), List.of(cond));
+      s.node("Reshape", List.of(s.x(0), s.i64(shape)), List.of(cond));
     } else {
       cond = operand(s, 0, r);
     }
     s.node("Where", List.of(cond, operand(s, 1, r), operand(s, 2, r)), List.of(s.out(0)));
   }
 
-  private static String toType(ExportContext.OpScope s, String x, dev.crossalign.tensor.DType t, String tag) {
+  private static String toType(OnnxOp s, String x, dev.crossalign.tensor.DType t, String tag) {
     String y = s.tmp(tag);
     s.node("Cast", List.of(x), List.of(y), OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(t)));
     return y;
   }
 
-  private static dev.crossalign.tensor.DType floorOpType(ExportContext.OpScope s) {
+  private static dev.crossalign.tensor.DType floorOpType(OnnxOp s) {
     dev.crossalign.tflite.TensorType t = s.in(0).type();
     if (t != s.in(1).type()
         || (t != dev.crossalign.tflite.TensorType.FLOAT32 && t != dev.crossalign.tflite.TensorType.INT32)) {
@@ -116,7 +116,7 @@ final class ElementwiseOps {
   }
 
   /** floor(double(x) / double(y)) cast back, as TFLite's kernel computes it for float32 and int32. */
-  private static void floorDiv(ExportContext.OpScope s) {
+  private static void floorDiv(OnnxOp s) {
     dev.crossalign.tensor.DType t = floorOpType(s);
     int r = s.outShape(0).length;
     String a = toType(s, operand(s, 0, r), dev.crossalign.tensor.DType.FLOAT64, "x_f64");
@@ -129,14 +129,14 @@ final class ElementwiseOps {
   }
 
   /** m = fmod(x, y) (Mod fmod=1: C truncated remainder), then m + y where m != 0 and sign(m) != sign(y). */
-  private static void floorMod(ExportContext.OpScope s) {
+  private static void floorMod(OnnxOp s) {
     dev.crossalign.tensor.DType t = floorOpType(s);
     int r = s.outShape(0).length;
     String a = operand(s, 0, r);
     String b = operand(s, 1, r);
     String zero = t == dev.crossalign.tensor.DType.INT32
         ? s.init("zero_i32", HostTensor.ofInts(new int[0], Layout.ANY, new int[] {0}))
-        : s.ctx().f32Scalar(0f);
+        : s.f32Scalar(0f);
     String m = s.tmp("fmod");
     s.node("Mod", List.of(a, b), List.of(m), OnnxGraphBuilder.attrs().putInt("fmod", 1));
     String mz = s.tmp("m_is0");
@@ -157,7 +157,7 @@ final class ElementwiseOps {
   }
 
   /** ADD_N: left-to-right Adds (TFLite's single-threaded order); all inputs have the output's shape. */
-  private static void addN(ExportContext.OpScope s) {
+  private static void addN(OnnxOp s) {
     int n = s.inputCount();
     if (n == 1) {
       s.node("Identity", List.of(s.x(0)), List.of(s.out(0)));
@@ -172,7 +172,7 @@ final class ElementwiseOps {
   }
 
   /** x / max(sqrt(sum(x * x, last axis)), 1e-6): TFLite's float kernel (the epsilon bounds the norm). */
-  private static void l2Normalization(ExportContext.OpScope s) {
+  private static void l2Normalization(OnnxOp s) {
     if (s.options() instanceof OpOptions.L2Norm l && l.activation() != Activation.NONE) {
       throw s.refuse("fused activation " + l.activation());
     }
@@ -183,10 +183,10 @@ final class ElementwiseOps {
     String norm = s.tmp("norm");
     String clamped = s.tmp("norm_eps");
     s.node("Mul", List.of(x, x), List.of(sq));
-    s.node("ReduceSum", List.of(sq, s.ctx().i64(ExportContext.axis(-1, r))), List.of(sum),
+    s.node("ReduceSum", List.of(sq, s.i64(OnnxOp.axis(-1, r))), List.of(sum),
         OnnxGraphBuilder.attrs().putInt("keepdims", 1));
     s.node("Sqrt", List.of(sum), List.of(norm));
-    s.node("Max", List.of(norm, s.ctx().f32Scalar(1e-6f)), List.of(clamped));
+    s.node("Max", List.of(norm, s.f32Scalar(1e-6f)), List.of(clamped));
     s.node("Div", List.of(x, clamped), List.of(s.out(0)));
   }
 
@@ -195,7 +195,7 @@ final class ElementwiseOps {
    * explicit nodes (Pad + sum of channel slices + Pow) rather than ONNX LRN, whose alpha / size would round
    * differently.
    */
-  private static void localResponseNormalization(ExportContext.OpScope s) {
+  private static void localResponseNormalization(OnnxOp s) {
     OpOptions.LocalResponseNormalization o = s.options(OpOptions.LocalResponseNormalization.class);
     int[] shape = s.inShape(0);
     if (shape.length != 4) {
@@ -206,16 +206,15 @@ final class ElementwiseOps {
       throw s.refuse("radius " + radius + " (at most 64 is exported)");
     }
     long depth = shape[3];
-    ExportContext c = s.ctx();
     String x = s.x(0);
     String sq = s.tmp("sq");
     s.node("Mul", List.of(x, x), List.of(sq));
     String padded = s.tmp("sq_padded");
-    s.node("Pad", List.of(sq, c.i64(0, radius, 0, 0, 0, radius, 0, 0)), List.of(padded));
+    s.node("Pad", List.of(sq, s.i64(0, radius, 0, 0, 0, radius, 0, 0)), List.of(padded));
     String acc = null;
     for (int k = 0; k <= 2 * radius; k++) {
       String sl = s.tmp("win" + k);
-      s.node("Slice", List.of(padded, c.i64(k), c.i64(k + depth), c.i64(1)), List.of(sl));
+      s.node("Slice", List.of(padded, s.i64(k), s.i64(k + depth), s.i64(1)), List.of(sl));
       if (acc == null) {
         acc = sl;
       } else {
@@ -227,9 +226,9 @@ final class ElementwiseOps {
     String scaled = s.tmp("alpha");
     String biased = s.tmp("bias");
     String mult = s.tmp("mult");
-    s.node("Mul", List.of(acc, c.f32Scalar(o.alpha())), List.of(scaled));
-    s.node("Add", List.of(scaled, c.f32Scalar(o.bias())), List.of(biased));
-    s.node("Pow", List.of(biased, c.f32Scalar(-o.beta())), List.of(mult));
+    s.node("Mul", List.of(acc, s.f32Scalar(o.alpha())), List.of(scaled));
+    s.node("Add", List.of(scaled, s.f32Scalar(o.bias())), List.of(biased));
+    s.node("Pow", List.of(biased, s.f32Scalar(-o.beta())), List.of(mult));
     s.node("Mul", List.of(x, mult), List.of(s.out(0)));
   }
 
@@ -237,7 +236,7 @@ final class ElementwiseOps {
    * Input i as an operand of an op whose output has rank {@code outRank}: numpy broadcasting prepends 1s; when the
    * output is rank 4 (NCHW) the operand is brought to rank 4 and permuted to NCHW (constants at export time).
    */
-  static String operand(ExportContext.OpScope s, int i, int outRank) {
+  static String operand(OnnxOp s, int i, int outRank) {
     int[] shape = s.inShape(i);
     if (outRank != 4 || shape.length == 4) {
       return s.x(i);
@@ -248,80 +247,79 @@ final class ElementwiseOps {
       s4[k] = k < pad ? 1 : shape[k - pad];
     }
     if (s.isConst(i)) {
-      HostTensor c = s.ctx().constant(s.inIdx(i));
+      HostTensor c = s.constant(i);
       if (c.dtype() == dev.crossalign.tensor.DType.FLOAT16) {
         c = c.toFloat32();
       }
-      return s.init(s.in(i).name() + "/nchw", c.reshape(s4).permute(ExportContext.TO_NCHW, Layout.NCHW));
+      return s.init(s.in(i).name() + "/nchw", c.reshape(s4).permute(OnnxOp.TO_NCHW, Layout.NCHW));
     }
     String r = s.tmp(s.in(i).name().replace('/', '_') + "_r4");
-    s.node("Reshape", List.of(s.x(i), s.ctx().i64(s4[0], s4[1], s4[2], s4[3])), List.of(r));
+    s.node("Reshape", List.of(s.x(i), s.i64(s4[0], s4[1], s4[2], s4[3])), List.of(r));
     String t = s.tmp(s.in(i).name().replace('/', '_') + "_nchw");
-    s.node("Transpose", List.of(r), List.of(t), OnnxGraphBuilder.attrs().putInts("perm", ExportContext.TO_NCHW));
+    s.node("Transpose", List.of(r), List.of(t), OnnxGraphBuilder.attrs().putInts("perm", OnnxOp.TO_NCHW));
     return t;
   }
 
-  private static Activation fused(ExportContext.OpScope s) {
+  private static Activation fused(OnnxOp s) {
     return s.options() instanceof OpOptions.Arithmetic a ? a.activation() : Activation.NONE;
   }
 
-  private static void binary(ExportContext.OpScope s, String type) {
+  private static void binary(OnnxOp s, String type) {
     int r = s.outShape(0).length;
     s.node(type, List.of(operand(s, 0, r), operand(s, 1, r)), List.of(s.out(0, false, fused(s))));
   }
 
-  private static void squaredDifference(ExportContext.OpScope s) {
+  private static void squaredDifference(OnnxOp s) {
     int r = s.outShape(0).length;
     String d = s.tmp("diff");
     s.node("Sub", List.of(operand(s, 0, r), operand(s, 1, r)), List.of(d));
     s.node("Mul", List.of(d, d), List.of(s.out(0)));
   }
 
-  private static void unary(ExportContext.OpScope s, String type) {
+  private static void unary(OnnxOp s, String type) {
     s.node(type, List.of(s.x(0)), List.of(s.out(0)));
   }
 
-  private static void rsqrt(ExportContext.OpScope s) {
+  private static void rsqrt(OnnxOp s) {
     String q = s.tmp("sqrt");
     s.node("Sqrt", List.of(s.x(0)), List.of(q));
     s.node("Reciprocal", List.of(q), List.of(s.out(0)));
   }
 
-  private static void square(ExportContext.OpScope s) {
+  private static void square(OnnxOp s) {
     String x = s.x(0);
     s.node("Mul", List.of(x, x), List.of(s.out(0)));
   }
 
-  private static void clip(ExportContext.OpScope s, float lo, float hi) {
-    s.node("Clip", List.of(s.x(0), s.ctx().f32Scalar(lo), s.ctx().f32Scalar(hi)), List.of(s.out(0)));
+  private static void clip(OnnxOp s, float lo, float hi) {
+    s.node("Clip", List.of(s.x(0), s.f32Scalar(lo), s.f32Scalar(hi)), List.of(s.out(0)));
   }
 
   /** x * relu6(x + 3) / 6, TFLite's float formula (ONNX HardSwish computes x * clip(x / 6 + 0.5), 1 ulp apart). */
-  private static void hardSwish(ExportContext.OpScope s) {
+  private static void hardSwish(OnnxOp s) {
     String x = s.x(0);
     String a = s.tmp("plus3");
     String c = s.tmp("relu6");
     String m = s.tmp("mul");
-    s.node("Add", List.of(x, s.ctx().f32Scalar(3f)), List.of(a));
-    s.node("Clip", List.of(a, s.ctx().f32Scalar(0f), s.ctx().f32Scalar(6f)), List.of(c));
+    s.node("Add", List.of(x, s.f32Scalar(3f)), List.of(a));
+    s.node("Clip", List.of(a, s.f32Scalar(0f), s.f32Scalar(6f)), List.of(c));
     s.node("Mul", List.of(x, c), List.of(m));
-    s.node("Div", List.of(m, s.ctx().f32Scalar(6f)), List.of(s.out(0)));
+    s.node("Div", List.of(m, s.f32Scalar(6f)), List.of(s.out(0)));
   }
 
-  private static void leakyRelu(ExportContext.OpScope s) {
+  private static void leakyRelu(OnnxOp s) {
     OpOptions.LeakyRelu o = s.options(OpOptions.LeakyRelu.class);
     s.node("LeakyRelu", List.of(s.x(0)), List.of(s.out(0)), OnnxGraphBuilder.attrs().putFloat("alpha", o.alpha()));
   }
 
-  private static void prelu(ExportContext.OpScope s) {
+  private static void prelu(OnnxOp s) {
     int r = s.outShape(0).length;
     s.node("PRelu", List.of(operand(s, 0, r), operand(s, 1, r)), List.of(s.out(0)));
   }
 
   /** Opset 17 has no Gelu: 0.5 x (1 + erf(x / sqrt 2)), or the tanh form when approximate. */
-  private static void gelu(ExportContext.OpScope s) {
+  private static void gelu(OnnxOp s) {
     boolean approx = s.options() instanceof OpOptions.Gelu g && g.approximate();
-    ExportContext c = s.ctx();
     String x = s.x(0);
     String inner = s.tmp("inner");
     String f = s.tmp(approx ? "tanh" : "erf");
@@ -332,34 +330,34 @@ final class ElementwiseOps {
       String sum = s.tmp("sum");
       s.node("Mul", List.of(x, x), List.of(x2));
       s.node("Mul", List.of(x2, x), List.of(x3));
-      s.node("Mul", List.of(x3, c.f32Scalar(0.044715f)), List.of(t));
+      s.node("Mul", List.of(x3, s.f32Scalar(0.044715f)), List.of(t));
       s.node("Add", List.of(x, t), List.of(sum));
-      s.node("Mul", List.of(sum, c.f32Scalar((float) Math.sqrt(2.0 / Math.PI))), List.of(inner));
+      s.node("Mul", List.of(sum, s.f32Scalar((float) Math.sqrt(2.0 / Math.PI))), List.of(inner));
       s.node("Tanh", List.of(inner), List.of(f));
     } else {
-      s.node("Mul", List.of(x, c.f32Scalar((float) (1.0 / Math.sqrt(2.0)))), List.of(inner));
+      s.node("Mul", List.of(x, s.f32Scalar((float) (1.0 / Math.sqrt(2.0)))), List.of(inner));
       s.node("Erf", List.of(inner), List.of(f));
     }
     String onep = s.tmp("onep");
     String half = s.tmp("half");
-    s.node("Add", List.of(f, c.f32Scalar(1f)), List.of(onep));
-    s.node("Mul", List.of(x, c.f32Scalar(0.5f)), List.of(half));
+    s.node("Add", List.of(f, s.f32Scalar(1f)), List.of(onep));
+    s.node("Mul", List.of(x, s.f32Scalar(0.5f)), List.of(half));
     s.node("Mul", List.of(half, onep), List.of(s.out(0)));
   }
 
-  private static void softmax(ExportContext.OpScope s, String type) {
+  private static void softmax(OnnxOp s, String type) {
     int r = s.inShape(0).length;
     String x = s.x(0);
     if (s.options() instanceof OpOptions.Softmax sm && sm.beta() != 1f) {
       String scaled = s.tmp("beta");
-      s.node("Mul", List.of(x, s.ctx().f32Scalar(sm.beta())), List.of(scaled));
+      s.node("Mul", List.of(x, s.f32Scalar(sm.beta())), List.of(scaled));
       x = scaled;
     }
     s.node(type, List.of(x), List.of(s.out(0)),
-        OnnxGraphBuilder.attrs().putInt("axis", ExportContext.axis(-1, r)));
+        OnnxGraphBuilder.attrs().putInt("axis", OnnxOp.axis(-1, r)));
   }
 
-  private static void cast(ExportContext.OpScope s) {
+  private static void cast(OnnxOp s) {
     dev.crossalign.tflite.TensorType t = s.outInfo(0).type();
     if (t == null || t.dtype() == null) {
       throw s.refuse("output type code " + s.outInfo(0).typeCode());

@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.tensor.HostTensor;
@@ -32,13 +32,13 @@ final class ConvOps {
     return new int[] {total / 2, total - total / 2};
   }
 
-  private static void requireRank4(ExportContext.OpScope s, int i) {
+  private static void requireRank4(OnnxOp s, int i) {
     if (s.inShape(i).length != 4) {
       throw s.refuse("input '" + s.in(i).name() + "' has rank " + s.inShape(i).length + ", expected 4");
     }
   }
 
-  private static void conv2d(ExportContext.OpScope s) {
+  private static void conv2d(OnnxOp s) {
     OpOptions.Conv2D o = s.options(OpOptions.Conv2D.class);
     requireRank4(s, 0);
     if (!s.isConst(1)) {
@@ -51,12 +51,12 @@ final class ConvOps {
       throw s.refuse("filter shape does not fit the input channels");
     }
     int group = xs[3] / ws[3];
-    String wName = s.init(s.in(1).name() + "/oihw", w.permute(ExportContext.TO_NCHW, Layout.ANY));
+    String wName = s.init(s.in(1).name() + "/oihw", w.permute(OnnxOp.TO_NCHW, Layout.ANY));
     emitConv(s, "Conv", wName, ws[1], ws[2], group, o.padding(), o.strideH(), o.strideW(), o.dilationH(),
         o.dilationW(), o.activation());
   }
 
-  private static void depthwise(ExportContext.OpScope s) {
+  private static void depthwise(OnnxOp s) {
     OpOptions.DepthwiseConv2D o = s.options(OpOptions.DepthwiseConv2D.class);
     requireRank4(s, 0);
     if (!s.isConst(1)) {
@@ -74,7 +74,7 @@ final class ConvOps {
         o.dilationW(), o.activation());
   }
 
-  private static void emitConv(ExportContext.OpScope s, String type, String w, int kh, int kw, int group,
+  private static void emitConv(OnnxOp s, String type, String w, int kh, int kw, int group,
       Padding padding, int sh, int sw, int dh, int dw, Activation act) {
     int[] xs = s.inShape(0);
     int dH = Math.max(dh, 1);
@@ -93,7 +93,7 @@ final class ConvOps {
         .putInt("group", group));
   }
 
-  private static void transposeConv(ExportContext.OpScope s) {
+  private static void transposeConv(OnnxOp s) {
     OpOptions.TransposeConv o = s.options(OpOptions.TransposeConv.class);
     // inputs: output_shape, filter [O, kh, kw, I], input, optional bias
     if (s.inShape(2).length != 4 || !s.isConst(1)) {
@@ -136,7 +136,7 @@ final class ConvOps {
     s.node("ConvTranspose", ins, List.of(s.out(0, false, o.activation())), a);
   }
 
-  private static void fullyConnected(ExportContext.OpScope s) {
+  private static void fullyConnected(OnnxOp s) {
     OpOptions.FullyConnected o = s.options(OpOptions.FullyConnected.class);
     if (o.weightsFormat() != 0) {
       throw s.refuse("shuffled weights format " + o.weightsFormat());
@@ -148,7 +148,7 @@ final class ConvOps {
     int in = ws[1];
     int units = ws[0];
     String x2 = s.tmp("flat");
-    s.node("Reshape", List.of(s.tf(0), s.ctx().i64(-1, in)), List.of(x2));
+    s.node("Reshape", List.of(s.tf(0), s.i64(-1, in)), List.of(x2));
     String w = s.isConst(1) ? s.init(s.in(1).name(), s.constFloat(1)) : s.tf(1);
     List<String> ins = new ArrayList<>(List.of(x2, w));
     if (s.has(2)) {
@@ -170,7 +170,7 @@ final class ConvOps {
       if (rows * units != HostTensor.numel(os)) {
         throw s.refuse("output shape does not hold " + rows + " x " + units);
       }
-      s.node("Reshape", List.of(target, s.ctx().i64(shape)), List.of(s.out(0, true, o.activation())));
+      s.node("Reshape", List.of(target, s.i64(shape)), List.of(s.out(0, true, o.activation())));
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.onnx.OnnxTypes;
@@ -63,7 +63,7 @@ final class ShapeOps {
   }
 
   /** REDUCE_ANY / REDUCE_ALL: bool -> int32, ReduceMax / ReduceMin over the TFLite axes, -> bool. */
-  private static void reduceBool(ExportContext.OpScope s, String type) {
+  private static void reduceBool(OnnxOp s, String type) {
     boolean keep = s.options() instanceof OpOptions.Reducer rd && rd.keepDims();
     int r = s.inShape(0).length;
     long[] tfAxes = s.constInts(1);
@@ -91,12 +91,12 @@ final class ShapeOps {
   }
 
   /** A constant result in TFLite axes (rank 4 transposed to NCHW by outTf). */
-  private static void constantOut(ExportContext.OpScope s, dev.crossalign.tensor.HostTensor v) {
+  private static void constantOut(OnnxOp s, dev.crossalign.tensor.HostTensor v) {
     s.node("Identity", List.of(s.init(s.outInfo(0).name() + "/value", v)), List.of(s.outTf(0)));
   }
 
   /** ZEROS_LIKE: x * 0 would keep NaN and -0; the static shape gives a constant instead. */
-  private static void zerosLike(ExportContext.OpScope s) {
+  private static void zerosLike(OnnxOp s) {
     int[] shape = s.outShape(0);
     int n = (int) dev.crossalign.tensor.HostTensor.numel(shape);
     dev.crossalign.tflite.TensorType t = s.outInfo(0).type();
@@ -110,13 +110,13 @@ final class ShapeOps {
   }
 
   /** FILL: the scalar value Expand-ed to the constant dims. */
-  private static void fill(ExportContext.OpScope s) {
+  private static void fill(OnnxOp s) {
     long[] dims = s.constInts(0);
-    s.node("Expand", List.of(s.tf(1), s.ctx().i64(dims)), List.of(s.outTf(0)));
+    s.node("Expand", List.of(s.tf(1), s.i64(dims)), List.of(s.outTf(0)));
   }
 
   /** SHAPE: TFLite's static shape of the input (NHWC for rank 4), as a constant of the output type. */
-  private static void shape(ExportContext.OpScope s) {
+  private static void shape(OnnxOp s) {
     int[] shape = s.inShape(0);
     dev.crossalign.tflite.TensorType t = s.outInfo(0).type();
     dev.crossalign.tensor.Layout any = dev.crossalign.tensor.Layout.ANY;
@@ -132,7 +132,7 @@ final class ShapeOps {
    * ONE_HOT with a constant depth, in TFLite axes: Where(Equal(Unsqueeze(indices), [0..depth) along the new axis),
    * on, off). Not ONNX OneHot, which wraps negative indices where TFLite gives an all-off row.
    */
-  private static void oneHot(ExportContext.OpScope s) {
+  private static void oneHot(OnnxOp s) {
     long[] depth = s.constInts(1);
     if (depth.length != 1 || depth[0] < 0) {
       throw s.refuse("depth must be one non-negative value");
@@ -150,12 +150,11 @@ final class ShapeOps {
     for (int j = 0; j < range.length; j++) {
       range[j] = j;
     }
-    ExportContext c = s.ctx();
     String idx = s.tmp("indices_i64");
     s.node("Cast", List.of(s.tf(0)), List.of(idx),
         OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(dev.crossalign.tensor.DType.INT64)));
     String un = s.tmp("indices_u");
-    s.node("Unsqueeze", List.of(idx, c.i64(axis)), List.of(un));
+    s.node("Unsqueeze", List.of(idx, s.i64(axis)), List.of(un));
     String hit = s.tmp("hit");
     String rc = s.init(s.outInfo(0).name() + "/range",
         dev.crossalign.tensor.HostTensor.ofLongs(rs, dev.crossalign.tensor.Layout.ANY, range));
@@ -164,7 +163,7 @@ final class ShapeOps {
   }
 
   /** GATHER_ND (batch_dims 0): ONNX GatherND on int64 indices, in TFLite axes. */
-  private static void gatherNd(ExportContext.OpScope s) {
+  private static void gatherNd(OnnxOp s) {
     String idx = s.tmp("indices_i64");
     s.node("Cast", List.of(s.tf(1)), List.of(idx),
         OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(dev.crossalign.tensor.DType.INT64)));
@@ -175,7 +174,7 @@ final class ShapeOps {
    * TOPK_V2 with a constant k: ONNX TopK (largest, sorted; equal values keep the lower index first, as in TFLite)
    * over the last TFLite axis, indices cast to int32.
    */
-  private static void topK(ExportContext.OpScope s) {
+  private static void topK(OnnxOp s) {
     long[] k = s.constInts(1);
     if (k.length != 1) {
       throw s.refuse("k must be a single value");
@@ -185,14 +184,14 @@ final class ShapeOps {
     }
     String values = s.outTf(0);
     String idx64 = s.tmp("indices_i64");
-    s.node("TopK", List.of(s.tf(0), s.ctx().i64(k[0])), List.of(values, idx64),
+    s.node("TopK", List.of(s.tf(0), s.i64(k[0])), List.of(values, idx64),
         OnnxGraphBuilder.attrs().putInt("axis", -1).putInt("largest", 1).putInt("sorted", 1));
     s.node("Cast", List.of(idx64), List.of(s.outTf(1)),
         OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(dev.crossalign.tensor.DType.INT32)));
   }
 
   /** RANGE over constants: the values accumulated as TFLite does (value += delta in the element type). */
-  private static void range(ExportContext.OpScope s) {
+  private static void range(OnnxOp s) {
     int[] out = s.outShape(0);
     dev.crossalign.tflite.TensorType t = s.outInfo(0).type();
     if (out.length != 1) {
@@ -226,12 +225,12 @@ final class ShapeOps {
     }
   }
 
-  private static void broadcastTo(ExportContext.OpScope s) {
-    s.node("Expand", List.of(s.tf(0), s.ctx().i64(s.constInts(1))), List.of(s.outTf(0)));
+  private static void broadcastTo(OnnxOp s) {
+    s.node("Expand", List.of(s.tf(0), s.i64(s.constInts(1))), List.of(s.outTf(0)));
   }
 
   /** REVERSE_V2: a Slice with step -1 per reversed TFLite axis. */
-  private static void reverse(ExportContext.OpScope s) {
+  private static void reverse(OnnxOp s) {
     int r = s.inShape(0).length;
     long[] axes = s.constInts(1);
     if (axes.length == 0) {
@@ -251,12 +250,11 @@ final class ShapeOps {
       ends[k] = Long.MIN_VALUE;
       steps[k] = -1;
     }
-    ExportContext c = s.ctx();
-    s.node("Slice", List.of(s.tf(0), c.i64(starts), c.i64(ends), c.i64(ax), c.i64(steps)), List.of(s.outTf(0)));
+    s.node("Slice", List.of(s.tf(0), s.i64(starts), s.i64(ends), s.i64(ax), s.i64(steps)), List.of(s.outTf(0)));
   }
 
   /** CUMSUM: ONNX CumSum over the mapped axis, exclusive / reverse attributes as TFLite's options. */
-  private static void cumsum(ExportContext.OpScope s) {
+  private static void cumsum(OnnxOp s) {
     boolean exclusive = s.options() instanceof OpOptions.Cumsum c && c.exclusive();
     boolean reverse = s.options() instanceof OpOptions.Cumsum c && c.reverse();
     long[] axis = s.constInts(1);
@@ -265,7 +263,7 @@ final class ShapeOps {
     }
     int r = s.inShape(0).length;
     String ax = s.init(s.outInfo(0).name() + "/axis", dev.crossalign.tensor.HostTensor.ofLongs(new int[0],
-        dev.crossalign.tensor.Layout.ANY, new long[] {ExportContext.axis((int) axis[0], r)}));
+        dev.crossalign.tensor.Layout.ANY, new long[] {OnnxOp.axis((int) axis[0], r)}));
     s.node("CumSum", List.of(s.x(0), ax), List.of(s.out(0)),
         OnnxGraphBuilder.attrs().putInt("exclusive", exclusive ? 1 : 0).putInt("reverse", reverse ? 1 : 0));
   }
@@ -275,7 +273,7 @@ final class ShapeOps {
    * Transpose + Reshape, and the inverse Reshape + Transpose + Reshape + Slice (crops). Batch index order is TFLite's:
    * (bh_i * block_w + bw_i) * batch + b.
    */
-  private static void spaceBatch(ExportContext.OpScope s, boolean toBatch) {
+  private static void spaceBatch(OnnxOp s, boolean toBatch) {
     int[] in = s.inShape(0);
     if (in.length != 4) {
       throw s.refuse("rank " + in.length + " input (only rank 4 is exported)");
@@ -296,7 +294,6 @@ final class ShapeOps {
     long h = in[1];
     long w = in[2];
     long c = in[3];
-    ExportContext ctx = s.ctx();
     if (toBatch) {
       long hp = h + pc[0] + pc[1];
       long wp = w + pc[2] + pc[3];
@@ -304,13 +301,13 @@ final class ShapeOps {
         throw s.refuse("padded size not divisible by the block");
       }
       String padded = s.tmp("padded");
-      s.node("Pad", List.of(s.tf(0), ctx.i64(0, pc[0], pc[2], 0, 0, pc[1], pc[3], 0)), List.of(padded));
+      s.node("Pad", List.of(s.tf(0), s.i64(0, pc[0], pc[2], 0, 0, pc[1], pc[3], 0)), List.of(padded));
       String r6 = s.tmp("r6");
-      s.node("Reshape", List.of(padded, ctx.i64(n, hp / bh, bh, wp / bw, bw, c)), List.of(r6));
+      s.node("Reshape", List.of(padded, s.i64(n, hp / bh, bh, wp / bw, bw, c)), List.of(r6));
       String t6 = s.tmp("t6");
       s.node("Transpose", List.of(r6), List.of(t6), OnnxGraphBuilder.attrs().putInts("perm", new int[] {2, 4, 0, 1, 3,
           5}));
-      s.node("Reshape", List.of(t6, ctx.i64(n * bh * bw, hp / bh, wp / bw, c)), List.of(s.outTf(0)));
+      s.node("Reshape", List.of(t6, s.i64(n * bh * bw, hp / bh, wp / bw, c)), List.of(s.outTf(0)));
       return;
     }
     if (n % (bh * bw) != 0) {
@@ -320,13 +317,13 @@ final class ShapeOps {
     long ho = h * bh;
     long wo = w * bw;
     String r6 = s.tmp("r6");
-    s.node("Reshape", List.of(s.tf(0), ctx.i64(bh, bw, nb, h, w, c)), List.of(r6));
+    s.node("Reshape", List.of(s.tf(0), s.i64(bh, bw, nb, h, w, c)), List.of(r6));
     String t6 = s.tmp("t6");
     s.node("Transpose", List.of(r6), List.of(t6), OnnxGraphBuilder.attrs().putInts("perm", new int[] {2, 3, 0, 4, 1,
         5}));
     String full = s.tmp("uncropped");
-    s.node("Reshape", List.of(t6, ctx.i64(nb, ho, wo, c)), List.of(full));
-    s.node("Slice", List.of(full, ctx.i64(pc[0], pc[2]), ctx.i64(ho - pc[1], wo - pc[3]), ctx.i64(1, 2)),
+    s.node("Reshape", List.of(t6, s.i64(nb, ho, wo, c)), List.of(full));
+    s.node("Slice", List.of(full, s.i64(pc[0], pc[2]), s.i64(ho - pc[1], wo - pc[3]), s.i64(1, 2)),
         List.of(s.outTf(0)));
   }
 
@@ -335,11 +332,11 @@ final class ShapeOps {
   }
 
   /** RESHAPE / SQUEEZE / EXPAND_DIMS: a Reshape in TFLite axes to the static output shape. */
-  private static void reshape(ExportContext.OpScope s) {
-    s.node("Reshape", List.of(s.tf(0), s.ctx().i64(longs(s.outShape(0)))), List.of(s.outTf(0)));
+  private static void reshape(OnnxOp s) {
+    s.node("Reshape", List.of(s.tf(0), s.i64(longs(s.outShape(0)))), List.of(s.outTf(0)));
   }
 
-  private static void concatenation(ExportContext.OpScope s) {
+  private static void concatenation(OnnxOp s) {
     OpOptions.Concatenation o = s.options(OpOptions.Concatenation.class);
     int r = s.outShape(0).length;
     List<String> ins = new ArrayList<>();
@@ -347,39 +344,39 @@ final class ShapeOps {
       ins.add(s.x(i));
     }
     s.node("Concat", ins, List.of(s.out(0, false, o.activation())),
-        OnnxGraphBuilder.attrs().putInt("axis", ExportContext.axis(o.axis(), r)));
+        OnnxGraphBuilder.attrs().putInt("axis", OnnxOp.axis(o.axis(), r)));
   }
 
   /** TFLite paddings [rank, 2] -> ONNX pads [begins..., ends...] in the value's axis order. */
-  private static long[] pads(ExportContext.OpScope s, int r) {
+  private static long[] pads(OnnxOp s, int r) {
     long[] p = s.constInts(1);
     if (p.length != 2L * r) {
       throw s.refuse("paddings of " + p.length + " values for rank " + r);
     }
     long[] out = new long[2 * r];
     for (int tfAxis = 0; tfAxis < r; tfAxis++) {
-      int k = ExportContext.axis(tfAxis, r);
+      int k = OnnxOp.axis(tfAxis, r);
       out[k] = p[2 * tfAxis];
       out[r + k] = p[2 * tfAxis + 1];
     }
     return out;
   }
 
-  private static void pad(ExportContext.OpScope s, String mode) {
+  private static void pad(OnnxOp s, String mode) {
     int r = s.inShape(0).length;
-    List<String> ins = new ArrayList<>(List.of(s.x(0), s.ctx().i64(pads(s, r))));
+    List<String> ins = new ArrayList<>(List.of(s.x(0), s.i64(pads(s, r))));
     if (s.has(2)) {
       ins.add(s.tf(2)); // PADV2 constant value (a scalar or [1])
       if (s.inShape(2).length != 0) {
         String scalar = s.tmp("pad_value");
-        s.node("Reshape", List.of(ins.remove(2), s.ctx().i64()), List.of(scalar));
+        s.node("Reshape", List.of(ins.remove(2), s.i64()), List.of(scalar));
         ins.add(scalar);
       }
     }
     s.node("Pad", ins, List.of(s.out(0)), OnnxGraphBuilder.attrs().putString("mode", mode));
   }
 
-  private static void mirrorPad(ExportContext.OpScope s) {
+  private static void mirrorPad(OnnxOp s) {
     OpOptions.MirrorPad o = s.options(OpOptions.MirrorPad.class);
     if (o.mode() != 0) {
       throw s.refuse("SYMMETRIC mirror padding has no ONNX Pad mode (only REFLECT maps to 'reflect')");
@@ -387,7 +384,7 @@ final class ShapeOps {
     pad(s, "reflect");
   }
 
-  private static void reduce(ExportContext.OpScope s, String type, boolean axesInput) {
+  private static void reduce(OnnxOp s, String type, boolean axesInput) {
     boolean keep = s.options() instanceof OpOptions.Reducer rd && rd.keepDims();
     int r = s.inShape(0).length;
     long[] tfAxes = s.constInts(1);
@@ -404,7 +401,7 @@ final class ShapeOps {
     List<Long> axes = new ArrayList<>();
     for (int a = 0; a < r; a++) {
       if (reduced[a]) {
-        axes.add((long) (nativeOk ? ExportContext.axis(a, r) : a));
+        axes.add((long) (nativeOk ? OnnxOp.axis(a, r) : a));
       }
     }
     long[] ax = axes.stream().sorted().mapToLong(Long::longValue).toArray();
@@ -416,7 +413,7 @@ final class ShapeOps {
     }
     OnnxGraphBuilder.Attrs a = OnnxGraphBuilder.attrs().putInt("keepdims", keep ? 1 : 0);
     if (axesInput) {
-      s.node(type, List.of(x, s.ctx().i64(ax)), List.of(y), a);
+      s.node(type, List.of(x, s.i64(ax)), List.of(y), a);
     } else {
       s.node(type, List.of(x), List.of(y), a.putInts("axes", ax));
     }
@@ -438,12 +435,12 @@ final class ShapeOps {
     return tf.equals(nchw);
   }
 
-  private static void transpose(ExportContext.OpScope s) {
+  private static void transpose(OnnxOp s) {
     long[] perm = s.constInts(1);
     s.node("Transpose", List.of(s.tf(0)), List.of(s.outTf(0)), OnnxGraphBuilder.attrs().putInts("perm", perm));
   }
 
-  private static void slice(ExportContext.OpScope s) {
+  private static void slice(OnnxOp s) {
     long[] begin = s.constInts(1);
     long[] size = s.constInts(2);
     int r = s.inShape(0).length;
@@ -453,10 +450,10 @@ final class ShapeOps {
       end[i] = size[i] < 0 ? Long.MAX_VALUE : begin[i] + size[i];
       axes[i] = i;
     }
-    s.node("Slice", List.of(s.tf(0), s.ctx().i64(begin), s.ctx().i64(end), s.ctx().i64(axes)), List.of(s.outTf(0)));
+    s.node("Slice", List.of(s.tf(0), s.i64(begin), s.i64(end), s.i64(axes)), List.of(s.outTf(0)));
   }
 
-  private static void stridedSlice(ExportContext.OpScope s) {
+  private static void stridedSlice(OnnxOp s) {
     OpOptions.StridedSlice o = s.options(OpOptions.StridedSlice.class);
     if (o.ellipsisMask() != 0 || o.newAxisMask() != 0) {
       throw s.refuse("ellipsis_mask / new_axis_mask");
@@ -487,12 +484,12 @@ final class ShapeOps {
       axes[i] = i;
     }
     String sl = s.tmp("slice");
-    s.node("Slice", List.of(s.tf(0), s.ctx().i64(st), s.ctx().i64(en), s.ctx().i64(axes), s.ctx().i64(strides)),
+    s.node("Slice", List.of(s.tf(0), s.i64(st), s.i64(en), s.i64(axes), s.i64(strides)),
         List.of(sl));
-    s.node("Reshape", List.of(sl, s.ctx().i64(longs(s.outShape(0)))), List.of(s.outTf(0)));
+    s.node("Reshape", List.of(sl, s.i64(longs(s.outShape(0)))), List.of(s.outTf(0)));
   }
 
-  private static void gather(ExportContext.OpScope s) {
+  private static void gather(OnnxOp s) {
     OpOptions.Gather o = s.options(OpOptions.Gather.class);
     if (o.batchDims() != 0) {
       throw s.refuse("batch_dims " + o.batchDims());
@@ -504,11 +501,11 @@ final class ShapeOps {
   }
 
   /** SPLIT (axis, x) and SPLIT_V (x, size_splits, axis) on the native value. */
-  private static void split(ExportContext.OpScope s, int xIn, int axisIn, int sizesIn) {
+  private static void split(OnnxOp s, int xIn, int axisIn, int sizesIn) {
     long[] axisV = s.constInts(axisIn);
     int r = s.inShape(xIn).length;
     int tfAxis = (int) (axisV[0] < 0 ? axisV[0] + r : axisV[0]);
-    int n = s.op.outputs().length;
+    int n = s.outputCount();
     long[] sizes = new long[n];
     for (int k = 0; k < n; k++) {
       sizes[k] = s.outShape(k)[tfAxis];
@@ -517,45 +514,45 @@ final class ShapeOps {
     for (int k = 0; k < n; k++) {
       outs.add(s.out(k));
     }
-    s.node("Split", List.of(s.x(xIn), s.ctx().i64(sizes)), outs,
-        OnnxGraphBuilder.attrs().putInt("axis", ExportContext.axis(tfAxis, r)));
+    s.node("Split", List.of(s.x(xIn), s.i64(sizes)), outs,
+        OnnxGraphBuilder.attrs().putInt("axis", OnnxOp.axis(tfAxis, r)));
   }
 
-  private static void pack(ExportContext.OpScope s) {
+  private static void pack(OnnxOp s) {
     OpOptions.Pack o = s.options(OpOptions.Pack.class);
     int r = s.outShape(0).length;
     int axis = o.axis() < 0 ? o.axis() + r : o.axis();
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < s.inputCount(); i++) {
       String u = s.tmp("unsq" + i);
-      s.node("Unsqueeze", List.of(s.tf(i), s.ctx().i64(axis)), List.of(u));
+      s.node("Unsqueeze", List.of(s.tf(i), s.i64(axis)), List.of(u));
       parts.add(u);
     }
     s.node("Concat", parts, List.of(s.outTf(0)), OnnxGraphBuilder.attrs().putInt("axis", axis));
   }
 
-  private static void unpack(ExportContext.OpScope s) {
+  private static void unpack(OnnxOp s) {
     OpOptions.Unpack o = s.options(OpOptions.Unpack.class);
     int r = s.inShape(0).length;
     int axis = o.axis() < 0 ? o.axis() + r : o.axis();
-    int n = s.op.outputs().length;
+    int n = s.outputCount();
     List<String> parts = new ArrayList<>();
     for (int k = 0; k < n; k++) {
       parts.add(s.tmp("part" + k));
     }
     long[] ones = new long[n];
     Arrays.fill(ones, 1);
-    s.node("Split", List.of(s.tf(0), s.ctx().i64(ones)), parts, OnnxGraphBuilder.attrs().putInt("axis", axis));
+    s.node("Split", List.of(s.tf(0), s.i64(ones)), parts, OnnxGraphBuilder.attrs().putInt("axis", axis));
     for (int k = 0; k < n; k++) {
-      s.node("Squeeze", List.of(parts.get(k), s.ctx().i64(axis)), List.of(s.outTf(k)));
+      s.node("Squeeze", List.of(parts.get(k), s.i64(axis)), List.of(s.outTf(k)));
     }
   }
 
-  private static void tile(ExportContext.OpScope s) {
-    s.node("Tile", List.of(s.tf(0), s.ctx().i64(s.constInts(1))), List.of(s.outTf(0)));
+  private static void tile(OnnxOp s) {
+    s.node("Tile", List.of(s.tf(0), s.i64(s.constInts(1))), List.of(s.outTf(0)));
   }
 
-  private static void argMinMax(ExportContext.OpScope s, String type) {
+  private static void argMinMax(OnnxOp s, String type) {
     long[] axisV = s.constInts(1);
     int r = s.inShape(0).length;
     int axis = (int) (axisV[0] < 0 ? axisV[0] + r : axisV[0]);
@@ -566,7 +563,7 @@ final class ShapeOps {
   }
 
   /** DEPTH_TO_SPACE / SPACE_TO_DEPTH: TF's NHWC channel order (block offsets first) is ONNX's DCR order in NCHW. */
-  private static void blocks(ExportContext.OpScope s, String type) {
+  private static void blocks(OnnxOp s, String type) {
     if (!(s.options() instanceof OpOptions.BlockSize bs)) {
       throw s.refuse("missing block size");
     }
@@ -577,14 +574,14 @@ final class ShapeOps {
     s.node(type, List.of(s.x(0)), List.of(s.out(0)), a);
   }
 
-  private static void batchMatMul(ExportContext.OpScope s) {
+  private static void batchMatMul(OnnxOp s) {
     OpOptions.BatchMatMul o = s.options(OpOptions.BatchMatMul.class);
     String a = adj(s, 0, o.adjX());
     String b = adj(s, 1, o.adjY());
     s.node("MatMul", List.of(a, b), List.of(s.outTf(0)));
   }
 
-  private static String adj(ExportContext.OpScope s, int i, boolean adjoint) {
+  private static String adj(OnnxOp s, int i, boolean adjoint) {
     String v = s.tf(i);
     if (!adjoint) {
       return v;
