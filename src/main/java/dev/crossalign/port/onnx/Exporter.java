@@ -7,16 +7,15 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.OpRegistry;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.Layout;
-import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -26,7 +25,6 @@ import java.util.stream.Collectors;
  * graph's inputs and outputs in TFLite axes (inputs NCHW on request). Shapes are the TFLite static shapes.
  */
 public final class Exporter {
-  private static final Map<BuiltinOp, OpExporter> REGISTRY = registry();
   /** The builtin families (and plug-ins on the class path), loaded once. */
   private static volatile OpRegistry defaultOps;
 
@@ -48,13 +46,12 @@ public final class Exporter {
 
   /** The op names this exporter can express with {@code ops}. */
   public static Set<String> supportedOps(OpRegistry ops) {
-    Set<String> names = new java.util.TreeSet<>();
+    Set<String> names = new TreeSet<>();
     for (String n : ops.supportedOps()) {
       if (ops.find(n).onnxOps().contains(n)) {
         names.add(n);
       }
     }
-    REGISTRY.keySet().forEach(b -> names.add(b.name()));
     return names;
   }
 
@@ -107,15 +104,10 @@ public final class Exporter {
         refuseQuantizedActivations(ctx, op);
         OnnxOp s = ctx.scope(op);
         OpLowering family = ops.find(op.opName());
-        if (family != null && family.onnxOps().contains(op.opName())) {
-          family.exportOnnx(s);
-        } else {
-          OpExporter fn = op.builtin() == null ? null : REGISTRY.get(op.builtin());
-          if (fn == null) {
-            throw new ExportRefusal("no ONNX export for this op");
-          }
-          fn.export(s);
+        if (family == null || !family.onnxOps().contains(op.opName())) {
+          throw new ExportRefusal("no ONNX export for this op");
         }
+        family.exportOnnx(s);
         s.finish();
       } catch (ExportRefusal r) {
         refusals.computeIfAbsent(op.opName(), k -> new ArrayList<>()).add(r.getMessage());
@@ -241,15 +233,5 @@ public final class Exporter {
       ctx.onnxToTflite.put(name, t.name());
       ctx.layouts.put(name, t.shape().length == 4 ? Layout.NHWC : Layout.ANY);
     }
-  }
-
-  private static Map<BuiltinOp, OpExporter> registry() {
-    Map<BuiltinOp, OpExporter> m = new EnumMap<>(BuiltinOp.class);
-    ConvOps.register(m);
-    PoolOps.register(m);
-    ElementwiseOps.register(m);
-    ShapeOps.register(m);
-    ResizeOps.register(m);
-    return m;
   }
 }

@@ -1,14 +1,17 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -206,5 +209,45 @@ public final class Resize implements OpLowering {
 
   private static HostTensor longs(long[] v) {
     return HostTensor.ofLongs(new int[] {v.length}, Layout.ANY, v);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * ONNX Resize (NCHW, output sizes from the TFLite output shape). Bilinear: TFLite clamps the lower source index at 0
+   * and the upper at in - 1, which is what ONNX Resize linear does with its clamped source coordinate, so
+   * half_pixel_centers -> "half_pixel" (not "pytorch_half_pixel", which differs for an output size of 1),
+   * align_corners -> "align_corners", neither -> "asymmetric". Nearest (TFLite GetNearestNeighbor): neither ->
+   * floor(x * in / out) = "asymmetric" + floor; align_corners -> round half away from zero of x * (in - 1) / (out - 1)
+   * = "align_corners" + round_prefer_ceil (coordinates are never negative); half_pixel_centers -> floor((x + 0.5) * in
+   * / out) = "tf_half_pixel_for_nn" + floor (opset 11..17).
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OnnxGraphBuilder.Attrs a;
+    if (s.opName().equals("RESIZE_BILINEAR")) {
+      OpOptions.ResizeBilinear o = s.options(OpOptions.ResizeBilinear.class);
+      String mode = o.alignCorners() ? "align_corners" : o.halfPixelCenters() ? "half_pixel" : "asymmetric";
+      a = OnnxGraphBuilder.attrs().putString("mode", "linear").putString("coordinate_transformation_mode", mode);
+    } else {
+      OpOptions.ResizeNearestNeighbor o = s.options(OpOptions.ResizeNearestNeighbor.class);
+      if (o.alignCorners() && o.halfPixelCenters()) {
+        throw s.refuse("align_corners together with half_pixel_centers has no ONNX coordinate mode");
+      }
+      String mode = o.alignCorners() ? "align_corners" : o.halfPixelCenters() ? "tf_half_pixel_for_nn" : "asymmetric";
+      String nearest = o.alignCorners() ? "round_prefer_ceil" : "floor";
+      a = OnnxGraphBuilder.attrs().putString("mode", "nearest").putString("coordinate_transformation_mode", mode)
+          .putString("nearest_mode", nearest);
+    }
+    int[] xs = s.inShape(0);
+    int[] os = s.outShape(0);
+    if (xs.length != 4 || os.length != 4) {
+      throw s.refuse("input of rank " + xs.length);
+    }
+    String sizes = s.i64(os[0], os[3], os[1], os[2]);
+    s.node("Resize", List.of(s.x(0), "", "", sizes), List.of(s.out(0)), a);
   }
 }

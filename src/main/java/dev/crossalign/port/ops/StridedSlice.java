@@ -4,6 +4,7 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -284,5 +285,48 @@ public final class StridedSlice implements OpLowering {
 
   private static int[] ints(PyOp p, int i, String what) {
     return java.util.Arrays.stream(p.ints(i, what)).mapToInt(Math::toIntExact).toArray();
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Slice in TFLite axes (masks resolved here), then a Reshape to the static output shape (shrink axes). */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.StridedSlice o = s.options(OpOptions.StridedSlice.class);
+    if (o.ellipsisMask() != 0 || o.newAxisMask() != 0) {
+      throw s.refuse("ellipsis_mask / new_axis_mask");
+    }
+    long[] begin = s.constInts(1);
+    long[] end = s.constInts(2);
+    long[] strides = s.constInts(3);
+    int r = s.inShape(0).length;
+    if (begin.length != r || end.length != r || strides.length != r) {
+      throw s.refuse("begin/end/strides of a different length than the rank");
+    }
+    long[] st = new long[r];
+    long[] en = new long[r];
+    long[] axes = new long[r];
+    for (int i = 0; i < r; i++) {
+      boolean neg = strides[i] < 0;
+      st[i] = (o.beginMask() >> i & 1) != 0 ? (neg ? Long.MAX_VALUE : 0) : begin[i];
+      if ((o.shrinkAxisMask() >> i & 1) != 0) {
+        long b = begin[i] < 0 ? begin[i] + s.inShape(0)[i] : begin[i];
+        st[i] = b;
+        en[i] = b + 1;
+        strides[i] = 1;
+      } else if ((o.endMask() >> i & 1) != 0) {
+        en[i] = neg ? Long.MIN_VALUE : Long.MAX_VALUE;
+      } else {
+        en[i] = o.offset() ? st[i] + end[i] : end[i];
+      }
+      axes[i] = i;
+    }
+    String sl = s.tmp("slice");
+    s.node("Slice", List.of(s.tf(0), s.i64(st), s.i64(en), s.i64(axes), s.i64(strides)), List.of(sl));
+    long[] shape = java.util.Arrays.stream(s.outShape(0)).asLongStream().toArray();
+    s.node("Reshape", List.of(sl, s.i64(shape)), List.of(s.outTf(0)));
   }
 }
