@@ -13,6 +13,7 @@ import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.Padding;
+import dev.crossalign.tflite.SamePadding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -9,6 +9,7 @@ import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.SamePadding;
 import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;

@@ -11,6 +11,7 @@ import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.SamePadding;
 import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;

@@ -9,6 +9,7 @@ import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.SamePadding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
