@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Deliberately broken ports (issue 13's must-show): each case is a correct tiny model A (ADD of a constant, then the
  * op under test) and a broken model B that computes the same tensor names with a classic porting mistake (a
  * symmetric pad, reversed input channels, another resize coordinate mode, fp16-rounded weights, an average pool that
- * counts pads). B runs in the real TFLite interpreter, so the broken candidate comes from an implementation
+ * counts pads, HardSwish through ONNX HardSigmoid's alpha 0.2). B runs in the real TFLite interpreter, so the broken candidate comes from an implementation
  * independent of the diagnosis' own float64 recomputation. Under the derived bounds the correct backends (TFLite,
  * the float32 port) pass, B is MISALIGNED at the op's tensor (the ADD before it passes), and the tested hypothesis for
  * the mistake ranks first and brings the error within the bound.
@@ -63,7 +63,9 @@ class BrokenPortDiagnosisTest {
         new Case("swapped channel order", 3, BrokenPortDiagnosisTest::convBgr, "reversed input channel order"),
         new Case("wrong resize mode", 2, BrokenPortDiagnosisTest::resize, "resize coordinate mode align-corners"),
         new Case("fp16-rounded weights", 4, BrokenPortDiagnosisTest::convFp16, "fp16-rounded weights"),
-        new Case("avg-pool counting pads", 3, BrokenPortDiagnosisTest::avgPoolPads, "average pool counting pads"))
+        new Case("avg-pool counting pads", 3, BrokenPortDiagnosisTest::avgPoolPads, "average pool counting pads"),
+        new Case("HardSwish variant", 3, BrokenPortDiagnosisTest::hardSwish,
+            "HardSwish through ONNX HardSigmoid defaults"))
         .map(Arguments::of);
   }
 
@@ -223,6 +225,33 @@ class BrokenPortDiagnosisTest {
     b.wr().op(BuiltinOp.AVERAGE_POOL_2D, new OpOptions.Pool2D(p, 1, 1, 3, 3, Activation.NONE), new int[] {in},
         new int[] {y});
     b.wr().outputs(y);
+  }
+
+  /** HARD_SWISH; broken: x * clamp(0.2 x + 0.5, 0, 1) in five TFLite ops (ONNX HardSigmoid's default alpha). */
+  private static void hardSwish(Build b, boolean broken) {
+    TfliteWriter wr = b.wr();
+    int y = wr.tensor("y", TensorType.FLOAT32, 1, H, W, b.c());
+    if (!broken) {
+      wr.op(BuiltinOp.HARD_SWISH, new OpOptions.None(), new int[] {b.pre()}, new int[] {y});
+    } else {
+      int[] s = {1, H, W, b.c()};
+      int t1 = wr.tensor("t1", TensorType.FLOAT32, s);
+      int t2 = wr.tensor("t2", TensorType.FLOAT32, s);
+      int t3 = wr.tensor("t3", TensorType.FLOAT32, s);
+      int t4 = wr.tensor("t4", TensorType.FLOAT32, s);
+      wr.op(BuiltinOp.MUL, new OpOptions.Arithmetic(21, Activation.NONE), new int[] {b.pre(), scalar(wr, "a", 0.2f)},
+          new int[] {t1});
+      wr.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {t1, scalar(wr, "h", 0.5f)},
+          new int[] {t2});
+      wr.op(BuiltinOp.MAXIMUM, new OpOptions.None(), new int[] {t2, scalar(wr, "zero", 0f)}, new int[] {t3});
+      wr.op(BuiltinOp.MINIMUM, new OpOptions.None(), new int[] {t3, scalar(wr, "one", 1f)}, new int[] {t4});
+      wr.op(BuiltinOp.MUL, new OpOptions.Arithmetic(21, Activation.NONE), new int[] {b.pre(), t4}, new int[] {y});
+    }
+    wr.outputs(y);
+  }
+
+  private static int scalar(TfliteWriter wr, String name, float v) {
+    return wr.constant(name, HostTensor.ofFloats(new int[] {1}, Layout.ANY, new float[] {v}));
   }
 
   static HostTensor random(long seed, double lo, double hi, int... shape) {
