@@ -59,9 +59,8 @@ final class TruthCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
-    double[] range = run.range();
     TruthLab.Result r = TruthLab.run(new TruthLab.Request(
-        m, InputGenerator.inputs(m, run.seed, range[0], range[1], run.inputs()), !noOnnx, run.config()));
+        m, InputGenerator.inputs(m, run.seed, run.inputRange.low(), run.inputRange.high(), run.inputs()), !noOnnx, run.config()));
     PrintWriter out = spec.commandLine().getOut();
     boolean stdoutJson = json != null && json.toString().equals("-");
     if (json != null) {

@@ -53,7 +53,7 @@ public record BenchResult(
     }
     m.put("backends", bs);
     m.put("ratios", ratios);
-    m.put("ratios_against", "tflite-xnnpack");
+    m.put("ratios_against", dev.crossalign.backend.BackendKind.TFLITE_XNNPACK.id());
     m.put("machine", machine);
     m.put("threads", threads);
     m.put("warmup", warmup);
