@@ -4,7 +4,7 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Aligner;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.onnx.OrtBackend;
@@ -29,7 +29,7 @@ final class OnnxLeg {
   static Export export(TfliteModel model, List<UnsupportedOp> unsupported) {
     Export attempt = Exporter.attempt(model, ExportOptions.DEFAULT);
     if (!attempt.unsupported().isEmpty()) {
-      for (Export.UnsupportedOp u : attempt.unsupported()) {
+      for (UnsupportedOp u : attempt.unsupported()) {
         unsupported.add(new UnsupportedOp(u.op(), u.count(), "ONNX export: " + u.reason()));
       }
       return null;

@@ -5,7 +5,7 @@ import dev.crossalign.align.Aligner;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
@@ -134,7 +134,7 @@ public final class Validator {
       }
       timing.put("prepare.torch", prepareTorchMs);
       onPhase.accept("torch prepare");
-      port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
+      unsupported.addAll(port.unsupported());
       port.info().forEach((k, v) -> config.put(BackendKind.TORCH.configKey(k), v));
       if (req.mode().chained()) {
         long t3 = System.nanoTime();

@@ -15,7 +15,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
-import dev.crossalign.tflite.ModelFormatException;
+import dev.crossalign.ModelFormatException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;

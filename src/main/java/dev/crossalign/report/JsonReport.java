@@ -14,7 +14,7 @@ import dev.crossalign.align.Comparison;
 import dev.crossalign.align.ErrorScale;
 import dev.crossalign.align.Mode;
 import dev.crossalign.align.Metrics;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

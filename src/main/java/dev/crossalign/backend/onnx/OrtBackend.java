@@ -24,7 +24,7 @@ import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.onnx.OnnxValueInfo;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
-import dev.crossalign.tflite.ModelFormatException;
+import dev.crossalign.ModelFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
