@@ -125,12 +125,7 @@ final class BatchCommand implements Callable<Integer> {
 
   /** "row 12 face.tflite: aligned" from a result line, for the progress bar. */
   static String rowLabel(String jsonLine) {
-    try {
-      com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(jsonLine);
-      return "row " + n.path("row").asText() + " " + n.path("model").asText() + ": " + n.path("verdict").asText();
-    } catch (java.io.IOException e) {
-      return "";
-    }
+    return dev.crossalign.engine.batch.RowResult.label(jsonLine);
   }
 
   @Override

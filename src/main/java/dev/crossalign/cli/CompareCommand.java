@@ -128,18 +128,6 @@ final class CompareCommand implements Callable<Integer> {
 
   /** validate's JSON report with a "matching" object added after the report's own fields. */
   static String json(AlignmentResult result, Matching matching) {
-    ObjectMapper mapper = new ObjectMapper();
-    try {
-      ObjectNode root = (ObjectNode) mapper.readTree(JsonReport.toJson(result));
-      root.set("matching", matching.toJson());
-      DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
-      DefaultPrettyPrinter pp = new DefaultPrettyPrinter(
-          Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-          .withObjectIndenter(indenter)
-          .withArrayIndenter(indenter);
-      return mapper.writer(pp).writeValueAsString(root) + "\n";
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return JsonReport.toJson(result, "matching", matching.toJson());
   }
 }

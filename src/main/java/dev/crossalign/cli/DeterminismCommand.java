@@ -73,6 +73,11 @@ final class DeterminismCommand implements Callable<Integer> {
           + " vs TFLite and bitwise-equal repeats (needs the -Pgpu build and an NVIDIA GPU; --device cpu means cuda:0)")
   boolean convAlgos;
 
+  /** The determinism document's mapper (snake_case, indented), for both of its forms. */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
   @Override
   public Integer call() throws Exception {
     new FilePlan().input("model " + model, model).output("--json", json).check();
@@ -132,11 +137,7 @@ final class DeterminismCommand implements Callable<Integer> {
         doc.put("compare_profile", compareProfile);
         doc.put("changes", changes);
       }
-      byte[] bytes = new ObjectMapper()
-          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(doc).getBytes(StandardCharsets.UTF_8);
-      ReportTarget.write(json, new String(bytes, StandardCharsets.UTF_8), spec.commandLine().getOut());
+      ReportTarget.write(json, JSON.writeValueAsString(doc), spec.commandLine().getOut());
     }
     return report.allIdentical() ? Main.ALIGNED : Main.MISALIGNED;
   }
@@ -158,10 +159,7 @@ final class DeterminismCommand implements Callable<Integer> {
       doc.put("profile", profile);
       doc.put("conv_algos", r);
       doc.put("all_bitwise_repeatable", r.allRepeatable());
-      ReportTarget.write(json, new ObjectMapper()
-          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(doc), out);
+      ReportTarget.write(json, JSON.writeValueAsString(doc), out);
     }
     return r.allRepeatable() ? Main.ALIGNED : Main.MISALIGNED;
   }

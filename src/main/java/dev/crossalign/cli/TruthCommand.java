@@ -56,6 +56,10 @@ final class TruthCommand implements Callable<Integer> {
 
   @Mixin RunOptions run;
 
+  /** The truth document's mapper (snake_case, indented). */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT);
+
   @Override
   public Integer call() {
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
@@ -64,8 +68,7 @@ final class TruthCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     boolean stdoutJson = json != null && json.toString().equals("-");
     if (json != null) {
-      ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(SerializationFeature.INDENT_OUTPUT);
+      ObjectMapper mapper = JSON;
       try {
         if (stdoutJson) {
           out.println(mapper.writeValueAsString(r));

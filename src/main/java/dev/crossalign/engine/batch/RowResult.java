@@ -196,6 +196,16 @@ public record RowResult(
     }
   }
 
+  /** "row 12 face.tflite: aligned" from a result line, or "" when it is not one. */
+  public static String label(String line) {
+    try {
+      JsonNode n = JSON.readTree(line);
+      return "row " + n.path("row").asText() + " " + n.path("model").asText() + ": " + n.path("verdict").asText();
+    } catch (JsonProcessingException e) {
+      return "";
+    }
+  }
+
   /** Reads a line written by {@link #toJson} (only the fields resume and summaries need: row, model, seed, status). */
   static RowResult parse(String line) throws JsonProcessingException {
     JsonNode n = JSON.readTree(line);
