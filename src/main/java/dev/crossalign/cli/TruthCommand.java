@@ -72,6 +72,10 @@ final class TruthCommand implements Callable<Integer> {
 
   @Mixin RunOptions run;
 
+  /** The truth document's mapper (snake_case, indented). */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT);
+
   @Override
   public Integer call() {
     boolean auto = switch (tolerance) {
@@ -80,14 +84,13 @@ final class TruthCommand implements Callable<Integer> {
       default -> throw CrossalignException.input("--tolerance " + tolerance + ": expected auto or report");
     };
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
-    double[] range = run.range();
     TruthLab.Result r = TruthLab.run(new TruthLab.Request(
-        m, InputGenerator.inputs(m, run.seed, range[0], range[1], run.inputs()), !noOnnx, run.config(), propagation));
+        m, InputGenerator.inputs(m, run.seed, run.inputRange.low(), run.inputRange.high(), run.inputs()), !noOnnx,
+        run.config(), propagation));
     PrintWriter out = spec.commandLine().getOut();
     boolean stdoutJson = json != null && json.toString().equals("-");
     if (json != null) {
-      ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(SerializationFeature.INDENT_OUTPUT);
+      ObjectMapper mapper = JSON;
       try {
         if (stdoutJson) {
           out.println(mapper.writeValueAsString(r));

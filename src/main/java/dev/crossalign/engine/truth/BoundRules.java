@@ -52,7 +52,7 @@ final class BoundRules {
   static final double MLAS_ABS = 4 * U;
 
   static Allowance allowance(String backend, String op) {
-    if (backend.equals("onnxruntime") && (op.equals("LOGISTIC") || op.equals("TANH"))) {
+    if (backend.equals(dev.crossalign.backend.BackendKind.ONNXRUNTIME.id()) && (op.equals("LOGISTIC") || op.equals("TANH"))) {
       return new Allowance(MLAS_ABS, "MLAS " + (op.equals("LOGISTIC") ? "logistic" : "tanh")
           + " is a rational approximation accurate to ~1e-7 absolute, not relative (saturated outputs lose digits)");
     }
