@@ -1,7 +1,6 @@
 package dev.crossalign.engine;
 
 import dev.crossalign.CrossalignException;
-import dev.crossalign.align.Aligner;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
@@ -10,7 +9,6 @@ import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
-import dev.crossalign.port.NaivePaddingProbe;
 import dev.crossalign.port.PortBackend;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TfliteModel;
@@ -20,12 +18,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /** Runs one validation: reference, candidates, chained and isolated comparisons, verdict. The engine's main API. */
 public final class Validator {
   private Validator() {}
 
-  /** Everything a run produced: the result to report, and each backend's tensors for dumps. */
+  /**
+   * Everything a run produced: the result to report, and the tensors a report still reads afterwards: the worst
+   * comparison's two tensors (the HTML report's error histogram), keyed by run ("tflite", "torch", "torch.isolated",
+   * "onnxruntime", "onnxruntime.isolated"), one tensor each. Whole runs are not kept: a caller that wants them passes
+   * a dump consumer to {@link #validate(ValidationRequest, Consumer, BiConsumer)}.
+   */
   public record Outcome(AlignmentResult result, Map<String, Activations> activations) {}
 
   public static Outcome validate(ValidationRequest req) {
@@ -37,44 +42,69 @@ public final class Validator {
     return phaseNames(req).size();
   }
 
-  /** The phases {@code onPhase} is told about, in order, named as it names them at their end. */
+  /**
+   * The phases {@code onPhase} is told about, in the order they run, named as it names them at their end. ONNX
+   * Runtime's run of a mode goes before the port's, which streams past it.
+   */
   public static List<String> phaseNames(ValidationRequest req) {
+    boolean torch = req.backends().contains("torch");
+    boolean ort = req.backends().contains("onnxruntime");
     List<String> names = new ArrayList<>(List.of("load", "tflite"));
-    if (req.backends().contains("torch")) {
+    if (torch) {
       names.add("torch prepare");
-      if (req.mode().chained()) {
+    }
+    if (req.mode().chained()) {
+      if (ort) {
+        names.add("onnxruntime chained");
+      }
+      if (torch) {
         names.add("torch chained");
       }
-      if (req.mode().isolated()) {
+    }
+    if (req.mode().isolated()) {
+      if (ort) {
+        names.add("onnxruntime isolated");
+      }
+      if (torch) {
         names.add("torch isolated");
       }
-    }
-    if (req.backends().contains("onnxruntime")) {
-      names.add("onnxruntime");
     }
     return names;
   }
 
   /** As {@link #validate(ValidationRequest)}, telling {@code onPhase} as each phase ends. */
-  public static Outcome validate(ValidationRequest req, java.util.function.Consumer<String> onPhase) {
+  public static Outcome validate(ValidationRequest req, Consumer<String> onPhase) {
+    return validate(req, onPhase, null);
+  }
+
+  /**
+   * As {@link #validate(ValidationRequest, Consumer)}, handing each backend run's complete tensors to {@code dumps}
+   * (when not null) as that run ends, keyed "tflite", "torch", "torch.isolated", "onnxruntime",
+   * "onnxruntime.isolated" (--dump-dir writes each as it comes, so no run is held past its own leg).
+   */
+  public static Outcome validate(ValidationRequest req, Consumer<String> onPhase,
+      BiConsumer<String, Activations> dumps) {
     long t0 = System.nanoTime();
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
     double load = ms(t0);
     onPhase.accept("load");
+    Map<String, HostTensor> inputs =
+        InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     long t1 = System.nanoTime();
+    ReferenceRun reference;
     // Placeholders on: custom ops the reference lacks become zero-writing kernels so that every other layer can still
     // be compared; what they touch is reported and kept out of the chained comparison.
     try (TfliteBackend tflite = Reference.open(
         model, TfliteOptions.defaults().withThreads(req.tfliteThreads()).withPlaceholderCustomOps(true))) {
-      double openTflite = ms(t1);
-      if (!req.backends().contains("torch")) {
-        return validate(req, model, tflite, null, load, openTflite, 0, onPhase);
-      }
-      long t2 = System.nanoTime();
-      try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
-        return validate(req, model, tflite, port, load, openTflite, ms(t2), onPhase);
-      }
+      reference = ReferenceRun.of(tflite, inputs, ms(t1));
+    } // the interpreter's arena (every tensor preserved) goes now: the comparisons read the host copy
+    if (!req.backends().contains("torch")) {
+      return validate(req, model, inputs, reference, null, load, 0, onPhase, dumps);
+    }
+    long t2 = System.nanoTime();
+    try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
+      return validate(req, model, inputs, reference, port, load, ms(t2), onPhase, dumps);
     }
   }
 
@@ -92,19 +122,124 @@ public final class Validator {
       double loadMs,
       double openTfliteMs,
       double prepareTorchMs,
-      java.util.function.Consumer<String> onPhase) {
-    Map<String, Double> timing = new LinkedHashMap<>();
-    long t0 = System.nanoTime();
-    String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
-    timing.put("load", loadMs);
-
+      Consumer<String> onPhase) {
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
-    Map<String, Activations> acts = new LinkedHashMap<>();
-    List<String> inputNotes = InputNotes.describe(model, req.inputs(), req.expectedRange());
-    List<Comparison> comparisons = new ArrayList<>();
+    ReferenceRun reference = ReferenceRun.of(tflite, inputs, openTfliteMs);
+    return validate(req, model, inputs, reference, port, loadMs, prepareTorchMs, onPhase, null);
+  }
+
+  /**
+   * The legs after the reference, merged. Per mode, ONNX Runtime's run goes first and is held while the port's run
+   * streams past it and the reference (torch~onnxruntime); without the port nothing is held.
+   */
+  private static Outcome validate(ValidationRequest req, TfliteModel model, Map<String, HostTensor> inputs,
+      ReferenceRun ref, PortBackend port, double loadMs, double prepareTorchMs, Consumer<String> onPhase,
+      BiConsumer<String, Activations> dumps) {
+    long t0 = System.nanoTime();
+    boolean torch = req.backends().contains("torch");
+    boolean ort = req.backends().contains("onnxruntime");
+    if (torch && port == null) {
+      throw new IllegalArgumentException("the request names torch but no port backend was given");
+    }
+    Activations reference = ref.activations();
+    onPhase.accept("tflite");
+    if (dumps != null) {
+      dumps.accept("tflite", reference);
+    }
+    WorstPair worst = new WorstPair(reference.backend(), ref.placeholderOutputs(), ref.downstream(),
+        WeightTensors.of(model), req.mode().chained());
+    LegContext ctx = new LegContext(req, model, inputs, reference, worst, dumps);
+    TorchLeg torchLeg = torch ? new TorchLeg(ctx, port) : null;
+    Map<String, LegResult> legs = new LinkedHashMap<>(); // in merge order, whatever order they run in
+    legs.put("reference", ref.result(model, req));
+    if (torch) {
+      legs.put("torch prepare", torchLeg.prepare(prepareTorchMs));
+      onPhase.accept("torch prepare");
+    }
+    OnnxLeg onnx = null;
+    if (ort || req.exportOnnx() != null) {
+      OnnxLeg.Prepared p = OnnxLeg.prepare(ctx);
+      onnx = p.leg();
+      legs.put("onnxruntime prepare", p.result());
+    }
+    if (req.mode().chained()) {
+      LegResult ortRun = ort ? phase(onPhase, "onnxruntime chained", onnx.chained(torch)) : null;
+      if (torch) {
+        legs.put("torch chained", phase(onPhase, "torch chained", torchLeg.chained(ortRun == null ? null : ortRun.held())));
+      }
+      if (ortRun != null) {
+        legs.put("onnxruntime chained", ortRun.released());
+      }
+    }
+    if (req.mode().isolated()) {
+      LegResult ortRun = ort ? phase(onPhase, "onnxruntime isolated", onnx.isolated(torch)) : null;
+      if (torch) {
+        legs.put("torch isolated", phase(onPhase, "torch isolated", torchLeg.isolated(ortRun == null ? null : ortRun.held())));
+      }
+      if (ortRun != null) {
+        legs.put("onnxruntime isolated", ortRun.released());
+      }
+    }
+    if (torch) {
+      legs.put("torch notes", torchLeg.paddingNotes());
+    }
+    return merge(req, model, ref, legs.values(), loadMs + ref.ms() + prepareTorchMs + ms(t0), worst);
+  }
+
+  private static LegResult phase(Consumer<String> onPhase, String name, LegResult r) {
+    onPhase.accept(name);
+    return r;
+  }
+
+  /**
+   * The legs' records as one result: comparisons by slot (the report's order), the rest in the legs' merge order,
+   * then what only the whole validation knows (placeholder drops, weights checked once, triangle notes).
+   */
+  private static Outcome merge(ValidationRequest req, TfliteModel model, ReferenceRun ref, Iterable<LegResult> legs,
+      double totalMs, WorstPair worst) {
+    Map<Slot, List<Comparison>> bySlot = new java.util.EnumMap<>(Slot.class);
     List<UnsupportedOp> unsupported = new ArrayList<>();
-    List<String> notes = new ArrayList<>(inputNotes);
+    List<String> notes = new ArrayList<>(InputNotes.describe(model, req.inputs(), req.expectedRange()));
+    Map<String, Double> timing = new LinkedHashMap<>();
+    Map<String, String> config = new LinkedHashMap<>(requestConfig(req));
+    long pairs = 0;
+    for (LegResult leg : legs) {
+      leg.comparisons().forEach((slot, cs) -> bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).addAll(cs));
+      unsupported.addAll(leg.unsupported());
+      notes.addAll(leg.notes());
+      leg.timing().forEach((k, v) -> timing.merge(k, v, Double::sum));
+      config.putAll(leg.config());
+      pairs += leg.pairs();
+    }
+    List<Comparison> comparisons = new ArrayList<>();
+    bySlot.values().forEach(comparisons::addAll);
+    Activations reference = ref.activations();
+    if (!ref.placeholders().isEmpty()) {
+      dropPlaceholderComparisons(comparisons, reference, ref.placeholders(), ref.placeholderOutputs(),
+          ref.downstream(), req);
+      mergePlaceholderEntries(unsupported, ref.customOps());
+      notes.add(ref.placeholderOutputs().size() + " tensor(s) written by placeholder kernels "
+          + ref.placeholderOutputs() + " and " + ref.downstream().size() + " computed from them are left out of the"
+          + " chained comparison; ops downstream are compared in isolated mode (each fed the reference's tensors)");
+    }
+    comparisons = WeightTensors.checkedOnce(inReferenceOrder(comparisons, reference), WeightTensors.of(model));
+    notes.addAll(TriangleNotes.of(comparisons));
+    double compareMs = timing.entrySet().stream().filter(e -> e.getKey().startsWith("compare."))
+        .mapToDouble(Map.Entry::getValue).sum();
+    if (pairs > 0) {
+      // comparison throughput, to hold against a bare Metrics loop (benchmarks/README.md)
+      timing.put("compare.ms_per_million_pairs", compareMs / (pairs / 1e6));
+    }
+    timing.put("total", totalMs);
+    String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
+    AlignmentResult result = AlignmentResult.of(label, req.device().toString(), req.config().seed(),
+        req.tolerance(), req.backends(), comparisons, unsupported, notes, timing, config);
+    return new Outcome(result, worst.tensorsFor(result));
+  }
+
+  /** The request's own entries of the report's config. */
+  private static Map<String, String> requestConfig(ValidationRequest req) {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("mode", req.mode().name().toLowerCase(Locale.ROOT));
     dev.crossalign.backend.Profiles.describe(req.config()).forEach((k, v) -> config.put("determinism." + k, v));
@@ -113,92 +248,7 @@ public final class Validator {
     config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
     config.put("tolerance.atol_scaled_by_max_abs_ref", Boolean.toString(req.tolerance().scaleAtol()));
     config.put("tolerance.chained_rel_l2_budget", Double.toString(req.chainedRelL2()));
-
-    long t1 = System.nanoTime();
-    Activations reference = tflite.run(inputs);
-    tflite.info().forEach((k, v) -> config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
-    List<TfliteBackend.PlaceholderOp> placeholders = tflite.placeholderOps();
-    Set<String> placeholderOutputs = tflite.placeholderOutputs();
-    Set<String> downstream = tflite.downstreamOfPlaceholders();
-    Map<String, Integer> perCustomOp = new LinkedHashMap<>();
-    placeholders.forEach(p -> perCustomOp.merge(p.customCode(), 1, Integer::sum));
-    perCustomOp.forEach((op, n) -> unsupported.add(new UnsupportedOp(op, n, placeholderReason(op))));
-    timing.put("run.tflite", openTfliteMs + ms(t1));
-    onPhase.accept("tflite");
-    acts.put("tflite", reference);
-
-    if (req.backends().contains("torch")) {
-      if (port == null) {
-        throw new IllegalArgumentException("the request names torch but no port backend was given");
-      }
-      timing.put("prepare.torch", prepareTorchMs);
-      onPhase.accept("torch prepare");
-      port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
-      port.info().forEach((k, v) -> config.put("torch." + k, v));
-      if (req.mode().chained()) {
-        long t3 = System.nanoTime();
-        Activations chained = port.run(inputs);
-        timing.put("run.torch.chained", ms(t3));
-        acts.put("torch", chained);
-        long t4 = System.nanoTime();
-        comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
-        timing.put("compare.torch.chained", ms(t4));
-        onPhase.accept("torch chained");
-      }
-      if (req.mode().isolated()) {
-        long t3 = System.nanoTime();
-        Activations isolated = port.runIsolated(reference);
-        timing.put("run.torch.isolated", ms(t3));
-        acts.put("torch.isolated", isolated);
-        long t4 = System.nanoTime();
-        comparisons.addAll(Aligner.compare(reference, isolated, Mode.ISOLATED, req.tolerance()));
-        timing.put("compare.torch.isolated", ms(t4));
-        onPhase.accept("torch isolated");
-      }
-      for (NaivePaddingProbe.Finding f : NaivePaddingProbe.probe(model, reference, 3)) {
-        notes.add(String.format(Locale.ROOT,
-            "%s '%s' (k=%d, s=%d, TF SAME pads %d before / %d after): PyTorch's naive padding=k//2 would be off by"
-                + " max_abs %.3g here; the TF-faithful port is compared above",
-            f.op(), f.tensor(), f.kernel(), f.stride(), f.padBegin(), f.padEnd(), f.naiveMaxAbs()));
-      }
-    }
-    if (req.backends().contains("onnxruntime") || req.exportOnnx() != null) {
-      long te = System.nanoTime();
-      dev.crossalign.onnx.export.Export export = OnnxLeg.export(model, unsupported);
-      timing.put("export.onnx", ms(te));
-      if (export != null && req.exportOnnx() != null) {
-        export.model().write(req.exportOnnx());
-        notes.add("ONNX model written to " + req.exportOnnx() + " (opset " + export.model().opset() + ", TFLite tensor names kept)");
-      }
-      if (req.backends().contains("onnxruntime")) {
-        OnnxLeg.run(model, req, export, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
-        onPhase.accept("onnxruntime");
-      }
-    }
-    if (!placeholders.isEmpty()) {
-      dropPlaceholderComparisons(comparisons, reference, placeholders, placeholderOutputs, downstream, req);
-      mergePlaceholderEntries(unsupported, perCustomOp.keySet());
-      notes.add(placeholderOutputs.size() + " tensor(s) written by placeholder kernels " + placeholderOutputs
-          + " and " + downstream.size() + " computed from them are left out of the chained comparison; ops downstream"
-          + " are compared in isolated mode (each fed the reference's tensors)");
-    }
-
-    comparisons = WeightTensors.checkedOnce(inReferenceOrder(comparisons, reference), WeightTensors.of(model));
-    notes.addAll(TriangleNotes.of(comparisons));
-    timing.put("total", loadMs + openTfliteMs + prepareTorchMs + ms(t0));
-    AlignmentResult result =
-        AlignmentResult.of(
-            label,
-            req.device().toString(),
-            req.config().seed(),
-            req.tolerance(),
-            req.backends(),
-            comparisons,
-            unsupported,
-            notes,
-            timing,
-            config);
-    return new Outcome(result, acts);
+    return config;
   }
 
   static String placeholderReason(String customOp) {
@@ -294,7 +344,7 @@ public final class Validator {
     return out;
   }
 
-  private static double ms(long start) {
+  static double ms(long start) {
     return (System.nanoTime() - start) / 1e6;
   }
 
