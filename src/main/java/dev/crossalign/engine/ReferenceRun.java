@@ -45,7 +45,7 @@ record ReferenceRun(
     LegResult.Builder b = new LegResult.Builder();
     b.timing.put("run.tflite", ms);
     info.forEach((k, v) -> b.config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
-    perCustomOp().forEach((op, count) -> b.unsupported.add(new UnsupportedOp(op, count, Validator.placeholderReason(op))));
+    perCustomOp().forEach((op, count) -> b.unsupported.add(new UnsupportedOp(op, count, Placeholders.placeholderReason(op))));
     return b.build(null);
   }
 }

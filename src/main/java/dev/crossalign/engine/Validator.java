@@ -184,7 +184,7 @@ public final class Validator {
     if (torch) {
       legs.put("torch notes", torchLeg.paddingNotes());
     }
-    return merge(req, model, ref, legs.values(), loadMs + ref.ms() + prepareTorchMs + ms(t0), worst);
+    return merge(req, model, ref, legs.values(), loadMs, loadMs + ref.ms() + prepareTorchMs + ms(t0), worst);
   }
 
   private static LegResult phase(Consumer<String> onPhase, String name, LegResult r) {
@@ -197,11 +197,11 @@ public final class Validator {
    * then what only the whole validation knows (placeholder drops, weights checked once, triangle notes).
    */
   private static Outcome merge(ValidationRequest req, TfliteModel model, ReferenceRun ref, Iterable<LegResult> legs,
-      double totalMs, WorstPair worst) {
+      double loadMs, double totalMs, WorstPair worst) {
     Map<Slot, List<Comparison>> bySlot = new java.util.EnumMap<>(Slot.class);
     List<UnsupportedOp> unsupported = new ArrayList<>();
     List<String> notes = new ArrayList<>(InputNotes.describe(model, req.inputs(), req.expectedRange()));
-    Map<String, Double> timing = new LinkedHashMap<>();
+    Map<String, Double> timing = new LinkedHashMap<>(Map.of("load", loadMs));
     Map<String, String> config = new LinkedHashMap<>(requestConfig(req));
     long pairs = 0;
     for (LegResult leg : legs) {
@@ -216,9 +216,9 @@ public final class Validator {
     bySlot.values().forEach(comparisons::addAll);
     Activations reference = ref.activations();
     if (!ref.placeholders().isEmpty()) {
-      dropPlaceholderComparisons(comparisons, reference, ref.placeholders(), ref.placeholderOutputs(),
+      Placeholders.dropComparisons(comparisons, reference, ref.placeholders(), ref.placeholderOutputs(),
           ref.downstream(), req);
-      mergePlaceholderEntries(unsupported, ref.customOps());
+      Placeholders.mergeEntries(unsupported, ref.customOps());
       notes.add(ref.placeholderOutputs().size() + " tensor(s) written by placeholder kernels "
           + ref.placeholderOutputs() + " and " + ref.downstream().size() + " computed from them are left out of the"
           + " chained comparison; ops downstream are compared in isolated mode (each fed the reference's tensors)");
@@ -249,80 +249,6 @@ public final class Validator {
     config.put("tolerance.atol_scaled_by_max_abs_ref", Boolean.toString(req.tolerance().scaleAtol()));
     config.put("tolerance.chained_rel_l2_budget", Double.toString(req.chainedRelL2()));
     return config;
-  }
-
-  static String placeholderReason(String customOp) {
-    return "custom op " + customOp + " has no kernel in the TFLite reference: a placeholder wrote zeros, tensors"
-        + " downstream are compared in isolated mode only";
-  }
-
-  /**
-   * The reference's placeholder outputs hold zeros, not the custom op's result, and the tensors computed from them
-   * are real kernels run on invented inputs. Against the reference that leaves: nothing for the placeholder outputs
-   * (any mode), no chained comparison downstream (a candidate's own chained value is no oracle for zeros pushed
-   * through the graph); isolated comparisons downstream stay, each op being fed the same tensors on both sides. Model
-   * outputs among them cannot be truly compared: each candidate gets a MISSING comparison for them, which with the
-   * unsupported ops listed makes the verdict INCOMPLETE.
-   */
-  private static void dropPlaceholderComparisons(
-      List<Comparison> comparisons,
-      Activations reference,
-      List<TfliteBackend.PlaceholderOp> placeholders,
-      Set<String> placeholderOutputs,
-      Set<String> downstream,
-      ValidationRequest req) {
-    String refPrefix = reference.backend() + "~";
-    comparisons.removeIf(c -> c.pair().startsWith(refPrefix)
-        && (placeholderOutputs.contains(c.name()) || (c.mode() == Mode.CHAINED && downstream.contains(c.name()))));
-    String ops = String.join(", ", placeholders.stream().map(TfliteBackend.PlaceholderOp::customCode).distinct().toList());
-    for (String candidate : req.backends()) {
-      if (candidate.equals(reference.backend())) {
-        continue;
-      }
-      for (String o : reference.outputNames()) {
-        if (!placeholderOutputs.contains(o) && !downstream.contains(o)) {
-          continue;
-        }
-        CapturedTensor r = reference.get(o);
-        if (r == null) {
-          continue;
-        }
-        List<Integer> shape = new ArrayList<>();
-        for (int d : r.tensor().shape()) {
-          shape.add(d);
-        }
-        // in the first mode run (--mode isolated makes no chained comparison, not even a missing one)
-        comparisons.add(new Comparison(r.name(), r.op(), r.index(), shape, refPrefix + candidate,
-            req.mode().chained() ? Mode.CHAINED : Mode.ISOLATED, null,
-            Comparison.Status.MISSING, null,
-            "model output '" + o + "' of the TFLite reference is computed from placeholder zeros (custom op " + ops
-                + " has no kernel there): no true reference value"));
-      }
-    }
-  }
-
-  /**
-   * A custom op without a TFLite kernel is usually without a port lowering (and ONNX export) too: one entry per op,
-   * the reference's reason first and the other backends' reasons after it, instead of the same op listed twice.
-   */
-  private static void mergePlaceholderEntries(List<UnsupportedOp> unsupported, Set<String> placeholderOps) {
-    Map<String, UnsupportedOp> merged = new LinkedHashMap<>();
-    List<UnsupportedOp> out = new ArrayList<>();
-    for (UnsupportedOp u : unsupported) {
-      UnsupportedOp first = merged.get(u.op());
-      if (!placeholderOps.contains(u.op())) {
-        out.add(u);
-      } else if (first == null) {
-        merged.put(u.op(), u);
-        out.add(u);
-      } else {
-        UnsupportedOp m = new UnsupportedOp(u.op(), Math.max(first.count(), u.count()), first.reason() + "; " + u.reason());
-        out.set(out.indexOf(first), m);
-        merged.put(u.op(), m);
-      }
-    }
-    unsupported.clear();
-    unsupported.addAll(out);
   }
 
   /**

@@ -50,7 +50,9 @@ final class WorstPair {
     if (c.metrics() == null || willBeDropped(c)) {
       return;
     }
-    if (kept != null) {
+    if (kept != null && !(kept.slot() == slot && kept.position() == position)) {
+      // (the same slot and position: a name captured again, whose later tensor replaces the kept one's comparison;
+      // a runner-up it displaced earlier is lost, and tensorsFor then finds no match rather than a wrong pair)
       int byError = ORDER.compare(c, kept.c());
       if (byError > 0 || byError == 0 && (slot > kept.slot() || slot == kept.slot() && position >= kept.position())) {
         return;
