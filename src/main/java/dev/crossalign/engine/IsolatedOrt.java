@@ -72,7 +72,7 @@ public final class IsolatedOrt {
         return null;
       }
       feeds.put(e.getKey(), t.layout() == Layout.NCHW && t.rank() == 4
-          ? t.permute(new int[] {0, 2, 3, 1}, Layout.NHWC) : t);
+          ? t.permute(Layout.nchwToNhwc(), Layout.NHWC) : t);
     }
     return feeds;
   }

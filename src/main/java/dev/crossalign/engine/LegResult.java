@@ -1,7 +1,7 @@
 package dev.crossalign.engine;
 
 import dev.crossalign.align.Comparison;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import java.util.Collections;
 import java.util.EnumMap;

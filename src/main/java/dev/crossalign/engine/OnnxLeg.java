@@ -1,9 +1,10 @@
 package dev.crossalign.engine;
 
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Aligner;
 import dev.crossalign.align.Mode;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.backend.onnx.OrtOptions;
@@ -38,7 +39,7 @@ final class OnnxLeg {
   static Export export(TfliteModel model, List<UnsupportedOp> unsupported) {
     Export attempt = Exporter.attempt(model, ExportOptions.DEFAULT);
     if (!attempt.unsupported().isEmpty()) {
-      for (Export.UnsupportedOp u : attempt.unsupported()) {
+      for (UnsupportedOp u : attempt.unsupported()) {
         unsupported.add(new UnsupportedOp(u.op(), u.count(), "ONNX export: " + u.reason()));
       }
       return null;
@@ -90,7 +91,7 @@ final class OnnxLeg {
     Set<String> graphNames = graphTensorNames(ctx.model());
     try (OrtBackend ort = OrtBackend.open(export.model(), options)) {
       b.timing.put("prepare.onnxruntime", Validator.ms(t0));
-      ort.info().forEach((k, v) -> b.config.put(k.startsWith("onnxruntime") ? k : "onnxruntime." + k, v));
+      ort.info().forEach((k, v) -> b.config.put(BackendKind.ONNXRUNTIME.configKey(k), v));
       long t1 = System.nanoTime();
       StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), OrtBackend.NAME, OrtBackend.NAME,
           Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(), Slot.ORT_CHAINED.ordinal());
@@ -158,7 +159,7 @@ final class OnnxLeg {
       if (e.kind() == CrossalignException.Kind.UNSUPPORTED) {
         failed = true;
         LegResult.Builder f = new LegResult.Builder();
-        f.unsupported.add(new UnsupportedOp(OrtBackend.NAME, 1, e.getMessage()));
+        f.unsupported.add(new UnsupportedOp(BackendKind.ONNXRUNTIME.id(), 1, e.getMessage()));
         f.timing.putAll(b.timing);
         f.config.putAll(b.config);
         return f.add(slot, Aligner.missingOutputs(ctx.reference(), OrtBackend.NAME, missingMode(), e.getMessage()))

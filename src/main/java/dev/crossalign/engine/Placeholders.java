@@ -1,8 +1,9 @@
 package dev.crossalign.engine;
 
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.tflite.TfliteBackend;
@@ -40,7 +41,7 @@ final class Placeholders {
     comparisons.removeIf(c -> c.pair().startsWith(refPrefix)
         && (placeholderOutputs.contains(c.name()) || (c.mode() == Mode.CHAINED && downstream.contains(c.name()))));
     String ops = String.join(", ", placeholders.stream().map(TfliteBackend.PlaceholderOp::customCode).distinct().toList());
-    for (String candidate : req.backends()) {
+    for (String candidate : BackendKind.ids(req.backends())) {
       if (candidate.equals(reference.backend())) {
         continue;
       }

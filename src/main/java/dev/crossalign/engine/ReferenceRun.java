@@ -1,6 +1,7 @@
 package dev.crossalign.engine;
 
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.tensor.HostTensor;
@@ -44,7 +45,7 @@ record ReferenceRun(
   LegResult result(TfliteModel model, ValidationRequest req) {
     LegResult.Builder b = new LegResult.Builder();
     b.timing.put("run.tflite", ms);
-    info.forEach((k, v) -> b.config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
+    info.forEach((k, v) -> b.config.put(BackendKind.TFLITE.configKey(k), v));
     perCustomOp().forEach((op, count) -> b.unsupported.add(new UnsupportedOp(op, count, Placeholders.placeholderReason(op))));
     return b.build(null);
   }

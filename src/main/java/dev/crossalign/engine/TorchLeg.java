@@ -1,7 +1,8 @@
 package dev.crossalign.engine;
 
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.align.Mode;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.port.NaivePaddingProbe;
@@ -26,8 +27,8 @@ final class TorchLeg {
   LegResult prepare(double prepareMs) {
     LegResult.Builder b = new LegResult.Builder();
     b.timing.put("prepare.torch", prepareMs);
-    port.unsupported().forEach(u -> b.unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
-    port.info().forEach((k, v) -> b.config.put("torch." + k, v));
+    b.unsupported.addAll(port.unsupported());
+    port.info().forEach((k, v) -> b.config.put(BackendKind.TORCH.configKey(k), v));
     return b.build(null);
   }
 

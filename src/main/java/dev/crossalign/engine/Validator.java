@@ -1,10 +1,11 @@
 package dev.crossalign.engine;
 
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.tflite.TfliteBackend;
@@ -47,9 +48,9 @@ public final class Validator {
    * Runtime's run of a mode goes before the port's, which streams past it.
    */
   public static List<String> phaseNames(ValidationRequest req) {
-    boolean torch = req.backends().contains("torch");
-    boolean ort = req.backends().contains("onnxruntime");
-    List<String> names = new ArrayList<>(List.of("load", "tflite"));
+    boolean torch = req.runs(BackendKind.TORCH);
+    boolean ort = req.runs(BackendKind.ONNXRUNTIME);
+    List<String> names = new ArrayList<>(List.of("load", BackendKind.TFLITE.id()));
     if (torch) {
       names.add("torch prepare");
     }
@@ -99,7 +100,7 @@ public final class Validator {
         model, TfliteOptions.defaults().withThreads(req.tfliteThreads()).withPlaceholderCustomOps(true))) {
       reference = ReferenceRun.of(tflite, inputs, ms(t1));
     } // the interpreter's arena (every tensor preserved) goes now: the comparisons read the host copy
-    if (!req.backends().contains("torch")) {
+    if (!req.runs(BackendKind.TORCH)) {
       return validate(req, model, inputs, reference, null, load, 0, onPhase, dumps);
     }
     long t2 = System.nanoTime();
@@ -137,15 +138,15 @@ public final class Validator {
       ReferenceRun ref, PortBackend port, double loadMs, double prepareTorchMs, Consumer<String> onPhase,
       BiConsumer<String, Activations> dumps) {
     long t0 = System.nanoTime();
-    boolean torch = req.backends().contains("torch");
-    boolean ort = req.backends().contains("onnxruntime");
+    boolean torch = req.runs(BackendKind.TORCH);
+    boolean ort = req.runs(BackendKind.ONNXRUNTIME);
     if (torch && port == null) {
       throw new IllegalArgumentException("the request names torch but no port backend was given");
     }
     Activations reference = ref.activations();
-    onPhase.accept("tflite");
+    onPhase.accept(BackendKind.TFLITE.id());
     if (dumps != null) {
-      dumps.accept("tflite", reference);
+      dumps.accept(BackendKind.TFLITE.id(), reference);
     }
     WorstPair worst = new WorstPair(reference.backend(), ref.placeholderOutputs(), ref.downstream(),
         WeightTensors.of(model), req.mode().chained());
@@ -234,7 +235,7 @@ public final class Validator {
     timing.put("total", totalMs);
     String label = req.model() == null ? DemoModel.LABEL : req.model().toString();
     AlignmentResult result = AlignmentResult.of(label, req.device().toString(), req.config().seed(),
-        req.tolerance(), req.backends(), comparisons, unsupported, notes, timing, config);
+        req.tolerance(), BackendKind.ids(req.backends()), comparisons, unsupported, notes, timing, config);
     return new Outcome(result, worst.tensorsFor(result));
   }
 
