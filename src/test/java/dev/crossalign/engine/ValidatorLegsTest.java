@@ -7,6 +7,7 @@ import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
 import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.backend.onnx.OrtOptions;
 import dev.crossalign.backend.tflite.TfliteBackend;
@@ -36,9 +37,8 @@ class ValidatorLegsTest {
   @MethodSource("modes")
   void legsGiveTheWholeRunComparisonsInReportOrder(ValidationRequest.RunMode mode) {
     ValidationRequest d = ValidationRequest.defaults(null);
-    ValidationRequest req = new ValidationRequest(null, List.of("tflite", "torch", "onnxruntime"), mode, d.device(),
-        d.config(), Map.of(), d.inputLow(), d.inputHigh(), d.tolerance(), d.chainedRelL2(), d.expectedRange(), null,
-        1);
+    ValidationRequest req = new ValidationRequest(null, List.of(BackendKind.TFLITE, BackendKind.TORCH,
+        BackendKind.ONNXRUNTIME), mode, d.run(), null);
     AlignmentResult result = Validator.validate(req).result();
 
     TfliteModel model = TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL);
