@@ -165,7 +165,7 @@ public final class Validator {
     }
     if (req.runs(BackendKind.ONNXRUNTIME) || req.exportOnnx() != null) {
       long te = System.nanoTime();
-      dev.crossalign.onnx.export.Export export = OnnxLeg.export(model, unsupported);
+      dev.crossalign.port.onnx.Export export = OnnxLeg.export(model, unsupported);
       timing.put("export.onnx", ms(te));
       if (export != null && req.exportOnnx() != null) {
         export.model().write(req.exportOnnx());

@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import dev.crossalign.UnsupportedOp;
 import dev.crossalign.onnx.OnnxModel;
