@@ -12,8 +12,9 @@ import java.util.Objects;
 /**
  * What to compare and how.
  *
- * @param a the reference: a .tflite, .onnx or .npz file
- * @param b the candidate: a .tflite, .onnx or .npz file; null when {@code torchscript} is given
+ * @param a one model: a .tflite, .onnx, TorchScript (.pt, .pth, .torchscript) or .npz file
+ * @param b the other: the same kinds; null when {@code torchscript} is given (which side is the reference does not
+ *     depend on the order, see {@link Comparer})
  * @param torchscript a TorchScript module (torch.jit.save) as the candidate, or null
  * @param torchscriptLayout how rank-4 inputs are fed to the TorchScript module
  * @param device where ONNX Runtime runs (TFLite runs on the CPU; TorchScript too)
@@ -80,10 +81,7 @@ public record CompareRequest(
 
   /** This request with the two files named the other way round. */
   public CompareRequest swapped() {
-    if (b == null) {
-      throw new IllegalStateException("a TorchScript candidate cannot be named first");
-    }
-    return new CompareRequest(b, a, null, torchscriptLayout, device, config, inputs, inputLow, inputHigh,
+    return new CompareRequest(b != null ? b : torchscript, a, null, torchscriptLayout, device, config, inputs, inputLow, inputHigh,
         tolerance, relL2Budget, matchByValue, tfliteThreads, expectedRange);
   }
 

@@ -2,6 +2,7 @@ package dev.crossalign.engine.compare;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import dev.crossalign.backend.torch.TorchGraph;
 import dev.crossalign.onnx.OnnxModel;
 import dev.crossalign.onnx.OnnxNode;
 import dev.crossalign.onnx.OnnxValueInfo;
@@ -214,6 +215,18 @@ final class GraphView {
       nodes.add(new Node(nodes.size(), n.opType(), OpKinds.onnx(n.opType(), group), ins, outs));
     }
     return new GraphView(nodes, model.inputs().stream().map(OnnxValueInfo::name).toList());
+  }
+
+  /**
+   * A TorchScript forward graph (constants and list plumbing already left out by the backend): each node's kind from
+   * its aten op, a convolution with groups > 1 being the depthwise one, as for ONNX.
+   */
+  static GraphView of(TorchGraph graph) {
+    List<Node> nodes = new ArrayList<>();
+    for (TorchGraph.Node n : graph.nodes()) {
+      nodes.add(new Node(nodes.size(), n.op(), OpKinds.torch(n.op(), n.groups()), n.inputs(), n.outputs()));
+    }
+    return new GraphView(nodes, graph.inputs());
   }
 
   private static List<String> names(Subgraph g, int[] idx) {
