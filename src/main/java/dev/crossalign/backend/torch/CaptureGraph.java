@@ -74,7 +74,12 @@ final class CaptureGraph implements AutoCloseable {
     }
     Method forward = mo.get();
     Graph g = forward.graph().copy();
-    List<String> tensorInputs = bindInputs(g, forward);
+    bindInputs(g, forward);
+    Names names = Names.of(g);
+    List<String> tensorInputs = new ArrayList<>();
+    for (long i = 0; i < g.inputs().size(); i++) {
+      tensorInputs.add(names.of(g.inputs().get(i)));
+    }
 
     // 1. walk the top-level block: what each node computes, and which values to capture
     Map<String, List<String>> listElements = new HashMap<>();
@@ -91,7 +96,7 @@ final class CaptureGraph implements AutoCloseable {
       String kind = n.kind().toQualString().getString();
       ValueArrayRef outs = n.outputs();
       if (kind.equals("prim::ListConstruct")) {
-        listElements.put(name(n.output()), tensorNames(n.inputs(), listElements));
+        listElements.put(names.of(n.output()), tensorNames(n.inputs(), listElements, names));
         continue;
       }
       if (kind.equals("prim::ListUnpack") || kind.equals("prim::TupleUnpack")) {
@@ -99,13 +104,13 @@ final class CaptureGraph implements AutoCloseable {
         for (long i = 0; i < outs.size(); i++) {
           Value v = outs.get(i);
           if (isTensor(v)) {
-            elems.add(name(v));
+            elems.add(names.of(v));
             captureAfter.add(n);
             captureValues.add(v);
-            ops.put(name(v), kind);
+            ops.put(names.of(v), kind);
           }
         }
-        Integer p = listProducer.get(name(n.input(0)));
+        Integer p = listProducer.get(names.of(n.input(0)));
         if (p != null) {
           nodeOuts.set(p, elems); // split -> list -> unpack: the split's outputs are the unpacked tensors
         }
@@ -119,12 +124,12 @@ final class CaptureGraph implements AutoCloseable {
       for (long i = 0; i < outs.size(); i++) {
         Value v = outs.get(i);
         if (isTensor(v)) {
-          tensorsOut.add(name(v));
+          tensorsOut.add(names.of(v));
           captureAfter.add(n);
           captureValues.add(v);
-          ops.put(name(v), kind);
+          ops.put(names.of(v), kind);
         } else if (isTensorList(v)) {
-          producedList = name(v);
+          producedList = names.of(v);
         }
       }
       if (tensorsOut.isEmpty() && producedList == null) {
@@ -135,7 +140,7 @@ final class CaptureGraph implements AutoCloseable {
         tensorsOut.add(producedList);
       }
       nodeOps.add(opName(n, kind));
-      nodeIns.add(tensorNames(n.inputs(), listElements).toArray(new String[0]));
+      nodeIns.add(tensorNames(n.inputs(), listElements, names).toArray(new String[0]));
       nodeOuts.add(tensorsOut);
       nodeGroups.add(groups(n, kind));
     }
@@ -143,7 +148,7 @@ final class CaptureGraph implements AutoCloseable {
     for (int i = 0; i < nodeOps.size(); i++) {
       nodes.add(new TorchGraph.Node(nodeOps.get(i), List.of(nodeIns.get(i)), nodeOuts.get(i), nodeGroups.get(i)));
     }
-    List<String> outputs = returned(g);
+    List<String> outputs = returned(g, names);
 
     // 2. the rewrite: a clone right after each captured value, all returned in one tuple after the original result
     Symbol clone = Symbol.fromQualString("aten::clone");
@@ -160,7 +165,7 @@ final class CaptureGraph implements AutoCloseable {
       g.insertNode(c);
       c.output().setType(v.type());
       elements.push_back(c.output());
-      capturedNames.add(name(v));
+      capturedNames.add(names.of(v));
     }
     g.setInsertPoint(g.block());
     JitNode tuple = g.insertNode(g.createTuple(elements));
@@ -177,10 +182,9 @@ final class CaptureGraph implements AutoCloseable {
   }
 
   /**
-   * Removes self (unused once frozen) and replaces every non-tensor argument by its default; returns the names of
-   * the tensor inputs that remain.
+   * Removes self (unused once frozen) and replaces every non-tensor argument by its default.
    */
-  private static List<String> bindInputs(Graph g, Method forward) throws Unsupported {
+  private static void bindInputs(Graph g, Method forward) throws Unsupported {
     Argument args = forward.function().getSchema().arguments();
     long nargs = args.limit() - args.position();
     ValueArrayRef ins = g.inputs();
@@ -209,18 +213,13 @@ final class CaptureGraph implements AutoCloseable {
       first = c.node();
     }
     g.eraseInput(0);
-    List<String> names = new ArrayList<>();
-    for (long i = 0; i < g.inputs().size(); i++) {
-      names.add(name(g.inputs().get(i)));
-    }
-    return names;
   }
 
   /** The names of the tensors forward returns: the tensor itself, or a tuple's / list's tensor elements. */
-  private static List<String> returned(Graph g) {
+  private static List<String> returned(Graph g, Names names) {
     Value out = g.outputs().get(0);
     if (isTensor(out)) {
-      return List.of(name(out));
+      return List.of(names.of(out));
     }
     String k = out.node().kind().toQualString().getString();
     List<String> l = new ArrayList<>();
@@ -228,7 +227,7 @@ final class CaptureGraph implements AutoCloseable {
       ValueArrayRef ins = out.node().inputs();
       for (long i = 0; i < ins.size(); i++) {
         if (isTensor(ins.get(i))) {
-          l.add(name(ins.get(i)));
+          l.add(names.of(ins.get(i)));
         }
       }
     }
@@ -258,29 +257,62 @@ final class CaptureGraph implements AutoCloseable {
     return v.has_value() && v.get().isInt() ? v.get().toInt() : 1;
   }
 
-  private static List<String> tensorNames(ValueArrayRef values, Map<String, List<String>> lists) {
+  private static List<String> tensorNames(ValueArrayRef values, Map<String, List<String>> lists, Names names) {
     List<String> l = new ArrayList<>();
     for (long i = 0; i < values.size(); i++) {
       Value v = values.get(i);
       if (isTensor(v)) {
-        l.add(name(v));
-      } else if (lists.containsKey(name(v))) {
-        l.addAll(lists.get(name(v)));
+        l.add(names.of(v));
+      } else if (lists.containsKey(names.of(v))) {
+        l.addAll(lists.get(names.of(v)));
       }
     }
     return l;
   }
 
+  // JavaCPP builds returned enums without their ordinal: intern() gives the real constant
   private static boolean isTensor(Value v) {
-    return v.type().get().kind() == TypeKind.TensorType;
+    return v.type().get().kind().intern() == TypeKind.TensorType;
   }
 
   private static boolean isTensorList(Value v) {
-    return v.type().get().kind() == TypeKind.ListType && v.type().get().str().getString().equals("Tensor[]");
+    return v.type().get().kind().intern() == TypeKind.ListType && v.type().get().str().getString().equals("Tensor[]");
   }
 
-  private static String name(Value v) {
-    return v.debugName().getString();
+  /**
+   * The value names shown: a scripted variable's own name where one value of the top-level block has it (TorchScript
+   * numbers reassigned variables "t1.1", "t1.2"; a lone "t1.1" is shown as t1), else the debug name.
+   */
+  private record Names(Map<Long, String> byValue) {
+    static Names of(Graph g) {
+      List<Value> all = new ArrayList<>();
+      for (long i = 0; i < g.inputs().size(); i++) {
+        all.add(g.inputs().get(i));
+      }
+      JitNode ret = g.return_node();
+      for (JitNode n = g.nodes().front(); !same(n, ret); n = n.next()) {
+        for (long i = 0; i < n.outputs().size(); i++) {
+          all.add(n.outputs().get(i));
+        }
+      }
+      Map<String, Integer> bases = new HashMap<>();
+      for (Value v : all) {
+        if (v.hasDebugName()) {
+          bases.merge(v.debugNameBase().getString(), 1, Integer::sum);
+        }
+      }
+      Map<Long, String> m = new HashMap<>();
+      for (Value v : all) {
+        String base = v.hasDebugName() ? v.debugNameBase().getString() : null;
+        m.put(v.unique(), base != null && bases.get(base) == 1 ? base : v.debugName().getString());
+      }
+      return new Names(m);
+    }
+
+    String of(Value v) {
+      String n = byValue.get(v.unique());
+      return n != null ? n : v.debugName().getString();
+    }
   }
 
   private static boolean same(JitNode a, JitNode b) {

@@ -273,6 +273,30 @@ final class GraphView {
     return t;
   }
 
+  /**
+   * As {@link #resolvedDataInputs}, with a data input written by a pad (of one data input) replaced by what the pad
+   * reads: the window op's own padding spelled as a separate op.
+   */
+  List<String> dataInputsThroughPad(Node n) {
+    List<String> r = new ArrayList<>();
+    for (String i : n.inputs()) {
+      if (!data.contains(i)) {
+        continue;
+      }
+      String t = resolve(i);
+      Node p = producer.get(t);
+      if (p != null && p.kind().equals("pad")) {
+        List<String> din = p.inputs().stream().filter(data::contains).toList();
+        if (din.size() == 1) {
+          t = resolve(din.get(0));
+        }
+      }
+      r.add(t);
+    }
+    Collections.sort(r);
+    return r;
+  }
+
   /** The node's data inputs, each resolved through transparent producers, sorted (order-insensitive matching). */
   List<String> resolvedDataInputs(Node n) {
     return resolvedInputs.get(n);

@@ -22,6 +22,9 @@ final class OpKinds {
   /** Ops a following BatchNormalization or constant Mul/Add is folded into by converters. */
   static final Set<String> FOLDS_AFFINE = Set.of("conv", "dwconv", "convtranspose", "fc");
 
+  /** Windowed ops TFLite pads itself (SAME) where a port may write an explicit pad before them. */
+  static final Set<String> PADDED_WINDOW = Set.of("conv", "dwconv", "maxpool", "avgpool");
+
   /** Elementwise ops that are an affine when the other operand is a constant. */
   static final Set<String> CONSTANT_AFFINE = Set.of("mul", "add", "sub", "div");
 
@@ -142,6 +145,7 @@ final class OpKinds {
       Map.entry("conv2d", "conv"),
       Map.entry("conv3d", "conv"),
       Map.entry("convolution", "conv"),
+      Map.entry("_convolution", "conv"),
       Map.entry("conv_transpose1d", "convtranspose"),
       Map.entry("conv_transpose2d", "convtranspose"),
       Map.entry("linear", "fc"),
