@@ -135,7 +135,8 @@ public final class Comparer {
     List<InputPairing> pairings = new ArrayList<>();
     Activations otherRun;
     if (!other.inputs().isEmpty()) {
-      InputMatcher.Fed fed = InputMatcher.pair(driverInputs, other.inputs(), givenOther);
+      InputMatcher.Fed fed = InputMatcher.pair(driverInputs, driver.label(), other.inputs(), other.label(),
+          givenOther);
       pairings.addAll(fed.pairings());
       otherRun = other.run(fed.feeds());
     } else if (other instanceof TorchScriptSide tss) {
@@ -330,7 +331,8 @@ public final class Comparer {
     if (!any) {
       return java.util.Optional.empty();
     }
-    Activations swappedRun = other.run(InputMatcher.pair(swapped, other.inputs(), givenOther).feeds());
+    Activations swappedRun = other.run(InputMatcher.pair(swapped, "", other.inputs(), other.label(), givenOther)
+        .feeds());
     List<Comparison> again = aDrives
         ? comparisons(runA, swappedRun, pairs, req.effectiveTolerance())
         : comparisons(swappedRun, runB, pairs, req.effectiveTolerance());
