@@ -70,6 +70,10 @@ public final class TorchScriptModel implements AutoCloseable {
         } catch (CaptureGraph.Unsupported e) {
           why = e.getMessage();
           frozen.close();
+        } catch (RuntimeException e) {
+          // a graph the rewrite does not foresee: its outputs can still be compared
+          why = "its forward graph cannot be rewritten (" + firstLine(e.getMessage()) + ")";
+          frozen.close();
         }
       }
     } catch (RuntimeException e) {
