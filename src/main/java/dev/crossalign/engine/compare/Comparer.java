@@ -1,5 +1,6 @@
 package dev.crossalign.engine.compare;
 
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
@@ -147,7 +148,7 @@ public final class Comparer {
         String to = k < names.size() ? names.get(k) : n;
         k++;
         pairings.add(new InputPairing(n, to, "nchw".equals(tss.usedLayout()) && driverInputs.get(n).rank() == 4
-            ? new int[] {0, 3, 1, 2} : null, "order"));
+            ? Layout.nhwcToNchw() : null, "order"));
       }
       notes.add("TorchScript inputs fed " + ("nchw".equals(tss.usedLayout()) ? "permuted NHWC->NCHW" : "as is")
           + (tss.graph() == null ? "; only its final outputs are compared: " + tss.whyOutputsOnly()
@@ -159,8 +160,8 @@ public final class Comparer {
     for (InputPairing p : pairings) {
       notes.add("input '" + p.a() + "' fed to '" + p.b() + "' (by " + p.how() + ")"
           + (p.permutation() == null ? "" : " permuted " + Arrays.toString(p.permutation())
-          + (Arrays.equals(p.permutation(), new int[] {0, 3, 1, 2}) ? " (NHWC->NCHW)"
-          : Arrays.equals(p.permutation(), new int[] {0, 2, 3, 1}) ? " (NCHW->NHWC)" : "")));
+          + (Arrays.equals(p.permutation(), Layout.nhwcToNchw()) ? " (NHWC->NCHW)"
+          : Arrays.equals(p.permutation(), Layout.nchwToNhwc()) ? " (NCHW->NHWC)" : "")));
     }
 
     Activations runA = aDrives ? driverRun : otherRun;

@@ -104,7 +104,7 @@ final class TorchScriptSide implements Side {
   private Activations forward(Map<String, HostTensor> inputs, boolean nchw) {
     List<HostTensor> args = new ArrayList<>();
     for (HostTensor h : inputs.values()) {
-      args.add(nchw && h.rank() == 4 && h.layout() != Layout.NCHW ? h.permute(new int[] {0, 3, 1, 2}, Layout.NCHW)
+      args.add(nchw && h.rank() == 4 && h.layout() != Layout.NCHW ? h.permute(Layout.nhwcToNchw(), Layout.NCHW)
           : h);
     }
     TorchScriptModel.Run r = model.run(args);
