@@ -79,16 +79,7 @@ public final class GeneratedCodeCheck {
       }
       HostTensor have = e.getValue();
       assertThat(have.shape()).as("generated code: shape of " + e.getKey()).isEqualTo(want.shape());
-      double worst = 0;
-      for (long i = 0; i < want.numel(); i++) {
-        double a = want.getDouble(i);
-        double b = have.getDouble(i);
-        double d = Math.abs(a - b);
-        if (Double.isNaN(d)) {
-          d = (Double.isNaN(a) && Double.isNaN(b)) || a == b ? 0 : Double.POSITIVE_INFINITY;
-        }
-        worst = Math.max(worst, d);
-      }
+      double worst = maxAbs(want, have);
       assertThat(worst).as("generated code: max abs error of '" + e.getKey() + "'\n" + gen.source())
           .isLessThanOrEqualTo(atol);
       compared++;
