@@ -11,6 +11,8 @@ import dev.crossalign.tflite.TensorType;
 import java.util.Arrays;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * ADD_N: the elementwise sum of N inputs of one shape (no broadcasting, as TFLite requires), added left to right
@@ -66,5 +68,26 @@ public final class AddN implements OpLowering {
       sum.append(" + ").append(p.value(i)); // left to right, as TFLite's kernel adds
     }
     p.line(p.out(0) + " = " + sum);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** Left-to-right Adds (TFLite's single-threaded order); all inputs have the output's shape. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    int n = s.inputCount();
+    if (n == 1) {
+      s.node("Identity", List.of(s.x(0)), List.of(s.out(0)));
+      return;
+    }
+    String acc = s.x(0);
+    for (int i = 1; i < n; i++) {
+      String next = i == n - 1 ? s.out(0) : s.tmp("acc" + i);
+      s.node("Add", List.of(acc, s.x(i)), List.of(next));
+      acc = next;
+    }
   }
 }

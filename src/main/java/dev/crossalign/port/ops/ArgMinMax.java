@@ -12,6 +12,10 @@ import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * ARG_MAX / ARG_MIN over one constant axis (negative allowed), the axis dropped, output int32 or int64 as the output
@@ -63,5 +67,23 @@ public final class ArgMinMax implements OpLowering {
     String fn = p.opName().equals("ARG_MAX") ? "torch.argmax" : "torch.argmin";
     // in TFLite axes, the axis dropped; ties give the first index in both
     Axes.emitFromTf(p, 0, fn + "(" + p.tf(0) + ", " + axis + ")" + to, p.outShape(0).length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX ArgMax / ArgMin in TFLite axes (int64), cast to the output type. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    String type = s.opName().equals("ARG_MAX") ? "ArgMax" : "ArgMin";
+    long[] axisV = s.constInts(1);
+    int r = s.inShape(0).length;
+    int axis = (int) (axisV[0] < 0 ? axisV[0] + r : axisV[0]);
+    String idx = s.tmp("i64");
+    s.node(type, List.of(s.tf(0)), List.of(idx), OnnxGraphBuilder.attrs().putInt("axis", axis).putInt("keepdims", 0));
+    s.node("Cast", List.of(idx), List.of(s.outTf(0)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(s.outInfo(0).type().dtype())));
   }
 }

@@ -11,6 +11,9 @@ import dev.crossalign.tflite.OpOptions;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * BATCH_MATMUL: adj_x / adj_y transpose the last two axes; batch axes broadcast as numpy does (torch.matmul's rule).
@@ -68,5 +71,36 @@ public final class BatchMatMul implements OpLowering {
     String y = p.tf(1) + (o.adjY() ? ".transpose(-2, -1)" : "");
     // in TFLite axes; batch axes broadcast numpy-style as torch.matmul does
     Axes.emitFromTf(p, 0, "torch.matmul(" + x + ", " + y + ")", p.outShape(0).length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX MatMul in TFLite axes, adj_x / adj_y as a Transpose of the last two axes. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.BatchMatMul o = s.options(OpOptions.BatchMatMul.class);
+    String a = onnxAdjoint(s, 0, o.adjX());
+    String b = onnxAdjoint(s, 1, o.adjY());
+    s.node("MatMul", List.of(a, b), List.of(s.outTf(0)));
+  }
+
+  private static String onnxAdjoint(OnnxOp s, int i, boolean adjoint) {
+    String v = s.tf(i);
+    if (!adjoint) {
+      return v;
+    }
+    int r = s.inShape(i).length;
+    long[] perm = new long[r];
+    for (int k = 0; k < r; k++) {
+      perm[k] = k;
+    }
+    perm[r - 1] = r - 2;
+    perm[r - 2] = r - 1;
+    String t = s.tmp("adj" + i);
+    s.node("Transpose", List.of(v), List.of(t), OnnxGraphBuilder.attrs().putInts("perm", perm));
+    return t;
   }
 }

@@ -11,6 +11,10 @@ import dev.crossalign.tflite.TensorType;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * CAST between FLOAT32, INT32, INT64 and BOOL with TFLite's C++ rules: float -> int is static_cast (truncation toward
@@ -74,5 +78,28 @@ public final class Cast implements OpLowering {
       default -> x + ".float()";
     };
     p.line(p.out(0) + " = " + y);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    onnxCast(s);
+  }
+
+  /** An ONNX Cast to the output's type (CAST, and DEQUANTIZE of a float activation); quantized inputs refused. */
+  static void onnxCast(OnnxOp s) {
+    TensorType t = s.outInfo(0).type();
+    if (t == null || t.dtype() == null) {
+      throw s.refuse("output type code " + s.outInfo(0).typeCode());
+    }
+    if (s.in(0).isQuantized()) {
+      throw s.refuse("quantized activations are not exported");
+    }
+    s.node("Cast", List.of(s.x(0)), List.of(s.out(0)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(t.dtype())));
   }
 }

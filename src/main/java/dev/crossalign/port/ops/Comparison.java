@@ -10,6 +10,8 @@ import dev.crossalign.tflite.TensorType;
 import java.util.Set;
 import java.util.function.BinaryOperator;
 import org.bytedeco.pytorch.Tensor;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * LESS, LESS_EQUAL, GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL over float32 / int32 (and EQUAL / NOT_EQUAL over bool),
@@ -88,5 +90,33 @@ public final class Comparison implements OpLowering {
       default -> "torch.logical_or";
     };
     p.line(p.out(0) + " = " + fn + "(" + a + ", " + b + ")  # numpy broadcasting in TFLite axes, bool result");
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** The ONNX comparison / logical op with numpy broadcasting; NOT_EQUAL as Not(Equal). */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    int r = s.outShape(0).length;
+    if (s.opName().equals("NOT_EQUAL")) {
+      String e = s.tmp("equal");
+      s.node("Equal", List.of(s.operand(0, r), s.operand(1, r)), List.of(e));
+      s.node("Not", List.of(e), List.of(s.out(0)));
+      return;
+    }
+    String type = switch (s.opName()) {
+      case "LESS" -> "Less";
+      case "LESS_EQUAL" -> "LessOrEqual";
+      case "GREATER" -> "Greater";
+      case "GREATER_EQUAL" -> "GreaterOrEqual";
+      case "EQUAL" -> "Equal";
+      case "LOGICAL_AND" -> "And";
+      case "LOGICAL_OR" -> "Or";
+      default -> throw s.refuse("not a comparison");
+    };
+    s.node(type, List.of(s.operand(0, r), s.operand(1, r)), List.of(s.out(0)));
   }
 }

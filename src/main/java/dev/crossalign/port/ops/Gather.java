@@ -13,6 +13,9 @@ import dev.crossalign.tflite.OpOptions;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * GATHER with batch_dims 0: output shape params[:axis] + indices.shape + params[axis+1:], in TFLite axis order.
@@ -114,5 +117,22 @@ public final class Gather implements OpLowering {
     // params[:axis] + indices.shape + params[axis+1:], in TFLite axes
     Axes.emitFromTf(p, 0, "torch.index_select(" + p.tf(0) + ", " + axis + ", " + idx + ").reshape("
         + Py.ints(p.outShape(0)) + ")", p.outShape(0).length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Gather in TFLite axes (batch_dims 0). */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.Gather o = s.options(OpOptions.Gather.class);
+    if (o.batchDims() != 0) {
+      throw s.refuse("batch_dims " + o.batchDims());
+    }
+    int r = s.inShape(0).length;
+    int axis = o.axis() < 0 ? o.axis() + r : o.axis();
+    s.node("Gather", List.of(s.tf(0), s.tf(1)), List.of(s.outTf(0)), OnnxGraphBuilder.attrs().putInt("axis", axis));
   }
 }

@@ -15,6 +15,10 @@ import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import java.util.Set;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * GATHER_ND (batch_dims 0): indices [..., q] address the first q axes of params; the output is indices.shape[:-1] +
@@ -114,5 +118,19 @@ public final class GatherNd implements OpLowering {
     p.line(lin + " = torch.sum(" + p.tf(1) + ".long() * " + stride + ", -1).reshape(-1)");
     Axes.emitFromTf(p, 0, "torch.index_select(" + p.tf(0) + ".reshape(" + Py.ints(flat) + "), 0, " + lin
         + ").reshape(" + Py.ints(p.outShape(0)) + ")", p.outShape(0).length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** GATHER_ND (batch_dims 0): ONNX GatherND on int64 indices, in TFLite axes. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    String idx = s.tmp("indices_i64");
+    s.node("Cast", List.of(s.tf(1)), List.of(idx),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.INT64)));
+    s.node("GatherND", List.of(s.tf(0), idx), List.of(s.outTf(0)));
   }
 }

@@ -13,6 +13,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.DType;
+import java.util.List;
 
 /**
  * REDUCE_PROD (float32, int32), REDUCE_ANY and REDUCE_ALL (bool) over a constant axis list, keep_dims as in {@link
@@ -98,5 +103,48 @@ public final class ReduceExtra implements OpLowering {
       y = y + ".int()"; // torch's int product is int64; TFLite keeps int32
     }
     Reduce.emitResult(p, y, keep, rank);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    switch (s.opName()) {
+      case "REDUCE_PROD" -> Reduce.onnxReduce(s, "ReduceProd", false);
+      case "REDUCE_ANY" -> onnxReduceBool(s, "ReduceMax");
+      case "REDUCE_ALL" -> onnxReduceBool(s, "ReduceMin");
+      default -> throw s.refuse("not a reduction");
+    }
+  }
+
+  /** REDUCE_ANY / REDUCE_ALL: bool -> int32, ReduceMax / ReduceMin over the TFLite axes, -> bool. */
+  private static void onnxReduceBool(OnnxOp s, String type) {
+    boolean keep = s.options() instanceof OpOptions.Reducer rd && rd.keepDims();
+    int r = s.inShape(0).length;
+    long[] tfAxes = s.constInts(1);
+    TreeSet<Long> axes = new TreeSet<>();
+    for (long a : tfAxes) {
+      long ax = a < 0 ? a + r : a;
+      if (ax < 0 || ax >= r) {
+        throw s.refuse("axis " + a + " out of range for rank " + r);
+      }
+      axes.add(ax);
+    }
+    String asInt = s.tmp("as_int");
+    s.node("Cast", List.of(s.tf(0)), List.of(asInt),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.INT32)));
+    String red = s.tmp("reduced");
+    if (axes.isEmpty()) {
+      s.node("Identity", List.of(asInt), List.of(red));
+    } else {
+      // opset 17: ReduceMax / ReduceMin take the axes as an attribute
+      s.node(type, List.of(asInt), List.of(red), OnnxGraphBuilder.attrs().putInt("keepdims", keep ? 1 : 0)
+          .putInts("axes", axes.stream().mapToLong(Long::longValue).toArray()));
+    }
+    s.node("Cast", List.of(red), List.of(s.outTf(0)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.BOOL)));
   }
 }

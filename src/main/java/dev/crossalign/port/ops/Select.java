@@ -11,6 +11,8 @@ import dev.crossalign.tflite.TensorType;
 import java.util.Arrays;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * SELECT and SELECT_V2: cond ? x : y, elementwise, in TFLite axes. SELECT_V2 broadcasts all three numpy-style.
@@ -89,5 +91,35 @@ public final class Select implements OpLowering {
     // SELECT v1's rank-1 condition picks whole rows of x's first axis
     String cond = condShape == null ? p.tf(0) : p.tf(0) + ".reshape(" + Py.ints(condShape) + ")";
     Axes.emitFromTf(p, 0, "torch.where(" + cond + ", " + p.tf(1) + ", " + p.tf(2) + ")", p.outShape(0).length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * SELECT_V2: Where with numpy broadcasting. SELECT (v1) with a rank-1 condition over x's first axis: the condition
+   * is reshaped to [n, 1, ...] first (a rank-4 [n,1,1,1] is the same in NCHW).
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    int r = s.outShape(0).length;
+    int[] c = s.inShape(0);
+    int[] x = s.inShape(1);
+    String cond;
+    if (s.opName().equals("SELECT") && c.length == 1 && x.length > 1) {
+      if (c[0] != x[0]) {
+        throw s.refuse("SELECT condition shape " + Arrays.toString(c));
+      }
+      long[] shape = new long[x.length];
+      Arrays.fill(shape, 1);
+      shape[0] = c[0];
+      cond = s.tmp("cond");
+      s.node("Reshape", List.of(s.x(0), s.i64(shape)), List.of(cond));
+    } else {
+      cond = s.operand(0, r);
+    }
+    s.node("Where", List.of(cond, s.operand(1, r), s.operand(2, r)), List.of(s.out(0)));
   }
 }

@@ -9,6 +9,8 @@ import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
 import java.util.Arrays;
 import java.util.Set;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * TILE by constant multiples (one per axis): torch's repeat. An NCHW value is repeated with the multiples mapped
@@ -60,5 +62,16 @@ public final class Tile implements OpLowering {
     // rank 4 is held NCHW: the NHWC multiples mapped to its dims
     int[] dims = m.length == 4 ? new int[] {m[0], m[3], m[1], m[2]} : m;
     p.line(p.out(0) + " = " + p.value(0) + ".repeat(" + Py.ints(dims) + ")");
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Tile in TFLite axes with the constant multiples. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    s.node("Tile", List.of(s.tf(0), s.i64(s.constInts(1))), List.of(s.outTf(0)));
   }
 }

@@ -13,6 +13,11 @@ import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.DType;
+import java.util.List;
 
 /**
  * TOPK_V2 over the last axis with a constant k: values sorted descending and their int32 indices. Ties go to the
@@ -80,5 +85,31 @@ public final class TopK implements OpLowering {
     int rank = p.outShape(0).length;
     Axes.emitFromTf(p, 0, values + ".narrow(-1, 0, " + k + ")", rank);
     Axes.emitFromTf(p, 1, indices + ".narrow(-1, 0, " + k + ").int()", rank);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * TOPK_V2 with a constant k: ONNX TopK (largest, sorted; equal values keep the lower index first, as in TFLite)
+   * over the last TFLite axis, indices cast to int32.
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    long[] k = s.constInts(1);
+    if (k.length != 1) {
+      throw s.refuse("k must be a single value");
+    }
+    if (s.outInfo(1).type() != TensorType.INT32) {
+      throw s.refuse("indices type " + s.outInfo(1).type());
+    }
+    String values = s.outTf(0);
+    String idx64 = s.tmp("indices_i64");
+    s.node("TopK", List.of(s.tf(0), s.i64(k[0])), List.of(values, idx64),
+        OnnxGraphBuilder.attrs().putInt("axis", -1).putInt("largest", 1).putInt("sorted", 1));
+    s.node("Cast", List.of(idx64), List.of(s.outTf(1)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.INT32)));
   }
 }

@@ -12,6 +12,8 @@ import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * SQUARE (x * x), FLOOR, CEIL, ROUND (half to even, as TFLite's RoundToNearest and torch's round), SIN, COS,
@@ -83,5 +85,34 @@ public final class UnaryExtra implements OpLowering {
       default -> throw p.unsupported("not a unary op of this family");
     };
     p.line(p.out(0) + " = " + y);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    switch (s.opName()) {
+      case "SQUARE" -> {
+        String x = s.x(0);
+        s.node("Mul", List.of(x, x), List.of(s.out(0)));
+      }
+      case "RELU_0_TO_1" -> UnaryActivation.onnxClip(s, 0f, 1f);
+      default -> {
+        String type = switch (s.opName()) {
+          case "FLOOR" -> "Floor";
+          case "CEIL" -> "Ceil";
+          case "ROUND" -> "Round";
+          case "SIN" -> "Sin";
+          case "COS" -> "Cos";
+          case "SIGN" -> "Sign";
+          case "LOGICAL_NOT" -> "Not";
+          default -> throw s.refuse("not a unary op");
+        };
+        s.node(type, List.of(s.x(0)), List.of(s.out(0)));
+      }
+    }
   }
 }
