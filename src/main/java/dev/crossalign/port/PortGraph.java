@@ -276,6 +276,9 @@ final class PortGraph {
 
   /** Isolated run: every op fed the reference's own tensors for its inputs. */
   Activations runIsolated(String backendName, Activations reference) {
+    if (chainedLayouts.isEmpty()) {
+      learnLayouts(reference);
+    }
     Activations.Builder out = Activations.builder(backendName);
     for (Operator op : graph.operators()) {
       LoweredOp lo = lowered.get(op.index());
@@ -326,6 +329,24 @@ final class PortGraph {
       out.output(graph.tensor(o).name());
     }
     return out.build();
+  }
+
+  /**
+   * Isolated runs feed each op its inputs in the layout the chained run gave them. When no chained run went through
+   * these lowerings (the backend's chained runs take the TorchScript path), one outputs-only run on the reference's
+   * graph inputs records them.
+   */
+  private void learnLayouts(Activations reference) {
+    Map<String, HostTensor> inputs = new LinkedHashMap<>();
+    for (int idx : graph.inputs()) {
+      TensorInfo info = graph.tensor(idx);
+      HostTensor h = reference.tensor(info.name());
+      if (h == null || !Arrays.equals(h.shape(), info.shape())) {
+        return; // then every fed tensor goes in TFLite's axes, which each lowering accepts as well
+      }
+      inputs.put(info.name(), h.dtype().isFloating() ? h.toFloat32() : h);
+    }
+    run("layouts", inputs, false);
   }
 
   private PortValue[] forward(Operator op, LoweredOp lo, PortValue[] ins) {
