@@ -145,6 +145,9 @@ public final class Bench {
         if (!port.unsupported().isEmpty()) {
           notes.add("torch runs only part of the graph: unsupported " + port.unsupported());
         }
+        if (port.path().kind() != dev.crossalign.port.TorchPath.Kind.TORCHSCRIPT) {
+          notes.add("torch runs op by op: " + port.path().describe());
+        }
         return new TorchLeg(port, inputs);
       }
       case "onnxruntime": {

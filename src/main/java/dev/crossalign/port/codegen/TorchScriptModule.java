@@ -48,13 +48,16 @@ public final class TorchScriptModule implements AutoCloseable {
   private final List<Tensor> owned = new ArrayList<>();
   private boolean closed;
 
-  private TorchScriptModule(GeneratedModel model) {
+  private TorchScriptModule(GeneratedModel model, boolean channelsLast) {
     this.model = model;
     this.unit = new CompilationUnit();
     String qualified = "__torch__." + model.className();
     this.module = new JitModule(new QualifiedName(qualified), unit, true);
     for (PyWeight w : model.weights()) {
       Tensor t = TorchTensors.toTorch(w.value());
+      if (channelsLast && t.dim() == 4) {
+        t = t.contiguous(torch.MemoryFormat.ChannelsLast);
+      }
       owned.add(t);
       if (w.parameter()) {
         module.register_parameter(w.attribute(), t, false);
@@ -72,18 +75,25 @@ public final class TorchScriptModule implements AutoCloseable {
     if (!model.complete()) {
       throw new IllegalArgumentException("the generated model has refused ops");
     }
-    return new TorchScriptModule(model);
+    return new TorchScriptModule(model, false);
   }
 
   /**
    * As {@link #compile}, and runs are made by a frozen copy of the module (torch.jit.freeze with optimize_numerics
    * off: weights inlined as constants, no conv/batch-norm or conv/add folding, so the arithmetic is the generated
    * code's). Measured on face_detection_short_range at one thread: 3.9 ms against 7.1 ms unfrozen, outputs identical
-   * to the eager port's bit for bit; optimize_for_inference was rejected (rel_l2 0.31 on the same outputs).
+   * to the eager port's; optimize_for_inference was rejected (rel_l2 0.31 on the same outputs).
    * {@link #archive} still saves the unfrozen module, whose weights a user can load and train.
    */
   public static TorchScriptModule compileFrozen(GeneratedModel model) {
-    TorchScriptModule m = compile(model);
+    if (!model.complete()) {
+      throw new IllegalArgumentException("the generated model has refused ops");
+    }
+    // rank-4 weights (conv filters) in channels-last memory, as the eager port keeps them: ATen then takes its oneDNN
+    // channels-last conv for every conv and keeps activations channels-last; with NCHW-contiguous filters small 1x1
+    // and 3x3 convs at batch 1 fall to _slow_conv2d_forward (im2col + OpenBLAS gemm), which dominated
+    // pose_landmark_full (3.9 s a run under load). Memory layout only: the archive of compile() is unchanged.
+    TorchScriptModule m = new TorchScriptModule(model, true);
     try {
       m.runner = torch.freeze(m.module, new StringVectorOptional(), false);
     } catch (RuntimeException e) {
