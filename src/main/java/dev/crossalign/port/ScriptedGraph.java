@@ -1,6 +1,7 @@
 package dev.crossalign.port;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.port.codegen.GeneratedModel;
 import dev.crossalign.port.codegen.PyGenerator;

@@ -14,7 +14,7 @@ import dev.crossalign.backend.onnx.OrtOptions;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
-import dev.crossalign.tflite.ModelFormatException;
+import dev.crossalign.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
