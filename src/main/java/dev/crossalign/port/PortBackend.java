@@ -18,32 +18,73 @@ import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The TF-faithful libtorch port of a TFLite model as a backend ("torch"). Owns the prepared weights; every run's
+ * The TF-faithful libtorch port of a TFLite model as a backend ("torch"). Chained and speed runs go through the
+ * generated PyTorch code compiled by libtorch's TorchScript compiler (the whole graph in one native call, {@link
+ * ScriptedGraph}) when every op of the model has code generation, the device is the CPU and the run is float32;
+ * otherwise, and always for isolated runs and the per-op profile, through the per-op eager lowerings ({@link
+ * PortGraph}). {@link #path} says which and why. Owns the prepared weights and the compiled module; every run's
  * temporaries live in a PointerScope, so native memory stays flat over any number of runs.
  */
 public final class PortBackend implements Backend, IsolatedRunner {
   public static final String NAME = dev.crossalign.backend.BackendKind.TORCH.id();
   private final AtomicReference<PortGraph> graph;
+  /** The compiled whole graph; null on the eager path. */
+  private final AtomicReference<ScriptedGraph> scripted;
+  private final TorchPath path;
   private final Device device;
   private final DeterminismConfig config;
 
-  private PortBackend(PortGraph graph, Device device, DeterminismConfig config) {
+  private PortBackend(PortGraph graph, ScriptedGraph scripted, TorchPath path, Device device,
+      DeterminismConfig config) {
     this.graph = new AtomicReference<>(graph);
+    this.scripted = new AtomicReference<>(scripted);
+    this.path = path;
     this.device = device;
     this.config = config;
   }
 
+  /** The TorchScript path where the model allows it (see the class comment), else the eager one. */
   public static PortBackend open(TfliteModel model, Device device, DeterminismConfig config) {
     return open(model, device, config, OpRegistry.load());
   }
 
   public static PortBackend open(TfliteModel model, Device device, DeterminismConfig config, OpRegistry registry) {
+    return open(model, device, config, registry,
+        TorchPath.eagerRequested() ? TorchPath.Kind.EAGER : TorchPath.Kind.TORCHSCRIPT);
+  }
+
+  /** The per-op eager port only: the oracle the TorchScript path is tested against. */
+  public static PortBackend openEager(TfliteModel model, Device device, DeterminismConfig config) {
+    return open(model, device, config, OpRegistry.load(), TorchPath.Kind.EAGER);
+  }
+
+  private static PortBackend open(TfliteModel model, Device device, DeterminismConfig config, OpRegistry registry,
+      TorchPath.Kind wanted) {
     TorchRuntime.configure(device, config);
+    PortGraph g;
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
-      PortGraph g = new PortGraph(model, device, registry);
-      return new PortBackend(g, device, config);
+      g = new PortGraph(model, device, registry);
     }
+    TorchPath path;
+    ScriptedGraph s = null;
+    if (wanted == TorchPath.Kind.EAGER) {
+      path = TorchPath.eager(TorchPath.eagerRequested() ? "-D" + TorchPath.PROPERTY + "=eager" : "requested");
+    } else if (device.isCuda()) {
+      path = TorchPath.eager("the TorchScript path runs on the CPU only");
+    } else {
+      // outside any PointerScope: the compiled module's native objects live until close()
+      ScriptedGraph.Attempt a;
+      try {
+        a = ScriptedGraph.compile(model, registry);
+      } catch (RuntimeException e) {
+        g.close();
+        throw e;
+      }
+      s = a.graph();
+      path = a.path();
+    }
+    return new PortBackend(g, s, path, device, config);
   }
 
   /**
@@ -55,7 +96,7 @@ public final class PortBackend implements Backend, IsolatedRunner {
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       PortGraph g = new PortGraph(model, Device.CPU, OpRegistry.load(), true);
-      return new PortBackend(g, Device.CPU, config);
+      return new PortBackend(g, null, TorchPath.eager("float64 truth"), Device.CPU, config);
     }
   }
 
@@ -82,12 +123,16 @@ public final class PortBackend implements Backend, IsolatedRunner {
     return run(inputs, true);
   }
 
-  /** With {@code captureAll} false only the graph outputs are copied to the host (speed runs). */
+  /**
+   * With {@code captureAll} false only the graph outputs are copied to the host (speed runs). On the TorchScript path
+   * the whole graph is one native call, capture or not.
+   */
   public Activations run(Map<String, HostTensor> inputs, boolean captureAll) {
     PortGraph g = graph();
+    ScriptedGraph s = scripted.get();
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
-      return g.run(NAME, inputs, captureAll);
+      return s != null ? s.run(NAME, inputs, captureAll) : g.run(NAME, inputs, captureAll);
     }
   }
 
@@ -97,9 +142,15 @@ public final class PortBackend implements Backend, IsolatedRunner {
    */
   public void run(Map<String, HostTensor> inputs, dev.crossalign.backend.TensorSink sink) {
     PortGraph g = graph();
+    ScriptedGraph s = scripted.get();
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
-      g.run(inputs, true, sink);
+      if (s != null) {
+        // the TorchScript path returns the whole capture from its one native call: handed over in run order
+        s.run(NAME, inputs, true).tensors().forEach(sink::accept);
+      } else {
+        g.run(inputs, true, sink);
+      }
     }
   }
 
@@ -117,11 +168,17 @@ public final class PortBackend implements Backend, IsolatedRunner {
     return graph().outputNames();
   }
 
+  /** Which code runs chained and speed runs, and why. */
+  public TorchPath path() {
+    return path;
+  }
+
   /** Mean wall time of one lowered op over the runs of {@link #profile}. */
   public record OpTime(int index, String op, String output, double meanMs) {}
 
   /**
-   * Runs the chained graph {@code runs} times (outputs only, no capture) timing each lowered op's forward; returns
+   * Runs the chained graph on the per-op eager path (the only one that has ops to time, whatever {@link #path} says)
+   * {@code runs} times (outputs only, no capture) timing each lowered op's forward; returns
    * the ops in graph order with their mean milliseconds per run. On CPU libtorch ops are synchronous, so the times are
    * the ops' own; on CUDA they are launch times only (no device sync).
    */
@@ -134,7 +191,10 @@ public final class PortBackend implements Backend, IsolatedRunner {
     long[] nanos;
     try {
       for (int i = 0; i < runs; i++) {
-        run(inputs, false);
+        try (PointerScope scope = new PointerScope();
+            InferenceMode guard = new InferenceMode()) {
+          g.run(NAME, inputs, false);
+        }
       }
     } finally {
       nanos = g.profiling(false);
@@ -163,6 +223,7 @@ public final class PortBackend implements Backend, IsolatedRunner {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("libtorch", TorchRuntime.version());
     m.put("device", device.toString());
+    m.put("path", path.describe());
     m.put("intra_op_threads", Integer.toString(config.intraOpThreads()));
     TorchRuntime.threads().forEach((pool, n) -> m.put("threads." + pool, n));
     return m;
@@ -170,9 +231,16 @@ public final class PortBackend implements Backend, IsolatedRunner {
 
   @Override
   public void close() {
+    ScriptedGraph s = scripted.getAndSet(null);
     PortGraph g = graph.getAndSet(null);
-    if (g != null) {
-      g.close();
+    try {
+      if (s != null) {
+        s.close();
+      }
+    } finally {
+      if (g != null) {
+        g.close();
+      }
     }
   }
 

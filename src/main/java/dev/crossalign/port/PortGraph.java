@@ -342,6 +342,9 @@ final class PortGraph {
 
   /** The isolated run, each op's outputs handed to {@code out} as soon as they are on the host. */
   void runIsolated(Activations reference, dev.crossalign.backend.TensorSink out) {
+    if (chainedLayouts.isEmpty()) {
+      learnLayouts(reference);
+    }
     for (Operator op : graph.operators()) {
       LoweredOp lo = lowered.get(op.index());
       if (lo == null) {
@@ -395,6 +398,24 @@ final class PortGraph {
       out.accept(new dev.crossalign.backend.CapturedTensor(info.name(), op.opName(), t,
           TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout()), float64)));
     }
+  }
+
+  /**
+   * Isolated runs feed each op its inputs in the layout the chained run gave them. When no chained run went through
+   * these lowerings (the backend's chained runs take the TorchScript path), one outputs-only run on the reference's
+   * graph inputs records them.
+   */
+  private void learnLayouts(Activations reference) {
+    Map<String, HostTensor> inputs = new LinkedHashMap<>();
+    for (int idx : graph.inputs()) {
+      TensorInfo info = graph.tensor(idx);
+      HostTensor h = reference.tensor(info.name());
+      if (h == null || !Arrays.equals(h.shape(), info.shape())) {
+        return; // then every fed tensor goes in TFLite's axes, which each lowering accepts as well
+      }
+      inputs.put(info.name(), h.dtype().isFloating() ? h.toFloat32() : h);
+    }
+    run("layouts", inputs, false);
   }
 
   private PortValue[] forward(Operator op, LoweredOp lo, PortValue[] ins) {

@@ -152,6 +152,9 @@ public final class Bench {
       if (!port.unsupported().isEmpty()) {
         notes.add(kind.id() + " runs only part of the graph: unsupported " + port.unsupported());
       }
+      if (port.path().kind() != dev.crossalign.port.TorchPath.Kind.TORCHSCRIPT) {
+        notes.add(kind.id() + " runs op by op: " + port.path().describe());
+      }
       return new TorchLeg(kind.id(), port, inputs);
     }
     Map<String, HostTensor> feeds;

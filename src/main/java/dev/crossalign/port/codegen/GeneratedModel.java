@@ -1,13 +1,17 @@
 package dev.crossalign.port.codegen;
 
 import dev.crossalign.UnsupportedOp;
+import dev.crossalign.tensor.HostTensor;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One TFLite model as PyTorch code. {@code source}: the whole model.py (imports and the nn.Module class);
  * {@code torchScript}: the class's forward method as libtorch's TorchScript compiler takes it (the same text,
  * dedented, with {@code F.} spelled {@code torch.}: libtorch's native resolver knows only the {@code torch}
  * namespace, where the same aten functions live). {@code refusals} is empty when every op was generated.
+ * {@code foldedOutputs}: outputs of the ops folded into weights at generation (DEQUANTIZE, DENSIFY, reshapes of their
+ * results) by TFLite tensor index, in TFLite axes and op order: the code has no line that computes them.
  */
 public record GeneratedModel(
     String className,
@@ -17,7 +21,8 @@ public record GeneratedModel(
     List<Port> inputs,
     List<Port> outputs,
     PyGenerator.Boundary boundary,
-    List<UnsupportedOp> refusals) {
+    List<UnsupportedOp> refusals,
+    Map<Integer, HostTensor> foldedOutputs) {
 
   /** A graph input or output: its TFLite name, its Python name, its shape at the module's boundary. */
   public record Port(String tfliteName, String pythonName, int[] shape, int rank) {}

@@ -143,7 +143,16 @@ public final class PyGenerator {
     String forward = forward(s, inputs, outputs, results, body, boundary);
     String source = module(model, className, s, forward, inputs, outputs, boundary);
     String ts = torchScript(forward);
-    return new GeneratedModel(className, source, ts, List.copyOf(s.weights.values()), inputs, outputs, boundary, refused);
+    Map<Integer, HostTensor> foldedOutputs = new LinkedHashMap<>();
+    for (Operator op : g.operators()) {
+      for (int o : op.outputs()) {
+        if (o >= 0 && s.folded.containsKey(o)) {
+          foldedOutputs.put(o, s.folded.get(o));
+        }
+      }
+    }
+    return new GeneratedModel(className, source, ts, List.copyOf(s.weights.values()), inputs, outputs, boundary, refused,
+        java.util.Collections.unmodifiableMap(foldedOutputs));
   }
 
   private static int[] boundaryShape(int[] s, Boundary b) {
