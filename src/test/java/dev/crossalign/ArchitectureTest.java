@@ -60,9 +60,7 @@ class ArchitectureTest {
    */
   static final Map<String, String> KNOWN = Map.of(
       "dev.crossalign.onnx.export.", "issue 9 step 6: each family's ONNX export moves into its port/ops file",
-      "dev.crossalign.engine.compare.TorchScriptSide", "issue 14 item 4: TorchScript runtime moves into backend/torch",
-      "dev.crossalign.backend.cudnn.ConvLayers", "issue 14 item 4: the conv-layer catalogue moves out of backend/",
-      "dev.crossalign.backend.cudnn.ConvAlgoLab", "issue 14 item 4: the algorithm experiment moves out of backend/");
+      "dev.crossalign.engine.compare.TorchScriptSide", "issue 14 item 4: TorchScript runtime moves into backend/torch");
 
   /** Classes any package may use although their package is not in its column, and why. */
   static final Map<String, String> SHARED = Map.of(

@@ -7,6 +7,9 @@ import dev.crossalign.align.Metrics;
 import dev.crossalign.align.UnsupportedOp;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -47,68 +50,12 @@ public final class HtmlReport {
   /** Histogram bins per decade of |error|. */
   static final int BINS_PER_DECADE = 4;
 
-  private static final String SCRIPT = String.join("\n",
-      "(function () {",
-      "  var ths = document.querySelectorAll('table.sortable th');",
-      "  Array.prototype.forEach.call(ths, function (th) {",
-      "    th.addEventListener('click', function () {",
-      "      var table = th.closest('table'), body = table.tBodies[0], i = th.cellIndex;",
-      "      var asc = th.getAttribute('data-dir') !== 'asc';",
-      "      Array.prototype.forEach.call(table.querySelectorAll('th'), function (h) { h.removeAttribute('data-dir'); });",
-      "      th.setAttribute('data-dir', asc ? 'asc' : 'desc');",
-      "      var num = th.classList.contains('num');",
-      "      var rows = Array.prototype.slice.call(body.rows);",
-      "      rows.sort(function (a, b) {",
-      "        var x = a.cells[i].getAttribute('data-v'), y = b.cells[i].getAttribute('data-v'), c;",
-      "        if (num) {",
-      "          x = parseFloat(x); y = parseFloat(y);",
-      "          if (isNaN(x)) { x = Infinity; } if (isNaN(y)) { y = Infinity; }",
-      "          c = x === y ? 0 : (x < y ? -1 : 1);",
-      "        } else {",
-      "          c = x < y ? -1 : (x > y ? 1 : 0);",
-      "        }",
-      "        return asc ? c : -c;",
-      "      });",
-      "      rows.forEach(function (r) { body.appendChild(r); });",
-      "    });",
-      "  });",
-      "  var box = document.getElementById('failing-only');",
-      "  if (box) {",
-      "    box.addEventListener('change', function () {",
-      "      var rows = document.querySelectorAll('#tensors tbody tr');",
-      "      Array.prototype.forEach.call(rows, function (r) {",
-      "        r.hidden = box.checked && !r.classList.contains('fail');",
-      "      });",
-      "    });",
-      "  }",
-      "  var m = /^#sort=(\\d+)(-desc)?$/.exec(location.hash);",
-      "  if (m && ths[+m[1]]) { ths[+m[1]].click(); if (m[2]) { ths[+m[1]].click(); } }",
-      "  if (box && location.hash === '#failing') { box.click(); }",
-      "})();");
-
-  private static final String STYLE = String.join("\n",
-      "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d232a;background:#fff}",
-      "main{max-width:1200px;margin:0 auto;padding:0 20px 40px}",
-      "header.verdict{padding:18px 20px;color:#fff}",
-      "header.verdict h1{margin:0;font-size:28px;letter-spacing:.04em}",
-      "header.verdict p{margin:6px 0 0;font-family:ui-monospace,monospace;font-size:13px;word-break:break-all}",
-      ".v-aligned{background:#1e7d34}.v-misaligned{background:#b3261e}.v-incomplete{background:#b26a00}",
-      "h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}",
-      "table{border-collapse:collapse;font-size:13px}",
-      "th,td{border:1px solid #d0d7de;padding:3px 7px;text-align:left;vertical-align:top}",
-      "th{background:#f1f3f5}",
-      "td.n{text-align:right;font-family:ui-monospace,monospace}",
-      "table.sortable th{cursor:pointer;user-select:none;position:sticky;top:0}",
-      "table.sortable th[data-dir=asc]::after{content:' \\25B2'}",
-      "table.sortable th[data-dir=desc]::after{content:' \\25BC'}",
-      "tr.fail td{background:#fdecea}",
-      "tr.first td{background:#f8c9c4;font-weight:600}",
-      ".grid{display:flex;flex-wrap:wrap;gap:24px}",
-      "svg.chart{width:100%;height:auto;max-width:1100px;display:block}",
-      "td.nw{white-space:nowrap;font-family:ui-monospace,monospace}",
-      "code,.mono{font-family:ui-monospace,monospace;word-break:break-all}",
-      ".muted{color:#57606a;font-size:13px}",
-      "p.warn{color:#b3261e}");
+  /** The one inline script (table sort, failing-only filter), a classpath resource beside this class. */
+  private static final String SCRIPT = resource("report.js");
+  /** The page's style sheet, a classpath resource beside this class. */
+  private static final String STYLE = resource("report.css");
+  /** The CSP source that allows exactly the inline script as written into the page, hashed from its bytes. */
+  private static final String SCRIPT_HASH = sha256("\n" + SCRIPT + "\n");
 
   private HtmlReport() {}
 
@@ -199,7 +146,7 @@ public final class HtmlReport {
       String v = r.verdict().jsonName();
       sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
           .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; ")
-          .append("script-src '").append(sha256("\n" + SCRIPT + "\n")).append("'\">\n")
+          .append("script-src '").append(SCRIPT_HASH).append("'\">\n")
           .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
           .append("<title>crossalign: ").append(Html.esc(r.verdict().name())).append(" - ")
           .append(Html.esc(r.model())).append("</title>\n<style>\n").append(STYLE).append("\n</style>\n</head>\n<body>\n");
@@ -659,6 +606,22 @@ public final class HtmlReport {
 
   private static String distinct(int n) {
     return n >= Metrics.DISTINCT_CAP ? "&ge;" + Metrics.DISTINCT_CAP : Integer.toString(n);
+  }
+
+  /**
+   * A UTF-8 text resource of this package without its final line break (the files end in one; the page puts its own
+   * around them). A jar without them is a broken build, not a user error.
+   */
+  static String resource(String name) {
+    try (InputStream in = HtmlReport.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + name + " missing beside " + HtmlReport.class.getName());
+      }
+      String s = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read resource " + name, e);
+    }
   }
 
   /** The CSP source for one inline script: 'sha256-BASE64'. */

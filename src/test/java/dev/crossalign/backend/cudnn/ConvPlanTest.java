@@ -8,6 +8,7 @@ import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.InputGenerator;
+import dev.crossalign.engine.gpu.ConvLayers;
 import dev.crossalign.testutil.TestModels;
 import dev.crossalign.tflite.Padding;
 import dev.crossalign.tflite.TfliteModel;

@@ -1,9 +1,13 @@
-package dev.crossalign.backend.cudnn;
+package dev.crossalign.engine.gpu;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.backend.cudnn.AlgoPerf;
+import dev.crossalign.backend.cudnn.Cudnn;
+import dev.crossalign.backend.cudnn.CudnnConv;
+import dev.crossalign.backend.cudnn.MathType;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.tensor.HostTensor;
