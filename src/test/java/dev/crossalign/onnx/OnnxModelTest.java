@@ -14,6 +14,7 @@ import dev.crossalign.backend.onnx.OrtOptions;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.TestModels;
 import dev.crossalign.tflite.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -220,8 +221,7 @@ class OnnxModelTest {
   }
 
   static Path modelsDir() {
-    String p = System.getProperty("crossalign.models", System.getenv("CROSSALIGN_MODELS"));
-    Path d = p != null ? Path.of(p) : Path.of(".cache/models");
+    Path d = TestModels.modelsDir();
     return Files.isDirectory(d) ? d : null;
   }
 
