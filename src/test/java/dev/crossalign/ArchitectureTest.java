@@ -59,7 +59,6 @@ class ArchitectureTest {
    * test fails if a listed class no longer breaks a rule, so the list cannot go stale.
    */
   static final Map<String, String> KNOWN = Map.of(
-      "dev.crossalign.onnx.export.", "issue 9 step 6: each family's ONNX export moves into its port/ops file",
       "dev.crossalign.engine.compare.TorchScriptSide", "issue 14 item 4: TorchScript runtime moves into backend/torch");
 
   /** Classes any package may use although their package is not in its column, and why. */

@@ -1,9 +1,9 @@
 package dev.crossalign.cli;
 
 import dev.crossalign.CrossalignException;
-import dev.crossalign.onnx.export.Export;
-import dev.crossalign.onnx.export.ExportOptions;
-import dev.crossalign.onnx.export.Exporter;
+import dev.crossalign.port.onnx.Export;
+import dev.crossalign.port.onnx.ExportOptions;
+import dev.crossalign.port.onnx.Exporter;
 import dev.crossalign.port.OpRegistry;
 import dev.crossalign.port.codegen.PyGenerator;
 import dev.crossalign.port.codegen.PyTorchPackage;

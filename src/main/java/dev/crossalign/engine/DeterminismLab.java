@@ -142,7 +142,7 @@ public final class DeterminismLab {
       }
       case "onnxruntime" -> {
         try (dev.crossalign.backend.onnx.OrtBackend ort = dev.crossalign.backend.onnx.OrtBackend.open(
-            dev.crossalign.onnx.export.Exporter.export(m, dev.crossalign.onnx.export.ExportOptions.DEFAULT).model(),
+            dev.crossalign.port.onnx.Exporter.export(m, dev.crossalign.port.onnx.ExportOptions.DEFAULT).model(),
             dev.crossalign.backend.onnx.OrtOptions.from(c, device))) {
           yield ort.run(inputs);
         }

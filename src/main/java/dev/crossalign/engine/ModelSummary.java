@@ -80,14 +80,14 @@ public record ModelSummary(
   private static java.util.Set<String> notExported(TfliteModel m) {
     java.util.Set<String> names = new java.util.HashSet<>();
     try {
-      for (var u : dev.crossalign.onnx.export.Exporter.check(m, dev.crossalign.onnx.export.ExportOptions.DEFAULT)) {
+      for (var u : dev.crossalign.port.onnx.Exporter.check(m, dev.crossalign.port.onnx.ExportOptions.DEFAULT)) {
         names.add(u.op());
       }
     } catch (RuntimeException e) {
       // a graph the exporter cannot even walk: fall back to its op table for this summary
-      java.util.Set<BuiltinOp> table = dev.crossalign.onnx.export.Exporter.supportedOps();
+      java.util.Set<String> table = dev.crossalign.port.onnx.Exporter.supportedOps();
       for (Operator op : m.main().operators()) {
-        if (op.builtin() == null || !table.contains(op.builtin())) {
+        if (!table.contains(op.opName())) {
           names.add(op.opName());
         }
       }

@@ -164,7 +164,7 @@ public final class Validator {
     }
     if (req.backends().contains("onnxruntime") || req.exportOnnx() != null) {
       long te = System.nanoTime();
-      dev.crossalign.onnx.export.Export export = OnnxLeg.export(model, unsupported);
+      dev.crossalign.port.onnx.Export export = OnnxLeg.export(model, unsupported);
       timing.put("export.onnx", ms(te));
       if (export != null && req.exportOnnx() != null) {
         export.model().write(req.exportOnnx());

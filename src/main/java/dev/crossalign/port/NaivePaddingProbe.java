@@ -3,7 +3,7 @@ package dev.crossalign.port;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.torch.TorchTensors;
 import dev.crossalign.port.ops.FusedActivation;
-import dev.crossalign.port.ops.SamePadding;
+import dev.crossalign.tflite.SamePadding;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.Activation;

@@ -1,11 +1,14 @@
 package dev.crossalign.port;
 
 import dev.crossalign.port.codegen.PyOp;
+import dev.crossalign.port.onnx.OnnxOp;
 import java.util.Set;
 
 /**
  * The plug-in SPI: lowers one family of TFLite ops (builtin names like "CONV_2D" or custom codes) to libtorch, and
- * writes the same ops as PyTorch code ({@link #emitPython}: the generated model.py / TorchScript).
+ * writes the same ops as PyTorch code ({@link #emitPython}: the generated model.py / TorchScript) and as ONNX nodes
+ * ({@link #exportOnnx}: what {@code convert --to onnx} and the ONNX leg run). One family, one file: a plug-in that
+ * lowers a custom op can export it the same way.
  * Builtin lowerings and user plug-ins are found the same way, through {@code
  * META-INF/services/dev.crossalign.port.OpLowering}; a plug-in's lowering wins over a builtin one for the same name.
  */
@@ -34,6 +37,23 @@ public interface OpLowering {
    */
   default void emitPython(PyOp op) {
     throw op.unsupported("no PyTorch code generation for this op");
+  }
+
+  /**
+   * The op names of {@link #opNames} this family can also export to ONNX; empty when it exports none (then the
+   * exporter refuses the model naming the op, exit 3).
+   */
+  default Set<String> onnxOps() {
+    return Set.of();
+  }
+
+  /**
+   * Writes one operator as ONNX nodes through {@link OnnxOp}: inputs by {@link OnnxOp#x} (rank 4 NCHW) or {@link
+   * OnnxOp#tf} (TFLite axes), every output claimed with {@link OnnxOp#out}/{@link OnnxOp#outTf}. Throws {@link
+   * OnnxOp#refuse} when this instance cannot be exported.
+   */
+  default void exportOnnx(OnnxOp op) {
+    throw op.refuse("no ONNX export for this op");
   }
 
   /** Builtin lowerings rank 0; plug-ins should return a higher rank to take precedence. */

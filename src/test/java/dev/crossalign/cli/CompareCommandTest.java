@@ -23,7 +23,7 @@ class CompareCommandTest {
 
   private static CompareFixtures.Exported exported(TfliteModel m) {
     Optional<CompareFixtures.Exported> e = CompareFixtures.export(m);
-    assumeTrue(e.isPresent(), "the ONNX exporter (dev.crossalign.onnx.export) is not on this branch yet");
+    assumeTrue(e.isPresent(), "the ONNX exporter (dev.crossalign.port.onnx) is not on this branch yet");
     return e.get();
   }
 

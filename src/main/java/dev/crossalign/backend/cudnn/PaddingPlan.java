@@ -2,11 +2,13 @@ package dev.crossalign.backend.cudnn;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.tflite.Padding;
+import dev.crossalign.tflite.SamePadding;
 
 /**
  * How TensorFlow's padding of one conv maps onto cuDNN, which only takes one symmetric pad per spatial axis: TF SAME
  * puts the odd pixel at the end (begin = total / 2, end = total - begin), so the asymmetric part is padded explicitly
- * on the host ({@code pre*}) and cuDNN gets the symmetric rest ({@code symH}, {@code symW}).
+ * on the host ({@code pre*}) and cuDNN gets the symmetric rest ({@code symH}, {@code symW}). The arithmetic itself is
+ * {@link SamePadding}, the one copy of the rule.
  *
  * @param top TF's pad before the first row
  * @param bottom TF's pad after the last row
@@ -45,18 +47,12 @@ public record PaddingPlan(int top, int bottom, int left, int right, int outH, in
               + " (all must be at least 1)");
     }
     long effK = (long) (k - 1) * dilation + 1;
-    if (padding == Padding.SAME) {
-      int out = (int) ((in + (long) stride - 1) / stride);
-      long total = Math.max((long) (out - 1) * stride + effK - in, 0);
-      int begin = (int) (total / 2);
-      return new int[] {begin, (int) (total - begin), out};
-    }
-    long out = (in - effK) / stride + 1;
-    if (in < effK) {
+    if (padding != Padding.SAME && in < effK) {
       throw CrossalignException.input(
           "conv " + what + ": VALID padding with input " + in + " and effective kernel " + effK + " leaves no output");
     }
-    return new int[] {0, 0, (int) out};
+    SamePadding p = SamePadding.of(padding, in, k, stride, dilation);
+    return new int[] {p.begin(), p.end(), p.out()};
   }
 
   /** The symmetric pad cuDNN gets on the height axis. */

@@ -9,12 +9,12 @@ import java.nio.file.Path;
 
 /**
  * Where the onnxruntime leg's model comes from: a given .onnx file, else the exporter
- * ({@code dev.crossalign.onnx.export.Exporter.export(TfliteModel, ExportOptions.DEFAULT).model()}), looked up at run
+ * ({@code dev.crossalign.port.onnx.Exporter.export(TfliteModel, ExportOptions.DEFAULT).model()}), looked up at run
  * time so that this package builds before and after the exporter lands.
  */
 final class OnnxSource {
-  static final String EXPORTER = "dev.crossalign.onnx.export.Exporter";
-  static final String OPTIONS = "dev.crossalign.onnx.export.ExportOptions";
+  static final String EXPORTER = "dev.crossalign.port.onnx.Exporter";
+  static final String OPTIONS = "dev.crossalign.port.onnx.ExportOptions";
 
   private OnnxSource() {}
 

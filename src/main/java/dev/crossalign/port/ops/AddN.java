@@ -4,8 +4,10 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.TensorType;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -43,5 +45,26 @@ public final class AddN implements OpLowering {
       }
       return new PortValue[] {allNchw ? PortValue.nchw(acc) : Axes.fromTf(acc)};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** Left-to-right Adds (TFLite's single-threaded order); all inputs have the output's shape. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    int n = s.inputCount();
+    if (n == 1) {
+      s.node("Identity", List.of(s.x(0)), List.of(s.out(0)));
+      return;
+    }
+    String acc = s.x(0);
+    for (int i = 1; i < n; i++) {
+      String next = i == n - 1 ? s.out(0) : s.tmp("acc" + i);
+      s.node("Add", List.of(acc, s.x(i)), List.of(next));
+      acc = next;
+    }
   }
 }

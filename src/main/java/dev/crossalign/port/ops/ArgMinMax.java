@@ -1,10 +1,14 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.DType;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -40,5 +44,23 @@ public final class ArgMinMax implements OpLowering {
       Tensor r = max ? t.argmax(new LongOptional(axis), false) : t.argmin(new LongOptional(axis), false);
       return new PortValue[] {Axes.fromTf(r.to(st))};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX ArgMax / ArgMin in TFLite axes (int64), cast to the output type. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    String type = s.opName().equals("ARG_MAX") ? "ArgMax" : "ArgMin";
+    long[] axisV = s.constInts(1);
+    int r = s.inShape(0).length;
+    int axis = (int) (axisV[0] < 0 ? axisV[0] + r : axisV[0]);
+    String idx = s.tmp("i64");
+    s.node(type, List.of(s.tf(0)), List.of(idx), OnnxGraphBuilder.attrs().putInt("axis", axis).putInt("keepdims", 0));
+    s.node("Cast", List.of(idx), List.of(s.outTf(0)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(s.outInfo(0).type().dtype())));
   }
 }

@@ -1,10 +1,13 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -44,5 +47,36 @@ public final class BatchMatMul implements OpLowering {
       }
       return new PortValue[] {PortValue.tf(torch.matmul(x, y))};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX MatMul in TFLite axes, adj_x / adj_y as a Transpose of the last two axes. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.BatchMatMul o = s.options(OpOptions.BatchMatMul.class);
+    String a = onnxAdjoint(s, 0, o.adjX());
+    String b = onnxAdjoint(s, 1, o.adjY());
+    s.node("MatMul", List.of(a, b), List.of(s.outTf(0)));
+  }
+
+  private static String onnxAdjoint(OnnxOp s, int i, boolean adjoint) {
+    String v = s.tf(i);
+    if (!adjoint) {
+      return v;
+    }
+    int r = s.inShape(i).length;
+    long[] perm = new long[r];
+    for (int k = 0; k < r; k++) {
+      perm[k] = k;
+    }
+    perm[r - 1] = r - 2;
+    perm[r - 2] = r - 1;
+    String t = s.tmp("adj" + i);
+    s.node("Transpose", List.of(v), List.of(t), OnnxGraphBuilder.attrs().putInts("perm", perm));
+    return t;
   }
 }

@@ -1,10 +1,14 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.TensorType;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -46,5 +50,28 @@ public final class Cast implements OpLowering {
       var y = target == ScalarType.Bool ? x.ne(new Scalar(0.0)) : x.to(target);
       return new PortValue[] {new PortValue(y, inputs[0].layout())};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    onnxCast(s);
+  }
+
+  /** An ONNX Cast to the output's type (CAST, and DEQUANTIZE of a float activation); quantized inputs refused. */
+  static void onnxCast(OnnxOp s) {
+    TensorType t = s.outInfo(0).type();
+    if (t == null || t.dtype() == null) {
+      throw s.refuse("output type code " + s.outInfo(0).typeCode());
+    }
+    if (s.in(0).isQuantized()) {
+      throw s.refuse("quantized activations are not exported");
+    }
+    s.node("Cast", List.of(s.x(0)), List.of(s.out(0)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(t.dtype())));
   }
 }

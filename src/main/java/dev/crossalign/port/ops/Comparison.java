@@ -4,7 +4,9 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.TensorType;
+import java.util.List;
 import java.util.Set;
 import java.util.function.BinaryOperator;
 import org.bytedeco.pytorch.Tensor;
@@ -56,5 +58,33 @@ public final class Comparison implements OpLowering {
       Broadcast bc = Broadcast.of(inputs[0], inputs[1]);
       return new PortValue[] {bc.wrap(f.apply(bc.a(), bc.b()))};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** The ONNX comparison / logical op with numpy broadcasting; NOT_EQUAL as Not(Equal). */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    int r = s.outShape(0).length;
+    if (s.opName().equals("NOT_EQUAL")) {
+      String e = s.tmp("equal");
+      s.node("Equal", List.of(s.operand(0, r), s.operand(1, r)), List.of(e));
+      s.node("Not", List.of(e), List.of(s.out(0)));
+      return;
+    }
+    String type = switch (s.opName()) {
+      case "LESS" -> "Less";
+      case "LESS_EQUAL" -> "LessOrEqual";
+      case "GREATER" -> "Greater";
+      case "GREATER_EQUAL" -> "GreaterOrEqual";
+      case "EQUAL" -> "Equal";
+      case "LOGICAL_AND" -> "And";
+      case "LOGICAL_OR" -> "Or";
+      default -> throw s.refuse("not a comparison");
+    };
+    s.node(type, List.of(s.operand(0, r), s.operand(1, r)), List.of(s.out(0)));
   }
 }

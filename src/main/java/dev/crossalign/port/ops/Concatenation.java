@@ -1,13 +1,17 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRef;
@@ -97,5 +101,23 @@ public final class Concatenation implements OpLowering {
     }
     int dim = rank == 4 ? Axes.NHWC_TO_NCHW[axis] : axis;
     p.line(p.out(0) + " = torch.cat([" + list + "], " + dim + ")");
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** Concat on the native values, the TFLite axis mapped to NCHW for rank 4. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.Concatenation o = s.options(OpOptions.Concatenation.class);
+    int r = s.outShape(0).length;
+    List<String> ins = new ArrayList<>();
+    for (int i = 0; i < s.inputCount(); i++) {
+      ins.add(s.x(i));
+    }
+    s.node("Concat", ins, List.of(s.out(0, false, o.activation())),
+        OnnxGraphBuilder.attrs().putInt("axis", OnnxOp.axis(o.axis(), r)));
   }
 }

@@ -1,9 +1,11 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
@@ -11,6 +13,9 @@ import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.Padding;
+import dev.crossalign.tflite.SamePadding;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -117,5 +122,56 @@ public final class Conv2d implements OpLowering {
     }
     p.line(p.out(0) + " = " + FusedActivation.py("torch.conv2d(" + x + ", " + weight + ", " + bias + ", "
         + Py.ints(sh, sw) + ", " + pad + ", " + Py.ints(dh, dw) + ", " + groups + ")", act, true));
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Conv with TF's SAME padding as asymmetric pads (the odd pixel at the end), filter [O, kh, kw, I] -> OIHW. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.Conv2D o = s.options(OpOptions.Conv2D.class);
+    onnxRequireRank4(s, 0);
+    if (!s.isConst(1)) {
+      throw s.refuse("non-constant filter");
+    }
+    HostTensor w = s.constFloat(1); // [O, kh, kw, I]
+    int[] ws = w.shape();
+    int[] xs = s.inShape(0);
+    if (ws.length != 4 || ws[3] <= 0 || xs[3] % ws[3] != 0) {
+      throw s.refuse("filter shape does not fit the input channels");
+    }
+    int group = xs[3] / ws[3];
+    String wName = s.init(s.in(1).name() + "/oihw", w.permute(OnnxOp.TO_NCHW, Layout.ANY));
+    onnxConv(s, wName, ws[1], ws[2], group, o.padding(), o.strideH(), o.strideW(), o.dilationH(), o.dilationW(),
+        o.activation());
+  }
+
+  static void onnxRequireRank4(OnnxOp s, int i) {
+    if (s.inShape(i).length != 4) {
+      throw s.refuse("input '" + s.in(i).name() + "' has rank " + s.inShape(i).length + ", expected 4");
+    }
+  }
+
+  /** The ONNX Conv node of CONV_2D and DEPTHWISE_CONV_2D (input 0, filter {@code w} already OIHW, bias input 2). */
+  static void onnxConv(OnnxOp s, String w, int kh, int kw, int group, Padding padding, int sh, int sw, int dh,
+      int dw, Activation act) {
+    int[] xs = s.inShape(0);
+    int dH = Math.max(dh, 1);
+    int dW = Math.max(dw, 1);
+    SamePadding ph = SamePadding.of(padding, xs[1], kh, sh, dH);
+    SamePadding pw = SamePadding.of(padding, xs[2], kw, sw, dW);
+    List<String> ins = new ArrayList<>(List.of(s.x(0), w));
+    if (s.has(2)) {
+      ins.add(s.x(2));
+    }
+    s.node("Conv", ins, List.of(s.out(0, false, act)), OnnxGraphBuilder.attrs()
+        .putInts("kernel_shape", kh, kw)
+        .putInts("strides", sh, sw)
+        .putInts("dilations", dH, dW)
+        .putInts("pads", ph.begin(), pw.begin(), ph.end(), pw.end())
+        .putInt("group", group));
   }
 }

@@ -1,12 +1,15 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -92,5 +95,24 @@ public final class DepthSpace implements OpLowering {
     }
     p.line(p.out(0) + " = " + x + ".reshape(" + Py.ints(n, c, h / b, b, w / b, b) + ").permute(0, 3, 5, 1, 2, 4).reshape("
         + Py.ints(n, b * b * c, h / b, w / b) + ")  # NCHW [n, c, (h', i), (w', j)] -> [n, i, j, c, h', w']");
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** TF's NHWC channel order (block offsets first) is ONNX's DCR order in NCHW. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    String type = s.opName().equals("DEPTH_TO_SPACE") ? "DepthToSpace" : "SpaceToDepth";
+    if (!(s.options() instanceof OpOptions.BlockSize bs)) {
+      throw s.refuse("missing block size");
+    }
+    OnnxGraphBuilder.Attrs a = OnnxGraphBuilder.attrs().putInt("blocksize", bs.blockSize());
+    if (type.equals("DepthToSpace")) {
+      a.putString("mode", "DCR");
+    }
+    s.node(type, List.of(s.x(0)), List.of(s.out(0)), a);
   }
 }

@@ -4,10 +4,12 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.SamePadding;
 import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -132,5 +134,29 @@ public final class DepthwiseConv2d implements OpLowering {
       return "stride and dilation must be >= 1";
     }
     return null;
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Conv with group = C: filter [1, kh, kw, C*m] -> [C*m, 1, kh, kw], output channel ic*m + j reads ic. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.DepthwiseConv2D o = s.options(OpOptions.DepthwiseConv2D.class);
+    Conv2d.onnxRequireRank4(s, 0);
+    if (!s.isConst(1)) {
+      throw s.refuse("non-constant filter");
+    }
+    HostTensor w = s.constFloat(1); // [1, kh, kw, C * m]
+    int[] ws = w.shape();
+    int c = s.inShape(0)[3];
+    if (ws.length != 4 || ws[0] != 1 || c <= 0 || ws[3] % c != 0) {
+      throw s.refuse("depthwise filter shape does not fit " + c + " input channels");
+    }
+    String wName = s.init(s.in(1).name() + "/oihw", w.permute(new int[] {3, 0, 1, 2}, Layout.ANY));
+    Conv2d.onnxConv(s, wName, ws[1], ws[2], c, o.padding(), o.strideH(), o.strideW(), o.dilationH(),
+        o.dilationW(), o.activation());
   }
 }

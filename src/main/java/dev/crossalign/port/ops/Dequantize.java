@@ -4,6 +4,7 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.Quantization;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TensorType;
@@ -89,5 +90,16 @@ public final class Dequantize implements OpLowering {
       }
       return new PortValue[] {new PortValue(y, v.layout())};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** A DEQUANTIZE of a constant is folded into the weight by the exporter; what reaches here is a Cast. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    Cast.onnxCast(s);
   }
 }

@@ -4,12 +4,14 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -129,5 +131,34 @@ public final class ElementwiseBinary implements OpLowering {
     };
     boolean f32 = x.type() == TensorType.FLOAT32 || xf;
     p.line(p.out(0) + " = " + FusedActivation.py("(" + r + ")", act, f32));
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** The ONNX binary op with numpy broadcasting (operands brought to NCHW for a rank-4 output), fused activation. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    int r = s.outShape(0).length;
+    if (s.opName().equals("SQUARED_DIFFERENCE")) {
+      String d = s.tmp("diff");
+      s.node("Sub", List.of(s.operand(0, r), s.operand(1, r)), List.of(d));
+      s.node("Mul", List.of(d, d), List.of(s.out(0)));
+      return;
+    }
+    String type = switch (s.opName()) {
+      case "ADD" -> "Add";
+      case "SUB" -> "Sub";
+      case "MUL" -> "Mul";
+      case "DIV" -> "Div";
+      case "MAXIMUM" -> "Max";
+      case "MINIMUM" -> "Min";
+      case "POW" -> "Pow";
+      default -> throw s.refuse("not an elementwise binary op");
+    };
+    Activation act = s.options() instanceof OpOptions.Arithmetic a ? a.activation() : Activation.NONE;
+    s.node(type, List.of(s.operand(0, r), s.operand(1, r)), List.of(s.out(0, false, act)));
   }
 }

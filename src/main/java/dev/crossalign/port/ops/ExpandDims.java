@@ -6,6 +6,7 @@ import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import dev.crossalign.port.onnx.OnnxOp;
 import java.util.Set;
 
 /** EXPAND_DIMS: a size-1 axis inserted at the constant axis, in [-rank-1, rank] (negative counts from the end). */
@@ -38,5 +39,16 @@ public final class ExpandDims implements OpLowering {
       throw p.unsupported("output shape " + java.util.Arrays.toString(out) + " does not hold the input's elements");
     }
     Axes.emitFromTf(p, 0, p.tf(0) + ".reshape(" + Py.ints(out) + ")", out.length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** A Reshape in TFLite axes to the static output shape. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    Reshape.onnxReshape(s);
   }
 }

@@ -1,12 +1,17 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -127,5 +132,50 @@ public final class FullyConnected implements OpLowering {
     String y = FusedActivation.py("F.linear(" + p.tf(0) + ".reshape([-1, " + inner + "]), " + w + ", " + b + ")",
         o.activation(), true);
     Axes.emitFromTf(p, 0, y + ".reshape(" + Py.ints(outShape) + ")", outShape.length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** Reshape to [-1, in] in TFLite axes, Gemm with transB (weights [out, in]), Reshape to the output shape. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.FullyConnected o = s.options(OpOptions.FullyConnected.class);
+    if (o.weightsFormat() != 0) {
+      throw s.refuse("shuffled weights format " + o.weightsFormat());
+    }
+    int[] ws = s.inShape(1);
+    if (ws.length != 2) {
+      throw s.refuse("weights of rank " + ws.length);
+    }
+    int in = ws[1];
+    int units = ws[0];
+    String x2 = s.tmp("flat");
+    s.node("Reshape", List.of(s.tf(0), s.i64(-1, in)), List.of(x2));
+    String w = s.isConst(1) ? s.init(s.in(1).name(), s.constFloat(1)) : s.tf(1);
+    List<String> ins = new ArrayList<>(List.of(x2, w));
+    if (s.has(2)) {
+      ins.add(s.tf(2));
+    }
+    int[] os = s.outShape(0);
+    long rows = 1;
+    for (int i = 0; i < os.length - 1; i++) {
+      rows *= os[i];
+    }
+    boolean plain = os.length == 2 && os[1] == units;
+    String target = plain ? s.out(0, true, o.activation()) : s.tmp("gemm");
+    s.node("Gemm", ins, List.of(target), OnnxGraphBuilder.attrs().putInt("transB", 1));
+    if (!plain) {
+      long[] shape = new long[os.length];
+      for (int i = 0; i < os.length; i++) {
+        shape[i] = os[i];
+      }
+      if (rows * units != HostTensor.numel(os)) {
+        throw s.refuse("output shape does not hold " + rows + " x " + units);
+      }
+      s.node("Reshape", List.of(target, s.i64(shape)), List.of(s.out(0, true, o.activation())));
+    }
   }
 }

@@ -1,12 +1,15 @@
 package dev.crossalign.port.ops;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tflite.OpOptions;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -77,5 +80,22 @@ public final class Gather implements OpLowering {
       }
       return new PortValue[] {Axes.fromTf(g.reshape(out))};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Gather in TFLite axes (batch_dims 0). */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.Gather o = s.options(OpOptions.Gather.class);
+    if (o.batchDims() != 0) {
+      throw s.refuse("batch_dims " + o.batchDims());
+    }
+    int r = s.inShape(0).length;
+    int axis = o.axis() < 0 ? o.axis() + r : o.axis();
+    s.node("Gather", List.of(s.tf(0), s.tf(1)), List.of(s.outTf(0)), OnnxGraphBuilder.attrs().putInt("axis", axis));
   }
 }

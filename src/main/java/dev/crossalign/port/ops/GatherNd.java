@@ -1,12 +1,16 @@
 package dev.crossalign.port.ops;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.DType;
 import java.util.Arrays;
+import java.util.List;
 import org.bytedeco.pytorch.AbstractTensor;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -73,5 +77,19 @@ public final class GatherNd implements OpLowering {
       Tensor g = inputs[0].tfTensor().reshape(flatShape).index_select(0, lin.reshape(-1));
       return new PortValue[] {Axes.fromTf(g.reshape(out))};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** GATHER_ND (batch_dims 0): ONNX GatherND on int64 indices, in TFLite axes. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    String idx = s.tmp("indices_i64");
+    s.node("Cast", List.of(s.tf(1)), List.of(idx),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.INT64)));
+    s.node("GatherND", List.of(s.tf(0), idx), List.of(s.outTf(0)));
   }
 }

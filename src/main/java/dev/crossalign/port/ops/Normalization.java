@@ -1,12 +1,15 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -84,5 +87,80 @@ public final class Normalization implements OpLowering {
       Tensor m = acc.mul(new Scalar(alpha)).add(new Scalar(bias)).pow(new Scalar(negBeta));
       return new PortValue[] {new PortValue(t.mul(m), x.layout())};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    if (s.opName().equals("L2_NORMALIZATION")) {
+      onnxL2(s);
+    } else {
+      onnxLrn(s);
+    }
+  }
+
+  /** x / max(sqrt(sum(x * x, last axis)), 1e-6): TFLite's float kernel (the epsilon bounds the norm). */
+  private static void onnxL2(OnnxOp s) {
+    if (s.options() instanceof OpOptions.L2Norm l && l.activation() != Activation.NONE) {
+      throw s.refuse("fused activation " + l.activation());
+    }
+    int r = s.inShape(0).length;
+    String x = s.x(0);
+    String sq = s.tmp("sq");
+    String sum = s.tmp("sumsq");
+    String norm = s.tmp("norm");
+    String clamped = s.tmp("norm_eps");
+    s.node("Mul", List.of(x, x), List.of(sq));
+    s.node("ReduceSum", List.of(sq, s.i64(OnnxOp.axis(-1, r))), List.of(sum),
+        OnnxGraphBuilder.attrs().putInt("keepdims", 1));
+    s.node("Sqrt", List.of(sum), List.of(norm));
+    s.node("Max", List.of(norm, s.f32Scalar(1e-6f)), List.of(clamped));
+    s.node("Div", List.of(x, clamped), List.of(s.out(0)));
+  }
+
+  /**
+   * TFLite's LRN: x * (bias + alpha * window_sum(x^2))^-beta, alpha not divided by the window size. Emitted as
+   * explicit nodes (Pad + sum of channel slices + Pow) rather than ONNX LRN, whose alpha / size would round
+   * differently.
+   */
+  private static void onnxLrn(OnnxOp s) {
+    OpOptions.LocalResponseNormalization o = s.options(OpOptions.LocalResponseNormalization.class);
+    int[] shape = s.inShape(0);
+    if (shape.length != 4) {
+      throw s.refuse("rank " + shape.length);
+    }
+    int radius = o.radius();
+    if (radius < 0 || radius > 64) {
+      throw s.refuse("radius " + radius + " (at most 64 is exported)");
+    }
+    long depth = shape[3];
+    String x = s.x(0);
+    String sq = s.tmp("sq");
+    s.node("Mul", List.of(x, x), List.of(sq));
+    String padded = s.tmp("sq_padded");
+    s.node("Pad", List.of(sq, s.i64(0, radius, 0, 0, 0, radius, 0, 0)), List.of(padded));
+    String acc = null;
+    for (int k = 0; k <= 2 * radius; k++) {
+      String sl = s.tmp("win" + k);
+      s.node("Slice", List.of(padded, s.i64(k), s.i64(k + depth), s.i64(1)), List.of(sl));
+      if (acc == null) {
+        acc = sl;
+      } else {
+        String next = s.tmp("acc" + k);
+        s.node("Add", List.of(acc, sl), List.of(next));
+        acc = next;
+      }
+    }
+    String scaled = s.tmp("alpha");
+    String biased = s.tmp("bias");
+    String mult = s.tmp("mult");
+    s.node("Mul", List.of(acc, s.f32Scalar(o.alpha())), List.of(scaled));
+    s.node("Add", List.of(scaled, s.f32Scalar(o.bias())), List.of(biased));
+    s.node("Pow", List.of(biased, s.f32Scalar(-o.beta())), List.of(mult));
+    s.node("Mul", List.of(x, mult), List.of(s.out(0)));
   }
 }

@@ -1,12 +1,19 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.DType;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.AbstractTensor;
 import org.bytedeco.pytorch.Tensor;
@@ -57,5 +64,44 @@ public final class OneHot implements OpLowering {
       Tensor y = on.where(ind.eq(r), off);
       return new PortValue[] {Axes.fromTf(y)};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * ONE_HOT with a constant depth, in TFLite axes: Where(Equal(Unsqueeze(indices), [0..depth) along the new axis),
+   * on, off). Not ONNX OneHot, which wraps negative indices where TFLite gives an all-off row.
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    long[] depth = s.constInts(1);
+    if (depth.length != 1 || depth[0] < 0) {
+      throw s.refuse("depth must be one non-negative value");
+    }
+    int rank = s.inShape(0).length;
+    int axisOpt = s.options() instanceof OpOptions.OneHot o ? o.axis() : -1;
+    int axis = axisOpt == -1 ? rank : axisOpt < 0 ? axisOpt + rank + 1 : axisOpt;
+    if (axis < 0 || axis > rank) {
+      throw s.refuse("axis " + axisOpt + " out of range");
+    }
+    int[] rs = new int[rank + 1];
+    Arrays.fill(rs, 1);
+    rs[axis] = (int) depth[0];
+    long[] range = new long[(int) depth[0]];
+    for (int j = 0; j < range.length; j++) {
+      range[j] = j;
+    }
+    String idx = s.tmp("indices_i64");
+    s.node("Cast", List.of(s.tf(0)), List.of(idx),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.INT64)));
+    String un = s.tmp("indices_u");
+    s.node("Unsqueeze", List.of(idx, s.i64(axis)), List.of(un));
+    String hit = s.tmp("hit");
+    String rc = s.init(s.outInfo(0).name() + "/range", HostTensor.ofLongs(rs, Layout.ANY, range));
+    s.node("Equal", List.of(un, rc), List.of(hit));
+    s.node("Where", List.of(hit, s.tf(2), s.tf(3)), List.of(s.outTf(0)));
   }
 }

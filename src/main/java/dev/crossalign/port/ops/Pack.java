@@ -1,12 +1,16 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRef;
@@ -69,5 +73,25 @@ public final class Pack implements OpLowering {
       list.append(i == 0 ? "" : ", ").append(p.tf(i));
     }
     Axes.emitFromTf(p, 0, "torch.stack([" + list + "], " + axis + ")", rank + 1);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** Unsqueeze each input at the axis, Concat, in TFLite axes. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.Pack o = s.options(OpOptions.Pack.class);
+    int r = s.outShape(0).length;
+    int axis = o.axis() < 0 ? o.axis() + r : o.axis();
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < s.inputCount(); i++) {
+      String u = s.tmp("unsq" + i);
+      s.node("Unsqueeze", List.of(s.tf(i), s.i64(axis)), List.of(u));
+      parts.add(u);
+    }
+    s.node("Concat", parts, List.of(s.outTf(0)), OnnxGraphBuilder.attrs().putInt("axis", axis));
   }
 }

@@ -1,13 +1,17 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -163,5 +167,49 @@ public final class Pad implements OpLowering {
     String fill = floating ? Py.f32((float) value) : Long.toString((long) value);
     p.line(p.out(0) + " = F.pad(" + p.value(0) + ", " + Py.ints(torchPads(pads, rank, rank == 4)) + ", \"constant\", "
         + (floating ? fill : "float(" + fill + ")") + ")");
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Pad on the native value (pads mapped to its axes); MIRROR_PAD REFLECT as mode reflect. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    String mode = "constant";
+    if (s.opName().equals("MIRROR_PAD")) {
+      OpOptions.MirrorPad o = s.options(OpOptions.MirrorPad.class);
+      if (o.mode() != 0) {
+        throw s.refuse("SYMMETRIC mirror padding has no ONNX Pad mode (only REFLECT maps to 'reflect')");
+      }
+      mode = "reflect";
+    }
+    int r = s.inShape(0).length;
+    List<String> ins = new ArrayList<>(List.of(s.x(0), s.i64(onnxPads(s, r))));
+    if (s.has(2)) {
+      ins.add(s.tf(2)); // PADV2 constant value (a scalar or [1])
+      if (s.inShape(2).length != 0) {
+        String scalar = s.tmp("pad_value");
+        s.node("Reshape", List.of(ins.remove(2), s.i64()), List.of(scalar));
+        ins.add(scalar);
+      }
+    }
+    s.node("Pad", ins, List.of(s.out(0)), OnnxGraphBuilder.attrs().putString("mode", mode));
+  }
+
+  /** TFLite paddings [rank, 2] -> ONNX pads [begins..., ends...] in the value's axis order. */
+  private static long[] onnxPads(OnnxOp s, int r) {
+    long[] p = s.constInts(1);
+    if (p.length != 2L * r) {
+      throw s.refuse("paddings of " + p.length + " values for rank " + r);
+    }
+    long[] out = new long[2 * r];
+    for (int tfAxis = 0; tfAxis < r; tfAxis++) {
+      int k = OnnxOp.axis(tfAxis, r);
+      out[k] = p[2 * tfAxis];
+      out[r + k] = p[2 * tfAxis + 1];
+    }
+    return out;
   }
 }

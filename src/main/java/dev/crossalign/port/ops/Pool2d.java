@@ -1,14 +1,18 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.SamePadding;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -144,5 +148,34 @@ public final class Pool2d implements OpLowering {
       y = "F.avg_pool2d(" + x + ", " + k + ", " + s + ")";
     }
     p.line(p.out(0) + " = " + FusedActivation.py(y, o.activation(), true));
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * MaxPool / AveragePool with TF SAME padding as asymmetric pads: MaxPool never picks a padded element (TF pads with
+   * -inf), AveragePool with count_include_pad=0 divides by the real elements (as TF).
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    String type = s.opName().equals("MAX_POOL_2D") ? "MaxPool" : "AveragePool";
+    OpOptions.Pool2D o = s.options(OpOptions.Pool2D.class);
+    int[] xs = s.inShape(0);
+    if (xs.length != 4) {
+      throw s.refuse("input of rank " + xs.length);
+    }
+    SamePadding ph = SamePadding.of(o.padding(), xs[1], o.filterH(), o.strideH(), 1);
+    SamePadding pw = SamePadding.of(o.padding(), xs[2], o.filterW(), o.strideW(), 1);
+    OnnxGraphBuilder.Attrs a = OnnxGraphBuilder.attrs()
+        .putInts("kernel_shape", o.filterH(), o.filterW())
+        .putInts("strides", o.strideH(), o.strideW())
+        .putInts("pads", ph.begin(), pw.begin(), ph.end(), pw.end());
+    if (type.equals("AveragePool")) {
+      a.putInt("count_include_pad", 0);
+    }
+    s.node(type, List.of(s.x(0)), List.of(s.out(0, false, o.activation())), a);
   }
 }

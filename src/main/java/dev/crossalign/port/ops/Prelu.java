@@ -4,9 +4,11 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -60,5 +62,17 @@ public final class Prelu implements OpLowering {
     String x = Broadcast.py(p, 0, rank);
     String alpha = Broadcast.py(p, 1, rank);
     p.line(p.out(0) + " = torch.where(" + x + " >= 0.0, " + x + ", " + x + " * " + alpha + ")");
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX PRelu; alpha broadcast like a binary operand (NCHW for a rank-4 output). */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    int r = s.outShape(0).length;
+    s.node("PRelu", List.of(s.operand(0, r), s.operand(1, r)), List.of(s.out(0)));
   }
 }

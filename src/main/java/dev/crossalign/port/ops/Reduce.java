@@ -1,13 +1,17 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -152,5 +156,76 @@ public final class Reduce implements OpLowering {
     int[] out = p.outShape(0);
     String tf = rank == 4 ? "(" + y + ").permute(0, 2, 3, 1)" : y;
     Axes.emitFromTf(p, 0, tf + ".reshape(" + Py.ints(out) + ")", out.length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    switch (s.opName()) {
+      case "MEAN" -> onnxReduce(s, "ReduceMean", false);
+      case "SUM" -> onnxReduce(s, "ReduceSum", true);
+      case "REDUCE_MAX" -> onnxReduce(s, "ReduceMax", false);
+      case "REDUCE_MIN" -> onnxReduce(s, "ReduceMin", false);
+      default -> throw s.refuse("not a reduction");
+    }
+  }
+
+  /**
+   * An ONNX reduction over the TFLite axes of input 1: on the NCHW value when the kept axes come out in TFLite's
+   * order, else in TFLite axes. {@code axesInput}: opset 17 takes ReduceSum's axes as an input, the others' as an
+   * attribute.
+   */
+  static void onnxReduce(OnnxOp s, String type, boolean axesInput) {
+    boolean keep = s.options() instanceof OpOptions.Reducer rd && rd.keepDims();
+    int r = s.inShape(0).length;
+    long[] tfAxes = s.constInts(1);
+    boolean[] reduced = new boolean[r];
+    for (long a : tfAxes) {
+      int ax = (int) (a < 0 ? a + r : a);
+      if (ax < 0 || ax >= r) {
+        throw s.refuse("axis " + a + " out of range for rank " + r);
+      }
+      reduced[ax] = true;
+    }
+    boolean nativeOk = r != 4 || keep || onnxNativeOrderMatches(reduced);
+    List<Long> axes = new ArrayList<>();
+    for (int a = 0; a < r; a++) {
+      if (reduced[a]) {
+        axes.add((long) (nativeOk ? OnnxOp.axis(a, r) : a));
+      }
+    }
+    long[] ax = axes.stream().sorted().mapToLong(Long::longValue).toArray();
+    String x = nativeOk ? s.x(0) : s.tf(0);
+    boolean outRank4 = s.outShape(0).length == 4;
+    String y = nativeOk || !outRank4 ? s.out(0) : s.outTf(0);
+    if (nativeOk && !keep && outRank4) {
+      throw s.refuse("reduction keeps rank 4 without keep_dims");
+    }
+    OnnxGraphBuilder.Attrs a = OnnxGraphBuilder.attrs().putInt("keepdims", keep ? 1 : 0);
+    if (axesInput) {
+      s.node(type, List.of(x, s.i64(ax)), List.of(y), a);
+    } else {
+      s.node(type, List.of(x), List.of(y), a.putInts("axes", ax));
+    }
+  }
+
+  private static boolean onnxNativeOrderMatches(boolean[] reduced) {
+    List<Integer> tf = new ArrayList<>();
+    List<Integer> nchw = new ArrayList<>();
+    for (int a = 0; a < 4; a++) {
+      if (!reduced[a]) {
+        tf.add(a);
+      }
+    }
+    for (int a : new int[] {0, 3, 1, 2}) {
+      if (!reduced[a]) {
+        nchw.add(a);
+      }
+    }
+    return tf.equals(nchw);
   }
 }

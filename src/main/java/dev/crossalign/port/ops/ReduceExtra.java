@@ -1,11 +1,16 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.DType;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -59,5 +64,48 @@ public final class ReduceExtra implements OpLowering {
       }
       return Reduce.result(x, y, axes, keep);
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    switch (s.opName()) {
+      case "REDUCE_PROD" -> Reduce.onnxReduce(s, "ReduceProd", false);
+      case "REDUCE_ANY" -> onnxReduceBool(s, "ReduceMax");
+      case "REDUCE_ALL" -> onnxReduceBool(s, "ReduceMin");
+      default -> throw s.refuse("not a reduction");
+    }
+  }
+
+  /** REDUCE_ANY / REDUCE_ALL: bool -> int32, ReduceMax / ReduceMin over the TFLite axes, -> bool. */
+  private static void onnxReduceBool(OnnxOp s, String type) {
+    boolean keep = s.options() instanceof OpOptions.Reducer rd && rd.keepDims();
+    int r = s.inShape(0).length;
+    long[] tfAxes = s.constInts(1);
+    TreeSet<Long> axes = new TreeSet<>();
+    for (long a : tfAxes) {
+      long ax = a < 0 ? a + r : a;
+      if (ax < 0 || ax >= r) {
+        throw s.refuse("axis " + a + " out of range for rank " + r);
+      }
+      axes.add(ax);
+    }
+    String asInt = s.tmp("as_int");
+    s.node("Cast", List.of(s.tf(0)), List.of(asInt),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.INT32)));
+    String red = s.tmp("reduced");
+    if (axes.isEmpty()) {
+      s.node("Identity", List.of(asInt), List.of(red));
+    } else {
+      // opset 17: ReduceMax / ReduceMin take the axes as an attribute
+      s.node(type, List.of(asInt), List.of(red), OnnxGraphBuilder.attrs().putInt("keepdims", keep ? 1 : 0)
+          .putInts("axes", axes.stream().mapToLong(Long::longValue).toArray()));
+    }
+    s.node("Cast", List.of(red), List.of(s.outTf(0)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.BOOL)));
   }
 }

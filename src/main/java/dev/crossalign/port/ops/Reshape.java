@@ -5,10 +5,12 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import java.util.Arrays;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -120,5 +122,21 @@ public final class Reshape implements OpLowering {
       throw p.unsupported(e.getMessage());
     }
     Axes.emitFromTf(p, 0, p.tf(0) + ".reshape(" + Py.ints(resolved) + ")", resolved.length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    onnxReshape(s);
+  }
+
+  /** RESHAPE / SQUEEZE / EXPAND_DIMS: a Reshape in TFLite axes to the static output shape. */
+  static void onnxReshape(OnnxOp s) {
+    long[] shape = java.util.Arrays.stream(s.outShape(0)).asLongStream().toArray();
+    s.node("Reshape", List.of(s.tf(0), s.i64(shape)), List.of(s.outTf(0)));
   }
 }

@@ -1,14 +1,18 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.ResizeCoordinates;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -63,23 +67,23 @@ public final class Resize implements OpLowering {
     int outH = (int) size[0];
     int outW = (int) size[1];
     if (!bilinear) {
-      Tensor rows = OpConstants.index(ctx, nearest(in[1], outH, alignCorners, halfPixel));
-      Tensor cols = OpConstants.index(ctx, nearest(in[2], outW, alignCorners, halfPixel));
+      Tensor rows = OpConstants.index(ctx, ResizeCoordinates.nearest(in[1], outH, alignCorners, halfPixel));
+      Tensor cols = OpConstants.index(ctx, ResizeCoordinates.nearest(in[2], outW, alignCorners, halfPixel));
       return inputs -> {
         Tensor x = inputs[0].nchwTensor();
         return new PortValue[] {PortValue.nchw(x.index_select(2, rows).index_select(3, cols))};
       };
     }
-    Axis ya = Axis.of(in[1], outH, alignCorners, halfPixel);
-    Axis xa = Axis.of(in[2], outW, alignCorners, halfPixel);
-    Tensor y0 = OpConstants.index(ctx, ya.lo);
-    Tensor y1 = OpConstants.index(ctx, ya.hi);
-    Tensor x0 = OpConstants.index(ctx, xa.lo);
-    Tensor x1 = OpConstants.index(ctx, xa.hi);
-    Tensor wy0 = OpConstants.floats(ctx, ya.wLo, 1, 1, outH, 1);
-    Tensor wy1 = OpConstants.floats(ctx, ya.wHi, 1, 1, outH, 1);
-    Tensor wx0 = OpConstants.floats(ctx, xa.wLo, 1, 1, 1, outW);
-    Tensor wx1 = OpConstants.floats(ctx, xa.wHi, 1, 1, 1, outW);
+    ResizeCoordinates.Bilinear ya = ResizeCoordinates.bilinear(in[1], outH, alignCorners, halfPixel);
+    ResizeCoordinates.Bilinear xa = ResizeCoordinates.bilinear(in[2], outW, alignCorners, halfPixel);
+    Tensor y0 = OpConstants.index(ctx, ya.lo());
+    Tensor y1 = OpConstants.index(ctx, ya.hi());
+    Tensor x0 = OpConstants.index(ctx, xa.lo());
+    Tensor x1 = OpConstants.index(ctx, xa.hi());
+    Tensor wy0 = OpConstants.floats(ctx, ya.wLo(), 1, 1, outH, 1);
+    Tensor wy1 = OpConstants.floats(ctx, ya.wHi(), 1, 1, outH, 1);
+    Tensor wx0 = OpConstants.floats(ctx, xa.wLo(), 1, 1, 1, outW);
+    Tensor wx1 = OpConstants.floats(ctx, xa.wHi(), 1, 1, 1, outW);
     return inputs -> {
       Tensor x = inputs[0].nchwTensor();
       Tensor top = x.index_select(2, y0);
@@ -91,52 +95,6 @@ public final class Resize implements OpLowering {
           .add(bottom.index_select(3, x1).mul(wy1).mul(wx1));
       return new PortValue[] {PortValue.nchw(r)};
     };
-  }
-
-  static float scale(int in, int out, boolean alignCorners) {
-    return alignCorners && out > 1 ? (float) (in - 1) / (out - 1) : (float) in / out;
-  }
-
-  static long[] nearest(int in, int out, boolean alignCorners, boolean halfPixel) {
-    float scale = scale(in, out, alignCorners);
-    float offset = halfPixel ? 0.5f : 0.0f;
-    long[] idx = new long[out];
-    for (int d = 0; d < out; d++) {
-      float src = ((float) d + offset) * scale;
-      int v = alignCorners ? (int) roundHalfAway(src) : (int) Math.floor(src);
-      v = Math.min(v, in - 1);
-      if (halfPixel) {
-        v = Math.max(0, v);
-      }
-      idx[d] = v;
-    }
-    return idx;
-  }
-
-  private static float roundHalfAway(float v) {
-    return v < 0 ? -(float) Math.floor(-v + 0.5) : (float) Math.floor(v + 0.5);
-  }
-
-  /** Per output coordinate: the two source indices and their float32 weights (1 - d, d). */
-  private record Axis(long[] lo, long[] hi, float[] wLo, float[] wHi) {
-    static Axis of(int in, int out, boolean alignCorners, boolean halfPixel) {
-      float scale = scale(in, out, alignCorners);
-      long[] lo = new long[out];
-      long[] hi = new long[out];
-      float[] wLo = new float[out];
-      float[] wHi = new float[out];
-      for (int d = 0; d < out; d++) {
-        float src = halfPixel ? ((float) d + 0.5f) * scale - 0.5f : (float) d * scale;
-        int l = Math.max((int) Math.floor(src), 0);
-        int h = Math.min((int) Math.ceil(src), in - 1);
-        float frac = src - (float) l;
-        lo[d] = l;
-        hi[d] = h;
-        wLo[d] = 1 - frac;
-        wHi[d] = frac;
-      }
-      return new Axis(lo, hi, wLo, wHi);
-    }
   }
 
   @Override
@@ -178,13 +136,13 @@ public final class Resize implements OpLowering {
     String x = p.value(0);
     String rule = "TF " + (alignCorners ? "align_corners" : halfPixel ? "half_pixel_centers" : "legacy") + " source rows/cols";
     if (!bilinear) {
-      String rows = p.table("rows", longs(nearest(in[1], outH, alignCorners, halfPixel)));
-      String cols = p.table("cols", longs(nearest(in[2], outW, alignCorners, halfPixel)));
+      String rows = p.table("rows", longs(ResizeCoordinates.nearest(in[1], outH, alignCorners, halfPixel)));
+      String cols = p.table("cols", longs(ResizeCoordinates.nearest(in[2], outW, alignCorners, halfPixel)));
       p.line(p.out(0) + " = " + x + ".index_select(2, " + rows + ").index_select(3, " + cols + ")  # " + rule);
       return;
     }
-    Axis ya = Axis.of(in[1], outH, alignCorners, halfPixel);
-    Axis xa = Axis.of(in[2], outW, alignCorners, halfPixel);
+    ResizeCoordinates.Bilinear ya = ResizeCoordinates.bilinear(in[1], outH, alignCorners, halfPixel);
+    ResizeCoordinates.Bilinear xa = ResizeCoordinates.bilinear(in[2], outW, alignCorners, halfPixel);
     String y0 = p.table("y0", longs(ya.lo()));
     String y1 = p.table("y1", longs(ya.hi()));
     String x0 = p.table("x0", longs(xa.lo()));
@@ -206,5 +164,45 @@ public final class Resize implements OpLowering {
 
   private static HostTensor longs(long[] v) {
     return HostTensor.ofLongs(new int[] {v.length}, Layout.ANY, v);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * ONNX Resize (NCHW, output sizes from the TFLite output shape). Bilinear: TFLite clamps the lower source index at 0
+   * and the upper at in - 1, which is what ONNX Resize linear does with its clamped source coordinate, so
+   * half_pixel_centers -> "half_pixel" (not "pytorch_half_pixel", which differs for an output size of 1),
+   * align_corners -> "align_corners", neither -> "asymmetric". Nearest (TFLite GetNearestNeighbor): neither ->
+   * floor(x * in / out) = "asymmetric" + floor; align_corners -> round half away from zero of x * (in - 1) / (out - 1)
+   * = "align_corners" + round_prefer_ceil (coordinates are never negative); half_pixel_centers -> floor((x + 0.5) * in
+   * / out) = "tf_half_pixel_for_nn" + floor (opset 11..17).
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OnnxGraphBuilder.Attrs a;
+    if (s.opName().equals("RESIZE_BILINEAR")) {
+      OpOptions.ResizeBilinear o = s.options(OpOptions.ResizeBilinear.class);
+      String mode = o.alignCorners() ? "align_corners" : o.halfPixelCenters() ? "half_pixel" : "asymmetric";
+      a = OnnxGraphBuilder.attrs().putString("mode", "linear").putString("coordinate_transformation_mode", mode);
+    } else {
+      OpOptions.ResizeNearestNeighbor o = s.options(OpOptions.ResizeNearestNeighbor.class);
+      if (o.alignCorners() && o.halfPixelCenters()) {
+        throw s.refuse("align_corners together with half_pixel_centers has no ONNX coordinate mode");
+      }
+      String mode = o.alignCorners() ? "align_corners" : o.halfPixelCenters() ? "tf_half_pixel_for_nn" : "asymmetric";
+      String nearest = o.alignCorners() ? "round_prefer_ceil" : "floor";
+      a = OnnxGraphBuilder.attrs().putString("mode", "nearest").putString("coordinate_transformation_mode", mode)
+          .putString("nearest_mode", nearest);
+    }
+    int[] xs = s.inShape(0);
+    int[] os = s.outShape(0);
+    if (xs.length != 4 || os.length != 4) {
+      throw s.refuse("input of rank " + xs.length);
+    }
+    String sizes = s.i64(os[0], os[3], os[1], os[2]);
+    s.node("Resize", List.of(s.x(0), "", "", sizes), List.of(s.out(0)), a);
   }
 }

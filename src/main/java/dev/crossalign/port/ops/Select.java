@@ -4,8 +4,10 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.TensorType;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -66,5 +68,35 @@ public final class Select implements OpLowering {
       Tensor r = inputs[1].tfTensor().where(cond, inputs[2].tfTensor());
       return new PortValue[] {Axes.fromTf(r)};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * SELECT_V2: Where with numpy broadcasting. SELECT (v1) with a rank-1 condition over x's first axis: the condition
+   * is reshaped to [n, 1, ...] first (a rank-4 [n,1,1,1] is the same in NCHW).
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    int r = s.outShape(0).length;
+    int[] c = s.inShape(0);
+    int[] x = s.inShape(1);
+    String cond;
+    if (s.opName().equals("SELECT") && c.length == 1 && x.length > 1) {
+      if (c[0] != x[0]) {
+        throw s.refuse("SELECT condition shape " + Arrays.toString(c));
+      }
+      long[] shape = new long[x.length];
+      Arrays.fill(shape, 1);
+      shape[0] = c[0];
+      cond = s.tmp("cond");
+      s.node("Reshape", List.of(s.x(0), s.i64(shape)), List.of(cond));
+    } else {
+      cond = s.operand(0, r);
+    }
+    s.node("Where", List.of(cond, s.operand(1, r), s.operand(2, r)), List.of(s.out(0)));
   }
 }

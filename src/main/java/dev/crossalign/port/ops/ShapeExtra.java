@@ -1,13 +1,18 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.DType;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.AbstractTensor;
 import org.bytedeco.pytorch.Scalar;
@@ -209,5 +214,124 @@ public final class ShapeExtra implements OpLowering {
       }
       return new PortValue[] {new PortValue(y, x.layout())};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * Static-shape results become constants (ZEROS_LIKE: x * 0 would keep NaN and -0; SHAPE: TFLite's shape, NHWC for
+   * rank 4; RANGE accumulated as TFLite does); FILL and BROADCAST_TO an Expand; REVERSE_V2 a Slice with step -1 per
+   * axis; CUMSUM an ONNX CumSum on the mapped axis.
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    switch (s.opName()) {
+      case "ZEROS_LIKE" -> onnxZerosLike(s);
+      case "FILL" -> s.node("Expand", List.of(s.tf(1), s.i64(s.constInts(0))), List.of(s.outTf(0)));
+      case "SHAPE" -> onnxShape(s);
+      case "RANGE" -> onnxRange(s);
+      case "BROADCAST_TO" -> s.node("Expand", List.of(s.tf(0), s.i64(s.constInts(1))), List.of(s.outTf(0)));
+      case "REVERSE_V2" -> onnxReverse(s);
+      case "CUMSUM" -> onnxCumsum(s);
+      default -> throw s.refuse("not a shape op");
+    }
+  }
+
+  private static void onnxZerosLike(OnnxOp s) {
+    int[] shape = s.outShape(0);
+    int n = (int) HostTensor.numel(shape);
+    TensorType t = s.outInfo(0).type();
+    switch (t) {
+      case FLOAT32 -> s.constantOut(HostTensor.ofFloats(shape, Layout.ANY, new float[n]));
+      case INT32 -> s.constantOut(HostTensor.ofInts(shape, Layout.ANY, new int[n]));
+      case INT64 -> s.constantOut(HostTensor.ofLongs(shape, Layout.ANY, new long[n]));
+      default -> throw s.refuse("type " + t);
+    }
+  }
+
+  private static void onnxShape(OnnxOp s) {
+    int[] shape = s.inShape(0);
+    TensorType t = s.outInfo(0).type();
+    int[] dim = {shape.length};
+    switch (t) {
+      case INT32 -> s.constantOut(HostTensor.ofInts(dim, Layout.ANY, shape.clone()));
+      case INT64 -> s.constantOut(HostTensor.ofLongs(dim, Layout.ANY,
+          java.util.Arrays.stream(shape).asLongStream().toArray()));
+      default -> throw s.refuse("output type " + t);
+    }
+  }
+
+  /** RANGE over constants: the values accumulated as TFLite does (value += delta in the element type). */
+  private static void onnxRange(OnnxOp s) {
+    int[] out = s.outShape(0);
+    TensorType t = s.outInfo(0).type();
+    if (out.length != 1) {
+      throw s.refuse("output is not rank 1");
+    }
+    int n = out[0];
+    if (t == TensorType.INT32) {
+      int value = (int) s.constInts(0)[0];
+      int delta = (int) s.constInts(2)[0];
+      int[] v = new int[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = value;
+        value += delta;
+      }
+      s.constantOut(HostTensor.ofInts(out, Layout.ANY, v));
+    } else if (t == TensorType.FLOAT32) {
+      if (!s.isConst(0) || !s.isConst(2)) {
+        throw s.refuse("start and delta must be constant");
+      }
+      float value = (float) s.constFloat(0).getDouble(0);
+      float delta = (float) s.constFloat(2).getDouble(0);
+      float[] v = new float[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = value;
+        value += delta;
+      }
+      s.constantOut(HostTensor.ofFloats(out, Layout.ANY, v));
+    } else {
+      throw s.refuse("output type " + t);
+    }
+  }
+
+  private static void onnxReverse(OnnxOp s) {
+    int r = s.inShape(0).length;
+    long[] axes = s.constInts(1);
+    if (axes.length == 0) {
+      s.node("Identity", List.of(s.tf(0)), List.of(s.outTf(0)));
+      return;
+    }
+    long[] starts = new long[axes.length];
+    long[] ends = new long[axes.length];
+    long[] steps = new long[axes.length];
+    long[] ax = new long[axes.length];
+    for (int k = 0; k < axes.length; k++) {
+      ax[k] = axes[k] < 0 ? axes[k] + r : axes[k];
+      if (ax[k] < 0 || ax[k] >= r) {
+        throw s.refuse("axis " + axes[k] + " out of range for rank " + r);
+      }
+      starts[k] = -1;
+      ends[k] = Long.MIN_VALUE;
+      steps[k] = -1;
+    }
+    s.node("Slice", List.of(s.tf(0), s.i64(starts), s.i64(ends), s.i64(ax), s.i64(steps)), List.of(s.outTf(0)));
+  }
+
+  private static void onnxCumsum(OnnxOp s) {
+    boolean exclusive = s.options() instanceof OpOptions.Cumsum c && c.exclusive();
+    boolean reverse = s.options() instanceof OpOptions.Cumsum c && c.reverse();
+    long[] axis = s.constInts(1);
+    if (axis.length != 1) {
+      throw s.refuse("axis must be a scalar");
+    }
+    int r = s.inShape(0).length;
+    String ax = s.init(s.outInfo(0).name() + "/axis", HostTensor.ofLongs(new int[0], Layout.ANY,
+        new long[] {OnnxOp.axis((int) axis[0], r)}));
+    s.node("CumSum", List.of(s.x(0), ax), List.of(s.out(0)),
+        OnnxGraphBuilder.attrs().putInt("exclusive", exclusive ? 1 : 0).putInt("reverse", reverse ? 1 : 0));
   }
 }

@@ -4,9 +4,11 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import java.util.Arrays;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -75,5 +77,25 @@ public final class Slice implements OpLowering {
       index[dim] = begin[i] == 0 && len == shape[i] ? ":" : begin[i] + ":" + (begin[i] + len);
     }
     p.line(p.out(0) + " = " + p.value(0) + "[" + String.join(", ", index) + "]");
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Slice in TFLite axes: end = begin + size, size -1 = to the end. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    long[] begin = s.constInts(1);
+    long[] size = s.constInts(2);
+    int r = s.inShape(0).length;
+    long[] end = new long[r];
+    long[] axes = new long[r];
+    for (int i = 0; i < r; i++) {
+      end[i] = size[i] < 0 ? Long.MAX_VALUE : begin[i] + size[i];
+      axes[i] = i;
+    }
+    s.node("Slice", List.of(s.tf(0), s.i64(begin), s.i64(end), s.i64(axes)), List.of(s.outTf(0)));
   }
 }

@@ -1,13 +1,16 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -78,5 +81,24 @@ public final class Softmax implements OpLowering {
     String e = p.temp("e");
     p.line(e + " = torch.exp(" + (beta == 1f ? shifted : shifted + " * " + Py.f32(beta)) + ")");
     p.line(p.out(0) + " = " + e + " * torch.reciprocal(torch.sum(" + e + ", [" + axis + "], True))");
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** Softmax / LogSoftmax over the last TFLite axis (mapped to the NCHW axis), beta as a Mul before. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    String type = s.opName().equals("SOFTMAX") ? "Softmax" : "LogSoftmax";
+    int r = s.inShape(0).length;
+    String x = s.x(0);
+    if (s.options() instanceof OpOptions.Softmax sm && sm.beta() != 1f) {
+      String scaled = s.tmp("beta");
+      s.node("Mul", List.of(x, s.f32Scalar(sm.beta())), List.of(scaled));
+      x = scaled;
+    }
+    s.node(type, List.of(x), List.of(s.out(0)), OnnxGraphBuilder.attrs().putInt("axis", OnnxOp.axis(-1, r)));
   }
 }

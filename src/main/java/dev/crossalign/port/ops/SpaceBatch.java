@@ -1,11 +1,14 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.TensorType;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -87,5 +90,70 @@ public final class SpaceBatch implements OpLowering {
       r = r.narrow(1, pc[0], ho - pc[0] - pc[1]).narrow(2, pc[2], wo - pc[2] - pc[3]);
       return new PortValue[] {Axes.fromTf(r)};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * Rank 4 with two block dims, in TFLite axes: Pad (zeros) + Reshape + Transpose + Reshape, and the inverse Reshape +
+   * Transpose + Reshape + Slice (crops). Batch index order is TFLite's: (bh_i * block_w + bw_i) * batch + b.
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    boolean toBatch = s.opName().equals("SPACE_TO_BATCH_ND");
+    int[] in = s.inShape(0);
+    if (in.length != 4) {
+      throw s.refuse("rank " + in.length + " input (only rank 4 is exported)");
+    }
+    long[] block = s.constInts(1);
+    long[] pc = s.constInts(2);
+    if (block.length != 2 || pc.length != 4 || block[0] < 1 || block[1] < 1) {
+      throw s.refuse("block_shape " + Arrays.toString(block) + " / " + Arrays.toString(pc));
+    }
+    for (long v : pc) {
+      if (v < 0) {
+        throw s.refuse("negative padding or crop " + Arrays.toString(pc));
+      }
+    }
+    long bh = block[0];
+    long bw = block[1];
+    long n = in[0];
+    long h = in[1];
+    long w = in[2];
+    long c = in[3];
+    if (toBatch) {
+      long hp = h + pc[0] + pc[1];
+      long wp = w + pc[2] + pc[3];
+      if (hp % bh != 0 || wp % bw != 0) {
+        throw s.refuse("padded size not divisible by the block");
+      }
+      String padded = s.tmp("padded");
+      s.node("Pad", List.of(s.tf(0), s.i64(0, pc[0], pc[2], 0, 0, pc[1], pc[3], 0)), List.of(padded));
+      String r6 = s.tmp("r6");
+      s.node("Reshape", List.of(padded, s.i64(n, hp / bh, bh, wp / bw, bw, c)), List.of(r6));
+      String t6 = s.tmp("t6");
+      s.node("Transpose", List.of(r6), List.of(t6), OnnxGraphBuilder.attrs().putInts("perm", new int[] {2, 4, 0, 1, 3,
+          5}));
+      s.node("Reshape", List.of(t6, s.i64(n * bh * bw, hp / bh, wp / bw, c)), List.of(s.outTf(0)));
+      return;
+    }
+    if (n % (bh * bw) != 0) {
+      throw s.refuse("batch not divisible by the block");
+    }
+    long nb = n / (bh * bw);
+    long ho = h * bh;
+    long wo = w * bw;
+    String r6 = s.tmp("r6");
+    s.node("Reshape", List.of(s.tf(0), s.i64(bh, bw, nb, h, w, c)), List.of(r6));
+    String t6 = s.tmp("t6");
+    s.node("Transpose", List.of(r6), List.of(t6), OnnxGraphBuilder.attrs().putInts("perm", new int[] {2, 3, 0, 4, 1,
+        5}));
+    String full = s.tmp("uncropped");
+    s.node("Reshape", List.of(t6, s.i64(nb, ho, wo, c)), List.of(full));
+    s.node("Slice", List.of(full, s.i64(pc[0], pc[2]), s.i64(ho - pc[1], wo - pc[3]), s.i64(1, 2)),
+        List.of(s.outTf(0)));
   }
 }

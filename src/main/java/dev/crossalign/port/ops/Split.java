@@ -1,13 +1,17 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
+import java.util.ArrayList;
 import java.util.Arrays;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -106,5 +110,32 @@ public final class Split implements OpLowering {
     if (start != shape[axis]) {
       throw p.unsupported("outputs cover " + start + " of the axis' " + shape[axis] + " elements");
     }
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** SPLIT (axis, x) and SPLIT_V (x, size_splits, axis) as ONNX Split on the native value, sizes from the outputs. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    boolean v = s.opName().equals("SPLIT_V");
+    int xIn = v ? 0 : 1;
+    int axisIn = v ? 2 : 0;
+    long[] axisV = s.constInts(axisIn);
+    int r = s.inShape(xIn).length;
+    int tfAxis = (int) (axisV[0] < 0 ? axisV[0] + r : axisV[0]);
+    int n = s.outputCount();
+    long[] sizes = new long[n];
+    for (int k = 0; k < n; k++) {
+      sizes[k] = s.outShape(k)[tfAxis];
+    }
+    List<String> outs = new ArrayList<>();
+    for (int k = 0; k < n; k++) {
+      outs.add(s.out(k));
+    }
+    s.node("Split", List.of(s.x(xIn), s.i64(sizes)), outs,
+        OnnxGraphBuilder.attrs().putInt("axis", OnnxOp.axis(tfAxis, r)));
   }
 }

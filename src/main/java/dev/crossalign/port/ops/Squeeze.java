@@ -4,6 +4,7 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import java.util.Arrays;
 import dev.crossalign.port.codegen.Py;
@@ -61,5 +62,16 @@ public final class Squeeze implements OpLowering {
       throw p.unsupported("output shape " + Arrays.toString(out) + " does not hold the input's elements");
     }
     Axes.emitFromTf(p, 0, p.tf(0) + ".reshape(" + Py.ints(out) + ")", out.length);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** A Reshape in TFLite axes to the static output shape. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    Reshape.onnxReshape(s);
   }
 }

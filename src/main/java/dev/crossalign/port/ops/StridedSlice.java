@@ -4,7 +4,10 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.StridedSlicePlan;
+import dev.crossalign.tflite.StridedSlicePlan.AxisSlice;
 import java.util.ArrayList;
 import java.util.List;
 import dev.crossalign.port.codegen.Py;
@@ -22,12 +25,6 @@ import org.bytedeco.pytorch.Tensor;
  * new axes nor shrinking is sliced on the mapped dims and stays NCHW; otherwise the work is done in TFLite order.
  */
 public final class StridedSlice implements OpLowering {
-  /** One effective axis: where the slice starts in the (possibly flipped) axis, how many, with which step. */
-  record AxisSlice(boolean flip, long start, long count, long step) {}
-
-  /** The whole plan, computed once from the static input shape. */
-  record Plan(int[] effectiveShape, List<AxisSlice> axes, boolean[] shrink, int[] outShape, boolean anyNewAxis) {}
-
   @Override
   public Set<String> opNames() {
     return Set.of("STRIDED_SLICE");
@@ -43,9 +40,9 @@ public final class StridedSlice implements OpLowering {
       throw ctx.unsupported("begin, end and strides differ in length");
     }
     int[] in = ctx.input(0).shape();
-    Plan p;
+    StridedSlicePlan p;
     try {
-      p = plan(in, begin, end, strides, o);
+      p = StridedSlicePlan.of(in, begin, end, strides, o);
     } catch (IllegalArgumentException e) {
       throw ctx.unsupported(e.getMessage());
     }
@@ -89,140 +86,6 @@ public final class StridedSlice implements OpLowering {
     return src.slice(dim, new LongOptional(s.start()), new LongOptional(stop), s.step());
   }
 
-  /** TFLite's BuildStridedSliceParams + StartForAxis/StopForAxis, on the static shape. */
-  static Plan plan(int[] in, int[] begin, int[] end, int[] strides, OpOptions.StridedSlice o) {
-    int count = begin.length;
-    int ellipsisMask = o.ellipsisMask();
-    int newAxisMask = o.newAxisMask();
-    if (Integer.bitCount(ellipsisMask) > 1) {
-      throw new IllegalArgumentException("more than one ellipsis bit");
-    }
-    int numAddAxis = 0;
-    for (int i = 0; i < count; i++) {
-      if ((ellipsisMask & (1 << i)) == 0 && (newAxisMask & (1 << i)) != 0) {
-        numAddAxis++;
-      }
-    }
-    int dims = in.length + numAddAxis;
-    if (dims > 5) {
-      throw new IllegalArgumentException("more than 5 dims including new axes");
-    }
-    int effEllipsis = 0;
-    int effNewAxis = 0;
-    int ellipsisStart = dims;
-    int expanded = 0;
-    for (int i = 0; i < dims; ) {
-      if ((ellipsisMask & (1 << i)) != 0) {
-        ellipsisStart = i;
-        int ellipsisEnd = Math.max(i + 1, Math.min(i + 1 + numAddAxis + in.length - count, dims));
-        expanded = ellipsisEnd - ellipsisStart - 1;
-        for (; i < ellipsisEnd; i++) {
-          effEllipsis |= 1 << i;
-        }
-        continue;
-      }
-      if (i - expanded >= 0 && (newAxisMask & (1 << (i - expanded))) != 0) {
-        effNewAxis |= 1 << i;
-      }
-      i++;
-    }
-    int[] eff = new int[dims];
-    int[] st = new int[dims];
-    int[] sp = new int[dims];
-    int[] sd = new int[dims];
-    int bm = 0;
-    int em = 0;
-    int sm = 0;
-    int addedEllipsis = 0;
-    int addedAxes = 0;
-    for (int i = 0; i < dims; i++) {
-      if ((effEllipsis & (1 << i)) != 0) {
-        addedEllipsis = Math.max(0, i - ellipsisStart);
-        bm |= 1 << i;
-        em |= 1 << i;
-        sd[i] = 1;
-        eff[i] = in[i - addedAxes];
-      } else if ((effNewAxis & (1 << i)) != 0) {
-        st[i] = 0;
-        sp[i] = 1;
-        sd[i] = 1;
-        eff[i] = 1;
-        addedAxes++;
-      } else if (i >= count + expanded) {
-        sd[i] = 1;
-        bm |= 1 << i;
-        em |= 1 << i;
-        eff[i] = in[i - addedAxes];
-      } else {
-        int orig = i - addedEllipsis;
-        st[i] = begin[orig];
-        sp[i] = end[orig];
-        sd[i] = strides[orig];
-        if ((o.beginMask() & (1 << orig)) != 0) {
-          bm |= 1 << i;
-        }
-        if ((o.endMask() & (1 << orig)) != 0) {
-          em |= 1 << i;
-        }
-        if ((o.shrinkAxisMask() & (1 << orig)) != 0) {
-          sm |= 1 << i;
-        }
-        eff[i] = in[i - addedAxes];
-      }
-    }
-    List<AxisSlice> axes = new ArrayList<>();
-    boolean[] shrink = new boolean[dims];
-    List<Integer> outShape = new ArrayList<>();
-    for (int i = 0; i < dims; i++) {
-      int stride = sd[i];
-      if (stride == 0) {
-        throw new IllegalArgumentException("stride of axis " + i + " is 0");
-      }
-      int n = eff[i];
-      int start = startForAxis(st[i], stride, (bm & (1 << i)) != 0, n);
-      shrink[i] = (sm & (1 << i)) != 0;
-      int stop = stopForAxis(sp[i], stride, (em & (1 << i)) != 0, shrink[i], o.offset(), start, n);
-      int len = (int) Math.ceil((stop - start) / (double) stride);
-      len = Math.max(len, 0);
-      if (shrink[i] && len != 1) {
-        throw new IllegalArgumentException("shrink axis " + i + " selects " + len + " elements");
-      }
-      if (!shrink[i]) {
-        outShape.add(len);
-      }
-      if (stride > 0) {
-        axes.add(new AxisSlice(false, len == 0 ? 0 : start, len, stride));
-      } else {
-        // Element start, start+stride, ... of the axis is element (n-1-start), +|stride|, ... of the flipped axis.
-        axes.add(new AxisSlice(true, len == 0 ? 0 : n - 1 - start, len, -(long) stride));
-      }
-    }
-    return new Plan(eff, axes, shrink, outShape.stream().mapToInt(Integer::intValue).toArray(), effNewAxis != 0);
-  }
-
-  static int startForAxis(int start, int stride, boolean masked, int n) {
-    if (masked) {
-      return stride > 0 ? 0 : n - 1;
-    }
-    long s = start < 0 ? (long) start + n : start;
-    return stride > 0 ? (int) Math.max(0, Math.min(n, s)) : (int) Math.max(-1, Math.min(n - 1, s));
-  }
-
-  static int stopForAxis(
-      int stop, int stride, boolean masked, boolean shrink, boolean offset, int start, int n) {
-    if (shrink) {
-      return start >= n ? start : start + 1;
-    }
-    if (masked) {
-      return stride > 0 ? n : -1;
-    }
-    long e = offset ? (long) stop + start : stop;
-    if (e < 0) {
-      e += n;
-    }
-    return stride > 0 ? (int) Math.max(0, Math.min(n, e)) : (int) Math.max(-1, Math.min(n - 1, e));
-  }
-
   @Override
   public Set<String> pythonOps() {
     return opNames();
@@ -238,9 +101,9 @@ public final class StridedSlice implements OpLowering {
       throw p.unsupported("begin, end and strides differ in length");
     }
     int[] in = p.inShape(0);
-    Plan plan;
+    StridedSlicePlan plan;
     try {
-      plan = plan(in, begin, end, strides, o);
+      plan = StridedSlicePlan.of(in, begin, end, strides, o);
     } catch (IllegalArgumentException e) {
       throw p.unsupported(e.getMessage());
     }
@@ -284,5 +147,90 @@ public final class StridedSlice implements OpLowering {
 
   private static int[] ints(PyOp p, int i, String what) {
     return java.util.Arrays.stream(p.ints(i, what)).mapToInt(Math::toIntExact).toArray();
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * ONNX in TFLite axes from the same {@link StridedSlicePlan} as the lowering: a Reshape to the effective shape when
+   * new axes were added, one Slice over the axes that are not taken whole (a flipped axis as a negative step from its
+   * last element), and a Reshape to the static output shape (dropping the shrunk axes).
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.StridedSlice o = s.options(OpOptions.StridedSlice.class);
+    int[] begin = onnxInts(s, 1);
+    int[] end = onnxInts(s, 2);
+    int[] strides = onnxInts(s, 3);
+    if (begin.length != end.length || begin.length != strides.length) {
+      throw s.refuse("begin, end and strides differ in length");
+    }
+    StridedSlicePlan plan;
+    try {
+      plan = StridedSlicePlan.of(s.inShape(0), begin, end, strides, o);
+    } catch (IllegalArgumentException e) {
+      throw s.refuse(e.getMessage());
+    }
+    int[] eff = plan.effectiveShape();
+    String x = s.tf(0);
+    if (plan.anyNewAxis()) {
+      String r = s.tmp("new_axes");
+      s.node("Reshape", List.of(x, s.i64(java.util.Arrays.stream(eff).asLongStream().toArray())), List.of(r));
+      x = r;
+    }
+    List<Long> st = new java.util.ArrayList<>();
+    List<Long> en = new java.util.ArrayList<>();
+    List<Long> axes = new java.util.ArrayList<>();
+    List<Long> steps = new java.util.ArrayList<>();
+    for (int i = 0; i < eff.length; i++) {
+      AxisSlice a = plan.axes().get(i);
+      if (!a.flip() && a.start() == 0 && a.step() == 1 && a.count() == eff[i]) {
+        continue;
+      }
+      axes.add((long) i);
+      if (a.count() == 0) {
+        st.add(0L);
+        en.add(0L);
+        steps.add(1L);
+      } else if (!a.flip()) {
+        st.add(a.start());
+        en.add(a.start() + (a.count() - 1) * a.step() + 1);
+        steps.add(a.step());
+      } else {
+        // element k of the flipped axis is element n - 1 - k of the axis; walk it backwards
+        long first = eff[i] - 1 - a.start();
+        long past = first - (a.count() - 1) * a.step() - 1;
+        st.add(first);
+        en.add(past < 0 ? Long.MIN_VALUE : past);
+        steps.add(-a.step());
+      }
+    }
+    if (!axes.isEmpty()) {
+      String sl = s.tmp("slice");
+      s.node("Slice", List.of(x, s.i64(onnxLongs(st)), s.i64(onnxLongs(en)), s.i64(onnxLongs(axes)),
+          s.i64(onnxLongs(steps))), List.of(sl));
+      x = sl;
+    }
+    long[] shape = java.util.Arrays.stream(s.outShape(0)).asLongStream().toArray();
+    s.node("Reshape", List.of(x, s.i64(shape)), List.of(s.outTf(0)));
+  }
+
+  private static int[] onnxInts(OnnxOp s, int i) {
+    long[] v = s.constInts(i);
+    int[] out = new int[v.length];
+    for (int k = 0; k < v.length; k++) {
+      if (v[k] != (int) v[k]) {
+        throw s.refuse("input " + i + " value " + v[k] + " does not fit int32");
+      }
+      out[k] = (int) v[k];
+    }
+    return out;
+  }
+
+  private static long[] onnxLongs(List<Long> v) {
+    return v.stream().mapToLong(Long::longValue).toArray();
   }
 }

@@ -4,7 +4,9 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -37,5 +39,16 @@ public final class Tile implements OpLowering {
         x.isNchw() ? PortValue.nchw(x.tensor().repeat(nchw)) : PortValue.tf(x.tensor().repeat(tf))
       };
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Tile in TFLite axes with the constant multiples. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    s.node("Tile", List.of(s.tf(0), s.i64(s.constInts(1))), List.of(s.outTf(0)));
   }
 }

@@ -1,10 +1,15 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.DType;
 import dev.crossalign.tflite.TensorType;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.T_TensorTensor_T;
@@ -50,5 +55,31 @@ public final class TopK implements OpLowering {
       Tensor indices = sorted.get1().narrow(-1, 0, k).to(ScalarType.Int);
       return new PortValue[] {Axes.fromTf(values), Axes.fromTf(indices)};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /**
+   * TOPK_V2 with a constant k: ONNX TopK (largest, sorted; equal values keep the lower index first, as in TFLite)
+   * over the last TFLite axis, indices cast to int32.
+   */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    long[] k = s.constInts(1);
+    if (k.length != 1) {
+      throw s.refuse("k must be a single value");
+    }
+    if (s.outInfo(1).type() != TensorType.INT32) {
+      throw s.refuse("indices type " + s.outInfo(1).type());
+    }
+    String values = s.outTf(0);
+    String idx64 = s.tmp("indices_i64");
+    s.node("TopK", List.of(s.tf(0), s.i64(k[0])), List.of(values, idx64),
+        OnnxGraphBuilder.attrs().putInt("axis", -1).putInt("largest", 1).putInt("sorted", 1));
+    s.node("Cast", List.of(idx64), List.of(s.outTf(1)),
+        OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.INT32)));
   }
 }

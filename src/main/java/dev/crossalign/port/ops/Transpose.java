@@ -1,12 +1,15 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import java.util.Arrays;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -57,5 +60,17 @@ public final class Transpose implements OpLowering {
       seen[(int) v] = true;
     }
     Axes.emitFromTf(p, 0, p.tf(0) + ".permute(" + Py.ints(perm).replace("[", "").replace("]", "") + ")", rank);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX Transpose in TFLite axes with the constant permutation. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    long[] perm = s.constInts(1);
+    s.node("Transpose", List.of(s.tf(0)), List.of(s.outTf(0)), OnnxGraphBuilder.attrs().putInts("perm", perm));
   }
 }

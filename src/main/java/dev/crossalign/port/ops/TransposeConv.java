@@ -1,10 +1,17 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.SamePadding;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -76,5 +83,54 @@ public final class TransposeConv implements OpLowering {
       }
       return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
     };
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** ONNX ConvTranspose; inputs output_shape, filter [O, kh, kw, I], input, optional bias. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.TransposeConv o = s.options(OpOptions.TransposeConv.class);
+    if (s.inShape(2).length != 4 || !s.isConst(1)) {
+      throw s.refuse("needs a rank-4 input and a constant filter");
+    }
+    HostTensor w = s.constFloat(1);
+    int[] ws = w.shape();
+    int[] xs = s.inShape(2);
+    int[] os = s.outShape(0);
+    if (ws.length != 4 || ws[3] != xs[3] || os.length != 4 || os[3] != ws[0]) {
+      throw s.refuse("filter shape does not fit input / output channels");
+    }
+    int kh = ws[1];
+    int kw = ws[2];
+    // Forward-conv padding with the roles of input and output swapped, as TFLite's kernel computes it.
+    SamePadding ph = SamePadding.of(o.padding(), os[1], kh, o.strideH(), 1);
+    SamePadding pw = SamePadding.of(o.padding(), os[2], kw, o.strideW(), 1);
+    int fullH = (xs[1] - 1) * o.strideH() + kh;
+    int fullW = (xs[2] - 1) * o.strideW() + kw;
+    int endH = fullH - os[1] - ph.begin();
+    int endW = fullW - os[2] - pw.begin();
+    int opH = Math.max(-endH, 0);
+    int opW = Math.max(-endW, 0);
+    if (opH >= o.strideH() && opH > 0 || opW >= o.strideW() && opW > 0) {
+      throw s.refuse("output_shape larger than the transposed convolution produces");
+    }
+    // [O, kh, kw, I] -> ONNX ConvTranspose [I, O, kh, kw]
+    String wName = s.init(s.in(1).name() + "/iohw", w.permute(new int[] {3, 0, 1, 2}, Layout.ANY));
+    List<String> ins = new ArrayList<>(List.of(s.x(2), wName));
+    if (s.has(3)) {
+      ins.add(s.x(3));
+    }
+    OnnxGraphBuilder.Attrs a = OnnxGraphBuilder.attrs()
+        .putInts("kernel_shape", kh, kw)
+        .putInts("strides", o.strideH(), o.strideW())
+        .putInts("pads", ph.begin(), pw.begin(), Math.max(endH, 0), Math.max(endW, 0));
+    if (opH > 0 || opW > 0) {
+      a.putInts("output_padding", opH, opW);
+    }
+    s.node("ConvTranspose", ins, List.of(s.out(0, false, o.activation())), a);
   }
 }

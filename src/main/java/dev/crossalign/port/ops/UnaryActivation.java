@@ -1,13 +1,16 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Scalar;
@@ -101,5 +104,73 @@ public final class UnaryActivation implements OpLowering {
       default -> throw p.unsupported("not an activation op");
     };
     p.line(p.out(0) + " = " + y);
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    switch (s.opName()) {
+      case "RELU" -> s.node("Relu", List.of(s.x(0)), List.of(s.out(0)));
+      case "LOGISTIC" -> s.node("Sigmoid", List.of(s.x(0)), List.of(s.out(0)));
+      case "TANH" -> s.node("Tanh", List.of(s.x(0)), List.of(s.out(0)));
+      case "ELU" -> s.node("Elu", List.of(s.x(0)), List.of(s.out(0)));
+      case "RELU6" -> onnxClip(s, 0f, 6f);
+      case "RELU_N1_TO_1" -> onnxClip(s, -1f, 1f);
+      case "HARD_SWISH" -> onnxHardSwish(s);
+      case "LEAKY_RELU" -> {
+        OpOptions.LeakyRelu o = s.options(OpOptions.LeakyRelu.class);
+        s.node("LeakyRelu", List.of(s.x(0)), List.of(s.out(0)), OnnxGraphBuilder.attrs().putFloat("alpha", o.alpha()));
+      }
+      case "GELU" -> onnxGelu(s);
+      default -> throw s.refuse("not a unary activation");
+    }
+  }
+
+  static void onnxClip(OnnxOp s, float lo, float hi) {
+    s.node("Clip", List.of(s.x(0), s.f32Scalar(lo), s.f32Scalar(hi)), List.of(s.out(0)));
+  }
+
+  /** x * relu6(x + 3) / 6, TFLite's float formula (ONNX HardSwish computes x * clip(x / 6 + 0.5), 1 ulp apart). */
+  private static void onnxHardSwish(OnnxOp s) {
+    String x = s.x(0);
+    String a = s.tmp("plus3");
+    String c = s.tmp("relu6");
+    String m = s.tmp("mul");
+    s.node("Add", List.of(x, s.f32Scalar(3f)), List.of(a));
+    s.node("Clip", List.of(a, s.f32Scalar(0f), s.f32Scalar(6f)), List.of(c));
+    s.node("Mul", List.of(x, c), List.of(m));
+    s.node("Div", List.of(m, s.f32Scalar(6f)), List.of(s.out(0)));
+  }
+
+  /** Opset 17 has no Gelu: 0.5 x (1 + erf(x / sqrt 2)), or the tanh form when approximate. */
+  private static void onnxGelu(OnnxOp s) {
+    boolean approx = s.options() instanceof OpOptions.Gelu g && g.approximate();
+    String x = s.x(0);
+    String inner = s.tmp("inner");
+    String f = s.tmp(approx ? "tanh" : "erf");
+    if (approx) {
+      String x3 = s.tmp("x3");
+      String x2 = s.tmp("x2");
+      String t = s.tmp("poly");
+      String sum = s.tmp("sum");
+      s.node("Mul", List.of(x, x), List.of(x2));
+      s.node("Mul", List.of(x2, x), List.of(x3));
+      s.node("Mul", List.of(x3, s.f32Scalar(0.044715f)), List.of(t));
+      s.node("Add", List.of(x, t), List.of(sum));
+      s.node("Mul", List.of(sum, s.f32Scalar((float) Math.sqrt(2.0 / Math.PI))), List.of(inner));
+      s.node("Tanh", List.of(inner), List.of(f));
+    } else {
+      s.node("Mul", List.of(x, s.f32Scalar((float) (1.0 / Math.sqrt(2.0)))), List.of(inner));
+      s.node("Erf", List.of(inner), List.of(f));
+    }
+    String onep = s.tmp("onep");
+    String half = s.tmp("half");
+    s.node("Add", List.of(f, s.f32Scalar(1f)), List.of(onep));
+    s.node("Mul", List.of(x, s.f32Scalar(0.5f)), List.of(half));
+    s.node("Mul", List.of(half, onep), List.of(s.out(0)));
   }
 }

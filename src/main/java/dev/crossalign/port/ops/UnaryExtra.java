@@ -4,7 +4,9 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.TensorType;
+import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Scalar;
@@ -52,5 +54,34 @@ public final class UnaryExtra implements OpLowering {
           default -> throw ctx.unsupported("not a unary op of this family");
         };
     return inputs -> new PortValue[] {new PortValue(f.apply(inputs[0].tensor()), inputs[0].layout())};
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    switch (s.opName()) {
+      case "SQUARE" -> {
+        String x = s.x(0);
+        s.node("Mul", List.of(x, x), List.of(s.out(0)));
+      }
+      case "RELU_0_TO_1" -> UnaryActivation.onnxClip(s, 0f, 1f);
+      default -> {
+        String type = switch (s.opName()) {
+          case "FLOOR" -> "Floor";
+          case "CEIL" -> "Ceil";
+          case "ROUND" -> "Round";
+          case "SIN" -> "Sin";
+          case "COS" -> "Cos";
+          case "SIGN" -> "Sign";
+          case "LOGICAL_NOT" -> "Not";
+          default -> throw s.refuse("not a unary op");
+        };
+        s.node(type, List.of(s.x(0)), List.of(s.out(0)));
+      }
+    }
   }
 }

@@ -4,9 +4,11 @@ import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
@@ -72,5 +74,29 @@ public final class UnaryMath implements OpLowering {
       default -> throw p.unsupported("not a unary math op");
     };
     p.line(p.out(0) + " = " + fn + "(" + p.value(0) + ")");
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    if (s.opName().equals("RSQRT")) {
+      String q = s.tmp("sqrt");
+      s.node("Sqrt", List.of(s.x(0)), List.of(q));
+      s.node("Reciprocal", List.of(q), List.of(s.out(0)));
+      return;
+    }
+    String type = switch (s.opName()) {
+      case "SQRT" -> "Sqrt";
+      case "EXP" -> "Exp";
+      case "LOG" -> "Log";
+      case "ABS" -> "Abs";
+      case "NEG" -> "Neg";
+      default -> throw s.refuse("not a unary math op");
+    };
+    s.node(type, List.of(s.x(0)), List.of(s.out(0)));
   }
 }

@@ -1,12 +1,17 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
+import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -56,6 +61,30 @@ public final class Unpack implements OpLowering {
     String x = p.tf(0);
     for (int k = 0; k < num; k++) {
       Axes.emitFromTf(p, k, x + ".select(" + axis + ", " + k + ")", shape.length - 1);
+    }
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  /** Split into ones along the axis, Squeeze each part, in TFLite axes. */
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    OpOptions.Unpack o = s.options(OpOptions.Unpack.class);
+    int r = s.inShape(0).length;
+    int axis = o.axis() < 0 ? o.axis() + r : o.axis();
+    int n = s.outputCount();
+    List<String> parts = new ArrayList<>();
+    for (int k = 0; k < n; k++) {
+      parts.add(s.tmp("part" + k));
+    }
+    long[] ones = new long[n];
+    Arrays.fill(ones, 1);
+    s.node("Split", List.of(s.tf(0), s.i64(ones)), parts, OnnxGraphBuilder.attrs().putInt("axis", axis));
+    for (int k = 0; k < n; k++) {
+      s.node("Squeeze", List.of(parts.get(k), s.i64(axis)), List.of(s.outTf(k)));
     }
   }
 }

@@ -158,12 +158,12 @@ public final class CompareFixtures {
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static Optional<Exported> export(TfliteModel m, boolean nchwInputs) {
     try {
-      Class<?> ex = Class.forName("dev.crossalign.onnx.export.Exporter");
-      Class<?> opts = Class.forName("dev.crossalign.onnx.export.ExportOptions");
+      Class<?> ex = Class.forName("dev.crossalign.port.onnx.Exporter");
+      Class<?> opts = Class.forName("dev.crossalign.port.onnx.ExportOptions");
       Object def = opts.getField("DEFAULT").get(null);
       if (nchwInputs) {
         Class<? extends Enum> layout =
-            (Class<? extends Enum>) Class.forName("dev.crossalign.onnx.export.ExportOptions$InputLayout");
+            (Class<? extends Enum>) Class.forName("dev.crossalign.port.onnx.ExportOptions$InputLayout");
         def = opts.getConstructor(layout).newInstance(Enum.valueOf(layout, "NCHW"));
       }
       Object export = ex.getMethod("export", TfliteModel.class, opts).invoke(null, m, def);

@@ -29,7 +29,7 @@ class RealModelsCompareTest {
     Path model = TestModels.require(file);
     TfliteModel tm = TfliteModel.read(model);
     Optional<CompareFixtures.Exported> e = CompareFixtures.export(tm);
-    assumeTrue(e.isPresent(), "the ONNX exporter (dev.crossalign.onnx.export) is not on this branch yet");
+    assumeTrue(e.isPresent(), "the ONNX exporter (dev.crossalign.port.onnx) is not on this branch yet");
     Path b = dir.resolve("stripped.onnx");
     OnnxModel stripped = CompareFixtures.stripNames(e.get().model());
     stripped.write(b);
@@ -54,7 +54,7 @@ class RealModelsCompareTest {
     Path model = TestModels.require("face_detection_short_range.tflite");
     TfliteModel tm = TfliteModel.read(model);
     Optional<CompareFixtures.Exported> e = CompareFixtures.export(tm, true);
-    assumeTrue(e.isPresent(), "the ONNX exporter (dev.crossalign.onnx.export) is not on this branch yet");
+    assumeTrue(e.isPresent(), "the ONNX exporter (dev.crossalign.port.onnx) is not on this branch yet");
     OnnxModel stripped = CompareFixtures.stripNames(e.get().model());
     assertThat(stripped.inputs().get(0).shape()).containsExactly(1, 3, 128, 128);
     Path b = dir.resolve("nchw.onnx");

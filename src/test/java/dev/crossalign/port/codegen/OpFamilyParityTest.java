@@ -2,11 +2,12 @@ package dev.crossalign.port.codegen;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.crossalign.onnx.export.Exporter;
+import dev.crossalign.port.onnx.Exporter;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.OpRegistry;
-import dev.crossalign.tflite.BuiltinOp;
+import dev.crossalign.port.onnx.OnnxOp;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The op registries kept equal by a test instead of by hand: every op name the port lowers also generates PyTorch
- * code ({@link OpLowering#pythonOps}) and exports to ONNX ({@link Exporter#supportedOps}), or is on a refusal list
+ * code ({@link OpLowering#pythonOps}) and exports to ONNX ({@link OpLowering#onnxOps}, what {@link
+ * Exporter#supportedOps} reports), or is on a refusal list
  * below with its reason. A refusal that stops being true (the op gained the capability) fails too, so the lists
  * cannot go stale. Whether the generated code of each op is right is checked per op against the interpreter by the
  * op tests (PortHarness -> GeneratedCodeCheck) and per real model in Debian's PyTorch (PyTorchConvertRealModelTest).
@@ -101,12 +103,16 @@ class OpFamilyParityTest {
   @Test
   void everyLoweredOpExportsToOnnxOrIsRefusedWithAReason() {
     OpRegistry r = OpRegistry.load();
-    Set<String> exported = Exporter.supportedOps().stream().map(BuiltinOp::name).collect(Collectors.toSet());
+    // the family that lowers an op is the one that exports it (OpLowering#onnxOps), and the exporter asks no one else
+    Set<String> exported = r.supportedOps().stream().filter(n -> r.find(n).onnxOps().contains(n))
+        .collect(Collectors.toCollection(TreeSet::new));
+    assertThat(Exporter.supportedOps()).isEqualTo(exported);
     Set<String> missing = r.supportedOps().stream()
         .filter(n -> !exported.contains(n) && !NO_ONNX.containsKey(n)).collect(Collectors.toCollection(TreeSet::new));
     assertThat(missing).as("ops lowered by the port without ONNX export and not on NO_ONNX").isEmpty();
-    Set<String> stale = NO_ONNX.keySet().stream().filter(exported::contains).collect(Collectors.toSet());
-    assertThat(stale).as("NO_ONNX entries that now export").isEmpty();
+    Set<String> stale = NO_ONNX.keySet().stream().filter(n -> r.find(n) == null || exported.contains(n))
+        .collect(Collectors.toSet());
+    assertThat(stale).as("NO_ONNX entries that now export or are no longer registered").isEmpty();
   }
 
   @Test
@@ -123,5 +129,33 @@ class OpFamilyParityTest {
   void refusalReasonsAreSentences() {
     assertThat(NO_PYTHON.values()).allMatch(s -> s.length() > 10);
     assertThat(NO_ONNX.values()).allMatch(s -> s.length() > 10);
+  }
+
+  @Test
+  void everyFamilyClaimsOnlyOpsItLowersAndImplementsWhatItClaims() throws NoSuchMethodException {
+    // An op name a family can generate or export but not lower would be on no list at all: each family's
+    // capabilities are subsets of its opNames, and a family that claims one overrides the method behind it.
+    for (OpLowering l : ServiceLoader.load(OpLowering.class)) {
+      String family = l.getClass().getSimpleName();
+      assertThat(l.opNames()).as(family + " pythonOps within opNames").containsAll(l.pythonOps());
+      assertThat(l.opNames()).as(family + " onnxOps within opNames").containsAll(l.onnxOps());
+      if (!l.onnxOps().isEmpty()) {
+        assertThat(l.getClass().getMethod("exportOnnx", OnnxOp.class).getDeclaringClass())
+            .as(family + " claims onnxOps: it overrides exportOnnx").isNotEqualTo(OpLowering.class);
+      }
+      if (!l.pythonOps().isEmpty()) {
+        assertThat(l.getClass().getMethod("emitPython", PyOp.class).getDeclaringClass())
+            .as(family + " claims pythonOps: it overrides emitPython").isNotEqualTo(OpLowering.class);
+      }
+    }
+  }
+
+  @Test
+  void everyBuiltinFamilyIsRegistered() {
+    // a family file under port/ops missing from META-INF/services would silently lower, generate and export nothing
+    Set<String> registered = new TreeSet<>();
+    ServiceLoader.load(OpLowering.class).forEach(l -> registered.add(l.getClass().getSimpleName()));
+    assertThat(registered).as("builtin families found by the ServiceLoader").hasSizeGreaterThan(40)
+        .contains("Conv2d", "StridedSlice", "Resize", "ShapeExtra", "Normalization");
   }
 }

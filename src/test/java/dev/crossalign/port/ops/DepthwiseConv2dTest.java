@@ -4,6 +4,7 @@ import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.Padding;
+import dev.crossalign.tflite.SamePadding;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.tflite.TfliteWriter;
 import java.util.stream.Stream;

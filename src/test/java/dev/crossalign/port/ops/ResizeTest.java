@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.ResizeCoordinates;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.tflite.TfliteWriter;
 import java.util.stream.Stream;
@@ -54,10 +55,10 @@ class ResizeTest {
   /** TF's legacy mode is not torch's align_corners=false (half-pixel): 5 -> 10 reads source rows 0, 0.5, 1, ... */
   @Test
   void legacyModeUsesNoHalfPixelOffset() {
-    assertThat(Resize.nearest(5, 10, false, false)).containsExactly(0, 0, 1, 1, 2, 2, 3, 3, 4, 4);
+    assertThat(ResizeCoordinates.nearest(5, 10, false, false)).containsExactly(0, 0, 1, 1, 2, 2, 3, 3, 4, 4);
     // align_corners rounds (half away from zero): src = dst * 4 / 9
-    assertThat(Resize.nearest(5, 10, true, false)).containsExactly(0, 0, 1, 1, 2, 2, 3, 3, 4, 4);
+    assertThat(ResizeCoordinates.nearest(5, 10, true, false)).containsExactly(0, 0, 1, 1, 2, 2, 3, 3, 4, 4);
     // half-pixel, 5 -> 3: floor((d + 0.5) * 5 / 3) = 0, 2, 4
-    assertThat(Resize.nearest(5, 3, false, true)).containsExactly(0, 2, 4);
+    assertThat(ResizeCoordinates.nearest(5, 3, false, true)).containsExactly(0, 2, 4);
   }
 }

@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.BuiltinOp;
@@ -28,7 +28,7 @@ final class ConstantFolder {
       HostTensor c = ctx.constant(in);
       int[] shape = ctx.tensor(op.outputs()[0]).shape();
       if (HostTensor.numel(shape) != c.numel()) {
-        throw new ExportContext.Refusal("constant reshape of '" + ctx.tensor(in).name() + "' changes the size");
+        throw new ExportRefusal("constant reshape of '" + ctx.tensor(in).name() + "' changes the size");
       }
       ctx.putConstant(op.outputs()[0], c.reshape(shape));
       return true;
@@ -58,7 +58,7 @@ final class ConstantFolder {
     try {
       return WeightFolding.dequantize(ctx.tensor(idx), ctx.constant(idx));
     } catch (IllegalArgumentException e) {
-      throw new ExportContext.Refusal(e.getMessage());
+      throw new ExportRefusal(e.getMessage());
     }
   }
 
@@ -66,7 +66,7 @@ final class ConstantFolder {
     try {
       return WeightFolding.densify(ctx.model, t);
     } catch (IllegalArgumentException e) {
-      throw new ExportContext.Refusal(e.getMessage());
+      throw new ExportRefusal(e.getMessage());
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -135,7 +135,7 @@ class ExporterApiTest {
     Map<Integer, HostTensor> ref = TfliteOracle.run(bytes, Map.of(model.main().inputs()[0], nhwc));
     float[] want = ref.get(model.main().outputs()[0]).toFloatArray();
     try (OrtBackend ort = OrtBackend.open(ex.model(), OrtOptions.DEFAULT)) {
-      Activations a = ort.run(Map.of("image", nhwc.permute(ExportContext.TO_NCHW, Layout.NCHW)));
+      Activations a = ort.run(Map.of("image", nhwc.permute(OnnxOp.TO_NCHW, Layout.NCHW)));
       float[] got = a.tensor("flat").toFloatArray();
       assertThat(got).hasSameSizeAs(want);
       for (int i = 0; i < want.length; i++) {

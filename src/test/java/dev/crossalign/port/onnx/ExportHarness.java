@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -70,7 +70,7 @@ final class ExportHarness {
       HostTensor got = act.tensor(e.getKey());
       Layout l = ex.model().layoutOf(e.getKey(), got.rank());
       if (l == Layout.NCHW) {
-        got = got.permute(ExportContext.TO_NHWC, Layout.NHWC);
+        got = got.permute(OnnxOp.TO_NHWC, Layout.NHWC);
       }
       assertThat(got.shape()).as("shape of %s", e.getKey()).containsExactly(want.shape());
       assertThat(got.dtype()).as("dtype of %s", e.getKey()).isEqualTo(want.dtype());

@@ -1,35 +1,58 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.onnx.OnnxModel;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpRegistry;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.Layout;
-import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * TFLite main subgraph -> ONNX (opset {@value OnnxGraphBuilder#DEFAULT_OPSET}) with TensorFlow's semantics: the math
+ * The export engine (each op's nodes come from its family in port/ops, {@link OpLowering#exportOnnx}): TFLite main
+ * subgraph -> ONNX (opset {@value OnnxGraphBuilder#DEFAULT_OPSET}) with TensorFlow's semantics: the math
  * of the torch port, rank-4 activations NCHW inside, TFLite tensor names on the ONNX tensors that reproduce them, the
  * graph's inputs and outputs in TFLite axes (inputs NCHW on request). Shapes are the TFLite static shapes.
  */
 public final class Exporter {
-  private static final Map<BuiltinOp, OpExporter> REGISTRY = registry();
+  /** The builtin families (and plug-ins on the class path), loaded once. */
+  private static volatile OpRegistry defaultOps;
 
   private Exporter() {}
 
-  /** The TFLite ops this exporter can express. */
-  public static Set<BuiltinOp> supportedOps() {
-    return REGISTRY.keySet();
+  private static OpRegistry defaultOps() {
+    OpRegistry r = defaultOps;
+    if (r == null) {
+      r = OpRegistry.load();
+      defaultOps = r;
+    }
+    return r;
+  }
+
+  /** The op names this exporter can express with the default registry (builtin families and class-path plug-ins). */
+  public static Set<String> supportedOps() {
+    return supportedOps(defaultOps());
+  }
+
+  /** The op names this exporter can express with {@code ops}. */
+  public static Set<String> supportedOps(OpRegistry ops) {
+    Set<String> names = new TreeSet<>();
+    for (String n : ops.supportedOps()) {
+      if (ops.find(n).onnxOps().contains(n)) {
+        names.add(n);
+      }
+    }
+    return names;
   }
 
   /**
@@ -38,7 +61,12 @@ public final class Exporter {
    * @throws CrossalignException UNSUPPORTED (exit 3) naming every op that cannot be expressed, with counts and reasons
    */
   public static Export export(TfliteModel model, ExportOptions opts) {
-    Export e = build(model, opts);
+    return export(model, opts, defaultOps());
+  }
+
+  /** {@link #export} with the op families of {@code ops} (for example a registry with a plug-in added). */
+  public static Export export(TfliteModel model, ExportOptions opts, OpRegistry ops) {
+    Export e = build(model, opts, ops);
     if (!e.unsupported().isEmpty()) {
       throw CrossalignException.unsupported("cannot export " + model.label() + " to ONNX: " + e.unsupported().stream()
           .map(u -> u.op() + " x" + u.count() + " (" + u.reason() + ")").collect(Collectors.joining(", ")));
@@ -48,7 +76,7 @@ public final class Exporter {
 
   /** What {@link #export} would refuse (op, count, reasons), without throwing; empty when the graph exports. */
   public static List<Export.UnsupportedOp> check(TfliteModel model, ExportOptions opts) {
-    return build(model, opts).unsupported();
+    return build(model, opts, defaultOps()).unsupported();
   }
 
   /**
@@ -56,11 +84,11 @@ public final class Exporter {
    * model is null and whose {@code unsupported} lists the refusals (what {@link #check} returns).
    */
   public static Export attempt(TfliteModel model, ExportOptions opts) {
-    return build(model, opts);
+    return build(model, opts, defaultOps());
   }
 
   /** The export, or (model null) the list of refusals. */
-  private static Export build(TfliteModel model, ExportOptions opts) {
+  private static Export build(TfliteModel model, ExportOptions opts, OpRegistry ops) {
     ExportOptions o = opts == null ? ExportOptions.DEFAULT : opts;
     OnnxGraphBuilder b = new OnnxGraphBuilder(graphName(model));
     ExportContext ctx = new ExportContext(model, b);
@@ -74,14 +102,14 @@ public final class Exporter {
           continue;
         }
         refuseQuantizedActivations(ctx, op);
-        OpExporter fn = op.builtin() == null ? null : REGISTRY.get(op.builtin());
-        if (fn == null) {
-          throw new ExportContext.Refusal("no ONNX export for this op");
+        OnnxOp s = ctx.scope(op);
+        OpLowering family = ops.find(op.opName());
+        if (family == null || !family.onnxOps().contains(op.opName())) {
+          throw new ExportRefusal("no ONNX export for this op");
         }
-        ExportContext.OpScope s = ctx.scope(op);
-        fn.export(s);
+        family.exportOnnx(s);
         s.finish();
-      } catch (ExportContext.Refusal r) {
+      } catch (ExportRefusal r) {
         refusals.computeIfAbsent(op.opName(), k -> new ArrayList<>()).add(r.getMessage());
         // Keep going so that the report names every op; define the outputs so that later ops still resolve.
         for (int out : op.outputs()) {
@@ -116,7 +144,7 @@ public final class Exporter {
       for (int idx : list) {
         if (idx >= 0 && !ctx.isConst(idx) && ctx.tensor(idx).isQuantized()
             && ctx.tensor(idx).type() != dev.crossalign.tflite.TensorType.FLOAT32) {
-          throw new ExportContext.Refusal("quantized (" + ctx.tensor(idx).type() + ") activation '"
+          throw new ExportRefusal("quantized (" + ctx.tensor(idx).type() + ") activation '"
               + ctx.tensor(idx).name() + "': integer-quantized graphs are not exported");
         }
       }
@@ -205,15 +233,5 @@ public final class Exporter {
       ctx.onnxToTflite.put(name, t.name());
       ctx.layouts.put(name, t.shape().length == 4 ? Layout.NHWC : Layout.ANY);
     }
-  }
-
-  private static Map<BuiltinOp, OpExporter> registry() {
-    Map<BuiltinOp, OpExporter> m = new EnumMap<>(BuiltinOp.class);
-    ConvOps.register(m);
-    PoolOps.register(m);
-    ElementwiseOps.register(m);
-    ShapeOps.register(m);
-    ResizeOps.register(m);
-    return m;
   }
 }

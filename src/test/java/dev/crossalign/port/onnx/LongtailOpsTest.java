@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

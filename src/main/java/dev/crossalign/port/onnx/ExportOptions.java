@@ -1,4 +1,4 @@
-package dev.crossalign.onnx.export;
+package dev.crossalign.port.onnx;
 
 /** How {@link Exporter} shapes the ONNX model's rank-4 inputs. */
 public record ExportOptions(InputLayout inputLayout) {
