@@ -62,9 +62,7 @@ class ArchitectureTest {
       "dev.crossalign.engine.compare.TorchScriptSide", "issue 14 item 4: TorchScript runtime moves into backend/torch");
 
   /** Classes any package may use although their package is not in its column, and why. */
-  static final Map<String, String> SHARED = Map.of(
-      "dev.crossalign.tflite.ModelFormatException",
-      "the format error of any model file (ONNX too); to move beside CrossalignException in the root (issue 14)");
+  static final Map<String, String> SHARED = Map.of(); // none: shared exceptions and values live in the root package
 
   private static JavaClasses main;
 

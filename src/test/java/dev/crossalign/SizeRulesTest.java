@@ -79,7 +79,6 @@ class SizeRulesTest {
     m.put("dev.crossalign.engine.compare.GraphView", compare);
     m.put("dev.crossalign.engine.compare.TensorMatcher", compare + "; 765 lines");
     String kinds = "in flight: BackendKind, providers and the shared run-spec mixin (issue 14 items 1 and 3)";
-    m.put("dev.crossalign.cli.BatchCommand", kinds);
     m.put("dev.crossalign.cli.DeterminismCommand", kinds);
     m.put("dev.crossalign.engine.bench.Bench", kinds);
     m.put("dev.crossalign.backend.onnx.OrtBackend", "debt: 435 lines, session options, probes, run and capture in one"

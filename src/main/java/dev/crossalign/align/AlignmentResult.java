@@ -1,5 +1,6 @@
 package dev.crossalign.align;
 
+import dev.crossalign.UnsupportedOp;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;

@@ -211,11 +211,11 @@ public final class InputChecks {
     String head = "input '" + name + "': shape " + Arrays.toString(actual) + " does not match the model's "
         + Arrays.toString(expected);
     if (expected.length == 4 && actual.length == 4) {
-      if (matches(expected, permute(actual, new int[] {0, 2, 3, 1}))) {
+      if (matches(expected, permute(actual, Layout.nchwToNhwc()))) {
         return head + ": it looks like NCHW (channels-first) data fed to an NHWC input;"
             + " transpose it with permutation (0, 2, 3, 1), e.g. numpy x.transpose(0, 2, 3, 1)";
       }
-      if (matches(expected, permute(actual, new int[] {0, 3, 1, 2}))) {
+      if (matches(expected, permute(actual, Layout.nhwcToNchw()))) {
         return head + ": it looks like NHWC (channels-last) data fed to an NCHW input;"
             + " transpose it with permutation (0, 3, 1, 2), e.g. numpy x.transpose(0, 3, 1, 2)";
       }

@@ -27,8 +27,8 @@ import java.util.List;
  */
 public final class LayoutAligner {
   static final int MAX_SEARCH_RANK = 8;
-  private static final int[] NCHW_TO_NHWC = {0, 2, 3, 1};
-  private static final int[] NHWC_TO_NCHW = {0, 3, 1, 2};
+  private static final int[] NCHW_TO_NHWC = Layout.nchwToNhwc();
+  private static final int[] NHWC_TO_NCHW = Layout.nhwcToNchw();
 
   private LayoutAligner() {}
 

@@ -2,8 +2,10 @@ package dev.crossalign.cli;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Tolerance;
-import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendKind.Ids;
 import dev.crossalign.backend.Device;
+import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.batch.BatchOptions;
 import dev.crossalign.engine.batch.BatchRunner;
@@ -57,9 +59,10 @@ final class BatchCommand implements Callable<Integer> {
   String maxMemory;
 
   @Option(names = "--isolation", defaultValue = "process", paramLabel = "process|thread",
+      converter = Converters.IsolationConverter.class,
       description = "process: rows in worker JVMs, a native crash costs one row; thread: rows in this JVM, no"
           + " start-up cost, a native crash ends the batch (default: ${DEFAULT-VALUE})")
-  String isolation;
+  Isolation isolation;
 
   @Option(names = "--row-timeout", defaultValue = "600", paramLabel = "SECONDS",
       description = "A row running longer is recorded as timeout and its worker killed (process isolation;"
@@ -75,20 +78,26 @@ final class BatchCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Skip rows already in OUT (same row number, model and seed) and append the rest")
   boolean resume;
 
-  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", paramLabel = "tflite,torch[,onnxruntime]",
+  @Option(names = "--backends", split = ",", defaultValue = Ids.TFLITE + "," + Ids.TORCH,
+      paramLabel = Ids.TFLITE + "," + Ids.TORCH + "[," + Ids.ONNXRUNTIME + "]",
+      converter = Converters.ValidateBackend.class,
       description = "Default backends, reference first (default: ${DEFAULT-VALUE})")
-  List<String> backends;
+  List<BackendKind> backends;
 
-  @Option(names = "--mode", defaultValue = "both", paramLabel = "chained|isolated|both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
-  String mode;
+  @Option(names = "--mode", defaultValue = "both", paramLabel = "chained|isolated|both",
+      converter = Converters.ModeConverter.class, description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
+  ValidationRequest.RunMode mode;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-  String device;
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", converter = Converters.DeviceConverter.class,
+      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  Device device;
 
-  @Option(names = "--atol", defaultValue = "1e-5", paramLabel = "X", description = "Default absolute tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--atol", defaultValue = "1e-5", paramLabel = "X", converter = Converters.NonNegative.class,
+      description = "Default absolute tolerance (default: ${DEFAULT-VALUE})")
   double atol;
 
-  @Option(names = "--rtol", defaultValue = "1e-4", paramLabel = "X", description = "Default relative tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--rtol", defaultValue = "1e-4", paramLabel = "X", converter = Converters.NonNegative.class,
+      description = "Default relative tolerance (default: ${DEFAULT-VALUE})")
   double rtol;
 
   @Option(names = "--absolute-atol", description = "atol as an absolute bound (else scaled by max(1, max|ref|))")
@@ -98,12 +107,14 @@ final class BatchCommand implements Callable<Integer> {
       description = "Let a tensor holding NaN/Inf pass when both sides hold the same NaN/Inf at the same positions")
   boolean acceptNonFinite;
 
-  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", paramLabel = "X", description = "Chained rel_l2 budget (default: ${DEFAULT-VALUE})")
+  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", paramLabel = "X", converter = Converters.Finite.class,
+      description = "Chained rel_l2 budget (default: ${DEFAULT-VALUE})")
   double chainedRelL2;
 
   @Option(names = "--input-range", defaultValue = "-1,1", paramLabel = "LOW,HIGH",
+      converter = Converters.InputRangeConverter.class,
       description = "Range of generated float inputs (default: ${DEFAULT-VALUE})")
-  String inputRange;
+  RunSpec.InputRange inputRange;
 
   @Option(names = "--models-per-worker", defaultValue = "2", paramLabel = "N",
       description = "Opened models each worker keeps for reuse (default: ${DEFAULT-VALUE})")
@@ -114,12 +125,7 @@ final class BatchCommand implements Callable<Integer> {
 
   /** "row 12 face.tflite: aligned" from a result line, for the progress bar. */
   static String rowLabel(String jsonLine) {
-    try {
-      com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(jsonLine);
-      return "row " + n.path("row").asText() + " " + n.path("model").asText() + ": " + n.path("verdict").asText();
-    } catch (java.io.IOException e) {
-      return "";
-    }
+    return dev.crossalign.engine.batch.RowResult.label(jsonLine);
   }
 
   @Override
@@ -133,30 +139,11 @@ final class BatchCommand implements Callable<Integer> {
     if (!(rowTimeout > 0) || Double.isInfinite(rowTimeout)) {
       throw CrossalignException.input("--row-timeout must be a positive number of seconds, got " + rowTimeout);
     }
-    Isolation iso = Isolation.parse(isolation);
-    String[] r = inputRange.split(",");
-    if (r.length != 2) {
-      throw CrossalignException.input("--input-range must be LOW,HIGH, got '" + inputRange + "'");
-    }
-    double lo;
-    double hi;
-    try {
-      lo = Double.parseDouble(r[0].trim());
-      hi = Double.parseDouble(r[1].trim());
-    } catch (NumberFormatException e) {
-      throw CrossalignException.input("--input-range must be two numbers, got '" + inputRange + "'");
-    }
-    BatchOptions opts = new BatchOptions(
-        backends,
-        ValidationRequest.RunMode.parse(mode),
-        Device.parse(device),
-        DeterminismConfig.DETERMINISTIC,
-        lo,
-        hi,
-        new Tolerance(atol, rtol, !absoluteAtol, -1, acceptNonFinite),
-        chainedRelL2,
-        1,
-        modelsPerWorker);
+    Isolation iso = isolation;
+    RunSpec run = RunSpec.DEFAULT.withDevice(device).withInputRange(inputRange)
+        .withTolerance(new Tolerance(atol, rtol, !absoluteAtol, -1, acceptNonFinite)).withRelL2Budget(chainedRelL2)
+        .withTfliteThreads(1);
+    BatchOptions opts = new BatchOptions(backends, mode, run, modelsPerWorker);
     new FilePlan().input("manifest " + manifest, manifest).output("--jsonl", jsonl).check();
     List<ManifestRow> rows = Manifest.read(manifest);
     PrintWriter out = spec.commandLine().getOut();

@@ -1,6 +1,9 @@
 package dev.crossalign.cli;
 
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendKind.Ids;
 import dev.crossalign.backend.Device;
+import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.bench.BackendStats;
 import dev.crossalign.engine.bench.Bench;
 import dev.crossalign.engine.bench.BenchRequest;
@@ -36,16 +39,21 @@ final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
   Path model;
 
-  @Option(names = "--backends", split = ",", defaultValue = "tflite,tflite-xnnpack,torch,onnxruntime",
-      paramLabel = "tflite,tflite-xnnpack,torch,onnxruntime",
-      description = "Any of tflite, tflite-xnnpack, torch, onnxruntime (default: ${DEFAULT-VALUE})")
-  List<String> backends;
+  private static final String ALL = Ids.TFLITE + "," + Ids.TFLITE_XNNPACK + "," + Ids.TORCH + "," + Ids.ONNXRUNTIME;
 
-  @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Threads per backend (default: ${DEFAULT-VALUE})")
+  @Option(names = "--backends", split = ",", defaultValue = ALL, paramLabel = ALL,
+      converter = Converters.BenchBackend.class,
+      description = "Any of " + Ids.TFLITE + ", " + Ids.TFLITE_XNNPACK + ", " + Ids.TORCH + ", " + Ids.ONNXRUNTIME
+          + " (default: ${DEFAULT-VALUE})")
+  List<BackendKind> backends;
+
+  @Option(names = "--threads", defaultValue = "1", paramLabel = "N", converter = Converters.Threads.class,
+      description = "Threads per backend (default: ${DEFAULT-VALUE})")
   int threads;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", description = "torch/onnxruntime device (default: ${DEFAULT-VALUE})")
-  String device;
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", converter = Converters.DeviceConverter.class,
+      description = Ids.TORCH + "/" + Ids.ONNXRUNTIME + " device (default: ${DEFAULT-VALUE})")
+  Device device;
 
   @Option(names = "--warmup", defaultValue = "5", paramLabel = "N", description = "Untimed rounds first (default: ${DEFAULT-VALUE})")
   int warmup;
@@ -71,11 +79,11 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     new FilePlan().input("model " + model, model).input("--onnx " + onnx, onnx).output("--json", json).check();
-    BenchRequest req = new BenchRequest(model, backends, threads, Device.parse(device), warmup, runs, seed, onnx,
+    BenchRequest req = new BenchRequest(model, backends, RunSpec.of(device, seed, threads), warmup, runs, onnx,
         profileOps);
     BenchResult r;
     try (Progress progress = Progress.start("bench", Bench.steps(req), false)) {
-      progress.phase("opening " + backends.get(0));
+      progress.phase("opening " + backends.get(0).id());
       r = Bench.run(req, step -> {
         progress.step(1);
         progress.phase(step);
@@ -94,9 +102,9 @@ final class BenchCommand implements Callable<Integer> {
     for (BackendStats s : r.backends()) {
       Double ratio = r.ratios().get(s.name());
       out.printf(Locale.ROOT, "%-16s %10.3f %10.3f %10.3f %8s%n", s.name(), s.medianMs(), s.p10Ms(), s.p90Ms(),
-          s.name().equals("tflite-xnnpack") ? "1.00" : ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", ratio));
+          s.name().equals(BackendKind.TFLITE_XNNPACK.id()) ? "1.00" : ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", ratio));
     }
-    Double torch = r.ratios().get("torch");
+    Double torch = r.ratios().get(BackendKind.TORCH.id());
     if (torch != null && torch > 1) {
       out.printf(Locale.ROOT, "the torch port is %.2fx slower than TFLite-XNNPACK on this model%s%n", torch,
           profileOps ? "" : " (--profile-ops shows where its time goes)");

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
-import dev.crossalign.backend.Device;
 import dev.crossalign.engine.compare.CompareRequest;
 import dev.crossalign.engine.compare.Comparer;
 import dev.crossalign.engine.compare.Matching;
@@ -55,9 +54,10 @@ final class CompareCommand implements Callable<Integer> {
   Path torchscript;
 
   @Option(names = "--torchscript-layout", defaultValue = "auto", paramLabel = "auto|as-is|nchw",
+      converter = Converters.TorchScriptLayoutConverter.class,
       description = "Rank-4 inputs for the TorchScript module: as A has them, permuted to NCHW, or auto (as is,"
           + " then NCHW if that fails; default: ${DEFAULT-VALUE})")
-  String torchscriptLayout;
+  CompareRequest.TorchScriptLayout torchscriptLayout;
 
   @Option(names = "--no-value-matching", description = "Do not pair tensors by value fingerprint")
   boolean noValueMatching;
@@ -74,17 +74,7 @@ final class CompareCommand implements Callable<Integer> {
     report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model A " + a, a).input("model B " + b, b)
         .input("--torchscript " + torchscript, torchscript))).check();
-    CompareRequest.TorchScriptLayout layout;
-    try {
-      layout = CompareRequest.TorchScriptLayout.valueOf(
-          torchscriptLayout.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-    } catch (IllegalArgumentException e) {
-      throw CrossalignException.input("--torchscript-layout must be auto, as-is or nchw, got '" + torchscriptLayout
-          + "'");
-    }
-    CompareRequest req = new CompareRequest(a, b, torchscript, layout, Device.parse(run.device), run.config(),
-        run.inputs(), run.range()[0], run.range()[1], run.tolerance(), run.chainedRelL2, !noValueMatching,
-        run.threads, run.expectedRange());
+    CompareRequest req = new CompareRequest(a, b, torchscript, torchscriptLayout, run.spec(), !noValueMatching);
     Comparer.Outcome outcome;
     try (Progress progress = Progress.start("compare", 1, report.quiet)) {
       progress.phase("running both models, pairing and comparing their tensors");
@@ -138,18 +128,6 @@ final class CompareCommand implements Callable<Integer> {
 
   /** validate's JSON report with a "matching" object added after the report's own fields. */
   static String json(AlignmentResult result, Matching matching) {
-    ObjectMapper mapper = new ObjectMapper();
-    try {
-      ObjectNode root = (ObjectNode) mapper.readTree(JsonReport.toJson(result));
-      root.set("matching", matching.toJson());
-      DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
-      DefaultPrettyPrinter pp = new DefaultPrettyPrinter(
-          Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-          .withObjectIndenter(indenter)
-          .withArrayIndenter(indenter);
-      return mapper.writer(pp).writeValueAsString(root) + "\n";
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return JsonReport.toJson(result, "matching", matching.toJson());
   }
 }

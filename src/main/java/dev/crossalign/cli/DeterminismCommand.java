@@ -3,6 +3,8 @@ package dev.crossalign.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendKind.Ids;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
 import dev.crossalign.backend.Profiles;
@@ -41,9 +43,10 @@ final class DeterminismCommand implements Callable<Integer> {
   @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", description = "Runs per backend (default: ${DEFAULT-VALUE})")
   int repeat;
 
-  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", paramLabel = "tflite,torch[,onnxruntime]",
-      description = "Backends (default: ${DEFAULT-VALUE})")
-  List<String> backends;
+  @Option(names = "--backends", split = ",", defaultValue = Ids.TFLITE + "," + Ids.TORCH,
+      paramLabel = Ids.TFLITE + "," + Ids.TORCH + "[," + Ids.ONNXRUNTIME + "]",
+      converter = Converters.DeterminismBackend.class, description = "Backends (default: ${DEFAULT-VALUE})")
+  List<BackendKind> backends;
 
   @Option(names = "--profile", defaultValue = "deterministic", paramLabel = "NAME|FILE",
       description = "deterministic, fast, tf32-default or a .properties file (default: ${DEFAULT-VALUE})")
@@ -52,8 +55,9 @@ final class DeterminismCommand implements Callable<Integer> {
   @Option(names = "--compare-profile", paramLabel = "PROFILE", description = "Also run under this profile and report what changed")
   String compareProfile;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-  String device;
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", converter = Converters.DeviceConverter.class,
+      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  Device device;
 
   @Option(names = "--seed", paramLabel = "N", description = "Overrides the profile's seed")
   Long seed;
@@ -69,10 +73,15 @@ final class DeterminismCommand implements Callable<Integer> {
           + " vs TFLite and bitwise-equal repeats (needs the -Pgpu build and an NVIDIA GPU; --device cpu means cuda:0)")
   boolean convAlgos;
 
+  /** The determinism document's mapper (snake_case, indented), for both of its forms. */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
   @Override
   public Integer call() throws Exception {
     new FilePlan().input("model " + model, model).output("--json", json).check();
-    Device dev = Device.parse(device);
+    Device dev = device;
     DeterminismConfig cfg = Profiles.load(profile);
     if (seed != null) {
       cfg = cfg.withSeed(seed);
@@ -128,11 +137,7 @@ final class DeterminismCommand implements Callable<Integer> {
         doc.put("compare_profile", compareProfile);
         doc.put("changes", changes);
       }
-      byte[] bytes = new ObjectMapper()
-          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(doc).getBytes(StandardCharsets.UTF_8);
-      ReportTarget.write(json, new String(bytes, StandardCharsets.UTF_8), spec.commandLine().getOut());
+      ReportTarget.write(json, JSON.writeValueAsString(doc), spec.commandLine().getOut());
     }
     return report.allIdentical() ? Main.ALIGNED : Main.MISALIGNED;
   }
@@ -154,10 +159,7 @@ final class DeterminismCommand implements Callable<Integer> {
       doc.put("profile", profile);
       doc.put("conv_algos", r);
       doc.put("all_bitwise_repeatable", r.allRepeatable());
-      ReportTarget.write(json, new ObjectMapper()
-          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(doc), out);
+      ReportTarget.write(json, JSON.writeValueAsString(doc), out);
     }
     return r.allRepeatable() ? Main.ALIGNED : Main.MISALIGNED;
   }

@@ -19,7 +19,7 @@ final class Dumps {
       for (CapturedTensor c : run.getValue().tensors()) {
         HostTensor t = c.tensor();
         if (t.layout() == Layout.NCHW && t.rank() == 4) {
-          t = t.permute(new int[] {0, 2, 3, 1}, Layout.NHWC);
+          t = t.permute(Layout.nchwToNhwc(), Layout.NHWC);
         }
         tensors.put(c.name(), t);
       }

@@ -46,7 +46,7 @@ final class ErrorSamples {
     HostTensor a = ref.tensor(c.name());
     HostTensor b = cand.tensor(c.name());
     if (b.layout() == Layout.NCHW && b.rank() == 4 && a.rank() == 4) {
-      b = b.permute(new int[] {0, 2, 3, 1}, Layout.NHWC);
+      b = b.permute(Layout.nchwToNhwc(), Layout.NHWC);
     }
     if (a.numel() != b.numel()) {
       return Map.of();

@@ -36,6 +36,10 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Write the summary as JSON ('-': stdout, instead of the table)")
   Path json;
 
+  /** The inspect document's mapper: snake_case, as every other JSON the tool writes. */
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
+
   @Override
   public Integer call() {
     new FilePlan().input("model " + model, model).output("--json", json).check();
@@ -43,9 +47,7 @@ final class InspectCommand implements Callable<Integer> {
     ModelSummary s = ModelSummary.of(m, model == null ? DemoModel.LABEL : model.toString());
     PrintWriter out = spec.commandLine().getOut();
     if (json != null) {
-      // snake_case, as every other JSON the tool writes
-      ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
+      ObjectMapper mapper = JSON;
       try {
         if (json.toString().equals("-")) {
           out.println(mapper.writeValueAsString(s));

@@ -1,7 +1,11 @@
 package dev.crossalign.cli;
 
-import dev.crossalign.CrossalignException;
+import dev.crossalign.align.InputChecks;
+import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.Device;
+import dev.crossalign.backend.Profiles;
+import dev.crossalign.engine.RunSpec;
 import dev.crossalign.tensor.HostTensor;
 
 import java.nio.file.Path;
@@ -10,10 +14,14 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Options every command that runs a model shares. */
+/**
+ * The run specification as options, shared by the commands that run and judge a model (validate, compare, truth):
+ * typed by {@link Converters}, so that a bad device, range, tolerance or thread count fails at parse time.
+ */
 final class RunOptions {
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-  String device;
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", converter = Converters.DeviceConverter.class,
+      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  Device device;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the generated inputs and of libtorch (default: ${DEFAULT-VALUE})")
   long seed;
@@ -22,20 +30,23 @@ final class RunOptions {
   List<String> inputSpecs = List.of();
 
   @Option(names = "--input-range", defaultValue = "-1,1", paramLabel = "LOW,HIGH",
+      converter = Converters.InputRangeConverter.class,
       description = "Range of generated float inputs (default: ${DEFAULT-VALUE})")
-  String inputRange;
+  RunSpec.InputRange inputRange;
 
-  @Option(names = "--expected-range", paramLabel = "0,1|-1,1|0,255",
+  @Option(names = "--expected-range", paramLabel = "0,1|-1,1|0,255", converter = Converters.ExpectedRangeConverter.class,
       description = "The value range the model expects of its inputs; --input files outside it are flagged")
-  String expectedRange;
+  InputChecks.ValueRange expectedRange = InputChecks.ValueRange.UNKNOWN;
 
-  @Option(names = "--atol", defaultValue = "1e-5", paramLabel = "X", description = "Absolute tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--atol", defaultValue = "1e-5", paramLabel = "X", converter = Converters.NonNegative.class,
+      description = "Absolute tolerance (default: ${DEFAULT-VALUE})")
   double atol;
 
-  @Option(names = "--rtol", defaultValue = "1e-4", paramLabel = "X", description = "Relative tolerance (default: ${DEFAULT-VALUE})")
+  @Option(names = "--rtol", defaultValue = "1e-4", paramLabel = "X", converter = Converters.NonNegative.class,
+      description = "Relative tolerance (default: ${DEFAULT-VALUE})")
   double rtol;
 
-  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", paramLabel = "X",
+  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", paramLabel = "X", converter = Converters.Finite.class,
       description = "Chained mode: a tensor also passes when its rel_l2 is at most this (accumulated float32 error;"
           + " default: ${DEFAULT-VALUE}; a negative value turns it off)")
   double chainedRelL2;
@@ -49,7 +60,8 @@ final class RunOptions {
           + " (by default any NaN or Inf fails its tensor)")
   boolean acceptNonFinite;
 
-  @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Threads per backend (default: ${DEFAULT-VALUE})")
+  @Option(names = "--threads", defaultValue = "1", paramLabel = "N", converter = Converters.Threads.class,
+      description = "Threads per backend (default: ${DEFAULT-VALUE})")
   int threads;
 
   @Option(names = "--profile", defaultValue = "deterministic", paramLabel = "NAME|FILE",
@@ -61,38 +73,16 @@ final class RunOptions {
   boolean verbose;
 
   DeterminismConfig config() {
-    if (threads < 1) {
-      throw CrossalignException.input("--threads must be at least 1, got " + threads);
-    }
-    return dev.crossalign.backend.Profiles.load(profile).withSeed(seed).withIntraOpThreads(threads);
+    return Profiles.load(profile).withSeed(seed).withIntraOpThreads(threads);
   }
 
-  dev.crossalign.align.Tolerance tolerance() {
-    return new dev.crossalign.align.Tolerance(atol, rtol, !absoluteAtol, -1, acceptNonFinite);
+  Tolerance tolerance() {
+    return new Tolerance(atol, rtol, !absoluteAtol, -1, acceptNonFinite);
   }
 
-  dev.crossalign.align.InputChecks.ValueRange expectedRange() {
-    if (expectedRange == null) {
-      return dev.crossalign.align.InputChecks.ValueRange.UNKNOWN;
-    }
-    return switch (expectedRange.replace(" ", "")) {
-      case "0,1" -> dev.crossalign.align.InputChecks.ValueRange.ZERO_ONE;
-      case "-1,1" -> dev.crossalign.align.InputChecks.ValueRange.MINUS_ONE_ONE;
-      case "0,255" -> dev.crossalign.align.InputChecks.ValueRange.ZERO_255;
-      default -> throw CrossalignException.input("--expected-range must be 0,1 or -1,1 or 0,255, got '" + expectedRange + "'");
-    };
-  }
-
-  double[] range() {
-    String[] parts = inputRange.split(",");
-    if (parts.length != 2) {
-      throw CrossalignException.input("--input-range must be LOW,HIGH, got '" + inputRange + "'");
-    }
-    try {
-      return new double[] {Double.parseDouble(parts[0].trim()), Double.parseDouble(parts[1].trim())};
-    } catch (NumberFormatException e) {
-      throw CrossalignException.input("--input-range must be two numbers, got '" + inputRange + "'");
-    }
+  /** The run specification these options describe (reads the --input files). */
+  RunSpec spec() {
+    return new RunSpec(device, config(), inputs(), inputRange, tolerance(), chainedRelL2, expectedRange, threads);
   }
 
   /** Adds the --input files to {@code plan}. */

@@ -39,8 +39,7 @@ final class TfliteDelegateOption {
   boolean check(Path model, RunOptions run, PrintWriter out) {
     TfliteOptions opts = TfliteOptions.defaults().withThreads(run.threads).withDelegateArgument(delegate);
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
-    double[] range = run.range();
-    Map<String, HostTensor> inputs = InputGenerator.inputs(m, run.seed, range[0], range[1], run.inputs());
+    Map<String, HostTensor> inputs = InputGenerator.inputs(m, run.seed, run.inputRange.low(), run.inputRange.high(), run.inputs());
     boolean ok = true;
     try (TfliteBackend ref = Reference.open(m, TfliteOptions.defaults().withThreads(run.threads));
         TfliteBackend del = Reference.open(m, opts)) {

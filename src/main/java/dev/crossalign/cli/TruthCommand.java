@@ -56,17 +56,19 @@ final class TruthCommand implements Callable<Integer> {
 
   @Mixin RunOptions run;
 
+  /** The truth document's mapper (snake_case, indented). */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT);
+
   @Override
   public Integer call() {
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
-    double[] range = run.range();
     TruthLab.Result r = TruthLab.run(new TruthLab.Request(
-        m, InputGenerator.inputs(m, run.seed, range[0], range[1], run.inputs()), !noOnnx, run.config()));
+        m, InputGenerator.inputs(m, run.seed, run.inputRange.low(), run.inputRange.high(), run.inputs()), !noOnnx, run.config()));
     PrintWriter out = spec.commandLine().getOut();
     boolean stdoutJson = json != null && json.toString().equals("-");
     if (json != null) {
-      ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(SerializationFeature.INDENT_OUTPUT);
+      ObjectMapper mapper = JSON;
       try {
         if (stdoutJson) {
           out.println(mapper.writeValueAsString(r));

@@ -2,10 +2,9 @@ package dev.crossalign.cli;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
-import dev.crossalign.align.Tolerance;
 import dev.crossalign.align.Verdict;
-import dev.crossalign.backend.DeterminismConfig;
-import dev.crossalign.backend.Device;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendKind.Ids;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.Validator;
 import dev.crossalign.report.ConsoleReport;
@@ -32,12 +31,16 @@ final class ValidateCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
   Path model;
 
-  @Option(names = "--backends", split = ",", defaultValue = "tflite,torch", paramLabel = "tflite,torch[,onnxruntime]",
-      description = "Reference first: tflite,torch[,onnxruntime] (default: ${DEFAULT-VALUE})")
-  List<String> backends;
+  @Option(names = "--backends", split = ",", defaultValue = Ids.TFLITE + "," + Ids.TORCH,
+      paramLabel = Ids.TFLITE + "," + Ids.TORCH + "[," + Ids.ONNXRUNTIME + "]",
+      converter = Converters.ValidateBackend.class,
+      description = "Reference first: " + Ids.TFLITE + "," + Ids.TORCH + "[," + Ids.ONNXRUNTIME
+          + "] (default: ${DEFAULT-VALUE})")
+  List<BackendKind> backends;
 
-  @Option(names = "--mode", defaultValue = "both", paramLabel = "chained|isolated|both", description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
-  String mode;
+  @Option(names = "--mode", defaultValue = "both", paramLabel = "chained|isolated|both",
+      converter = Converters.ModeConverter.class, description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
+  ValidationRequest.RunMode mode;
 
   @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
   Path exportOnnx;
@@ -52,21 +55,7 @@ final class ValidateCommand implements Callable<Integer> {
     report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
         .output("--export-onnx", exportOnnx).check();
-    ValidationRequest req =
-        new ValidationRequest(
-            model,
-            backends,
-            ValidationRequest.RunMode.parse(mode),
-            Device.parse(run.device),
-            run.config(),
-            run.inputs(),
-            run.range()[0],
-            run.range()[1],
-            run.tolerance(),
-            run.chainedRelL2,
-            run.expectedRange(),
-            exportOnnx,
-            run.threads);
+    ValidationRequest req = new ValidationRequest(model, backends, mode, run.spec(), exportOnnx);
     Validator.Outcome outcome;
     List<String> phases = Validator.phaseNames(req);
     try (Progress progress = Progress.start("validate", phases.size(), report.quiet)) {

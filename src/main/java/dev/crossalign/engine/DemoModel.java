@@ -8,6 +8,7 @@ import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.Padding;
+import dev.crossalign.tflite.SamePadding;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.tflite.TfliteWriter;
 import java.nio.ByteBuffer;
@@ -69,8 +70,8 @@ public final class DemoModel {
     int conv(String name, int x, int h, int wd, int cin, int cout, int k, int s, Activation act) {
       int wt = fp16Weights(name + "/weights", new int[] {cout, k, k, cin}, 1.0 / Math.sqrt(k * k * cin));
       int b = bias(name + "/bias", cout);
-      int oh = (h + s - 1) / s;
-      int ow = (wd + s - 1) / s;
+      int oh = SamePadding.of(Padding.SAME, h, k, s, 1).out();
+      int ow = SamePadding.of(Padding.SAME, wd, k, s, 1).out();
       int y = w.tensor(name, TensorType.FLOAT32, 1, oh, ow, cout);
       w.op(BuiltinOp.CONV_2D, new OpOptions.Conv2D(Padding.SAME, s, s, act, 1, 1), new int[] {x, wt, b}, new int[] {y});
       return y;
@@ -79,8 +80,8 @@ public final class DemoModel {
     int depthwise(String name, int x, int h, int wd, int c, int k, int s) {
       int wt = fp16Weights(name + "/weights", new int[] {1, k, k, c}, 1.0 / k);
       int b = bias(name + "/bias", c);
-      int oh = (h + s - 1) / s;
-      int ow = (wd + s - 1) / s;
+      int oh = SamePadding.of(Padding.SAME, h, k, s, 1).out();
+      int ow = SamePadding.of(Padding.SAME, wd, k, s, 1).out();
       int y = w.tensor(name, TensorType.FLOAT32, 1, oh, ow, c);
       w.op(
           BuiltinOp.DEPTHWISE_CONV_2D,

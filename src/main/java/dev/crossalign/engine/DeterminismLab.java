@@ -2,13 +2,15 @@ package dev.crossalign.engine;
 
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendSpec;
+import dev.crossalign.backend.Backends;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
 import dev.crossalign.backend.Profiles;
-import dev.crossalign.backend.tflite.TfliteBackend;
-import dev.crossalign.backend.tflite.TfliteOptions;
-import dev.crossalign.port.PortBackend;
+import dev.crossalign.port.onnx.ExportOptions;
+import dev.crossalign.port.onnx.Exporter;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TfliteModel;
 import java.nio.ByteBuffer;
@@ -38,12 +40,12 @@ public final class DeterminismLab {
     }
   }
 
-  public static Report run(Path model, List<String> backends, int repeat, Device device, String profileName, DeterminismConfig config) {
+  public static Report run(Path model, List<BackendKind> backends, int repeat, Device device, String profileName, DeterminismConfig config) {
     return run(model, backends, repeat, device, profileName, config, run -> {});
   }
 
   /** As above, telling {@code onRun} after each run ("torch run 3/5"), for a progress bar of backends x repeat. */
-  public static Report run(Path model, List<String> backends, int repeat, Device device, String profileName,
+  public static Report run(Path model, List<BackendKind> backends, int repeat, Device device, String profileName,
       DeterminismConfig config, java.util.function.Consumer<String> onRun) {
     if (repeat < 2) {
       throw dev.crossalign.CrossalignException.input("--repeat must be at least 2, got " + repeat);
@@ -57,22 +59,10 @@ public final class DeterminismLab {
     Map<String, HostTensor> inputs = InputGenerator.inputs(m, config.seed(), -1, 1, Map.of());
     List<BackendResult> results = new ArrayList<>();
     Map<String, String> cfg = new LinkedHashMap<>(Profiles.describe(config));
-    for (String b : backends) {
-      switch (b) {
-        case "tflite" -> {
-          try (TfliteBackend t = Reference.open(m, TfliteOptions.defaults().withThreads(Math.max(1, config.intraOpThreads())).withPlaceholderCustomOps(true))) {
-            results.add(repeatRuns(t, inputs, repeat, onRun));
-            t.info().forEach((k, v) -> cfg.put(k.startsWith("tflite") ? k : "tflite." + k, v));
-          }
-        }
-        case "torch" -> {
-          try (PortBackend p = PortBackend.open(m, device, config)) {
-            results.add(repeatRuns(p, inputs, repeat, onRun));
-            p.info().forEach((k, v) -> cfg.put("torch." + k, v));
-          }
-        }
-        case "onnxruntime" -> results.add(OnnxDeterminism.run(m, device, config, inputs, repeat, cfg, onRun));
-        default -> throw dev.crossalign.CrossalignException.input("unknown backend '" + b + "' for determinism");
+    for (BackendKind b : backends) {
+      try (Backend backend = open(b, m, device, config)) {
+        results.add(repeatRuns(backend, inputs, repeat, onRun));
+        backend.info().forEach((k, v) -> cfg.put(b.configKey(k), v));
       }
     }
     return new Report(label, device.toString(), profileName, cfg, results);
@@ -111,44 +101,37 @@ public final class DeterminismLab {
    * what flipping TF32, benchmark mode or the thread count does to the numbers.
    */
   public static List<Change> compareProfiles(
-      Path model, List<String> backends, Device device, DeterminismConfig a, DeterminismConfig b) {
+      Path model, List<BackendKind> backends, Device device, DeterminismConfig a, DeterminismConfig b) {
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
     Map<String, HostTensor> inputs = InputGenerator.inputs(m, a.seed(), -1, 1, Map.of());
     List<Change> changes = new ArrayList<>();
-    for (String name : backends) {
+    for (BackendKind name : backends) {
       Activations ra = once(m, name, device, a, inputs);
       Activations rb = once(m, name, device, b, inputs);
       for (CapturedTensor c : ra.tensors()) {
         HostTensor other = rb.tensor(c.name());
         if (other != null && !bytesEqual(c.tensor(), other)) {
-          changes.add(new Change(name, c.name(), c.op(), maxAbsDiff(c.tensor(), other)));
+          changes.add(new Change(name.id(), c.name(), c.op(), maxAbsDiff(c.tensor(), other)));
         }
       }
     }
     return changes;
   }
 
-  private static Activations once(TfliteModel m, String backend, Device device, DeterminismConfig c, Map<String, HostTensor> inputs) {
-    return switch (backend) {
-      case "tflite" -> {
-        try (TfliteBackend t = Reference.open(m, TfliteOptions.defaults().withThreads(Math.max(1, c.intraOpThreads())).withPlaceholderCustomOps(true))) {
-          yield t.run(inputs);
-        }
-      }
-      case "torch" -> {
-        try (PortBackend p = PortBackend.open(m, device, c)) {
-          yield p.run(inputs);
-        }
-      }
-      case "onnxruntime" -> {
-        try (dev.crossalign.backend.onnx.OrtBackend ort = dev.crossalign.backend.onnx.OrtBackend.open(
-            dev.crossalign.port.onnx.Exporter.export(m, dev.crossalign.port.onnx.ExportOptions.DEFAULT).model(),
-            dev.crossalign.backend.onnx.OrtOptions.from(c, device))) {
-          yield ort.run(inputs);
-        }
-      }
-      default -> throw dev.crossalign.CrossalignException.input("unknown backend '" + backend + "' for determinism");
-    };
+  private static Activations once(TfliteModel m, BackendKind backend, Device device, DeterminismConfig c,
+      Map<String, HostTensor> inputs) {
+    try (Backend b = open(backend, m, device, c)) {
+      return b.run(inputs);
+    }
+  }
+
+  /** {@code kind} through its provider, capturing every tensor; ONNX Runtime runs the exported port. */
+  private static Backend open(BackendKind kind, TfliteModel m, Device device, DeterminismConfig c) {
+    if (!kind.serves(BackendKind.Use.DETERMINISM)) {
+      throw dev.crossalign.CrossalignException.input("unknown backend '" + kind.id() + "' for determinism");
+    }
+    return Backends.open(kind, new BackendSpec(m, () -> Exporter.export(m, ExportOptions.DEFAULT).model(), device,
+        c, BackendSpec.Purpose.CAPTURE));
   }
 
   static boolean bytesEqual(HostTensor a, HostTensor b) {

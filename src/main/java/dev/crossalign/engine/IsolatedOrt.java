@@ -32,7 +32,7 @@ public final class IsolatedOrt {
         return null;
       }
       feeds.put(e.getKey(), t.layout() == Layout.NCHW && t.rank() == 4
-          ? t.permute(new int[] {0, 2, 3, 1}, Layout.NHWC) : t);
+          ? t.permute(Layout.nchwToNhwc(), Layout.NHWC) : t);
     }
     try (OrtBackend ort = OrtBackend.open(export.model(), opts)) {
       return ort.run(feeds);

@@ -4,7 +4,8 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Aligner;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.backend.onnx.OrtOptions;
@@ -28,7 +29,7 @@ final class OnnxLeg {
   static Export export(TfliteModel model, List<UnsupportedOp> unsupported) {
     Export attempt = Exporter.attempt(model, ExportOptions.DEFAULT);
     if (!attempt.unsupported().isEmpty()) {
-      for (Export.UnsupportedOp u : attempt.unsupported()) {
+      for (UnsupportedOp u : attempt.unsupported()) {
         unsupported.add(new UnsupportedOp(u.op(), u.count(), "ONNX export: " + u.reason()));
       }
       return null;
@@ -64,7 +65,7 @@ final class OnnxLeg {
       }
     } catch (CrossalignException e) {
       if (e.kind() == CrossalignException.Kind.UNSUPPORTED) {
-        unsupported.add(new UnsupportedOp("onnxruntime", 1, e.getMessage()));
+        unsupported.add(new UnsupportedOp(BackendKind.ONNXRUNTIME.id(), 1, e.getMessage()));
         comparisons.addAll(Aligner.missingOutputs(reference, OrtBackend.NAME, missingMode, e.getMessage()));
         return;
       }
@@ -80,14 +81,14 @@ final class OnnxLeg {
     long t0 = System.nanoTime();
     try (OrtBackend ort = OrtBackend.open(export.model(), opts)) {
       timing.put("prepare.onnxruntime", (System.nanoTime() - t0) / 1e6);
-      ort.info().forEach((k, v) -> config.put(k.startsWith("onnxruntime") ? k : "onnxruntime." + k, v));
+      ort.info().forEach((k, v) -> config.put(BackendKind.ONNXRUNTIME.configKey(k), v));
       long t1 = System.nanoTime();
       Activations out = ort.run(inputs);
       timing.put("run.onnxruntime.chained", (System.nanoTime() - t1) / 1e6);
       acts.put(OrtBackend.NAME, out);
       long t2 = System.nanoTime();
       comparisons.addAll(Aligner.compare(reference, out, Mode.CHAINED, req.chainedTolerance()));
-      Activations torch = acts.get("torch");
+      Activations torch = acts.get(BackendKind.TORCH.id());
       if (torch != null) {
         comparisons.addAll(Aligner.compare(torch, out, Mode.CHAINED, req.chainedTolerance()));
       }

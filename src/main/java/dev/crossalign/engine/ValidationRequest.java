@@ -1,7 +1,9 @@
 package dev.crossalign.engine;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.align.InputChecks;
 import dev.crossalign.align.Tolerance;
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
 import dev.crossalign.tensor.HostTensor;
@@ -10,23 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One validation to run: which model (null path = the embedded demo), which backends (reference first: tflite), how to
- * compare, and the inputs (user tensors by input name; the rest are generated from the seed).
+ * One validation to run: which model (null path = the embedded demo), which backends (reference first: tflite), in
+ * which mode, and how ({@link RunSpec}: device, config, inputs, tolerance; its rel_l2 budget is the chained one).
  */
-public record ValidationRequest(
-    Path model,
-    List<String> backends,
-    RunMode mode,
-    Device device,
-    DeterminismConfig config,
-    Map<String, HostTensor> inputs,
-    double inputLow,
-    double inputHigh,
-    Tolerance tolerance,
-    double chainedRelL2,
-    dev.crossalign.align.InputChecks.ValueRange expectedRange,
-    Path exportOnnx,
-    int tfliteThreads) {
+public record ValidationRequest(Path model, List<BackendKind> backends, RunMode mode, RunSpec run, Path exportOnnx) {
 
   /** chained, isolated, or both in one run. */
   public enum RunMode {
@@ -51,46 +40,81 @@ public record ValidationRequest(
     }
   }
 
-  public static final List<String> KNOWN_BACKENDS = List.of("tflite", "torch", "onnxruntime");
+  /** The reference every validation compares against. */
+  public static final BackendKind REFERENCE = BackendKind.TFLITE;
 
   public ValidationRequest {
     backends = List.copyOf(backends);
-    inputs = Map.copyOf(inputs);
-    if (backends.isEmpty() || !backends.get(0).equals("tflite")) {
-      throw CrossalignException.input("--backends must start with tflite (the reference), got " + backends);
+    java.util.Objects.requireNonNull(mode, "mode");
+    java.util.Objects.requireNonNull(run, "run");
+    if (backends.isEmpty() || backends.get(0) != REFERENCE) {
+      throw CrossalignException.input("--backends must start with " + REFERENCE.id() + " (the reference), got "
+          + backends);
     }
-    for (String b : backends) {
-      if (!KNOWN_BACKENDS.contains(b)) {
-        throw CrossalignException.input("unknown backend '" + b + "': expected one of " + KNOWN_BACKENDS);
+    for (BackendKind b : backends) {
+      if (!b.serves(BackendKind.Use.VALIDATE)) {
+        throw CrossalignException.input("unknown backend '" + b.id() + "': expected one of "
+            + BackendKind.idsServing(BackendKind.Use.VALIDATE));
       }
     }
     if (backends.size() < 2) {
-      throw CrossalignException.input("--backends needs the reference and at least one candidate, e.g. tflite,torch");
+      throw CrossalignException.input("--backends needs the reference and at least one candidate, e.g. "
+          + REFERENCE.id() + "," + BackendKind.TORCH.id());
     }
-    if (!(inputLow < inputHigh) || !Double.isFinite(inputLow) || !Double.isFinite(inputHigh)) {
-      throw CrossalignException.input("input range must be finite with low < high, got " + inputLow + ".." + inputHigh);
-    }
+  }
+
+  /** Whether {@code kind} is one of the backends. */
+  public boolean runs(BackendKind kind) {
+    return backends.contains(kind);
   }
 
   /** The tolerance chained comparisons use: the same bounds plus the accumulated-error budget. */
   public Tolerance chainedTolerance() {
-    return chainedRelL2 >= 0 ? tolerance.withRelL2Budget(chainedRelL2) : tolerance;
+    return run.budgetedTolerance();
+  }
+
+  /** This request with {@code in} as the user inputs. */
+  public ValidationRequest withInputs(Map<String, HostTensor> in) {
+    return new ValidationRequest(model, backends, mode, run.withInputs(in), exportOnnx);
+  }
+
+  public Device device() {
+    return run.device();
+  }
+
+  public DeterminismConfig config() {
+    return run.config();
+  }
+
+  public Map<String, HostTensor> inputs() {
+    return run.inputs();
+  }
+
+  public double inputLow() {
+    return run.inputRange().low();
+  }
+
+  public double inputHigh() {
+    return run.inputRange().high();
+  }
+
+  public Tolerance tolerance() {
+    return run.tolerance();
+  }
+
+  public double chainedRelL2() {
+    return run.relL2Budget();
+  }
+
+  public InputChecks.ValueRange expectedRange() {
+    return run.expectedRange();
+  }
+
+  public int tfliteThreads() {
+    return run.tfliteThreads();
   }
 
   public static ValidationRequest defaults(Path model) {
-    return new ValidationRequest(
-        model,
-        List.of("tflite", "torch"),
-        RunMode.BOTH,
-        Device.CPU,
-        DeterminismConfig.DETERMINISTIC,
-        Map.of(),
-        -1.0,
-        1.0,
-        Tolerance.DEFAULT,
-        1e-4,
-        dev.crossalign.align.InputChecks.ValueRange.UNKNOWN,
-        null,
-        1);
+    return new ValidationRequest(model, List.of(REFERENCE, BackendKind.TORCH), RunMode.BOTH, RunSpec.DEFAULT, null);
   }
 }

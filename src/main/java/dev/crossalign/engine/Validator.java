@@ -5,7 +5,8 @@ import dev.crossalign.align.Aligner;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.tflite.TfliteBackend;
@@ -39,8 +40,8 @@ public final class Validator {
 
   /** The phases {@code onPhase} is told about, in order, named as it names them at their end. */
   public static List<String> phaseNames(ValidationRequest req) {
-    List<String> names = new ArrayList<>(List.of("load", "tflite"));
-    if (req.backends().contains("torch")) {
+    List<String> names = new ArrayList<>(List.of("load", BackendKind.TFLITE.id()));
+    if (req.runs(BackendKind.TORCH)) {
       names.add("torch prepare");
       if (req.mode().chained()) {
         names.add("torch chained");
@@ -49,8 +50,8 @@ public final class Validator {
         names.add("torch isolated");
       }
     }
-    if (req.backends().contains("onnxruntime")) {
-      names.add("onnxruntime");
+    if (req.runs(BackendKind.ONNXRUNTIME)) {
+      names.add(BackendKind.ONNXRUNTIME.id());
     }
     return names;
   }
@@ -68,7 +69,7 @@ public final class Validator {
     try (TfliteBackend tflite = Reference.open(
         model, TfliteOptions.defaults().withThreads(req.tfliteThreads()).withPlaceholderCustomOps(true))) {
       double openTflite = ms(t1);
-      if (!req.backends().contains("torch")) {
+      if (!req.runs(BackendKind.TORCH)) {
         return validate(req, model, tflite, null, load, openTflite, 0, onPhase);
       }
       long t2 = System.nanoTime();
@@ -116,7 +117,7 @@ public final class Validator {
 
     long t1 = System.nanoTime();
     Activations reference = tflite.run(inputs);
-    tflite.info().forEach((k, v) -> config.put(k.startsWith("tflite") ? k : "tflite." + k, v));
+    tflite.info().forEach((k, v) -> config.put(BackendKind.TFLITE.configKey(k), v));
     List<TfliteBackend.PlaceholderOp> placeholders = tflite.placeholderOps();
     Set<String> placeholderOutputs = tflite.placeholderOutputs();
     Set<String> downstream = tflite.downstreamOfPlaceholders();
@@ -124,22 +125,22 @@ public final class Validator {
     placeholders.forEach(p -> perCustomOp.merge(p.customCode(), 1, Integer::sum));
     perCustomOp.forEach((op, n) -> unsupported.add(new UnsupportedOp(op, n, placeholderReason(op))));
     timing.put("run.tflite", openTfliteMs + ms(t1));
-    onPhase.accept("tflite");
-    acts.put("tflite", reference);
+    onPhase.accept(BackendKind.TFLITE.id());
+    acts.put(BackendKind.TFLITE.id(), reference);
 
-    if (req.backends().contains("torch")) {
+    if (req.runs(BackendKind.TORCH)) {
       if (port == null) {
         throw new IllegalArgumentException("the request names torch but no port backend was given");
       }
       timing.put("prepare.torch", prepareTorchMs);
       onPhase.accept("torch prepare");
-      port.unsupported().forEach(u -> unsupported.add(new UnsupportedOp(u.op(), u.count(), u.reason())));
-      port.info().forEach((k, v) -> config.put("torch." + k, v));
+      unsupported.addAll(port.unsupported());
+      port.info().forEach((k, v) -> config.put(BackendKind.TORCH.configKey(k), v));
       if (req.mode().chained()) {
         long t3 = System.nanoTime();
         Activations chained = port.run(inputs);
         timing.put("run.torch.chained", ms(t3));
-        acts.put("torch", chained);
+        acts.put(BackendKind.TORCH.id(), chained);
         long t4 = System.nanoTime();
         comparisons.addAll(Aligner.compare(reference, chained, Mode.CHAINED, req.chainedTolerance()));
         timing.put("compare.torch.chained", ms(t4));
@@ -162,7 +163,7 @@ public final class Validator {
             f.op(), f.tensor(), f.kernel(), f.stride(), f.padBegin(), f.padEnd(), f.naiveMaxAbs()));
       }
     }
-    if (req.backends().contains("onnxruntime") || req.exportOnnx() != null) {
+    if (req.runs(BackendKind.ONNXRUNTIME) || req.exportOnnx() != null) {
       long te = System.nanoTime();
       dev.crossalign.port.onnx.Export export = OnnxLeg.export(model, unsupported);
       timing.put("export.onnx", ms(te));
@@ -170,9 +171,9 @@ public final class Validator {
         export.model().write(req.exportOnnx());
         notes.add("ONNX model written to " + req.exportOnnx() + " (opset " + export.model().opset() + ", TFLite tensor names kept)");
       }
-      if (req.backends().contains("onnxruntime")) {
+      if (req.runs(BackendKind.ONNXRUNTIME)) {
         OnnxLeg.run(model, req, export, reference, inputs, acts, comparisons, unsupported, notes, timing, config);
-        onPhase.accept("onnxruntime");
+        onPhase.accept(BackendKind.ONNXRUNTIME.id());
       }
     }
     if (!placeholders.isEmpty()) {
@@ -192,7 +193,7 @@ public final class Validator {
             req.device().toString(),
             req.config().seed(),
             req.tolerance(),
-            req.backends(),
+            BackendKind.ids(req.backends()),
             comparisons,
             unsupported,
             notes,
@@ -225,7 +226,7 @@ public final class Validator {
     comparisons.removeIf(c -> c.pair().startsWith(refPrefix)
         && (placeholderOutputs.contains(c.name()) || (c.mode() == Mode.CHAINED && downstream.contains(c.name()))));
     String ops = String.join(", ", placeholders.stream().map(TfliteBackend.PlaceholderOp::customCode).distinct().toList());
-    for (String candidate : req.backends()) {
+    for (String candidate : BackendKind.ids(req.backends())) {
       if (candidate.equals(reference.backend())) {
         continue;
       }

@@ -5,7 +5,7 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
-import dev.crossalign.tflite.ModelFormatException;
+import dev.crossalign.ModelFormatException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

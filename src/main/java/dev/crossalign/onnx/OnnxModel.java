@@ -15,7 +15,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
-import dev.crossalign.tflite.ModelFormatException;
+import dev.crossalign.ModelFormatException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
@@ -248,38 +248,8 @@ public final class OnnxModel {
     return StringStringEntryProto.newBuilder().setKey(k).setValue(v).build();
   }
 
-  private interface Body {
-    void writeTo(OutputStream out) throws IOException;
-  }
-
-  private static void atomicWrite(Path file, Body body) {
-    Path target = file.toAbsolutePath();
-    Path tmp = null;
-    try {
-      tmp = dev.crossalign.tensor.AtomicFiles.tempBeside(target); // umask permissions, not createTempFile's 0600
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-          OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-        body.writeTo(out);
-        out.flush();
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-    } catch (IOException e) {
-      throw CrossalignException.input("cannot write " + target + ": " + e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // the write already failed; that error is the one to report
-        }
-      }
-    }
+  private static void atomicWrite(Path file, dev.crossalign.tensor.AtomicFiles.Body body) {
+    dev.crossalign.tensor.AtomicFiles.replace(file, body);
   }
 
   // ---------------------------------------------------------------- accessors

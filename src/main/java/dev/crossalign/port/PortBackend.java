@@ -1,5 +1,6 @@
 package dev.crossalign.port;
 
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.Backend;
@@ -21,7 +22,7 @@ import org.bytedeco.pytorch.global.torch;
  * temporaries live in a PointerScope, so native memory stays flat over any number of runs.
  */
 public final class PortBackend implements Backend, IsolatedRunner {
-  public static final String NAME = "torch";
+  public static final String NAME = dev.crossalign.backend.BackendKind.TORCH.id();
   private final AtomicReference<PortGraph> graph;
   private final Device device;
   private final DeterminismConfig config;

@@ -1,5 +1,6 @@
 package dev.crossalign.port;
 
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.Device;

@@ -5,7 +5,7 @@ import dev.crossalign.align.Comparison;
 import dev.crossalign.align.ErrorScale;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.Mode;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.align.Verdict;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

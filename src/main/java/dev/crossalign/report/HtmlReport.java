@@ -3,7 +3,7 @@ package dev.crossalign.report;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Metrics;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -4,7 +4,7 @@ import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.ErrorScale;
 import dev.crossalign.align.Metrics;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

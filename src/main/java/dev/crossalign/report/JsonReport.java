@@ -1,5 +1,6 @@
 package dev.crossalign.report;
 
+import dev.crossalign.tensor.AtomicFiles;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -14,7 +15,7 @@ import dev.crossalign.align.Comparison;
 import dev.crossalign.align.ErrorScale;
 import dev.crossalign.align.Mode;
 import dev.crossalign.align.Metrics;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -75,16 +76,32 @@ public final class JsonReport {
 
   private JsonReport() {}
 
+  /** The report as text with {@code value} added under {@code key} after the report's own fields (compare's matching). */
+  public static String toJson(AlignmentResult result, String key, JsonNode value) {
+    try {
+      com.fasterxml.jackson.databind.node.ObjectNode root =
+          (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(toJson(result));
+      root.set(key, value);
+      return MAPPER.writer(prettyPrinter()).writeValueAsString(root) + "\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Two-space indents, "\n" line ends and "key": value spacing on every platform. */
+  private static DefaultPrettyPrinter prettyPrinter() {
+    DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+    return new DefaultPrettyPrinter(
+        Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+        .withObjectIndenter(indenter)
+        .withArrayIndenter(indenter);
+  }
+
   /** Writes the report to {@code out} (UTF-8); flushes and leaves the stream open. */
   public static void write(AlignmentResult result, OutputStream out) throws IOException {
     try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
       g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-      DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
-      DefaultPrettyPrinter pp = new DefaultPrettyPrinter(
-          Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-          .withObjectIndenter(indenter)
-          .withArrayIndenter(indenter);
-      g.setPrettyPrinter(pp);
+      g.setPrettyPrinter(prettyPrinter());
       writeResult(g, result);
       g.writeRaw('\n');
       g.flush();
@@ -121,61 +138,14 @@ public final class JsonReport {
     }
   }
 
-  /** What fills a file: gets the stream, writes, may throw. */
-  @FunctionalInterface
-  interface Body {
-    void writeTo(OutputStream out) throws IOException;
-  }
-
-  static void writeAtomically(Path target, Body body) {
+  /** Through {@link AtomicFiles}, into a directory that must exist (a report does not create folders). */
+  static void writeAtomically(Path target, AtomicFiles.Body body) {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
     if (dir == null || !Files.isDirectory(dir)) {
       throw CrossalignException.input("cannot write " + target + ": directory " + dir + " does not exist");
     }
-    Path tmp = null;
-    try {
-      tmp = createTemp(dir, abs.getFileName().toString());
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        OutputStream os = new BufferedOutputStream(Channels.newOutputStream(ch));
-        body.writeTo(os);
-        os.flush();
-        // on disk before the rename, so a crash cannot leave an empty file under the final name
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-    } catch (IOException e) {
-      throw new CrossalignException(
-          CrossalignException.Kind.INPUT, "cannot write " + target + ": " + oneLine(e), e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // the write already failed; that error is the one to report
-        }
-      }
-    }
-  }
-
-  /** A fresh file next to the target, created with the default permissions (createTempFile would make it 0600). */
-  private static Path createTemp(Path dir, String name) throws IOException {
-    for (int attempt = 0; ; attempt++) {
-      Path p = dir.resolve("." + name + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
-          + ".tmp");
-      try {
-        return Files.createFile(p);
-      } catch (FileAlreadyExistsException e) {
-        if (attempt >= 10) {
-          throw e;
-        }
-      }
-    }
+    AtomicFiles.replace(abs, body);
   }
 
   private static String oneLine(IOException e) {

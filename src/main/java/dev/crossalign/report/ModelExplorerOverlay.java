@@ -15,6 +15,9 @@ import java.util.Map;
  * {@code tensor_name} output metadata.
  */
 public final class ModelExplorerOverlay {
+  /** The overlay document's mapper. */
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
   private ModelExplorerOverlay() {}
 
   /** One node's value and, when it must stand out whatever its value (a first divergence), its own color. */
@@ -29,7 +32,7 @@ public final class ModelExplorerOverlay {
    * no infinity.
    */
   public static byte[] json(Map<String, NodeValue> results, List<Threshold> thresholds) {
-    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectMapper mapper = JSON;
     ObjectNode root = mapper.createObjectNode();
     ObjectNode res = root.putObject("results");
     results.forEach((key, v) -> {

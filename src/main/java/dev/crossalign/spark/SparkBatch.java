@@ -2,8 +2,10 @@ package dev.crossalign.spark;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Tolerance;
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.batch.BatchOptions;
 import dev.crossalign.engine.batch.BatchWorker;
@@ -57,7 +59,7 @@ public final class SparkBatch {
 
     public static Settings defaults() {
       BatchOptions d = BatchOptions.defaults();
-      return new Settings(d.backends(), d.mode().name(), d.device().toString(), d.tolerance().atol(),
+      return new Settings(BackendKind.ids(d.backends()), d.mode().name(), d.device().toString(), d.tolerance().atol(),
           d.tolerance().rtol(), d.tolerance().scaleAtol(), d.chainedRelL2(), d.inputLow(), d.inputHigh(),
           d.modelsPerWorker());
     }
@@ -72,9 +74,11 @@ public final class SparkBatch {
     }
 
     BatchOptions options() {
-      return new BatchOptions(backends, ValidationRequest.RunMode.parse(mode), Device.parse(device),
-          DeterminismConfig.DETERMINISTIC, inputLow, inputHigh, new Tolerance(atol, rtol, scaleAtol, -1),
-          chainedRelL2, 1, modelsPerWorker);
+      RunSpec run = RunSpec.DEFAULT.withDevice(Device.parse(device)).withConfig(DeterminismConfig.DETERMINISTIC)
+          .withInputRange(new RunSpec.InputRange(inputLow, inputHigh))
+          .withTolerance(new Tolerance(atol, rtol, scaleAtol, -1)).withRelL2Budget(chainedRelL2).withTfliteThreads(1);
+      return new BatchOptions(BackendKind.parseAll(backends, BackendKind.Use.VALIDATE),
+          ValidationRequest.RunMode.parse(mode), run, modelsPerWorker);
     }
   }
 

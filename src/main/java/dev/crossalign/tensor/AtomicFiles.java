@@ -21,7 +21,7 @@ public final class AtomicFiles {
 
   /** What writes the content. */
   @FunctionalInterface
-  interface Body {
+  public interface Body {
     void writeTo(OutputStream out) throws IOException;
   }
 
@@ -30,12 +30,22 @@ public final class AtomicFiles {
     write(target, out -> out.write(bytes));
   }
 
-  static void write(Path target, Body body) {
+  /** Writes what {@code body} streams to {@code target} atomically; the parent directories are created. */
+  public static void write(Path target, Body body) {
+    write(target, body, true);
+  }
+
+  /** As {@link #write(Path, Body)} into a directory that must already exist (a missing one is an INPUT error). */
+  public static void replace(Path target, Body body) {
+    write(target, body, false);
+  }
+
+  private static void write(Path target, Body body, boolean createDirectories) {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
     Path tmp = null;
     try {
-      if (dir != null) {
+      if (dir != null && createDirectories) {
         Files.createDirectories(dir);
       }
       tmp = tempBeside(abs);

@@ -14,6 +14,16 @@ public enum Layout {
     if (this == target || this == ANY || target == ANY) {
       return new int[] {0, 1, 2, 3};
     }
-    return this == NHWC ? new int[] {0, 3, 1, 2} : new int[] {0, 2, 3, 1};
+    return this == NHWC ? nhwcToNchw() : nchwToNhwc();
+  }
+
+  /** NHWC to NCHW as torch.permute and numpy.transpose take it: (0, 3, 1, 2). A fresh array each call. */
+  public static int[] nhwcToNchw() {
+    return new int[] {0, 3, 1, 2};
+  }
+
+  /** NCHW to NHWC: (0, 2, 3, 1). A fresh array each call. */
+  public static int[] nchwToNhwc() {
+    return new int[] {0, 2, 3, 1};
   }
 }

@@ -1,5 +1,6 @@
 package dev.crossalign.tflite;
 
+import dev.crossalign.ModelFormatException;
 /** TFLite's fused ActivationFunctionType. */
 public enum Activation {
   NONE,

@@ -1,5 +1,6 @@
 package dev.crossalign.tflite;
 
+import dev.crossalign.ModelFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;

@@ -1,5 +1,6 @@
 package dev.crossalign.tflite;
 
+import dev.crossalign.ModelFormatException;
 /** TFLite's Padding enum: SAME = 0, VALID = 1. */
 public enum Padding {
   SAME,

@@ -1,5 +1,6 @@
 package dev.crossalign.tflite;
 
+import dev.crossalign.ModelFormatException;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import java.io.IOException;

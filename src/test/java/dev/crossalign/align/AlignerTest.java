@@ -1,5 +1,6 @@
 package dev.crossalign.align;
 
+import dev.crossalign.UnsupportedOp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.crossalign.backend.Activations;

@@ -7,7 +7,7 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.backend.onnx.OrtOptions;
 import dev.crossalign.tensor.DType;
-import dev.crossalign.tflite.ModelFormatException;
+import dev.crossalign.ModelFormatException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -8,7 +8,7 @@ import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.Mode;
 import dev.crossalign.align.Tolerance;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import java.util.List;

@@ -7,7 +7,7 @@ import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
 import dev.crossalign.align.Tolerance;
-import dev.crossalign.align.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.crossalign.tflite;
 
+import dev.crossalign.ModelFormatException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.crossalign.testutil.TestModels;

@@ -24,7 +24,7 @@ import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.onnx.OnnxValueInfo;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
-import dev.crossalign.tflite.ModelFormatException;
+import dev.crossalign.ModelFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Owns its session; {@link #close()} frees it once. Not thread-safe.
  */
 public final class OrtBackend implements Backend {
-  public static final String NAME = "onnxruntime";
+  public static final String NAME = dev.crossalign.backend.BackendKind.ONNXRUNTIME.id();
 
   /** The native objects this backend owns, closed together. */
   private record Handles(OrtSession session, OrtSession.SessionOptions options, OrtCUDAProviderOptions cuda) {}

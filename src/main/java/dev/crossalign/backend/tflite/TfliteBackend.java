@@ -150,7 +150,7 @@ public final class TfliteBackend implements Backend {
 
   @Override
   public String name() {
-    return "tflite";
+    return dev.crossalign.backend.BackendKind.TFLITE.id();
   }
 
   public TfliteOptions options() {

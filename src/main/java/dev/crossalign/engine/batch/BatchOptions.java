@@ -2,30 +2,27 @@ package dev.crossalign.engine.batch;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Tolerance;
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
 import java.util.List;
 
 /**
  * What every row of a batch shares; a row's own columns (seed, input, atol, rtol, backends) override it.
  *
+ * @param run device, config, generated-input range, tolerance with the chained rel_l2 budget, TFLite threads (its
+ *     inputs and expected range are not used: a row names its own input)
  * @param modelsPerWorker how many opened models each worker keeps (least recently used one closed first)
  */
 public record BatchOptions(
-    List<String> backends,
-    ValidationRequest.RunMode mode,
-    Device device,
-    DeterminismConfig config,
-    double inputLow,
-    double inputHigh,
-    Tolerance tolerance,
-    double chainedRelL2,
-    int tfliteThreads,
-    int modelsPerWorker) {
+    List<BackendKind> backends, ValidationRequest.RunMode mode, RunSpec run, int modelsPerWorker) {
 
   public BatchOptions {
     backends = List.copyOf(backends);
+    java.util.Objects.requireNonNull(mode, "mode");
+    java.util.Objects.requireNonNull(run, "run");
     if (modelsPerWorker < 1) {
       throw CrossalignException.input("models per worker must be at least 1, got " + modelsPerWorker);
     }
@@ -33,7 +30,39 @@ public record BatchOptions(
 
   public static BatchOptions defaults() {
     ValidationRequest d = ValidationRequest.defaults(null);
-    return new BatchOptions(d.backends(), d.mode(), d.device(), d.config(), d.inputLow(), d.inputHigh(),
-        d.tolerance(), d.chainedRelL2(), d.tfliteThreads(), 2);
+    return new BatchOptions(d.backends(), d.mode(), d.run(), 2);
+  }
+
+  /** These options in another mode. */
+  public BatchOptions withMode(ValidationRequest.RunMode m) {
+    return new BatchOptions(backends, m, run, modelsPerWorker);
+  }
+
+  public Device device() {
+    return run.device();
+  }
+
+  public DeterminismConfig config() {
+    return run.config();
+  }
+
+  public double inputLow() {
+    return run.inputRange().low();
+  }
+
+  public double inputHigh() {
+    return run.inputRange().high();
+  }
+
+  public Tolerance tolerance() {
+    return run.tolerance();
+  }
+
+  public double chainedRelL2() {
+    return run.relL2Budget();
+  }
+
+  public int tfliteThreads() {
+    return run.tfliteThreads();
   }
 }

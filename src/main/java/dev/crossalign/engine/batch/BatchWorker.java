@@ -2,10 +2,12 @@ package dev.crossalign.engine.batch;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Tolerance;
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.Reference;
+import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.Validator;
 import dev.crossalign.port.PortBackend;
@@ -85,7 +87,7 @@ public final class BatchWorker implements AutoCloseable {
         cache.put(key, o);
         evict();
       }
-      if (req.backends().contains("torch") && o.port == null) {
+      if (req.runs(BackendKind.TORCH) && o.port == null) {
         long t = System.nanoTime();
         o.port = PortBackend.open(o.model, req.device(), req.config());
         prepare = (System.nanoTime() - t) / 1e6;
@@ -143,19 +145,19 @@ public final class BatchWorker implements AutoCloseable {
             base.scaleAtol(),
             base.relL2Budget(),
             base.acceptNonFinite());
-    List<String> backends = row.backends() == null ? options.backends() : row.backends();
-    return new ValidationRequest(row.model(), backends, options.mode(), options.device(),
-        options.config().withSeed(row.seed()), Map.of(), options.inputLow(), options.inputHigh(), tol,
-        options.chainedRelL2(), dev.crossalign.align.InputChecks.ValueRange.UNKNOWN, null, options.tfliteThreads());
+    List<BackendKind> backends = row.backends() == null
+        ? options.backends()
+        : BackendKind.parseAll(row.backends(), BackendKind.Use.VALIDATE);
+    RunSpec run = options.run().withConfig(options.config().withSeed(row.seed())).withInputs(Map.of())
+        .withTolerance(tol).withExpectedRange(dev.crossalign.align.InputChecks.ValueRange.UNKNOWN);
+    return new ValidationRequest(row.model(), backends, options.mode(), run, null);
   }
 
   private static ValidationRequest withInputs(ValidationRequest req, TfliteModel model, ManifestRow row) {
     if (row.input() == null) {
       return req;
     }
-    return new ValidationRequest(req.model(), req.backends(), req.mode(), req.device(), req.config(),
-        readInputs(row.input(), model), req.inputLow(), req.inputHigh(), req.tolerance(), req.chainedRelL2(),
-        req.expectedRange(), req.exportOnnx(), req.tfliteThreads());
+    return req.withInputs(readInputs(row.input(), model));
   }
 
   static Map<String, HostTensor> readInputs(String spec, TfliteModel model) {

@@ -112,7 +112,7 @@ public record MemoryPlan(int workers, int heapMb, long perWorkerMb, long budgetM
   }
 
   /** Captures one row holds: the reference's, and per candidate one per mode it runs. */
-  static int captures(List<String> backends, ValidationRequest.RunMode mode) {
+  static int captures(List<?> backends, ValidationRequest.RunMode mode) {
     int perCandidate = mode == ValidationRequest.RunMode.BOTH ? 2 : 1;
     return 1 + Math.max(0, backends.size() - 1) * perCandidate;
   }

@@ -29,7 +29,7 @@ public record RowResult(
     String error,
     Crash crash,
     SortedMap<String, Double> timingMs,
-    java.util.List<dev.crossalign.align.UnsupportedOp> unsupported) {
+    java.util.List<dev.crossalign.UnsupportedOp> unsupported) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Verdicts of rows whose worker process did not answer: rerun on resume only with --retry-crashed. */
@@ -181,7 +181,7 @@ public record RowResult(
     }
     m.put("timing_ms", timingMs);
     java.util.List<Map<String, Object>> ops = new java.util.ArrayList<>();
-    for (dev.crossalign.align.UnsupportedOp u : unsupported) {
+    for (dev.crossalign.UnsupportedOp u : unsupported) {
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("op", u.op());
       o.put("count", u.count());
@@ -193,6 +193,16 @@ public record RowResult(
       return JSON.writeValueAsString(m);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** "row 12 face.tflite: aligned" from a result line, or "" when it is not one. */
+  public static String label(String line) {
+    try {
+      JsonNode n = JSON.readTree(line);
+      return "row " + n.path("row").asText() + " " + n.path("model").asText() + ": " + n.path("verdict").asText();
+    } catch (JsonProcessingException e) {
+      return "";
     }
   }
 
@@ -209,9 +219,9 @@ public record RowResult(
         first.put(k, n.path("first_divergence").path(k).asText());
       }
     }
-    java.util.List<dev.crossalign.align.UnsupportedOp> ops = new java.util.ArrayList<>();
+    java.util.List<dev.crossalign.UnsupportedOp> ops = new java.util.ArrayList<>();
     for (JsonNode u : n.path("unsupported")) {
-      ops.add(new dev.crossalign.align.UnsupportedOp(u.path("op").asText(), u.path("count").asInt(),
+      ops.add(new dev.crossalign.UnsupportedOp(u.path("op").asText(), u.path("count").asInt(),
           u.path("reason").asText()));
     }
     return new RowResult(n.get("row").asInt(), n.get("model").asText(), n.get("seed").asLong(),

@@ -1,14 +1,14 @@
 package dev.crossalign.engine.bench;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendSpec;
+import dev.crossalign.backend.Backends;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.onnx.OrtBackend;
-import dev.crossalign.backend.onnx.OrtOptions;
-import dev.crossalign.backend.tflite.TfliteBackend;
-import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.InputGenerator;
-import dev.crossalign.engine.Reference;
 import dev.crossalign.onnx.OnnxModel;
 import dev.crossalign.onnx.OnnxValueInfo;
 import dev.crossalign.port.PortBackend;
@@ -26,7 +26,7 @@ import java.util.Map;
  * Inference latency of several backends on one model in one process: every backend opened, {@code warmup} untimed
  * rounds, then {@code runs} rounds in which each backend runs once, round robin with a rotating start, so that machine
  * noise (other processes, frequency changes) hits all backends alike. Inference only: TFLite-XNNPACK, the torch port
- * and ONNX Runtime copy out the graph outputs only. "tflite" is the reference interpreter as validate runs it
+ * and ONNX Runtime copy out the graph outputs only. tflite is the reference interpreter as validate runs it
  * (builtin kernels, every tensor preserved and copied out), so it includes the capture.
  */
 public final class Bench {
@@ -63,17 +63,18 @@ public final class Bench {
   private static BenchResult runHere(BenchRequest req, java.util.function.Consumer<String> onStep) {
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
-    Map<String, HostTensor> inputs = InputGenerator.inputs(model, req.seed(), -1.0, 1.0, Map.of());
+    Map<String, HostTensor> inputs = InputGenerator.inputs(model, req.seed(), req.run().inputRange().low(),
+        req.run().inputRange().high(), Map.of());
     List<String> notes = new ArrayList<>();
     List<Leg> legs = new ArrayList<>();
     List<PortBackend.OpTime> ops = null;
     try {
-      for (String b : req.backends()) {
+      for (BackendKind b : req.backends()) {
         Leg leg = open(b, model, inputs, req, notes);
         if (leg != null) {
           legs.add(leg);
         }
-        onStep.accept("opened " + b);
+        onStep.accept("opened " + b.id());
       }
       if (legs.isEmpty()) {
         throw CrossalignException.unsupported("no backend could run " + model.label() + ": " + notes);
@@ -105,7 +106,7 @@ public final class Bench {
         }
       }
       Map<String, Double> ratios = new LinkedHashMap<>();
-      BackendStats x = stats.stream().filter(s -> s.name().equals("tflite-xnnpack")).findFirst().orElse(null);
+      BackendStats x = stats.stream().filter(s -> s.name().equals(BackendKind.TFLITE_XNNPACK.id())).findFirst().orElse(null);
       if (x != null) {
         for (BackendStats s : stats) {
           if (s != x) {
@@ -120,7 +121,7 @@ public final class Bench {
           }
         }
         if (ops == null) {
-          notes.add("per-op profile needs the torch backend");
+          notes.add("per-op profile needs the " + BackendKind.TORCH.id() + " backend");
         }
       }
       return new BenchResult(model.label(), stats, ratios, machine(), req.threads(), req.warmup(), notes, ops);
@@ -131,43 +132,36 @@ public final class Bench {
     }
   }
 
-  private static Leg open(String name, TfliteModel model, Map<String, HostTensor> inputs, BenchRequest req,
+  /** {@code kind} opened through its provider for latency runs; null (with a note) when it has no model to run. */
+  private static Leg open(BackendKind kind, TfliteModel model, Map<String, HostTensor> inputs, BenchRequest req,
       List<String> notes) {
-    switch (name) {
-      case "tflite":
-        return tflite(name, model, inputs, TfliteOptions.defaults().withThreads(req.threads()));
-      case "tflite-xnnpack":
-        return tflite(name, model, inputs,
-            TfliteOptions.defaults().withThreads(req.threads()).withDelegate(TfliteOptions.Delegate.XNNPACK));
-      case "torch": {
-        PortBackend port = PortBackend.open(model, req.device(),
-            DeterminismConfig.DETERMINISTIC.withSeed(req.seed()).withIntraOpThreads(req.threads()));
-        if (!port.unsupported().isEmpty()) {
-          notes.add("torch runs only part of the graph: unsupported " + port.unsupported());
-        }
-        return new TorchLeg(port, inputs);
+    OnnxModel onnx = null;
+    if (kind.format() == BackendKind.ModelFormat.ONNX) {
+      String[] why = new String[1];
+      onnx = OnnxSource.resolve(req.onnx(), model, why);
+      if (onnx == null) {
+        notes.add(why[0]);
+        return null;
       }
-      case "onnxruntime": {
-        String[] why = new String[1];
-        OnnxModel onnx = OnnxSource.resolve(req.onnx(), model, why);
-        if (onnx == null) {
-          notes.add(why[0]);
-          return null;
-        }
-        OrtOptions o = OrtOptions.DEFAULT.withCaptureIntermediates(false).withOptLevel(OrtOptions.OptLevel.ALL)
-            .withThreads(req.threads(), 1).withDevice(req.device());
-        OrtBackend ort = OrtBackend.open(onnx, o);
-        Map<String, HostTensor> feeds = feeds(ort.inputs(), inputs);
-        return new SimpleLeg(name, () -> ort.run(feeds), ort::close);
-      }
-      default:
-        throw CrossalignException.input("unknown bench backend '" + name + "'");
     }
-  }
-
-  private static Leg tflite(String name, TfliteModel model, Map<String, HostTensor> inputs, TfliteOptions o) {
-    TfliteBackend t = Reference.open(model, o);
-    return new SimpleLeg(name, () -> t.run(inputs), t::close);
+    OnnxModel given = onnx;
+    Backend backend = Backends.open(kind, new BackendSpec(model, () -> given, req.device(),
+        DeterminismConfig.DETERMINISTIC.withSeed(req.seed()).withIntraOpThreads(req.threads()),
+        BackendSpec.Purpose.LATENCY));
+    if (backend instanceof PortBackend port) {
+      if (!port.unsupported().isEmpty()) {
+        notes.add(kind.id() + " runs only part of the graph: unsupported " + port.unsupported());
+      }
+      return new TorchLeg(kind.id(), port, inputs);
+    }
+    Map<String, HostTensor> feeds;
+    try {
+      feeds = backend instanceof OrtBackend ort ? feeds(ort.inputs(), inputs) : inputs;
+    } catch (RuntimeException e) {
+      backend.close();
+      throw e;
+    }
+    return new SimpleLeg(kind.id(), () -> backend.run(feeds), backend::close);
   }
 
   /** The TFLite inputs by the ONNX model's input names: same names, or by position when the names differ. */
@@ -201,18 +195,21 @@ public final class Bench {
     }
   }
 
+  /** The port, run outputs-only (no capture), and kept for --profile-ops. */
   private static final class TorchLeg implements Leg {
+    final String name;
     final PortBackend port;
     final Map<String, HostTensor> inputs;
 
-    TorchLeg(PortBackend port, Map<String, HostTensor> inputs) {
+    TorchLeg(String name, PortBackend port, Map<String, HostTensor> inputs) {
+      this.name = name;
       this.port = port;
       this.inputs = inputs;
     }
 
     @Override
     public String name() {
-      return "torch";
+      return name;
     }
 
     @Override

@@ -24,6 +24,8 @@ public record BenchResult(
     int warmup,
     List<String> notes,
     List<PortBackend.OpTime> portOps) {
+  /** The bench document's mapper. */
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public BenchResult {
     backends = List.copyOf(backends);
@@ -53,7 +55,7 @@ public record BenchResult(
     }
     m.put("backends", bs);
     m.put("ratios", ratios);
-    m.put("ratios_against", "tflite-xnnpack");
+    m.put("ratios_against", dev.crossalign.backend.BackendKind.TFLITE_XNNPACK.id());
     m.put("machine", machine);
     m.put("threads", threads);
     m.put("warmup", warmup);
@@ -71,7 +73,7 @@ public record BenchResult(
       m.put("torch_ops", ops);
     }
     try {
-      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
+      return JSON.writeValueAsString(m);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

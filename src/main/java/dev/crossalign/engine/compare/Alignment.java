@@ -1,5 +1,6 @@
 package dev.crossalign.engine.compare;
 
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.tensor.HostTensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,8 +12,8 @@ import java.util.List;
  * rank-4 shape. When several fit (a [1,8,8,8] tensor), the values decide: the one with the lowest rel_l2.
  */
 final class Alignment {
-  private static final int[] NCHW_TO_NHWC = {0, 2, 3, 1};
-  private static final int[] NHWC_TO_NCHW = {0, 3, 1, 2};
+  private static final int[] NCHW_TO_NHWC = Layout.nchwToNhwc();
+  private static final int[] NHWC_TO_NCHW = Layout.nhwcToNchw();
 
   private Alignment() {}
 

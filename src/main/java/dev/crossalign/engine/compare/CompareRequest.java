@@ -4,6 +4,7 @@ import dev.crossalign.align.InputChecks;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.engine.RunSpec;
 import dev.crossalign.tensor.HostTensor;
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,32 +17,12 @@ import java.util.Objects;
  * @param b the candidate: a .tflite, .onnx or .npz file; null when {@code torchscript} is given
  * @param torchscript a TorchScript module (torch.jit.save) as the candidate, or null
  * @param torchscriptLayout how rank-4 inputs are fed to the TorchScript module
- * @param device where ONNX Runtime runs (TFLite runs on the CPU; TorchScript too)
- * @param config seed, threads and determinism switches
- * @param inputs user inputs by name (either model's input names)
- * @param inputLow low end of generated float inputs
- * @param inputHigh high end of generated float inputs
- * @param tolerance per-element tolerance
- * @param relL2Budget a tensor also passes when its rel_l2 is at most this (accumulated float32 error); negative: off
+ * @param run device (where ONNX Runtime runs; TFLite and TorchScript run on the CPU), config, inputs (by either
+ *     model's input names), generated-input range, tolerance with its rel_l2 budget, TFLite threads, expected range
  * @param matchByValue whether the value-fingerprint fallback runs
- * @param tfliteThreads TFLite interpreter threads
- * @param expectedRange the value range the models expect of their inputs: given inputs outside it are flagged
  */
 public record CompareRequest(
-    Path a,
-    Path b,
-    Path torchscript,
-    TorchScriptLayout torchscriptLayout,
-    Device device,
-    DeterminismConfig config,
-    Map<String, HostTensor> inputs,
-    double inputLow,
-    double inputHigh,
-    Tolerance tolerance,
-    double relL2Budget,
-    boolean matchByValue,
-    int tfliteThreads,
-    InputChecks.ValueRange expectedRange) {
+    Path a, Path b, Path torchscript, TorchScriptLayout torchscriptLayout, RunSpec run, boolean matchByValue) {
 
   /** How rank-4 inputs are fed to a TorchScript module. */
   public enum TorchScriptLayout {
@@ -58,24 +39,18 @@ public record CompareRequest(
     if ((b == null) == (torchscript == null)) {
       throw new IllegalArgumentException("exactly one of b and torchscript must be given");
     }
-    Objects.requireNonNull(device, "device");
-    Objects.requireNonNull(config, "config");
-    inputs = Map.copyOf(inputs);
-    Objects.requireNonNull(tolerance, "tolerance");
+    Objects.requireNonNull(run, "run");
     torchscriptLayout = torchscriptLayout == null ? TorchScriptLayout.AUTO : torchscriptLayout;
-    expectedRange = expectedRange == null ? InputChecks.ValueRange.UNKNOWN : expectedRange;
   }
 
   /** Defaults for tests and callers: seed 0, CPU, inputs in [-1, 1), default tolerance with a 1e-4 rel_l2 budget. */
   public static CompareRequest of(Path a, Path b) {
-    return new CompareRequest(a, b, null, TorchScriptLayout.AUTO, Device.CPU, DeterminismConfig.DETERMINISTIC,
-        Map.of(), -1, 1, Tolerance.DEFAULT, 1e-4, true, 1, InputChecks.ValueRange.UNKNOWN);
+    return new CompareRequest(a, b, null, TorchScriptLayout.AUTO, RunSpec.DEFAULT, true);
   }
 
   /** This request with value matching on or off. */
   public CompareRequest withValueMatching(boolean on) {
-    return new CompareRequest(a, b, torchscript, torchscriptLayout, device, config, inputs, inputLow, inputHigh,
-        tolerance, relL2Budget, on, tfliteThreads, expectedRange);
+    return new CompareRequest(a, b, torchscript, torchscriptLayout, run, on);
   }
 
   /** This request with the two files named the other way round. */
@@ -83,12 +58,47 @@ public record CompareRequest(
     if (b == null) {
       throw new IllegalStateException("a TorchScript candidate cannot be named first");
     }
-    return new CompareRequest(b, a, null, torchscriptLayout, device, config, inputs, inputLow, inputHigh,
-        tolerance, relL2Budget, matchByValue, tfliteThreads, expectedRange);
+    return new CompareRequest(b, a, null, torchscriptLayout, run, matchByValue);
+  }
+
+  public Device device() {
+    return run.device();
+  }
+
+  public DeterminismConfig config() {
+    return run.config();
+  }
+
+  public Map<String, HostTensor> inputs() {
+    return run.inputs();
+  }
+
+  public double inputLow() {
+    return run.inputRange().low();
+  }
+
+  public double inputHigh() {
+    return run.inputRange().high();
+  }
+
+  public Tolerance tolerance() {
+    return run.tolerance();
+  }
+
+  public double relL2Budget() {
+    return run.relL2Budget();
+  }
+
+  public int tfliteThreads() {
+    return run.tfliteThreads();
+  }
+
+  public InputChecks.ValueRange expectedRange() {
+    return run.expectedRange();
   }
 
   /** The tolerance every comparison uses: end to end, so float32 error accumulates as in chained mode. */
   public Tolerance effectiveTolerance() {
-    return relL2Budget >= 0 ? tolerance.withRelL2Budget(relL2Budget) : tolerance;
+    return run.budgetedTolerance();
   }
 }

@@ -1,5 +1,6 @@
 package dev.crossalign.engine.compare;
 
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
@@ -142,7 +143,7 @@ public final class Comparer {
       otherRun = tss.run(driverInputs);
       for (String n : driverInputs.keySet()) {
         pairings.add(new InputPairing(n, n, "nchw".equals(tss.usedLayout()) && driverInputs.get(n).rank() == 4
-            ? new int[] {0, 3, 1, 2} : null, "order"));
+            ? Layout.nhwcToNchw() : null, "order"));
       }
       notes.add("TorchScript inputs fed " + ("nchw".equals(tss.usedLayout()) ? "permuted NHWC->NCHW" : "as is")
           + (tss.graph() == null ? "; only its final outputs are compared" : ""));
@@ -153,8 +154,8 @@ public final class Comparer {
     for (InputPairing p : pairings) {
       notes.add("input '" + p.a() + "' fed to '" + p.b() + "' (by " + p.how() + ")"
           + (p.permutation() == null ? "" : " permuted " + Arrays.toString(p.permutation())
-          + (Arrays.equals(p.permutation(), new int[] {0, 3, 1, 2}) ? " (NHWC->NCHW)"
-          : Arrays.equals(p.permutation(), new int[] {0, 2, 3, 1}) ? " (NCHW->NHWC)" : "")));
+          + (Arrays.equals(p.permutation(), Layout.nhwcToNchw()) ? " (NHWC->NCHW)"
+          : Arrays.equals(p.permutation(), Layout.nchwToNhwc()) ? " (NCHW->NHWC)" : "")));
     }
 
     Activations runA = aDrives ? driverRun : otherRun;

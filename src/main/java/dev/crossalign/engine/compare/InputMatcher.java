@@ -16,8 +16,8 @@ import java.util.Set;
  * by name, else by order among the unpaired ones whose shape fits as is or through the NHWC/NCHW permutation.
  */
 final class InputMatcher {
-  private static final int[] NHWC_TO_NCHW = {0, 3, 1, 2};
-  private static final int[] NCHW_TO_NHWC = {0, 2, 3, 1};
+  private static final int[] NHWC_TO_NCHW = Layout.nhwcToNchw();
+  private static final int[] NCHW_TO_NHWC = Layout.nchwToNhwc();
 
   private InputMatcher() {}
 

@@ -41,7 +41,7 @@ final class TfliteSide extends BackendSide<TfliteBackend> implements Side {
 
   @Override
   public String backend() {
-    return "tflite";
+    return dev.crossalign.backend.BackendKind.TFLITE.id();
   }
 
   @Override

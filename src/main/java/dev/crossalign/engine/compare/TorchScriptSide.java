@@ -124,7 +124,7 @@ final class TorchScriptSide implements Side {
       for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
         HostTensor h = e.getValue();
         if (nchw && h.rank() == 4 && h.layout() != Layout.NCHW) {
-          h = h.permute(new int[] {0, 3, 1, 2}, Layout.NCHW);
+          h = h.permute(Layout.nhwcToNchw(), Layout.NCHW);
         }
         b.add(e.getKey(), "INPUT", -1, h);
         args.push_back(new IValue(TorchTensors.toTorch(h)));

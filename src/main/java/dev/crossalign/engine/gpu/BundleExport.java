@@ -78,12 +78,7 @@ public final class BundleExport {
         skipped.add(s.op() + " #" + s.operator() + " " + s.output() + ": " + s.reason());
       }
     }
-    try {
-      Files.createDirectories(dir);
-      Files.write(dir.resolve(BundleManifest.MODEL), model.bytes());
-    } catch (IOException e) {
-      throw CrossalignException.input("cannot write " + dir + ": " + Json.describe(e));
-    }
+    dev.crossalign.tensor.AtomicFiles.write(dir.resolve(BundleManifest.MODEL), model.bytes());
     Npz.write(dir.resolve(BundleManifest.INPUTS), inputs);
     Npz.write(dir.resolve(BundleManifest.REFERENCE), reference);
     Npz.write(dir.resolve(BundleManifest.WEIGHTS), weights);

@@ -196,7 +196,7 @@ public final class CudnnLeg {
         Cudnn.require();
         info = Cudnn.deviceInfo(o.device());
       } catch (CrossalignException e) {
-        return new Report("cudnn", "unavailable", e.getMessage(), bindings, null, o.repeat(), o.iterations(),
+        return new Report(dev.crossalign.backend.BackendKind.CUDNN.id(), "unavailable", e.getMessage(), bindings, null, o.repeat(), o.iterations(),
             seconds(t0), List.of(), List.of());
       }
     }
@@ -210,7 +210,7 @@ public final class CudnnLeg {
       for (int i = 0; i < cases.size(); i++) {
         layers.add(layerShell(cases.get(i), truths.get(i), List.of(), null, null));
       }
-      return new Report("cudnn", "plan-only", "--plan-only: host checks only, cuDNN not called", bindings, null,
+      return new Report(dev.crossalign.backend.BackendKind.CUDNN.id(), "plan-only", "--plan-only: host checks only, cuDNN not called", bindings, null,
           o.repeat(), o.iterations(), seconds(t0), summaries(layers), List.copyOf(layers));
     }
     List<LayerResult> layers = new ArrayList<>();
@@ -222,7 +222,7 @@ public final class CudnnLeg {
         layers.add(layerShell(c, truths.get(i), List.of(), null, e.getMessage()));
       }
     }
-    return new Report("cudnn", "ran", null, bindings, info, o.repeat(), o.iterations(), seconds(t0),
+    return new Report(dev.crossalign.backend.BackendKind.CUDNN.id(), "ran", null, bindings, info, o.repeat(), o.iterations(), seconds(t0),
         summaries(layers), List.copyOf(layers));
   }
 

@@ -100,7 +100,7 @@ public final class GpuCheck implements Callable<Integer> {
     }
   }
 
-  @Command(name = "cudnn", mixinStandardHelpOptions = true,
+  @Command(name = dev.crossalign.backend.BackendKind.Ids.CUDNN, mixinStandardHelpOptions = true,
       description = "Every cuDNN forward algorithm on every bundled conv, TF32 off and on")
   static final class CudnnCmd implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;

@@ -1,5 +1,6 @@
 package dev.crossalign.engine.gpu;
 
+import dev.crossalign.backend.BackendKind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,7 +37,7 @@ public final class Summary {
     JsonNode cudnn = Json.tree(dir.resolve("cudnn.json"));
     JsonNode torch = Json.tree(dir.resolve("torch.json"));
     root.set("cpu", cpu);
-    root.set("cudnn", cudnn);
+    root.set(BackendKind.CUDNN.id(), cudnn);
     root.set("torch", torch);
     Json.write(dir.resolve("check.json"), root);
 
@@ -77,7 +78,7 @@ public final class Summary {
     md.add("## Legs");
     md.add("");
     md.addAll(legLines("cpu", cpu));
-    md.addAll(legLines("cudnn", cudnn));
+    md.addAll(legLines(BackendKind.CUDNN.id(), cudnn));
     md.addAll(legLines("torch", torch));
     AtomicFiles.write(dir.resolve("summary.md"), (String.join("\n", md) + "\n").getBytes(StandardCharsets.UTF_8));
     return md;
@@ -101,7 +102,7 @@ public final class Summary {
             m.path("pass").asBoolean() ? "ok" : "FAILED"));
       }
     }
-    if ("cudnn".equals(leg)) {
+    if (BackendKind.CUDNN.id().equals(leg)) {
       for (JsonNode m : n.path("models")) {
         out.add(String.format(Locale.ROOT, "- cudnn: %s: %d convs (%d failed), %d algorithm runs, %d not bitwise "
             + "repeatable %s; deterministic algorithms %s, non-deterministic %s", text(m, "model"),

@@ -1,6 +1,6 @@
 package dev.crossalign.port.codegen;
 
-import dev.crossalign.port.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import java.util.List;
 
 /**

@@ -2,7 +2,7 @@ package dev.crossalign.port.codegen;
 
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.OpRegistry;
-import dev.crossalign.port.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.port.UnsupportedOpException;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;

@@ -1,5 +1,6 @@
 package dev.crossalign.port.onnx;
 
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.onnx.OnnxModel;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -18,7 +19,4 @@ public record Export(OnnxModel model, Map<String, String> onnxToTflite, List<Uns
     onnxToTflite = Collections.unmodifiableMap(new LinkedHashMap<>(onnxToTflite));
     unsupported = List.copyOf(unsupported);
   }
-
-  /** One TFLite op kind the exporter cannot express, how many times the graph uses it, and why. */
-  public record UnsupportedOp(String op, int count, String reason) {}
 }

@@ -1,5 +1,6 @@
 package dev.crossalign.port.onnx;
 
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.onnx.OnnxModel;
@@ -75,7 +76,7 @@ public final class Exporter {
   }
 
   /** What {@link #export} would refuse (op, count, reasons), without throwing; empty when the graph exports. */
-  public static List<Export.UnsupportedOp> check(TfliteModel model, ExportOptions opts) {
+  public static List<UnsupportedOp> check(TfliteModel model, ExportOptions opts) {
     return build(model, opts, defaultOps()).unsupported();
   }
 
@@ -119,9 +120,9 @@ public final class Exporter {
         }
       }
     }
-    List<Export.UnsupportedOp> unsupported = new ArrayList<>();
+    List<UnsupportedOp> unsupported = new ArrayList<>();
     refusals.forEach((name, reasons) -> unsupported.add(
-        new Export.UnsupportedOp(name, reasons.size(), reasons.stream().distinct().limit(3)
+        new UnsupportedOp(name, reasons.size(), reasons.stream().distinct().limit(3)
             .collect(Collectors.joining("; ")))));
     if (!unsupported.isEmpty()) {
       return new Export(null, Map.of(), unsupported);

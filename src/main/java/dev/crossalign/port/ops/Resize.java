@@ -17,17 +17,11 @@ import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR with TF's source-coordinate rules, computed in Java float32 exactly
- * as tensorflow/lite/kernels/internal/reference/resize_*.h does, turned into index and weight tensors once:
- * <ul>
- *   <li>scale = in / out, or (in - 1) / (out - 1) with align_corners (and out > 1), as float32;
- *   <li>bilinear: src = dst * scale, or (dst + 0.5) * scale - 0.5 with half_pixel_centers; y0 = max(floor(src), 0),
- *       y1 = min(ceil(src), in - 1); value = sum of the four corners times (1 - d) / d weights, where d = src - y0 is
- *       used unclamped (negative near the border with half-pixel centers, where y0 == y1 so the weights sum to 1);
- *   <li>nearest: src = (dst + offset) * scale with offset 0.5 for half_pixel_centers; round (half away from zero)
- *       with align_corners, floor otherwise; min(in - 1), and max(0) with half-pixel centers.
- * </ul>
- * Torch's own interpolate modes do not reproduce the legacy TF mode (src = dst * in / out), hence the gathers.
+ * RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR with TF's source-coordinate rules ({@link ResizeCoordinates}: float32
+ * exactly as tensorflow/lite/kernels/internal/reference/resize_*.h), turned into index and weight tensors once; the
+ * value is the sum of the four corners times (1 - d) / d weights, d used unclamped (negative near the border with
+ * half-pixel centers, where y0 == y1 so the weights sum to 1). Torch's own interpolate modes do not reproduce the
+ * legacy TF mode (src = dst * in / out), hence the gathers. The ONNX export names the equivalent Resize mode.
  */
 public final class Resize implements OpLowering {
   @Override

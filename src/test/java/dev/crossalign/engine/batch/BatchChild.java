@@ -15,9 +15,7 @@ public final class BatchChild {
   public static void main(String[] args) throws Exception {
     List<ManifestRow> rows = Manifest.read(Path.of(args[0]));
     BatchOptions d = BatchOptions.defaults();
-    BatchOptions opts = args.length < 4 ? d : new BatchOptions(d.backends(), ValidationRequest.RunMode.parse(args[3]),
-        d.device(), d.config(), d.inputLow(), d.inputHigh(), d.tolerance(), d.chainedRelL2(), d.tfliteThreads(),
-        d.modelsPerWorker());
+    BatchOptions opts = args.length < 4 ? d : d.withMode(ValidationRequest.RunMode.parse(args[3]));
     BatchRunner.Summary s = BatchRunner.run(rows, opts, Integer.parseInt(args[2]), Path.of(args[1]), true, null);
     long hwm = -1;
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -30,9 +30,7 @@ class BatchScaleTest {
 
   private static BatchOptions chained() {
     BatchOptions d = BatchOptions.defaults();
-    return new BatchOptions(d.backends(), dev.crossalign.engine.ValidationRequest.RunMode.CHAINED, d.device(),
-        d.config(), d.inputLow(), d.inputHigh(), d.tolerance(), d.chainedRelL2(), d.tfliteThreads(),
-        d.modelsPerWorker());
+    return d.withMode(dev.crossalign.engine.ValidationRequest.RunMode.CHAINED);
   }
 
   private static void assumeLinux() {

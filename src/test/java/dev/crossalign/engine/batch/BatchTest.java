@@ -100,8 +100,8 @@ class BatchTest {
       assertThat(second.timingMs().get("prepare.torch")).isZero(); // reused
       assertThat(second.timingMs().get("load")).isZero();
       ValidationRequest req = ValidationRequest.defaults(null);
-      req = new ValidationRequest(null, req.backends(), req.mode(), req.device(), req.config().withSeed(12), Map.of(),
-          req.inputLow(), req.inputHigh(), req.tolerance(), req.chainedRelL2(), req.expectedRange(), null, 1);
+      req = new ValidationRequest(null, req.backends(), req.mode(),
+          req.run().withConfig(req.config().withSeed(12)).withTfliteThreads(1), null);
       var fresh = Validator.validate(req).result();
       assertThat(second.verdict()).isEqualTo("aligned");
       assertThat(second.tensorsCompared()).isEqualTo((int) fresh.comparisons().stream()

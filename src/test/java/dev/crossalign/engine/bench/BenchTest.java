@@ -1,5 +1,7 @@
 package dev.crossalign.engine.bench;
 
+import dev.crossalign.engine.RunSpec;
+import dev.crossalign.backend.BackendKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -66,8 +68,8 @@ class BenchTest {
         .addOutput("y", DType.FLOAT32, new int[] {1, 8, 8, 3})
         .build()
         .write(onnx);
-    BenchResult r = Bench.run(new BenchRequest(model, List.of("tflite", "tflite-xnnpack", "torch", "onnxruntime"), 1,
-        Device.CPU, 2, 7, 0, onnx, true));
+    BenchResult r = Bench.run(new BenchRequest(model, List.of(BackendKind.TFLITE, BackendKind.TFLITE_XNNPACK,
+        BackendKind.TORCH, BackendKind.ONNXRUNTIME), RunSpec.of(Device.CPU, 0, 1), 2, 7, onnx, true));
     assertThat(r.backends()).extracting(BackendStats::name)
         .containsExactly("tflite", "tflite-xnnpack", "torch", "onnxruntime");
     for (BackendStats s : r.backends()) {
@@ -134,8 +136,8 @@ class BenchTest {
     } catch (ClassNotFoundException e) {
       exporter = false;
     }
-    BenchResult r = Bench.run(new BenchRequest(model, List.of("torch", "onnxruntime"), 1, Device.CPU, 0, 2, 0, null,
-        false));
+    BenchResult r = Bench.run(new BenchRequest(model, List.of(BackendKind.TORCH, BackendKind.ONNXRUNTIME),
+        RunSpec.of(Device.CPU, 0, 1), 0, 2, null, false));
     if (exporter) {
       assertThat(r.backends()).extracting(BackendStats::name).containsExactly("torch", "onnxruntime");
     } else {
@@ -147,11 +149,17 @@ class BenchTest {
 
   @Test
   void badRequestsAreInputErrors() {
-    assertThatThrownBy(() -> new BenchRequest(null, List.of("tflite", "tensorrt"), 1, Device.CPU, 1, 1, 0, null, false))
-        .isInstanceOf(CrossalignException.class).hasMessageContaining("tensorrt");
-    assertThatThrownBy(() -> new BenchRequest(null, List.of("torch"), 0, Device.CPU, 1, 1, 0, null, false))
+    assertThatThrownBy(() -> BackendKind.parse("tensorrt", BackendKind.Use.BENCH))
+        .isInstanceOf(CrossalignException.class).hasMessageContaining("tensorrt")
+        .hasMessageContaining("[tflite, tflite-xnnpack, torch, onnxruntime]");
+    assertThatThrownBy(() -> new BenchRequest(null, List.of(BackendKind.TFLITE, BackendKind.CUDNN),
+        RunSpec.of(Device.CPU, 0, 1), 1, 1, null, false))
+        .isInstanceOf(CrossalignException.class).hasMessageContaining("unknown bench backend 'cudnn'");
+    assertThatThrownBy(() -> new BenchRequest(null, List.of(BackendKind.TORCH), RunSpec.of(Device.CPU, 0, 0), 1, 1,
+        null, false))
         .isInstanceOf(CrossalignException.class).hasMessageContaining("--threads");
-    assertThatThrownBy(() -> new BenchRequest(null, List.of("torch", "torch"), 1, Device.CPU, 1, 1, 0, null, false))
+    assertThatThrownBy(() -> new BenchRequest(null, List.of(BackendKind.TORCH, BackendKind.TORCH),
+        RunSpec.of(Device.CPU, 0, 1), 1, 1, null, false))
         .isInstanceOf(CrossalignException.class).hasMessageContaining("twice");
   }
 }

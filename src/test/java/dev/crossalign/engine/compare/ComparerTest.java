@@ -246,8 +246,8 @@ class ComparerTest {
     dev.crossalign.tensor.Npy.write(npy, x);
     HostTensor given = dev.crossalign.tensor.Npy.read(npy);
     CompareRequest base = CompareRequest.of(tflite(), onnx("b.onnx", CompareFixtures.chainOnnx(CompareFixtures.W2)));
-    CompareRequest req = new CompareRequest(base.a(), base.b(), null, null, base.device(), base.config(),
-        Map.of("x", given), -1, 1, base.tolerance(), base.relL2Budget(), true, 1, null);
+    CompareRequest req = new CompareRequest(base.a(), base.b(), null, null,
+        base.run().withInputs(Map.of("x", given)), true);
     Comparer.Outcome o = Comparer.compare(req);
     assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
     assertThat(o.activations().get("reference").tensor("x").toFloatArray()).containsExactly(x.toFloatArray());

@@ -15,8 +15,8 @@ class TorchScriptCompareTest {
   @TempDir Path dir;
 
   private Comparer.Outcome compare(Path a, Path ts) {
-    return Comparer.compare(new CompareRequest(a, null, ts, CompareRequest.TorchScriptLayout.AUTO, Device.CPU,
-        DeterminismConfig.DETERMINISTIC, Map.of(), -1, 1, dev.crossalign.align.Tolerance.DEFAULT, 1e-4, true, 1, null));
+    return Comparer.compare(new CompareRequest(a, null, ts, CompareRequest.TorchScriptLayout.AUTO,
+        dev.crossalign.engine.RunSpec.DEFAULT, true));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.crossalign.port.onnx;
 
+import dev.crossalign.UnsupportedOp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -156,7 +157,7 @@ class ExporterApiTest {
     w.custom("MyCustomOp", new int[] {b}, new int[] {c}, null);
     w.outputs(c);
     TfliteModel model = TfliteModel.read(w.build(), "custom.tflite");
-    List<Export.UnsupportedOp> list = Exporter.check(model, ExportOptions.DEFAULT);
+    List<UnsupportedOp> list = Exporter.check(model, ExportOptions.DEFAULT);
     assertThat(list).hasSize(1);
     assertThat(list.get(0).op()).isEqualTo("MyCustomOp");
     assertThat(list.get(0).count()).isEqualTo(2);
@@ -177,7 +178,7 @@ class ExporterApiTest {
     int y = w.tensor("y", TensorType.FLOAT32, 1, 6, 6, 2);
     w.op(BuiltinOp.MIRROR_PAD, new OpOptions.MirrorPad(1), new int[] {x, p}, new int[] {y});
     w.outputs(y);
-    List<Export.UnsupportedOp> list = Exporter.check(TfliteModel.read(w.build(), "m"), ExportOptions.DEFAULT);
+    List<UnsupportedOp> list = Exporter.check(TfliteModel.read(w.build(), "m"), ExportOptions.DEFAULT);
     assertThat(list).singleElement().satisfies(u -> {
       assertThat(u.op()).isEqualTo("MIRROR_PAD");
       assertThat(u.reason()).contains("SYMMETRIC");
@@ -195,8 +196,8 @@ class ExporterApiTest {
     w.op(BuiltinOp.QUANTIZE, new OpOptions.None(), new int[] {x}, new int[] {a});
     w.op(BuiltinOp.DEQUANTIZE, new OpOptions.None(), new int[] {a}, new int[] {b});
     w.outputs(b);
-    List<Export.UnsupportedOp> list = Exporter.check(TfliteModel.read(w.build(), "m"), ExportOptions.DEFAULT);
-    assertThat(list).extracting(Export.UnsupportedOp::op).containsExactly("QUANTIZE", "DEQUANTIZE");
+    List<UnsupportedOp> list = Exporter.check(TfliteModel.read(w.build(), "m"), ExportOptions.DEFAULT);
+    assertThat(list).extracting(UnsupportedOp::op).containsExactly("QUANTIZE", "DEQUANTIZE");
     assertThat(list).allSatisfy(u -> assertThat(u.reason()).contains("quantized (INT8) activation 'q'"));
   }
 

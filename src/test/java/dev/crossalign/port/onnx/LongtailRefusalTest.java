@@ -1,5 +1,6 @@
 package dev.crossalign.port.onnx;
 
+import dev.crossalign.UnsupportedOp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.crossalign.backend.DeterminismConfig;
@@ -74,7 +75,7 @@ class LongtailRefusalTest {
       });
     }
     if (c.exportRefuses()) {
-      assertThat(Exporter.check(m, ExportOptions.DEFAULT)).extracting(Export.UnsupportedOp::op)
+      assertThat(Exporter.check(m, ExportOptions.DEFAULT)).extracting(UnsupportedOp::op)
           .containsExactly(c.op().name());
     }
   }

@@ -1,5 +1,6 @@
 package dev.crossalign.port.onnx;
 
+import dev.crossalign.UnsupportedOp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -72,8 +73,8 @@ class RealModelExportTest {
   @ValueSource(strings = {"selfie_segmentation.tflite", "selfie_segmentation_landscape.tflite"})
   void customOpModelIsRefusedNamingTheOp(String file) throws IOException {
     TfliteModel model = TfliteModel.read(Files.readAllBytes(TestModels.require(file)), file);
-    List<Export.UnsupportedOp> list = Exporter.check(model, ExportOptions.DEFAULT);
-    assertThat(list).extracting(Export.UnsupportedOp::op).containsExactly("Convolution2DTransposeBias");
+    List<UnsupportedOp> list = Exporter.check(model, ExportOptions.DEFAULT);
+    assertThat(list).extracting(UnsupportedOp::op).containsExactly("Convolution2DTransposeBias");
     assertThatThrownBy(() -> Exporter.export(model, ExportOptions.DEFAULT))
         .isInstanceOfSatisfying(CrossalignException.class,
             e -> assertThat(e.kind()).isEqualTo(CrossalignException.Kind.UNSUPPORTED))

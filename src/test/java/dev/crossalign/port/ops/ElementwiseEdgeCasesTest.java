@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
 import dev.crossalign.port.PortBackend;
-import dev.crossalign.port.UnsupportedOp;
+import dev.crossalign.UnsupportedOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.Activation;

@@ -1,8 +1,9 @@
-package dev.crossalign.tflite;
+package dev.crossalign;
 
-import dev.crossalign.CrossalignException;
-
-/** A model file that is not what it claims to be: the message names the file part and the byte offset. */
+/**
+ * A model file (TFLite, ONNX, its external data) that is not what it claims to be: the message names the file part
+ * and the byte offset. Beside {@link CrossalignException} because every reader of a model format throws it.
+ */
 public final class ModelFormatException extends CrossalignException {
   private static final long serialVersionUID = 1L;
   private final long offset;

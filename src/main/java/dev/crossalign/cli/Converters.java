@@ -1,0 +1,174 @@
+package dev.crossalign.cli;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.align.InputChecks;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.Device;
+import dev.crossalign.engine.RunSpec;
+import dev.crossalign.engine.ValidationRequest;
+import dev.crossalign.engine.batch.Isolation;
+import dev.crossalign.engine.compare.CompareRequest;
+import java.util.Locale;
+import java.util.function.Function;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * picocli type converters of the run-spec options, so that a bad value fails while the command line is parsed: exit 2
+ * with one line naming the option, the value, what was expected, and the command's --help.
+ */
+final class Converters {
+  private Converters() {}
+
+  /** {@code parse} of the text, its one-line input error as picocli's conversion error. */
+  static <T> T convert(String text, Function<String, T> parse) {
+    try {
+      return parse.apply(text);
+    } catch (CrossalignException e) {
+      throw new TypeConversionException(e.getMessage());
+    }
+  }
+
+  /** cpu, cuda, gpu or cuda:N. */
+  static final class DeviceConverter implements ITypeConverter<Device> {
+    @Override
+    public Device convert(String text) {
+      return Converters.convert(text, Device::parse);
+    }
+  }
+
+  /** chained, isolated or both. */
+  static final class ModeConverter implements ITypeConverter<ValidationRequest.RunMode> {
+    @Override
+    public ValidationRequest.RunMode convert(String text) {
+      return Converters.convert(text, ValidationRequest.RunMode::parse);
+    }
+  }
+
+  /** A backend validate takes: tflite (the reference), torch, onnxruntime. */
+  static final class ValidateBackend implements ITypeConverter<BackendKind> {
+    @Override
+    public BackendKind convert(String text) {
+      return Converters.convert(text, t -> BackendKind.parse(t, BackendKind.Use.VALIDATE));
+    }
+  }
+
+  /** A backend bench times: tflite, tflite-xnnpack, torch, onnxruntime. */
+  static final class BenchBackend implements ITypeConverter<BackendKind> {
+    @Override
+    public BackendKind convert(String text) {
+      return Converters.convert(text, t -> BackendKind.parse(t, BackendKind.Use.BENCH));
+    }
+  }
+
+  /** A backend determinism repeats: tflite, torch, onnxruntime. */
+  static final class DeterminismBackend implements ITypeConverter<BackendKind> {
+    @Override
+    public BackendKind convert(String text) {
+      return Converters.convert(text, t -> BackendKind.parse(t, BackendKind.Use.DETERMINISM));
+    }
+  }
+
+  /** LOW,HIGH: two finite numbers, low below high. */
+  static final class InputRangeConverter implements ITypeConverter<RunSpec.InputRange> {
+    @Override
+    public RunSpec.InputRange convert(String text) {
+      return Converters.convert(text, InputRangeConverter::parse);
+    }
+
+    static RunSpec.InputRange parse(String text) {
+      String[] parts = text.split(",");
+      if (parts.length != 2) {
+        throw CrossalignException.input("--input-range must be LOW,HIGH, got '" + text + "'");
+      }
+      try {
+        return new RunSpec.InputRange(Double.parseDouble(parts[0].trim()), Double.parseDouble(parts[1].trim()));
+      } catch (NumberFormatException e) {
+        throw CrossalignException.input("--input-range must be two numbers, got '" + text + "'");
+      }
+    }
+  }
+
+  /** 0,1 or -1,1 or 0,255. */
+  static final class ExpectedRangeConverter implements ITypeConverter<InputChecks.ValueRange> {
+    @Override
+    public InputChecks.ValueRange convert(String text) {
+      return switch (text.replace(" ", "")) {
+        case "0,1" -> InputChecks.ValueRange.ZERO_ONE;
+        case "-1,1" -> InputChecks.ValueRange.MINUS_ONE_ONE;
+        case "0,255" -> InputChecks.ValueRange.ZERO_255;
+        default -> throw new TypeConversionException("--expected-range must be 0,1 or -1,1 or 0,255, got '" + text
+            + "'");
+      };
+    }
+  }
+
+  /** A tolerance bound: a finite number at least 0. */
+  static final class NonNegative implements ITypeConverter<Double> {
+    @Override
+    public Double convert(String text) {
+      double v = number(text);
+      if (!(v >= 0) || Double.isInfinite(v)) {
+        throw new TypeConversionException("must be a finite number >= 0, got '" + text + "'");
+      }
+      return v;
+    }
+  }
+
+  /** A finite number (a rel_l2 budget: negative turns it off). */
+  static final class Finite implements ITypeConverter<Double> {
+    @Override
+    public Double convert(String text) {
+      double v = number(text);
+      if (!Double.isFinite(v)) {
+        throw new TypeConversionException("must be a finite number, got '" + text + "'");
+      }
+      return v;
+    }
+  }
+
+  /** A thread count: a whole number at least 1. */
+  static final class Threads implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String text) {
+      int n;
+      try {
+        n = Integer.parseInt(text.trim());
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("must be a whole number, got '" + text + "'");
+      }
+      if (n < 1) {
+        throw new TypeConversionException("--threads must be at least 1, got " + n);
+      }
+      return n;
+    }
+  }
+
+  /** auto, as-is or nchw. */
+  static final class TorchScriptLayoutConverter implements ITypeConverter<CompareRequest.TorchScriptLayout> {
+    @Override
+    public CompareRequest.TorchScriptLayout convert(String text) {
+      try {
+        return CompareRequest.TorchScriptLayout.valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("--torchscript-layout must be auto, as-is or nchw, got '" + text + "'");
+      }
+    }
+  }
+
+  /** process or thread. */
+  static final class IsolationConverter implements ITypeConverter<Isolation> {
+    @Override
+    public Isolation convert(String text) {
+      return Converters.convert(text, Isolation::parse);
+    }
+  }
+
+  private static double number(String text) {
+    try {
+      return Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      throw new TypeConversionException("must be a number, got '" + text + "'");
+    }
+  }
+}

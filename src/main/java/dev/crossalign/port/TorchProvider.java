@@ -1,0 +1,47 @@
+package dev.crossalign.port;
+
+import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendProvider;
+import dev.crossalign.backend.BackendSpec;
+import dev.crossalign.backend.Capability;
+import dev.crossalign.backend.Device;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The libtorch port of the TFLite graph ({@link PortBackend}). Lives in port, not backend/torch, because the port's
+ * op lowerings are what it runs. The probe loads libtorch and, for a CUDA device, asks it for that device.
+ */
+public final class TorchProvider implements BackendProvider {
+  @Override
+  public BackendKind kind() {
+    return BackendKind.TORCH;
+  }
+
+  @Override
+  public Capability probe(Device device) {
+    try {
+      if (device.isCuda()) {
+        if (!torch.cuda_is_available()) {
+          return Capability.unavailable(kind(), device, "libtorch sees no CUDA device (this build is CPU-only unless"
+              + " built with -Pgpu, and a GPU driver and CUDA runtime must be present)");
+        }
+        long count = torch.cuda_device_count();
+        if (device.index() >= count) {
+          return Capability.unavailable(kind(), device, "libtorch sees " + count + " CUDA device(s)");
+        }
+      } else {
+        torch.get_num_threads();
+      }
+      return Capability.available(kind(), device);
+    } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
+      return Capability.unavailable(kind(), device, "libtorch native library could not be loaded: " + e.getMessage());
+    }
+  }
+
+  /** The port, prepared for the spec's device and config (both purposes: bench runs it outputs-only itself). */
+  @Override
+  public Backend open(BackendSpec spec) {
+    return PortBackend.open(spec.model(), spec.device(), spec.config());
+  }
+}
