@@ -28,27 +28,39 @@ public final class Aligner {
     List<String> outputs = ref.outputNames();
     List<Comparison> out = new ArrayList<>();
     for (CapturedTensor r : ref.tensors()) {
-      List<Integer> shape = toList(r.tensor().shape());
       CapturedTensor c = cand.get(r.name());
       if (c == null) {
         if (outputs.contains(r.name())) {
-          out.add(new Comparison(r.name(), r.op(), r.index(), shape, pair, mode, null, Comparison.Status.MISSING,
-              null, "model output '" + r.name() + "' is not in the " + cand.backend() + " run"));
+          out.add(missing(r, pair, mode, cand.backend()));
         }
         continue;
       }
-      LayoutAligner.Result aligned = LayoutAligner.align(r.tensor(), c.tensor());
-      if (aligned instanceof LayoutAligner.Matched m) {
-        Metrics metrics = Metrics.of(r.tensor(), m.candidate(), tol);
-        out.add(new Comparison(r.name(), r.op(), r.index(), shape, pair, mode, metrics, Comparison.Status.COMPARED,
-            m.permutation(), null));
-      } else {
-        LayoutAligner.Mismatch mm = (LayoutAligner.Mismatch) aligned;
-        out.add(new Comparison(r.name(), r.op(), r.index(), shape, pair, mode, null,
-            Comparison.Status.SHAPE_MISMATCH, null, mm.reason()));
-      }
+      out.add(compareOne(r, c, pair, mode, tol));
     }
     return out;
+  }
+
+  /**
+   * One pair of tensors of the same name: aligned (layouts, size-1 axes) and measured, or SHAPE_MISMATCH. Thread-safe
+   * (it reads both tensors, writes nothing), so comparisons may run on other threads while a backend runs.
+   */
+  public static Comparison compareOne(CapturedTensor r, CapturedTensor c, String pair, Mode mode, Tolerance tol) {
+    List<Integer> shape = toList(r.tensor().shape());
+    LayoutAligner.Result aligned = LayoutAligner.match(r.tensor(), c.tensor());
+    if (aligned instanceof LayoutAligner.Matched m) {
+      Metrics metrics = Metrics.of(r.tensor(), m.candidate(), m.permutation(), tol, false);
+      return new Comparison(r.name(), r.op(), r.index(), shape, pair, mode, metrics, Comparison.Status.COMPARED,
+          m.permutation(), null);
+    }
+    LayoutAligner.Mismatch mm = (LayoutAligner.Mismatch) aligned;
+    return new Comparison(r.name(), r.op(), r.index(), shape, pair, mode, null, Comparison.Status.SHAPE_MISMATCH,
+        null, mm.reason());
+  }
+
+  /** The MISSING comparison of a model output {@code r} that the {@code candidateBackend} run does not hold. */
+  public static Comparison missing(CapturedTensor r, String pair, Mode mode, String candidateBackend) {
+    return new Comparison(r.name(), r.op(), r.index(), toList(r.tensor().shape()), pair, mode, null,
+        Comparison.Status.MISSING, null, "model output '" + r.name() + "' is not in the " + candidateBackend + " run");
   }
 
   /**

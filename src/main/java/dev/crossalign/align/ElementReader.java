@@ -14,7 +14,7 @@ import java.nio.ShortBuffer;
  * Reads a tensor's elements in order, as doubles, a chunk at a time, straight from its little-endian buffer: no
  * whole-tensor copy and no boxing. Integers convert exactly up to 2^53 (INT64 beyond that rounds).
  */
-final class ElementReader {
+class ElementReader {
   private final DType dtype;
   private final ByteBuffer bytes;
   private final FloatBuffer floats;
@@ -36,6 +36,20 @@ final class ElementReader {
     this.shorts = dtype == DType.FLOAT16 || dtype == DType.INT16 ? data.asShortBuffer() : null;
     this.ints = dtype == DType.INT32 ? data.asIntBuffer() : null;
     this.longs = dtype == DType.INT64 ? data.asLongBuffer() : null;
+  }
+
+  /**
+   * A reader of {@code t}'s elements in the order of its axes permuted by {@code perm} (torch.permute style: axis k of
+   * the view is axis perm[k] of {@code t}), without materialising the permuted copy: an odometer over the view's shape
+   * walks the source offsets. Null {@code perm}: the flat order.
+   */
+  static ElementReader of(HostTensor t, int[] perm) {
+    return perm == null ? new ElementReader(t) : new Permuted(t, perm);
+  }
+
+  /** The flat source position of the view's flat position {@code i} (the identity for a flat reader). */
+  long sourceIndex(long i) {
+    return i;
   }
 
   /** Reads the next {@code len} elements into {@code dst[0..len)}. */
@@ -111,5 +125,92 @@ final class ElementReader {
       shortScratch = new short[len];
     }
     return shortScratch;
+  }
+
+  /** The permuted view's reader: absolute reads at the odometer's source offsets. */
+  private static final class Permuted extends ElementReader {
+    private final HostTensor t;
+    private final FloatBuffer floatsAbs;
+    private final int[] viewShape;
+    private final long[] viewStrides; // source stride of each view axis
+    private final int[] idx;
+    private long offset;
+
+    Permuted(HostTensor t, int[] perm) {
+      super(t);
+      this.t = t;
+      this.floatsAbs = t.dtype() == DType.FLOAT32 ? t.data().asFloatBuffer() : null;
+      int[] shape = t.shape();
+      if (perm.length != shape.length) {
+        throw new IllegalArgumentException("permutation of rank " + perm.length + " for a rank-" + shape.length + " tensor");
+      }
+      long[] strides = new long[shape.length];
+      long s = 1;
+      for (int k = shape.length - 1; k >= 0; k--) {
+        strides[k] = s;
+        s *= shape[k];
+      }
+      viewShape = new int[perm.length];
+      viewStrides = new long[perm.length];
+      for (int k = 0; k < perm.length; k++) {
+        viewShape[k] = shape[perm[k]];
+        viewStrides[k] = strides[perm[k]];
+      }
+      idx = new int[perm.length];
+    }
+
+    @Override
+    long sourceIndex(long i) {
+      long rest = i;
+      long off = 0;
+      for (int k = viewShape.length - 1; k >= 0; k--) {
+        int d = viewShape[k];
+        if (d == 0) {
+          return 0;
+        }
+        off += (rest % d) * viewStrides[k];
+        rest /= d;
+      }
+      return off;
+    }
+
+    @Override
+    void read(double[] dst, int len) {
+      int last = viewShape.length - 1;
+      if (last < 0) {
+        for (int i = 0; i < len; i++) {
+          dst[i] = t.getDouble(0);
+        }
+        return;
+      }
+      int inner = viewShape[last];
+      long innerStride = viewStrides[last];
+      int i = 0;
+      while (i < len) {
+        // a run along the innermost view axis: one stride, no odometer carry
+        int run = Math.min(len - i, inner - idx[last]);
+        if (floatsAbs != null) {
+          int o = (int) offset;
+          int st = (int) innerStride;
+          for (int j = 0; j < run; j++, o += st) {
+            dst[i + j] = floatsAbs.get(o);
+          }
+        } else {
+          long o = offset;
+          for (int j = 0; j < run; j++, o += innerStride) {
+            dst[i + j] = t.getDouble(o);
+          }
+        }
+        i += run;
+        idx[last] += run;
+        offset += run * innerStride;
+        for (int k = last; k > 0 && idx[k] == viewShape[k]; k--) {
+          offset -= (long) idx[k] * viewStrides[k];
+          idx[k] = 0;
+          idx[k - 1]++;
+          offset += viewStrides[k - 1];
+        }
+      }
+    }
   }
 }

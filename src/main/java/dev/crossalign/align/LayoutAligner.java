@@ -49,6 +49,19 @@ public final class LayoutAligner {
   public record Mismatch(String reason) implements Result {}
 
   public static Result align(HostTensor ref, HostTensor cand) {
+    return align(ref, cand, true);
+  }
+
+  /**
+   * As {@link #align(HostTensor, HostTensor)}, but a permuted match keeps the candidate as it is: {@code
+   * Matched.candidate()} is then {@code cand} itself and {@code Matched.permutation()} says how to read it (what
+   * {@link Metrics#of(HostTensor, HostTensor, List, Tolerance)} does, with no permuted copy).
+   */
+  public static Result match(HostTensor ref, HostTensor cand) {
+    return align(ref, cand, false);
+  }
+
+  private static Result align(HostTensor ref, HostTensor cand, boolean materialize) {
     int[] rs = ref.shape();
     int[] cs = cand.shape();
     if (ref.numel() != cand.numel()) {
@@ -58,7 +71,7 @@ public final class LayoutAligner {
         && ref.layout() != cand.layout()) {
       int[] p = cand.layout().permutationTo(ref.layout());
       if (Arrays.equals(permuteShape(cs, p), rs)) {
-        return permuted(cand, p, ref.layout());
+        return permuted(cand, p, ref.layout(), materialize);
       }
     }
     if (Arrays.equals(rs, cs)) {
@@ -73,11 +86,11 @@ public final class LayoutAligner {
     if (rs.length == 4) {
       if (ref.layout() != Layout.NCHW && cand.layout() != Layout.NHWC
           && Arrays.equals(permuteShape(cs, NCHW_TO_NHWC), rs)) {
-        return permuted(cand, NCHW_TO_NHWC, ref.layout());
+        return permuted(cand, NCHW_TO_NHWC, ref.layout(), materialize);
       }
       if (ref.layout() != Layout.NHWC && cand.layout() != Layout.NCHW
           && Arrays.equals(permuteShape(cs, NHWC_TO_NCHW), rs)) {
-        return permuted(cand, NHWC_TO_NCHW, ref.layout());
+        return permuted(cand, NHWC_TO_NCHW, ref.layout(), materialize);
       }
     }
     if (rs.length > MAX_SEARCH_RANK) {
@@ -92,15 +105,15 @@ public final class LayoutAligner {
     if (effective.size() > 1) {
       return mismatch(rs, cs, "ambiguous: " + effective.size() + " axis permutations match");
     }
-    return permuted(cand, found.get(0), ref.layout());
+    return permuted(cand, found.get(0), ref.layout(), materialize);
   }
 
-  private static Matched permuted(HostTensor cand, int[] p, Layout target) {
+  private static Matched permuted(HostTensor cand, int[] p, Layout target, boolean materialize) {
     List<Integer> perm = new ArrayList<>(p.length);
     for (int v : p) {
       perm.add(v);
     }
-    return new Matched(cand.permute(p, target), perm);
+    return new Matched(materialize ? cand.permute(p, target) : cand, perm);
   }
 
   private static Mismatch mismatch(int[] rs, int[] cs, String why) {

@@ -32,7 +32,8 @@ import java.util.Objects;
  *       sides is not a rel_l2 of 0.
  *   <li>{@code distinctRef}/{@code distinctCand} count distinct values (all elements, NaN counted once, -0 as 0)
  *       exactly up to {@link #DISTINCT_CAP}; the value {@code DISTINCT_CAP} means "at least DISTINCT_CAP" (see
- *       {@link #distinctRefSaturated()}).
+ *       {@link #distinctRefSaturated()}); -1 means "not counted" (a passing continuous tensor compared with
+ *       {@code distinctAlways} false, as validate does).
  *   <li>{@code argmax} is the flat index of the worst element: the first non-finite mismatch if there is one, else
  *       the first position of the largest {@code |a-b|} (-1 for an empty tensor); {@code argmaxIndex} is the same
  *       position as a multi-index in the reference's shape, and {@code refAtArgmax}/{@code candAtArgmax} the two
@@ -77,6 +78,12 @@ public record Metrics(
   public static final double TINY = 1e-30;
 
   private static final int CHUNK = 8192;
+
+  /** How many leading elements decide whether a side looks quantized (see {@link #of(HostTensor, HostTensor, List, Tolerance, boolean)}). */
+  static final int DISTINCT_PROBE = 1024;
+
+  /** At most this many distinct values among the probe's elements: the side looks quantized, its count goes on. */
+  static final int QUANTIZED_PROBE_DISTINCT = 256;
 
   public Metrics {
     argmaxIndex = List.copyOf(Objects.requireNonNull(argmaxIndex, "argmaxIndex"));
@@ -125,7 +132,29 @@ public record Metrics(
   }
 
   public static Metrics of(HostTensor ref, HostTensor cand, Tolerance tol) {
+    return of(ref, cand, null, tol);
+  }
+
+  /**
+   * As {@link #of(HostTensor, HostTensor, Tolerance)}, with {@code cand} read through the axis permutation {@code
+   * permutation} (torch.permute style, as {@link LayoutAligner.Matched#permutation()} gives it; null: as is) instead of
+   * a permuted copy: an NCHW candidate against an NHWC reference costs no allocation.
+   */
+  public static Metrics of(HostTensor ref, HostTensor cand, List<Integer> permutation, Tolerance tol) {
+    return of(ref, cand, permutation, tol, true);
+  }
+
+  /**
+   * As {@link #of(HostTensor, HostTensor, List, Tolerance)}; with {@code distinctAlways} false the distinct values are
+   * counted only where they inform: a failing tensor (both sides, in a second pass), an integer side, and a side that
+   * looks quantized or degenerate (at most {@value #QUANTIZED_PROBE_DISTINCT} distinct values among its first
+   * {@value #DISTINCT_PROBE} elements); elsewhere the count is -1, "not counted". Counting is a hash insert per
+   * element, more than the rest of the loop together on a continuous tensor that passes, where it says nothing.
+   */
+  public static Metrics of(HostTensor ref, HostTensor cand, List<Integer> permutation, Tolerance tol,
+      boolean distinctAlways) {
     Objects.requireNonNull(tol, "tol");
+    int[] perm = permutation == null ? null : permutation.stream().mapToInt(Integer::intValue).toArray();
     long n = ref.numel();
     if (cand.numel() != n) {
       throw new IllegalArgumentException(
@@ -135,7 +164,7 @@ public record Metrics(
     final double atol = tol.scaleAtol() ? tol.effectiveAtol(maxAbsFinite(ref)) : tol.atol();
     final double rtol = tol.rtol();
     ElementReader ra = new ElementReader(ref);
-    ElementReader rb = new ElementReader(cand);
+    ElementReader rb = ElementReader.of(cand, perm);
     DistinctCounter da = new DistinctCounter(DISTINCT_CAP);
     DistinctCounter db = new DistinctCounter(DISTINCT_CAP);
     int chunk = (int) Math.min(CHUNK, Math.max(n, 1));
@@ -169,12 +198,21 @@ public record Metrics(
     long firstNonFiniteA = -1;
     long firstNonFiniteB = -1;
 
-    for (long base = 0; base < n; base += chunk) {
-      int len = (int) Math.min(chunk, n - base);
-      ra.read(ca, len);
-      rb.read(cb, len);
-      boolean countA = !da.saturated();
-      boolean countB = !db.saturated();
+    // without distinctAlways the first chunk is the probe: after it a side goes on counting only if it is integer or
+    // looks quantized
+    boolean countingA = true;
+    boolean countingB = true;
+    int firstLen = distinctAlways ? chunk : Math.min(chunk, DISTINCT_PROBE);
+    for (long base = 0, len; base < n; base += len) {
+      len = (int) Math.min(base == 0 ? firstLen : chunk, n - base);
+      if (base > 0 && !distinctAlways) {
+        countingA = countingA && (!ref.dtype().isFloating() || da.count() <= QUANTIZED_PROBE_DISTINCT);
+        countingB = countingB && (!cand.dtype().isFloating() || db.count() <= QUANTIZED_PROBE_DISTINCT);
+      }
+      ra.read(ca, (int) len);
+      rb.read(cb, (int) len);
+      boolean countA = countingA && !da.saturated();
+      boolean countB = countingB && !db.saturated();
       for (int i = 0; i < len; i++) {
         double a = ca[i];
         double b = cb[i];
@@ -263,10 +301,20 @@ public record Metrics(
     } else {
       cosine = Math.max(-1.0, Math.min(1.0, dot / (normA * normB)));
     }
+    boolean pass = nonFiniteMismatch == 0
+        && (firstNonFiniteA < 0 && firstNonFiniteB < 0 || tol.acceptNonFinite())
+        && (outOfTol == 0 || relL2 <= tol.relL2Budget());
+    if (!pass && !(countingA && countingB)) {
+      // a failing tensor: its counts inform (a collapsed or quantized candidate), count them all
+      da = countDistinct(ref, null);
+      db = countDistinct(cand, perm);
+      countingA = true;
+      countingB = true;
+    }
     long argmax = firstMismatch >= 0 ? firstMismatch : argmaxFinite;
     List<Integer> argmaxIndex = argmax < 0 ? List.of() : unravel(argmax, ref.shape());
     double refAt = argmax < 0 ? Double.NaN : ref.getDouble(argmax);
-    double candAt = argmax < 0 ? Double.NaN : cand.getDouble(argmax);
+    double candAt = argmax < 0 ? Double.NaN : cand.getDouble(rb.sourceIndex(argmax));
     return new Metrics(
         n,
         pairs,
@@ -286,8 +334,8 @@ public record Metrics(
         nanB,
         infA,
         infB,
-        da.count(),
-        db.count(),
+        countingA ? da.count() : -1,
+        countingB ? db.count() : -1,
         argmax,
         argmaxIndex,
         refAt,
@@ -296,9 +344,22 @@ public record Metrics(
         nonFiniteMismatch,
         firstNonFiniteA,
         firstNonFiniteB,
-        nonFiniteMismatch == 0
-            && (firstNonFiniteA < 0 && firstNonFiniteB < 0 || tol.acceptNonFinite())
-            && (outOfTol == 0 || relL2 <= tol.relL2Budget()));
+        pass);
+  }
+
+  private static DistinctCounter countDistinct(HostTensor t, int[] perm) {
+    DistinctCounter dc = new DistinctCounter(DISTINCT_CAP);
+    ElementReader r = ElementReader.of(t, perm);
+    long n = t.numel();
+    double[] buf = new double[(int) Math.min(CHUNK, Math.max(n, 1))];
+    for (long base = 0; base < n && !dc.saturated(); base += buf.length) {
+      int len = (int) Math.min(buf.length, n - base);
+      r.read(buf, len);
+      for (int i = 0; i < len; i++) {
+        dc.add(buf[i]);
+      }
+    }
+    return dc;
   }
 
   /** Row-major multi-index of a flat position. */

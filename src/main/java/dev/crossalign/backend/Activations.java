@@ -55,13 +55,18 @@ public final class Activations {
   }
 
   /** Collects tensors in the order they are added (which must be topological). */
-  public static final class Builder {
+  public static final class Builder implements TensorSink {
     private final String backend;
     private final Map<String, CapturedTensor> byName = new LinkedHashMap<>();
     private final List<String> outputs = new ArrayList<>();
 
     private Builder(String backend) {
       this.backend = backend;
+    }
+
+    @Override
+    public void accept(CapturedTensor t) {
+      add(t);
     }
 
     public Builder add(CapturedTensor t) {

@@ -41,6 +41,18 @@ final class ReportOptions {
         .outputDirectory("--dump-dir", dumpDir);
   }
 
+  /**
+   * What {@code --dump-dir} asks for, as the engine's per-run consumer: each backend run written as it ends, so that no
+   * run is held past its own leg; null without {@code --dump-dir}.
+   */
+  java.util.function.BiConsumer<String, Activations> dumper() {
+    return dumpDir == null ? null : (run, acts) -> Dumps.write(dumpDir, Map.of(run, acts));
+  }
+
+  /**
+   * Writes the reports. {@code activations} are the tensors the engine kept for them (the worst comparison's pair,
+   * for the HTML error histogram); the dumps were written by {@link #dumper()} while the validation ran.
+   */
   void write(AlignmentResult result, Map<String, Activations> activations) {
     checkTargets();
     PrintWriter out = spec.commandLine().getOut();
@@ -53,9 +65,6 @@ final class ReportOptions {
     }
     if (junit != null) {
       ReportTarget.write(junit, dev.crossalign.report.JUnitReport.render(result), out);
-    }
-    if (dumpDir != null) {
-      Dumps.write(dumpDir, activations);
     }
     console(result);
   }

@@ -64,7 +64,7 @@ final class ValidateCommand implements Callable<Integer> {
         progress.step(1);
         int next = (int) progress.done();
         progress.phase(next < phases.size() ? "running " + phases.get(next) + opCount(next, phases) : "reporting");
-      });
+      }, report.dumper());
     }
     AlignmentResult result = outcome.result();
     report.write(result, outcome.activations());

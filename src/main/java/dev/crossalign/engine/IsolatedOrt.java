@@ -1,6 +1,7 @@
 package dev.crossalign.engine;
 
 import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.TensorSink;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.backend.onnx.OrtOptions;
 import dev.crossalign.port.onnx.Export;
@@ -12,6 +13,7 @@ import dev.crossalign.tflite.IsolatedForm;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Isolated mode on ONNX Runtime: the model's isolated form (every op reading its run-time inputs from graph inputs of
@@ -23,8 +25,46 @@ public final class IsolatedOrt {
 
   /** The isolated run's tensors, or null when the reference lacks a tensor an op reads (a placeholder's output). */
   public static Activations run(TfliteModel model, Activations reference, OrtOptions opts) {
+    return run(model, reference, opts, name -> true);
+  }
+
+  /**
+   * As {@link #run(TfliteModel, Activations, OrtOptions)}, copying to the host only the fetched tensors whose name
+   * {@code keep} accepts (and the model outputs): ONNX Runtime's own helper values cost a copy each and nobody
+   * compares them.
+   */
+  static Activations run(TfliteModel model, Activations reference, OrtOptions opts, Predicate<String> keep) {
     IsolatedForm.Result iso = IsolatedForm.of(model);
+    Map<String, HostTensor> feeds = feeds(iso, reference);
+    if (feeds == null) {
+      return null;
+    }
+    try (OrtBackend ort = OrtBackend.open(Exporter.export(iso.model(), ExportOptions.DEFAULT).model(), opts)) {
+      return ort.run(feeds, keep);
+    }
+  }
+
+  /**
+   * The isolated run with each fetched tensor {@code keep} accepts handed to {@code sink} as it comes off the session,
+   * none kept; false (and nothing run) when the reference lacks a tensor an op reads.
+   */
+  static boolean run(TfliteModel model, Activations reference, OrtOptions opts, Predicate<String> keep,
+      TensorSink sink) {
+    IsolatedForm.Result iso = IsolatedForm.of(model);
+    Map<String, HostTensor> feeds = feeds(iso, reference);
+    if (feeds == null) {
+      return false;
+    }
     Export export = Exporter.export(iso.model(), ExportOptions.DEFAULT);
+    try (OrtBackend ort = OrtBackend.open(export.model(), opts)) {
+      export = null; // the session holds what it needs; the exported weights can go
+      ort.run(feeds, keep, sink);
+      return true;
+    }
+  }
+
+  /** What the isolated form's graph inputs are fed: the reference's tensors, in TFLite's axes; null if one lacks. */
+  private static Map<String, HostTensor> feeds(IsolatedForm.Result iso, Activations reference) {
     Map<String, HostTensor> feeds = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : iso.inputFor().entrySet()) {
       HostTensor t = reference.tensor(e.getValue());
@@ -34,8 +74,6 @@ public final class IsolatedOrt {
       feeds.put(e.getKey(), t.layout() == Layout.NCHW && t.rank() == 4
           ? t.permute(Layout.nchwToNhwc(), Layout.NHWC) : t);
     }
-    try (OrtBackend ort = OrtBackend.open(export.model(), opts)) {
-      return ort.run(feeds);
-    }
+    return feeds;
   }
 }

@@ -91,6 +91,32 @@ public final class PortBackend implements Backend, IsolatedRunner {
     }
   }
 
+  /**
+   * The chained run with every tensor handed to {@code sink} as soon as it is on the host, none kept here: a caller
+   * that compares and drops each holds one tensor at a time instead of the whole run.
+   */
+  public void run(Map<String, HostTensor> inputs, dev.crossalign.backend.TensorSink sink) {
+    PortGraph g = graph();
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      g.run(inputs, true, sink);
+    }
+  }
+
+  /** As {@link #runIsolated(Activations)}, each op's outputs handed to {@code sink} as they come. */
+  public void runIsolated(Activations reference, dev.crossalign.backend.TensorSink sink) {
+    PortGraph g = graph();
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      g.runIsolated(reference, sink);
+    }
+  }
+
+  /** The model outputs' names, in order (what {@link Activations#outputNames()} of a run lists). */
+  public List<String> outputNames() {
+    return graph().outputNames();
+  }
+
   /** Mean wall time of one lowered op over the runs of {@link #profile}. */
   public record OpTime(int index, String op, String output, double meanMs) {}
 

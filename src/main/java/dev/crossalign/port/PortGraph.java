@@ -205,8 +205,17 @@ final class PortGraph {
 
   /** Chained run: the whole graph from the given inputs. */
   Activations run(String backendName, Map<String, HostTensor> inputs, boolean captureAll) {
-    Map<Integer, PortValue> values = new HashMap<>();
     Activations.Builder out = Activations.builder(backendName);
+    run(inputs, captureAll, out);
+    for (int o : graph.outputs()) {
+      out.output(graph.tensor(o).name());
+    }
+    return out.build();
+  }
+
+  /** The chained run, each captured tensor handed to {@code out} as soon as it is on the host. */
+  void run(Map<String, HostTensor> inputs, boolean captureAll, dev.crossalign.backend.TensorSink out) {
+    Map<Integer, PortValue> values = new HashMap<>();
     for (int idx : graph.inputs()) {
       TensorInfo info = graph.tensor(idx);
       HostTensor h = inputs.get(info.name());
@@ -224,109 +233,168 @@ final class PortGraph {
       values.put(idx, v);
       chainedLayouts.put(idx, v.layout());
       if (captureAll) {
-        out.add(info.name(), "INPUT", idx, h.withLayout(hostLayout(info, Layout.ANY)));
+        out.accept(new dev.crossalign.backend.CapturedTensor(info.name(), "INPUT", idx,
+            h.withLayout(hostLayout(info, Layout.ANY))));
       }
     }
     if (captureAll) {
       captureFolded(out);
     }
-    for (Operator op : graph.operators()) {
-      LoweredOp lo = lowered.get(op.index());
-      if (lo == null) {
-        continue;
-      }
-      PortValue[] ins = new PortValue[op.inputs().length];
-      boolean ready = true;
-      for (int i = 0; i < ins.length; i++) {
-        int t = op.inputs()[i];
-        if (t < 0) {
+    // Each op's temporaries live in a scope of its own; its outputs are retained past it and released after the last
+    // op that reads them, so native memory holds the tensors still to be read, not the whole run.
+    Map<Integer, Integer> lastRead = lastReads();
+    java.util.Set<Integer> retained = new java.util.HashSet<>();
+    try {
+      int pos = -1;
+      for (Operator op : graph.operators()) {
+        pos++;
+        LoweredOp lo = lowered.get(op.index());
+        if (lo == null) {
           continue;
         }
-        Tensor c = constant(t);
-        ins[i] = c != null ? PortValue.tf(c) : values.get(t);
-        if (ins[i] == null) {
-          ready = false; // produced by an unsupported op upstream
+        try (org.bytedeco.javacpp.PointerScope opScope = new org.bytedeco.javacpp.PointerScope()) {
+          chainedOp(op, lo, values, retained, captureAll, out);
+        }
+        for (int t : op.inputs()) {
+          if (t >= 0 && lastRead.get(t) == pos && !isGraphOutput(t) && retained.remove(t)) {
+            values.remove(t).tensor().releaseReference();
+          }
         }
       }
-      if (!ready) {
+    } finally {
+      for (int t : retained) {
+        values.get(t).tensor().releaseReference();
+      }
+    }
+  }
+
+  private void chainedOp(Operator op, LoweredOp lo, Map<Integer, PortValue> values, java.util.Set<Integer> retained,
+      boolean captureAll, dev.crossalign.backend.TensorSink out) {
+    PortValue[] ins = new PortValue[op.inputs().length];
+    for (int i = 0; i < ins.length; i++) {
+      int t = op.inputs()[i];
+      if (t < 0) {
         continue;
       }
-      PortValue[] outs = forward(op, lo, ins);
-      for (int k = 0; k < op.outputs().length && k < outs.length; k++) {
-        int t = op.outputs()[k];
-        values.put(t, outs[k]);
-        chainedLayouts.put(t, outs[k].layout());
-        if (captureAll || isGraphOutput(t)) {
-          TensorInfo info = graph.tensor(t);
-          HostTensor host;
-          try {
-            host = TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout()));
-          } catch (CrossalignException e) {
-            throw new CrossalignException(e.kind(), "model " + model.label() + ": op #" + op.index() + " "
-                + op.opName() + " output '" + info.name() + "': " + e.getMessage(), e);
-          }
-          out.add(info.name(), op.opName(), t, host);
+      Tensor c = constant(t);
+      ins[i] = c != null ? PortValue.tf(c) : values.get(t);
+      if (ins[i] == null) {
+        return; // produced by an unsupported op upstream
+      }
+    }
+    PortValue[] outs = forward(op, lo, ins);
+    for (int k = 0; k < op.outputs().length && k < outs.length; k++) {
+      int t = op.outputs()[k];
+      outs[k].tensor().retainReference();
+      PortValue was = values.put(t, outs[k]);
+      if (was != null && retained.contains(t)) {
+        was.tensor().releaseReference();
+      }
+      retained.add(t);
+      chainedLayouts.put(t, outs[k].layout());
+      if (captureAll || isGraphOutput(t)) {
+        TensorInfo info = graph.tensor(t);
+        HostTensor host;
+        try {
+          host = TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout()));
+        } catch (CrossalignException e) {
+          throw new CrossalignException(e.kind(), "model " + model.label() + ": op #" + op.index() + " "
+              + op.opName() + " output '" + info.name() + "': " + e.getMessage(), e);
+        }
+        out.accept(new dev.crossalign.backend.CapturedTensor(info.name(), op.opName(), t, host));
+      }
+    }
+  }
+
+  /** For each tensor an op reads, the position (in graph order) of the last op reading it. */
+  private Map<Integer, Integer> lastReads() {
+    Map<Integer, Integer> last = new HashMap<>();
+    int pos = -1;
+    for (Operator op : graph.operators()) {
+      pos++;
+      for (int t : op.inputs()) {
+        if (t >= 0) {
+          last.put(t, pos);
         }
       }
     }
+    return last;
+  }
+
+  /** Names of the graph's outputs, in order. */
+  List<String> outputNames() {
+    List<String> names = new ArrayList<>();
+    for (int o : graph.outputs()) {
+      names.add(graph.tensor(o).name());
+    }
+    return names;
+  }
+
+  /** Isolated run: every op fed the reference's own tensors for its inputs. */
+  Activations runIsolated(String backendName, Activations reference) {
+    Activations.Builder out = Activations.builder(backendName);
+    runIsolated(reference, out);
     for (int o : graph.outputs()) {
       out.output(graph.tensor(o).name());
     }
     return out.build();
   }
 
-  /** Isolated run: every op fed the reference's own tensors for its inputs. */
-  Activations runIsolated(String backendName, Activations reference) {
-    Activations.Builder out = Activations.builder(backendName);
+  /** The isolated run, each op's outputs handed to {@code out} as soon as they are on the host. */
+  void runIsolated(Activations reference, dev.crossalign.backend.TensorSink out) {
     for (Operator op : graph.operators()) {
       LoweredOp lo = lowered.get(op.index());
       if (lo == null) {
         continue;
       }
-      PortValue[] ins = new PortValue[op.inputs().length];
-      boolean ready = true;
-      for (int i = 0; i < ins.length; i++) {
-        int t = op.inputs()[i];
-        if (t < 0) {
-          continue;
-        }
-        Tensor c = constant(t);
-        if (c != null) {
-          ins[i] = PortValue.tf(c);
-          continue;
-        }
-        HostTensor ref = reference.tensor(graph.tensor(t).name());
-        if (ref == null) {
-          ready = false;
-          break;
-        }
-        if (ref.layout() == Layout.NCHW && ref.rank() == 4) {
-          // a reference captured channels-first (ONNX Runtime, the port itself): back to TFLite's axes first
-          ref = ref.permute(new int[] {0, 2, 3, 1}, Layout.NHWC);
-        }
-        Tensor tt = toDevice(float64 && ref.dtype().isFloating() ? TorchTensors.toTorchDouble(ref)
-            : TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref));
-        Layout want = chainedLayouts.getOrDefault(t, Layout.ANY);
-        ins[i] =
-            want == Layout.NCHW && tt.dim() == 4
-                ? PortValue.nchw(tt.permute(0, 3, 1, 2).contiguous(MemoryFormat.ChannelsLast))
-                : PortValue.tf(tt);
+      // one scope per op: its inputs (host copies of the reference's tensors) and outputs are freed as soon as they
+      // are on the host, so native memory holds one op's tensors, not the whole run's
+      try (org.bytedeco.javacpp.PointerScope opScope = new org.bytedeco.javacpp.PointerScope()) {
+        isolatedOp(op, lo, reference, out);
       }
-      if (!ready) {
+    }
+  }
+
+  private void isolatedOp(Operator op, LoweredOp lo, Activations reference, dev.crossalign.backend.TensorSink out) {
+    PortValue[] ins = new PortValue[op.inputs().length];
+    boolean ready = true;
+    for (int i = 0; i < ins.length; i++) {
+      int t = op.inputs()[i];
+      if (t < 0) {
         continue;
       }
-      PortValue[] outs = forward(op, lo, ins);
-      for (int k = 0; k < op.outputs().length && k < outs.length; k++) {
-        int t = op.outputs()[k];
-        TensorInfo info = graph.tensor(t);
-        out.add(info.name(), op.opName(), t,
-            TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout()), float64));
+      Tensor c = constant(t);
+      if (c != null) {
+        ins[i] = PortValue.tf(c);
+        continue;
       }
+      HostTensor ref = reference.tensor(graph.tensor(t).name());
+      if (ref == null) {
+        ready = false;
+        break;
+      }
+      if (ref.layout() == Layout.NCHW && ref.rank() == 4) {
+        // a reference captured channels-first (ONNX Runtime, the port itself): back to TFLite's axes first
+        ref = ref.permute(new int[] {0, 2, 3, 1}, Layout.NHWC);
+      }
+      Tensor tt = toDevice(float64 && ref.dtype().isFloating() ? TorchTensors.toTorchDouble(ref)
+          : TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref));
+      Layout want = chainedLayouts.getOrDefault(t, Layout.ANY);
+      ins[i] =
+          want == Layout.NCHW && tt.dim() == 4
+              ? PortValue.nchw(tt.permute(0, 3, 1, 2).contiguous(MemoryFormat.ChannelsLast))
+              : PortValue.tf(tt);
     }
-    for (int o : graph.outputs()) {
-      out.output(graph.tensor(o).name());
+    if (!ready) {
+      return;
     }
-    return out.build();
+    PortValue[] outs = forward(op, lo, ins);
+    for (int k = 0; k < op.outputs().length && k < outs.length; k++) {
+      int t = op.outputs()[k];
+      TensorInfo info = graph.tensor(t);
+      out.accept(new dev.crossalign.backend.CapturedTensor(info.name(), op.opName(), t,
+          TorchTensors.toHost(outs[k].tensor(), hostLayout(info, outs[k].layout()), float64)));
+    }
   }
 
   private PortValue[] forward(Operator op, LoweredOp lo, PortValue[] ins) {
@@ -357,10 +425,11 @@ final class PortGraph {
     return nl < 0 ? s : s.substring(0, nl);
   }
 
-  private void captureFolded(Activations.Builder out) {
+  private void captureFolded(dev.crossalign.backend.TensorSink out) {
     for (int t : foldedOutputs) {
       TensorInfo info = graph.tensor(t);
-      out.add(info.name(), producer.getOrDefault(t, "CONST"), t, TorchTensors.toHost(constants.get(t), hostLayout(info, Layout.ANY)));
+      out.accept(new dev.crossalign.backend.CapturedTensor(info.name(), producer.getOrDefault(t, "CONST"), t,
+          TorchTensors.toHost(constants.get(t), hostLayout(info, Layout.ANY))));
     }
   }
 

@@ -262,6 +262,9 @@ public final class ConsoleReport {
   }
 
   private static String distinct(int n) {
+    if (n < 0) {
+      return "-"; // not counted: a continuous tensor that passed
+    }
     return n >= Metrics.DISTINCT_CAP ? ">=" + Metrics.DISTINCT_CAP : Integer.toString(n);
   }
 }

@@ -351,6 +351,9 @@ public final class HtmlReport {
   }
 
   private static String distinct(int n) {
+    if (n < 0) {
+      return "-"; // not counted: a continuous tensor that passed
+    }
     return n >= Metrics.DISTINCT_CAP ? "&ge;" + Metrics.DISTINCT_CAP : Integer.toString(n);
   }
 

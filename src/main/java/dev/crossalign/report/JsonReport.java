@@ -53,7 +53,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *                                   "mean_cand", "mean_diff", "sum_diff", "min_ref", "max_ref", "min_cand",
  *                                   "max_cand", "nan_ref", "nan_cand", "inf_ref", "inf_cand",
  *                                   "first_nonfinite_ref", "first_nonfinite_cand" (flat index, -1: none), "distinct_ref",
- *                                   "distinct_cand", "permutation": null | [int...],
+ *                                   "distinct_cand" (null: not counted, a passing continuous tensor), "permutation": null | [int...],
  *                                   "status": "compared" | "shape_mismatch" | "missing",
  *                                   "zero_reference": bool, "pass": bool} ]} ],
  *   "unsupported": [ {"op", "count", "reason"} ],
@@ -286,8 +286,8 @@ public final class JsonReport {
       g.writeNumberField("inf_cand", m.infCand());
       g.writeNumberField("first_nonfinite_ref", m.firstNonFiniteRef());
       g.writeNumberField("first_nonfinite_cand", m.firstNonFiniteCand());
-      g.writeNumberField("distinct_ref", m.distinctRef());
-      g.writeNumberField("distinct_cand", m.distinctCand());
+      distinct(g, "distinct_ref", m.distinctRef());
+      distinct(g, "distinct_cand", m.distinctCand());
     }
     g.writeFieldName("permutation");
     if (c.permutation() == null) {
@@ -328,5 +328,14 @@ public final class JsonReport {
     List<List<Comparison>> out = new ArrayList<>(groups.values());
     out.sort(Comparator.comparingLong(gr -> gr.get(0).index() < 0 ? Long.MAX_VALUE : gr.get(0).index()));
     return out;
+  }
+
+  /** A distinct-value count, null when it was not counted (-1). */
+  private static void distinct(JsonGenerator g, String field, int n) throws IOException {
+    if (n < 0) {
+      g.writeNullField(field);
+    } else {
+      g.writeNumberField(field, n);
+    }
   }
 }

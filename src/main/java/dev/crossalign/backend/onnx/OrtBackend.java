@@ -107,6 +107,12 @@ public final class OrtBackend implements Backend {
       // run) need; a shared server is this tool's normal setting
       so.addConfigEntry("session.intra_op.allow_spinning", "0");
       so.addConfigEntry("session.inter_op.allow_spinning", "0");
+      if (opts.captureIntermediates()) {
+        // every value is fetched, so every value outlives the run anyway: an arena (which keeps what it once held)
+        // and a memory pattern only add a second copy of the whole run's size to the process
+        so.setCPUArenaAllocator(false);
+        so.setMemoryPatternOptimization(false);
+      }
       so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       so.setDeterministicCompute(opts.deterministicCompute());
       // failures come back as exceptions with the same text; ORT's own error log would print them twice
@@ -229,10 +235,78 @@ public final class OrtBackend implements Backend {
 
   @Override
   public Activations run(Map<String, HostTensor> feeds) {
-    return dev.crossalign.backend.BigStack.call("onnxruntime-run", () -> runOnBigStack(feeds));
+    return run(feeds, name -> true);
   }
 
-  private Activations runOnBigStack(Map<String, HostTensor> feeds) {
+  /**
+   * As {@link #run(Map)}, copying to the host only the fetched tensors whose name {@code keep} accepts (and the model
+   * outputs): ORT's own helper values (layout transposes, reshape shapes) cost a copy each and nobody compares them.
+   */
+  public Activations run(Map<String, HostTensor> feeds, java.util.function.Predicate<String> keep) {
+    java.util.function.Predicate<String> wanted =
+        keep.or(name -> model.outputs().stream().anyMatch(o -> o.name().equals(name)));
+    return dev.crossalign.backend.BigStack.call("onnxruntime-run", () -> {
+      Map<String, HostTensor> fetched = new HashMap<>();
+      runOnBigStack(feeds, wanted, fetched::put);
+      return assemble(feeds, fetched);
+    });
+  }
+
+  /**
+   * As {@link #run(Map, java.util.function.Predicate)}, each kept tensor handed to {@code sink} as soon as it is on
+   * the host instead of being collected: inputs first, then the fetched values in ONNX Runtime's order (named, with
+   * producing op and node index, as in {@link Activations}). A model output that is not a comparable tensor is an
+   * UNSUPPORTED error, as in {@link #run(Map)}, raised after the tensors before it were handed over.
+   */
+  public void run(Map<String, HostTensor> feeds, java.util.function.Predicate<String> keep,
+      dev.crossalign.backend.TensorSink sink) {
+    java.util.function.Predicate<String> wanted =
+        keep.or(name -> model.outputs().stream().anyMatch(o -> o.name().equals(name)));
+    dev.crossalign.backend.BigStack.call("onnxruntime-run", () -> {
+      Map<String, OnnxNode> producer = new HashMap<>();
+      for (OnnxNode n : model.nodes()) {
+        for (String o : n.outputs()) {
+          producer.putIfAbsent(o, n);
+        }
+      }
+      Set<String> seen = new HashSet<>();
+      for (OnnxValueInfo in : inputs) {
+        HostTensor t = feeds.get(in.name());
+        if (t != null && seen.add(in.name())) {
+          sink.accept(new dev.crossalign.backend.CapturedTensor(in.name(), "INPUT", -1,
+              t.withLayout(model.layoutOf(in.name(), t.rank()))));
+        }
+      }
+      runOnBigStack(feeds, wanted, (name, h) -> {
+        if (!seen.add(name)) {
+          return;
+        }
+        OnnxNode n = producer.get(name);
+        if (n != null) {
+          sink.accept(new dev.crossalign.backend.CapturedTensor(name, n.opType(), n.index(), h));
+        } else if (feeds.containsKey(name)) {
+          sink.accept(new dev.crossalign.backend.CapturedTensor(name, "INPUT", -1, h));
+        } else {
+          sink.accept(new dev.crossalign.backend.CapturedTensor(name,
+              model.isInitializer(name) ? "INITIALIZER" : "INPUT", -1, h));
+        }
+      });
+      for (OnnxValueInfo out : model.outputs()) {
+        if (!seen.contains(out.name())) {
+          throw CrossalignException.unsupported("model output '" + out.name() + "' is not a tensor of a type"
+              + " crossalign compares (" + (out.hasType() ? OnnxTypes.name(out.elemType()) : "unknown type") + ")");
+        }
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Runs the session and hands each kept fetched value to {@code out} (name, host copy); the inputs first, as host
+   * tensors tagged with the model's layout.
+   */
+  private void runOnBigStack(Map<String, HostTensor> feeds, java.util.function.Predicate<String> keep,
+      java.util.function.BiConsumer<String, HostTensor> out) {
     OrtSession session = session();
     List<String> expected = inputs.stream().map(OnnxValueInfo::name).toList();
     for (String k : feeds.keySet()) {
@@ -251,16 +325,17 @@ public final class OrtBackend implements Backend {
         checkInput(spec, t);
         ort.put(spec.name(), toOrt(t));
       }
-      Map<String, HostTensor> fetched = new HashMap<>();
       try (OrtSession.Result result = session.run(ort)) {
         for (Map.Entry<String, OnnxValue> e : result) {
+          if (!keep.test(e.getKey())) {
+            continue;
+          }
           HostTensor h = fromOrt(e.getKey(), e.getValue());
           if (h != null) {
-            fetched.put(e.getKey(), h);
+            out.accept(e.getKey(), h);
           }
         }
       }
-      return assemble(feeds, fetched);
     } catch (OrtException e) {
       throw translate("onnxruntime failed to run the model", e);
     } finally {

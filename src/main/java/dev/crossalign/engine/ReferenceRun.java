@@ -1,0 +1,52 @@
+package dev.crossalign.engine;
+
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.UnsupportedOp;
+import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.tflite.TfliteBackend;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.TfliteModel;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the reference run left: its tensors and what the interpreter said about them, read before it closes (the
+ * interpreter's arena holds a second copy of every tensor; the comparisons read this host copy).
+ */
+record ReferenceRun(
+    Activations activations,
+    Map<String, String> info,
+    List<TfliteBackend.PlaceholderOp> placeholders,
+    Set<String> placeholderOutputs,
+    Set<String> downstream,
+    double ms) {
+
+  static ReferenceRun of(TfliteBackend tflite, Map<String, HostTensor> inputs, double openMs) {
+    long t = System.nanoTime();
+    Activations acts = tflite.run(inputs);
+    return new ReferenceRun(acts, tflite.info(), tflite.placeholderOps(), tflite.placeholderOutputs(),
+        tflite.downstreamOfPlaceholders(), openMs + Validator.ms(t));
+  }
+
+  /** The custom ops that ran as placeholders, each once, in the order first met. */
+  Set<String> customOps() {
+    return perCustomOp().keySet();
+  }
+
+  private Map<String, Integer> perCustomOp() {
+    Map<String, Integer> n = new LinkedHashMap<>();
+    placeholders.forEach(p -> n.merge(p.customCode(), 1, Integer::sum));
+    return n;
+  }
+
+  /** The reference's leg: its config, timing, and an unsupported entry per custom op it ran as a placeholder. */
+  LegResult result(TfliteModel model, ValidationRequest req) {
+    LegResult.Builder b = new LegResult.Builder();
+    b.timing.put("run.tflite", ms);
+    info.forEach((k, v) -> b.config.put(BackendKind.TFLITE.configKey(k), v));
+    perCustomOp().forEach((op, count) -> b.unsupported.add(new UnsupportedOp(op, count, Placeholders.placeholderReason(op))));
+    return b.build(null);
+  }
+}

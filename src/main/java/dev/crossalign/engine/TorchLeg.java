@@ -1,0 +1,98 @@
+package dev.crossalign.engine;
+
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.align.Mode;
+import dev.crossalign.UnsupportedOp;
+import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.onnx.OrtBackend;
+import dev.crossalign.port.NaivePaddingProbe;
+import dev.crossalign.port.PortBackend;
+import java.util.Locale;
+
+/**
+ * The port's legs of a validation: {@link #prepare} (what the port could not lower, its config), {@link #chained}
+ * and {@link #isolated}, each a {@link LegResult}. The port's runs stream: each tensor is compared with the reference
+ * and, when ONNX Runtime's run of the same mode is held, with that (torch~onnxruntime), and then let go.
+ */
+final class TorchLeg {
+  private final LegContext ctx;
+  private final PortBackend port;
+
+  TorchLeg(LegContext ctx, PortBackend port) {
+    this.ctx = ctx;
+    this.port = port;
+  }
+
+  /** The port as opened: its unsupported ops and config, and what opening it cost the caller. */
+  LegResult prepare(double prepareMs) {
+    LegResult.Builder b = new LegResult.Builder();
+    b.timing.put("prepare.torch", prepareMs);
+    b.unsupported.addAll(port.unsupported());
+    port.info().forEach((k, v) -> b.config.put(BackendKind.TORCH.configKey(k), v));
+    return b.build(null);
+  }
+
+  /** The chained run against the reference and, when given, ONNX Runtime's chained run ({@code ort}, held). */
+  LegResult chained(Activations ort) {
+    LegResult.Builder b = new LegResult.Builder();
+    long t0 = System.nanoTime();
+    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), PortBackend.NAME, PortBackend.NAME,
+        Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(), Slot.TORCH_CHAINED.ordinal());
+    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(PortBackend.NAME, PortBackend.NAME,
+        port.outputNames(), ort, OrtBackend.NAME, Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(),
+        Slot.TORCH_ORT_CHAINED.ordinal());
+    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(PortBackend.NAME);
+    port.run(ctx.inputs(), StreamedPair.all(vsRef, vsOrt, all));
+    double wall = Validator.ms(t0);
+    b.add(Slot.TORCH_CHAINED, vsRef, "compare.torch.chained");
+    if (vsOrt != null) {
+      // main reported torch~onnxruntime's compare time under ONNX Runtime's key; it is made here now
+      b.add(Slot.TORCH_ORT_CHAINED, vsOrt, "compare.onnxruntime");
+    }
+    b.timing.put("run.torch.chained", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
+    dumpWhole(all, PortBackend.NAME);
+    return b.build(null);
+  }
+
+  /** The isolated run against the reference and, when given, ONNX Runtime's isolated run ({@code ort}, held). */
+  LegResult isolated(Activations ort) {
+    LegResult.Builder b = new LegResult.Builder();
+    long t0 = System.nanoTime();
+    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), PortBackend.NAME,
+        PortBackend.NAME + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
+        Slot.TORCH_ISOLATED.ordinal());
+    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(PortBackend.NAME,
+        PortBackend.NAME + ".isolated", port.outputNames(), ort, OrtBackend.NAME + ".isolated", Mode.ISOLATED,
+        ctx.req().tolerance(), ctx.worst(), Slot.TORCH_ORT_ISOLATED.ordinal());
+    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(PortBackend.NAME);
+    port.runIsolated(ctx.reference(), StreamedPair.all(vsRef, vsOrt, all));
+    double wall = Validator.ms(t0);
+    b.add(Slot.TORCH_ISOLATED, vsRef, "compare.torch.isolated");
+    if (vsOrt != null) {
+      b.add(Slot.TORCH_ORT_ISOLATED, vsOrt, "compare.onnxruntime.isolated");
+    }
+    b.timing.put("run.torch.isolated", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
+    dumpWhole(all, PortBackend.NAME + ".isolated");
+    return b.build(null);
+  }
+
+  /** What the port says about TF's SAME padding on this model's reference tensors (a note per finding). */
+  LegResult paddingNotes() {
+    LegResult.Builder b = new LegResult.Builder();
+    for (NaivePaddingProbe.Finding f : NaivePaddingProbe.probe(ctx.model(), ctx.reference(), 3)) {
+      b.notes.add(String.format(Locale.ROOT,
+          "%s '%s' (k=%d, s=%d, TF SAME pads %d before / %d after): PyTorch's naive padding=k//2 would be off by"
+              + " max_abs %.3g here; the TF-faithful port is compared above",
+          f.op(), f.tensor(), f.kernel(), f.stride(), f.padBegin(), f.padEnd(), f.naiveMaxAbs()));
+    }
+    return b.build(null);
+  }
+
+  private void dumpWhole(Activations.Builder all, String run) {
+    if (all != null) {
+      port.outputNames().forEach(all::output);
+      ctx.dump(run, all.build());
+    }
+  }
+
+}
