@@ -76,6 +76,7 @@ class SizeRulesTest {
     m.put("dev.crossalign.engine.compare.Comparer", compare);
     m.put("dev.crossalign.engine.compare.GraphView", compare);
     m.put("dev.crossalign.engine.compare.TensorMatcher", compare + "; 765 lines");
+    m.put("dev.crossalign.backend.torch.CaptureGraph", compare + "; landed with the TorchScript intermediates");
     String kinds = "in flight: BackendKind, providers and the shared run-spec mixin (issue 14 items 1 and 3)";
     m.put("dev.crossalign.cli.DeterminismCommand", kinds);
     m.put("dev.crossalign.engine.bench.Bench", kinds);

@@ -37,20 +37,21 @@ import picocli.CommandLine.Parameters;
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {Main.EXIT_ALIGNED, Main.EXIT_MISALIGNED, Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
     description = {
-      "Runs two models you bring (.tflite, .onnx; or --torchscript F.pt; or an .npz of tensors captured elsewhere)",
-      "on the same inputs and compares every tensor that can be paired: by name, by graph structure, else by value.",
+      "Runs two models you bring (.tflite, .onnx, TorchScript .pt; or an .npz of tensors captured elsewhere)",
+      "on the same inputs and compares every tensor that can be paired: by name, by graph structure, else by value",
+      "(a TorchScript module's intermediates too: a frozen copy of its forward returns every tensor).",
       "The TFLite model is the reference whichever order the files are given in (else an ONNX model, else A).",
       "Exit 0 aligned, 1 a compared tensor fails, 2 unusable input, 3 model outputs that could not be paired."
     })
 final class CompareCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "A", description = "Reference: .tflite, .onnx or .npz")
+  @Parameters(index = "0", paramLabel = "A", description = "One model: .tflite, .onnx, TorchScript (.pt) or .npz")
   Path a;
 
   @Parameters(index = "1", arity = "0..1", paramLabel = "B",
-      description = "Candidate: .tflite, .onnx or .npz (leave out with --torchscript)")
+      description = "The other: .tflite, .onnx, TorchScript (.pt) or .npz (leave out with --torchscript)")
   Path b;
 
-  @Option(names = "--torchscript", paramLabel = "F.pt", description = "A TorchScript module as the candidate")
+  @Option(names = "--torchscript", paramLabel = "F.pt", description = "A TorchScript module as B (the same as naming it as B)")
   Path torchscript;
 
   @Option(names = "--torchscript-layout", defaultValue = "auto", paramLabel = "auto|as-is|nchw",

@@ -171,6 +171,28 @@ class CompareCommandTest {
   }
 
   @Test
+  void aTorchScriptModuleNamedAsAOrBGivesTheSameReport() throws Exception {
+    Path a = dir.resolve("chain.tflite");
+    Files.write(a, CompareFixtures.chainTflite());
+    Path pt = dir.resolve("wrong.pt");
+    // not the network: the output's shape and range, not its values
+    dev.crossalign.engine.compare.TorchScriptFixture.save(pt,
+        "return torch.clamp(x[:, :, :, 0:1].repeat(1, 1, 1, 4), 0.0, 6.0)");
+    Path j1 = dir.resolve("ab.json");
+    Path j2 = dir.resolve("ba.json");
+    CliTestSupport.Run ab = CliTestSupport.run("compare", a.toString(), pt.toString(), "--json", j1.toString(), "-q");
+    CliTestSupport.Run ba = CliTestSupport.run("compare", pt.toString(), a.toString(), "--json", j2.toString(), "-q");
+    assertThat(ab.status()).as(ab.out() + ab.err()).isEqualTo(1);
+    assertThat(ba.status()).as(ba.out() + ba.err()).isEqualTo(1);
+    JsonNode x = JsonReport.read(j1);
+    JsonNode y = JsonReport.read(j2);
+    assertThat(y.path("matching").path("pairs")).isEqualTo(x.path("matching").path("pairs"));
+    assertThat(y.path("first_divergence")).isEqualTo(x.path("first_divergence"));
+    assertThat(x.path("config").path("candidate.intermediates").asText())
+        .isEqualTo("every top-level tensor of a frozen copy of forward");
+  }
+
+  @Test
   void helpListsCompare() {
     CliTestSupport.Run r = CliTestSupport.run("compare", "--help");
     assertThat(r.status()).isZero();

@@ -13,8 +13,9 @@ import java.util.Objects;
 /**
  * What to compare and how.
  *
- * @param a the reference: a .tflite, .onnx or .npz file
- * @param b the candidate: a .tflite, .onnx or .npz file; null when {@code torchscript} is given
+ * @param a one model: a .tflite, .onnx, TorchScript (.pt, .pth, .torchscript) or .npz file
+ * @param b the other: the same kinds; null when {@code torchscript} is given (which side is the reference does not
+ *     depend on the order, see {@link Comparer})
  * @param torchscript a TorchScript module (torch.jit.save) as the candidate, or null
  * @param torchscriptLayout how rank-4 inputs are fed to the TorchScript module
  * @param run device (where ONNX Runtime runs; TFLite and TorchScript run on the CPU), config, inputs (by either
@@ -55,10 +56,7 @@ public record CompareRequest(
 
   /** This request with the two files named the other way round. */
   public CompareRequest swapped() {
-    if (b == null) {
-      throw new IllegalStateException("a TorchScript candidate cannot be named first");
-    }
-    return new CompareRequest(b, a, null, torchscriptLayout, run, matchByValue);
+    return new CompareRequest(b != null ? b : torchscript, a, null, torchscriptLayout, run, matchByValue);
   }
 
   public Device device() {

@@ -29,7 +29,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Compares two models the user brings (any mix of .tflite and .onnx, a TorchScript module, or an .npz of tensors
+ * Compares two models the user brings (any mix of .tflite, .onnx and TorchScript modules, or an .npz of tensors
  * captured elsewhere) on the same inputs, tensor by tensor wherever the tensors can be paired (see
  * {@link TensorMatcher}), and gives the same {@link AlignmentResult} as validate, with pair "A~B" named by backend.
  */
@@ -136,17 +136,23 @@ public final class Comparer {
     List<InputPairing> pairings = new ArrayList<>();
     Activations otherRun;
     if (!other.inputs().isEmpty()) {
-      InputMatcher.Fed fed = InputMatcher.pair(driverInputs, other.inputs(), givenOther);
+      InputMatcher.Fed fed = InputMatcher.pair(driverInputs, driver.label(), other.inputs(), other.label(),
+          givenOther);
       pairings.addAll(fed.pairings());
       otherRun = other.run(fed.feeds());
     } else if (other instanceof TorchScriptSide tss) {
       otherRun = tss.run(driverInputs);
+      List<String> names = tss.inputNames();
+      int k = 0;
       for (String n : driverInputs.keySet()) {
-        pairings.add(new InputPairing(n, n, "nchw".equals(tss.usedLayout()) && driverInputs.get(n).rank() == 4
+        String to = k < names.size() ? names.get(k) : n;
+        k++;
+        pairings.add(new InputPairing(n, to, "nchw".equals(tss.usedLayout()) && driverInputs.get(n).rank() == 4
             ? Layout.nhwcToNchw() : null, "order"));
       }
       notes.add("TorchScript inputs fed " + ("nchw".equals(tss.usedLayout()) ? "permuted NHWC->NCHW" : "as is")
-          + (tss.graph() == null ? "; only its final outputs are compared" : ""));
+          + (tss.graph() == null ? "; only its final outputs are compared: " + tss.whyOutputsOnly()
+          : "; every tensor of its frozen forward's top-level block captured"));
     } else {
       otherRun = other.run(Map.of());
     }
@@ -326,7 +332,8 @@ public final class Comparer {
     if (!any) {
       return java.util.Optional.empty();
     }
-    Activations swappedRun = other.run(InputMatcher.pair(swapped, other.inputs(), givenOther).feeds());
+    Activations swappedRun = other.run(InputMatcher.pair(swapped, "", other.inputs(), other.label(), givenOther)
+        .feeds());
     List<Comparison> again = aDrives
         ? comparisons(runA, swappedRun, pairs, req.effectiveTolerance())
         : comparisons(swappedRun, runB, pairs, req.effectiveTolerance());
@@ -395,7 +402,7 @@ public final class Comparer {
       return TfliteSide.open(TfliteModel.read(file), req.tfliteThreads());
     }
     if (n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".torchscript")) {
-      throw CrossalignException.input(file + ": a TorchScript module is given with --torchscript FILE");
+      return TorchScriptSide.open(file, req.torchscriptLayout(), req.config());
     }
     return OnnxSide.open(OnnxModel.read(file), file.toString(), req.config(), req.device());
   }

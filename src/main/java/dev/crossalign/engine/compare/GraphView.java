@@ -2,6 +2,7 @@ package dev.crossalign.engine.compare;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import dev.crossalign.backend.torch.TorchGraph;
 import dev.crossalign.onnx.OnnxModel;
 import dev.crossalign.onnx.OnnxNode;
 import dev.crossalign.onnx.OnnxValueInfo;
@@ -216,6 +217,18 @@ final class GraphView {
     return new GraphView(nodes, model.inputs().stream().map(OnnxValueInfo::name).toList());
   }
 
+  /**
+   * A TorchScript forward graph (constants and list plumbing already left out by the backend): each node's kind from
+   * its aten op, a convolution with groups > 1 being the depthwise one, as for ONNX.
+   */
+  static GraphView of(TorchGraph graph) {
+    List<Node> nodes = new ArrayList<>();
+    for (TorchGraph.Node n : graph.nodes()) {
+      nodes.add(new Node(nodes.size(), n.op(), OpKinds.torch(n.op(), n.groups()), n.inputs(), n.outputs()));
+    }
+    return new GraphView(nodes, graph.inputs());
+  }
+
   private static List<String> names(Subgraph g, int[] idx) {
     List<String> l = new ArrayList<>();
     for (int i : idx) {
@@ -258,6 +271,30 @@ final class GraphView {
       t = din.get(0);
     }
     return t;
+  }
+
+  /**
+   * As {@link #resolvedDataInputs}, with a data input written by a pad (of one data input) replaced by what the pad
+   * reads: the window op's own padding spelled as a separate op.
+   */
+  List<String> dataInputsThroughPad(Node n) {
+    List<String> r = new ArrayList<>();
+    for (String i : n.inputs()) {
+      if (!data.contains(i)) {
+        continue;
+      }
+      String t = resolve(i);
+      Node p = producer.get(t);
+      if (p != null && p.kind().equals("pad")) {
+        List<String> din = p.inputs().stream().filter(data::contains).toList();
+        if (din.size() == 1) {
+          t = resolve(din.get(0));
+        }
+      }
+      r.add(t);
+    }
+    Collections.sort(r);
+    return r;
   }
 
   /** The node's data inputs, each resolved through transparent producers, sorted (order-insensitive matching). */

@@ -24,7 +24,12 @@ final class InputMatcher {
   /** The feed of the other side, plus how each input was paired (pairing.a = driver input, pairing.b = other). */
   record Fed(Map<String, HostTensor> feeds, List<InputPairing> pairings) {}
 
-  static Fed pair(Map<String, HostTensor> driverInputs, List<InputSpec> other, Map<String, HostTensor> givenOther) {
+  /**
+   * Pairs them; {@code driverLabel} and {@code otherLabel} are the two files, named in the errors when an input of the
+   * other side finds no counterpart or a different dtype.
+   */
+  static Fed pair(Map<String, HostTensor> driverInputs, String driverLabel, List<InputSpec> other, String otherLabel,
+      Map<String, HostTensor> givenOther) {
     Map<String, HostTensor> feeds = new LinkedHashMap<>();
     List<InputPairing> pairings = new ArrayList<>();
     Set<String> used = new HashSet<>();
@@ -39,7 +44,7 @@ final class InputMatcher {
       int[] p = t == null ? null : permutationFor(t, s);
       if (t != null && p != null) {
         used.add(s.name());
-        add(feeds, pairings, s.name(), t, s, p, "name");
+        add(feeds, pairings, s.name(), t, s, p, "name", otherLabel);
       } else {
         unpaired.add(s);
       }
@@ -53,23 +58,22 @@ final class InputMatcher {
         int[] p = permutationFor(e.getValue(), s);
         if (p != null) {
           used.add(e.getKey());
-          add(feeds, pairings, e.getKey(), e.getValue(), s, p, "order");
+          add(feeds, pairings, e.getKey(), e.getValue(), s, p, "order", otherLabel);
           done = true;
           break;
         }
       }
       if (!done) {
-        throw CrossalignException.input("input '" + s.name() + "' " + Arrays.toString(s.shape())
-            + " of the second model has no counterpart among the first's inputs "
-            + describe(driverInputs) + " (by name, or by order with a fitting shape); give it with --input "
-            + s.name() + "=FILE.npy");
+        throw CrossalignException.input(otherLabel + ": input '" + s.name() + "' " + Arrays.toString(s.shape())
+            + " has no counterpart among the inputs of " + driverLabel + " " + describe(driverInputs)
+            + " (by name, or by order with a fitting shape); give it with --input " + s.name() + "=FILE.npy");
       }
     }
     return new Fed(feeds, pairings);
   }
 
   private static void add(Map<String, HostTensor> feeds, List<InputPairing> pairings, String driverName,
-      HostTensor t, InputSpec s, int[] p, String how) {
+      HostTensor t, InputSpec s, int[] p, String how, String otherLabel) {
     HostTensor fed = p.length == 0 ? t.withLayout(s.layout()) : t.permute(p, s.layout() == Layout.ANY
         ? (Arrays.equals(p, NHWC_TO_NCHW) ? Layout.NCHW : Layout.NHWC) : s.layout());
     if (s.dtype() != null && fed.dtype() != s.dtype()) {
@@ -77,7 +81,7 @@ final class InputMatcher {
         fed = fed.toFloat32();
       }
       if (fed.dtype() != s.dtype()) {
-        throw CrossalignException.input("input '" + s.name() + "' of the second model is " + s.dtype()
+        throw CrossalignException.input(otherLabel + ": input '" + s.name() + "' is " + s.dtype()
             + ", its counterpart '" + driverName + "' is " + t.dtype());
       }
     }

@@ -81,7 +81,7 @@ final class OnnxSide extends BackendSide<OrtBackend> implements Side {
           shape[i] = dims[i] < 0 || dims[i] > Integer.MAX_VALUE ? -1 : (int) dims[i];
         }
       }
-      l.add(new InputSpec(v.name(), shape, v.hasType() ? OnnxTypes.requireDType(v.elemType(), "input '"
+      l.add(new InputSpec(v.name(), shape, v.hasType() ? OnnxTypes.requireDType(v.elemType(), label + ": input '"
           + v.name() + "'") : null, model.layoutOf(v.name(), shape.length)));
     }
     return l;

@@ -22,6 +22,9 @@ final class OpKinds {
   /** Ops a following BatchNormalization or constant Mul/Add is folded into by converters. */
   static final Set<String> FOLDS_AFFINE = Set.of("conv", "dwconv", "convtranspose", "fc");
 
+  /** Windowed ops TFLite pads itself (SAME) where a port may write an explicit pad before them. */
+  static final Set<String> PADDED_WINDOW = Set.of("conv", "dwconv", "maxpool", "avgpool");
+
   /** Elementwise ops that are an affine when the other operand is a constant. */
   static final Set<String> CONSTANT_AFFINE = Set.of("mul", "add", "sub", "div");
 
@@ -136,6 +139,82 @@ final class OpKinds {
       Map.entry("ArgMax", "argmax"),
       Map.entry("ArgMin", "argmin"));
 
+  /** TorchScript ops whose kind is not their name with underscores dropped (aten::leaky_relu is "leakyrelu"). */
+  private static final Map<String, String> TORCH = Map.ofEntries(
+      Map.entry("conv1d", "conv"),
+      Map.entry("conv2d", "conv"),
+      Map.entry("conv3d", "conv"),
+      Map.entry("convolution", "conv"),
+      Map.entry("_convolution", "conv"),
+      Map.entry("conv_transpose1d", "convtranspose"),
+      Map.entry("conv_transpose2d", "convtranspose"),
+      Map.entry("linear", "fc"),
+      Map.entry("addmm", "fc"),
+      Map.entry("mm", "matmul"),
+      Map.entry("bmm", "matmul"),
+      Map.entry("rsub", "sub"),
+      Map.entry("true_divide", "div"),
+      Map.entry("maximum", "max"),
+      Map.entry("minimum", "min"),
+      Map.entry("clamp", "clip"),
+      Map.entry("clamp_min", "clip"),
+      Map.entry("clamp_max", "clip"),
+      Map.entry("hardtanh", "clip"),
+      Map.entry("relu6", "clip"),
+      Map.entry("silu", "swish"),
+      Map.entry("log_softmax", "logsoftmax"),
+      Map.entry("max_pool1d", "maxpool"),
+      Map.entry("max_pool2d", "maxpool"),
+      Map.entry("avg_pool1d", "avgpool"),
+      Map.entry("avg_pool2d", "avgpool"),
+      Map.entry("adaptive_avg_pool2d", "reducemean"),
+      Map.entry("mean", "reducemean"),
+      Map.entry("sum", "reducesum"),
+      Map.entry("amax", "reducemax"),
+      Map.entry("amin", "reducemin"),
+      Map.entry("prod", "reduceprod"),
+      Map.entry("cat", "concat"),
+      Map.entry("concat", "concat"),
+      Map.entry("stack", "concat"),
+      Map.entry("reshape", "reshape"),
+      Map.entry("view", "reshape"),
+      Map.entry("flatten", "reshape"),
+      Map.entry("squeeze", "reshape"),
+      Map.entry("unsqueeze", "reshape"),
+      Map.entry("permute", "transpose"),
+      Map.entry("transpose", "transpose"),
+      Map.entry("t", "transpose"),
+      Map.entry("contiguous", "identity"),
+      Map.entry("clone", "identity"),
+      Map.entry("detach", "identity"),
+      Map.entry("dropout", "identity"),
+      Map.entry("pad", "pad"),
+      Map.entry("constant_pad_nd", "pad"),
+      Map.entry("reflection_pad2d", "pad"),
+      Map.entry("replication_pad2d", "pad"),
+      Map.entry("upsample_bilinear2d", "resize"),
+      Map.entry("upsample_nearest2d", "resize"),
+      Map.entry("interpolate", "resize"),
+      Map.entry("slice", "slice"),
+      Map.entry("select", "slice"),
+      Map.entry("narrow", "slice"),
+      Map.entry("split", "split"),
+      Map.entry("split_with_sizes", "split"),
+      Map.entry("chunk", "split"),
+      Map.entry("unbind", "split"),
+      Map.entry("tensor_split", "split"),
+      Map.entry("index_select", "gather"),
+      Map.entry("embedding", "gather"),
+      Map.entry("to", "cast"),
+      Map.entry("type_as", "cast"),
+      Map.entry("batch_norm", "batchnormalization"),
+      Map.entry("pixel_shuffle", "depthtospace"),
+      Map.entry("pixel_unshuffle", "spacetodepth"),
+      Map.entry("size", "size"),
+      Map.entry("zeros", "constantofshape"),
+      Map.entry("zeros_like", "constantofshape"),
+      Map.entry("ones_like", "constantofshape"));
+
   /** The kind of a TFLite op; a depthwise conv over one input channel is an ordinary conv (ONNX group 1). */
   static String tflite(String opName, int inputChannels) {
     String k = TFLITE.getOrDefault(opName, opName.toLowerCase(Locale.ROOT).replace("_", ""));
@@ -146,6 +225,19 @@ final class OpKinds {
   static String onnx(String opType, long group) {
     String k = ONNX.getOrDefault(opType, opType.toLowerCase(Locale.ROOT));
     return k.equals("conv") && group > 1 ? "dwconv" : k;
+  }
+
+  /**
+   * The kind of a TorchScript op ("aten::conv2d"; an in-place variant like aten::relu_ is its op); a convolution with
+   * groups > 1 is the depthwise (grouped) conv.
+   */
+  static String torch(String op, long groups) {
+    String n = op.substring(op.indexOf("::") + 2);
+    if (n.endsWith("_") && !n.startsWith("_")) {
+      n = n.substring(0, n.length() - 1);
+    }
+    String k = TORCH.getOrDefault(n, n.toLowerCase(Locale.ROOT).replace("_", ""));
+    return k.equals("conv") && groups > 1 ? "dwconv" : k;
   }
 
   /** The fused activation of a TFLite op's options, or NONE. */

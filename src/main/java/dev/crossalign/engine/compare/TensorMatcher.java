@@ -178,6 +178,15 @@ final class TensorMatcher {
           cands.add(nb);
         }
       }
+      if (cands.isEmpty() && OpKinds.PADDED_WINDOW.contains(na.kind())) {
+        // a hand port's explicit pad before a conv or pool that TFLite pads itself (TF SAME): the pad is the window's
+        for (GraphView.Node nb : gb.nodes()) {
+          if (!usedNodesB.contains(nb) && nb.kind().equals(na.kind()) && nb.outputs().size() == na.outputs().size()
+              && gb.dataInputsThroughPad(nb).equals(rb)) {
+            cands.add(nb);
+          }
+        }
+      }
       Choice chosen = choose(na, cands);
       if (chosen == null) {
         continue;

@@ -4,7 +4,7 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
-import dev.crossalign.backend.torch.TorchTensors;
+import dev.crossalign.backend.torch.TorchScriptModel;
 import dev.crossalign.port.TorchRuntime;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
@@ -13,52 +13,38 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.IValue;
-import org.bytedeco.pytorch.IValueVector;
-import org.bytedeco.pytorch.JitModule;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 
 /**
- * A TorchScript module (torch.jit.save) loaded with libtorch's torch::jit::load, on the CPU. It declares no inputs:
- * it takes the other side's inputs in order. Only its final outputs are captured ("output_0", "output_1", ... for a
- * tuple or list; "output" for one tensor): TorchScript has no intermediate to show without hooks.
+ * A TorchScript module (torch.jit.save, or crossalign's model.pt) on libtorch, CPU. It declares no inputs: it takes
+ * the other side's inputs in order. Every tensor its forward computes at top level is captured under its TorchScript
+ * value name, with the graph for structural matching ({@link TorchScriptModel}); when the module cannot be frozen and
+ * rewritten, only its final outputs are ("output_0", ...), and the notes say why.
  */
 final class TorchScriptSide implements Side {
   private final String label;
-  private final AtomicReference<JitModule> module;
+  private final TorchScriptModel model;
+  private final GraphView graph;
   private final CompareRequest.TorchScriptLayout layout;
   private String usedLayout = "";
+  private List<String> inputNames = List.of();
 
-  private TorchScriptSide(String label, JitModule module, CompareRequest.TorchScriptLayout layout) {
+  private TorchScriptSide(String label, TorchScriptModel model, CompareRequest.TorchScriptLayout layout) {
     this.label = label;
-    this.module = new AtomicReference<>(module);
+    this.model = model;
+    this.graph = model.graph() == null ? null : GraphView.of(model.graph());
     this.layout = layout;
   }
 
   static TorchScriptSide open(Path file, CompareRequest.TorchScriptLayout layout, DeterminismConfig config) {
-    dev.crossalign.tensor.RegularFiles.require(file, "--torchscript " + file);
+    dev.crossalign.tensor.RegularFiles.require(file, file.toString());
     TorchRuntime.configure(Device.CPU, config);
-    JitModule m;
+    TorchScriptModel m = TorchScriptModel.open(file, file.toString());
     try {
-      m = torch.load(file.toString());
+      return new TorchScriptSide(file.toString(), m, layout);
     } catch (RuntimeException e) {
-      throw CrossalignException.input("--torchscript " + file + ": libtorch cannot load it as a TorchScript module ("
-          + firstLine(e.getMessage()) + ")");
+      m.close();
+      throw e;
     }
-    m.eval();
-    return new TorchScriptSide(file.toString(), m, layout);
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "no message";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 
   @Override
@@ -78,7 +64,7 @@ final class TorchScriptSide implements Side {
 
   @Override
   public GraphView graph() {
-    return null;
+    return graph;
   }
 
   /** Which input layout the last run used ("as-is" or "nchw"). */
@@ -86,101 +72,69 @@ final class TorchScriptSide implements Side {
     return usedLayout;
   }
 
+  /** The module's names for the inputs of the last run, in order. */
+  List<String> inputNames() {
+    return inputNames;
+  }
+
+  /** Why only the final outputs are captured, or null. */
+  String whyOutputsOnly() {
+    return model.whyOutputsOnly();
+  }
+
   @Override
   public Activations run(Map<String, HostTensor> inputs) {
-    JitModule m = module.get();
-    if (m == null) {
-      throw new IllegalStateException("closed");
-    }
     if (layout == CompareRequest.TorchScriptLayout.NCHW) {
-      return forward(m, inputs, true);
+      return forward(inputs, true);
     }
     try {
-      return forward(m, inputs, false);
-    } catch (RuntimeException e) {
+      return forward(inputs, false);
+    } catch (CrossalignException e) {
       if (layout == CompareRequest.TorchScriptLayout.AS_IS || inputs.values().stream().noneMatch(t -> t.rank() == 4)) {
-        throw failed(e);
+        throw e;
       }
       try {
-        return forward(m, inputs, true);
-      } catch (RuntimeException again) {
-        throw failed(e);
+        return forward(inputs, true);
+      } catch (CrossalignException again) {
+        throw e;
       }
     }
   }
 
-  private RuntimeException failed(RuntimeException e) {
-    if (e instanceof CrossalignException ce) {
-      return ce;
+  private Activations forward(Map<String, HostTensor> inputs, boolean nchw) {
+    List<HostTensor> args = new ArrayList<>();
+    for (HostTensor h : inputs.values()) {
+      args.add(nchw && h.rank() == 4 && h.layout() != Layout.NCHW ? h.permute(Layout.nhwcToNchw(), Layout.NCHW)
+          : h);
     }
-    return CrossalignException.input("--torchscript " + label + ": forward failed on the inputs ("
-        + firstLine(e.getMessage()) + ")");
-  }
-
-  private Activations forward(JitModule m, Map<String, HostTensor> inputs, boolean nchw) {
+    TorchScriptModel.Run r = model.run(args);
+    List<String> names = model.inputNames(args.size());
     Activations.Builder b = Activations.builder(backend());
-    try (PointerScope scope = new PointerScope()) {
-      IValueVector args = new IValueVector();
-      for (Map.Entry<String, HostTensor> e : inputs.entrySet()) {
-        HostTensor h = e.getValue();
-        if (nchw && h.rank() == 4 && h.layout() != Layout.NCHW) {
-          h = h.permute(Layout.nhwcToNchw(), Layout.NCHW);
-        }
-        b.add(e.getKey(), "INPUT", -1, h);
-        args.push_back(new IValue(TorchTensors.toTorch(h)));
-      }
-      IValue out = m.forward(args);
-      Map<String, HostTensor> outs = new LinkedHashMap<>();
-      collect(out, outs);
-      int i = 0;
-      for (Map.Entry<String, HostTensor> e : outs.entrySet()) {
-        b.add(e.getKey(), "forward", i++, e.getValue());
-        b.output(e.getKey());
-      }
+    int i = 0;
+    for (Map.Entry<String, HostTensor> e : r.tensors().entrySet()) {
+      String op = r.ops().get(e.getKey());
+      b.add(e.getKey(), op, "INPUT".equals(op) ? -1 : i++, e.getValue());
+    }
+    for (String o : r.outputs()) {
+      b.output(o);
     }
     usedLayout = nchw ? "nchw" : "as-is";
+    inputNames = names;
     return b.build();
-  }
-
-  private static void collect(IValue v, Map<String, HostTensor> outs) {
-    List<Tensor> tensors = new ArrayList<>();
-    if (v.isTensor()) {
-      outs.put("output", TorchTensors.toHost(v.toTensor(), Layout.ANY));
-      return;
-    }
-    if (v.isTuple()) {
-      var elems = v.toTuple().elements();
-      for (long k = 0; k < elems.size(); k++) {
-        IValue e = elems.get(k);
-        if (!e.isTensor()) {
-          throw CrossalignException.unsupported("TorchScript output element " + k + " is not a tensor");
-        }
-        tensors.add(e.toTensor());
-      }
-    } else if (v.isTensorList()) {
-      TensorVector tv = v.toTensorVector();
-      for (long k = 0; k < tv.size(); k++) {
-        tensors.add(tv.get(k));
-      }
-    } else {
-      throw CrossalignException.unsupported("TorchScript forward returned " + v.tagKind().getString()
-          + ", expected a tensor, a tuple of tensors or a list of tensors");
-    }
-    for (int k = 0; k < tensors.size(); k++) {
-      outs.put("output_" + k, TorchTensors.toHost(tensors.get(k), Layout.ANY));
-    }
   }
 
   @Override
   public Map<String, String> info() {
-    return Map.of("libtorch.version", TorchRuntime.version(), "input_layout", usedLayout);
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("libtorch.version", TorchRuntime.version());
+    m.put("input_layout", usedLayout);
+    m.put("intermediates", model.graph() == null ? "outputs only: " + model.whyOutputsOnly()
+        : "every top-level tensor of a frozen copy of forward");
+    return m;
   }
 
   @Override
   public void close() {
-    JitModule m = module.getAndSet(null);
-    if (m != null) {
-      m.close();
-    }
+    model.close();
   }
 }

@@ -44,10 +44,8 @@ class TorchScriptCompareTest {
     return b.append("])").toString();
   }
 
-  @Test
-  void nchwTorchScriptPortOfTheChainAlignsWithInputsPermutedByAuto() throws Exception {
-    Path a = dir.resolve("chain.tflite");
-    Files.write(a, CompareFixtures.chainTflite());
+  /** The chain as an NCHW TorchScript port written in the JVM (variables t1, t2, y named like the TFLite tensors). */
+  static void saveNchwChain(Path ts) {
     int[] id = {0};
     String body = String.join("\n",
         "w1 = " + literal(CompareFixtures.W1, new int[] {0, 3, 1, 2}, 4, 3, 3, 3),
@@ -60,8 +58,15 @@ class TorchScriptCompareTest {
         "t2 = torch.conv2d(t1, w2, b2, [1, 1], [1, 1])",
         "y = torch.relu(t1 + t2)",
         "return torch.clamp(torch.conv2d(y, wd, bd, [1, 1], [1, 1], [1, 1], 4), 0.0, 6.0)");
-    Path ts = dir.resolve("chain.pt");
     TorchScriptFixture.save(ts, body);
+  }
+
+  @Test
+  void nchwTorchScriptPortOfTheChainAlignsWithInputsPermutedByAuto() throws Exception {
+    Path a = dir.resolve("chain.tflite");
+    Files.write(a, CompareFixtures.chainTflite());
+    Path ts = dir.resolve("chain.pt");
+    saveNchwChain(ts);
     Comparer.Outcome o = compare(a, ts);
     assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
     assertThat(o.result().notes()).anyMatch(n -> n.contains("permuted NHWC->NCHW"));

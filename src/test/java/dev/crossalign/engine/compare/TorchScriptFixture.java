@@ -19,7 +19,12 @@ public final class TorchScriptFixture {
 
   /** Saves a module whose forward is {@code body} (TorchScript lines, argument x) to {@code file}. */
   public static void save(Path file, String body) {
-    String src = "def forward(self, x):\n    " + body.replace("\n", "\n    ") + "\n";
+    save(file, "x", body);
+  }
+
+  /** Saves a module whose forward takes {@code params} (after self) and runs {@code body}. */
+  public static void save(Path file, String params, String body) {
+    String src = "def forward(self, " + params + "):\n    " + body.replace("\n", "\n    ") + "\n";
     CompilationUnit cu = new CompilationUnit();
     QualifiedName qn = new QualifiedName("__torch__.Fixture");
     ClassType ct = ClassType.create(new QualifiedNameOptional(qn), cu, true, "", new StringVector());
