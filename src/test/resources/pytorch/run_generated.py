@@ -1,10 +1,11 @@
 """Runs a crossalign-generated PyTorch package in Debian's Python PyTorch, independently of the JVM.
 
 usage: run_generated.py DIR INPUTS.npz OUTDIR [--onnx OPSET]
-Writes OUTDIR/eager.npz (outputs as out:NAME, and every captured tensor under its TFLite name), scripted.npz and
-archive.npz (outputs of torch.jit.script(model) and torch.jit.load(model.pt)), and with --onnx OUTDIR/model.onnx
+Writes OUTDIR/eager.npz (outputs as out:NAME, and every captured tensor under its TFLite name), truth.npz (the
+outputs of the same module run in float64), scripted.npz and archive.npz (outputs of torch.jit.script(model) and torch.jit.load(model.pt)), and with --onnx OUTDIR/model.onnx
 exported by torch.onnx.export and checked by onnx.checker.check_model(full_check=True). Prints one line per step.
 """
+import copy
 import importlib.util
 import sys
 
@@ -45,6 +46,12 @@ def main():
             res[k] = v.detach().numpy()
         np.savez(outdir + "/eager.npz", **res)
         print("eager ok: %d outputs, %d captured" % (len(eager) - 1, len(eager[-1])))
+        # the same code in float64 (weights, tables and float inputs in double): the exact result's stand-in, to
+        # tell float32 rounding (TFLite's too) from a difference in semantics
+        m64 = copy.deepcopy(m).double()
+        t = m64(*[a.double() if a.is_floating_point() else a for a in args], capture=False)
+        np.savez(outdir + "/truth.npz", **outputs_dict(t, [str(i) for i in range(len(t) - 1)]))
+        print("float64 ok")
         scripted = torch.jit.script(m)
         s = scripted(*args, False)
         np.savez(outdir + "/scripted.npz", **outputs_dict(s, [str(i) for i in range(len(s) - 1)]))

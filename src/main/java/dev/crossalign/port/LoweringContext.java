@@ -10,7 +10,7 @@ import java.util.function.IntFunction;
 import org.bytedeco.pytorch.Tensor;
 
 /** What a lowering may look at while it prepares one operator. */
-public final class LoweringContext {
+public final class LoweringContext implements OpView {
   private final TfliteModel model;
   private final Subgraph graph;
   private final Operator op;

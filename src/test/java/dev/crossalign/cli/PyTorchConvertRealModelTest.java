@@ -103,6 +103,21 @@ class PyTorchConvertRealModelTest {
       }
     }
     Map<String, HostTensor> eager = Npz.read(out.resolve("eager.npz"));
+    // float32 rounding or semantics? The same module in float64 stands in for the exact result; both distances are
+    // printed in the table line (not asserted: on object_detection_3d_camera's one sigmoid output TFLite happens to
+    // land 1.5e-6 from it and torch 1.13's FULLY_CONNECTED 1.5e-5, a 5e-7 relative logit error times the logit 27.6)
+    Map<String, HostTensor> truth = Npz.read(out.resolve("truth.npz"));
+    double worstTfliteVsTruth = 0;
+    double worstEagerVsTruth = 0;
+    for (int k = 0; k < g.outputs().length; k++) {
+      HostTensor t = truth.get("out:" + k);
+      HostTensor want = ref.get(g.outputs()[k]);
+      double tflite = Metrics.of(t.withLayout(want.layout()), want, Tolerance.DEFAULT).relL2();
+      double eagerRel = Metrics.of(t.withLayout(want.layout()), eager.get("out:" + k).withLayout(want.layout()),
+          Tolerance.DEFAULT).relL2();
+      worstTfliteVsTruth = Math.max(worstTfliteVsTruth, tflite);
+      worstEagerVsTruth = Math.max(worstEagerVsTruth, eagerRel);
+    }
     double[] worst = new double[3];
     String[] runs = {"eager", "scripted", "archive"};
     for (int r = 0; r < runs.length; r++) {
@@ -147,7 +162,9 @@ class PyTorchConvertRealModelTest {
     String verdict = cmp.out().lines().filter(l -> l.startsWith("ALIGNED")).findFirst().orElse("");
     assertThat(verdict).as(cmp.out()).startsWith("ALIGNED");
     double portWorst = java.util.Arrays.stream(portRel).max().orElse(0);
-    System.out.printf(Locale.ROOT, "PYTORCH-TABLE | %s | %.2e | %.2e | %.2e | %.2e | %.2e (%d tensors) | %s |%n", file,
-        worst[0], worst[1], worst[2], portWorst, worstIntermediate, compared, verdict.replaceAll("\\(.*", "").strip());
+    System.out.printf(Locale.ROOT,
+        "PYTORCH-TABLE | %s | %.2e | %.2e | %.2e | %.2e | %.2e (%d tensors) | %.2e | %.2e | %s |%n", file,
+        worst[0], worst[1], worst[2], portWorst, worstIntermediate, compared, worstTfliteVsTruth, worstEagerVsTruth,
+        verdict.replaceAll("\\(.*", "").strip());
   }
 }

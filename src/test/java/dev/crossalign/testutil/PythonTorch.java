@@ -45,6 +45,15 @@ public final class PythonTorch {
     return python();
   }
 
+  /** Why Debian's Python PyTorch cannot be used here, or null when it can (probed once). */
+  public static String missing() {
+    if (!probed) {
+      missing = probe();
+      probed = true;
+    }
+    return missing;
+  }
+
   private static String probe() {
     if (!Files.isExecutable(python())) {
       return python() + " not found";

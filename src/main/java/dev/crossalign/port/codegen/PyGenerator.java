@@ -43,7 +43,17 @@ public final class PyGenerator {
       "self", "capture", "cap", "torch", "F", "nn", "Tensor", "Dict", "List", "Optional", "Tuple", "and", "as",
       "assert", "break", "class", "continue", "def", "del", "elif", "else", "except", "finally", "for", "from",
       "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
-      "while", "with", "yield", "None", "True", "False", "async", "await");
+      "while", "with", "yield", "None", "True", "False", "async", "await",
+      // nn.Module's own attributes (torch 1.13 to 2.x): a weight named 'half' or 'to' cannot be registered
+      "T_destination", "add_module", "apply", "bfloat16", "buffers", "children", "compile", "cpu", "cuda", "double",
+      "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer", "get_extra_state", "get_parameter",
+      "get_submodule", "half", "ipu", "load_state_dict", "modules", "mtia", "named_buffers", "named_children",
+      "named_modules", "named_parameters", "parameters", "register_backward_hook", "register_buffer",
+      "register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook",
+      "register_full_backward_pre_hook", "register_load_state_dict_post_hook", "register_load_state_dict_pre_hook",
+      "register_module", "register_parameter", "register_state_dict_post_hook", "register_state_dict_pre_hook",
+      "requires_grad_", "set_extra_state", "set_submodule", "share_memory", "state_dict", "to", "to_empty", "train",
+      "training", "type", "xpu", "zero_grad", "call_super_init");
 
   private PyGenerator() {}
 

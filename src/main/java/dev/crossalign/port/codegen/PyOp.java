@@ -1,5 +1,6 @@
 package dev.crossalign.port.codegen;
 
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.UnsupportedOpException;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
@@ -14,7 +15,7 @@ import dev.crossalign.tflite.TensorInfo;
  * run-time value is held NCHW (the TFLite tensor's NHWC axes permuted), every other rank in TFLite's own axes; an op
  * must assign each of its outputs ({@link #out}) in that convention.
  */
-public final class PyOp {
+public final class PyOp implements OpView {
   private final PyGenerator.State state;
   private final Operator op;
 

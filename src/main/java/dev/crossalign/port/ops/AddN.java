@@ -3,13 +3,16 @@ package dev.crossalign.port.ops;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tflite.TensorType;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * ADD_N: the elementwise sum of N inputs of one shape (no broadcasting, as TFLite requires), added left to right
@@ -23,20 +26,7 @@ public final class AddN implements OpLowering {
 
   @Override
   public LoweredOp lower(LoweringContext ctx) {
-    int n = ctx.inputCount();
-    if (n < 1) {
-      throw ctx.unsupported("no inputs");
-    }
-    TensorType t = ctx.input(0).type();
-    if (t != TensorType.FLOAT32 && t != TensorType.INT32) {
-      throw ctx.unsupported("input type " + t);
-    }
-    for (int i = 0; i < n; i++) {
-      if (!ctx.hasInput(i) || Axes.quantized(ctx, i) || ctx.input(i).type() != t
-          || !Arrays.equals(ctx.input(i).shape(), ctx.input(0).shape())) {
-        throw ctx.unsupported("input " + i + " is absent, quantized or differs in type or shape");
-      }
-    }
+    check(ctx);
     return inputs -> {
       boolean allNchw = Arrays.stream(inputs).allMatch(PortValue::isNchw);
       Tensor acc = allNchw ? inputs[0].tensor() : inputs[0].tfTensor();
@@ -45,6 +35,39 @@ public final class AddN implements OpLowering {
       }
       return new PortValue[] {allNchw ? PortValue.nchw(acc) : Axes.fromTf(acc)};
     };
+  }
+
+  /** N >= 1 present inputs of one type (float32 or int32) and one shape, for the lowering and the code generation. */
+  private static void check(OpView v) {
+    int n = v.inputCount();
+    if (n < 1) {
+      throw v.unsupported("no inputs");
+    }
+    TensorType t = v.input(0).type();
+    if (t != TensorType.FLOAT32 && t != TensorType.INT32) {
+      throw v.unsupported("input type " + t);
+    }
+    for (int i = 0; i < n; i++) {
+      if (!v.hasInput(i) || Axes.quantized(v, i) || v.input(i).type() != t
+          || !Arrays.equals(v.input(i).shape(), v.input(0).shape())) {
+        throw v.unsupported("input " + i + " is absent, quantized or differs in type or shape");
+      }
+    }
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    check(p);
+    StringBuilder sum = new StringBuilder(p.value(0));
+    for (int i = 1; i < p.inputCount(); i++) {
+      sum.append(" + ").append(p.value(i)); // left to right, as TFLite's kernel adds
+    }
+    p.line(p.out(0) + " = " + sum);
   }
 
   @Override

@@ -1,18 +1,21 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.onnx.OnnxGraphBuilder;
-import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.DType;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * ARG_MAX / ARG_MIN over one constant axis (negative allowed), the axis dropped, output int32 or int64 as the output
@@ -28,22 +31,42 @@ public final class ArgMinMax implements OpLowering {
   @Override
   public LoweredOp lower(LoweringContext ctx) {
     boolean max = ctx.op().opName().equals("ARG_MAX");
-    int rank = ctx.input(0).shape().length;
-    int[] a = Axes.constInts(ctx, 1, "axis");
-    if (a.length != 1) {
-      throw ctx.unsupported("axis must hold one value, got " + a.length);
-    }
-    int axis = Axes.normalize(ctx, a[0], rank, "axis");
+    int axis = axis(ctx, Axes.constInts(ctx, 1, "axis"));
     DType outType = ctx.output(0).type().dtype();
-    if (outType != DType.INT32 && outType != DType.INT64) {
-      throw ctx.unsupported("output type " + ctx.output(0).type());
-    }
     ScalarType st = outType == DType.INT32 ? ScalarType.Int : ScalarType.Long;
     return inputs -> {
       Tensor t = inputs[0].tfTensor();
       Tensor r = max ? t.argmax(new LongOptional(axis), false) : t.argmin(new LongOptional(axis), false);
       return new PortValue[] {Axes.fromTf(r.to(st))};
     };
+  }
+
+  /** The one axis (normalized), with the output type checked, for the lowering and the code generation. */
+  private static int axis(OpView v, int[] a) {
+    if (a.length != 1) {
+      throw v.unsupported("axis must hold one value, got " + a.length);
+    }
+    int axis = Axes.normalize(v, a[0], v.input(0).shape().length, "axis");
+    DType outType = v.output(0).type().dtype();
+    if (outType != DType.INT32 && outType != DType.INT64) {
+      throw v.unsupported("output type " + v.output(0).type());
+    }
+    return axis;
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    long[] a = p.ints(1, "axis");
+    int axis = axis(p, java.util.Arrays.stream(a).mapToInt(Math::toIntExact).toArray());
+    String to = p.output(0).type().dtype() == DType.INT32 ? ".int()" : ".long()";
+    String fn = p.opName().equals("ARG_MAX") ? "torch.argmax" : "torch.argmin";
+    // in TFLite axes, the axis dropped; ties give the first index in both
+    Axes.emitFromTf(p, 0, fn + "(" + p.tf(0) + ", " + axis + ")" + to, p.outShape(0).length);
   }
 
   @Override

@@ -25,7 +25,7 @@ final class Axes {
   }
 
   /** {@code axis} in [-rank, rank) made non-negative; out of range is refused at prepare time. */
-  static int normalize(LoweringContext ctx, int axis, int rank, String what) {
+  static int normalize(dev.crossalign.port.OpView ctx, int axis, int rank, String what) {
     if (axis < -rank || axis >= rank) {
       throw ctx.unsupported(what + " " + axis + " is out of range for rank " + rank);
     }
@@ -102,7 +102,7 @@ final class Axes {
   }
 
   /** Whether input {@code i} is quantized (scale/zero point): value-changing ops refuse those. */
-  static boolean quantized(LoweringContext ctx, int i) {
+  static boolean quantized(dev.crossalign.port.OpView ctx, int i) {
     return ctx.hasInput(i) && ctx.input(i).isQuantized();
   }
 }

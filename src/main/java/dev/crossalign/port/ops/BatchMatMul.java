@@ -1,16 +1,19 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tflite.OpOptions;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * BATCH_MATMUL: adj_x / adj_y transpose the last two axes; batch axes broadcast as numpy does (torch.matmul's rule).
@@ -26,16 +29,7 @@ public final class BatchMatMul implements OpLowering {
   public LoweredOp lower(LoweringContext ctx) {
     OpOptions.BatchMatMul o = (OpOptions.BatchMatMul) ctx.op().options();
     OpConstants.requireFloat(ctx, 0, 1);
-    int[] a = ctx.input(0).shape();
-    int[] b = ctx.input(1).shape();
-    if (a.length < 2 || b.length < 2) {
-      throw ctx.unsupported("operands must have rank >= 2");
-    }
-    int ka = o.adjX() ? a[a.length - 2] : a[a.length - 1];
-    int kb = o.adjY() ? b[b.length - 1] : b[b.length - 2];
-    if (ka != kb) {
-      throw ctx.unsupported("inner dimensions differ: " + ka + " vs " + kb);
-    }
+    checkShapes(ctx, o);
     return inputs -> {
       Tensor x = inputs[0].tfTensor();
       Tensor y = inputs[1].tfTensor();
@@ -47,6 +41,36 @@ public final class BatchMatMul implements OpLowering {
       }
       return new PortValue[] {PortValue.tf(torch.matmul(x, y))};
     };
+  }
+
+  /** Ranks and inner dimensions, for the lowering and the code generation alike. */
+  private static void checkShapes(OpView v, OpOptions.BatchMatMul o) {
+    int[] a = v.input(0).shape();
+    int[] b = v.input(1).shape();
+    if (a.length < 2 || b.length < 2) {
+      throw v.unsupported("operands must have rank >= 2");
+    }
+    int ka = o.adjX() ? a[a.length - 2] : a[a.length - 1];
+    int kb = o.adjY() ? b[b.length - 1] : b[b.length - 2];
+    if (ka != kb) {
+      throw v.unsupported("inner dimensions differ: " + ka + " vs " + kb);
+    }
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    OpOptions.BatchMatMul o = (OpOptions.BatchMatMul) p.op().options();
+    OpConstants.requireFloat(p, 0, 1);
+    checkShapes(p, o);
+    String x = p.tf(0) + (o.adjX() ? ".transpose(-2, -1)" : "");
+    String y = p.tf(1) + (o.adjY() ? ".transpose(-2, -1)" : "");
+    // in TFLite axes; batch axes broadcast numpy-style as torch.matmul does
+    Axes.emitFromTf(p, 0, "torch.matmul(" + x + ", " + y + ")", p.outShape(0).length);
   }
 
   @Override

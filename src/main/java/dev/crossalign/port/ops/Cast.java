@@ -1,17 +1,20 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.onnx.OnnxGraphBuilder;
-import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tflite.TensorType;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * CAST between FLOAT32, INT32, INT64 and BOOL with TFLite's C++ rules: float -> int is static_cast (truncation toward
@@ -39,17 +42,42 @@ public final class Cast implements OpLowering {
 
   @Override
   public LoweredOp lower(LoweringContext ctx) {
-    TensorType from = ctx.input(0).type();
-    TensorType to = ctx.output(0).type();
-    ScalarType target = torchType(to);
-    if (torchType(from) == null || target == null || ctx.input(0).isQuantized()) {
-      throw ctx.unsupported("cast " + from + " -> " + to);
-    }
+    ScalarType target = check(ctx);
     return inputs -> {
       var x = inputs[0].tensor();
       var y = target == ScalarType.Bool ? x.ne(new Scalar(0.0)) : x.to(target);
       return new PortValue[] {new PortValue(y, inputs[0].layout())};
     };
+  }
+
+  /** The target type of a cast this family takes, for the lowering and the code generation alike. */
+  private static ScalarType check(OpView v) {
+    TensorType from = v.input(0).type();
+    TensorType to = v.output(0).type();
+    ScalarType target = torchType(to);
+    if (torchType(from) == null || target == null || v.input(0).isQuantized()) {
+      throw v.unsupported("cast " + from + " -> " + to);
+    }
+    return target;
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    ScalarType target = check(p);
+    String x = p.value(0);
+    // TFLite's C++ casts: float -> int truncates toward zero (as torch's conversion), anything -> bool is != 0
+    String y = switch (target) {
+      case Bool -> "(" + x + " != 0)";
+      case Int -> x + ".int()";
+      case Long -> x + ".long()";
+      default -> x + ".float()";
+    };
+    p.line(p.out(0) + " = " + y);
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
@@ -36,20 +37,11 @@ public final class Conv2d implements OpLowering {
     OpOptions.Conv2D o = (OpOptions.Conv2D) ctx.op().options();
     FusedActivation.check(ctx, o.activation());
     OpConstants.requireFloat(ctx, 0, 1, 2);
-    Tensor w = ctx.constant(1);
-    if (w == null) {
-      throw ctx.unsupported("filter computed at run time");
-    }
+    checkOperands(ctx);
     int[] in = ctx.input(0).shape();
     int[] ws = ctx.input(1).shape();
-    if (in.length != 4 || ws.length != 4) {
-      throw ctx.unsupported("expects a rank-4 input and filter");
-    }
-    Tensor weight = ctx.prepared(w.permute(0, 3, 1, 2));
-    Tensor bias = ctx.hasInput(2) && ctx.constant(2) != null ? ctx.prepared(ctx.constant(2)) : null;
-    if (ctx.hasInput(2) && bias == null) {
-      throw ctx.unsupported("bias computed at run time");
-    }
+    Tensor weight = ctx.prepared(ctx.constant(1).permute(0, 3, 1, 2));
+    Tensor bias = ctx.hasInput(2) ? ctx.prepared(ctx.constant(2)) : null;
     int groups = in[3] / ws[3];
     SamePadding ph = SamePadding.of(o.padding(), in[1], ws[1], o.strideH(), o.dilationH());
     SamePadding pw = SamePadding.of(o.padding(), in[2], ws[2], o.strideW(), o.dilationW());
@@ -71,6 +63,19 @@ public final class Conv2d implements OpLowering {
     };
   }
 
+  /** A constant rank-4 filter and bias, a rank-4 input: for the lowering and the code generation alike. */
+  private static void checkOperands(OpView v) {
+    if (!v.isConstant(1)) {
+      throw v.unsupported("filter computed at run time");
+    }
+    if (v.input(0).shape().length != 4 || v.input(1).shape().length != 4) {
+      throw v.unsupported("expects a rank-4 input and filter");
+    }
+    if (v.hasInput(2) && !v.isConstant(2)) {
+      throw v.unsupported("bias computed at run time");
+    }
+  }
+
   @Override
   public Set<String> pythonOps() {
     return opNames();
@@ -81,18 +86,10 @@ public final class Conv2d implements OpLowering {
     OpOptions.Conv2D o = (OpOptions.Conv2D) p.op().options();
     FusedActivation.check(p, o.activation());
     OpConstants.requireFloat(p, 0, 1, 2);
+    checkOperands(p);
     HostTensor w = p.constant(1);
-    if (w == null) {
-      throw p.unsupported("filter computed at run time");
-    }
     int[] in = p.inShape(0);
     int[] ws = p.inShape(1);
-    if (in.length != 4 || ws.length != 4) {
-      throw p.unsupported("expects a rank-4 input and filter");
-    }
-    if (p.hasInput(2) && !p.isConstant(2)) {
-      throw p.unsupported("bias computed at run time");
-    }
     String weight = p.weight(1, "oihw", w.permute(new int[] {0, 3, 1, 2}, Layout.ANY), true);
     String bias = p.hasInput(2) ? p.value(2) : "None";
     emitConv(p, weight, bias, in, ws[1], ws[2], in[3] / ws[3], o.padding(), o.strideH(), o.strideW(),

@@ -1,22 +1,25 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.onnx.OnnxGraphBuilder;
-import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
-import dev.crossalign.tensor.DType;
-import dev.crossalign.tensor.HostTensor;
-import dev.crossalign.tensor.Layout;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tflite.TensorType;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.DType;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import java.util.List;
 
 /**
  * FLOOR_DIV and FLOOR_MOD over float32 / int32 with numpy broadcasting, TF semantics for negative operands, as
@@ -34,16 +37,7 @@ public final class FloorDivMod implements OpLowering {
   @Override
   public LoweredOp lower(LoweringContext ctx) {
     boolean div = ctx.op().opName().equals("FLOOR_DIV");
-    if (ctx.inputCount() != 2 || !ctx.hasInput(0) || !ctx.hasInput(1)) {
-      throw ctx.unsupported("expects two inputs");
-    }
-    if (Axes.quantized(ctx, 0) || Axes.quantized(ctx, 1) || ctx.output(0).isQuantized()) {
-      throw ctx.unsupported("quantized operands");
-    }
-    TensorType t = ctx.input(0).type();
-    if (t != ctx.input(1).type() || (t != TensorType.FLOAT32 && t != TensorType.INT32)) {
-      throw ctx.unsupported("operand types " + t + " and " + ctx.input(1).type());
-    }
+    TensorType t = check(ctx);
     ScalarType st = t == TensorType.INT32 ? ScalarType.Int : ScalarType.Float;
     return inputs -> {
       Broadcast bc = Broadcast.of(inputs[0], inputs[1]);
@@ -60,6 +54,47 @@ public final class FloorDivMod implements OpLowering {
       }
       return new PortValue[] {bc.wrap(r)};
     };
+  }
+
+  /** The operand type this family takes (float32 or int32, both alike), for the lowering and the code generation. */
+  private static TensorType check(OpView v) {
+    if (v.inputCount() != 2 || !v.hasInput(0) || !v.hasInput(1)) {
+      throw v.unsupported("expects two inputs");
+    }
+    if (Axes.quantized(v, 0) || Axes.quantized(v, 1) || v.output(0).isQuantized()) {
+      throw v.unsupported("quantized operands");
+    }
+    TensorType t = v.input(0).type();
+    if (t != v.input(1).type() || (t != TensorType.FLOAT32 && t != TensorType.INT32)) {
+      throw v.unsupported("operand types " + t + " and " + v.input(1).type());
+    }
+    return t;
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    TensorType t = check(p);
+    int rank = p.outShape(0).length;
+    String a = Broadcast.py(p, 0, rank);
+    String b = Broadcast.py(p, 1, rank);
+    String back = t == TensorType.INT32 ? ".int()" : ".float()";
+    if (p.opName().equals("FLOOR_DIV")) {
+      // TFLite: floor(double(x) / double(y)); a float32 quotient could round up to the next integer first
+      p.line(p.out(0) + " = torch.floor(" + a + ".double() / " + b + ".double())" + back);
+      return;
+    }
+    // TFLite: m = fmod(x, y) (C's truncated remainder), then m + y where m != 0 and its sign differs from y's
+    String m = p.temp("fmod");
+    String bv = p.temp("divisor");
+    p.line(bv + " = " + b);
+    p.line(m + " = torch.fmod(" + a + ", " + bv + ")");
+    p.line(p.out(0) + " = torch.where((" + m + " != 0) & ((" + bv + " < 0) != (" + m + " < 0)), " + m + " + " + bv
+        + ", " + m + ")");
   }
 
   @Override

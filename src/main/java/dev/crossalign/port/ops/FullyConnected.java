@@ -4,6 +4,7 @@ import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.HostTensor;
@@ -33,29 +34,8 @@ public final class FullyConnected implements OpLowering {
     OpOptions.FullyConnected o = (OpOptions.FullyConnected) ctx.op().options();
     FusedActivation.check(ctx, o.activation());
     OpConstants.requireFloat(ctx, 0, 1, 2);
-    if (o.activation() == dev.crossalign.tflite.Activation.TANH) {
-      // TFLite's FULLY_CONNECTED Prepare refuses it too (fully_connected.cc: only NONE/RELU/RELU_N1_TO_1/RELU6)
-      throw ctx.unsupported("fused activation TANH (the TFLite kernel refuses it as well)");
-    }
-    if (o.weightsFormat() != 0) {
-      throw ctx.unsupported("shuffled weights format " + o.weightsFormat());
-    }
-    int[] in = ctx.input(0).shape();
-    int[] ws = ctx.input(1).shape();
-    if (ws.length != 2 || ws[1] <= 0) {
-      throw ctx.unsupported("expects weights [out, in]");
-    }
-    int inner = ws[1];
-    long numel = 1;
-    for (int d : in) {
-      numel *= d;
-    }
-    if (in.length == 0 || numel % inner != 0) {
-      throw ctx.unsupported("input of " + numel + " elements does not flatten to rows of " + inner);
-    }
-    if (o.keepNumDims() && in[in.length - 1] != inner) {
-      throw ctx.unsupported("keep_num_dims needs the last input dim " + in[in.length - 1] + " to equal " + inner);
-    }
+    long[] outShape = outShape(ctx, o);
+    int inner = ctx.input(1).shape()[1];
     Tensor w = ctx.constant(1);
     Tensor weight = w == null ? null : ctx.prepared(w);
     Tensor bias = null;
@@ -65,16 +45,6 @@ public final class FullyConnected implements OpLowering {
     }
     boolean runtimeBias = ctx.hasInput(2) && bias == null;
     Tensor fixedBias = bias;
-    long[] outShape;
-    if (o.keepNumDims()) {
-      outShape = new long[in.length];
-      for (int i = 0; i < in.length - 1; i++) {
-        outShape[i] = in[i];
-      }
-      outShape[in.length - 1] = ws[0];
-    } else {
-      outShape = new long[] {numel / inner, ws[0]};
-    }
     return inputs -> {
       Tensor x = inputs[0].tfTensor().reshape(-1, inner);
       Tensor wt = weight != null ? weight : inputs[1].tfTensor();
@@ -83,6 +53,45 @@ public final class FullyConnected implements OpLowering {
       y = FusedActivation.apply(y, o.activation()).reshape(outShape);
       return new PortValue[] {outShape.length == 4 ? PortValue.nchw(y.permute(0, 3, 1, 2)) : PortValue.tf(y)};
     };
+  }
+
+  /**
+   * Checks the op's options and shapes (for the lowering and the code generation alike) and returns the output shape:
+   * keep_num_dims keeps the input's leading dims, else [rows, out].
+   */
+  private static long[] outShape(OpView v, OpOptions.FullyConnected o) {
+    if (o.activation() == dev.crossalign.tflite.Activation.TANH) {
+      // TFLite's FULLY_CONNECTED Prepare refuses it too (fully_connected.cc: only NONE/RELU/RELU_N1_TO_1/RELU6)
+      throw v.unsupported("fused activation TANH (the TFLite kernel refuses it as well)");
+    }
+    if (o.weightsFormat() != 0) {
+      throw v.unsupported("shuffled weights format " + o.weightsFormat());
+    }
+    int[] in = v.input(0).shape();
+    int[] ws = v.input(1).shape();
+    if (ws.length != 2 || ws[1] <= 0) {
+      throw v.unsupported("expects weights [out, in]");
+    }
+    int inner = ws[1];
+    long numel = 1;
+    for (int d : in) {
+      numel *= d;
+    }
+    if (in.length == 0 || numel % inner != 0) {
+      throw v.unsupported("input of " + numel + " elements does not flatten to rows of " + inner);
+    }
+    if (o.keepNumDims() && in[in.length - 1] != inner) {
+      throw v.unsupported("keep_num_dims needs the last input dim " + in[in.length - 1] + " to equal " + inner);
+    }
+    if (!o.keepNumDims()) {
+      return new long[] {numel / inner, ws[0]};
+    }
+    long[] out = new long[in.length];
+    for (int i = 0; i < in.length - 1; i++) {
+      out[i] = in[i];
+    }
+    out[in.length - 1] = ws[0];
+    return out;
   }
 
   @Override
@@ -95,38 +104,8 @@ public final class FullyConnected implements OpLowering {
     OpOptions.FullyConnected o = (OpOptions.FullyConnected) p.op().options();
     FusedActivation.check(p, o.activation());
     OpConstants.requireFloat(p, 0, 1, 2);
-    if (o.activation() == dev.crossalign.tflite.Activation.TANH) {
-      throw p.unsupported("fused activation TANH (the TFLite kernel refuses it as well)");
-    }
-    if (o.weightsFormat() != 0) {
-      throw p.unsupported("shuffled weights format " + o.weightsFormat());
-    }
-    int[] in = p.inShape(0);
-    int[] ws = p.inShape(1);
-    if (ws.length != 2 || ws[1] <= 0) {
-      throw p.unsupported("expects weights [out, in]");
-    }
-    int inner = ws[1];
-    long numel = 1;
-    for (int d : in) {
-      numel *= d;
-    }
-    if (in.length == 0 || numel % inner != 0) {
-      throw p.unsupported("input of " + numel + " elements does not flatten to rows of " + inner);
-    }
-    if (o.keepNumDims() && in[in.length - 1] != inner) {
-      throw p.unsupported("keep_num_dims needs the last input dim " + in[in.length - 1] + " to equal " + inner);
-    }
-    long[] outShape;
-    if (o.keepNumDims()) {
-      outShape = new long[in.length];
-      for (int i = 0; i < in.length - 1; i++) {
-        outShape[i] = in[i];
-      }
-      outShape[in.length - 1] = ws[0];
-    } else {
-      outShape = new long[] {numel / inner, ws[0]};
-    }
+    long[] outShape = outShape(p, o);
+    int inner = p.inShape(1)[1];
     String w = p.tf(1);
     String b = p.hasInput(2) ? p.tf(2) : "None";
     String y = FusedActivation.py("F.linear(" + p.tf(0) + ".reshape([-1, " + inner + "]), " + w + ", " + b + ")",

@@ -1,6 +1,6 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpView;
 import dev.crossalign.tflite.Activation;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -18,8 +18,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class FusedActivation {
   private FusedActivation() {}
 
-  /** Fails at prepare time for activations the port does not reproduce. */
-  public static void check(LoweringContext ctx, Activation a) {
+  /** Refuses (lowering and code generation alike) the activations the port does not reproduce. */
+  public static void check(OpView ctx, Activation a) {
     if (a == Activation.SIGN_BIT) {
       throw ctx.unsupported("fused activation SIGN_BIT");
     }
@@ -32,13 +32,6 @@ public final class FusedActivation {
    * The activation, after an op whose TFLite kernel applies it; {@code t} is the op's fresh result (a float32 result
    * may be clamped in place).
    */
-
-  /** Refuses (code generation) the activations the port does not reproduce. */
-  public static void check(dev.crossalign.port.codegen.PyOp p, Activation a) {
-    if (a == Activation.SIGN_BIT) {
-      throw p.unsupported("fused activation SIGN_BIT");
-    }
-  }
 
   /**
    * The activation as PyTorch code around {@code expr}. Unlike {@link #apply}, the generated module does not clamp

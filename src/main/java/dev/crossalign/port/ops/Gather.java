@@ -1,18 +1,21 @@
 package dev.crossalign.port.ops;
 
 import dev.crossalign.CrossalignException;
-import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tflite.OpOptions;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * GATHER with batch_dims 0: output shape params[:axis] + indices.shape + params[axis+1:], in TFLite axis order.
@@ -27,17 +30,8 @@ public final class Gather implements OpLowering {
 
   @Override
   public LoweredOp lower(LoweringContext ctx) {
-    OpOptions.Gather o =
-        ctx.op().options() instanceof OpOptions.Gather g ? g : new OpOptions.Gather(0, 0);
-    if (o.batchDims() != 0) {
-      throw ctx.unsupported("batch_dims " + o.batchDims());
-    }
     int[] shape = ctx.input(0).shape();
-    int axis = Axes.normalize(ctx, o.axis(), shape.length, "axis");
-    DType it = ctx.input(1).type().dtype();
-    if (it != DType.INT32 && it != DType.INT64) {
-      throw ctx.unsupported("indices of type " + ctx.input(1).type());
-    }
+    int axis = axis(ctx);
     Tensor constIdx = null;
     if (ctx.isConstant(1)) {
       int[] idx = Axes.ints(ctx.constant(1));
@@ -80,6 +74,49 @@ public final class Gather implements OpLowering {
       }
       return new PortValue[] {Axes.fromTf(g.reshape(out))};
     };
+  }
+
+  /** The gathered axis (batch_dims 0, int indices), for the lowering and the code generation alike. */
+  private static int axis(OpView v) {
+    OpOptions.Gather o = v.op().options() instanceof OpOptions.Gather g ? g : new OpOptions.Gather(0, 0);
+    if (o.batchDims() != 0) {
+      throw v.unsupported("batch_dims " + o.batchDims());
+    }
+    int axis = Axes.normalize(v, o.axis(), v.input(0).shape().length, "axis");
+    DType it = v.input(1).type().dtype();
+    if (it != DType.INT32 && it != DType.INT64) {
+      throw v.unsupported("indices of type " + v.input(1).type());
+    }
+    return axis;
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int[] shape = p.inShape(0);
+    int axis = axis(p);
+    String idx;
+    dev.crossalign.tensor.HostTensor c = p.constant(1);
+    if (c != null) {
+      long[] v = c.toLongArray();
+      for (long k : v) {
+        if (k < 0 || k >= shape[axis]) {
+          throw p.unsupported("index " + k + " outside axis of size " + shape[axis]);
+        }
+      }
+      idx = p.table("index", dev.crossalign.tensor.HostTensor.ofLongs(new int[] {v.length},
+          dev.crossalign.tensor.Layout.ANY, v));
+    } else {
+      // index_select raises on an index outside the axis, as TFLite fails on one
+      idx = p.tf(1) + ".reshape(-1).long()";
+    }
+    // params[:axis] + indices.shape + params[axis+1:], in TFLite axes
+    Axes.emitFromTf(p, 0, "torch.index_select(" + p.tf(0) + ", " + axis + ", " + idx + ").reshape("
+        + Py.ints(p.outShape(0)) + ")", p.outShape(0).length);
   }
 
   @Override

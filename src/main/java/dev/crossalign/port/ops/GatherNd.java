@@ -1,21 +1,24 @@
 package dev.crossalign.port.ops;
 
 import dev.crossalign.CrossalignException;
-import dev.crossalign.onnx.OnnxGraphBuilder;
-import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.DType;
 import java.util.Arrays;
-import java.util.List;
 import org.bytedeco.pytorch.AbstractTensor;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import java.util.Set;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * GATHER_ND (batch_dims 0): indices [..., q] address the first q axes of params; the output is indices.shape[:-1] +
@@ -30,22 +33,9 @@ public final class GatherNd implements OpLowering {
 
   @Override
   public LoweredOp lower(LoweringContext ctx) {
-    if (Axes.quantized(ctx, 0) || ctx.output(0).isQuantized()) {
-      throw ctx.unsupported("quantized params");
-    }
-    DType it = ctx.input(1).type().dtype();
-    if (it != DType.INT32 && it != DType.INT64) {
-      throw ctx.unsupported("indices of type " + ctx.input(1).type());
-    }
     int[] ps = ctx.input(0).shape();
     int[] is = ctx.input(1).shape();
-    if (is.length < 1) {
-      throw ctx.unsupported("rank-0 indices");
-    }
-    int q = is[is.length - 1];
-    if (q < 1 || q > ps.length) {
-      throw ctx.unsupported("index depth " + q + " for params of rank " + ps.length);
-    }
+    int q = depth(ctx);
     long[] strides = new long[q];
     long lead = 1;
     for (int j = q - 1; j >= 0; j--) {
@@ -77,6 +67,57 @@ public final class GatherNd implements OpLowering {
       Tensor g = inputs[0].tfTensor().reshape(flatShape).index_select(0, lin.reshape(-1));
       return new PortValue[] {Axes.fromTf(g.reshape(out))};
     };
+  }
+
+  /** The index depth q, with the operands checked, for the lowering and the code generation alike. */
+  private static int depth(OpView v) {
+    if (Axes.quantized(v, 0) || v.output(0).isQuantized()) {
+      throw v.unsupported("quantized params");
+    }
+    DType it = v.input(1).type().dtype();
+    if (it != DType.INT32 && it != DType.INT64) {
+      throw v.unsupported("indices of type " + v.input(1).type());
+    }
+    int[] ps = v.input(0).shape();
+    int[] is = v.input(1).shape();
+    if (is.length < 1) {
+      throw v.unsupported("rank-0 indices");
+    }
+    int q = is[is.length - 1];
+    if (q < 1 || q > ps.length) {
+      throw v.unsupported("index depth " + q + " for params of rank " + ps.length);
+    }
+    return q;
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int[] ps = p.inShape(0);
+    int q = depth(p);
+    long[] strides = new long[q];
+    long lead = 1;
+    for (int j = q - 1; j >= 0; j--) {
+      strides[j] = lead;
+      lead *= ps[j];
+    }
+    int[] flat = new int[1 + ps.length - q];
+    flat[0] = Math.toIntExact(lead);
+    for (int j = q; j < ps.length; j++) {
+      flat[1 + j - q] = ps[j];
+    }
+    String stride = p.table("strides", dev.crossalign.tensor.HostTensor.ofLongs(new int[] {q},
+        dev.crossalign.tensor.Layout.ANY, strides));
+    String lin = p.temp("linear_index");
+    // each index tuple addresses the first q axes: one linear index into params with those axes flattened
+    // (TFLite fails on an index outside its axis; here such an index is not checked)
+    p.line(lin + " = torch.sum(" + p.tf(1) + ".long() * " + stride + ", -1).reshape(-1)");
+    Axes.emitFromTf(p, 0, "torch.index_select(" + p.tf(0) + ".reshape(" + Py.ints(flat) + "), 0, " + lin
+        + ").reshape(" + Py.ints(p.outShape(0)) + ")", p.outShape(0).length);
   }
 
   @Override

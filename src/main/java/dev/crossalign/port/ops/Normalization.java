@@ -1,21 +1,24 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * Float32 normalizations over the last (channel) axis, as TFLite's float kernels compute them.
@@ -36,17 +39,9 @@ public final class Normalization implements OpLowering {
 
   @Override
   public LoweredOp lower(LoweringContext ctx) {
-    if (Axes.quantized(ctx, 0) || ctx.output(0).isQuantized() || ctx.input(0).type() != TensorType.FLOAT32) {
-      throw ctx.unsupported("only float32 is lowered (got " + ctx.input(0).type() + ")");
-    }
     int rank = ctx.input(0).shape().length;
-    if (rank < 1) {
-      throw ctx.unsupported("rank 0 input");
-    }
-    if (ctx.op().opName().equals("L2_NORMALIZATION")) {
-      if (ctx.op().options() instanceof OpOptions.L2Norm l && l.activation() != Activation.NONE) {
-        throw ctx.unsupported("fused activation " + l.activation() + " (TFLite's kernel refuses it too)");
-      }
+    OpOptions.LocalResponseNormalization lrn = check(ctx);
+    if (lrn == null) {
       return inputs -> {
         PortValue x = inputs[0];
         long d = Axes.dim(x, rank - 1);
@@ -56,16 +51,8 @@ public final class Normalization implements OpLowering {
         return new PortValue[] {new PortValue(t.div(norm), x.layout())};
       };
     }
-    if (!(ctx.op().options() instanceof OpOptions.LocalResponseNormalization o)) {
-      throw ctx.unsupported("missing LocalResponseNormalizationOptions");
-    }
-    if (rank != 4) {
-      throw ctx.unsupported("rank " + rank + " (TFLite's kernel takes rank 4)");
-    }
+    OpOptions.LocalResponseNormalization o = lrn;
     int radius = o.radius();
-    if (radius < 0 || radius > 1 << 16) {
-      throw ctx.unsupported("radius " + radius);
-    }
     double bias = o.bias();
     double alpha = o.alpha();
     double negBeta = -(double) o.beta();
@@ -87,6 +74,69 @@ public final class Normalization implements OpLowering {
       Tensor m = acc.mul(new Scalar(alpha)).add(new Scalar(bias)).pow(new Scalar(negBeta));
       return new PortValue[] {new PortValue(t.mul(m), x.layout())};
     };
+  }
+
+  /**
+   * Checks the op for the lowering and the code generation alike; returns LRN's options, or null for
+   * L2_NORMALIZATION.
+   */
+  private static OpOptions.LocalResponseNormalization check(OpView v) {
+    if (Axes.quantized(v, 0) || v.output(0).isQuantized() || v.input(0).type() != TensorType.FLOAT32) {
+      throw v.unsupported("only float32 is lowered (got " + v.input(0).type() + ")");
+    }
+    int rank = v.input(0).shape().length;
+    if (rank < 1) {
+      throw v.unsupported("rank 0 input");
+    }
+    if (v.op().opName().equals("L2_NORMALIZATION")) {
+      if (v.op().options() instanceof OpOptions.L2Norm l && l.activation() != Activation.NONE) {
+        throw v.unsupported("fused activation " + l.activation() + " (TFLite's kernel refuses it too)");
+      }
+      return null;
+    }
+    if (!(v.op().options() instanceof OpOptions.LocalResponseNormalization o)) {
+      throw v.unsupported("missing LocalResponseNormalizationOptions");
+    }
+    if (rank != 4) {
+      throw v.unsupported("rank " + rank + " (TFLite's kernel takes rank 4)");
+    }
+    if (o.radius() < 0 || o.radius() > 1 << 16) {
+      throw v.unsupported("radius " + o.radius());
+    }
+    return o;
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int rank = p.inShape(0).length;
+    OpOptions.LocalResponseNormalization o = check(p);
+    // the channel axis: torch dim 1 of a rank-4 value (held NCHW), else TFLite's last
+    int d = rank == 4 ? 1 : rank - 1;
+    String x = p.value(0);
+    if (o == null) {
+      // x / max(sqrt(sum(x^2)), 1e-6): TFLite's epsilon bounds the norm, not the sum of squares
+      p.line(p.out(0) + " = " + x + " / torch.clamp_min(torch.sqrt(torch.sum(" + x + " * " + x + ", [" + d
+          + "], True)), " + Py.f32(L2_EPSILON) + ")");
+      return;
+    }
+    int radius = o.radius();
+    int depth = p.inShape(0)[3];
+    String sq = p.temp("squares");
+    String acc = p.temp("window_sum");
+    // x * (bias + alpha * sum_{|j-c|<=radius} x_j^2)^-beta; alpha NOT divided by the window size (unlike ONNX's
+    // LRN); the window summed in the kernel's order, j from c - radius to c + radius, clipped to [0, depth)
+    p.line(sq + " = F.pad(" + x + " * " + x + ", [0, 0, 0, 0, " + radius + ", " + radius + "])");
+    p.line(acc + " = " + sq + ".narrow(1, 0, " + depth + ")");
+    for (int k = 1; k <= 2 * radius; k++) {
+      p.line(acc + " = " + acc + " + " + sq + ".narrow(1, " + k + ", " + depth + ")");
+    }
+    p.line(p.out(0) + " = " + x + " * torch.pow(" + acc + " * " + Py.f32(o.alpha()) + " + " + Py.f32(o.bias())
+        + ", " + Py.f32(-o.beta()) + ")");
   }
 
   @Override

@@ -1,23 +1,26 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.onnx.OnnxGraphBuilder;
-import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.DType;
-import dev.crossalign.tensor.HostTensor;
-import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.AbstractTensor;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * ONE_HOT with a constant depth: out = (indices == j) ? on_value : off_value along the new axis (options axis, -1 =
@@ -32,23 +35,10 @@ public final class OneHot implements OpLowering {
 
   @Override
   public LoweredOp lower(LoweringContext ctx) {
-    DType it = ctx.input(0).type().dtype();
-    if (it != DType.INT32 && it != DType.INT64) {
-      throw ctx.unsupported("indices of type " + ctx.input(0).type());
-    }
-    TensorType out = ctx.output(0).type();
-    if (ctx.output(0).isQuantized()
-        || (out != TensorType.FLOAT32 && out != TensorType.INT32 && out != TensorType.BOOL)) {
-      throw ctx.unsupported("output type " + out + (ctx.output(0).isQuantized() ? " (quantized)" : ""));
-    }
-    int[] d = Axes.constInts(ctx, 1, "depth");
-    if (d.length != 1 || d[0] < 0) {
-      throw ctx.unsupported("depth must be one non-negative value");
-    }
-    int depth = d[0];
+    check(ctx);
+    int depth = depth(ctx, Axes.constInts(ctx, 1, "depth"));
     int rank = ctx.input(0).shape().length;
-    int axisOpt = ctx.op().options() instanceof OpOptions.OneHot o ? o.axis() : -1;
-    int axis = axisOpt == -1 ? rank : Axes.normalize(ctx, axisOpt, rank + 1, "axis");
+    int axis = axis(ctx);
     long[] rangeShape = new long[rank + 1];
     java.util.Arrays.fill(rangeShape, 1);
     rangeShape[axis] = depth;
@@ -64,6 +54,58 @@ public final class OneHot implements OpLowering {
       Tensor y = on.where(ind.eq(r), off);
       return new PortValue[] {Axes.fromTf(y)};
     };
+  }
+
+  /** Index and output types, for the lowering and the code generation alike. */
+  private static void check(OpView v) {
+    DType it = v.input(0).type().dtype();
+    if (it != DType.INT32 && it != DType.INT64) {
+      throw v.unsupported("indices of type " + v.input(0).type());
+    }
+    TensorType out = v.output(0).type();
+    if (v.output(0).isQuantized()
+        || (out != TensorType.FLOAT32 && out != TensorType.INT32 && out != TensorType.BOOL)) {
+      throw v.unsupported("output type " + out + (v.output(0).isQuantized() ? " (quantized)" : ""));
+    }
+  }
+
+  private static int depth(OpView v, int[] d) {
+    if (d.length != 1 || d[0] < 0) {
+      throw v.unsupported("depth must be one non-negative value");
+    }
+    return d[0];
+  }
+
+  /** The new axis in the output (options axis, -1 = last). */
+  private static int axis(OpView v) {
+    int rank = v.input(0).shape().length;
+    int axisOpt = v.op().options() instanceof OpOptions.OneHot o ? o.axis() : -1;
+    return axisOpt == -1 ? rank : Axes.normalize(v, axisOpt, rank + 1, "axis");
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    check(p);
+    int depth = depth(p, java.util.Arrays.stream(p.ints(1, "depth")).mapToInt(Math::toIntExact).toArray());
+    int rank = p.inShape(0).length;
+    int axis = axis(p);
+    int[] rangeShape = new int[rank + 1];
+    java.util.Arrays.fill(rangeShape, 1);
+    rangeShape[axis] = depth;
+    long[] range = new long[depth];
+    for (int j = 0; j < depth; j++) {
+      range[j] = j;
+    }
+    String r = p.table("depth_range", dev.crossalign.tensor.HostTensor.ofLongs(rangeShape,
+        dev.crossalign.tensor.Layout.ANY, range));
+    // indices outside [0, depth), negatives included, match no j: an all-off row, as in TFLite
+    Axes.emitFromTf(p, 0, "torch.where(" + p.tf(0) + ".long().unsqueeze(" + axis + ") == " + r + ", "
+        + p.tf(2) + ".reshape(-1)[0], " + p.tf(3) + ".reshape(-1)[0])", p.outShape(0).length);
   }
 
   @Override

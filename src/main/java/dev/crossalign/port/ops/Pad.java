@@ -4,6 +4,7 @@ import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
@@ -91,10 +92,36 @@ public final class Pad implements OpLowering {
   }
 
   private static LoweredOp mirror(LoweringContext ctx, int[] shape, long[] p) {
+    int rank = shape.length;
+    long[][] tables = mirrorIndex(ctx, shape, p);
+    Tensor[] index = new Tensor[rank];
+    for (int a = 0; a < rank; a++) {
+      if (tables[a] != null) {
+        index[a] = OpConstants.index(ctx, tables[a]);
+      }
+    }
+    return inputs -> {
+      PortValue v = inputs[0];
+      boolean nchw = v.isNchw() && rank == 4;
+      Tensor y = v.tensor();
+      for (int a = 0; a < rank; a++) {
+        if (index[a] != null) {
+          y = y.index_select(nchw ? OpConstants.NHWC_TO_NCHW[a] : a, index[a]);
+        }
+      }
+      return new PortValue[] {new PortValue(y, v.layout())};
+    };
+  }
+
+  /**
+   * MIRROR_PAD's source index per padded axis (null where the axis is not padded): REFLECT excludes the edge,
+   * SYMMETRIC repeats it. For the lowering and the code generation alike.
+   */
+  private static long[][] mirrorIndex(OpView ctx, int[] shape, long[] p) {
     OpOptions.MirrorPad o = (OpOptions.MirrorPad) ctx.op().options();
     boolean symmetric = o.mode() == 1;
     int rank = shape.length;
-    Tensor[] index = new Tensor[rank];
+    long[][] index = new long[rank][];
     for (int a = 0; a < rank; a++) {
       long before = p[a * 2];
       long after = p[a * 2 + 1];
@@ -118,24 +145,14 @@ public final class Pad implements OpLowering {
         }
         idx[k] = i;
       }
-      index[a] = OpConstants.index(ctx, idx);
+      index[a] = idx;
     }
-    return inputs -> {
-      PortValue v = inputs[0];
-      boolean nchw = v.isNchw() && rank == 4;
-      Tensor y = v.tensor();
-      for (int a = 0; a < rank; a++) {
-        if (index[a] != null) {
-          y = y.index_select(nchw ? OpConstants.NHWC_TO_NCHW[a] : a, index[a]);
-        }
-      }
-      return new PortValue[] {new PortValue(y, v.layout())};
-    };
+    return index;
   }
 
   @Override
   public Set<String> pythonOps() {
-    return Set.of("PAD", "PADV2");
+    return opNames();
   }
 
   @Override
@@ -152,7 +169,18 @@ public final class Pad implements OpLowering {
       }
     }
     if (p.opName().equals("MIRROR_PAD")) {
-      throw p.unsupported("MIRROR_PAD has no code generation yet");
+      long[][] tables = mirrorIndex(p, shape, pads);
+      String y = p.value(0);
+      for (int a = 0; a < rank; a++) {
+        if (tables[a] != null) {
+          String idx = p.table("mirror_axis" + a, dev.crossalign.tensor.HostTensor.ofLongs(
+              new int[] {tables[a].length}, dev.crossalign.tensor.Layout.ANY, tables[a]));
+          // each padded position reads its mirror source along TFLite axis a
+          y = "torch.index_select(" + y + ", " + (rank == 4 ? OpConstants.NHWC_TO_NCHW[a] : a) + ", " + idx + ")";
+        }
+      }
+      p.line(p.out(0) + " = " + y);
+      return;
     }
     double value = 0;
     if (p.opName().equals("PADV2") && p.hasInput(2)) {

@@ -149,6 +149,14 @@ public final class Reduce implements OpLowering {
     if (name.equals("SUM") && dt == DType.INT32) {
       y = y + ".to(torch.int32)";
     }
+    emitResult(p, y, keep, rank);
+  }
+
+  /**
+   * Assigns the op's output from {@code y}, reduced with dims kept over an input of rank {@code rank}: as is with
+   * keep_dims, else with the reduced axes dropped in TFLite axis order.
+   */
+  static void emitResult(PyOp p, String y, boolean keep, int rank) {
     if (keep) {
       p.line(p.out(0) + " = " + y);
       return;

@@ -1,20 +1,23 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.onnx.OnnxGraphBuilder;
-import dev.crossalign.onnx.OnnxTypes;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
-import dev.crossalign.tensor.DType;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.DType;
+import java.util.List;
 
 /**
  * REDUCE_PROD (float32, int32), REDUCE_ANY and REDUCE_ALL (bool) over a constant axis list, keep_dims as in {@link
@@ -31,20 +34,7 @@ public final class ReduceExtra implements OpLowering {
   public LoweredOp lower(LoweringContext ctx) {
     String name = ctx.op().opName();
     boolean keep = ctx.op().options() instanceof OpOptions.Reducer r && r.keepDims();
-    if (Axes.quantized(ctx, 0) || ctx.output(0).isQuantized()) {
-      throw ctx.unsupported("quantized input");
-    }
-    TensorType t = ctx.input(0).type();
-    boolean prod = name.equals("REDUCE_PROD");
-    if (prod ? t != TensorType.FLOAT32 && t != TensorType.INT32 : t != TensorType.BOOL) {
-      throw ctx.unsupported("input type " + t);
-    }
-    int rank = ctx.input(0).shape().length;
-    TreeSet<Integer> set = new TreeSet<>();
-    for (int a : Axes.constInts(ctx, 1, "axis")) {
-      set.add(Axes.normalize(ctx, a, rank, "axis"));
-    }
-    int[] axes = set.stream().mapToInt(Integer::intValue).toArray();
+    int[] axes = axes(ctx, Axes.constInts(ctx, 1, "axis"));
     return inputs -> {
       PortValue x = inputs[0];
       if (axes.length == 0) {
@@ -64,6 +54,55 @@ public final class ReduceExtra implements OpLowering {
       }
       return Reduce.result(x, y, axes, keep);
     };
+  }
+
+  /** The sorted distinct axes, with the input type checked, for the lowering and the code generation alike. */
+  private static int[] axes(OpView v, int[] given) {
+    if (Axes.quantized(v, 0) || v.output(0).isQuantized()) {
+      throw v.unsupported("quantized input");
+    }
+    TensorType t = v.input(0).type();
+    boolean prod = v.op().opName().equals("REDUCE_PROD");
+    if (prod ? t != TensorType.FLOAT32 && t != TensorType.INT32 : t != TensorType.BOOL) {
+      throw v.unsupported("input type " + t);
+    }
+    int rank = v.input(0).shape().length;
+    TreeSet<Integer> set = new TreeSet<>();
+    for (int a : given) {
+      set.add(Axes.normalize(v, a, rank, "axis"));
+    }
+    return set.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    String name = p.opName();
+    boolean keep = p.op().options() instanceof OpOptions.Reducer r && r.keepDims();
+    int[] axes = axes(p, java.util.Arrays.stream(p.ints(1, "axis")).mapToInt(Math::toIntExact).toArray());
+    if (axes.length == 0) {
+      p.line(p.out(0) + " = " + p.value(0) + "  # no axes: TF returns the input");
+      return;
+    }
+    int rank = p.inShape(0).length;
+    String fn = switch (name) {
+      case "REDUCE_PROD" -> "torch.prod";
+      case "REDUCE_ANY" -> "torch.any";
+      default -> "torch.all";
+    };
+    // one axis at a time, the last first (torch reduces one dim per call); dims kept until the end
+    String y = p.value(0);
+    for (int k = axes.length - 1; k >= 0; k--) {
+      y = fn + "(" + y + ", " + (rank == 4 ? Axes.NHWC_TO_NCHW[axes[k]] : axes[k]) + ", True)";
+    }
+    if (p.input(0).type() == TensorType.INT32) {
+      y = y + ".int()"; // torch's int product is int64; TFLite keeps int32
+    }
+    Reduce.emitResult(p, y, keep, rank);
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tflite.OpOptions;
@@ -35,29 +36,11 @@ public final class Resize implements OpLowering {
     if (bilinear) {
       OpConstants.requireFloat(ctx, 0);
     }
-    boolean alignCorners;
-    boolean halfPixel;
-    if (ctx.op().options() instanceof OpOptions.ResizeBilinear o) {
-      alignCorners = o.alignCorners();
-      halfPixel = o.halfPixelCenters();
-    } else if (ctx.op().options() instanceof OpOptions.ResizeNearestNeighbor o) {
-      alignCorners = o.alignCorners();
-      halfPixel = o.halfPixelCenters();
-    } else {
-      alignCorners = false;
-      halfPixel = false;
-    }
-    if (alignCorners && halfPixel) {
-      throw ctx.unsupported("align_corners and half_pixel_centers both set");
-    }
+    Flags f = flags(ctx);
+    boolean alignCorners = f.alignCorners();
+    boolean halfPixel = f.halfPixel();
     int[] in = ctx.input(0).shape();
-    if (in.length != 4) {
-      throw ctx.unsupported("expects a rank-4 input");
-    }
-    long[] size = OpConstants.ints(ctx, 1, "size");
-    if (size.length != 2 || size[0] < 1 || size[1] < 1 || size[0] > 1 << 16 || size[1] > 1 << 16) {
-      throw ctx.unsupported("size must be two positive values, got " + java.util.Arrays.toString(size));
-    }
+    long[] size = checkSize(ctx, OpConstants.ints(ctx, 1, "size"));
     int outH = (int) size[0];
     int outW = (int) size[1];
     if (!bilinear) {
@@ -91,6 +74,39 @@ public final class Resize implements OpLowering {
     };
   }
 
+  /** The coordinate rule's flags. */
+  private record Flags(boolean alignCorners, boolean halfPixel) {}
+
+  /** The flags and the rank-4 input, checked for the lowering and the code generation alike. */
+  private static Flags flags(OpView v) {
+    boolean alignCorners;
+    boolean halfPixel;
+    if (v.op().options() instanceof OpOptions.ResizeBilinear o) {
+      alignCorners = o.alignCorners();
+      halfPixel = o.halfPixelCenters();
+    } else if (v.op().options() instanceof OpOptions.ResizeNearestNeighbor o) {
+      alignCorners = o.alignCorners();
+      halfPixel = o.halfPixelCenters();
+    } else {
+      alignCorners = false;
+      halfPixel = false;
+    }
+    if (alignCorners && halfPixel) {
+      throw v.unsupported("align_corners and half_pixel_centers both set");
+    }
+    if (v.input(0).shape().length != 4) {
+      throw v.unsupported("expects a rank-4 input");
+    }
+    return new Flags(alignCorners, halfPixel);
+  }
+
+  private static long[] checkSize(OpView v, long[] size) {
+    if (size.length != 2 || size[0] < 1 || size[1] < 1 || size[0] > 1 << 16 || size[1] > 1 << 16) {
+      throw v.unsupported("size must be two positive values, got " + java.util.Arrays.toString(size));
+    }
+    return size;
+  }
+
   @Override
   public Set<String> pythonOps() {
     return opNames();
@@ -102,29 +118,11 @@ public final class Resize implements OpLowering {
     if (bilinear) {
       OpConstants.requireFloat(p, 0);
     }
-    boolean alignCorners;
-    boolean halfPixel;
-    if (p.op().options() instanceof OpOptions.ResizeBilinear o) {
-      alignCorners = o.alignCorners();
-      halfPixel = o.halfPixelCenters();
-    } else if (p.op().options() instanceof OpOptions.ResizeNearestNeighbor o) {
-      alignCorners = o.alignCorners();
-      halfPixel = o.halfPixelCenters();
-    } else {
-      alignCorners = false;
-      halfPixel = false;
-    }
-    if (alignCorners && halfPixel) {
-      throw p.unsupported("align_corners and half_pixel_centers both set");
-    }
+    Flags f = flags(p);
+    boolean alignCorners = f.alignCorners();
+    boolean halfPixel = f.halfPixel();
     int[] in = p.inShape(0);
-    if (in.length != 4) {
-      throw p.unsupported("expects a rank-4 input");
-    }
-    long[] size = p.ints(1, "size");
-    if (size.length != 2 || size[0] < 1 || size[1] < 1 || size[0] > 1 << 16 || size[1] > 1 << 16) {
-      throw p.unsupported("size must be two positive values, got " + java.util.Arrays.toString(size));
-    }
+    long[] size = checkSize(p, p.ints(1, "size"));
     int outH = (int) size[0];
     int outW = (int) size[1];
     String x = p.value(0);

@@ -1,24 +1,28 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.backend.torch.TorchTensors;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
-import dev.crossalign.tensor.DType;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tensor.DType;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.AbstractTensor;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * Small shape and generator ops, all in TFLite axes unless noted:
@@ -41,7 +45,7 @@ public final class ShapeExtra implements OpLowering {
     return Set.of("ZEROS_LIKE", "FILL", "SHAPE", "RANGE", "BROADCAST_TO", "REVERSE_V2", "CUMSUM");
   }
 
-  private static void plain(LoweringContext ctx, int i, TensorType... ok) {
+  private static void plain(OpView ctx, int i, TensorType... ok) {
     if (Axes.quantized(ctx, i)) {
       throw ctx.unsupported("quantized input " + i);
     }
@@ -74,15 +78,7 @@ public final class ShapeExtra implements OpLowering {
         };
       }
       case "SHAPE" -> {
-        TensorType out = ctx.output(0).type();
-        if (out != TensorType.INT32 && out != TensorType.INT64) {
-          throw ctx.unsupported("output type " + out);
-        }
-        int[] s = ctx.input(0).shape();
-        Tensor c = out == TensorType.INT32
-            ? AbstractTensor.create(s)
-            : AbstractTensor.create(Axes.longs(s));
-        Tensor prepared = ctx.prepared(c);
+        Tensor prepared = ctx.prepared(TorchTensors.toTorch(shapeValue(ctx)));
         return in -> new PortValue[] {PortValue.tf(prepared)};
       }
       case "RANGE" -> {
@@ -95,11 +91,7 @@ public final class ShapeExtra implements OpLowering {
       }
       case "REVERSE_V2" -> {
         plain(ctx, 0, TensorType.FLOAT32, TensorType.INT32, TensorType.BOOL);
-        int rank = ctx.input(0).shape().length;
-        int[] axes = Axes.constInts(ctx, 1, "axis");
-        for (int k = 0; k < axes.length; k++) {
-          axes[k] = Axes.normalize(ctx, axes[k], rank, "axis");
-        }
+        int[] axes = reverseAxes(ctx, Axes.constInts(ctx, 1, "axis"));
         return in -> {
           PortValue x = in[0];
           if (axes.length == 0) {
@@ -118,6 +110,115 @@ public final class ShapeExtra implements OpLowering {
     }
   }
 
+  /** SHAPE's value: the input's TFLite static shape as the output's int32 / int64. */
+  private static HostTensor shapeValue(OpView v) {
+    TensorType out = v.output(0).type();
+    if (out != TensorType.INT32 && out != TensorType.INT64) {
+      throw v.unsupported("output type " + out);
+    }
+    int[] s = v.input(0).shape();
+    return out == TensorType.INT32 ? HostTensor.ofInts(new int[] {s.length}, Layout.ANY, s)
+        : HostTensor.ofLongs(new int[] {s.length}, Layout.ANY, Axes.longs(s));
+  }
+
+  private static int[] reverseAxes(OpView v, int[] axes) {
+    int rank = v.input(0).shape().length;
+    int[] out = new int[axes.length];
+    for (int k = 0; k < axes.length; k++) {
+      out[k] = Axes.normalize(v, axes[k], rank, "axis");
+    }
+    return out;
+  }
+
+  private static int cumsumAxis(OpView v, int[] ax) {
+    if (ax.length != 1) {
+      throw v.unsupported("axis must be a scalar");
+    }
+    return Axes.normalize(v, ax[0], v.input(0).shape().length, "axis");
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    String name = p.opName();
+    if (p.output(0).isQuantized()) {
+      throw p.unsupported("quantized output");
+    }
+    int[] out = p.outShape(0);
+    switch (name) {
+      case "ZEROS_LIKE" -> {
+        plain(p, 0, TensorType.FLOAT32, TensorType.INT32, TensorType.INT64);
+        p.line(p.out(0) + " = torch.zeros_like(" + p.value(0) + ")");
+      }
+      case "FILL" -> {
+        plain(p, 1, TensorType.FLOAT32, TensorType.INT32, TensorType.BOOL);
+        int[] dims = ints(p, 0, "dims");
+        if (numelOrNegative(dims) < 0) {
+          throw p.unsupported("negative dims " + Arrays.toString(dims));
+        }
+        String scalar = p.tf(1) + ".reshape(-1)[0]";
+        Axes.emitFromTf(p, 0, dims.length == 0 ? scalar + ".clone()"
+            : scalar + ".expand(" + Py.ints(dims) + ").contiguous()", dims.length);
+      }
+      case "SHAPE" -> p.line(p.out(0) + " = " + p.table("shape", shapeValue(p)) + "  # TFLite's static shape");
+      case "RANGE" -> {
+        HostTensor[] c = {p.constant(0), p.constant(1), p.constant(2)};
+        p.line(p.out(0) + " = " + p.table("range", rangeValues(p, c))
+            + "  # start, start + delta, ... accumulated in the element type");
+      }
+      case "BROADCAST_TO" -> {
+        plain(p, 0, TensorType.FLOAT32, TensorType.INT32, TensorType.BOOL);
+        int[] shape = ints(p, 1, "shape");
+        Axes.emitFromTf(p, 0, p.tf(0) + ".expand(" + Py.ints(shape) + ").contiguous()", out.length);
+      }
+      case "REVERSE_V2" -> {
+        plain(p, 0, TensorType.FLOAT32, TensorType.INT32, TensorType.BOOL);
+        int[] axes = reverseAxes(p, ints(p, 1, "axis"));
+        int rank = p.inShape(0).length;
+        if (axes.length == 0) {
+          p.line(p.out(0) + " = " + p.value(0));
+          return;
+        }
+        int[] dims = new int[axes.length];
+        for (int k = 0; k < axes.length; k++) {
+          dims[k] = rank == 4 ? Axes.NHWC_TO_NCHW[axes[k]] : axes[k];
+        }
+        p.line(p.out(0) + " = torch.flip(" + p.value(0) + ", " + Py.ints(dims) + ")");
+      }
+      default -> emitCumsum(p);
+    }
+  }
+
+  private static int[] ints(PyOp p, int i, String what) {
+    return Arrays.stream(p.ints(i, what)).mapToInt(Math::toIntExact).toArray();
+  }
+
+  private static void emitCumsum(PyOp p) {
+    plain(p, 0, TensorType.FLOAT32, TensorType.INT32);
+    boolean exclusive = p.op().options() instanceof OpOptions.Cumsum c && c.exclusive();
+    boolean reverse = p.op().options() instanceof OpOptions.Cumsum c && c.reverse();
+    int axis = cumsumAxis(p, ints(p, 1, "axis"));
+    int rank = p.inShape(0).length;
+    int d = rank == 4 ? Axes.NHWC_TO_NCHW[axis] : axis;
+    String x = p.value(0);
+    String y = p.temp("cumsum");
+    String flipped = reverse ? "torch.flip(" + x + ", [" + d + "])" : x;
+    boolean int32 = p.input(0).type() == TensorType.INT32;
+    p.line(y + " = torch.cumsum(" + flipped + ", " + d + ")" + (int32 ? ".int()" : ""));
+    if (exclusive) {
+      // exclusive: each position sums the elements before it (a 0 shifted in at the start of the axis)
+      int len = p.inShape(0)[axis];
+      int[] pads = new int[2 * (rank - d)];
+      pads[pads.length - 2] = 1;
+      p.line(y + " = F.pad(" + y + ", " + Py.ints(pads) + ").narrow(" + d + ", 0, " + len + ")");
+    }
+    p.line(p.out(0) + " = " + (reverse ? "torch.flip(" + y + ", [" + d + "])" : y));
+  }
+
   private static long numelOrNegative(int[] dims) {
     long n = 1;
     for (int d : dims) {
@@ -130,21 +231,34 @@ public final class ShapeExtra implements OpLowering {
   }
 
   private LoweredOp range(LoweringContext ctx) {
+    HostTensor[] c = new HostTensor[3];
+    for (int i = 0; i < 3; i++) {
+      c[i] = ctx.isConstant(i) ? TorchTensors.toHost(ctx.constant(i), Layout.ANY) : null;
+    }
+    Tensor prepared = ctx.prepared(TorchTensors.toTorch(rangeValues(ctx, c)));
+    return in -> new PortValue[] {PortValue.tf(prepared)};
+  }
+
+  /**
+   * RANGE's values from constant start / limit / delta ({@code c}, null where computed at run time), accumulated as
+   * TFLite does (value += delta in the element type, so float rounding matches), for the lowering and the code
+   * generation alike.
+   */
+  private static HostTensor rangeValues(OpView ctx, HostTensor[] c) {
     TensorType t = ctx.output(0).type();
     int n = ctx.output(0).shape().length == 1 ? ctx.output(0).shape()[0] : -1;
     if (n < 0) {
       throw ctx.unsupported("output is not rank 1");
     }
     for (int i = 0; i < 3; i++) {
-      if (!ctx.isConstant(i) || ctx.input(i).type() != t) {
+      if (c[i] == null || ctx.input(i).type() != t) {
         throw ctx.unsupported("start / limit / delta must be constants of the output type");
       }
     }
-    Tensor c;
     if (t == TensorType.INT32) {
-      int start = Axes.ints(ctx.constant(0))[0];
-      int limit = Axes.ints(ctx.constant(1))[0];
-      int delta = Axes.ints(ctx.constant(2))[0];
+      int start = (int) c[0].getDouble(0);
+      int limit = (int) c[1].getDouble(0);
+      int delta = (int) c[2].getDouble(0);
       if (delta == 0) {
         throw ctx.unsupported("delta 0");
       }
@@ -158,11 +272,11 @@ public final class ShapeExtra implements OpLowering {
         v[i] = value;
         value += delta;
       }
-      c = AbstractTensor.create(v);
+      return HostTensor.ofInts(new int[] {n}, Layout.ANY, v);
     } else if (t == TensorType.FLOAT32) {
-      float start = ctx.constant(0).item().toFloat();
-      float limit = ctx.constant(1).item().toFloat();
-      float delta = ctx.constant(2).item().toFloat();
+      float start = (float) c[0].getDouble(0);
+      float limit = (float) c[1].getDouble(0);
+      float delta = (float) c[2].getDouble(0);
       if (delta == 0f) {
         throw ctx.unsupported("delta 0");
       }
@@ -176,24 +290,16 @@ public final class ShapeExtra implements OpLowering {
         v[i] = value;
         value += delta;
       }
-      c = AbstractTensor.create(v);
-    } else {
-      throw ctx.unsupported("output type " + t);
+      return HostTensor.ofFloats(new int[] {n}, Layout.ANY, v);
     }
-    Tensor prepared = ctx.prepared(c);
-    return in -> new PortValue[] {PortValue.tf(prepared)};
+    throw ctx.unsupported("output type " + t);
   }
 
   private LoweredOp cumsum(LoweringContext ctx) {
     plain(ctx, 0, TensorType.FLOAT32, TensorType.INT32);
     boolean exclusive = ctx.op().options() instanceof OpOptions.Cumsum c && c.exclusive();
     boolean reverse = ctx.op().options() instanceof OpOptions.Cumsum c && c.reverse();
-    int rank = ctx.input(0).shape().length;
-    int[] ax = Axes.constInts(ctx, 1, "axis");
-    if (ax.length != 1) {
-      throw ctx.unsupported("axis must be a scalar");
-    }
-    int axis = Axes.normalize(ctx, ax[0], rank, "axis");
+    int axis = cumsumAxis(ctx, Axes.constInts(ctx, 1, "axis"));
     ScalarType st = ctx.input(0).type().dtype() == DType.INT32 ? ScalarType.Int : ScalarType.Float;
     return in -> {
       PortValue x = in[0];

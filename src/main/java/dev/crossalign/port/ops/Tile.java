@@ -3,11 +3,14 @@ package dev.crossalign.port.ops;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
+import dev.crossalign.port.onnx.OnnxOp;
+import java.util.List;
 
 /**
  * TILE by constant multiples (one per axis): torch's repeat. An NCHW value is repeated with the multiples mapped
@@ -23,14 +26,7 @@ public final class Tile implements OpLowering {
   public LoweredOp lower(LoweringContext ctx) {
     int rank = ctx.input(0).shape().length;
     int[] m = Axes.constInts(ctx, 1, "multiples");
-    if (m.length != rank) {
-      throw ctx.unsupported("multiples " + Arrays.toString(m) + " do not match rank " + rank);
-    }
-    for (int v : m) {
-      if (v < 0) {
-        throw ctx.unsupported("negative multiple in " + Arrays.toString(m));
-      }
-    }
+    check(ctx, m);
     long[] tf = Axes.longs(m);
     long[] nchw = rank == 4 ? new long[] {m[0], m[3], m[1], m[2]} : null;
     return inputs -> {
@@ -39,6 +35,33 @@ public final class Tile implements OpLowering {
         x.isNchw() ? PortValue.nchw(x.tensor().repeat(nchw)) : PortValue.tf(x.tensor().repeat(tf))
       };
     };
+  }
+
+  /** One non-negative multiple per axis, for the lowering and the code generation alike. */
+  private static void check(OpView v, int[] m) {
+    int rank = v.input(0).shape().length;
+    if (m.length != rank) {
+      throw v.unsupported("multiples " + Arrays.toString(m) + " do not match rank " + rank);
+    }
+    for (int k : m) {
+      if (k < 0) {
+        throw v.unsupported("negative multiple in " + Arrays.toString(m));
+      }
+    }
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    int[] m = Arrays.stream(p.ints(1, "multiples")).mapToInt(Math::toIntExact).toArray();
+    check(p, m);
+    // rank 4 is held NCHW: the NHWC multiples mapped to its dims
+    int[] dims = m.length == 4 ? new int[] {m[0], m[3], m[1], m[2]} : m;
+    p.line(p.out(0) + " = " + p.value(0) + ".repeat(" + Py.ints(dims) + ")");
   }
 
   @Override

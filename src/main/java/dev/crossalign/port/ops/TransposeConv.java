@@ -1,21 +1,24 @@
 package dev.crossalign.port.ops;
 
-import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
-import dev.crossalign.port.onnx.OnnxOp;
-import dev.crossalign.tensor.HostTensor;
-import dev.crossalign.tensor.Layout;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tflite.OpOptions;
-import dev.crossalign.tflite.SamePadding;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.SamePadding;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * TRANSPOSE_CONV: inputs (output_shape int32 [4], weights [out, kh, kw, in], input, optional bias). TF takes the
@@ -40,28 +43,7 @@ public final class TransposeConv implements OpLowering {
     if (w == null) {
       throw ctx.unsupported("weights computed at run time");
     }
-    int[] ws = ctx.input(1).shape();
-    int[] in = ctx.input(2).shape();
-    if (os.length != 4 || ws.length != 4 || in.length != 4) {
-      throw ctx.unsupported("expects a 4-value output_shape, rank-4 weights and input");
-    }
-    if (ws[3] != in[3] || os[3] != ws[0] || os[0] != in[0]) {
-      throw ctx.unsupported("weights " + java.util.Arrays.toString(ws) + " do not match input and output_shape");
-    }
-    if (o.strideH() < 1 || o.strideW() < 1) {
-      throw ctx.unsupported("stride must be >= 1");
-    }
-    if (os[1] < 1 || os[2] < 1 || os[1] > 1 << 16 || os[2] > 1 << 16) {
-      throw ctx.unsupported("output_shape " + java.util.Arrays.toString(os) + " has a spatial size outside 1..65536");
-    }
-    int outH = (int) os[1];
-    int outW = (int) os[2];
-    SamePadding ph = SamePadding.of(o.padding(), outH, ws[1], o.strideH(), 1);
-    SamePadding pw = SamePadding.of(o.padding(), outW, ws[2], o.strideW(), 1);
-    int fullH = (in[1] - 1) * o.strideH() + ws[1];
-    int fullW = (in[2] - 1) * o.strideW() + ws[2];
-    // negative = crop, positive = zero tail
-    long[] crop = {-pw.begin(), outW + pw.begin() - fullW, -ph.begin(), outH + ph.begin() - fullH};
+    long[] crop = crop(ctx, o, os);
     Tensor weight = ctx.prepared(w.permute(3, 0, 1, 2));
     Tensor bias = null;
     if (ctx.hasInput(3)) {
@@ -83,6 +65,69 @@ public final class TransposeConv implements OpLowering {
       }
       return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
     };
+  }
+
+  /**
+   * Checks the geometry (for the lowering and the code generation alike) and returns torch's pad list for the full
+   * transposed conv's W and H: negative = crop from pad_before, positive = zero tail.
+   */
+  private static long[] crop(OpView v, OpOptions.TransposeConv o, long[] os) {
+    int[] ws = v.input(1).shape();
+    int[] in = v.input(2).shape();
+    if (os.length != 4 || ws.length != 4 || in.length != 4) {
+      throw v.unsupported("expects a 4-value output_shape, rank-4 weights and input");
+    }
+    if (ws[3] != in[3] || os[3] != ws[0] || os[0] != in[0]) {
+      throw v.unsupported("weights " + java.util.Arrays.toString(ws) + " do not match input and output_shape");
+    }
+    if (o.strideH() < 1 || o.strideW() < 1) {
+      throw v.unsupported("stride must be >= 1");
+    }
+    if (os[1] < 1 || os[2] < 1 || os[1] > 1 << 16 || os[2] > 1 << 16) {
+      throw v.unsupported("output_shape " + java.util.Arrays.toString(os) + " has a spatial size outside 1..65536");
+    }
+    int outH = (int) os[1];
+    int outW = (int) os[2];
+    // TF takes the padding from the OUTPUT size as if it were a forward conv's input
+    SamePadding ph = SamePadding.of(o.padding(), outH, ws[1], o.strideH(), 1);
+    SamePadding pw = SamePadding.of(o.padding(), outW, ws[2], o.strideW(), 1);
+    int fullH = (in[1] - 1) * o.strideH() + ws[1];
+    int fullW = (in[2] - 1) * o.strideW() + ws[2];
+    return new long[] {-pw.begin(), outW + pw.begin() - fullW, -ph.begin(), outH + ph.begin() - fullH};
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    OpOptions.TransposeConv o = (OpOptions.TransposeConv) p.op().options();
+    FusedActivation.check(p, o.activation());
+    OpConstants.requireFloat(p, 1, 2, 3);
+    long[] os = p.ints(0, "output_shape");
+    dev.crossalign.tensor.HostTensor w = p.constant(1);
+    if (w == null) {
+      throw p.unsupported("weights computed at run time");
+    }
+    long[] crop = crop(p, o, os);
+    if (p.hasInput(3) && !p.isConstant(3)) {
+      throw p.unsupported("bias computed at run time");
+    }
+    // weights [out, kh, kw, in] -> conv_transpose2d's [in, out, kh, kw]; TF does not flip the kernel either
+    String weight = p.weight(1, "iohw", w.permute(new int[] {3, 0, 1, 2}, dev.crossalign.tensor.Layout.ANY), true);
+    String full = p.temp("full");
+    p.line(full + " = F.conv_transpose2d(" + p.value(2) + ", " + weight + ", None, " + Py.ints(o.strideH(), o.strideW())
+        + ")  # the full transposed conv, (in - 1) * stride + k");
+    // TF's SAME padding computed on output_shape: crop pad_before (negative pads), zeros where the kernel ends short
+    String y = "F.pad(" + full + ", " + Py.ints(crop) + ")";
+    if (p.hasInput(3)) {
+      dev.crossalign.tensor.HostTensor b = p.constant(3);
+      String bias = p.weight(3, "nchw", b.reshape(new int[] {1, (int) b.numel(), 1, 1}), true);
+      y = y + " + " + bias; // after the tail, as TFLite adds the bias to every output pixel
+    }
+    p.line(p.out(0) + " = " + FusedActivation.py(y, o.activation(), true));
   }
 
   @Override
