@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.crossalign.CrossalignException;
+import dev.crossalign.align.Diagnosis;
+import dev.crossalign.align.Hypothesis;
 import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.InputGenerator;
+import dev.crossalign.engine.truth.Propagation;
 import dev.crossalign.engine.truth.TruthLab;
 import dev.crossalign.tensor.AtomicFiles;
 import dev.crossalign.tflite.TfliteModel;
@@ -28,11 +31,16 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     header = "Measures each backend's output of every op against a float64 evaluation of that op.",
     exitCodeListHeading = "%nExit status:%n",
-    exitCodeList = {"0:a report, not a verdict", Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
+    exitCodeList = {"0:a report, not a verdict; with --tolerance auto: every backend within every derived bound",
+        "1:with --tolerance auto: a backend outside a tensor's derived bound (named, with its diagnosis)",
+        Main.EXIT_USAGE, Main.EXIT_UNSUPPORTED},
     description = "Numerics lab: every op of MODEL evaluated in float64 (the port's code in double) on the TFLite "
         + "reference's own inputs, and each backend's output of that op (TFLite, the torch port, ONNX Runtime) "
         + "measured against it, beside the op's float32 rounding floor. Says which backend is off, not only that two "
-        + "disagree. Exit 0 (a report, not a verdict).")
+        + "disagree. With --tolerance auto, each op output also gets a bound derived from the math (float32 "
+        + "accumulation over sum|w x| for reductions, ulps of the result for elementwise and transcendental ops) and "
+        + "the run is a verdict: ALIGNED when every backend is within every bound, else MISALIGNED with the backend, "
+        + "the factor and a tested diagnosis.")
 final class TruthCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -54,6 +62,14 @@ final class TruthCommand implements Callable<Integer> {
       description = "Rows of the console table, worst floor factor first (default: ${DEFAULT-VALUE})")
   int maxRows;
 
+  @Option(names = "--tolerance", defaultValue = "report", paramLabel = "MODE",
+      description = "report (default): a report, exit 0; auto: a verdict under the derived bounds (exit 0 or 1)")
+  String tolerance;
+
+  @Option(names = "--propagation", description = "Also run the torch port chained and report per op its own error "
+      + "(isolated), what it inherits (chained minus isolated) and how much it amplifies its input error")
+  boolean propagation;
+
   @Mixin RunOptions run;
 
   /** The truth document's mapper (snake_case, indented). */
@@ -62,9 +78,15 @@ final class TruthCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    boolean auto = switch (tolerance) {
+      case "auto" -> true;
+      case "report" -> false;
+      default -> throw CrossalignException.input("--tolerance " + tolerance + ": expected auto or report");
+    };
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
     TruthLab.Result r = TruthLab.run(new TruthLab.Request(
-        m, InputGenerator.inputs(m, run.seed, run.inputRange.low(), run.inputRange.high(), run.inputs()), !noOnnx, run.config()));
+        m, InputGenerator.inputs(m, run.seed, run.inputRange.low(), run.inputRange.high(), run.inputs()), !noOnnx,
+        run.config(), propagation));
     PrintWriter out = spec.commandLine().getOut();
     boolean stdoutJson = json != null && json.toString().equals("-");
     if (json != null) {
@@ -86,17 +108,18 @@ final class TruthCommand implements Callable<Integer> {
       print(out, r, model == null ? DemoModel.LABEL : model.toString());
     }
     out.flush();
-    return Main.ALIGNED;
+    return auto && !r.auto().aligned() ? Main.MISALIGNED : Main.ALIGNED;
   }
 
   private void print(PrintWriter out, TruthLab.Result r, String label) {
     List<String> backends = r.backends().stream().map(TruthLab.BackendSummary::backend).toList();
     out.println("float64 truth of " + r.rows().size() + " op outputs of " + label + "; error: elementwise ops the "
         + "largest relative error of an element, reductions (conv, matmul, mean, ...) the largest error over max|truth|;"
-        + " x = times the float32 rounding floor");
-    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-40s %-18s %9s", "tensor", "op", "floor"));
+        + " x = times the float32 rounding floor, b = times the derived bound (above 1: outside)");
+    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-40s %-18s %9s %-22s", "tensor", "op", "floor",
+        "bound (rule, max)"));
     for (String b : backends) {
-      head.append(String.format(Locale.ROOT, " %20s", b));
+      head.append(String.format(Locale.ROOT, " %28s", b));
     }
     out.println(head.append("  furthest"));
     List<TruthLab.Row> rows = new ArrayList<>(r.rows());
@@ -104,10 +127,14 @@ final class TruthCommand implements Callable<Integer> {
     for (TruthLab.Row row : rows.subList(0, Math.min(Math.max(maxRows, 0), rows.size()))) {
       StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-40s %-18s %9.1e", clip(row.tensor(), 40),
           clip(row.op(), 18), row.floor().under(row.measure())));
+      line.append(row.bound() == null ? String.format(Locale.ROOT, " %-22s", "no bound")
+          : String.format(Locale.ROOT, " %-14s %7.1e", row.bound().rule() + (row.bound().terms() > 0
+              ? "(K=" + row.bound().terms() + ")" : ""), row.bound().maxLimit()));
       for (String b : backends) {
         TruthLab.BackendError e = row.errors().stream().filter(x -> x.backend().equals(b)).findFirst().orElse(null);
-        line.append(e == null ? String.format(Locale.ROOT, " %20s", "-")
-            : String.format(Locale.ROOT, " %9.1e (%7.1fx)", e.error().under(row.measure()), e.floorFactor()));
+        line.append(e == null ? String.format(Locale.ROOT, " %28s", "-")
+            : String.format(Locale.ROOT, " %9.1e (%7.1fx|%6.2fb)", e.error().under(row.measure()), e.floorFactor(),
+                e.boundFactor()));
       }
       out.println(line.append("  ").append(row.furthest() == null ? "(all exact)" : row.furthest()));
     }
@@ -129,6 +156,75 @@ final class TruthCommand implements Callable<Integer> {
       }
     }
     out.println(verdict);
+    for (TruthLab.RunTolerance t : r.minTolerance()) {
+      out.println(String.format(Locale.ROOT, "minimum fixed tolerance, %s against %s: --atol %.2e --rtol 0 ('%s') or "
+          + "--atol 0 --rtol %.2e ('%s')", t.backend(), r.backends().get(0).backend(), t.minTolerance().atol(),
+          t.atolTensor(), t.minTolerance().rtol(), t.rtolTensor()));
+    }
+    printPropagation(out, r);
+    printAuto(out, r);
+  }
+
+  private void printPropagation(PrintWriter out, TruthLab.Result r) {
+    if (r.propagation().isEmpty()) {
+      return;
+    }
+    List<Propagation.Layer> byAmp = new ArrayList<>(r.propagation());
+    byAmp.removeIf(l -> !Double.isFinite(l.amplification()));
+    byAmp.sort(Comparator.comparingDouble(Propagation.Layer::amplification).reversed());
+    out.println("propagation through the torch port (relative L2 against TFLite; amplification = output error the "
+        + "exact op makes of the chained input error / that input error):");
+    out.println(String.format(Locale.ROOT, "%-40s %-18s %9s %9s %9s %9s %9s", "tensor", "op", "input", "own",
+        "chained", "inherited", "amplif."));
+    for (Propagation.Layer l : byAmp.subList(0, Math.min(Math.max(maxRows / 2, 3), byAmp.size()))) {
+      out.println(String.format(Locale.ROOT, "%-40s %-18s %9.1e %9.1e %9.1e %9.1e %9.1f", clip(l.tensor(), 40),
+          clip(l.op(), 18), l.inputError(), l.ownError(), l.chainedError(), l.inheritedError(), l.amplification()));
+    }
+    String h = Propagation.headline(r.propagation());
+    if (h != null) {
+      out.println("largest amplifier: " + h);
+    }
+  }
+
+  private static void printAuto(PrintWriter out, TruthLab.Result r) {
+    TruthLab.Auto a = r.auto();
+    for (TruthLab.Row row : r.rows()) {
+      for (TruthLab.BackendError e : row.errors()) {
+        if (e.allowance() != null && e.boundFactor() > 1 && e.within()) {
+          out.println(String.format(Locale.ROOT, "off the truth but allowed: %s on '%s' (%s) at %.0fx the bound "
+              + "(%.2e vs %.2e at element %d), within its allowance: %s", e.backend(), row.tensor(), row.op(),
+              e.boundFactor(), e.error().valueAt(), e.error().truthAt(), e.error().worstIndex(), e.allowance()));
+        }
+      }
+    }
+    for (Diagnosis d : r.diagnoses()) {
+      out.println(String.format(Locale.ROOT, "diagnosis of '%s' (%s), %s at %.3gx its bound; %s:", d.tensor(), d.op(),
+          d.backend(), d.boundFactor(), d.pattern()));
+      int rank = 1;
+      for (Hypothesis h : d.hypotheses().subList(0, Math.min(5, d.hypotheses().size()))) {
+        out.println(String.format(Locale.ROOT, "  %d. %-44s error %.2e -> %.2e (%.3gx the bound)%s: %s", rank++,
+            h.name(), h.errorBefore(), h.errorAfter(), h.boundFactorAfter(), h.explains() ? " EXPLAINS" : "",
+            h.detail()));
+      }
+    }
+    String unbounded = a.unbounded().isEmpty() ? "" : "; no bound (not judged): " + String.join(", ", a.unbounded());
+    if (a.aligned()) {
+      out.println(String.format(Locale.ROOT, "--tolerance auto: ALIGNED, %d op outputs, every backend within its "
+          + "derived bound%s", a.bounded(), unbounded));
+    } else if (a.firstFailure() == null) {
+      out.println("--tolerance auto: MISALIGNED, no op output has a derived bound" + unbounded);
+    } else {
+      TruthLab.Failure f = a.firstFailure();
+      TruthLab.Failure w = a.failures().get(0);
+      Diagnosis d = r.diagnoses().stream().filter(x -> x.tensor().equals(f.tensor()) && x.backend().equals(
+          f.backend())).findFirst().orElse(null);
+      Hypothesis h = d == null ? null : d.diagnosis();
+      out.println(String.format(Locale.ROOT, "--tolerance auto: MISALIGNED, %d of %d (tensor, backend) pairs outside "
+          + "the bound; first '%s' (%s): %s at %.3gx its bound%s; worst %s on '%s' at %.3gx%s", a.failures().size(),
+          r.rows().stream().mapToInt(x -> x.errors().size()).sum(), f.tensor(), f.op(), f.backend(), f.factor(),
+          h == null ? " (no tested variant explains it)" : String.format(Locale.ROOT, ", diagnosis: %s (error %.2e -> "
+              + "%.2e)", h.name(), h.errorBefore(), h.errorAfter()), w.backend(), w.tensor(), w.factor(), unbounded));
+    }
   }
 
   private static double worstFactor(TruthLab.Row row) {

@@ -1,7 +1,10 @@
 package dev.crossalign.engine.truth;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.align.Bound;
+import dev.crossalign.align.Diagnosis;
 import dev.crossalign.align.ErrorMeasure;
+import dev.crossalign.align.MinTolerance;
 import dev.crossalign.align.LayoutAligner;
 import dev.crossalign.align.TruthError;
 import dev.crossalign.backend.Activations;
@@ -17,8 +20,12 @@ import dev.crossalign.engine.Reference;
 import dev.crossalign.port.PortBackend;
 import dev.crossalign.report.ModelExplorerOverlay;
 import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.MagnitudeForm;
+import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,23 +41,62 @@ public final class TruthLab {
 
   /** What to run: the model, its inputs, whether ONNX Runtime takes part, and the determinism config. */
   public record Request(TfliteModel model, Map<String, HostTensor> inputs, boolean onnxruntime,
-      DeterminismConfig config) {}
-
-  /** One backend's error on one tensor, and how many times the float32 rounding floor it is. */
-  public record BackendError(String backend, TruthError error, double floorFactor) {}
+      DeterminismConfig config, boolean propagation) {
+    public Request(TfliteModel model, Map<String, HostTensor> inputs, boolean onnxruntime, DeterminismConfig config) {
+      this(model, inputs, onnxruntime, config, false);
+    }
+  }
 
   /**
-   * One op output: how its error is read ({@link ErrorMeasure}), its float32 floor, each backend's error against the
-   * truth, and the backend furthest from it (null when all are exact).
+   * One backend's error on one tensor: against the truth, in times the float32 rounding floor, in times the derived
+   * bound ({@code boundFactor}, NaN without a bound; above 1 is outside it) and in times the bound widened by the
+   * backend's documented {@code allowance} ({@code allowedFactor}; equal to boundFactor without one), and the
+   * smallest fixed tolerance at which it would pass against the reference ({@code minTolerance}).
    */
-  public record Row(String tensor, String op, int[] shape, ErrorMeasure measure, TruthError floor,
-      List<BackendError> errors, String furthest) {}
+  public record BackendError(String backend, TruthError error, double floorFactor, double boundFactor,
+      double allowedFactor, String allowance, MinTolerance minTolerance) {
+    public BackendError(String backend, TruthError error, double floorFactor) {
+      this(backend, error, floorFactor, Double.NaN, Double.NaN, null, MinTolerance.ZERO);
+    }
+
+    /** Within its bound (and allowance); true without a bound. */
+    public boolean within() {
+      return !(allowedFactor > 1);
+    }
+  }
+
+  /**
+   * One op output: how its error is read ({@link ErrorMeasure}), its float32 floor, its derived bound (null when no
+   * rule covers the op), each backend's error against the truth, the backend furthest from it (null when all are
+   * exact), and whether every backend is within its bound ({@code pass}; true without a bound).
+   */
+  public record Row(String tensor, String op, int[] shape, ErrorMeasure measure, TruthError floor, Bound.Summary bound,
+      List<BackendError> errors, String furthest, boolean pass) {}
+
+  /** A backend outside the derived bound of a tensor, by how many times. */
+  public record Failure(String tensor, String op, String backend, double factor) {}
+
+  /**
+   * The run under {@code --tolerance auto}: ALIGNED when every bounded tensor has every backend within its bound;
+   * {@code unbounded} lists the op outputs no rule covers (judged by nothing, said so), {@code failures} the rest,
+   * worst first, {@code firstFailure} the earliest in the graph's order.
+   */
+  public record Auto(boolean aligned, int bounded, List<String> unbounded, List<Failure> failures,
+      Failure firstFailure) {}
+
+  /** Per backend against the reference, the smallest fixed tolerance at which every tensor would pass. */
+  public record RunTolerance(String backend, MinTolerance minTolerance, String atolTensor, String rtolTensor) {}
 
   /** Per backend over the whole model: its worst tensor, that tensor's error and its floor factor. */
   public record BackendSummary(String backend, int tensors, int furthestCount, String worstTensor, String worstOp,
       double worstError, double worstFloorFactor) {}
 
-  public record Result(List<Row> rows, List<BackendSummary> backends, List<String> notes) {
+  public record Result(List<Row> rows, List<BackendSummary> backends, Auto auto, List<RunTolerance> minTolerance,
+      List<Diagnosis> diagnoses, List<Propagation.Layer> propagation, List<String> notes) {
+    Result withPropagation(List<Propagation.Layer> layers) {
+      return new Result(rows, backends, auto, minTolerance, diagnoses, layers, notes);
+    }
+
     /** The backend with the largest floor factor anywhere, or null with no rows. */
     public BackendSummary furthest() {
       BackendSummary best = null;
@@ -84,6 +130,9 @@ public final class TruthLab {
   /** The float32 floor of a relative error: 2^-24, half an ulp of float32 at 1.0. */
   static final double FLOAT32_HALF_ULP = 0x1p-24;
 
+  /** Failing (tensor, backend) pairs diagnosed per run, in graph order: each recomputes the op a dozen times. */
+  static final int MAX_DIAGNOSES = 12;
+
   public static Result run(Request req) {
     List<String> notes = new ArrayList<>();
     Activations reference;
@@ -98,8 +147,24 @@ public final class TruthLab {
         notes.add("no float64 truth for ops the port cannot lower: " + t64.unsupported());
       }
     }
+    Activations magnitude = null;
+    try (PortBackend mag = PortBackend.openFloat64(MagnitudeForm.of(req.model()), req.config())) {
+      magnitude = mag.runIsolated(absolute(reference));
+    } catch (CrossalignException e) {
+      notes.add("no magnitudes sum|w x| (accumulation bounds missing): " + e.getMessage());
+    }
+    Activations chained = null;
     try (PortBackend t32 = PortBackend.open(req.model(), Device.CPU, req.config())) {
       port = t32.runIsolated(reference);
+      if (req.propagation()) {
+        chained = Propagation.inReferenceAxes(reference, t32.run(req.inputs()));
+      }
+    }
+    List<Propagation.Layer> layers = List.of();
+    if (chained != null) {
+      try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
+        layers = Propagation.measure(req.model(), reference, truth, port, chained, t64.runIsolated(chained));
+      }
     }
     Map<String, Activations> candidates = new LinkedHashMap<>();
     candidates.put(reference.backend(), reference);
@@ -119,12 +184,47 @@ public final class TruthLab {
         notes.add("onnxruntime: " + e.getMessage());
       }
     }
-    return measure(reference, truth, candidates, notes);
+    return measure(req.model(), reference, truth, magnitude, candidates, notes).withPropagation(layers);
   }
 
-  static Result measure(Activations reference, Activations truth, Map<String, Activations> candidates,
-      List<String> notes) {
+  /** The reference with every floating tensor replaced by its absolute value (the magnitude form's inputs). */
+  static Activations absolute(Activations reference) {
+    Activations.Builder b = Activations.builder(reference.backend());
+    for (CapturedTensor t : reference.tensors()) {
+      HostTensor v = t.tensor();
+      if (v.dtype().isFloating()) {
+        double[] d = Diagnoser.doubles(v);
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+          f[i] = (float) Math.abs(d[i]);
+        }
+        v = HostTensor.ofFloats(v.shape(), v.layout(), f);
+      }
+      b.add(t.name(), t.op(), t.index(), v);
+    }
+    for (String o : reference.outputNames()) {
+      b.output(o);
+    }
+    return b.build();
+  }
+
+  static Result measure(TfliteModel model, Activations reference, Activations truth, Activations magnitude,
+      Map<String, Activations> candidates, List<String> notes) {
+    Map<String, Operator> producer = new HashMap<>();
+    for (Operator op : model.main().operators()) {
+      for (int o : op.outputs()) {
+        if (o >= 0) {
+          producer.put(model.main().tensor(o).name(), op);
+        }
+      }
+    }
     List<Row> rows = new ArrayList<>();
+    List<Failure> failures = new ArrayList<>();
+    List<String> unbounded = new ArrayList<>();
+    List<Diagnosis> diagnoses = new ArrayList<>();
+    Map<String, MinTolerance> runTol = new LinkedHashMap<>();
+    Map<String, String[]> runTolAt = new HashMap<>();
+    java.util.function.Function<String, HostTensor> refTensors = reference::tensor;
     for (CapturedTensor t : truth.tensors()) {
       HostTensor ref = reference.tensor(t.name());
       if (ref == null || !t.tensor().dtype().isFloating()) {
@@ -136,9 +236,21 @@ public final class TruthLab {
       }
       TruthError floor = TruthError.floor(truthAligned);
       ErrorMeasure measure = ErrorMeasure.forOp(t.op());
+      Operator op = producer.get(t.name());
+      Bound bound = null;
+      if (op != null) {
+        HostTensor mag = magnitude == null || magnitude.tensor(t.name()) == null ? null
+            : aligned(ref, magnitude.tensor(t.name()));
+        try {
+          bound = BoundRules.of(model, op, truthAligned, mag, refTensors);
+        } catch (RuntimeException e) {
+          notes.add("no bound for '" + t.name() + "' (" + t.op() + "): " + e.getMessage());
+        }
+      }
       List<BackendError> errors = new ArrayList<>();
       String furthest = null; // stays null when every backend is exact
       double worst = 0;
+      boolean pass = true;
       for (Map.Entry<String, Activations> c : candidates.entrySet()) {
         HostTensor v = c.getValue().tensor(t.name());
         HostTensor va = v == null ? null : aligned(ref, v);
@@ -147,17 +259,59 @@ public final class TruthLab {
         }
         TruthError e = TruthError.of(truthAligned, va);
         double factor = e.under(measure) / Math.max(floor.under(measure), FLOAT32_HALF_ULP);
-        errors.add(new BackendError(c.getKey(), e, factor));
+        double boundFactor = Double.NaN;
+        double allowedFactor = Double.NaN;
+        String allowanceReason = null;
+        if (bound != null) {
+          BoundRules.Allowance a = BoundRules.allowance(c.getKey(), t.op());
+          boundFactor = bound.check(truthAligned, va, 0).factor();
+          allowedFactor = a == null ? boundFactor : bound.check(truthAligned, va, a.abs()).factor();
+          allowanceReason = a == null ? null : a.reason();
+          if (allowedFactor > 1) {
+            pass = false;
+            failures.add(new Failure(t.name(), t.op(), c.getKey(), allowedFactor));
+            if (diagnoses.size() < MAX_DIAGNOSES) {
+              diagnoses.add(Diagnoser.diagnose(model, op, refTensors, truthAligned, va, bound,
+                  a == null ? 0 : a.abs(), c.getKey(), allowedFactor));
+            }
+          }
+        }
+        MinTolerance min = c.getValue() == reference ? MinTolerance.ZERO : MinTolerance.of(ref, va);
+        if (c.getValue() != reference) {
+          MinTolerance prev = runTol.getOrDefault(c.getKey(), MinTolerance.ZERO);
+          String[] at = runTolAt.computeIfAbsent(c.getKey(), k -> new String[2]);
+          if (min.atol() > prev.atol()) {
+            at[0] = t.name();
+          }
+          if (min.rtol() > prev.rtol()) {
+            at[1] = t.name();
+          }
+          runTol.put(c.getKey(), prev.max(min));
+        }
+        errors.add(new BackendError(c.getKey(), e, factor, boundFactor, allowedFactor, allowanceReason, min));
         if (e.under(measure) > worst) {
           worst = e.under(measure);
           furthest = c.getKey();
         }
       }
       if (!errors.isEmpty()) {
-        rows.add(new Row(t.name(), t.op(), ref.shape(), measure, floor, List.copyOf(errors), furthest));
+        if (bound == null) {
+          unbounded.add(t.name() + " (" + t.op() + ")");
+        }
+        rows.add(new Row(t.name(), t.op(), ref.shape(), measure, floor, bound == null ? null : bound.summary(),
+            List.copyOf(errors), furthest, pass));
       }
     }
-    return new Result(List.copyOf(rows), summarize(rows, candidates.keySet()), List.copyOf(notes));
+    Failure first = failures.isEmpty() ? null : failures.get(0);
+    failures.sort(Comparator.comparingDouble(Failure::factor).reversed());
+    diagnoses.sort(Comparator.comparingDouble(Diagnosis::boundFactor).reversed());
+    int bounded = (int) rows.stream().filter(r -> r.bound() != null).count();
+    Auto auto = new Auto(failures.isEmpty() && bounded > 0, bounded, List.copyOf(unbounded), List.copyOf(failures),
+        first);
+    List<RunTolerance> tol = new ArrayList<>();
+    runTol.forEach((b, m) -> tol.add(new RunTolerance(b, m, runTolAt.get(b)[0], runTolAt.get(b)[1])));
+    return new Result(List.copyOf(rows), summarize(rows, candidates.keySet()), auto, List.copyOf(tol),
+        List.copyOf(diagnoses), List.of(), List.copyOf(notes));
   }
 
   private static List<BackendSummary> summarize(List<Row> rows, Iterable<String> backends) {
