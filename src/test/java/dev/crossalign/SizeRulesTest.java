@@ -75,6 +75,9 @@ class SizeRulesTest {
     m.put("dev.crossalign.engine.compare.GraphView", compare);
     m.put("dev.crossalign.engine.compare.TensorMatcher", compare + "; 765 lines");
     m.put("dev.crossalign.backend.torch.CaptureGraph", compare + "; landed with the TorchScript intermediates");
+    String truth = "in flight: tolerance auto, float64 truth and diagnosis (issue 13), just landed";
+    m.put("dev.crossalign.engine.truth.OpVariants", truth);
+    m.put("dev.crossalign.engine.truth.TruthLab", truth);
     String kinds = "in flight: BackendKind, providers and the shared run-spec mixin (issue 14 items 1 and 3)";
     m.put("dev.crossalign.cli.DeterminismCommand", kinds);
     m.put("dev.crossalign.engine.bench.Bench", kinds);
