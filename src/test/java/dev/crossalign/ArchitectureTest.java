@@ -58,9 +58,7 @@ class ArchitectureTest {
    * Known breaks of the rules above, origin class -> why it is still here. Remove a line when its cause is fixed; the
    * test fails if a listed class no longer breaks a rule, so the list cannot go stale.
    */
-  static final Map<String, String> KNOWN = Map.of(
-      "dev.crossalign.backend.cudnn.ConvLayers", "issue 14 item 4: the conv-layer catalogue moves out of backend/",
-      "dev.crossalign.backend.cudnn.ConvAlgoLab", "issue 14 item 4: the algorithm experiment moves out of backend/");
+  static final Map<String, String> KNOWN = Map.of(); // none today
 
   /** Classes any package may use although their package is not in its column, and why. */
   static final Map<String, String> SHARED = Map.of(); // none: shared exceptions and values live in the root package

@@ -148,7 +148,7 @@ final class DeterminismCommand implements Callable<Integer> {
         ? dev.crossalign.tflite.TfliteModel.read(dev.crossalign.engine.DemoModel.bytes(), dev.crossalign.engine.DemoModel.LABEL)
         : dev.crossalign.tflite.TfliteModel.read(model);
     var inputs = dev.crossalign.engine.InputGenerator.inputs(m, cfg.seed(), -1, 1, Map.of());
-    var r = dev.crossalign.backend.cudnn.ConvAlgoLab.run(m, inputs, target, cfg, repeat);
+    var r = dev.crossalign.engine.gpu.ConvAlgoLab.run(m, inputs, target, cfg, repeat);
     PrintWriter out = spec.commandLine().getOut();
     if (!ReportTarget.isStdout(json)) {
       r.lines().forEach(out::println);

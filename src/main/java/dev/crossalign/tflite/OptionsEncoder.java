@@ -5,6 +5,8 @@ import com.google.flatbuffers.FlatBufferBuilder;
 /**
  * Writes an {@link OpOptions} record as its BuiltinOptions union table (field ids from schema.fbs, the same ids
  * {@link OptionsDecoder} reads), and knows which union member each builtin op takes.
+ *
+ * <p>Size: one case per BuiltinOptions union member of schema.fbs, a schema mirror read against the schema.
  */
 final class OptionsEncoder {
   private OptionsEncoder() {}

@@ -23,6 +23,9 @@ import java.util.Set;
  * takes AddOptions 11, never MulOptions). {@code new OpOptions.None()} writes an empty table (all schema defaults) of
  * the op's member when the op has one (PAD -> PadOptions 22, TRANSPOSE -> 26, DEQUANTIZE -> 38, DENSIFY -> 99, ...),
  * as TFLite's converter does, and no table for ops without options (RELU, LOGISTIC, ...).
+ *
+ * <p>Size: one builder per schema table (model, subgraph, tensor, buffer, operator, signature), all sharing the
+ * FlatBufferBuilder's offsets, so the schema mirror stays one class.
  */
 public final class TfliteWriter {
   /** Description string written into every model. */

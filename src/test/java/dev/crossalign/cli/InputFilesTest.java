@@ -6,9 +6,9 @@ import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tensor.Npy;
 import dev.crossalign.tensor.Npz;
+import dev.crossalign.testutil.RandomTensors;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,12 +17,7 @@ class InputFilesTest {
   @TempDir Path dir;
 
   private static HostTensor image(int[] shape, double scale) {
-    SplittableRandom r = new SplittableRandom(9);
-    float[] v = new float[(int) HostTensor.numel(shape)];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (r.nextDouble() * scale);
-    }
-    return HostTensor.ofFloats(shape, Layout.ANY, v);
+    return RandomTensors.uniform(9, Layout.ANY, 0, scale, shape);
   }
 
   @Test

@@ -8,13 +8,14 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import dev.crossalign.CrossalignException;
+import dev.crossalign.ModelFormatException;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.backend.onnx.OrtOptions;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
-import dev.crossalign.ModelFormatException;
+import dev.crossalign.testutil.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -220,8 +221,7 @@ class OnnxModelTest {
   }
 
   static Path modelsDir() {
-    String p = System.getProperty("crossalign.models", System.getenv("CROSSALIGN_MODELS"));
-    Path d = p != null ? Path.of(p) : Path.of(".cache/models");
+    Path d = TestModels.modelsDir();
     return Files.isDirectory(d) ? d : null;
   }
 

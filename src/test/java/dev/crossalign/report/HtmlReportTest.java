@@ -100,6 +100,21 @@ class HtmlReportTest {
   }
 
   @Test
+  void scriptAndStyleAreTheResourceFilesAndTheHashFollowsTheirBytes() throws Exception {
+    // read the files from the source tree, not through HtmlReport: the page must carry them byte for byte, and the
+    // CSP hash must be that of the script file's bytes (a hash of some other text would block the sorting)
+    Path dir = Path.of("src/main/resources/dev/crossalign/report");
+    byte[] js = Files.readAllBytes(dir.resolve("report.js"));
+    String css = Files.readString(dir.resolve("report.css"), StandardCharsets.UTF_8);
+    assertThat(js[js.length - 1]).as("report.js ends in a line break").isEqualTo((byte) '\n');
+    String script = "\n" + new String(js, StandardCharsets.UTF_8);
+    assertThat(html).contains("<script>" + script + "</script>");
+    assertThat(html).contains("<style>\n" + css + "</style>");
+    byte[] d = MessageDigest.getInstance("SHA-256").digest(script.getBytes(StandardCharsets.UTF_8));
+    assertThat(html).contains("script-src 'sha256-" + Base64.getEncoder().encodeToString(d) + "'");
+  }
+
+  @Test
   void tableHasOneRowPerComparisonWithTheNumbers() {
     String body = html.substring(html.indexOf("<tbody>"), html.indexOf("</tbody>"));
     assertThat(count(body, "<tr")).isEqualTo(600);

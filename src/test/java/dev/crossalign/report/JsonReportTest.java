@@ -2,7 +2,6 @@ package dev.crossalign.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -187,20 +185,21 @@ class JsonReportTest {
 
   @Test
   void unwritableDirectoryLeavesNothing() throws IOException {
-    Path ro = Files.createDirectory(dir.resolve("ro"));
-    Files.writeString(ro.resolve("report.json"), "old");
-    Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-xr-xr-x"));
-    try {
-      assumeTrue(!Files.isWritable(ro), "running as a user that ignores directory permissions (root)");
-      assertThatThrownBy(() -> JsonReport.write(ReportFixtures.aligned(), ro.resolve("report.json")))
-          .isInstanceOf(CrossalignException.class).hasMessageContaining("report.json");
-      assertThat(Files.readString(ro.resolve("report.json"))).isEqualTo("old");
-      try (Stream<Path> s = Files.list(ro)) {
-        assertThat(s.count()).isEqualTo(1);
-      }
-    } finally {
-      Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("rwxr-xr-x"));
+    // A failure that root cannot bypass (directory permissions do not stop root, and CI runs as root): the target is a
+    // non-empty directory, so the temp file is written and synced and only the final rename fails (EISDIR). The temp
+    // file must be gone afterwards and the directory as it was.
+    Path target = Files.createDirectory(dir.resolve("report.json"));
+    Files.writeString(target.resolve("keep"), "old");
+    assertThatThrownBy(() -> JsonReport.write(ReportFixtures.aligned(), target))
+        .isInstanceOf(CrossalignException.class)
+        .satisfies(e -> assertThat(((CrossalignException) e).kind()).isEqualTo(CrossalignException.Kind.INPUT))
+        .hasMessageContaining("report.json");
+    assertThat(Files.isDirectory(target)).isTrue();
+    assertThat(Files.readString(target.resolve("keep"))).isEqualTo("old");
+    try (Stream<Path> s = Files.list(target)) {
+      assertThat(s.count()).isEqualTo(1);
     }
+    assertThat(listing()).containsExactly("report.json");
   }
 
   @Test

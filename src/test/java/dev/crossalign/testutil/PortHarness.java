@@ -64,11 +64,7 @@ public final class PortHarness {
         }
         in.put(idx, HostTensor.ofInts(t.shape(), layout, v));
       } else {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-          v[i] = (float) (lo + (hi - lo) * rnd.nextDouble());
-        }
-        in.put(idx, HostTensor.ofFloats(t.shape(), layout, v));
+        in.put(idx, HostTensor.ofFloats(t.shape(), layout, RandomTensors.uniform(rnd, n, lo, hi)));
       }
     }
     return in;
@@ -117,6 +113,8 @@ public final class PortHarness {
     Map<Integer, HostTensor> inputs = randomInputs(TfliteModel.read(bytes, "test"), seed, lo, hi);
     Result r = run(bytes, inputs);
     assertThat(r.chained()).as("tensors compared in chained mode").isNotEmpty();
+    // isolated mode feeds each op the reference's own inputs: an empty map would let a broken runIsolated pass unseen
+    assertThat(r.isolated()).as("tensors compared in isolated mode").isNotEmpty();
     assertThat(r.chained().values()).as("chained max abs error per tensor " + r.chained()).allMatch(v -> v <= atol);
     assertThat(r.isolated().values()).as("isolated max abs error per tensor " + r.isolated()).allMatch(v -> v <= atol);
     assertThat(r.chainedEager().values()).as("eager chained max abs error per tensor " + r.chainedEager())

@@ -3,6 +3,8 @@ package dev.crossalign.testutil;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -13,6 +15,13 @@ import java.nio.file.Paths;
  * with an assumption that says why, except under {@code CI=true}, where it fails.
  */
 public final class TestModels {
+  /** MediaPipe's short-range face detector (float32, 128x128 input). */
+  public static final String SHORT_RANGE = "face_detection_short_range.tflite";
+  /** MediaPipe's full-range face detector (float32, 192x192 input). */
+  public static final String FULL_RANGE = "face_detection_full_range.tflite";
+  /** The full-range detector with sparse (DENSIFY) weights. */
+  public static final String FULL_RANGE_SPARSE = "face_detection_full_range_sparse.tflite";
+
   private TestModels() {}
 
   /** The models directory (it may not exist). */
@@ -44,5 +53,14 @@ public final class TestModels {
     }
     assumeTrue(false, why);
     return p; // not reached
+  }
+
+  /** The bytes of a model file, as {@link #require(String)} finds it (skipped, or failed under CI=true, if missing). */
+  public static byte[] bytes(String fileName) {
+    try {
+      return Files.readAllBytes(require(fileName));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

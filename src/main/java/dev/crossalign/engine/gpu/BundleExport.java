@@ -3,7 +3,6 @@ package dev.crossalign.engine.gpu;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
-import dev.crossalign.backend.cudnn.ConvLayers;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.InputGenerator;

@@ -2,6 +2,7 @@ package dev.crossalign.backend.cudnn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.crossalign.testutil.RandomTensors;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.Padding;
 import java.util.SplittableRandom;
@@ -22,18 +23,9 @@ class ConvEpilogueTest {
       ConvGeometry.Kind kind, int h, int w, int c, int outC, int k, int s, Padding pad, Activation act) {
     ConvGeometry g = new ConvGeometry(kind, 1, h, w, c, outC, k, k, s, s, 1, 1, pad);
     SplittableRandom r = new SplittableRandom(7);
-    float[] x = new float[(int) g.inputElements()];
-    float[] f = new float[(int) g.filterElements()];
-    float[] b = new float[outC];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) r.nextDouble(-2, 2);
-    }
-    for (int i = 0; i < f.length; i++) {
-      f[i] = (float) r.nextDouble(-1, 1);
-    }
-    for (int i = 0; i < b.length; i++) {
-      b[i] = (float) r.nextDouble(-1, 1);
-    }
+    float[] x = RandomTensors.uniform(r, (int) g.inputElements(), -2, 2);
+    float[] f = RandomTensors.uniform(r, (int) g.filterElements(), -1, 1);
+    float[] b = RandomTensors.uniform(r, outC, -1, 1);
     float[] expect = ConvEpilogue.biasAndActivation(HostConv.asCudnnWould(g, x, f), b, act);
     float[] got = ConvEpilogue.float64Truth(g, g.plan(), x, f, b, act);
     assertThat(got).hasSize(expect.length);

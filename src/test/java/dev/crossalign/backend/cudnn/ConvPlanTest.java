@@ -8,12 +8,13 @@ import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.InputGenerator;
+import dev.crossalign.engine.gpu.ConvLayers;
+import dev.crossalign.testutil.RandomTensors;
 import dev.crossalign.testutil.TestModels;
 import dev.crossalign.tflite.Padding;
 import dev.crossalign.tflite.TfliteModel;
 import java.nio.file.Files;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,11 +64,7 @@ class ConvPlanTest {
 
   @Test
   void layoutsRoundTripAndPrePadPutsZerosAtTheEnd() {
-    SplittableRandom r = new SplittableRandom(3);
-    float[] x = new float[2 * 3 * 4 * 5];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) r.nextDouble(-1, 1);
-    }
+    float[] x = RandomTensors.uniform(3, 2 * 3 * 4 * 5, -1, 1);
     float[] nchw = HostLayouts.nhwcToNchw(x, 2, 3, 4, 5);
     // element (b=1, h=2, w=3, c=4) of NHWC is at ((1*3+2)*4+3)*5+4; in NCHW at ((1*5+4)*3+2)*4+3
     assertThat(nchw[((1 * 5 + 4) * 3 + 2) * 4 + 3]).isEqualTo(x[((1 * 3 + 2) * 4 + 3) * 5 + 4]);

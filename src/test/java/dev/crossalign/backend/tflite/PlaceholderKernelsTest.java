@@ -10,6 +10,8 @@ import dev.crossalign.backend.Activations;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.RandomTensors;
+import dev.crossalign.testutil.TestModels;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.OpOptions;
@@ -19,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 
@@ -46,12 +47,7 @@ class PlaceholderKernelsTest {
   }
 
   static float[] random(int n, long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = (float) r.nextDouble(-3, 3);
-    }
-    return v;
+    return RandomTensors.uniform(seed, n, -3, 3);
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.CrossalignException.Kind;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.EnumMap;

@@ -3,6 +3,7 @@ package dev.crossalign.backend.tflite;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.testutil.TestModels;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;

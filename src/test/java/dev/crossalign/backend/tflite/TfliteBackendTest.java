@@ -10,6 +10,7 @@ import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.TestModels;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;

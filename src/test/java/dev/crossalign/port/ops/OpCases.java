@@ -3,7 +3,7 @@ package dev.crossalign.port.ops;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.testutil.PortHarness;
-import java.util.SplittableRandom;
+import dev.crossalign.testutil.RandomTensors;
 
 /** Shared pieces of the writer-built op tests: seeded weights, and the harness call that logs the worst error. */
 final class OpCases {
@@ -13,12 +13,7 @@ final class OpCases {
   static final double ATOL = 1e-5;
 
   static HostTensor randomFloats(long seed, int... shape) {
-    SplittableRandom r = new SplittableRandom(seed);
-    float[] v = new float[(int) HostTensor.numel(shape)];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    return HostTensor.ofFloats(shape, Layout.ANY, v);
+    return RandomTensors.uniform(seed, Layout.ANY, -1, 1, shape);
   }
 
   static HostTensor ints(int[] shape, int... values) {

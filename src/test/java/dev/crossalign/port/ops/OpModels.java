@@ -2,19 +2,14 @@ package dev.crossalign.port.ops;
 
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
-import java.util.SplittableRandom;
+import dev.crossalign.testutil.RandomTensors;
 
 /** Small helpers for writer-built op tests. */
 final class OpModels {
   private OpModels() {}
 
   static HostTensor randomFloats(long seed, double lo, double hi, int... shape) {
-    SplittableRandom rnd = new SplittableRandom(seed);
-    float[] v = new float[(int) HostTensor.numel(shape)];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (lo + (hi - lo) * rnd.nextDouble());
-    }
-    return HostTensor.ofFloats(shape, Layout.ANY, v);
+    return RandomTensors.uniform(seed, Layout.ANY, lo, hi, shape);
   }
 
   static String fmt(double v) {

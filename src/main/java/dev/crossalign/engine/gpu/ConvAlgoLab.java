@@ -1,9 +1,13 @@
-package dev.crossalign.backend.cudnn;
+package dev.crossalign.engine.gpu;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.backend.cudnn.AlgoPerf;
+import dev.crossalign.backend.cudnn.Cudnn;
+import dev.crossalign.backend.cudnn.CudnnConv;
+import dev.crossalign.backend.cudnn.MathType;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.tensor.HostTensor;
@@ -161,7 +165,7 @@ public final class ConvAlgoLab {
         ms[r] = (System.nanoTime() - t0) / 1e6;
         if (first == null) {
           first = y;
-        } else if (!bitwiseEqual(first, y)) {
+        } else if (!Errors.bitwiseEqual(first, y)) {
           same = false;
         }
       }
@@ -173,17 +177,5 @@ public final class ConvAlgoLab {
       return new AlgoRun(p.name(), math, p.deterministic(), p.status(), p.timeMs(), -1, p.workspaceBytes(), Double.NaN,
           false, 0, e.getMessage());
     }
-  }
-
-  private static boolean bitwiseEqual(float[] a, float[] b) {
-    if (a.length != b.length) {
-      return false;
-    }
-    for (int i = 0; i < a.length; i++) {
-      if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
-        return false;
-      }
-    }
-    return true;
   }
 }

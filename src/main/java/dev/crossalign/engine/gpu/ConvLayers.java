@@ -1,7 +1,11 @@
-package dev.crossalign.backend.cudnn;
+package dev.crossalign.engine.gpu;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.cudnn.ConvEpilogue;
+import dev.crossalign.backend.cudnn.ConvGeometry;
+import dev.crossalign.backend.cudnn.HostLayouts;
+import dev.crossalign.backend.cudnn.PaddingPlan;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
@@ -9,7 +13,6 @@ import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.Operator;
-import dev.crossalign.tflite.Padding;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -160,9 +163,5 @@ public final class ConvLayers {
       m = Math.max(m, d);
     }
     return m;
-  }
-
-  static Padding padding(ConvGeometry g) {
-    return g.padding();
   }
 }
