@@ -112,7 +112,8 @@ public final class TruthViews {
       }
       Hypothesis top = d.hypotheses().isEmpty() ? null : d.hypotheses().get(0);
       Hypothesis h = d.diagnosis();
-      labels.put(d.tensor(), new ModelExplorerOverlay.Label(String.format(Locale.ROOT, "%s %.3gx the bound: %s", d.backend(), d.boundFactor(),
+      labels.put(d.tensor(), new ModelExplorerOverlay.Label(String.format(Locale.ROOT, "%s %.3gx the bound: %s",
+          d.backend(), d.boundFactor(),
           h != null ? h.name() + String.format(Locale.ROOT, " (error %.2e -> %.2e)", h.errorBefore(), h.errorAfter())
               : "unexplained" + (top == null ? "" : "; nearest " + top.name())), h != null ? FAR : OFF));
     }
