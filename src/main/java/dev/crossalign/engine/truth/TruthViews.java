@@ -48,7 +48,7 @@ public final class TruthViews {
   }
 
   /** One sentence: the furthest backend, and under the bounds the first failure with its diagnosis. */
-  static String headline(TruthLab.Result r) {
+  public static String headline(TruthLab.Result r) {
     TruthLab.BackendSummary w = r.furthest();
     StringBuilder s = new StringBuilder(w == null ? "no op outputs with a float64 truth"
         : String.format(Locale.ROOT, "furthest from the float64 truth: %s, %.1fx the float32 floor at '%s' (%s)",
