@@ -41,7 +41,7 @@ final class ScriptedGraph implements AutoCloseable {
    * #close}. Ops without code generation, or a compiler refusal, give the eager path with the reason.
    */
   static Attempt compile(TfliteModel model, OpRegistry registry) {
-    GeneratedModel g = PyGenerator.generate(model, registry, "Model", PyGenerator.Boundary.NHWC);
+    GeneratedModel g = PyGenerator.generate(model, registry, "Model", PyGenerator.Boundary.NHWC, true);
     if (!g.complete()) {
       // ops refused only because an input comes from a refused op are consequences, not causes: name the causes
       String causes = g.refusals().stream()

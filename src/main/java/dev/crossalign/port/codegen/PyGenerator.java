@@ -59,7 +59,18 @@ public final class PyGenerator {
 
   /** Generates the module; ops that cannot be written are listed in {@link GeneratedModel#refusals}. */
   public static GeneratedModel generate(TfliteModel model, OpRegistry registry, String className, Boundary boundary) {
-    State s = new State(model);
+    return generate(model, registry, className, boundary, false);
+  }
+
+  /**
+   * As {@link #generate(TfliteModel, OpRegistry, String, Boundary)}; with {@code clampOverflow} the unbounded fused
+   * activations (NONE, RELU, the ignored TANH) of float32 results clamp to float32's finite range as TFLite's kernels do:
+   * the torch backend's own TorchScript module wants that (an overflow is FLT_MAX there, as in the interpreter), the
+   * model.py handed to the user does not (FusedActivation#py says why).
+   */
+  public static GeneratedModel generate(TfliteModel model, OpRegistry registry, String className, Boundary boundary,
+      boolean clampOverflow) {
+    State s = new State(model, clampOverflow);
     Subgraph g = s.graph;
     List<GeneratedModel.Port> inputs = new ArrayList<>();
     List<String> entry = new ArrayList<>();
@@ -277,10 +288,12 @@ public final class PyGenerator {
     final Map<String, String> weightByKey = new HashMap<>();
     final Set<Integer> producedByOp = new HashSet<>();
     final List<String> lines = new ArrayList<>();
+    final boolean clampOverflow;
     private int temps;
 
-    State(TfliteModel model) {
+    State(TfliteModel model, boolean clampOverflow) {
       this.model = model;
+      this.clampOverflow = clampOverflow;
       this.graph = model.main();
       for (Operator op : graph.operators()) {
         for (int o : op.outputs()) {

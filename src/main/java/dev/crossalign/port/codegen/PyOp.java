@@ -19,6 +19,11 @@ public final class PyOp implements OpView {
   private final PyGenerator.State state;
   private final Operator op;
 
+  /** Whether unbounded fused activations clamp float32 results to the finite range (the torch backend's module). */
+  public boolean clampOverflow() {
+    return state.clampOverflow;
+  }
+
   PyOp(PyGenerator.State state, Operator op) {
     this.state = state;
     this.op = op;

@@ -117,7 +117,7 @@ public final class Conv2d implements OpLowering {
       x = t;
       pad = "[0, 0]";
     }
-    p.line(p.out(0) + " = " + FusedActivation.py("torch.conv2d(" + x + ", " + weight + ", " + bias + ", "
+    p.line(p.out(0) + " = " + FusedActivation.py(p, "torch.conv2d(" + x + ", " + weight + ", " + bias + ", "
         + Py.ints(sh, sw) + ", " + pad + ", " + Py.ints(dh, dw) + ", " + groups + ")", act, true));
   }
 

@@ -130,7 +130,7 @@ public final class ElementwiseBinary implements OpLowering {
       case POW -> "torch.pow(" + a + ", " + b + ")";
     };
     boolean f32 = x.type() == TensorType.FLOAT32 || xf;
-    p.line(p.out(0) + " = " + FusedActivation.py("(" + r + ")", act, f32));
+    p.line(p.out(0) + " = " + FusedActivation.py(p, "(" + r + ")", act, f32));
   }
 
   @Override

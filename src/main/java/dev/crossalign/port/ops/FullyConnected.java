@@ -108,7 +108,7 @@ public final class FullyConnected implements OpLowering {
     int inner = p.inShape(1)[1];
     String w = p.tf(1);
     String b = p.hasInput(2) ? p.tf(2) : "None";
-    String y = FusedActivation.py("F.linear(" + p.tf(0) + ".reshape([-1, " + inner + "]), " + w + ", " + b + ")",
+    String y = FusedActivation.py(p, "F.linear(" + p.tf(0) + ".reshape([-1, " + inner + "]), " + w + ", " + b + ")",
         o.activation(), true);
     Axes.emitFromTf(p, 0, y + ".reshape(" + Py.ints(outShape) + ")", outShape.length);
   }

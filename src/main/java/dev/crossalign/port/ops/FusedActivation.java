@@ -1,5 +1,7 @@
 package dev.crossalign.port.ops;
 
+import dev.crossalign.port.codegen.PyOp;
+
 import dev.crossalign.port.OpView;
 import dev.crossalign.tflite.Activation;
 import org.bytedeco.pytorch.Scalar;
@@ -28,6 +30,9 @@ public final class FusedActivation {
   /** float32's largest finite value: where TFLite's kernels clamp an unbounded activation. */
   static final double FLT_MAX = Float.MAX_VALUE;
 
+  private static final String PY_MAX = Double.toString(FLT_MAX).toLowerCase(java.util.Locale.ROOT);
+  private static final String PY_NEG_MAX = "-" + PY_MAX;
+
   /**
    * The activation, after an op whose TFLite kernel applies it; {@code t} is the op's fresh result (a float32 result
    * may be clamped in place).
@@ -39,7 +44,18 @@ public final class FusedActivation {
    * becomes a Clip node after every conv in torch.onnx.export (which hides each conv from converter tooling and from
    * compare's pairing); it differs from TFLite only where a value overflows float32 (inf there, FLT_MAX in TFLite).
    */
-  public static String py(String expr, Activation a, boolean f32) {
+  public static String py(PyOp p, String expr, Activation a, boolean f32) {
+    if (f32 && p.clampOverflow()) {
+      switch (a) {
+        case NONE, TANH -> {
+          return "torch.clamp(" + expr + ", " + PY_NEG_MAX + ", " + PY_MAX + ")";
+        }
+        case RELU -> {
+          return "torch.clamp(" + expr + ", 0.0, " + PY_MAX + ")";
+        }
+        default -> { }
+      }
+    }
     return switch (a) {
       case NONE, TANH -> expr;
       case RELU -> "torch.relu(" + expr + ")";

@@ -147,7 +147,7 @@ public final class Pool2d implements OpLowering {
     } else {
       y = "F.avg_pool2d(" + x + ", " + k + ", " + s + ")";
     }
-    p.line(p.out(0) + " = " + FusedActivation.py(y, o.activation(), true));
+    p.line(p.out(0) + " = " + FusedActivation.py(p, y, o.activation(), true));
   }
 
   @Override

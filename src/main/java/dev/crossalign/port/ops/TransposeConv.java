@@ -127,7 +127,7 @@ public final class TransposeConv implements OpLowering {
       String bias = p.weight(3, "nchw", b.reshape(new int[] {1, (int) b.numel(), 1, 1}), true);
       y = y + " + " + bias; // after the tail, as TFLite adds the bias to every output pixel
     }
-    p.line(p.out(0) + " = " + FusedActivation.py(y, o.activation(), true));
+    p.line(p.out(0) + " = " + FusedActivation.py(p, y, o.activation(), true));
   }
 
   @Override
