@@ -8,7 +8,9 @@ import dev.crossalign.align.Mode;
 import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
+import dev.crossalign.backend.BackendProvider;
 import dev.crossalign.backend.BackendSpec;
+import dev.crossalign.backend.Capability;
 import dev.crossalign.backend.Backends;
 import dev.crossalign.backend.ReferenceBackend;
 import dev.crossalign.backend.StreamingBackend;
@@ -91,6 +93,7 @@ public final class Validator {
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
     double load = ms(t0);
     onPhase.accept("load");
+    requireDevice(req);
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     long t1 = System.nanoTime();
@@ -186,6 +189,24 @@ public final class Validator {
       legs.put("torch notes", torchLeg.paddingNotes());
     }
     return merge(req, model, ref, legs.values(), loadMs, loadMs + ref.ms() + prepareTorchMs + ms(t0), worst);
+  }
+
+  /**
+   * On a CUDA device, asks each named backend's provider whether it can run there ({@link BackendProvider#probe}),
+   * before the reference runs: the first that cannot is an environment error (exit 2) with the provider's reason.
+   * TFLite computes on the CPU whatever the device; its probe only asks that its natives load.
+   */
+  public static void requireDevice(ValidationRequest req) {
+    if (!req.device().isCuda()) {
+      return;
+    }
+    for (BackendKind k : req.backends()) {
+      Capability c = Backends.provider(k).probe(req.device());
+      if (!c.available()) {
+        throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT, "--device " + req.device() + ": "
+            + c.reason());
+      }
+    }
   }
 
   /**

@@ -86,6 +86,7 @@ public final class BatchWorker implements AutoCloseable {
         cache.put(key, o);
         evict();
       }
+      Validator.requireDevice(req);
       if (req.runs(BackendKind.TORCH) && o.port == null) {
         long t = System.nanoTime();
         o.port = Validator.openCandidate(BackendKind.TORCH, o.model, req);
