@@ -10,6 +10,8 @@ import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.truth.Propagation;
 import dev.crossalign.engine.truth.TruthLab;
+import dev.crossalign.engine.truth.TruthViews;
+import dev.crossalign.report.TruthHtmlReport;
 import dev.crossalign.tensor.AtomicFiles;
 import dev.crossalign.tflite.TfliteModel;
 import java.io.IOException;
@@ -58,6 +60,22 @@ final class TruthCommand implements Callable<Integer> {
           + "float32 floor (green <= 8x, yellow <= 100x, orange <= 1e4x, red beyond)")
   Path overlay;
 
+  @Option(names = "--overlay-bound", paramLabel = "FILE",
+      description = "Write Model Explorer node data coloured by the derived bound: per op output, the furthest "
+          + "backend's error in times its bound (green <= 1: within, yellow <= 10x, orange <= 1000x, red beyond; the "
+          + "first failing op its own red; grey: no bound, not judged)")
+  Path overlayBound;
+
+  @Option(names = "--overlay-diagnosis", paramLabel = "FILE",
+      description = "Write Model Explorer node data with a text label per diagnosed op output: the backend, its "
+          + "factor over the bound and the first-ranked hypothesis (orange: explained, red: unexplained)")
+  Path overlayDiagnosis;
+
+  @Option(names = "--html", paramLabel = "FILE",
+      description = "Write a self-contained HTML page: per op output each backend's error against the truth in times "
+          + "its bound (chart and table), the bound, pass, the first failing tensor and the ranked hypotheses")
+  Path html;
+
   @Option(names = "--max-rows", defaultValue = "20", paramLabel = "N",
       description = "Rows of the console table, worst floor factor first (default: ${DEFAULT-VALUE})")
   int maxRows;
@@ -103,6 +121,15 @@ final class TruthCommand implements Callable<Integer> {
     }
     if (overlay != null) {
       AtomicFiles.write(overlay, TruthLab.overlay(r));
+    }
+    if (overlayBound != null) {
+      AtomicFiles.write(overlayBound, TruthViews.boundOverlay(r));
+    }
+    if (overlayDiagnosis != null) {
+      AtomicFiles.write(overlayDiagnosis, TruthViews.hypothesisOverlay(r));
+    }
+    if (html != null) {
+      TruthHtmlReport.write(TruthViews.page(r, model == null ? DemoModel.LABEL : model.toString(), auto), html);
     }
     if (!stdoutJson) {
       print(out, r, model == null ? DemoModel.LABEL : model.toString());

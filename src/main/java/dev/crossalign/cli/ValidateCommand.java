@@ -5,10 +5,15 @@ import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Verdict;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendKind.Ids;
+import dev.crossalign.engine.DemoModel;
+import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.Validator;
+import dev.crossalign.engine.truth.TruthLab;
+import dev.crossalign.engine.truth.TruthViews;
 import dev.crossalign.report.ConsoleReport;
 import dev.crossalign.report.JsonReport;
+import dev.crossalign.tflite.TfliteModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -45,6 +50,12 @@ final class ValidateCommand implements Callable<Integer> {
   @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
   Path exportOnnx;
 
+  @Option(names = "--tolerance", defaultValue = "fixed", paramLabel = "fixed|auto",
+      description = "fixed (default): the verdict under --atol/--rtol/--chained-rel-l2; auto: the exit status is the "
+          + "truth lab's verdict under tolerances derived from the math (every backend within each op output's bound "
+          + "of the float64 truth, isolated, on the CPU), printed as one more line; the written reports stay fixed")
+  String tolerance;
+
   @Mixin RunOptions run;
   @Mixin ReportOptions report;
   @Mixin TfliteDelegateOption tfliteDelegate;
@@ -52,6 +63,11 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    boolean auto = switch (tolerance) {
+      case "auto" -> true;
+      case "fixed" -> false;
+      default -> throw CrossalignException.input("--tolerance " + tolerance + ": expected fixed or auto");
+    };
     report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
         .output("--export-onnx", exportOnnx).check();
@@ -73,7 +89,28 @@ final class ValidateCommand implements Callable<Integer> {
         && result.verdict() == Verdict.ALIGNED) {
       return Main.MISALIGNED;
     }
+    if (auto && result.verdict() != Verdict.INCOMPLETE) {
+      return autoVerdict();
+    }
     return exitStatus(result);
+  }
+
+  /**
+   * {@code --tolerance auto}: the truth lab on the same model and inputs (ONNX Runtime when it is among the backends);
+   * one line with its verdict (on stderr when a report takes stdout), and its exit status.
+   */
+  private int autoVerdict() {
+    TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
+    TruthLab.Result r = TruthLab.run(new TruthLab.Request(m, InputGenerator.inputs(m, run.seed,
+        run.inputRange.low(), run.inputRange.high(), run.inputs()), backends.contains(BackendKind.ONNXRUNTIME),
+        run.config()));
+    TruthLab.Auto a = r.auto();
+    String line = "--tolerance auto: " + (a.aligned() ? "ALIGNED" : "MISALIGNED") + ", " + TruthViews.headline(r)
+        + (a.unbounded().isEmpty() ? "" : "; no bound (not judged): " + String.join(", ", a.unbounded()));
+    java.io.PrintWriter w = report.reportOnStdout() ? spec.commandLine().getErr() : spec.commandLine().getOut();
+    w.println(line);
+    w.flush();
+    return a.aligned() ? Main.ALIGNED : Main.MISALIGNED;
   }
 
   /** " (N ops)" for the phases that run the model op by op. */

@@ -21,6 +21,13 @@ import java.util.function.Predicate;
  * validation's ONNX leg and by the numerics lab.
  */
 public final class IsolatedOrt {
+  /**
+   * How much of the isolated run's outputs ONNX Runtime holds at a time when they are streamed: the outputs are
+   * fetched in batches of about this size (each op of the isolated form reads graph inputs of its own, so a batch's
+   * run computes only its ops).
+   */
+  static final long FETCH_BATCH_BYTES = 16L << 20;
+
   private IsolatedOrt() {}
 
   /** The isolated run's tensors, or null when the reference lacks a tensor an op reads (a placeholder's output). */
@@ -58,7 +65,7 @@ public final class IsolatedOrt {
     Export export = Exporter.export(iso.model(), ExportOptions.DEFAULT);
     try (OrtBackend ort = OrtBackend.open(export.model(), opts)) {
       export = null; // the session holds what it needs; the exported weights can go
-      ort.run(feeds, keep, sink);
+      ort.run(feeds, keep, sink, FETCH_BATCH_BYTES);
       return true;
     }
   }

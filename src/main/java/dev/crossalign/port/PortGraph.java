@@ -228,7 +228,9 @@ final class PortGraph {
             "input '" + info.name() + "' has shape " + Arrays.toString(h.shape()) + ", the model expects "
                 + Arrays.toString(info.shape()));
       }
-      Tensor t = toDevice(TorchTensors.toTorch(h));
+      // the float64 graph (its chained run only learns the layouts) takes its inputs in double like its constants
+      Tensor t = toDevice(float64 && h.dtype().isFloating() ? TorchTensors.toTorchDouble(h)
+          : TorchTensors.toTorch(h));
       PortValue v = info.shape().length == 4 ? PortValue.nchw(t.permute(0, 3, 1, 2).contiguous(MemoryFormat.ChannelsLast)) : PortValue.tf(t);
       values.put(idx, v);
       chainedLayouts.put(idx, v.layout());

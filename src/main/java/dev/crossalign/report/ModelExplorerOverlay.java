@@ -23,6 +23,9 @@ public final class ModelExplorerOverlay {
   /** One node's value and, when it must stand out whatever its value (a first divergence), its own color. */
   public record NodeValue(double value, String bgColor) {}
 
+  /** A node's text value (Model Explorer shows it as a label) and its background color. */
+  public record Label(String text, String bgColor) {}
+
   /** A value range's upper bound and its background color. */
   public record Threshold(double value, String bgColor) {}
 
@@ -50,6 +53,27 @@ public final class ModelExplorerOverlay {
     });
     try {
       return mapper.writeValueAsBytes(root);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Node data with text values ({@code {"value": "..."}}, each with its own {@code bgColor}; no thresholds, which
+   * apply to numbers only), insertion order kept.
+   */
+  public static byte[] labels(Map<String, Label> labels) {
+    ObjectNode root = JSON.createObjectNode();
+    ObjectNode res = root.putObject("results");
+    labels.forEach((key, l) -> {
+      ObjectNode n = res.putObject(key);
+      n.put("value", l.text());
+      if (l.bgColor() != null) {
+        n.put("bgColor", l.bgColor());
+      }
+    });
+    try {
+      return JSON.writeValueAsBytes(root);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

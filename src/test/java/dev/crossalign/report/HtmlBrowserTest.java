@@ -140,7 +140,7 @@ class HtmlBrowserTest {
   }
 
   /** Runs headless Chromium with no network access of its own; returns its stdout. */
-  private static String run(Path dir, String... args) throws IOException, InterruptedException {
+  static String run(Path dir, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--user-data-dir=" + dir.resolve("profile")));
@@ -162,7 +162,7 @@ class HtmlBrowserTest {
     return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
   }
 
-  private static Path onPath(String... names) {
+  static Path onPath(String... names) {
     String path = System.getenv("PATH");
     if (path == null) {
       return null;

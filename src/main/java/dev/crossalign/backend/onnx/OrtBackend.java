@@ -247,7 +247,7 @@ public final class OrtBackend implements Backend {
         keep.or(name -> model.outputs().stream().anyMatch(o -> o.name().equals(name)));
     return dev.crossalign.backend.BigStack.call("onnxruntime-run", () -> {
       Map<String, HostTensor> fetched = new HashMap<>();
-      runOnBigStack(feeds, wanted, fetched::put);
+      runOnBigStack(feeds, wanted, Long.MAX_VALUE, fetched::put);
       return assemble(feeds, fetched);
     });
   }
@@ -260,6 +260,18 @@ public final class OrtBackend implements Backend {
    */
   public void run(Map<String, HostTensor> feeds, java.util.function.Predicate<String> keep,
       dev.crossalign.backend.TensorSink sink) {
+    run(feeds, keep, sink, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #run(Map, java.util.function.Predicate, dev.crossalign.backend.TensorSink)}, with the kept outputs
+   * fetched in batches of about {@code fetchBatchBytes} each (one session run per batch, the inputs made ORT tensors
+   * once): what ONNX Runtime holds natively at a time is one batch's outputs, not the model's. Each run computes
+   * what its batch's outputs need, so this only pays where outputs share little work: the isolated form, whose every
+   * node reads graph inputs of its own. Tensors reach {@code sink} in the same order as from one run.
+   */
+  public void run(Map<String, HostTensor> feeds, java.util.function.Predicate<String> keep,
+      dev.crossalign.backend.TensorSink sink, long fetchBatchBytes) {
     java.util.function.Predicate<String> wanted =
         keep.or(name -> model.outputs().stream().anyMatch(o -> o.name().equals(name)));
     dev.crossalign.backend.BigStack.call("onnxruntime-run", () -> {
@@ -277,7 +289,7 @@ public final class OrtBackend implements Backend {
               t.withLayout(model.layoutOf(in.name(), t.rank()))));
         }
       }
-      runOnBigStack(feeds, wanted, (name, h) -> {
+      runOnBigStack(feeds, wanted, fetchBatchBytes, (name, h) -> {
         if (!seen.add(name)) {
           return;
         }
@@ -306,7 +318,7 @@ public final class OrtBackend implements Backend {
    * tensors tagged with the model's layout.
    */
   private void runOnBigStack(Map<String, HostTensor> feeds, java.util.function.Predicate<String> keep,
-      java.util.function.BiConsumer<String, HostTensor> out) {
+      long fetchBatchBytes, java.util.function.BiConsumer<String, HostTensor> out) {
     OrtSession session = session();
     List<String> expected = inputs.stream().map(OnnxValueInfo::name).toList();
     for (String k : feeds.keySet()) {
@@ -325,14 +337,14 @@ public final class OrtBackend implements Backend {
         checkInput(spec, t);
         ort.put(spec.name(), toOrt(t));
       }
-      try (OrtSession.Result result = session.run(ort)) {
-        for (Map.Entry<String, OnnxValue> e : result) {
-          if (!keep.test(e.getKey())) {
-            continue;
-          }
-          HostTensor h = fromOrt(e.getKey(), e.getValue());
-          if (h != null) {
-            out.accept(e.getKey(), h);
+      if (fetchBatchBytes == Long.MAX_VALUE) {
+        try (OrtSession.Result result = session.run(ort)) {
+          copyOut(result, keep, out);
+        }
+      } else {
+        for (Set<String> batch : FetchBatches.of(session.getOutputInfo(), keep, fetchBatchBytes)) {
+          try (OrtSession.Result result = session.run(ort, batch)) {
+            copyOut(result, keep, out);
           }
         }
       }
@@ -340,6 +352,19 @@ public final class OrtBackend implements Backend {
       throw translate("onnxruntime failed to run the model", e);
     } finally {
       ort.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  private void copyOut(OrtSession.Result result, java.util.function.Predicate<String> keep,
+      java.util.function.BiConsumer<String, HostTensor> out) {
+    for (Map.Entry<String, OnnxValue> e : result) {
+      if (!keep.test(e.getKey())) {
+        continue;
+      }
+      HostTensor h = fromOrt(e.getKey(), e.getValue());
+      if (h != null) {
+        out.accept(e.getKey(), h);
+      }
     }
   }
 

@@ -105,6 +105,12 @@ class BrokenPortDiagnosisTest {
         .as(h.toString()).isFalse());
   }
 
+  /** The truth lab's result of the case called {@code name} (for the views' tests). */
+  static TruthLab.Result result(String name) {
+    Case k = cases().map(a -> (Case) a.get()[0]).filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    return run(model(k, false), model(k, true), Map.of("x", random(1, -1, 1, 1, H, W, k.channels())));
+  }
+
   /** TFLite on A (reference and candidate), the float64 truth and magnitudes, the float32 port, TFLite on B. */
   static TruthLab.Result run(TfliteModel good, TfliteModel broken, Map<String, HostTensor> inputs) {
     Activations reference;
