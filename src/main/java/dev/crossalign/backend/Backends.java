@@ -27,6 +27,32 @@ public final class Backends {
     return provider(kind).open(spec);
   }
 
+  /**
+   * Opens {@code spec} on {@code kind} as the capability {@code type} the caller needs; closes what it opened when
+   * that backend does not offer it.
+   */
+  public static <T extends Backend> T open(BackendKind kind, BackendSpec spec, Class<T> type) {
+    Backend b = open(kind, spec);
+    try {
+      return capability(b, type);
+    } catch (RuntimeException e) {
+      b.close();
+      throw e;
+    }
+  }
+
+  /**
+   * {@code backend} as the capability {@code type} (a {@link StreamingBackend}, a {@link ReferenceBackend}) that a use
+   * case needs beyond {@link Backend}; an internal error naming both when that backend does not offer it.
+   */
+  public static <T> T capability(Backend backend, Class<T> type) {
+    if (!type.isInstance(backend)) {
+      throw new IllegalStateException("backend " + backend.name() + " (" + backend.getClass().getSimpleName()
+          + ") is not a " + type.getSimpleName());
+    }
+    return type.cast(backend);
+  }
+
   /** Every registered provider by kind. */
   public static Map<BackendKind, BackendProvider> all() {
     Map<BackendKind, BackendProvider> m = providers;

@@ -6,7 +6,6 @@ import dev.crossalign.align.Mode;
 import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
-import dev.crossalign.backend.tflite.TfliteBackend;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,14 +32,14 @@ final class Placeholders {
   static void dropComparisons(
       List<Comparison> comparisons,
       Activations reference,
-      List<TfliteBackend.PlaceholderOp> placeholders,
+      List<String> placeholders,
       Set<String> placeholderOutputs,
       Set<String> downstream,
       ValidationRequest req) {
     String refPrefix = reference.backend() + "~";
     comparisons.removeIf(c -> c.pair().startsWith(refPrefix)
         && (placeholderOutputs.contains(c.name()) || (c.mode() == Mode.CHAINED && downstream.contains(c.name()))));
-    String ops = String.join(", ", placeholders.stream().map(TfliteBackend.PlaceholderOp::customCode).distinct().toList());
+    String ops = String.join(", ", placeholders.stream().distinct().toList());
     for (String candidate : BackendKind.ids(req.backends())) {
       if (candidate.equals(reference.backend())) {
         continue;

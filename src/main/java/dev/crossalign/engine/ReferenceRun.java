@@ -3,7 +3,7 @@ package dev.crossalign.engine;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
-import dev.crossalign.backend.tflite.TfliteBackend;
+import dev.crossalign.backend.ReferenceBackend;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.LinkedHashMap;
@@ -18,15 +18,15 @@ import java.util.Set;
 record ReferenceRun(
     Activations activations,
     Map<String, String> info,
-    List<TfliteBackend.PlaceholderOp> placeholders,
+    List<String> placeholders,
     Set<String> placeholderOutputs,
     Set<String> downstream,
     double ms) {
 
-  static ReferenceRun of(TfliteBackend tflite, Map<String, HostTensor> inputs, double openMs) {
+  static ReferenceRun of(ReferenceBackend tflite, Map<String, HostTensor> inputs, double openMs) {
     long t = System.nanoTime();
     Activations acts = tflite.run(inputs);
-    return new ReferenceRun(acts, tflite.info(), tflite.placeholderOps(), tflite.placeholderOutputs(),
+    return new ReferenceRun(acts, tflite.info(), tflite.placeholderCustomCodes(), tflite.placeholderOutputs(),
         tflite.downstreamOfPlaceholders(), openMs + Validator.ms(t));
   }
 
@@ -37,7 +37,7 @@ record ReferenceRun(
 
   private Map<String, Integer> perCustomOp() {
     Map<String, Integer> n = new LinkedHashMap<>();
-    placeholders.forEach(p -> n.merge(p.customCode(), 1, Integer::sum));
+    placeholders.forEach(p -> n.merge(p, 1, Integer::sum));
     return n;
   }
 

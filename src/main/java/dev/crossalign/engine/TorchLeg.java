@@ -4,9 +4,8 @@ import dev.crossalign.backend.BackendKind;
 import dev.crossalign.align.Mode;
 import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
-import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.port.NaivePaddingProbe;
-import dev.crossalign.port.PortBackend;
+import dev.crossalign.backend.StreamingBackend;
 import java.util.Locale;
 
 /**
@@ -15,10 +14,12 @@ import java.util.Locale;
  * and, when ONNX Runtime's run of the same mode is held, with that (torch~onnxruntime), and then let go.
  */
 final class TorchLeg {
+  private static final String NAME = BackendKind.TORCH.id();
+  private static final String ORT = BackendKind.ONNXRUNTIME.id();
   private final LegContext ctx;
-  private final PortBackend port;
+  private final StreamingBackend port;
 
-  TorchLeg(LegContext ctx, PortBackend port) {
+  TorchLeg(LegContext ctx, StreamingBackend port) {
     this.ctx = ctx;
     this.port = port;
   }
@@ -36,12 +37,12 @@ final class TorchLeg {
   LegResult chained(Activations ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
-    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), PortBackend.NAME, PortBackend.NAME,
+    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), NAME, NAME,
         Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(), Slot.TORCH_CHAINED.ordinal());
-    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(PortBackend.NAME, PortBackend.NAME,
-        port.outputNames(), ort, OrtBackend.NAME, Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(),
+    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(NAME, NAME,
+        port.outputNames(), ort, ORT, Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(),
         Slot.TORCH_ORT_CHAINED.ordinal());
-    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(PortBackend.NAME);
+    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(NAME);
     port.run(ctx.inputs(), StreamedPair.all(vsRef, vsOrt, all));
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_CHAINED, vsRef, "compare.torch.chained");
@@ -50,7 +51,7 @@ final class TorchLeg {
       b.add(Slot.TORCH_ORT_CHAINED, vsOrt, "compare.onnxruntime");
     }
     b.timing.put("run.torch.chained", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
-    dumpWhole(all, PortBackend.NAME);
+    dumpWhole(all, NAME);
     return b.build(null);
   }
 
@@ -58,13 +59,13 @@ final class TorchLeg {
   LegResult isolated(Activations ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
-    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), PortBackend.NAME,
-        PortBackend.NAME + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
+    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), NAME,
+        NAME + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
         Slot.TORCH_ISOLATED.ordinal());
-    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(PortBackend.NAME,
-        PortBackend.NAME + ".isolated", port.outputNames(), ort, OrtBackend.NAME + ".isolated", Mode.ISOLATED,
+    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(NAME,
+        NAME + ".isolated", port.outputNames(), ort, ORT + ".isolated", Mode.ISOLATED,
         ctx.req().tolerance(), ctx.worst(), Slot.TORCH_ORT_ISOLATED.ordinal());
-    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(PortBackend.NAME);
+    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(NAME);
     port.runIsolated(ctx.reference(), StreamedPair.all(vsRef, vsOrt, all));
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_ISOLATED, vsRef, "compare.torch.isolated");
@@ -72,7 +73,7 @@ final class TorchLeg {
       b.add(Slot.TORCH_ORT_ISOLATED, vsOrt, "compare.onnxruntime.isolated");
     }
     b.timing.put("run.torch.isolated", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
-    dumpWhole(all, PortBackend.NAME + ".isolated");
+    dumpWhole(all, NAME + ".isolated");
     return b.build(null);
   }
 

@@ -8,9 +8,12 @@ import dev.crossalign.align.Mode;
 import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
-import dev.crossalign.backend.tflite.TfliteBackend;
-import dev.crossalign.backend.tflite.TfliteOptions;
-import dev.crossalign.port.PortBackend;
+import dev.crossalign.backend.BackendProvider;
+import dev.crossalign.backend.BackendSpec;
+import dev.crossalign.backend.Capability;
+import dev.crossalign.backend.Backends;
+import dev.crossalign.backend.ReferenceBackend;
+import dev.crossalign.backend.StreamingBackend;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
@@ -90,21 +93,21 @@ public final class Validator {
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
     double load = ms(t0);
     onPhase.accept("load");
+    requireDevice(req);
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     long t1 = System.nanoTime();
     ReferenceRun reference;
     // Placeholders on: custom ops the reference lacks become zero-writing kernels so that every other layer can still
     // be compared; what they touch is reported and kept out of the chained comparison.
-    try (TfliteBackend tflite = Reference.open(
-        model, TfliteOptions.defaults().withThreads(req.tfliteThreads()).withPlaceholderCustomOps(true))) {
+    try (ReferenceBackend tflite = Reference.capture(model, req.config(), req.tfliteThreads())) {
       reference = ReferenceRun.of(tflite, inputs, ms(t1));
     } // the interpreter's arena (every tensor preserved) goes now: the comparisons read the host copy
     if (!req.runs(BackendKind.TORCH)) {
       return validate(req, model, inputs, reference, null, load, 0, onPhase, dumps);
     }
     long t2 = System.nanoTime();
-    try (PortBackend port = PortBackend.open(model, req.device(), req.config())) {
+    try (StreamingBackend port = openCandidate(BackendKind.TORCH, model, req)) {
       return validate(req, model, inputs, reference, port, load, ms(t2), onPhase, dumps);
     }
   }
@@ -118,8 +121,8 @@ public final class Validator {
   public static Outcome validate(
       ValidationRequest req,
       TfliteModel model,
-      TfliteBackend tflite,
-      PortBackend port,
+      ReferenceBackend tflite,
+      StreamingBackend port,
       double loadMs,
       double openTfliteMs,
       double prepareTorchMs,
@@ -135,7 +138,7 @@ public final class Validator {
    * streams past it and the reference (torch~onnxruntime); without the port nothing is held.
    */
   private static Outcome validate(ValidationRequest req, TfliteModel model, Map<String, HostTensor> inputs,
-      ReferenceRun ref, PortBackend port, double loadMs, double prepareTorchMs, Consumer<String> onPhase,
+      ReferenceRun ref, StreamingBackend port, double loadMs, double prepareTorchMs, Consumer<String> onPhase,
       BiConsumer<String, Activations> dumps) {
     long t0 = System.nanoTime();
     boolean torch = req.runs(BackendKind.TORCH);
@@ -186,6 +189,33 @@ public final class Validator {
       legs.put("torch notes", torchLeg.paddingNotes());
     }
     return merge(req, model, ref, legs.values(), loadMs, loadMs + ref.ms() + prepareTorchMs + ms(t0), worst);
+  }
+
+  /**
+   * On a CUDA device, asks each named backend's provider whether it can run there ({@link BackendProvider#probe}),
+   * before the reference runs: the first that cannot is an environment error (exit 2) with the provider's reason.
+   * TFLite computes on the CPU whatever the device; its probe only asks that its natives load.
+   */
+  public static void requireDevice(ValidationRequest req) {
+    if (!req.device().isCuda()) {
+      return;
+    }
+    for (BackendKind k : req.backends()) {
+      Capability c = Backends.provider(k).probe(req.device());
+      if (!c.available()) {
+        throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT, "--device " + req.device() + ": "
+            + c.reason());
+      }
+    }
+  }
+
+  /**
+   * A candidate of validate opened through its provider on the request's device and config, every tensor captured,
+   * as the streaming runs its legs need. The caller owns it.
+   */
+  public static StreamingBackend openCandidate(BackendKind kind, TfliteModel model, ValidationRequest req) {
+    BackendSpec spec = new BackendSpec(model, null, req.device(), req.config(), BackendSpec.Purpose.CAPTURE);
+    return Backends.open(kind, spec, StreamingBackend.class);
   }
 
   private static LegResult phase(Consumer<String> onPhase, String name, LegResult r) {

@@ -25,7 +25,7 @@ import org.bytedeco.pytorch.global.torch;
  * PortGraph}). {@link #path} says which and why. Owns the prepared weights and the compiled module; every run's
  * temporaries live in a PointerScope, so native memory stays flat over any number of runs.
  */
-public final class PortBackend implements Backend, IsolatedRunner {
+public final class PortBackend implements dev.crossalign.backend.StreamingBackend {
   public static final String NAME = dev.crossalign.backend.BackendKind.TORCH.id();
   private final AtomicReference<PortGraph> graph;
   /** The compiled whole graph; null on the eager path. */
@@ -114,6 +114,7 @@ public final class PortBackend implements Backend, IsolatedRunner {
   }
 
   /** Ops the port could not lower (they and what depends on them are skipped in chained mode). */
+  @Override
   public List<UnsupportedOp> unsupported() {
     return graph().unsupported();
   }
@@ -140,6 +141,7 @@ public final class PortBackend implements Backend, IsolatedRunner {
    * The chained run with every tensor handed to {@code sink} as soon as it is on the host, none kept here: a caller
    * that compares and drops each holds one tensor at a time instead of the whole run.
    */
+  @Override
   public void run(Map<String, HostTensor> inputs, dev.crossalign.backend.TensorSink sink) {
     PortGraph g = graph();
     ScriptedGraph s = scripted.get();
@@ -155,6 +157,7 @@ public final class PortBackend implements Backend, IsolatedRunner {
   }
 
   /** As {@link #runIsolated(Activations)}, each op's outputs handed to {@code sink} as they come. */
+  @Override
   public void runIsolated(Activations reference, dev.crossalign.backend.TensorSink sink) {
     PortGraph g = graph();
     try (PointerScope scope = new PointerScope();
@@ -164,6 +167,7 @@ public final class PortBackend implements Backend, IsolatedRunner {
   }
 
   /** The model outputs' names, in order (what {@link Activations#outputNames()} of a run lists). */
+  @Override
   public List<String> outputNames() {
     return graph().outputNames();
   }

@@ -68,6 +68,17 @@ class BadInputTest {
   }
 
   @Test
+  void cudaForAnOnnxRuntimeWithoutItIsRefusedByItsProbeBeforeAnyRun() {
+    dev.crossalign.backend.Device cuda = dev.crossalign.backend.Device.parse("cuda");
+    org.junit.jupiter.api.Assumptions.assumeFalse(dev.crossalign.backend.Backends
+        .provider(dev.crossalign.backend.BackendKind.ONNXRUNTIME).probe(cuda).available(), "ONNX Runtime has CUDA here");
+    CliTestSupport.Run r = CliTestSupport.run("validate", "--device", "cuda", "--backends", "tflite,onnxruntime");
+    // the provider's probe speaks, not the export leg after the reference ran ("exported to ONNX: ...")
+    assertOneLineError(r, 2, "--device cuda:0: ", "no CUDA execution provider", "onnxruntime_gpu");
+    assertThat(r.err()).doesNotContain("exported to ONNX");
+  }
+
+  @Test
   void customOpModelIsExit3NamingTheOp() {
     Path model = TestModels.require("selfie_segmentation.tflite");
     CliTestSupport.Run r = CliTestSupport.run("validate", model.toString());

@@ -19,7 +19,8 @@ public final class OnnxRuntimeProvider implements BackendProvider {
     try {
       if (device.isCuda() && !OrtBackend.cudaAvailable()) {
         return Capability.unavailable(kind(), device,
-            "this ONNX Runtime has no CUDA execution provider (onnxruntime_gpu and an NVIDIA driver are needed)");
+            "ONNX Runtime on the class path has no CUDA execution provider; use the onnxruntime_gpu artifact"
+                + " (-Donnxruntime.artifact=onnxruntime_gpu) on a machine with CUDA and cuDNN, or --device cpu");
       }
       OrtBackend.runtimeVersion();
       return Capability.available(kind(), device);

@@ -46,7 +46,7 @@ import org.bytedeco.tensorflowlite.RegistrationNodePair;
  */
 // "try": PointerScope is opened for its side effect (it frees every native temporary created inside), never read.
 @SuppressWarnings("try")
-public final class TfliteBackend implements Backend {
+public final class TfliteBackend implements dev.crossalign.backend.ReferenceBackend {
   private final String label;
   private final TfliteOptions options;
   private final AtomicReference<TfliteHandles> handles;
@@ -92,7 +92,13 @@ public final class TfliteBackend implements Backend {
     return placeholders.ops();
   }
 
+  @Override
+  public List<String> placeholderCustomCodes() {
+    return placeholderOps().stream().map(PlaceholderOp::customCode).toList();
+  }
+
   /** Capture names of the tensors written by placeholders: zeros, not the custom op's result. */
+  @Override
   public Set<String> placeholderOutputs() {
     requireOpen();
     return namesOf(placeholders.outputs());
@@ -103,6 +109,7 @@ public final class TfliteBackend implements Backend {
    * outputs themselves excluded): real kernels ran there, but on invented inputs, so only a per-op (isolated)
    * comparison of them means anything.
    */
+  @Override
   public Set<String> downstreamOfPlaceholders() {
     requireOpen();
     return namesOf(placeholders.downstream());

@@ -3,14 +3,13 @@ package dev.crossalign.engine.batch;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.BackendKind;
-import dev.crossalign.backend.tflite.TfliteBackend;
-import dev.crossalign.backend.tflite.TfliteOptions;
+import dev.crossalign.backend.ReferenceBackend;
+import dev.crossalign.backend.StreamingBackend;
 import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.Reference;
 import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.Validator;
-import dev.crossalign.port.PortBackend;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Npy;
 import dev.crossalign.tensor.Npz;
@@ -42,12 +41,12 @@ public final class BatchWorker implements AutoCloseable {
   /** A model opened on the reference and (when a row asks for it) the port. */
   private static final class Opened implements AutoCloseable {
     final TfliteModel model;
-    final TfliteBackend tflite;
-    PortBackend port;
+    final ReferenceBackend tflite;
+    StreamingBackend port;
     double loadMs;
     double openTfliteMs;
 
-    Opened(TfliteModel model, TfliteBackend tflite, double loadMs, double openTfliteMs) {
+    Opened(TfliteModel model, ReferenceBackend tflite, double loadMs, double openTfliteMs) {
       this.model = model;
       this.tflite = tflite;
       this.loadMs = loadMs;
@@ -87,9 +86,10 @@ public final class BatchWorker implements AutoCloseable {
         cache.put(key, o);
         evict();
       }
+      Validator.requireDevice(req);
       if (req.runs(BackendKind.TORCH) && o.port == null) {
         long t = System.nanoTime();
-        o.port = PortBackend.open(o.model, req.device(), req.config());
+        o.port = Validator.openCandidate(BackendKind.TORCH, o.model, req);
         prepare = (System.nanoTime() - t) / 1e6;
       }
       Validator.Outcome out =
@@ -114,7 +114,7 @@ public final class BatchWorker implements AutoCloseable {
         row.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(row.model());
     double load = (System.nanoTime() - t0) / 1e6;
     long t1 = System.nanoTime();
-    TfliteBackend tflite = Reference.open(model, TfliteOptions.defaults().withThreads(options.tfliteThreads()).withPlaceholderCustomOps(true));
+    ReferenceBackend tflite = Reference.capture(model, options.config(), options.tfliteThreads());
     return new Opened(model, tflite, load, (System.nanoTime() - t1) / 1e6);
   }
 

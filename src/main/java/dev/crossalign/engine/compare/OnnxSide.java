@@ -3,8 +3,10 @@ package dev.crossalign.engine.compare;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
-import dev.crossalign.backend.onnx.OrtBackend;
-import dev.crossalign.backend.onnx.OrtOptions;
+import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendSpec;
+import dev.crossalign.backend.Backends;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.onnx.OnnxModel;
 import dev.crossalign.onnx.OnnxTypes;
@@ -15,12 +17,12 @@ import java.util.List;
 import java.util.Map;
 
 /** An .onnx model on ONNX Runtime with graph optimizations off and every node output captured. */
-final class OnnxSide extends BackendSide<OrtBackend> implements Side {
+final class OnnxSide extends BackendSide<Backend> implements Side {
   private final OnnxModel model;
   private final String label;
   private final GraphView graph;
 
-  private OnnxSide(OnnxModel model, String label, OrtBackend backend) {
+  private OnnxSide(OnnxModel model, String label, Backend backend) {
     super(backend);
     this.model = model;
     this.label = label;
@@ -28,9 +30,11 @@ final class OnnxSide extends BackendSide<OrtBackend> implements Side {
   }
 
   static OnnxSide open(OnnxModel model, String label, DeterminismConfig config, Device device) {
-    OrtBackend b;
+    Backend b;
     try {
-      b = OrtBackend.open(model, OrtOptions.from(config, device));
+      // a capture: OrtOptions.from(config, device), every node output and graph optimisations off
+      b = Backends.open(BackendKind.ONNXRUNTIME,
+          BackendSpec.onnxOnly(model, device, config, BackendSpec.Purpose.CAPTURE));
     } catch (CrossalignException e) {
       throw named(label, e);
     }
@@ -64,7 +68,7 @@ final class OnnxSide extends BackendSide<OrtBackend> implements Side {
 
   @Override
   public String backend() {
-    return OrtBackend.NAME;
+    return BackendKind.ONNXRUNTIME.id();
   }
 
   @Override
