@@ -1,11 +1,8 @@
 package dev.crossalign.engine;
 
 import dev.crossalign.CrossalignException;
-import dev.crossalign.align.InputChecks;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.BackendKind;
-import dev.crossalign.backend.DeterminismConfig;
-import dev.crossalign.backend.Device;
 import dev.crossalign.tensor.HostTensor;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +12,8 @@ import java.util.Map;
  * One validation to run: which model (null path = the embedded demo), which backends (reference first: tflite), in
  * which mode, and how ({@link RunSpec}: device, config, inputs, tolerance; its rel_l2 budget is the chained one).
  */
-public record ValidationRequest(Path model, List<BackendKind> backends, RunMode mode, RunSpec run, Path exportOnnx) {
+public record ValidationRequest(Path model, List<BackendKind> backends, RunMode mode, RunSpec run, Path exportOnnx)
+    implements WithRunSpec {
 
   /** chained, isolated, or both in one run. */
   public enum RunMode {
@@ -78,40 +76,8 @@ public record ValidationRequest(Path model, List<BackendKind> backends, RunMode 
     return new ValidationRequest(model, backends, mode, run.withInputs(in), exportOnnx);
   }
 
-  public Device device() {
-    return run.device();
-  }
-
-  public DeterminismConfig config() {
-    return run.config();
-  }
-
-  public Map<String, HostTensor> inputs() {
-    return run.inputs();
-  }
-
-  public double inputLow() {
-    return run.inputRange().low();
-  }
-
-  public double inputHigh() {
-    return run.inputRange().high();
-  }
-
-  public Tolerance tolerance() {
-    return run.tolerance();
-  }
-
   public double chainedRelL2() {
     return run.relL2Budget();
-  }
-
-  public InputChecks.ValueRange expectedRange() {
-    return run.expectedRange();
-  }
-
-  public int tfliteThreads() {
-    return run.tfliteThreads();
   }
 
   public static ValidationRequest defaults(Path model) {

@@ -1,12 +1,10 @@
 package dev.crossalign.engine.batch;
 
 import dev.crossalign.CrossalignException;
-import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.BackendKind;
-import dev.crossalign.backend.DeterminismConfig;
-import dev.crossalign.backend.Device;
 import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
+import dev.crossalign.engine.WithRunSpec;
 import java.util.List;
 
 /**
@@ -17,7 +15,8 @@ import java.util.List;
  * @param modelsPerWorker how many opened models each worker keeps (least recently used one closed first)
  */
 public record BatchOptions(
-    List<BackendKind> backends, ValidationRequest.RunMode mode, RunSpec run, int modelsPerWorker) {
+    List<BackendKind> backends, ValidationRequest.RunMode mode, RunSpec run, int modelsPerWorker)
+    implements WithRunSpec {
 
   public BatchOptions {
     backends = List.copyOf(backends);
@@ -38,31 +37,8 @@ public record BatchOptions(
     return new BatchOptions(backends, m, run, modelsPerWorker);
   }
 
-  public Device device() {
-    return run.device();
-  }
-
-  public DeterminismConfig config() {
-    return run.config();
-  }
-
-  public double inputLow() {
-    return run.inputRange().low();
-  }
-
-  public double inputHigh() {
-    return run.inputRange().high();
-  }
-
-  public Tolerance tolerance() {
-    return run.tolerance();
-  }
-
   public double chainedRelL2() {
     return run.relL2Budget();
   }
 
-  public int tfliteThreads() {
-    return run.tfliteThreads();
-  }
 }

@@ -1,13 +1,10 @@
 package dev.crossalign.engine.compare;
 
-import dev.crossalign.align.InputChecks;
+import dev.crossalign.engine.WithRunSpec;
+
 import dev.crossalign.align.Tolerance;
-import dev.crossalign.backend.DeterminismConfig;
-import dev.crossalign.backend.Device;
 import dev.crossalign.engine.RunSpec;
-import dev.crossalign.tensor.HostTensor;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -23,7 +20,8 @@ import java.util.Objects;
  * @param matchByValue whether the value-fingerprint fallback runs
  */
 public record CompareRequest(
-    Path a, Path b, Path torchscript, TorchScriptLayout torchscriptLayout, RunSpec run, boolean matchByValue) {
+    Path a, Path b, Path torchscript, TorchScriptLayout torchscriptLayout, RunSpec run, boolean matchByValue)
+    implements WithRunSpec {
 
   /** How rank-4 inputs are fed to a TorchScript module. */
   public enum TorchScriptLayout {
@@ -57,42 +55,6 @@ public record CompareRequest(
   /** This request with the two files named the other way round. */
   public CompareRequest swapped() {
     return new CompareRequest(b != null ? b : torchscript, a, null, torchscriptLayout, run, matchByValue);
-  }
-
-  public Device device() {
-    return run.device();
-  }
-
-  public DeterminismConfig config() {
-    return run.config();
-  }
-
-  public Map<String, HostTensor> inputs() {
-    return run.inputs();
-  }
-
-  public double inputLow() {
-    return run.inputRange().low();
-  }
-
-  public double inputHigh() {
-    return run.inputRange().high();
-  }
-
-  public Tolerance tolerance() {
-    return run.tolerance();
-  }
-
-  public double relL2Budget() {
-    return run.relL2Budget();
-  }
-
-  public int tfliteThreads() {
-    return run.tfliteThreads();
-  }
-
-  public InputChecks.ValueRange expectedRange() {
-    return run.expectedRange();
   }
 
   /** The tolerance every comparison uses: end to end, so float32 error accumulates as in chained mode. */
