@@ -15,6 +15,19 @@ package dev.crossalign.tflite;
 public final class ResizeCoordinates {
   private ResizeCoordinates() {}
 
+  /**
+   * Whether PyTorch's bilinear interpolation (aten::upsample_bilinear2d, which {@code F.interpolate(x, size=...,
+   * mode="bilinear")} calls) reads the same source coordinates as TF for these flags: half_pixel_centers is its
+   * align_corners=False rule (src = (dst + 0.5) * in / out - 0.5 in float32), align_corners its align_corners=True
+   * rule (src = dst * (in - 1) / (out - 1), 0 for a 1-pixel output, as {@link #scale} times dst gives). At the border
+   * PyTorch clamps src at 0 and weighs the same pixel (1, 0) where TF keeps y0 == y1 with weights (1 - d, d), d < 0:
+   * the same value, PyTorch's without the rounding of (1 - d) * v + d * v. TF's legacy rule (src = dst * in / out)
+   * has no PyTorch mode.
+   */
+  public static boolean torchBilinearSameRule(boolean alignCorners, boolean halfPixel) {
+    return alignCorners != halfPixel;
+  }
+
   public static float scale(int in, int out, boolean alignCorners) {
     return alignCorners && out > 1 ? (float) (in - 1) / (out - 1) : (float) in / out;
   }

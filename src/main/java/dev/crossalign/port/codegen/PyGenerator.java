@@ -205,11 +205,19 @@ public final class PyGenerator {
   }
 
   /**
+   * F.interpolate as the resize family writes it; aten's function under it (what F.interpolate calls with a size and
+   * no scale factors) is upsample_bilinear2d, which libtorch's native resolver knows.
+   */
+  private static final String INTERPOLATE =
+      "(?<![A-Za-z0-9_.])F\\.interpolate\\((\\w+), size=(\\[\\d+, \\d+\\]), mode=\"bilinear\", align_corners=(True|False)\\)";
+
+  /**
    * The forward method as libtorch's compiler takes it: F.* is aten's torch.* (same function, same arguments), and a
    * dtype is its ScalarType number (what TorchScript holds a dtype as; the native resolver has no torch.int32).
    */
   private static String torchScript(String forward) {
-    return forward.replaceAll("(?<![A-Za-z0-9_.])F\\.", "torch.")
+    return forward.replaceAll(INTERPOLATE, "torch.upsample_bilinear2d($1, $2, $3, None, None)")
+        .replaceAll("(?<![A-Za-z0-9_.])F\\.", "torch.")
         .replace("torch.int32)", "3)").replace("torch.int64)", "4)").replace("torch.float32)", "6)")
         .replace("torch.bool)", "11)");
   }

@@ -39,7 +39,9 @@ public final class FusedActivation {
    */
 
   /**
-   * The activation as PyTorch code around {@code expr}. Unlike {@link #apply}, the generated module does not clamp
+   * The activation as PyTorch code around {@code expr}: the clamps as F.hardtanh (aten's clamp with the same NaN rule),
+   * the form libtorch's XNNPACK rewrite folds into the conv or linear before it (torch-xnnpack), where aten::clamp
+   * would stay a separate pass over the tensor. Unlike {@link #apply}, the generated module does not clamp
    * NONE and RELU results to float32's finite range: it is the model the user keeps, and a clamp after every conv
    * becomes a Clip node after every conv in torch.onnx.export (which hides each conv from converter tooling and from
    * compare's pairing); it differs from TFLite only where a value overflows float32 (inf there, FLT_MAX in TFLite).
@@ -48,10 +50,10 @@ public final class FusedActivation {
     if (f32 && p.clampOverflow()) {
       switch (a) {
         case NONE, TANH -> {
-          return "torch.clamp(" + expr + ", " + PY_NEG_MAX + ", " + PY_MAX + ")";
+          return "F.hardtanh(" + expr + ", " + PY_NEG_MAX + ", " + PY_MAX + ")";
         }
         case RELU -> {
-          return "torch.clamp(" + expr + ", 0.0, " + PY_MAX + ")";
+          return "F.hardtanh(" + expr + ", 0.0, " + PY_MAX + ")";
         }
         default -> { }
       }
@@ -59,8 +61,8 @@ public final class FusedActivation {
     return switch (a) {
       case NONE, TANH -> expr;
       case RELU -> "torch.relu(" + expr + ")";
-      case RELU_N1_TO_1 -> "torch.clamp(" + expr + ", -1.0, 1.0)";
-      case RELU6 -> "torch.clamp(" + expr + ", 0.0, 6.0)";
+      case RELU_N1_TO_1 -> "F.hardtanh(" + expr + ", -1.0, 1.0)";
+      case RELU6 -> "F.hardtanh(" + expr + ", 0.0, 6.0)";
       case SIGN_BIT -> throw new IllegalStateException("SIGN_BIT is refused before code generation");
     };
   }

@@ -21,8 +21,10 @@ import org.bytedeco.pytorch.Tensor;
  * RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR with TF's source-coordinate rules ({@link ResizeCoordinates}: float32
  * exactly as tensorflow/lite/kernels/internal/reference/resize_*.h), turned into index and weight tensors once; the
  * value is the sum of the four corners times (1 - d) / d weights, d used unclamped (negative near the border with
- * half-pixel centers, where y0 == y1 so the weights sum to 1). Torch's own interpolate modes do not reproduce the
- * legacy TF mode (src = dst * in / out), hence the gathers. The ONNX export names the equivalent Resize mode.
+ * half-pixel centers, where y0 == y1 so the weights sum to 1). The generated code calls PyTorch's own bilinear
+ * interpolation where its coordinate rule is TF's (half_pixel_centers, align_corners: {@link
+ * ResizeCoordinates#torchBilinearSameRule}) and spells out the gathers only for the legacy mode (src = dst * in / out)
+ * and nearest neighbour. The ONNX export names the equivalent Resize mode.
  */
 public final class Resize implements OpLowering {
   @Override
@@ -131,6 +133,13 @@ public final class Resize implements OpLowering {
       String rows = p.table("rows", longs(ResizeCoordinates.nearest(in[1], outH, alignCorners, halfPixel)));
       String cols = p.table("cols", longs(ResizeCoordinates.nearest(in[2], outW, alignCorners, halfPixel)));
       p.line(p.out(0) + " = " + x + ".index_select(2, " + rows + ").index_select(3, " + cols + ")  # " + rule);
+      return;
+    }
+    if (ResizeCoordinates.torchBilinearSameRule(alignCorners, halfPixel)) {
+      // one channels-last-preserving kernel instead of 4 gathers and 12 arithmetic ops (pose_landmark_full: the
+      // gathers' NCHW-contiguous results also made every later conv convert its input and output)
+      p.line(p.out(0) + " = F.interpolate(" + x + ", size=" + Py.ints(outH, outW) + ", mode=\"bilinear\", align_corners="
+          + (alignCorners ? "True" : "False") + ")  # " + rule + ": PyTorch's rule is TF's here");
       return;
     }
     ResizeCoordinates.Bilinear ya = ResizeCoordinates.bilinear(in[1], outH, alignCorners, halfPixel);

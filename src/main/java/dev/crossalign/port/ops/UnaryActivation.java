@@ -86,8 +86,8 @@ public final class UnaryActivation implements OpLowering {
     String x = p.value(0);
     String y = switch (name) {
       case "RELU" -> "torch.relu(" + x + ")";
-      case "RELU6" -> "torch.clamp(" + x + ", 0.0, 6.0)";
-      case "RELU_N1_TO_1" -> "torch.clamp(" + x + ", -1.0, 1.0)";
+      case "RELU6" -> "F.hardtanh(" + x + ", 0.0, 6.0)";
+      case "RELU_N1_TO_1" -> "F.hardtanh(" + x + ", -1.0, 1.0)";
       case "LEAKY_RELU" -> {
         float alpha = p.op().options() instanceof OpOptions.LeakyRelu l ? l.alpha() : 0f;
         yield "torch.where(" + x + " > 0.0, " + x + ", " + x + " * " + Py.f32(alpha) + ")";
