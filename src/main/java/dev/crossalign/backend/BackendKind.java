@@ -17,6 +17,11 @@ public enum BackendKind {
   TFLITE_XNNPACK(Ids.TFLITE_XNNPACK, ModelFormat.TFLITE, EnumSet.of(Use.BENCH)),
   /** The TF-faithful libtorch port of the TFLite graph. */
   TORCH(Ids.TORCH, ModelFormat.TFLITE, EnumSet.of(Use.VALIDATE, Use.BENCH, Use.DETERMINISM)),
+  /**
+   * The same generated module with its convolutions (and linear layers) on libtorch's bundled XNNPACK (prepacked ops,
+   * clamps fused): XNNPACK's numerics, not the aten kernels PyTorch users get; chained runs only.
+   */
+  TORCH_XNNPACK(Ids.TORCH_XNNPACK, ModelFormat.TFLITE, EnumSet.of(Use.VALIDATE, Use.BENCH)),
   /** ONNX Runtime on the exported port (or an ONNX model given by the user). */
   ONNXRUNTIME(Ids.ONNXRUNTIME, ModelFormat.ONNX, EnumSet.of(Use.VALIDATE, Use.BENCH, Use.DETERMINISM)),
   /** cuDNN convolutions, layer by layer: no whole-model runs, so no command's --backends takes it. */
@@ -27,6 +32,7 @@ public enum BackendKind {
     public static final String TFLITE = "tflite";
     public static final String TFLITE_XNNPACK = "tflite-xnnpack";
     public static final String TORCH = "torch";
+    public static final String TORCH_XNNPACK = "torch-xnnpack";
     public static final String ONNXRUNTIME = "onnxruntime";
     public static final String CUDNN = "cudnn";
 

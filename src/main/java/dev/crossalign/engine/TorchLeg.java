@@ -14,7 +14,8 @@ import java.util.Locale;
  * and, when ONNX Runtime's run of the same mode is held, with that (torch~onnxruntime), and then let go.
  */
 final class TorchLeg {
-  private static final String NAME = BackendKind.TORCH.id();
+  /** torch, or torch-xnnpack (chained only): the port backend the request names, as reports name it. */
+  private final String name;
   private static final String ORT = BackendKind.ONNXRUNTIME.id();
   private final LegContext ctx;
   private final StreamingBackend port;
@@ -22,6 +23,7 @@ final class TorchLeg {
   TorchLeg(LegContext ctx, StreamingBackend port) {
     this.ctx = ctx;
     this.port = port;
+    this.name = port.name();
   }
 
   /** The port as opened: its unsupported ops and config, and what opening it cost the caller. */
@@ -29,7 +31,7 @@ final class TorchLeg {
     LegResult.Builder b = new LegResult.Builder();
     b.timing.put("prepare.torch", prepareMs);
     b.unsupported.addAll(port.unsupported());
-    port.info().forEach((k, v) -> b.config.put(BackendKind.TORCH.configKey(k), v));
+    port.info().forEach((k, v) -> b.config.put(BackendKind.byId(name).configKey(k), v));
     return b.build(null);
   }
 
@@ -37,12 +39,12 @@ final class TorchLeg {
   LegResult chained(Activations ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
-    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), NAME, NAME,
+    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), name, name,
         Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(), Slot.TORCH_CHAINED.ordinal());
-    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(NAME, NAME,
+    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(name, name,
         port.outputNames(), ort, ORT, Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(),
         Slot.TORCH_ORT_CHAINED.ordinal());
-    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(NAME);
+    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(name);
     port.run(ctx.inputs(), StreamedPair.all(vsRef, vsOrt, all));
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_CHAINED, vsRef, "compare.torch.chained");
@@ -51,7 +53,7 @@ final class TorchLeg {
       b.add(Slot.TORCH_ORT_CHAINED, vsOrt, "compare.onnxruntime");
     }
     b.timing.put("run.torch.chained", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
-    dumpWhole(all, NAME);
+    dumpWhole(all, name);
     return b.build(null);
   }
 
@@ -59,13 +61,13 @@ final class TorchLeg {
   LegResult isolated(Activations ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
-    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), NAME,
-        NAME + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
+    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), name,
+        name + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
         Slot.TORCH_ISOLATED.ordinal());
-    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(NAME,
-        NAME + ".isolated", port.outputNames(), ort, ORT + ".isolated", Mode.ISOLATED,
+    StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(name,
+        name + ".isolated", port.outputNames(), ort, ORT + ".isolated", Mode.ISOLATED,
         ctx.req().tolerance(), ctx.worst(), Slot.TORCH_ORT_ISOLATED.ordinal());
-    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(NAME);
+    Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(name);
     port.runIsolated(ctx.reference(), StreamedPair.all(vsRef, vsOrt, all));
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_ISOLATED, vsRef, "compare.torch.isolated");
@@ -73,7 +75,7 @@ final class TorchLeg {
       b.add(Slot.TORCH_ORT_ISOLATED, vsOrt, "compare.onnxruntime.isolated");
     }
     b.timing.put("run.torch.isolated", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
-    dumpWhole(all, NAME + ".isolated");
+    dumpWhole(all, name + ".isolated");
     return b.build(null);
   }
 

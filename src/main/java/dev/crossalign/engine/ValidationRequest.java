@@ -55,10 +55,27 @@ public record ValidationRequest(Path model, List<BackendKind> backends, RunMode 
             + BackendKind.idsServing(BackendKind.Use.VALIDATE));
       }
     }
+    if (backends.contains(BackendKind.TORCH) && backends.contains(BackendKind.TORCH_XNNPACK)) {
+      throw CrossalignException.input("--backends names " + BackendKind.TORCH.id() + " and "
+          + BackendKind.TORCH_XNNPACK.id() + ": one validate runs one of them (run it once for each)");
+    }
+    if (backends.contains(BackendKind.TORCH_XNNPACK) && mode.isolated()) {
+      throw CrossalignException.input(BackendKind.TORCH_XNNPACK.id() + " runs chained only (its isolated runs would"
+          + " be the per-op aten port): add --mode chained");
+    }
     if (backends.size() < 2) {
       throw CrossalignException.input("--backends needs the reference and at least one candidate, e.g. "
           + REFERENCE.id() + "," + BackendKind.TORCH.id());
     }
+  }
+
+  /**
+   * The port backend the request names: torch, torch-xnnpack (the same generated module on XNNPACK's kernels, chained
+   * runs only), or null for neither.
+   */
+  public BackendKind portKind() {
+    return runs(BackendKind.TORCH_XNNPACK) ? BackendKind.TORCH_XNNPACK : runs(BackendKind.TORCH) ? BackendKind.TORCH
+        : null;
   }
 
   /** Whether {@code kind} is one of the backends. */

@@ -51,7 +51,7 @@ public final class Validator {
    * Runtime's run of a mode goes before the port's, which streams past it.
    */
   public static List<String> phaseNames(ValidationRequest req) {
-    boolean torch = req.runs(BackendKind.TORCH);
+    boolean torch = req.portKind() != null;
     boolean ort = req.runs(BackendKind.ONNXRUNTIME);
     List<String> names = new ArrayList<>(List.of("load", BackendKind.TFLITE.id()));
     if (torch) {
@@ -103,11 +103,11 @@ public final class Validator {
     try (ReferenceBackend tflite = Reference.capture(model, req.config(), req.tfliteThreads())) {
       reference = ReferenceRun.of(tflite, inputs, ms(t1));
     } // the interpreter's arena (every tensor preserved) goes now: the comparisons read the host copy
-    if (!req.runs(BackendKind.TORCH)) {
+    if (req.portKind() == null) {
       return validate(req, model, inputs, reference, null, load, 0, onPhase, dumps);
     }
     long t2 = System.nanoTime();
-    try (StreamingBackend port = openCandidate(BackendKind.TORCH, model, req)) {
+    try (StreamingBackend port = openCandidate(req.portKind(), model, req)) {
       return validate(req, model, inputs, reference, port, load, ms(t2), onPhase, dumps);
     }
   }
@@ -141,7 +141,7 @@ public final class Validator {
       ReferenceRun ref, StreamingBackend port, double loadMs, double prepareTorchMs, Consumer<String> onPhase,
       BiConsumer<String, Activations> dumps) {
     long t0 = System.nanoTime();
-    boolean torch = req.runs(BackendKind.TORCH);
+    boolean torch = req.portKind() != null;
     boolean ort = req.runs(BackendKind.ONNXRUNTIME);
     if (torch && port == null) {
       throw new IllegalArgumentException("the request names torch but no port backend was given");

@@ -33,9 +33,17 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
   private final TorchPath path;
   private final Device device;
   private final DeterminismConfig config;
+  /** The report name: torch, or a rewritten variant's ({@link #openRewritten}), which runs chained only. */
+  private final String name;
 
   private PortBackend(PortGraph graph, ScriptedGraph scripted, TorchPath path, Device device,
       DeterminismConfig config) {
+    this(graph, scripted, path, device, config, NAME);
+  }
+
+  private PortBackend(PortGraph graph, ScriptedGraph scripted, TorchPath path, Device device,
+      DeterminismConfig config, String name) {
+    this.name = name;
     this.graph = new AtomicReference<>(graph);
     this.scripted = new AtomicReference<>(scripted);
     this.path = path;
@@ -51,6 +59,38 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
   public static PortBackend open(TfliteModel model, Device device, DeterminismConfig config, OpRegistry registry) {
     return open(model, device, config, registry,
         TorchPath.eagerRequested() ? TorchPath.Kind.EAGER : TorchPath.Kind.TORCHSCRIPT);
+  }
+
+  /**
+   * The generated module with {@code rewrite} applied around freezing, reported as {@code kind}: chained and speed
+   * runs only (isolated runs would be the per-op aten port, not the variant), on the CPU, and only where the whole
+   * graph compiles (an unsupported-op error naming why otherwise, never a silent fall back to aten).
+   */
+  public static PortBackend openRewritten(TfliteModel model, Device device, DeterminismConfig config,
+      dev.crossalign.backend.BackendKind kind, dev.crossalign.port.codegen.ModuleRewrite rewrite) {
+    if (device.isCuda()) {
+      throw CrossalignException.unsupported(kind.id() + " runs on the CPU only");
+    }
+    TorchRuntime.configure(device, config);
+    OpRegistry registry = OpRegistry.load();
+    PortGraph g;
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      g = new PortGraph(model, device, registry);
+    }
+    ScriptedGraph.Attempt a;
+    try {
+      a = ScriptedGraph.compile(model, registry, rewrite);
+    } catch (RuntimeException e) {
+      g.close();
+      throw e;
+    }
+    if (a.graph() == null) {
+      g.close();
+      throw CrossalignException.unsupported(kind.id() + " needs the whole graph as TorchScript: "
+          + a.path().reason());
+    }
+    return new PortBackend(g, a.graph(), a.path(), device, config, kind.id());
   }
 
   /** The per-op eager port only: the oracle the TorchScript path is tested against. */
@@ -110,7 +150,14 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
 
   @Override
   public String name() {
-    return NAME;
+    return name;
+  }
+
+  private void requireIsolated() {
+    if (!name.equals(NAME)) {
+      throw CrossalignException.unsupported(name + " runs chained only (its isolated runs would be the per-op aten"
+          + " port): use --mode chained");
+    }
   }
 
   /** Ops the port could not lower (they and what depends on them are skipped in chained mode). */
@@ -133,7 +180,7 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     ScriptedGraph s = scripted.get();
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
-      return s != null ? s.run(NAME, inputs, captureAll) : g.run(NAME, inputs, captureAll);
+      return s != null ? s.run(name, inputs, captureAll) : g.run(name, inputs, captureAll);
     }
   }
 
@@ -149,7 +196,7 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
         InferenceMode guard = new InferenceMode()) {
       if (s != null) {
         // the TorchScript path returns the whole capture from its one native call: handed over in run order
-        s.run(NAME, inputs, true).tensors().forEach(sink::accept);
+        s.run(name, inputs, true).tensors().forEach(sink::accept);
       } else {
         g.run(inputs, true, sink);
       }
@@ -159,6 +206,7 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
   /** As {@link #runIsolated(Activations)}, each op's outputs handed to {@code sink} as they come. */
   @Override
   public void runIsolated(Activations reference, dev.crossalign.backend.TensorSink sink) {
+    requireIsolated();
     PortGraph g = graph();
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
@@ -215,6 +263,7 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
 
   @Override
   public Activations runIsolated(Activations reference) {
+    requireIsolated();
     PortGraph g = graph();
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
@@ -227,7 +276,7 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     Map<String, String> m = new LinkedHashMap<>();
     m.put("libtorch", TorchRuntime.version());
     m.put("device", device.toString());
-    m.put("path", path.describe());
+    m.put("path", name.equals(NAME) ? path.describe() : path.describe() + ", rewritten for " + name);
     m.put("intra_op_threads", Integer.toString(config.intraOpThreads()));
     TorchRuntime.threads().forEach((pool, n) -> m.put("threads." + pool, n));
     return m;

@@ -4,6 +4,7 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.port.codegen.GeneratedModel;
+import dev.crossalign.port.codegen.ModuleRewrite;
 import dev.crossalign.port.codegen.PyGenerator;
 import dev.crossalign.port.codegen.TorchScriptModule;
 import dev.crossalign.tensor.HostTensor;
@@ -41,6 +42,11 @@ final class ScriptedGraph implements AutoCloseable {
    * #close}. Ops without code generation, or a compiler refusal, give the eager path with the reason.
    */
   static Attempt compile(TfliteModel model, OpRegistry registry) {
+    return compile(model, registry, ModuleRewrite.NONE);
+  }
+
+  /** As {@link #compile(TfliteModel, OpRegistry)}, with {@code rewrite} applied around freezing. */
+  static Attempt compile(TfliteModel model, OpRegistry registry, ModuleRewrite rewrite) {
     GeneratedModel g = PyGenerator.generate(model, registry, "Model", PyGenerator.Boundary.NHWC, true);
     if (!g.complete()) {
       // ops refused only because an input comes from a refused op are consequences, not causes: name the causes
@@ -52,7 +58,7 @@ final class ScriptedGraph implements AutoCloseable {
           + " without codegen"));
     }
     try {
-      return new Attempt(new ScriptedGraph(model, g, TorchScriptModule.compileFrozen(g)), TorchPath.torchScript());
+      return new Attempt(new ScriptedGraph(model, g, TorchScriptModule.compileFrozen(g, rewrite)), TorchPath.torchScript());
     } catch (CrossalignException e) {
       String msg = e.getMessage() == null ? "" : e.getMessage();
       return new Attempt(null, TorchPath.eager(msg.length() > 200 ? msg.substring(0, 200) + "..." : msg));

@@ -87,9 +87,9 @@ public final class BatchWorker implements AutoCloseable {
         evict();
       }
       Validator.requireDevice(req);
-      if (req.runs(BackendKind.TORCH) && o.port == null) {
+      if (req.portKind() != null && o.port == null) {
         long t = System.nanoTime();
-        o.port = Validator.openCandidate(BackendKind.TORCH, o.model, req);
+        o.port = Validator.openCandidate(req.portKind(), o.model, req);
         prepare = (System.nanoTime() - t) / 1e6;
       }
       Validator.Outcome out =

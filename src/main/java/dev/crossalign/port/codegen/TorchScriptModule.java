@@ -86,6 +86,14 @@ public final class TorchScriptModule implements AutoCloseable {
    * {@link #archive} still saves the unfrozen module, whose weights a user can load and train.
    */
   public static TorchScriptModule compileFrozen(GeneratedModel model) {
+    return compileFrozen(model, ModuleRewrite.NONE);
+  }
+
+  /**
+   * As {@link #compileFrozen(GeneratedModel)}, with {@code rewrite} applied to the compiled module before freezing
+   * and to the frozen copy after (torch-xnnpack's prepacked convolutions); the archive stays the plain module's.
+   */
+  public static TorchScriptModule compileFrozen(GeneratedModel model, ModuleRewrite rewrite) {
     if (!model.complete()) {
       throw new IllegalArgumentException("the generated model has refused ops");
     }
@@ -95,9 +103,18 @@ public final class TorchScriptModule implements AutoCloseable {
     // pose_landmark_full (3.9 s a run under load). Memory layout only: the archive of compile() is unchanged.
     TorchScriptModule m = new TorchScriptModule(model, true);
     try {
-      m.runner = torch.freeze(m.module, new StringVectorOptional(), false);
+      JitModule target = rewrite == ModuleRewrite.NONE ? m.module : m.module.clone();
+      rewrite.beforeFreeze(target);
+      m.runner = torch.freeze(target, new StringVectorOptional(), false);
+      if (target != m.module) {
+        target.close();
+      }
+      rewrite.afterFreeze(m.runner);
     } catch (RuntimeException e) {
       m.close();
+      if (e instanceof CrossalignException c) {
+        throw c;
+      }
       String msg = e.getMessage() == null ? e.toString() : e.getMessage();
       throw new CrossalignException(CrossalignException.Kind.INTERNAL,
           "libtorch could not freeze the generated module: " + msg.lines().findFirst().orElse(msg), e);
