@@ -35,15 +35,18 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
   private final DeterminismConfig config;
   /** The report name: torch, or a rewritten variant's ({@link #openRewritten}), which runs chained only. */
   private final String name;
+  /** What the variant's rewrite reports (empty for torch). */
+  private final Map<String, String> rewriteInfo;
 
   private PortBackend(PortGraph graph, ScriptedGraph scripted, TorchPath path, Device device,
       DeterminismConfig config) {
-    this(graph, scripted, path, device, config, NAME);
+    this(graph, scripted, path, device, config, NAME, Map.of());
   }
 
   private PortBackend(PortGraph graph, ScriptedGraph scripted, TorchPath path, Device device,
-      DeterminismConfig config, String name) {
+      DeterminismConfig config, String name, Map<String, String> rewriteInfo) {
     this.name = name;
+    this.rewriteInfo = rewriteInfo;
     this.graph = new AtomicReference<>(graph);
     this.scripted = new AtomicReference<>(scripted);
     this.path = path;
@@ -90,7 +93,7 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
       throw CrossalignException.unsupported(kind.id() + " needs the whole graph as TorchScript: "
           + a.path().reason());
     }
-    return new PortBackend(g, a.graph(), a.path(), device, config, kind.id());
+    return new PortBackend(g, a.graph(), a.path(), device, config, kind.id(), rewrite.info());
   }
 
   /** The per-op eager port only: the oracle the TorchScript path is tested against. */
@@ -279,6 +282,7 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     m.put("path", name.equals(NAME) ? path.describe() : path.describe() + ", rewritten for " + name);
     m.put("intra_op_threads", Integer.toString(config.intraOpThreads()));
     TorchRuntime.threads().forEach((pool, n) -> m.put("threads." + pool, n));
+    m.putAll(rewriteInfo);
     return m;
   }
 

@@ -20,4 +20,9 @@ public interface ModuleRewrite {
   void beforeFreeze(JitModule module);
 
   void afterFreeze(JitModule frozen);
+
+  /** What the rewrite did, for the backend's config (e.g. how many ops it replaced); empty by default. */
+  default java.util.Map<String, String> info() {
+    return java.util.Map.of();
+  }
 }

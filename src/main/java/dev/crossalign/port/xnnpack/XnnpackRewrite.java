@@ -5,6 +5,7 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.port.codegen.ModuleRewrite;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.Context;
@@ -22,6 +23,7 @@ public final class XnnpackRewrite implements ModuleRewrite {
   static final String INSERT = "_ZN5torch3jit18insertPrePackedOpsERNS0_6ModuleE";
   static final String FUSE_CLAMP = "_ZN5torch3jit32fusePrePackedLinearConvWithClampERNS0_6ModuleE";
   static final String FOLD = "_ZN5torch3jit17FoldPrePackingOpsERNS0_6ModuleE";
+  private volatile Map<String, String> info = Map.of();
 
   @Override
   public void beforeFreeze(JitModule module) {
@@ -32,6 +34,30 @@ public final class XnnpackRewrite implements ModuleRewrite {
   public void afterFreeze(JitModule frozen) {
     call(FUSE_CLAMP, frozen);
     call(FOLD, frozen);
+    String graph = frozen.dump_to_str(true, false, false).getString();
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String op : new String[] {"prepacked::conv2d_clamp_run", "prepacked::linear_clamp_run", "aten::conv2d",
+        "aten::linear", "aten::hardtanh"}) {
+      m.put("ops." + op.replace("::", "."), Integer.toString(count(graph, op + "(")));
+    }
+    info = Map.copyOf(m);
+  }
+
+  /**
+   * Ops in the frozen graph after the rewrite: prepacked conv2d / linear runs (on XNNPACK), and what stayed aten
+   * (aten.conv2d, aten.linear: not rewritten; aten.hardtanh: clamps not fused into a conv, e.g. after an add).
+   */
+  @Override
+  public Map<String, String> info() {
+    return new java.util.TreeMap<>(info);
+  }
+
+  private static int count(String text, String needle) {
+    int n = 0;
+    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+      n++;
+    }
+    return n;
   }
 
   /**
