@@ -85,8 +85,9 @@ final class TruthCommand implements Callable<Integer> {
       description = "report (default): a report, exit 0; auto: a verdict under the derived bounds (exit 0 or 1)")
   String tolerance;
 
-  @Option(names = "--propagation", description = "Also run the torch port chained and report per op its own error "
-      + "(isolated), what it inherits (chained minus isolated) and how much it amplifies its input error")
+  @Option(names = "--propagation", description = "Also run the torch port and ONNX Runtime (unless --no-onnxruntime) "
+      + "chained and report per op and backend its own error (isolated), what it inherits (chained minus isolated) "
+      + "and how much it amplifies its input error")
   boolean propagation;
 
   @Mixin RunOptions run;
@@ -194,23 +195,24 @@ final class TruthCommand implements Callable<Integer> {
   }
 
   private void printPropagation(PrintWriter out, TruthLab.Result r) {
-    if (r.propagation().isEmpty()) {
-      return;
-    }
-    List<Propagation.Layer> byAmp = new ArrayList<>(r.propagation());
-    byAmp.removeIf(l -> !Double.isFinite(l.amplification()));
-    byAmp.sort(Comparator.comparingDouble(Propagation.Layer::amplification).reversed());
-    out.println("propagation through the torch port (relative L2 against TFLite; amplification = output error the "
-        + "exact op makes of the chained input error / that input error):");
-    out.println(String.format(Locale.ROOT, "%-40s %-18s %9s %9s %9s %9s %9s", "tensor", "op", "input", "own",
-        "chained", "inherited", "amplif."));
-    for (Propagation.Layer l : byAmp.subList(0, Math.min(Math.max(maxRows / 2, 3), byAmp.size()))) {
-      out.println(String.format(Locale.ROOT, "%-40s %-18s %9.1e %9.1e %9.1e %9.1e %9.1f", clip(l.tensor(), 40),
-          clip(l.op(), 18), l.inputError(), l.ownError(), l.chainedError(), l.inheritedError(), l.amplification()));
-    }
-    String h = Propagation.headline(r.propagation());
-    if (h != null) {
-      out.println("largest amplifier: " + h);
+    List<String> backends = r.propagation().stream().map(Propagation.Layer::backend).distinct().toList();
+    for (String backend : backends) {
+      List<Propagation.Layer> mine = r.propagation().stream().filter(l -> l.backend().equals(backend)).toList();
+      List<Propagation.Layer> byAmp = new ArrayList<>(mine);
+      byAmp.removeIf(l -> !Double.isFinite(l.amplification()));
+      byAmp.sort(Comparator.comparingDouble(Propagation.Layer::amplification).reversed());
+      out.println("propagation through " + backend + " (relative L2 against TFLite; amplification = output error the "
+          + "exact op makes of the chained input error / that input error):");
+      out.println(String.format(Locale.ROOT, "%-40s %-18s %9s %9s %9s %9s %9s", "tensor", "op", "input", "own",
+          "chained", "inherited", "amplif."));
+      for (Propagation.Layer l : byAmp.subList(0, Math.min(Math.max(maxRows / 2, 3), byAmp.size()))) {
+        out.println(String.format(Locale.ROOT, "%-40s %-18s %9.1e %9.1e %9.1e %9.1e %9.1f", clip(l.tensor(), 40),
+            clip(l.op(), 18), l.inputError(), l.ownError(), l.chainedError(), l.inheritedError(), l.amplification()));
+      }
+      String h = Propagation.headline(mine);
+      if (h != null) {
+        out.println("largest amplifier: " + h);
+      }
     }
   }
 

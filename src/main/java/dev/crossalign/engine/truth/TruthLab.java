@@ -158,6 +158,12 @@ public final class TruthLab {
         notes.add("onnxruntime: " + e.getMessage());
       }
     }
+    if (req.propagation() && candidates.containsKey(OrtBackend.NAME)) {
+      List<Propagation.Layer> both = new ArrayList<>(layers);
+      both.addAll(Propagation.onnxRuntime(req.model(), req.inputs(), req.config(), reference, truth,
+          candidates.get(OrtBackend.NAME)));
+      layers = List.copyOf(both);
+    }
     return measure(req.model(), reference, truth, magnitude, candidates, notes).withPropagation(layers);
   }
 
