@@ -108,8 +108,17 @@ class BrokenPortDiagnosisTest {
 
   /** The truth lab's result of the case called {@code name} (for the views' tests). */
   static TruthLab.Result result(String name) {
-    Case k = cases().map(a -> (Case) a.get()[0]).filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    Case k = byName(name);
     return run(model(k, false), model(k, true), Map.of("x", random(1, -1, 1, 1, H, W, k.channels())));
+  }
+
+  /** The correct model of the case called {@code name}. */
+  static TfliteModel goodModel(String name) {
+    return model(byName(name), false);
+  }
+
+  private static Case byName(String name) {
+    return cases().map(a -> (Case) a.get()[0]).filter(c -> c.name().equals(name)).findFirst().orElseThrow();
   }
 
   /** TFLite on A (reference and candidate), the float64 truth and magnitudes, the float32 port, TFLite on B. */
