@@ -1,12 +1,10 @@
 package dev.crossalign.cli;
 
-import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Verdict;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendKind.Ids;
 import dev.crossalign.engine.DemoModel;
-import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.Validator;
 import dev.crossalign.engine.truth.TruthLab;
@@ -50,11 +48,18 @@ final class ValidateCommand implements Callable<Integer> {
   @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
   Path exportOnnx;
 
+  /** What decides the exit status. */
+  enum ToleranceMode {
+    FIXED,
+    AUTO
+  }
+
   @Option(names = "--tolerance", defaultValue = "fixed", paramLabel = "fixed|auto",
+      converter = Converters.ToleranceModeConverter.class,
       description = "fixed (default): the verdict under --atol/--rtol/--chained-rel-l2; auto: the exit status is the "
           + "truth lab's verdict under tolerances derived from the math (every backend within each op output's bound "
           + "of the float64 truth, isolated, on the CPU), printed as one more line; the written reports stay fixed")
-  String tolerance;
+  ToleranceMode tolerance;
 
   @Mixin RunOptions run;
   @Mixin ReportOptions report;
@@ -63,11 +68,7 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    boolean auto = switch (tolerance) {
-      case "auto" -> true;
-      case "fixed" -> false;
-      default -> throw CrossalignException.input("--tolerance " + tolerance + ": expected fixed or auto");
-    };
+    boolean auto = tolerance == ToleranceMode.AUTO;
     report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
         .output("--export-onnx", exportOnnx).check();
@@ -101,9 +102,8 @@ final class ValidateCommand implements Callable<Integer> {
    */
   private int autoVerdict() {
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
-    TruthLab.Result r = TruthLab.run(new TruthLab.Request(m, InputGenerator.inputs(m, run.seed,
-        run.inputRange.low(), run.inputRange.high(), run.inputs()), backends.contains(BackendKind.ONNXRUNTIME),
-        run.config()));
+    TruthLab.Result r = TruthLab.run(new TruthLab.Request(m, run.modelInputs(m),
+        backends.contains(BackendKind.ONNXRUNTIME), run.config()));
     TruthLab.Auto a = r.auto();
     String line = "--tolerance auto: " + (a.aligned() ? "ALIGNED" : "MISALIGNED") + ", " + TruthViews.headline(r)
         + (a.unbounded().isEmpty() ? "" : "; no bound (not judged): " + String.join(", ", a.unbounded()));
