@@ -300,14 +300,6 @@ final class Converters {
     }
   }
 
-  /** validate --tolerance: fixed or auto. */
-  static final class ToleranceModeConverter implements ITypeConverter<ValidateCommand.ToleranceMode> {
-    @Override
-    public ValidateCommand.ToleranceMode convert(String text) {
-      return choice(text, ValidateCommand.ToleranceMode.class);
-    }
-  }
-
   /** process or thread. */
   static final class IsolationConverter implements ITypeConverter<Isolation> {
     @Override

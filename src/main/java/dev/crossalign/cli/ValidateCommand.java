@@ -1,5 +1,6 @@
 package dev.crossalign.cli;
 
+import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Verdict;
 import dev.crossalign.backend.BackendKind;
@@ -48,18 +49,11 @@ final class ValidateCommand implements Callable<Integer> {
   @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
   Path exportOnnx;
 
-  /** What decides the exit status. */
-  enum ToleranceMode {
-    FIXED,
-    AUTO
-  }
-
   @Option(names = "--tolerance", defaultValue = "fixed", paramLabel = "fixed|auto",
-      converter = Converters.ToleranceModeConverter.class,
       description = "fixed (default): the verdict under --atol/--rtol/--chained-rel-l2; auto: the exit status is the "
           + "truth lab's verdict under tolerances derived from the math (every backend within each op output's bound "
           + "of the float64 truth, isolated, on the CPU), printed as one more line; the written reports stay fixed")
-  ToleranceMode tolerance;
+  String tolerance;
 
   @Mixin RunOptions run;
   @Mixin ReportOptions report;
@@ -68,7 +62,11 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    boolean auto = tolerance == ToleranceMode.AUTO;
+    boolean auto = switch (tolerance) {
+      case "auto" -> true;
+      case "fixed" -> false;
+      default -> throw CrossalignException.input("--tolerance " + tolerance + ": expected fixed or auto");
+    };
     report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
         .output("--export-onnx", exportOnnx).check();

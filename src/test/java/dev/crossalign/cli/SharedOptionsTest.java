@@ -97,7 +97,6 @@ class SharedOptionsTest {
         Arguments.of("determinism", List.of(MISSING), "--compare-profile", "/nonexistent/p.properties",
             "/nonexistent/p.properties"),
         Arguments.of("validate", List.of(MISSING), "--profile", "fastest", "fastest"),
-        Arguments.of("validate", List.of(MISSING), "--tolerance", "loose", "expected fixed or auto, got 'loose'"),
         Arguments.of("convert", List.of(MISSING, "-o", "/nonexistent/x.onnx"), "--to", "keras",
             "--to must be onnx or pytorch, got 'keras'"),
         Arguments.of("convert", List.of(MISSING, "-o", "/nonexistent/x.onnx"), "--onnx-layout", "nhcw",
