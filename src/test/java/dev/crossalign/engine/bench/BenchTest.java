@@ -151,7 +151,7 @@ class BenchTest {
   void badRequestsAreInputErrors() {
     assertThatThrownBy(() -> BackendKind.parse("tensorrt", BackendKind.Use.BENCH))
         .isInstanceOf(CrossalignException.class).hasMessageContaining("tensorrt")
-        .hasMessageContaining("[tflite, tflite-xnnpack, torch, onnxruntime]");
+        .hasMessageContaining("[tflite, tflite-xnnpack, torch, torch-xnnpack, onnxruntime]");
     assertThatThrownBy(() -> new BenchRequest(null, List.of(BackendKind.TFLITE, BackendKind.CUDNN),
         RunSpec.of(Device.CPU, 0, 1), 1, 1, null, false))
         .isInstanceOf(CrossalignException.class).hasMessageContaining("unknown bench backend 'cudnn'");
