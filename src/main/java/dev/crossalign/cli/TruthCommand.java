@@ -8,7 +8,6 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Diagnosis;
 import dev.crossalign.align.Hypothesis;
 import dev.crossalign.engine.DemoModel;
-import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.truth.Propagation;
 import dev.crossalign.engine.truth.TruthLab;
 import dev.crossalign.engine.truth.TruthViews;
@@ -105,7 +104,7 @@ final class TruthCommand implements Callable<Integer> {
     };
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
     TruthLab.Result r = TruthLab.run(new TruthLab.Request(
-        m, InputGenerator.inputs(m, run.seed, run.inputRange.low(), run.inputRange.high(), run.inputs()), !noOnnx,
+        m, run.modelInputs(m), !noOnnx,
         run.config(), propagation));
     PrintWriter out = spec.commandLine().getOut();
     boolean stdoutJson = json != null && json.toString().equals("-");
