@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GenericDict;
+import org.bytedeco.pytorch.GraphOptimizerEnabledGuard;
 import org.bytedeco.pytorch.GenericDictEntryRef;
 import org.bytedeco.pytorch.GenericDictIterator;
 import org.bytedeco.pytorch.TupleElements;
@@ -145,7 +146,12 @@ public final class TorchScriptModule implements AutoCloseable {
     for (Tensor t : inputs) {
       args.push_back(new IValue(t));
     }
-    IValue r = module.get_method(OpMethods.name(opIndex)).apply(args);
+    IValue r;
+    // the graph as written, interpreted once: no profiling run, no optimization passes at the second call (each
+    // method runs once per isolated run, so the executor's profiling and optimizing would be spent on every op)
+    try (GraphOptimizerEnabledGuard off = new GraphOptimizerEnabledGuard(false)) {
+      r = module.get_method(OpMethods.name(opIndex)).apply(args);
+    }
     if (r.isTensor()) {
       return List.of(r.toTensor());
     }
