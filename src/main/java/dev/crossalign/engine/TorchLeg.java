@@ -34,7 +34,7 @@ final class TorchLeg {
   }
 
   /** The chained run against the reference and, when given, ONNX Runtime's chained run ({@code ort}, held). */
-  LegResult chained(Activations ort) {
+  LegResult chained(SpilledRun ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
     StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), NAME, NAME,
@@ -56,7 +56,7 @@ final class TorchLeg {
   }
 
   /** The isolated run against the reference and, when given, ONNX Runtime's isolated run ({@code ort}, held). */
-  LegResult isolated(Activations ort) {
+  LegResult isolated(SpilledRun ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
     StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), NAME,

@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Owns its session; {@link #close()} frees it once. Not thread-safe.
  */
-public final class OrtBackend implements Backend {
+public final class OrtBackend implements Backend, dev.crossalign.backend.SelectiveCapture {
   public static final String NAME = dev.crossalign.backend.BackendKind.ONNXRUNTIME.id();
 
   /** The native objects this backend owns, closed together. */
@@ -258,6 +258,7 @@ public final class OrtBackend implements Backend {
    * producing op and node index, as in {@link Activations}). A model output that is not a comparable tensor is an
    * UNSUPPORTED error, as in {@link #run(Map)}, raised after the tensors before it were handed over.
    */
+  @Override
   public void run(Map<String, HostTensor> feeds, java.util.function.Predicate<String> keep,
       dev.crossalign.backend.TensorSink sink) {
     run(feeds, keep, sink, Long.MAX_VALUE);
@@ -270,6 +271,7 @@ public final class OrtBackend implements Backend {
    * what its batch's outputs need, so this only pays where outputs share little work: the isolated form, whose every
    * node reads graph inputs of its own. Tensors reach {@code sink} in the same order as from one run.
    */
+  @Override
   public void run(Map<String, HostTensor> feeds, java.util.function.Predicate<String> keep,
       dev.crossalign.backend.TensorSink sink, long fetchBatchBytes) {
     java.util.function.Predicate<String> wanted =
