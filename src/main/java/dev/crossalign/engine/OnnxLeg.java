@@ -115,6 +115,8 @@ final class OnnxLeg {
       b.add(Slot.ORT_CHAINED, vsRef, "compare.onnxruntime");
       b.timing.put("run.onnxruntime.chained", Validator.ms(t1) - vsRef.compareMs());
       return held;
+    } finally {
+      dev.crossalign.backend.NativeMemory.trim(); // the session and its run are gone
     }
   }
 
@@ -178,6 +180,7 @@ final class OnnxLeg {
       closeQuietly(held, e);
       throw e;
     }
+    dev.crossalign.backend.NativeMemory.trim();
     b.add(Slot.ORT_ISOLATED, vsRef, "compare.onnxruntime.isolated");
     b.timing.put("run.onnxruntime.isolated", Validator.ms(t0) - vsRef.compareMs());
     return held;

@@ -44,6 +44,7 @@ final class TorchLeg {
         Slot.TORCH_ORT_CHAINED.ordinal());
     Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(NAME);
     port.run(ctx.inputs(), StreamedPair.all(vsRef, vsOrt, all));
+    dev.crossalign.backend.NativeMemory.trim();
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_CHAINED, vsRef, "compare.torch.chained");
     if (vsOrt != null) {
@@ -67,6 +68,7 @@ final class TorchLeg {
         ctx.req().tolerance(), ctx.worst(), Slot.TORCH_ORT_ISOLATED.ordinal());
     Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(NAME);
     port.runIsolated(ctx.reference(), StreamedPair.all(vsRef, vsOrt, all));
+    dev.crossalign.backend.NativeMemory.trim();
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_ISOLATED, vsRef, "compare.torch.isolated");
     if (vsOrt != null) {

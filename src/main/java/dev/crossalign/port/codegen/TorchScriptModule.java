@@ -56,7 +56,9 @@ public final class TorchScriptModule implements AutoCloseable {
     for (PyWeight w : model.weights()) {
       Tensor t = TorchTensors.toTorch(w.value());
       if (channelsLast && t.dim() == 4) {
+        Tensor rowMajor = t;
         t = t.contiguous(torch.MemoryFormat.ChannelsLast);
+        rowMajor.close(); // outside any PointerScope: the row-major copy would otherwise wait for a GC to go
       }
       owned.add(t);
       if (w.parameter()) {
