@@ -7,7 +7,6 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import dev.crossalign.backend.Backend;
 import dev.crossalign.backend.BackendProvider;
 import java.util.Map;
@@ -38,11 +37,7 @@ class BackendConstructionTest {
 
   @BeforeAll
   static void importMain() {
-    main = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
-        .importPackages(ROOT);
-    assertThat(main.size()).as("main classes imported").isGreaterThan(200);
+    main = ArchitectureTest.mainClasses();
   }
 
   @Test
