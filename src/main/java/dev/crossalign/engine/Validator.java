@@ -188,7 +188,8 @@ public final class Validator {
     if (torch) {
       legs.put("torch notes", torchLeg.paddingNotes());
     }
-    return merge(req, model, ref, legs.values(), loadMs, loadMs + ref.ms() + prepareTorchMs + ms(t0), worst);
+    Outcome merged = merge(req, model, ref, legs.values(), loadMs, loadMs + ref.ms() + prepareTorchMs + ms(t0), worst);
+    return dev.crossalign.engine.truth.ValidateTruth.attach(req, model, inputs, reference, merged);
   }
 
   /**
