@@ -31,7 +31,8 @@ class BackendConstructionTest {
   static final Map<String, String> PENDING = Map.of(
       ROOT + ".engine.OnnxLeg", "filtered ONNX Runtime runs: moved onto the provider with issue 16 (memory)",
       ROOT + ".engine.IsolatedOrt", "the isolated ONNX model: moved onto the provider with issue 16 (memory)",
-      ROOT + ".engine.truth.TruthLab", "the float64 port (PortBackend.openFloat64): issue 13's truth lab");
+      ROOT + ".engine.truth.TruthLab", "the float64 port (PortBackend.openFloat64): issue 13's truth lab",
+      ROOT + ".engine.truth.Propagation", "ONNX Runtime and the float64 port of issue 13's propagation");
 
   private static JavaClasses main;
 
