@@ -1,6 +1,5 @@
 package dev.crossalign.cli;
 
-import dev.crossalign.align.TruthTable;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.TruthTable;
