@@ -165,8 +165,9 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       if (s != null) {
-        // the TorchScript path returns the whole capture from its one native call: handed over in run order
-        s.run(NAME, inputs, true).tensors().forEach(sink::accept);
+        // the TorchScript path's one native call returns the whole capture: each tensor is handed over and its native
+        // copy freed before the next is copied, so the host never holds the run
+        s.run(inputs, sink);
       } else {
         g.run(inputs, true, sink);
       }
