@@ -75,6 +75,11 @@ final class TorchLeg {
       b.add(Slot.TORCH_ORT_ISOLATED, vsOrt, "compare.onnxruntime.isolated");
     }
     b.timing.put("run.torch.isolated", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
+    // which code the isolated run took (per-op TorchScript or eager, and why) is known once it ran
+    String isolatedPath = port.info().get("isolated_path");
+    if (isolatedPath != null) {
+      b.config.put(BackendKind.TORCH.configKey("isolated_path"), isolatedPath);
+    }
     dumpWhole(all, NAME + ".isolated");
     return b.build(null);
   }

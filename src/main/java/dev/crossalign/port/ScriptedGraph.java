@@ -37,6 +37,16 @@ final class ScriptedGraph implements AutoCloseable {
     this.module = module;
   }
 
+  /** The generated code this graph runs (its per-op code included, {@link ScriptedOps}). */
+  GeneratedModel generated() {
+    return generated;
+  }
+
+  /** The compiled module (this graph closes it); {@link ScriptedOps} adds its per-op methods to it. */
+  TorchScriptModule module() {
+    return module;
+  }
+
   /** The outcome of trying to compile a model: a graph, or the reason the eager path runs instead. */
   record Attempt(ScriptedGraph graph, TorchPath path) {}
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GenericDict;
+import org.bytedeco.pytorch.GraphOptimizerEnabledGuard;
 import org.bytedeco.pytorch.GenericDictEntryRef;
 import org.bytedeco.pytorch.GenericDictIterator;
 import org.bytedeco.pytorch.TupleElements;
@@ -49,6 +50,10 @@ public final class TorchScriptModule implements AutoCloseable {
   private boolean closed;
 
   private TorchScriptModule(GeneratedModel model, boolean channelsLast) {
+    this(model, channelsLast, model.torchScript());
+  }
+
+  private TorchScriptModule(GeneratedModel model, boolean channelsLast, String source) {
     this.model = model;
     this.unit = new CompilationUnit();
     String qualified = "__torch__." + model.className();
@@ -67,7 +72,12 @@ public final class TorchScriptModule implements AutoCloseable {
         module.register_buffer(w.attribute(), t);
       }
     }
-    define(unit, qualified, module, model.torchScript());
+    try {
+      define(unit, qualified, module, source);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
     module.eval();
     runner = module;
   }
@@ -105,6 +115,54 @@ public final class TorchScriptModule implements AutoCloseable {
           "libtorch could not freeze the generated module: " + msg.lines().findFirst().orElse(msg), e);
     }
     return m;
+  }
+
+  /**
+   * The module's weights (channels-last as {@link #compileFrozen}'s) with only the per-op methods of {@link
+   * OpMethods}, no forward: isolated runs of a model whose whole graph cannot be generated (some ops refused), each
+   * generated op on its own.
+   */
+  public static TorchScriptModule opMethodsOnly(GeneratedModel model) {
+    return new TorchScriptModule(model, true, OpMethods.source(model.ops()));
+  }
+
+  /**
+   * Adds the per-op methods of {@link OpMethods} to this module (the unfrozen one, whose attributes are the weights
+   * the frozen copy shares): one compilation for all ops, once; later calls do nothing.
+   */
+  public void defineOpMethods() {
+    if (closed) {
+      throw new IllegalStateException("module is closed");
+    }
+    if (!model.ops().isEmpty() && !module.find_method(OpMethods.name(model.ops().get(0).opIndex())).has_value()) {
+      define(unit, "__torch__." + model.className(), module, OpMethods.source(model.ops()));
+    }
+  }
+
+  /**
+   * Runs op {@code opIndex}'s method of {@link OpMethods} on its run-time inputs (in {@link OpCode#inputs} order, rank
+   * 4 NCHW); returns its outputs in TFLite's axes (views the caller copies to the host).
+   */
+  public List<Tensor> runOp(int opIndex, List<Tensor> inputs) {
+    IValueVector args = new IValueVector();
+    for (Tensor t : inputs) {
+      args.push_back(new IValue(t));
+    }
+    IValue r;
+    // the graph as written, interpreted once: no profiling run, no optimization passes at the second call (each
+    // method runs once per isolated run, so the executor's profiling and optimizing would be spent on every op)
+    try (GraphOptimizerEnabledGuard off = new GraphOptimizerEnabledGuard(false)) {
+      r = module.get_method(OpMethods.name(opIndex)).apply(args);
+    }
+    if (r.isTensor()) {
+      return List.of(r.toTensor());
+    }
+    TupleElements el = r.toTuple().elements();
+    List<Tensor> out = new ArrayList<>();
+    for (long k = 0; k < el.size(); k++) {
+      out.add(el.get(k).toTensor());
+    }
+    return out;
   }
 
   private static void define(CompilationUnit unit, String qualified, JitModule module, String source) {
