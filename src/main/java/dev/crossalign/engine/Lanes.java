@@ -15,32 +15,40 @@ import java.util.function.Supplier;
 /**
  * The legs after the reference on two lanes, each a thread: ONNX Runtime's (export, chained run, isolated run) and the
  * port's (prepare, chained run, isolated run, padding notes). A port run compares with ONNX Runtime's run of the same
- * mode, so it starts when that run is held; ONNX Runtime's isolated run then goes on while the port's chained run
- * streams, which is where the two lanes overlap. Each backend keeps its own pool size (--threads): the lanes add at
- * most one backend run of each kind at a time. The records come back in the fixed merge order, and a failure is
- * rethrown as the serial order would have met it first, so the report and the error do not depend on which lane won.
+ * mode, so it starts as soon as that run has ended: ONNX Runtime's lane hands it over ({@link Handoff}) and then
+ * compares it with the reference while the port runs, and its isolated run goes on while the port's chained run
+ * streams. Each backend keeps its own pool size (--threads): the lanes add at most one backend run of each kind at a
+ * time. The records come back in the fixed merge order, and a failure is rethrown as the serial order would have met
+ * it first, so the report and the error do not depend on which lane won.
  */
 final class Lanes {
   private Lanes() {}
 
-  /** A leg's result whose held tensors (ONNX Runtime's run) the port's run of the same mode takes and then lets go. */
-  static final class Held {
-    private LegResult result;
+  /**
+   * ONNX Runtime's run of one mode handed from its lane to the port's: complete once the run ended (empty when it
+   * made none), taken once by the port's run, which then is its only holder.
+   */
+  static final class Handoff {
+    private final CompletableFuture<Handoff> ready = new CompletableFuture<>();
+    private Activations run;
 
-    Held(LegResult result) {
-      this.result = result;
+    /** The run ended (null: no run to compare with). */
+    synchronized void give(Activations r) {
+      if (!ready.isDone()) {
+        run = r;
+        ready.complete(this);
+      }
     }
 
-    synchronized Activations tensors() {
-      return result.held();
+    /** The run, once; this handoff keeps no reference to it afterwards. */
+    synchronized Activations take() {
+      Activations r = run;
+      run = null;
+      return r;
     }
 
-    synchronized void release() {
-      result = result.released();
-    }
-
-    synchronized LegResult result() {
-      return result.released();
+    CompletableFuture<Handoff> ready() {
+      return ready;
     }
   }
 
@@ -62,29 +70,35 @@ final class Lanes {
     try {
       CompletableFuture<OnnxLeg.Prepared> onnx = ort || req.exportOnnx() != null
           ? CompletableFuture.supplyAsync(() -> OnnxLeg.prepare(ctx, export.get()), pool) : done(null);
-      CompletableFuture<Held> ortChained = ort && chained ? onnx.thenApplyAsync(p -> {
-        if (natives != null) {
-          natives.await(BackendKind.ONNXRUNTIME);
-        }
-        return new Held(phase(onPhase, "onnxruntime chained", p.leg().chained(torch)));
+      Handoff chainedRun = new Handoff();
+      Handoff isolatedRun = new Handoff();
+      CompletableFuture<LegResult> ortChained = ort && chained ? onnx.thenApplyAsync(p -> {
+        awaitOrt(natives);
+        return handedOver(chainedRun, () -> phase(onPhase, "onnxruntime chained",
+            p.leg().chained(torch ? chainedRun::give : null)));
       }, pool) : done(null);
-      CompletableFuture<Held> ortIsolated = ort && isolated ? ortChained.thenCombineAsync(onnx, (c, p) -> {
-        if (natives != null) {
-          natives.await(BackendKind.ONNXRUNTIME);
-        }
-        return new Held(phase(onPhase, "onnxruntime isolated", p.leg().isolated(torch)));
+      CompletableFuture<LegResult> ortIsolated = ort && isolated ? ortChained.thenCombineAsync(onnx, (c, p) -> {
+        awaitOrt(natives);
+        return handedOver(isolatedRun, () -> phase(onPhase, "onnxruntime isolated",
+            p.leg().isolated(torch ? isolatedRun::give : null)));
       }, pool) : done(null);
+      if (!(ort && chained)) {
+        chainedRun.give(null);
+      }
+      if (!(ort && isolated)) {
+        isolatedRun.give(null);
+      }
       CompletableFuture<PortLeg> portLeg = torch ? CompletableFuture.supplyAsync(() -> {
         Preparation.Port p = port.get();
         TorchLeg leg = new TorchLeg(ctx, p.backend());
         return new PortLeg(leg, phase(onPhase, "torch prepare", leg.prepare(p.ms())));
       }, pool) : done(null);
       CompletableFuture<LegResult> torchChained = torch && chained
-          ? portLeg.thenCombineAsync(ortChained, (t, o) -> phase(onPhase, "torch chained", compared(o,
-              held -> t.leg().chained(held))), pool) : done(null);
+          ? portLeg.thenCombineAsync(chainedRun.ready(), (t, o) -> phase(onPhase, "torch chained",
+              t.leg().chained(o.take())), pool) : done(null);
       CompletableFuture<LegResult> torchIsolated = torch && isolated
-          ? portLeg.thenCombine(torchChained, (t, c) -> t).thenCombineAsync(ortIsolated, (t, o) -> phase(onPhase,
-              "torch isolated", compared(o, held -> t.leg().isolated(held))), pool) : done(null);
+          ? portLeg.thenCombine(torchChained, (t, c) -> t).thenCombineAsync(isolatedRun.ready(), (t, o) -> phase(
+              onPhase, "torch isolated", t.leg().isolated(o.take())), pool) : done(null);
       CompletableFuture<LegResult> notes = torch ? portLeg.thenCombine(torchIsolated, (t, i) -> t)
           .thenApplyAsync(t -> t.leg().paddingNotes(), pool) : done(null);
       CompletableFuture.allOf(onnx, ortChained, ortIsolated, portLeg, torchChained, torchIsolated, notes)
@@ -93,12 +107,12 @@ final class Lanes {
       Map<String, LegResult> legs = new LinkedHashMap<>();
       put(legs, "torch prepare", Preparation.join(portLeg), PortLeg::prepared);
       put(legs, "onnxruntime prepare", Preparation.join(onnx), OnnxLeg.Prepared::result);
-      Held oc = Preparation.join(ortChained);
+      LegResult oc = Preparation.join(ortChained);
       put(legs, "torch chained", Preparation.join(torchChained), r -> r);
-      put(legs, "onnxruntime chained", oc, Held::result);
-      Held oi = Preparation.join(ortIsolated);
+      put(legs, "onnxruntime chained", oc, r -> r);
+      LegResult oi = Preparation.join(ortIsolated);
       put(legs, "torch isolated", Preparation.join(torchIsolated), r -> r);
-      put(legs, "onnxruntime isolated", oi, Held::result);
+      put(legs, "onnxruntime isolated", oi, r -> r);
       put(legs, "torch notes", Preparation.join(notes), r -> r);
       return legs;
     } finally {
@@ -106,14 +120,22 @@ final class Lanes {
     }
   }
 
-  /** The port's run given ONNX Runtime's held run of the same mode (or none), which it lets go afterwards. */
-  private static LegResult compared(Held ort, java.util.function.Function<Activations, LegResult> run) {
+  /**
+   * Runs one of ONNX Runtime's legs, then makes sure the port's lane is not left waiting: a leg that made no run to
+   * hand over (ONNX Runtime refused the model) or failed hands over nothing; the failure itself is rethrown by the
+   * caller in the serial order.
+   */
+  private static LegResult handedOver(Handoff handoff, Supplier<LegResult> leg) {
     try {
-      return run.apply(ort == null ? null : ort.tensors());
+      return leg.get();
     } finally {
-      if (ort != null) {
-        ort.release();
-      }
+      handoff.give(null);
+    }
+  }
+
+  private static void awaitOrt(NativeLoads natives) {
+    if (natives != null) {
+      natives.await(BackendKind.ONNXRUNTIME);
     }
   }
 

@@ -16,6 +16,7 @@ import dev.crossalign.tflite.TfliteModel;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -89,11 +90,11 @@ final class OnnxLeg {
   }
 
   /**
-   * The chained run, compared with the reference; its compared tensors held in the result when {@code hold} (the
+   * The chained run, compared with the reference; its comparable tensors handed to {@code hold} (when not null: the
    * port's chained run compares with them next). Without an export or when ONNX Runtime cannot run the model:
    * MISSING comparisons and the reason, and no isolated run after it.
    */
-  LegResult chained(boolean hold) {
+  LegResult chained(Consumer<Activations> hold) {
     LegResult.Builder b = new LegResult.Builder();
     if (export == null) {
       failed = true;
@@ -104,7 +105,7 @@ final class OnnxLeg {
     return guarded(b, Slot.ORT_CHAINED, () -> runChained(b, hold));
   }
 
-  private Activations runChained(LegResult.Builder b, boolean hold) {
+  private Activations runChained(LegResult.Builder b, Consumer<Activations> hold) {
     long t0 = System.nanoTime();
     Set<String> graphNames = graphTensorNames(ctx.model());
     try (OrtBackend ort = OrtBackend.open(export.model(), options)) {
@@ -114,17 +115,18 @@ final class OnnxLeg {
       StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), OrtBackend.NAME, OrtBackend.NAME,
           Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(), Slot.ORT_CHAINED.ordinal());
       Activations held = null;
-      if (ctx.dumps() != null || hold) {
+      if (ctx.dumps() != null || hold != null) {
         // --dump-dir writes the whole run, ONNX Runtime's own helper values included, as it always did
         held = ctx.dumps() != null ? ort.run(ctx.inputs()) : ort.run(ctx.inputs(), graphNames::contains);
         ctx.dump(OrtBackend.NAME, held);
+        handOver(hold, held);
         held.tensors().forEach(vsRef::accept);
       } else {
         ort.run(ctx.inputs(), graphNames::contains, vsRef);
       }
       b.add(Slot.ORT_CHAINED, vsRef, "compare.onnxruntime");
       b.timing.put("run.onnxruntime.chained", Validator.ms(t1) - vsRef.compareMs());
-      return hold ? held : null;
+      return null;
     }
   }
 
@@ -132,7 +134,7 @@ final class OnnxLeg {
    * Isolated mode on ONNX Runtime ({@link IsolatedOrt}), compared with the reference; held as in {@link #chained}.
    * Nothing when the chained run failed, or when the reference lacks a tensor an op reads (a placeholder's output).
    */
-  LegResult isolated(boolean hold) {
+  LegResult isolated(Consumer<Activations> hold) {
     LegResult.Builder b = new LegResult.Builder();
     if (failed) {
       return b.build(null);
@@ -143,19 +145,20 @@ final class OnnxLeg {
     return guarded(b, Slot.ORT_ISOLATED, () -> runIsolated(b, hold));
   }
 
-  private Activations runIsolated(LegResult.Builder b, boolean hold) {
+  private Activations runIsolated(LegResult.Builder b, Consumer<Activations> hold) {
     long t0 = System.nanoTime();
     StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), OrtBackend.NAME,
         OrtBackend.NAME + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
         Slot.ORT_ISOLATED.ordinal());
     Activations held = null;
-    if (ctx.dumps() != null || hold) {
+    if (ctx.dumps() != null || hold != null) {
       held = ctx.dumps() != null ? IsolatedOrt.run(ctx.model(), ctx.reference(), options)
           : IsolatedOrt.run(ctx.model(), ctx.reference(), options, graphTensorNames(ctx.model())::contains);
       if (held == null) {
         return null;
       }
       ctx.dump(OrtBackend.NAME + ".isolated", held);
+      handOver(hold, held);
       held.tensors().forEach(vsRef::accept);
     } else if (!IsolatedOrt.run(ctx.model(), ctx.reference(), options, graphTensorNames(ctx.model())::contains,
         vsRef)) {
@@ -163,7 +166,17 @@ final class OnnxLeg {
     }
     b.add(Slot.ORT_ISOLATED, vsRef, "compare.onnxruntime.isolated");
     b.timing.put("run.onnxruntime.isolated", Validator.ms(t0) - vsRef.compareMs());
-    return hold ? held : null;
+    return null;
+  }
+
+  /**
+   * Hands the run to {@code hold} as soon as it ends, before it is compared with the reference: the port's run of
+   * the same mode can start on its lane while this one compares.
+   */
+  private static void handOver(Consumer<Activations> hold, Activations run) {
+    if (hold != null) {
+      hold.accept(run);
+    }
   }
 
   /**
