@@ -31,7 +31,7 @@ class BackendNamesTest {
       "dev/crossalign/port/codegen/PyGenerator.java \"torch\"", "the Python module name, reserved in generated code",
       "dev/crossalign/engine/gpu/Summary.java \"torch\"", "gpu-check's Python PyTorch leg and its file torch.json",
       "dev/crossalign/engine/gpu/Summary.java \"cudnn\"", "the cuDNN version field of that Python leg's torch.json",
-      "dev/crossalign/cli/ConvertCommand.java \"torch\"", "--to torch: an alias of the output format pytorch");
+      "dev/crossalign/cli/Converters.java \"torch\"", "convert --to torch: an alias of the output format pytorch");
 
   @Test
   void backendNamesAreSpelledOutInBackendKindOnly() throws IOException {

@@ -28,6 +28,10 @@ import java.util.TreeMap;
  * @param notes free lines for the reader (e.g. what naive padding would have cost)
  * @param timingMs wall time per phase in milliseconds: the only fields that differ between two identical runs
  * @param config the effective configuration, as strings
+ * @param truth every backend's error against the float64 truth per op output, with derived bounds and diagnoses
+ *     (issue 13); null when the run did not compute it (validate without --truth or --tolerance auto)
+ * @param truthDecides whether {@code truth}'s verdict ({@link TruthTable.Auto#aligned}) decides the run's exit
+ *     status (--tolerance auto) instead of {@code verdict}, which stays the fixed tolerance's
  */
 public record AlignmentResult(
     String model,
@@ -41,7 +45,17 @@ public record AlignmentResult(
     Verdict verdict,
     List<String> notes,
     SortedMap<String, Double> timingMs,
-    SortedMap<String, String> config) {
+    SortedMap<String, String> config,
+    TruthTable truth,
+    boolean truthDecides) {
+
+  /** A result without a float64 truth. */
+  public AlignmentResult(String model, String device, long seed, Tolerance tolerance, List<String> backends,
+      List<Comparison> comparisons, Comparison firstDivergence, List<UnsupportedOp> unsupported, Verdict verdict,
+      List<String> notes, SortedMap<String, Double> timingMs, SortedMap<String, String> config) {
+    this(model, device, seed, tolerance, backends, comparisons, firstDivergence, unsupported, verdict, notes, timingMs,
+        config, null, false);
+  }
 
   public AlignmentResult {
     Objects.requireNonNull(model, "model");
@@ -54,6 +68,31 @@ public record AlignmentResult(
     notes = List.copyOf(notes);
     timingMs = Collections.unmodifiableSortedMap(new TreeMap<>(timingMs));
     config = Collections.unmodifiableSortedMap(new TreeMap<>(config));
+    if (truthDecides && truth == null) {
+      throw new IllegalArgumentException("the truth cannot decide a run that has none");
+    }
+  }
+
+  /**
+   * This result with {@code table} as its float64 truth, deciding the exit status when {@code decides}, and
+   * {@code ms} (what computing it cost) as timing "truth".
+   */
+  public AlignmentResult withTruth(TruthTable table, boolean decides, double ms) {
+    TreeMap<String, Double> t = new TreeMap<>(timingMs);
+    t.put("truth", ms);
+    return new AlignmentResult(model, device, seed, tolerance, backends, comparisons, firstDivergence, unsupported,
+        verdict, notes, t, config, Objects.requireNonNull(table, "table"), decides);
+  }
+
+  /**
+   * The verdict that decides the exit status: the truth's under --tolerance auto (unless the fixed run is
+   * INCOMPLETE: no verdict then), else {@link #verdict}.
+   */
+  public Verdict decidingVerdict() {
+    if (!truthDecides || verdict == Verdict.INCOMPLETE) {
+      return verdict;
+    }
+    return truth.auto().aligned() ? Verdict.ALIGNED : Verdict.MISALIGNED;
   }
 
   /** Builds a result whose verdict and first divergence follow from the comparisons and unsupported ops. */

@@ -90,46 +90,13 @@ public final class InputChecks {
           + "; values will be converted");
     }
 
+    Stats st = Stats.of(actual, shape.length == 4 ? shape[3] : 0);
     long n = actual.numel();
-    int channels = shape.length == 4 ? shape[3] : 0;
-    double[] channelSums = new double[channels];
-    long[] channelCounts = new long[channels];
-    double min = Double.POSITIVE_INFINITY;
-    double max = Double.NEGATIVE_INFINITY;
-    double sum = 0;
-    long finite = 0;
-    long nans = 0;
-    long infs = 0;
-    for (long i = 0; i < n; i++) {
-      double v = actual.getDouble(i);
-      if (Double.isNaN(v)) {
-        nans++;
-        continue;
-      }
-      if (Double.isInfinite(v)) {
-        infs++;
-        continue;
-      }
-      finite++;
-      sum += v;
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-      if (channels > 0) {
-        int c = (int) (i % channels);
-        channelSums[c] += v;
-        channelCounts[c]++;
-      }
-    }
-    if (finite == 0) {
-      min = Double.NaN;
-      max = Double.NaN;
-    }
-    double mean = finite == 0 ? Double.NaN : sum / finite;
-    List<Double> channelMeans = new ArrayList<>(channels);
-    for (int c = 0; c < channels; c++) {
-      channelMeans.add(channelCounts[c] == 0 ? Double.NaN : channelSums[c] / channelCounts[c]);
-    }
-
+    double min = st.min();
+    double max = st.max();
+    long nans = st.nans();
+    long infs = st.infs();
+    long finite = st.finite();
     if (nans > 0 || infs > 0) {
       warnings.add(who + ": " + nans + " NaN and " + infs + " infinite values of " + n
           + "; every metric downstream of them is meaningless");
@@ -145,7 +112,53 @@ public final class InputChecks {
             + expectedRange.text() + "; " + range);
       }
     }
-    return new InputReport(name, min, max, mean, channelMeans, nans, infs, warnings);
+    return new InputReport(name, min, max, st.mean(), st.channelMeans(), nans, infs, warnings);
+  }
+
+  /** One pass over an input: range, mean and per-channel means of the finite values, NaN and Inf counts. */
+  private record Stats(double min, double max, double mean, List<Double> channelMeans, long nans, long infs,
+      long finite) {
+    static Stats of(HostTensor actual, int channels) {
+      long n = actual.numel();
+      double[] channelSums = new double[channels];
+      long[] channelCounts = new long[channels];
+      double min = Double.POSITIVE_INFINITY;
+      double max = Double.NEGATIVE_INFINITY;
+      double sum = 0;
+      long finite = 0;
+      long nans = 0;
+      long infs = 0;
+      for (long i = 0; i < n; i++) {
+        double v = actual.getDouble(i);
+        if (Double.isNaN(v)) {
+          nans++;
+          continue;
+        }
+        if (Double.isInfinite(v)) {
+          infs++;
+          continue;
+        }
+        finite++;
+        sum += v;
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+        if (channels > 0) {
+          int c = (int) (i % channels);
+          channelSums[c] += v;
+          channelCounts[c]++;
+        }
+      }
+      if (finite == 0) {
+        min = Double.NaN;
+        max = Double.NaN;
+      }
+      double mean = finite == 0 ? Double.NaN : sum / finite;
+      List<Double> channelMeans = new ArrayList<>(channels);
+      for (int c = 0; c < channels; c++) {
+        channelMeans.add(channelCounts[c] == 0 ? Double.NaN : channelSums[c] / channelCounts[c]);
+      }
+      return new Stats(min, max, mean, channelMeans, nans, infs, finite);
+    }
   }
 
   /** A hint for a range mismatch, or null when the values fit. Small overshoots (rounding) are tolerated. */

@@ -15,6 +15,14 @@ public interface BackendProvider {
    */
   Capability probe(Device device);
 
+  /**
+   * The class of the {@link NativeOptions} this backend understands in a {@link BackendSpec}, or null when it takes
+   * none: {@link Backends#open} refuses a spec whose options are of another class.
+   */
+  default Class<? extends NativeOptions> optionsType() {
+    return null;
+  }
+
   /** Opens {@code spec}'s model on this backend; the caller owns (and closes) the result. */
   Backend open(BackendSpec spec);
 }

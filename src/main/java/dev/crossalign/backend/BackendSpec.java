@@ -14,9 +14,11 @@ import java.util.function.Supplier;
  * @param device where to compute (TFLite computes on the CPU whatever this says)
  * @param config seed, threads (intra-op) and determinism switches
  * @param purpose what the runs are for
+ * @param options the backend's own settings, or null for what {@code purpose} implies (see {@link NativeOptions})
  */
 public record BackendSpec(
-    TfliteModel model, Supplier<OnnxModel> onnx, Device device, DeterminismConfig config, Purpose purpose) {
+    TfliteModel model, Supplier<OnnxModel> onnx, Device device, DeterminismConfig config, Purpose purpose,
+    NativeOptions options) {
 
   /** What the runs are for, which decides what a backend keeps and how it is tuned. */
   public enum Purpose {
@@ -24,6 +26,12 @@ public record BackendSpec(
     CAPTURE,
     /** Latency (bench): graph outputs only, each runtime at its fastest settings. */
     LATENCY
+  }
+
+  /** A spec without native options: the backend runs as {@code purpose} implies. */
+  public BackendSpec(TfliteModel model, Supplier<OnnxModel> onnx, Device device, DeterminismConfig config,
+      Purpose purpose) {
+    this(model, onnx, device, config, purpose, null);
   }
 
   public BackendSpec {
@@ -55,6 +63,26 @@ public record BackendSpec(
       throw new IllegalStateException("this spec holds an ONNX model only: a TFLite backend cannot open it");
     }
     return model;
+  }
+
+  /** This spec with the backend's own settings {@code o} (replacing any given before). */
+  public BackendSpec withOptions(NativeOptions o) {
+    return new BackendSpec(model, onnx, device, config, purpose, o);
+  }
+
+  /**
+   * The native options as {@code type} when this spec carries them, else empty; an internal error when it carries
+   * another backend's options (a provider asks for its own type only).
+   */
+  public <T extends NativeOptions> java.util.Optional<T> options(Class<T> type) {
+    if (options == null) {
+      return java.util.Optional.empty();
+    }
+    if (!type.isInstance(options)) {
+      throw new IllegalStateException("this spec carries " + options.getClass().getSimpleName() + ", not the "
+          + type.getSimpleName() + " of the backend asked to open it");
+    }
+    return java.util.Optional.of(type.cast(options));
   }
 
   /** Threads for the backend's intra-op pool (at least 1). */

@@ -24,7 +24,13 @@ public final class Backends {
 
   /** Opens {@code spec} on {@code kind}. */
   public static Backend open(BackendKind kind, BackendSpec spec) {
-    return provider(kind).open(spec);
+    BackendProvider p = provider(kind);
+    NativeOptions o = spec.options();
+    if (o != null && (p.optionsType() == null || !p.optionsType().isInstance(o))) {
+      throw new IllegalStateException("backend " + kind.id() + " takes " + (p.optionsType() == null ? "no native options"
+          : p.optionsType().getSimpleName()) + ", not " + o.getClass().getSimpleName());
+    }
+    return p.open(spec);
   }
 
   /**

@@ -1,10 +1,8 @@
 package dev.crossalign.cli;
 
 import dev.crossalign.CrossalignException;
-import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendKind.Ids;
-import dev.crossalign.backend.Device;
 import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.batch.BatchOptions;
@@ -20,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -49,14 +48,14 @@ final class BatchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MANIFEST.csv", description = "The manifest")
   Path manifest;
 
-  @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
+  @Option(names = "--workers", defaultValue = "0", paramLabel = "N", converter = Converters.AtLeast0.class,
       description = "Workers, each with its own backends (default: as many as the cores and --max-memory allow)")
   int workers;
 
-  @Option(names = "--max-memory", paramLabel = "SIZE",
+  @Option(names = "--max-memory", paramLabel = "SIZE", converter = Converters.MemorySize.class,
       description = "Memory the whole batch may use, e.g. 6g or 3000m (default: 80% of the available memory);"
           + " sizes the workers' count and heap")
-  String maxMemory;
+  Long maxMemoryMb;
 
   @Option(names = "--isolation", defaultValue = "process", paramLabel = "process|thread",
       converter = Converters.IsolationConverter.class,
@@ -64,7 +63,7 @@ final class BatchCommand implements Callable<Integer> {
           + " start-up cost, a native crash ends the batch (default: ${DEFAULT-VALUE})")
   Isolation isolation;
 
-  @Option(names = "--row-timeout", defaultValue = "600", paramLabel = "SECONDS",
+  @Option(names = "--row-timeout", defaultValue = "600", paramLabel = "SECONDS", converter = Converters.Seconds.class,
       description = "A row running longer is recorded as timeout and its worker killed (process isolation;"
           + " default: ${DEFAULT-VALUE})")
   double rowTimeout;
@@ -88,40 +87,16 @@ final class BatchCommand implements Callable<Integer> {
       converter = Converters.ModeConverter.class, description = "chained, isolated or both (default: ${DEFAULT-VALUE})")
   ValidationRequest.RunMode mode;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", converter = Converters.DeviceConverter.class,
-      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-  Device device;
+  @Mixin SharedOptions.DeviceOption device;
+  /** The defaults of a row's atol and rtol cells; the rest for every row. */
+  @Mixin SharedOptions.Tolerances tolerances;
+  @Mixin SharedOptions.InputRange range;
 
-  @Option(names = "--atol", defaultValue = "1e-5", paramLabel = "X", converter = Converters.NonNegative.class,
-      description = "Default absolute tolerance (default: ${DEFAULT-VALUE})")
-  double atol;
-
-  @Option(names = "--rtol", defaultValue = "1e-4", paramLabel = "X", converter = Converters.NonNegative.class,
-      description = "Default relative tolerance (default: ${DEFAULT-VALUE})")
-  double rtol;
-
-  @Option(names = "--absolute-atol", description = "atol as an absolute bound (else scaled by max(1, max|ref|))")
-  boolean absoluteAtol;
-
-  @Option(names = "--accept-nonfinite",
-      description = "Let a tensor holding NaN/Inf pass when both sides hold the same NaN/Inf at the same positions")
-  boolean acceptNonFinite;
-
-  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", paramLabel = "X", converter = Converters.Finite.class,
-      description = "Chained rel_l2 budget (default: ${DEFAULT-VALUE})")
-  double chainedRelL2;
-
-  @Option(names = "--input-range", defaultValue = "-1,1", paramLabel = "LOW,HIGH",
-      converter = Converters.InputRangeConverter.class,
-      description = "Range of generated float inputs (default: ${DEFAULT-VALUE})")
-  RunSpec.InputRange inputRange;
-
-  @Option(names = "--models-per-worker", defaultValue = "2", paramLabel = "N",
+  @Option(names = "--models-per-worker", defaultValue = "2", paramLabel = "N", converter = Converters.AtLeast1.class,
       description = "Opened models each worker keeps for reuse (default: ${DEFAULT-VALUE})")
   int modelsPerWorker;
 
-  @Option(names = "--verbose", description = "Stack traces for errors")
-  boolean verbose;
+  @Mixin SharedOptions.Verbose verbose;
 
   /** "row 12 face.tflite: aligned" from a result line, for the progress bar. */
   static String rowLabel(String jsonLine) {
@@ -136,19 +111,15 @@ final class BatchCommand implements Callable<Integer> {
     if (retryCrashed && !resume) {
       throw CrossalignException.input("--retry-crashed needs --resume (it reruns the crashed rows of OUT)");
     }
-    if (!(rowTimeout > 0) || Double.isInfinite(rowTimeout)) {
-      throw CrossalignException.input("--row-timeout must be a positive number of seconds, got " + rowTimeout);
-    }
     Isolation iso = isolation;
-    RunSpec run = RunSpec.DEFAULT.withDevice(device).withInputRange(inputRange)
-        .withTolerance(new Tolerance(atol, rtol, !absoluteAtol, -1, acceptNonFinite)).withRelL2Budget(chainedRelL2)
-        .withTfliteThreads(1);
+    RunSpec run = RunSpec.DEFAULT.withDevice(device.device).withInputRange(range.inputRange)
+        .withTolerance(tolerances.tolerance()).withRelL2Budget(tolerances.chainedRelL2).withTfliteThreads(1);
     BatchOptions opts = new BatchOptions(backends, mode, run, modelsPerWorker);
     new FilePlan().input("manifest " + manifest, manifest).output("--jsonl", jsonl).check();
     List<ManifestRow> rows = Manifest.read(manifest);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    MemoryPlan plan = MemoryPlan.plan(rows, opts, workers, parseSize(maxMemory));
+    MemoryPlan plan = MemoryPlan.plan(rows, opts, workers, maxMemoryMb == null ? 0 : maxMemoryMb);
     BatchRunner.Config config = new BatchRunner.Config(plan.workers(), iso, resume, retryCrashed,
         Duration.ofMillis((long) Math.ceil(rowTimeout * 1000)), plan.heapMb());
     BatchRunner.Summary s;
@@ -181,30 +152,5 @@ final class BatchCommand implements Callable<Integer> {
     }
     err.flush();
     return s.exitStatus();
-  }
-
-  /** "6g", "3000m", "512M", "2.5G" or a number of MiB; null or empty for none (0). */
-  static long parseSize(String text) {
-    if (text == null || text.isBlank()) {
-      return 0;
-    }
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    double unit = 1;
-    if (t.endsWith("g") || t.endsWith("gb") || t.endsWith("gib")) {
-      unit = 1024;
-    } else if (t.endsWith("t") || t.endsWith("tb") || t.endsWith("tib")) {
-      unit = 1024 * 1024;
-    }
-    String digits = t.replaceAll("(?:[kmgt]i?b?)$", "");
-    try {
-      double v = Double.parseDouble(digits) * unit;
-      if (!(v >= 1) || Double.isInfinite(v) || t.endsWith("k") || t.endsWith("kb") || t.endsWith("kib")) {
-        throw new NumberFormatException();
-      }
-      return (long) Math.floor(v);
-    } catch (NumberFormatException e) {
-      throw CrossalignException.input("--max-memory must be a size such as 6g or 3000m (at least 1m), got '" + text
-          + "'");
-    }
   }
 }

@@ -2,7 +2,6 @@ package dev.crossalign.cli;
 
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendKind.Ids;
-import dev.crossalign.backend.Device;
 import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.bench.BackendStats;
 import dev.crossalign.engine.bench.Bench;
@@ -18,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -47,22 +47,17 @@ final class BenchCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE})")
   List<BackendKind> backends;
 
-  @Option(names = "--threads", defaultValue = "1", paramLabel = "N", converter = Converters.Threads.class,
-      description = "Threads per backend (default: ${DEFAULT-VALUE})")
-  int threads;
+  @Mixin SharedOptions.Threads threads;
+  @Mixin SharedOptions.DeviceOption device;
+  @Mixin SharedOptions.Seed seed;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", converter = Converters.DeviceConverter.class,
-      description = Ids.TORCH + "/" + Ids.ONNXRUNTIME + " device (default: ${DEFAULT-VALUE})")
-  Device device;
-
-  @Option(names = "--warmup", defaultValue = "5", paramLabel = "N", description = "Untimed rounds first (default: ${DEFAULT-VALUE})")
+  @Option(names = "--warmup", defaultValue = "5", paramLabel = "N", converter = Converters.AtLeast0.class,
+      description = "Untimed rounds first (default: ${DEFAULT-VALUE})")
   int warmup;
 
-  @Option(names = "--runs", defaultValue = "30", paramLabel = "N", description = "Timed rounds (default: ${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "30", paramLabel = "N", converter = Converters.AtLeast1.class,
+      description = "Timed rounds (default: ${DEFAULT-VALUE})")
   int runs;
-
-  @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the generated inputs (default: ${DEFAULT-VALUE})")
-  long seed;
 
   @Option(names = "--onnx", paramLabel = "FILE.onnx", description = "ONNX model for onnxruntime (default: export MODEL)")
   Path onnx;
@@ -73,14 +68,13 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON ('-': stdout, instead of the table)")
   Path json;
 
-  @Option(names = "--verbose", description = "Stack traces for errors")
-  boolean verbose;
+  @Mixin SharedOptions.Verbose verbose;
 
   @Override
   public Integer call() {
     new FilePlan().input("model " + model, model).input("--onnx " + onnx, onnx).output("--json", json).check();
-    BenchRequest req = new BenchRequest(model, backends, RunSpec.of(device, seed, threads), warmup, runs, onnx,
-        profileOps);
+    BenchRequest req = new BenchRequest(model, backends, RunSpec.of(device.device,
+        seed.orElse(RunSpec.DEFAULT.config().seed()), threads.threads), warmup, runs, onnx, profileOps);
     BenchResult r;
     try (Progress progress = Progress.start("bench", Bench.steps(req), false)) {
       progress.phase("opening " + backends.get(0).id());

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -30,6 +31,12 @@ import picocli.CommandLine.Spec;
       "TorchScript), weights.pth (its state_dict), model.pt (TorchScript archive) and USAGE.md."
     })
 final class ConvertCommand implements Callable<Integer> {
+  /** What --to writes. */
+  enum Format {
+    ONNX,
+    PYTORCH
+  }
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "MODEL", description = ".tflite model")
@@ -40,60 +47,44 @@ final class ConvertCommand implements Callable<Integer> {
   Path output;
 
   @Option(names = "--to", defaultValue = "onnx", paramLabel = "onnx|pytorch",
-      description = "onnx or pytorch (default: ${DEFAULT-VALUE})")
-  String to;
+      converter = Converters.OutputFormatConverter.class, description = "onnx or pytorch (default: ${DEFAULT-VALUE})")
+  Format to;
 
   @Option(names = "--pytorch-layout", defaultValue = "nhwc", paramLabel = "nhwc|nchw",
+      converter = Converters.PyTorchLayoutConverter.class,
       description = "Layout of rank-4 inputs/outputs of the generated module: nhwc (the TFLite signature) or nchw"
           + " (default: ${DEFAULT-VALUE})")
-  String pytorchLayout;
+  PyGenerator.Boundary boundary;
 
   @Option(names = "--class-name", defaultValue = "Model", paramLabel = "NAME",
+      converter = Converters.PythonClassName.class,
       description = "Class name of the generated module (default: ${DEFAULT-VALUE})")
   String className;
 
   @Option(names = "--onnx-layout", defaultValue = "nhwc", paramLabel = "nhwc|nchw",
+      converter = Converters.OnnxLayoutConverter.class,
       description = "Layout of the ONNX input: nhwc (the TFLite signature, a Transpose at the entry) or nchw (default: ${DEFAULT-VALUE})")
-  String layout;
+  ExportOptions.InputLayout layout;
 
-  @Option(names = "--verbose", description = "Stack traces for errors")
-  boolean verbose;
+  @Mixin SharedOptions.Verbose verbose;
 
   @Override
   public Integer call() {
-    String format = to.trim().toLowerCase(Locale.ROOT);
-    if (format.equals("pytorch") || format.equals("torch")) {
+    if (to == Format.PYTORCH) {
       return pytorch();
-    }
-    if (!format.equals("onnx")) {
-      throw CrossalignException.input("--to must be onnx or pytorch, got '" + to + "'");
-    }
-    ExportOptions.InputLayout il;
-    try {
-      il = ExportOptions.InputLayout.valueOf(layout.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw CrossalignException.input("--onnx-layout must be nhwc or nchw, got '" + layout + "'");
     }
     new FilePlan().input("model " + model, model).output("-o", output).check();
     TfliteModel m = TfliteModel.read(model);
-    Export export = Exporter.export(m, new ExportOptions(il));
+    Export export = Exporter.export(m, new ExportOptions(layout));
     export.model().write(output);
     spec.commandLine().getOut().println(String.format(Locale.ROOT,
         "wrote %s: %d nodes, %d tensors named after TFLite tensors, opset %d, input layout %s",
-        output, export.model().nodes().size(), export.onnxToTflite().size(), export.model().opset(), il.name().toLowerCase(Locale.ROOT)));
+        output, export.model().nodes().size(), export.onnxToTflite().size(), export.model().opset(),
+        layout.name().toLowerCase(Locale.ROOT)));
     return 0;
   }
 
   private int pytorch() {
-    PyGenerator.Boundary boundary;
-    try {
-      boundary = PyGenerator.Boundary.valueOf(pytorchLayout.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw CrossalignException.input("--pytorch-layout must be nhwc or nchw, got '" + pytorchLayout + "'");
-    }
-    if (!className.matches("[A-Za-z_][A-Za-z0-9_]*") || className.equals("Tensor") || className.equals("F")) {
-      throw CrossalignException.input("--class-name must be a Python identifier, got '" + className + "'");
-    }
     if (java.nio.file.Files.exists(output) && !java.nio.file.Files.isDirectory(output)) {
       throw CrossalignException.input("-o " + output + " is a file; --to pytorch writes a directory");
     }

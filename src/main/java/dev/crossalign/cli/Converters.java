@@ -156,6 +156,150 @@ final class Converters {
     }
   }
 
+  /** A determinism profile by the name given (for reports) and its settings. */
+  record NamedProfile(String name, dev.crossalign.backend.DeterminismConfig config) {}
+
+  /** deterministic, fast, tf32-default or a .properties file, read now: an unknown name or a bad file is a usage error. */
+  static final class ProfileConverter implements ITypeConverter<NamedProfile> {
+    @Override
+    public NamedProfile convert(String text) {
+      return new NamedProfile(text, Converters.convert(text, dev.crossalign.backend.Profiles::load));
+    }
+  }
+
+  /** A count at least {@code min}: runs, repeats, models per worker (1), warm-up rounds and workers (0). */
+  abstract static class AtLeast implements ITypeConverter<Integer> {
+    private final int min;
+
+    AtLeast(int min) {
+      this.min = min;
+    }
+
+    @Override
+    public Integer convert(String text) {
+      int n;
+      try {
+        n = Integer.parseInt(text.trim());
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("must be a whole number, got '" + text + "'");
+      }
+      if (n < min) {
+        throw new TypeConversionException("must be at least " + min + ", got " + n);
+      }
+      return n;
+    }
+  }
+
+  /** A whole number at least 0. */
+  static final class AtLeast0 extends AtLeast {
+    AtLeast0() {
+      super(0);
+    }
+  }
+
+  /** A whole number at least 1. */
+  static final class AtLeast1 extends AtLeast {
+    AtLeast1() {
+      super(1);
+    }
+  }
+
+  /** A whole number at least 2 (repeats to compare). */
+  static final class AtLeast2 extends AtLeast {
+    AtLeast2() {
+      super(2);
+    }
+  }
+
+  /** A positive, finite number of seconds. */
+  static final class Seconds implements ITypeConverter<Double> {
+    @Override
+    public Double convert(String text) {
+      double v = number(text);
+      if (!(v > 0) || Double.isInfinite(v)) {
+        throw new TypeConversionException("must be a positive number of seconds, got '" + text + "'");
+      }
+      return v;
+    }
+  }
+
+  /** A memory size: "6g", "3000m", "512M", "2.5G" or a number of MiB, at least 1 MiB; as MiB. */
+  static final class MemorySize implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String text) {
+      String t = text.trim().toLowerCase(Locale.ROOT);
+      double unit = 1;
+      if (t.endsWith("g") || t.endsWith("gb") || t.endsWith("gib")) {
+        unit = 1024;
+      } else if (t.endsWith("t") || t.endsWith("tb") || t.endsWith("tib")) {
+        unit = 1024 * 1024;
+      }
+      String digits = t.replaceAll("(?:[kmgt]i?b?)$", "");
+      try {
+        double v = Double.parseDouble(digits) * unit;
+        if (!(v >= 1) || Double.isInfinite(v) || t.endsWith("k") || t.endsWith("kb") || t.endsWith("kib")) {
+          throw new NumberFormatException();
+        }
+        return (long) Math.floor(v);
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("must be a size such as 6g or 3000m (at least 1m), got '" + text + "'");
+      }
+    }
+  }
+
+  /** {@code Enum} constant by its lower-case, dashed name ("as-is"), else the choices. */
+  static <E extends Enum<E>> E choice(String text, Class<E> type) {
+    for (E e : type.getEnumConstants()) {
+      if (e.name().toLowerCase(Locale.ROOT).replace('_', '-').equals(text.trim().toLowerCase(Locale.ROOT))) {
+        return e;
+      }
+    }
+    throw new TypeConversionException("expected " + String.join(" or ", java.util.Arrays.stream(type.getEnumConstants())
+        .map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList()) + ", got '" + text + "'");
+  }
+
+  /** convert --to: onnx, or pytorch (alias torch). */
+  static final class OutputFormatConverter implements ITypeConverter<ConvertCommand.Format> {
+    @Override
+    public ConvertCommand.Format convert(String text) {
+      String t = text.trim().toLowerCase(Locale.ROOT);
+      if (t.equals("onnx")) {
+        return ConvertCommand.Format.ONNX;
+      }
+      if (t.equals("pytorch") || t.equals("torch")) {
+        return ConvertCommand.Format.PYTORCH;
+      }
+      throw new TypeConversionException("--to must be onnx or pytorch, got '" + text + "'");
+    }
+  }
+
+  /** convert --onnx-layout: nhwc or nchw. */
+  static final class OnnxLayoutConverter implements ITypeConverter<dev.crossalign.port.onnx.ExportOptions.InputLayout> {
+    @Override
+    public dev.crossalign.port.onnx.ExportOptions.InputLayout convert(String text) {
+      return choice(text, dev.crossalign.port.onnx.ExportOptions.InputLayout.class);
+    }
+  }
+
+  /** convert --pytorch-layout: nhwc or nchw. */
+  static final class PyTorchLayoutConverter implements ITypeConverter<dev.crossalign.port.codegen.PyGenerator.Boundary> {
+    @Override
+    public dev.crossalign.port.codegen.PyGenerator.Boundary convert(String text) {
+      return choice(text, dev.crossalign.port.codegen.PyGenerator.Boundary.class);
+    }
+  }
+
+  /** convert --class-name: a Python identifier that does not shadow what model.py imports. */
+  static final class PythonClassName implements ITypeConverter<String> {
+    @Override
+    public String convert(String text) {
+      if (!text.matches("[A-Za-z_][A-Za-z0-9_]*") || text.equals("Tensor") || text.equals("F")) {
+        throw new TypeConversionException("--class-name must be a Python identifier, got '" + text + "'");
+      }
+      return text;
+    }
+  }
+
   /** process or thread. */
   static final class IsolationConverter implements ITypeConverter<Isolation> {
     @Override

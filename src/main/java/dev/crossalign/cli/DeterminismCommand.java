@@ -7,7 +7,6 @@ import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendKind.Ids;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
-import dev.crossalign.backend.Profiles;
 import dev.crossalign.engine.DeterminismLab;
 import dev.crossalign.tensor.AtomicFiles;
 import java.io.PrintWriter;
@@ -19,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -40,7 +40,8 @@ final class DeterminismCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = ".tflite model (default: the embedded demo)")
   Path model;
 
-  @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", description = "Runs per backend (default: ${DEFAULT-VALUE})")
+  @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", converter = Converters.AtLeast2.class,
+      description = "Runs per backend, at least 2 (default: ${DEFAULT-VALUE})")
   int repeat;
 
   @Option(names = "--backends", split = ",", defaultValue = Ids.TFLITE + "," + Ids.TORCH,
@@ -48,25 +49,19 @@ final class DeterminismCommand implements Callable<Integer> {
       converter = Converters.DeterminismBackend.class, description = "Backends (default: ${DEFAULT-VALUE})")
   List<BackendKind> backends;
 
-  @Option(names = "--profile", defaultValue = "deterministic", paramLabel = "NAME|FILE",
-      description = "deterministic, fast, tf32-default or a .properties file (default: ${DEFAULT-VALUE})")
-  String profile;
+  @Mixin SharedOptions.Profile profile;
 
-  @Option(names = "--compare-profile", paramLabel = "PROFILE", description = "Also run under this profile and report what changed")
-  String compareProfile;
+  @Option(names = "--compare-profile", paramLabel = "PROFILE", converter = Converters.ProfileConverter.class,
+      description = "Also run under this profile and report what changed")
+  Converters.NamedProfile compareProfile;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", converter = Converters.DeviceConverter.class,
-      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-  Device device;
-
-  @Option(names = "--seed", paramLabel = "N", description = "Overrides the profile's seed")
-  Long seed;
+  @Mixin SharedOptions.DeviceOption device;
+  @Mixin SharedOptions.Seed seed;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON ('-': stdout, instead of the console report)")
   Path json;
 
-  @Option(names = "--verbose", description = "Stack traces for errors")
-  boolean verbose;
+  @Mixin SharedOptions.Verbose verbose;
 
   @Option(names = "--conv-algos",
       description = "Instead: run every float conv layer on cuDNN with each forward algorithm and report time, max error"
@@ -81,28 +76,21 @@ final class DeterminismCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     new FilePlan().input("model " + model, model).output("--json", json).check();
-    Device dev = device;
-    DeterminismConfig cfg = Profiles.load(profile);
-    if (seed != null) {
-      cfg = cfg.withSeed(seed);
-    }
+    Device dev = device.device;
+    DeterminismConfig cfg = seed.applyTo(profile.config());
     if (convAlgos) {
       return convAlgos(dev.isCuda() ? dev : Device.parse("cuda:0"), cfg);
     }
     DeterminismLab.Report report;
     try (Progress progress = Progress.start("determinism", backends.size() * Math.max(repeat, 0), false)) {
-      report = DeterminismLab.run(model, backends, repeat, dev, profile, cfg, run -> {
+      report = DeterminismLab.run(model, backends, repeat, dev, profile.name(), cfg, run -> {
         progress.step(1);
         progress.phase(run);
       });
     }
     List<DeterminismLab.Change> changes = null;
     if (compareProfile != null) {
-      DeterminismConfig other = Profiles.load(compareProfile);
-      if (seed != null) {
-        other = other.withSeed(seed);
-      }
-      changes = DeterminismLab.compareProfiles(model, backends, dev, cfg, other);
+      changes = DeterminismLab.compareProfiles(model, backends, dev, cfg, seed.applyTo(compareProfile.config()));
     }
     boolean jsonOnStdout = ReportTarget.isStdout(json);
     PrintWriter out = jsonOnStdout ? new PrintWriter(java.io.Writer.nullWriter()) : spec.commandLine().getOut();
@@ -114,7 +102,7 @@ final class DeterminismCommand implements Callable<Integer> {
       }
     }
     if (changes != null) {
-      out.println("profile " + profile + " -> " + compareProfile + ": " + (changes.isEmpty() ? "no tensor changed" : changes.size() + " tensors changed"));
+      out.println("profile " + profile.name() + " -> " + compareProfile.name() + ": " + (changes.isEmpty() ? "no tensor changed" : changes.size() + " tensors changed"));
       for (DeterminismLab.Change c : changes) {
         out.println(String.format(Locale.ROOT, "    %s %s (%s): max_abs %.3g", c.backend(), c.tensor(), c.op(), c.maxAbs()));
       }
@@ -134,7 +122,7 @@ final class DeterminismCommand implements Callable<Integer> {
       doc.put("backends", report.backends());
       doc.put("all_bitwise_identical", report.allIdentical());
       if (changes != null) {
-        doc.put("compare_profile", compareProfile);
+        doc.put("compare_profile", compareProfile.name());
         doc.put("changes", changes);
       }
       ReportTarget.write(json, JSON.writeValueAsString(doc), spec.commandLine().getOut());
@@ -156,7 +144,7 @@ final class DeterminismCommand implements Callable<Integer> {
     }
     if (json != null) {
       Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("profile", profile);
+      doc.put("profile", profile.name());
       doc.put("conv_algos", r);
       doc.put("all_bitwise_repeatable", r.allRepeatable());
       ReportTarget.write(json, JSON.writeValueAsString(doc), out);

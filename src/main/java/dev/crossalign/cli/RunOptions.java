@@ -4,85 +4,68 @@ import dev.crossalign.align.InputChecks;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
-import dev.crossalign.backend.Profiles;
+import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.RunSpec;
 import dev.crossalign.tensor.HostTensor;
-
+import dev.crossalign.tflite.TfliteModel;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The run specification as options, shared by the commands that run and judge a model (validate, compare, truth):
- * typed by {@link Converters}, so that a bad device, range, tolerance or thread count fails at parse time.
+ * The run specification as options, for the commands that run and judge a model (validate, compare, truth): the
+ * {@link SharedOptions} mixins (device, seed, threads, profile, input range, tolerances, verbose) plus the input files,
+ * all typed by {@link Converters}, so that a bad value fails at parse time.
  */
 final class RunOptions {
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]", converter = Converters.DeviceConverter.class,
-      description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-  Device device;
-
-  @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the generated inputs and of libtorch (default: ${DEFAULT-VALUE})")
-  long seed;
+  @Mixin SharedOptions.DeviceOption device;
+  @Mixin SharedOptions.Seed seed;
+  @Mixin SharedOptions.InputRange range;
+  @Mixin SharedOptions.Tolerances tolerances;
+  @Mixin SharedOptions.Threads threads;
+  @Mixin SharedOptions.Profile profile;
+  @Mixin SharedOptions.Verbose verbose;
 
   @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "A model input from a .npy file, or FILE.npz with inputs by name (repeatable)")
   List<String> inputSpecs = List.of();
-
-  @Option(names = "--input-range", defaultValue = "-1,1", paramLabel = "LOW,HIGH",
-      converter = Converters.InputRangeConverter.class,
-      description = "Range of generated float inputs (default: ${DEFAULT-VALUE})")
-  RunSpec.InputRange inputRange;
 
   @Option(names = "--expected-range", paramLabel = "0,1|-1,1|0,255", converter = Converters.ExpectedRangeConverter.class,
       description = "The value range the model expects of its inputs; --input files outside it are flagged")
   InputChecks.ValueRange expectedRange = InputChecks.ValueRange.UNKNOWN;
 
-  @Option(names = "--atol", defaultValue = "1e-5", paramLabel = "X", converter = Converters.NonNegative.class,
-      description = "Absolute tolerance (default: ${DEFAULT-VALUE})")
-  double atol;
-
-  @Option(names = "--rtol", defaultValue = "1e-4", paramLabel = "X", converter = Converters.NonNegative.class,
-      description = "Relative tolerance (default: ${DEFAULT-VALUE})")
-  double rtol;
-
-  @Option(names = "--chained-rel-l2", defaultValue = "1e-4", paramLabel = "X", converter = Converters.Finite.class,
-      description = "Chained mode: a tensor also passes when its rel_l2 is at most this (accumulated float32 error;"
-          + " default: ${DEFAULT-VALUE}; a negative value turns it off)")
-  double chainedRelL2;
-
-  @Option(names = "--absolute-atol",
-      description = "Use atol as an absolute bound (numpy.allclose); by default it is scaled by max(1, max|ref|) per tensor")
-  boolean absoluteAtol;
-
-  @Option(names = "--accept-nonfinite",
-      description = "Let a tensor holding NaN/Inf pass when both sides hold the same NaN/Inf at the same positions"
-          + " (by default any NaN or Inf fails its tensor)")
-  boolean acceptNonFinite;
-
-  @Option(names = "--threads", defaultValue = "1", paramLabel = "N", converter = Converters.Threads.class,
-      description = "Threads per backend (default: ${DEFAULT-VALUE})")
-  int threads;
-
-  @Option(names = "--profile", defaultValue = "deterministic", paramLabel = "NAME|FILE",
-      description = "Determinism profile: deterministic, fast, tf32-default or a .properties file (default: ${DEFAULT-VALUE});"
-          + " --seed and --threads override its values")
-  String profile;
-
-  @Option(names = "--verbose", description = "Stack traces for errors")
-  boolean verbose;
-
+  /** The profile with --seed and --threads applied. */
   DeterminismConfig config() {
-    return Profiles.load(profile).withSeed(seed).withIntraOpThreads(threads);
+    return seed.applyTo(profile.config()).withIntraOpThreads(threads.threads);
   }
 
   Tolerance tolerance() {
-    return new Tolerance(atol, rtol, !absoluteAtol, -1, acceptNonFinite);
+    return tolerances.tolerance();
+  }
+
+  Device device() {
+    return device.device;
+  }
+
+  int threads() {
+    return threads.threads;
+  }
+
+  double atol() {
+    return tolerances.atol;
   }
 
   /** The run specification these options describe (reads the --input files). */
   RunSpec spec() {
-    return new RunSpec(device, config(), inputs(), inputRange, tolerance(), chainedRelL2, expectedRange, threads);
+    return new RunSpec(device.device, config(), inputs(), range.inputRange, tolerance(), tolerances.chainedRelL2,
+        expectedRange, threads.threads);
+  }
+
+  /** The model's inputs: the --input files, the rest generated from the seed in --input-range. */
+  Map<String, HostTensor> modelInputs(TfliteModel model) {
+    return InputGenerator.inputs(model, config().seed(), range.inputRange.low(), range.inputRange.high(), inputs());
   }
 
   /** Adds the --input files to {@code plan}. */
@@ -91,7 +74,7 @@ final class RunOptions {
       int eq = spec.indexOf('=');
       String file = eq < 0 ? spec : spec.substring(eq + 1);
       if (!file.isEmpty()) {
-        plan.input("--input " + file, java.nio.file.Path.of(file));
+        plan.input("--input " + file, Path.of(file));
       }
     }
     return plan;
@@ -104,5 +87,4 @@ final class RunOptions {
     }
     return m;
   }
-
 }

@@ -6,7 +6,6 @@ import dev.crossalign.backend.tflite.OpNode;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.DemoModel;
-import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.Reference;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TfliteModel;
@@ -37,11 +36,11 @@ final class TfliteDelegateOption {
    * @return true when every final output agrees within atol scaled by max(1, max|ref|)
    */
   boolean check(Path model, RunOptions run, PrintWriter out) {
-    TfliteOptions opts = TfliteOptions.defaults().withThreads(run.threads).withDelegateArgument(delegate);
+    TfliteOptions opts = TfliteOptions.defaults().withThreads(run.threads()).withDelegateArgument(delegate);
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
-    Map<String, HostTensor> inputs = InputGenerator.inputs(m, run.seed, run.inputRange.low(), run.inputRange.high(), run.inputs());
+    Map<String, HostTensor> inputs = run.modelInputs(m);
     boolean ok = true;
-    try (TfliteBackend ref = Reference.open(m, TfliteOptions.defaults().withThreads(run.threads));
+    try (TfliteBackend ref = Reference.open(m, TfliteOptions.defaults().withThreads(run.threads()));
         TfliteBackend del = Reference.open(m, opts)) {
       Activations a = ref.run(inputs);
       Activations b = del.run(inputs);
@@ -54,10 +53,10 @@ final class TfliteDelegateOption {
           throw new CrossalignException(CrossalignException.Kind.INTERNAL, "delegate run lacks output " + o);
         }
         double[] r = maxAbs(a.tensor(o), b.tensor(o));
-        boolean pass = r[0] <= run.atol * Math.max(1, r[1]);
+        boolean pass = r[0] <= run.atol() * Math.max(1, r[1]);
         ok &= pass;
         out.println(String.format(Locale.ROOT, "    output %s: max_abs %.3g (atol %.3g scaled by max|ref| %.3g) %s",
-            o, r[0], run.atol, r[1], pass ? "ok" : "DIFFERS"));
+            o, r[0], run.atol(), r[1], pass ? "ok" : "DIFFERS"));
       }
     }
     out.flush();

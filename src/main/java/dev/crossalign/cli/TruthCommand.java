@@ -1,5 +1,6 @@
 package dev.crossalign.cli;
 
+import dev.crossalign.align.TruthTable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -7,7 +8,6 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Diagnosis;
 import dev.crossalign.align.Hypothesis;
 import dev.crossalign.engine.DemoModel;
-import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.truth.Propagation;
 import dev.crossalign.engine.truth.TruthLab;
 import dev.crossalign.engine.truth.TruthViews;
@@ -84,8 +84,9 @@ final class TruthCommand implements Callable<Integer> {
       description = "report (default): a report, exit 0; auto: a verdict under the derived bounds (exit 0 or 1)")
   String tolerance;
 
-  @Option(names = "--propagation", description = "Also run the torch port chained and report per op its own error "
-      + "(isolated), what it inherits (chained minus isolated) and how much it amplifies its input error")
+  @Option(names = "--propagation", description = "Also run the torch port and ONNX Runtime (unless --no-onnxruntime) "
+      + "chained and report per op and backend its own error (isolated), what it inherits (chained minus isolated) "
+      + "and how much it amplifies its input error")
   boolean propagation;
 
   @Mixin RunOptions run;
@@ -103,7 +104,7 @@ final class TruthCommand implements Callable<Integer> {
     };
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
     TruthLab.Result r = TruthLab.run(new TruthLab.Request(
-        m, InputGenerator.inputs(m, run.seed, run.inputRange.low(), run.inputRange.high(), run.inputs()), !noOnnx,
+        m, run.modelInputs(m), !noOnnx,
         run.config(), propagation));
     PrintWriter out = spec.commandLine().getOut();
     boolean stdoutJson = json != null && json.toString().equals("-");
@@ -139,7 +140,7 @@ final class TruthCommand implements Callable<Integer> {
   }
 
   private void print(PrintWriter out, TruthLab.Result r, String label) {
-    List<String> backends = r.backends().stream().map(TruthLab.BackendSummary::backend).toList();
+    List<String> backends = r.backends().stream().map(TruthTable.BackendSummary::backend).toList();
     out.println("float64 truth of " + r.rows().size() + " op outputs of " + label + "; error: elementwise ops the "
         + "largest relative error of an element, reductions (conv, matmul, mean, ...) the largest error over max|truth|;"
         + " x = times the float32 rounding floor, b = times the derived bound (above 1: outside)");
@@ -149,16 +150,16 @@ final class TruthCommand implements Callable<Integer> {
       head.append(String.format(Locale.ROOT, " %28s", b));
     }
     out.println(head.append("  furthest"));
-    List<TruthLab.Row> rows = new ArrayList<>(r.rows());
+    List<TruthTable.Row> rows = new ArrayList<>(r.rows());
     rows.sort(Comparator.comparingDouble(TruthCommand::worstFactor).reversed());
-    for (TruthLab.Row row : rows.subList(0, Math.min(Math.max(maxRows, 0), rows.size()))) {
+    for (TruthTable.Row row : rows.subList(0, Math.min(Math.max(maxRows, 0), rows.size()))) {
       StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-40s %-18s %9.1e", clip(row.tensor(), 40),
           clip(row.op(), 18), row.floor().under(row.measure())));
       line.append(row.bound() == null ? String.format(Locale.ROOT, " %-22s", "no bound")
           : String.format(Locale.ROOT, " %-14s %7.1e", row.bound().rule() + (row.bound().terms() > 0
               ? "(K=" + row.bound().terms() + ")" : ""), row.bound().maxLimit()));
       for (String b : backends) {
-        TruthLab.BackendError e = row.errors().stream().filter(x -> x.backend().equals(b)).findFirst().orElse(null);
+        TruthTable.BackendError e = row.errors().stream().filter(x -> x.backend().equals(b)).findFirst().orElse(null);
         line.append(e == null ? String.format(Locale.ROOT, " %28s", "-")
             : String.format(Locale.ROOT, " %9.1e (%7.1fx|%6.2fb)", e.error().under(row.measure()), e.floorFactor(),
                 e.boundFactor()));
@@ -168,7 +169,7 @@ final class TruthCommand implements Callable<Integer> {
     for (String n : r.notes()) {
       out.println("note: " + n);
     }
-    TruthLab.BackendSummary worst = r.furthest();
+    TruthTable.BackendSummary worst = r.furthest();
     if (worst == null) {
       out.println("no op outputs with a float64 truth");
       return;
@@ -176,14 +177,14 @@ final class TruthCommand implements Callable<Integer> {
     StringBuilder verdict = new StringBuilder(String.format(Locale.ROOT,
         "furthest from the float64 truth: %s, error %.2e at '%s' (%s), %.1fx the float32 floor", worst.backend(),
         worst.worstError(), worst.worstTensor(), worst.worstOp(), worst.worstFloorFactor()));
-    for (TruthLab.BackendSummary b : r.backends()) {
+    for (TruthTable.BackendSummary b : r.backends()) {
       if (b != worst) {
         verdict.append(String.format(Locale.ROOT, "; %s at most %.1fx ('%s')", b.backend(), b.worstFloorFactor(),
             b.worstTensor()));
       }
     }
     out.println(verdict);
-    for (TruthLab.RunTolerance t : r.minTolerance()) {
+    for (TruthTable.RunTolerance t : r.minTolerance()) {
       out.println(String.format(Locale.ROOT, "minimum fixed tolerance, %s against %s: --atol %.2e --rtol 0 ('%s') or "
           + "--atol 0 --rtol %.2e ('%s')", t.backend(), r.backends().get(0).backend(), t.minTolerance().atol(),
           t.atolTensor(), t.minTolerance().rtol(), t.rtolTensor()));
@@ -193,30 +194,31 @@ final class TruthCommand implements Callable<Integer> {
   }
 
   private void printPropagation(PrintWriter out, TruthLab.Result r) {
-    if (r.propagation().isEmpty()) {
-      return;
-    }
-    List<Propagation.Layer> byAmp = new ArrayList<>(r.propagation());
-    byAmp.removeIf(l -> !Double.isFinite(l.amplification()));
-    byAmp.sort(Comparator.comparingDouble(Propagation.Layer::amplification).reversed());
-    out.println("propagation through the torch port (relative L2 against TFLite; amplification = output error the "
-        + "exact op makes of the chained input error / that input error):");
-    out.println(String.format(Locale.ROOT, "%-40s %-18s %9s %9s %9s %9s %9s", "tensor", "op", "input", "own",
-        "chained", "inherited", "amplif."));
-    for (Propagation.Layer l : byAmp.subList(0, Math.min(Math.max(maxRows / 2, 3), byAmp.size()))) {
-      out.println(String.format(Locale.ROOT, "%-40s %-18s %9.1e %9.1e %9.1e %9.1e %9.1f", clip(l.tensor(), 40),
-          clip(l.op(), 18), l.inputError(), l.ownError(), l.chainedError(), l.inheritedError(), l.amplification()));
-    }
-    String h = Propagation.headline(r.propagation());
-    if (h != null) {
-      out.println("largest amplifier: " + h);
+    List<String> backends = r.propagation().stream().map(Propagation.Layer::backend).distinct().toList();
+    for (String backend : backends) {
+      List<Propagation.Layer> mine = r.propagation().stream().filter(l -> l.backend().equals(backend)).toList();
+      List<Propagation.Layer> byAmp = new ArrayList<>(mine);
+      byAmp.removeIf(l -> !Double.isFinite(l.amplification()));
+      byAmp.sort(Comparator.comparingDouble(Propagation.Layer::amplification).reversed());
+      out.println("propagation through " + backend + " (relative L2 against TFLite; amplification = output error the "
+          + "exact op makes of the chained input error / that input error):");
+      out.println(String.format(Locale.ROOT, "%-40s %-18s %9s %9s %9s %9s %9s", "tensor", "op", "input", "own",
+          "chained", "inherited", "amplif."));
+      for (Propagation.Layer l : byAmp.subList(0, Math.min(Math.max(maxRows / 2, 3), byAmp.size()))) {
+        out.println(String.format(Locale.ROOT, "%-40s %-18s %9.1e %9.1e %9.1e %9.1e %9.1f", clip(l.tensor(), 40),
+            clip(l.op(), 18), l.inputError(), l.ownError(), l.chainedError(), l.inheritedError(), l.amplification()));
+      }
+      String h = Propagation.headline(mine);
+      if (h != null) {
+        out.println("largest amplifier: " + h);
+      }
     }
   }
 
   private static void printAuto(PrintWriter out, TruthLab.Result r) {
-    TruthLab.Auto a = r.auto();
-    for (TruthLab.Row row : r.rows()) {
-      for (TruthLab.BackendError e : row.errors()) {
+    TruthTable.Auto a = r.auto();
+    for (TruthTable.Row row : r.rows()) {
+      for (TruthTable.BackendError e : row.errors()) {
         if (e.allowance() != null && e.boundFactor() > 1 && e.within()) {
           out.println(String.format(Locale.ROOT, "off the truth but allowed: %s on '%s' (%s) at %.0fx the bound "
               + "(%.2e vs %.2e at element %d), within its allowance: %s", e.backend(), row.tensor(), row.op(),
@@ -241,8 +243,8 @@ final class TruthCommand implements Callable<Integer> {
     } else if (a.firstFailure() == null) {
       out.println("--tolerance auto: MISALIGNED, no op output has a derived bound" + unbounded);
     } else {
-      TruthLab.Failure f = a.firstFailure();
-      TruthLab.Failure w = a.failures().get(0);
+      TruthTable.Failure f = a.firstFailure();
+      TruthTable.Failure w = a.failures().get(0);
       Diagnosis d = r.diagnoses().stream().filter(x -> x.tensor().equals(f.tensor()) && x.backend().equals(
           f.backend())).findFirst().orElse(null);
       Hypothesis h = d == null ? null : d.diagnosis();
@@ -254,8 +256,8 @@ final class TruthCommand implements Callable<Integer> {
     }
   }
 
-  private static double worstFactor(TruthLab.Row row) {
-    return row.errors().stream().mapToDouble(TruthLab.BackendError::floorFactor).max().orElse(0);
+  private static double worstFactor(TruthTable.Row row) {
+    return row.errors().stream().mapToDouble(TruthTable.BackendError::floorFactor).max().orElse(0);
   }
 
   private static String clip(String s, int n) {

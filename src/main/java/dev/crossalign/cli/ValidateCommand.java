@@ -2,14 +2,13 @@ package dev.crossalign.cli;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
+import dev.crossalign.align.TruthTable;
 import dev.crossalign.align.Verdict;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendKind.Ids;
 import dev.crossalign.engine.DemoModel;
-import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.Validator;
-import dev.crossalign.engine.truth.TruthLab;
 import dev.crossalign.engine.truth.TruthViews;
 import dev.crossalign.report.ConsoleReport;
 import dev.crossalign.report.JsonReport;
@@ -53,8 +52,14 @@ final class ValidateCommand implements Callable<Integer> {
   @Option(names = "--tolerance", defaultValue = "fixed", paramLabel = "fixed|auto",
       description = "fixed (default): the verdict under --atol/--rtol/--chained-rel-l2; auto: the exit status is the "
           + "truth lab's verdict under tolerances derived from the math (every backend within each op output's bound "
-          + "of the float64 truth, isolated, on the CPU), printed as one more line; the written reports stay fixed")
+          + "of the float64 truth, isolated, on the CPU), printed as one more line; implies --truth")
   String tolerance;
+
+  @Option(names = "--truth", description = "Also evaluate every op in float64 on the reference's inputs (isolated, on "
+      + "the CPU) and write each backend's error against it, the derived bound, the minimum tolerance and the "
+      + "diagnoses of tensors outside their bound into the reports (JSON \"truth\", an HTML section); the fixed "
+      + "tolerance still decides. Costs about two more isolated runs")
+  boolean truth;
 
   @Mixin RunOptions run;
   @Mixin ReportOptions report;
@@ -71,7 +76,8 @@ final class ValidateCommand implements Callable<Integer> {
     report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
         .output("--export-onnx", exportOnnx).check();
-    ValidationRequest req = new ValidationRequest(model, backends, mode, run.spec(), exportOnnx);
+    ValidationRequest req = new ValidationRequest(model, backends, mode, run.spec(), exportOnnx,
+        auto ? ValidationRequest.Truth.AUTO : truth ? ValidationRequest.Truth.REPORT : ValidationRequest.Truth.OFF);
     Validator.Outcome outcome;
     List<String> phases = Validator.phaseNames(req);
     try (Progress progress = Progress.start("validate", phases.size(), report.quiet)) {
@@ -89,28 +95,24 @@ final class ValidateCommand implements Callable<Integer> {
         && result.verdict() == Verdict.ALIGNED) {
       return Main.MISALIGNED;
     }
-    if (auto && result.verdict() != Verdict.INCOMPLETE) {
-      return autoVerdict();
+    if (result.truth() != null && result.verdict() != Verdict.INCOMPLETE) {
+      truthLine(result.truth(), auto);
     }
     return exitStatus(result);
   }
 
   /**
-   * {@code --tolerance auto}: the truth lab on the same model and inputs (ONNX Runtime when it is among the backends);
-   * one line with its verdict (on stderr when a report takes stdout), and its exit status.
+   * One line with the truth's verdict under the derived bounds (on stderr when a report takes stdout): under
+   * {@code --tolerance auto} it is the exit status, under {@code --truth} a finding beside the fixed verdict.
    */
-  private int autoVerdict() {
-    TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
-    TruthLab.Result r = TruthLab.run(new TruthLab.Request(m, InputGenerator.inputs(m, run.seed,
-        run.inputRange.low(), run.inputRange.high(), run.inputs()), backends.contains(BackendKind.ONNXRUNTIME),
-        run.config()));
-    TruthLab.Auto a = r.auto();
-    String line = "--tolerance auto: " + (a.aligned() ? "ALIGNED" : "MISALIGNED") + ", " + TruthViews.headline(r)
+  private void truthLine(TruthTable t, boolean auto) {
+    TruthTable.Auto a = t.auto();
+    String line = (auto ? "--tolerance auto: " : "float64 truth (--truth, not the exit status): ")
+        + (a.aligned() ? "ALIGNED" : "MISALIGNED") + ", " + TruthViews.headline(t)
         + (a.unbounded().isEmpty() ? "" : "; no bound (not judged): " + String.join(", ", a.unbounded()));
     java.io.PrintWriter w = report.reportOnStdout() ? spec.commandLine().getErr() : spec.commandLine().getOut();
     w.println(line);
     w.flush();
-    return a.aligned() ? Main.ALIGNED : Main.MISALIGNED;
   }
 
   /** " (N ops)" for the phases that run the model op by op. */
@@ -134,7 +136,7 @@ final class ValidateCommand implements Callable<Integer> {
   private Integer ops;
 
   static int exitStatus(AlignmentResult result) {
-    return switch (result.verdict()) {
+    return switch (result.decidingVerdict()) {
       case ALIGNED -> Main.ALIGNED;
       case MISALIGNED -> Main.MISALIGNED;
       case INCOMPLETE -> Main.UNSUPPORTED;

@@ -10,10 +10,23 @@ import java.util.Map;
 
 /**
  * One validation to run: which model (null path = the embedded demo), which backends (reference first: tflite), in
- * which mode, and how ({@link RunSpec}: device, config, inputs, tolerance; its rel_l2 budget is the chained one).
+ * which mode, and how ({@link RunSpec}: device, config, inputs, tolerance; its rel_l2 budget is the chained one),
+ * and whether the float64 truth of every op is computed for the reports ({@link Truth}).
  */
-public record ValidationRequest(Path model, List<BackendKind> backends, RunMode mode, RunSpec run, Path exportOnnx)
-    implements WithRunSpec {
+public record ValidationRequest(Path model, List<BackendKind> backends, RunMode mode, RunSpec run, Path exportOnnx,
+    Truth truth) implements WithRunSpec {
+
+  /**
+   * The float64 truth in a validation (engine/truth): OFF (the default: not computed, the run costs nothing more);
+   * REPORT (--truth: computed after the legs and written into the reports, the fixed tolerance decides); AUTO
+   * (--tolerance auto: the same, and its verdict under the derived bounds decides the exit status).
+   */
+  public enum Truth { OFF, REPORT, AUTO }
+
+  /** A request without the float64 truth. */
+  public ValidationRequest(Path model, List<BackendKind> backends, RunMode mode, RunSpec run, Path exportOnnx) {
+    this(model, backends, mode, run, exportOnnx, Truth.OFF);
+  }
 
   /** chained, isolated, or both in one run. */
   public enum RunMode {
@@ -45,6 +58,7 @@ public record ValidationRequest(Path model, List<BackendKind> backends, RunMode 
     backends = List.copyOf(backends);
     java.util.Objects.requireNonNull(mode, "mode");
     java.util.Objects.requireNonNull(run, "run");
+    truth = truth == null ? Truth.OFF : truth;
     if (backends.isEmpty() || backends.get(0) != REFERENCE) {
       throw CrossalignException.input("--backends must start with " + REFERENCE.id() + " (the reference), got "
           + backends);
@@ -73,7 +87,12 @@ public record ValidationRequest(Path model, List<BackendKind> backends, RunMode 
 
   /** This request with {@code in} as the user inputs. */
   public ValidationRequest withInputs(Map<String, HostTensor> in) {
-    return new ValidationRequest(model, backends, mode, run.withInputs(in), exportOnnx);
+    return new ValidationRequest(model, backends, mode, run.withInputs(in), exportOnnx, truth);
+  }
+
+  /** This request with {@code t} as its truth mode. */
+  public ValidationRequest withTruth(Truth t) {
+    return new ValidationRequest(model, backends, mode, run, exportOnnx, t);
   }
 
   public double chainedRelL2() {

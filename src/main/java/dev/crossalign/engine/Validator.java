@@ -161,7 +161,8 @@ public final class Validator {
     Map<String, LegResult> legs = new LinkedHashMap<>(); // in merge order, whatever order they ran in
     legs.put("reference", ref.result(model, req));
     legs.putAll(Lanes.run(ctx, port, export, natives, phases));
-    return merge(req, model, ref, legs.values(), loadMs, beforeMs + ms(t0), worst);
+    Outcome merged = merge(req, model, ref, legs.values(), loadMs, beforeMs + ms(t0), worst);
+    return dev.crossalign.engine.truth.ValidateTruth.attach(req, model, inputs, reference, merged);
   }
 
   /** Legs on two lanes report their phases and dumps from two threads: one at a time reaches the caller's. */

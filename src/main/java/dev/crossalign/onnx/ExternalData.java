@@ -198,6 +198,43 @@ public final class ExternalData {
       throw new ModelFormatException(w + ": length " + length + " bytes, but dims " + t.getDimsList() + " of "
           + OnnxTypes.name(t.getDataType()) + " need " + expected, -1);
     }
+    Path real = confined(location, at);
+    Path target = dir.resolve(Path.of(location)).normalize();
+    if (length > Integer.MAX_VALUE - 8) {
+      throw new ModelFormatException(w + ": " + length + " bytes is too large for one tensor", offset);
+    }
+    try (FileChannel ch = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      long fileSize = ch.size();
+      if (offset > fileSize || length > fileSize - offset) {
+        throw new ModelFormatException(w + ": offset " + offset + " + length " + length + " runs past the end of "
+            + target.getFileName() + " (" + fileSize + " bytes)", offset);
+      }
+      ByteBuffer buf = ByteBuffer.allocate((int) length);
+      long pos = offset;
+      while (buf.hasRemaining()) {
+        int r = ch.read(buf, pos);
+        if (r < 0) {
+          throw new ModelFormatException(w + ": " + target.getFileName() + " ended early", pos);
+        }
+        pos += r;
+      }
+      buf.flip();
+      return t.toBuilder()
+          .clearExternalData()
+          .setDataLocation(TensorProto.DataLocation.DEFAULT)
+          .setRawData(ByteString.copyFrom(buf))
+          .build();
+    } catch (IOException e) {
+      throw new ModelFormatException(w + ": cannot read " + target + ": " + e.getMessage(), -1);
+    }
+  }
+
+  /**
+   * The regular file {@code location} names inside {@link #dir}: relative, not leaving the directory by name or
+   * through a link, existing, and a regular file (a FIFO would block the open, a device read forever); refused
+   * otherwise, without opening anything.
+   */
+  private Path confined(String location, String at) {
     Path target;
     try {
       if (location.indexOf('\0') >= 0) {
@@ -229,33 +266,7 @@ public final class ExternalData {
       // a FIFO would block the open, a device would read forever: refused without opening
       throw new ModelFormatException(at + ": " + target + " is not a regular file", -1);
     }
-    if (length > Integer.MAX_VALUE - 8) {
-      throw new ModelFormatException(w + ": " + length + " bytes is too large for one tensor", offset);
-    }
-    try (FileChannel ch = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      long fileSize = ch.size();
-      if (offset > fileSize || length > fileSize - offset) {
-        throw new ModelFormatException(w + ": offset " + offset + " + length " + length + " runs past the end of "
-            + target.getFileName() + " (" + fileSize + " bytes)", offset);
-      }
-      ByteBuffer buf = ByteBuffer.allocate((int) length);
-      long pos = offset;
-      while (buf.hasRemaining()) {
-        int r = ch.read(buf, pos);
-        if (r < 0) {
-          throw new ModelFormatException(w + ": " + target.getFileName() + " ended early", pos);
-        }
-        pos += r;
-      }
-      buf.flip();
-      return t.toBuilder()
-          .clearExternalData()
-          .setDataLocation(TensorProto.DataLocation.DEFAULT)
-          .setRawData(ByteString.copyFrom(buf))
-          .build();
-    } catch (IOException e) {
-      throw new ModelFormatException(w + ": cannot read " + target + ": " + e.getMessage(), -1);
-    }
+    return real;
   }
 
   /** A location as messages show it: at most 200 characters, control characters as '?'. */

@@ -45,9 +45,8 @@ public final class OnnxChecker {
     }
   }
 
-  private static void checkGraph(
-      GraphProto g, Set<String> outer, Map<String, Long> opsets, String where, List<String> problems) {
-    // name -> who defined it, for messages
+  /** The graph's inputs and initializers, name -> "graph input" / "initializer" (for messages), duplicates noted. */
+  private static Map<String, String> graphValues(GraphProto g, String where, List<String> problems) {
     Map<String, String> defined = new HashMap<>();
     for (ValueInfoProto v : g.getInputList()) {
       if (v.getName().isEmpty()) {
@@ -64,6 +63,40 @@ public final class OnnxChecker {
       // an initializer may also be listed as a graph input (IR < 4 style): that is one value, not two
       defined.putIfAbsent(t.getName(), "initializer");
     }
+    return defined;
+  }
+
+  /** Adds {@code n}'s outputs to {@code defined}; a name given twice, or defined before, is a problem. */
+  private static void defineOutputs(NodeProto n, String node, Map<String, String> defined, String where,
+      List<String> problems) {
+    Set<String> own = new HashSet<>();
+    for (String o : n.getOutputList()) {
+      if (o.isEmpty()) {
+        continue;
+      }
+      if (!own.add(o)) {
+        problems.add(where + ": " + node + " names output '" + o + "' twice");
+        continue;
+      }
+      String prev = defined.putIfAbsent(o, node);
+      if (prev != null) {
+        problems.add(where + ": output '" + o + "' of " + node + " is already defined by " + prev);
+      }
+    }
+  }
+
+  /** An input defined nowhere before its node: out of topological order when a later node makes it. */
+  private static String undefinedInput(String where, String in, String node, String laterProducer) {
+    return laterProducer != null
+        ? where + ": nodes are not in topological order: input '" + in + "' of " + node + " is produced later, by "
+            + laterProducer
+        : where + ": input '" + in + "' of " + node + " is not defined (no graph input, initializer or node output has"
+            + " that name)";
+  }
+
+  private static void checkGraph(
+      GraphProto g, Set<String> outer, Map<String, Long> opsets, String where, List<String> problems) {
+    Map<String, String> defined = graphValues(g, where, problems);
     // who produces what, to tell "defined later" from "never defined"
     Map<String, String> laterProducer = new HashMap<>();
     List<NodeProto> nodes = g.getNodeList();
@@ -82,16 +115,8 @@ public final class OnnxChecker {
         problems.add(where + ": " + node + " uses domain '" + domain + "', which the model does not import");
       }
       for (String in : n.getInputList()) {
-        if (in.isEmpty() || defined.containsKey(in) || outer.contains(in)) {
-          continue;
-        }
-        String producer = laterProducer.get(in);
-        if (producer != null) {
-          problems.add(where + ": nodes are not in topological order: input '" + in + "' of " + node
-              + " is produced later, by " + producer);
-        } else {
-          problems.add(where + ": input '" + in + "' of " + node + " is not defined (no graph input, initializer "
-              + "or node output has that name)");
+        if (!in.isEmpty() && !defined.containsKey(in) && !outer.contains(in)) {
+          problems.add(undefinedInput(where, in, node, laterProducer.get(in)));
         }
       }
       for (AttributeProto a : n.getAttributeList()) {
@@ -106,20 +131,7 @@ public final class OnnxChecker {
           }
         }
       }
-      Set<String> own = new HashSet<>();
-      for (String o : n.getOutputList()) {
-        if (o.isEmpty()) {
-          continue;
-        }
-        if (!own.add(o)) {
-          problems.add(where + ": " + node + " names output '" + o + "' twice");
-          continue;
-        }
-        String prev = defined.putIfAbsent(o, node);
-        if (prev != null) {
-          problems.add(where + ": output '" + o + "' of " + node + " is already defined by " + prev);
-        }
-      }
+      defineOutputs(n, node, defined, where, problems);
     }
     Set<String> outs = new HashSet<>();
     for (ValueInfoProto v : g.getOutputList()) {

@@ -41,72 +41,86 @@ public final class NaivePaddingProbe {
         if (out.size() >= limit) {
           break;
         }
-        if (op.builtin() != BuiltinOp.CONV_2D) {
-          continue;
+        Finding f = op.builtin() == BuiltinOp.CONV_2D ? probe(model, reference, op) : null;
+        if (f != null) {
+          out.add(f);
         }
-        OpOptions.Conv2D o = (OpOptions.Conv2D) op.options();
-        TensorInfo in = g.tensor(op.inputs()[0]);
-        TensorInfo w = g.tensor(op.inputs()[1]);
-        if (in.shape().length != 4 || w.shape().length != 4 || o.dilationH() != 1 || o.dilationW() != 1) {
-          continue;
-        }
-        int kh = w.shape()[1];
-        int kw = w.shape()[2];
-        SamePadding ph = SamePadding.of(o.padding(), in.shape()[1], kh, o.strideH(), 1);
-        SamePadding pw = SamePadding.of(o.padding(), in.shape()[2], kw, o.strideW(), 1);
-        if (ph.symmetric() && pw.symmetric()) {
-          continue;
-        }
-        // naive: symmetric k//2 on both axes; only comparable when it gives TF's output shape
-        int outH = (in.shape()[1] + 2 * (kh / 2) - kh) / o.strideH() + 1;
-        int outW = (in.shape()[2] + 2 * (kw / 2) - kw) / o.strideW() + 1;
-        if (outH != ph.out() || outW != pw.out()) {
-          continue;
-        }
-        HostTensor x = reference.tensor(in.name());
-        HostTensor y = reference.tensor(g.tensor(op.outputs()[0]).name());
-        HostTensor wt = reference.tensor(w.name());
-        if (wt == null && model.isConstant(w) && w.sparsity() == null && !w.isQuantized()) {
-          wt = model.constant(w);
-        }
-        if (x == null || y == null || wt == null) {
-          continue;
-        }
-        Tensor bias = null;
-        if (op.inputs().length > 2 && op.inputs()[2] >= 0) {
-          TensorInfo b = g.tensor(op.inputs()[2]);
-          HostTensor bh = reference.tensor(b.name());
-          if (bh == null && model.isConstant(b) && !b.isQuantized()) {
-            bh = model.constant(b);
-          }
-          if (bh == null) {
-            continue;
-          }
-          bias = TorchTensors.toTorch(bh);
-        }
-        if (o.activation() == Activation.SIGN_BIT) {
-          continue;
-        }
-        Tensor xt = TorchTensors.toTorch(x.toFloat32()).permute(0, 3, 1, 2);
-        Tensor wtt = TorchTensors.toTorch(wt.toFloat32()).permute(0, 3, 1, 2);
-        Tensor naive =
-            torch.conv2d(
-                xt,
-                wtt,
-                bias == null ? new TensorOptional() : new TensorOptional(bias),
-                new long[] {o.strideH(), o.strideW()},
-                new long[] {kh / 2, kw / 2},
-                new long[] {1, 1},
-                in.shape()[3] / w.shape()[3]);
-        naive = FusedActivation.apply(naive, o.activation());
-        HostTensor nh = TorchTensors.toHost(naive.permute(0, 2, 3, 1), Layout.NHWC);
-        double worst = 0;
-        for (long i = 0; i < y.numel(); i++) {
-          worst = Math.max(worst, Math.abs(y.getDouble(i) - nh.getDouble(i)));
-        }
-        out.add(new Finding(g.tensor(op.outputs()[0]).name(), op.opName(), Math.max(kh, kw), o.strideH(), ph.begin(), ph.end(), worst));
       }
     }
     return out;
+  }
+
+  /** One conv: null when its padding is symmetric, naive padding changes its shape, or a tensor is missing. */
+  private static Finding probe(TfliteModel model, Activations reference, Operator op) {
+    Subgraph g = model.main();
+    OpOptions.Conv2D o = (OpOptions.Conv2D) op.options();
+    TensorInfo in = g.tensor(op.inputs()[0]);
+    TensorInfo w = g.tensor(op.inputs()[1]);
+    if (in.shape().length != 4 || w.shape().length != 4 || o.dilationH() != 1 || o.dilationW() != 1) {
+      return null;
+    }
+    int kh = w.shape()[1];
+    int kw = w.shape()[2];
+    SamePadding ph = SamePadding.of(o.padding(), in.shape()[1], kh, o.strideH(), 1);
+    SamePadding pw = SamePadding.of(o.padding(), in.shape()[2], kw, o.strideW(), 1);
+    if (ph.symmetric() && pw.symmetric()) {
+      return null;
+    }
+    // naive: symmetric k//2 on both axes; only comparable when it gives TF's output shape
+    int outH = (in.shape()[1] + 2 * (kh / 2) - kh) / o.strideH() + 1;
+    int outW = (in.shape()[2] + 2 * (kw / 2) - kw) / o.strideW() + 1;
+    if (outH != ph.out() || outW != pw.out()) {
+      return null;
+    }
+    HostTensor x = reference.tensor(in.name());
+    HostTensor y = reference.tensor(g.tensor(op.outputs()[0]).name());
+    HostTensor wt = reference.tensor(w.name());
+    if (wt == null && model.isConstant(w) && w.sparsity() == null && !w.isQuantized()) {
+      wt = model.constant(w);
+    }
+    if (x == null || y == null || wt == null) {
+      return null;
+    }
+    Tensor bias = null;
+    if (op.inputs().length > 2 && op.inputs()[2] >= 0) {
+      TensorInfo b = g.tensor(op.inputs()[2]);
+      HostTensor bh = reference.tensor(b.name());
+      if (bh == null && model.isConstant(b) && !b.isQuantized()) {
+        bh = model.constant(b);
+      }
+      if (bh == null) {
+        return null;
+      }
+      bias = TorchTensors.toTorch(bh);
+    }
+    if (o.activation() == Activation.SIGN_BIT) {
+      return null;
+    }
+    HostTensor nh = naive(x, wt, bias, o, kh, kw, in.shape()[3] / w.shape()[3]);
+    double worst = 0;
+    for (long i = 0; i < y.numel(); i++) {
+      worst = Math.max(worst, Math.abs(y.getDouble(i) - nh.getDouble(i)));
+    }
+    return new Finding(g.tensor(op.outputs()[0]).name(), op.opName(), Math.max(kh, kw), o.strideH(), ph.begin(),
+        ph.end(), worst);
+  }
+
+  /** The conv with PyTorch's symmetric padding k//2 (and the fused activation), NHWC on the host. */
+  private static HostTensor naive(HostTensor x, HostTensor wt, Tensor bias, OpOptions.Conv2D o, int kh, int kw,
+      long groups) {
+    Tensor xt = TorchTensors.toTorch(x.toFloat32()).permute(0, 3, 1, 2);
+    Tensor wtt = TorchTensors.toTorch(wt.toFloat32()).permute(0, 3, 1, 2);
+    Tensor naive =
+        torch.conv2d(
+            xt,
+            wtt,
+            bias == null ? new TensorOptional() : new TensorOptional(bias),
+            new long[] {o.strideH(), o.strideW()},
+            new long[] {kh / 2, kw / 2},
+            new long[] {1, 1},
+            groups);
+    naive = FusedActivation.apply(naive, o.activation());
+    HostTensor nh = TorchTensors.toHost(naive.permute(0, 2, 3, 1), Layout.NHWC);
+    return nh;
   }
 }

@@ -260,7 +260,9 @@ public final class HtmlReport {
     }
 
     private void sections() {
-      for (Section x : sections) {
+      List<Section> all = new java.util.ArrayList<>(sections);
+      all.addAll(TruthSections.of(r.truth(), r.truthDecides()));
+      for (Section x : all) {
         sb.append("<h2 id=\"").append(Html.esc(x.id())).append("\">").append(Html.esc(x.title()))
             .append("</h2>\n<table>\n<tr>");
         for (String h : x.header()) {

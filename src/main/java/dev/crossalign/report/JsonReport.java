@@ -58,6 +58,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *                                   "zero_reference": bool, "pass": bool} ]} ],
  *   "unsupported": [ {"op", "count", "reason"} ],
  *   "notes": [str, ...],
+ *   "truth": null | {...},                         // the float64 truth (validate --truth / --tolerance auto): TruthJson
  *   "config": {str: str},                          // keys sorted
  *   "timing_ms": {str: num} }                      // keys sorted; the only non-deterministic values
  * </pre>
@@ -224,6 +225,7 @@ public final class JsonReport {
       g.writeString(n);
     }
     g.writeEndArray();
+    TruthJson.write(g, r);
     g.writeObjectFieldStart("config");
     for (Map.Entry<String, String> e : r.config().entrySet()) {
       g.writeStringField(e.getKey(), e.getValue());
@@ -311,7 +313,7 @@ public final class JsonReport {
     g.writeRawValue(j.toString());
   }
 
-  private static void number(JsonGenerator g, String field, double v) throws IOException {
+  static void number(JsonGenerator g, String field, double v) throws IOException {
     if (Double.isFinite(v)) {
       g.writeNumberField(field, v);
     } else {

@@ -12,7 +12,11 @@ import java.util.Map;
  * {@code GraphNodeData} JSON: {@code results} keyed by an output tensor name or node id, each {@code {"value": n}}
  * with an optional {@code bgColor}, and {@code thresholds} giving a background color per value range, upper bounds
  * ascending). Keys are TFLite output tensor names, which Model Explorer's TFLite adapter matches against each node's
- * {@code tensor_name} output metadata.
+ * {@code tensor_name} output metadata. This is the one-graph form of Model Explorer's {@code NodeDataProviderGraphData}
+ * (src/ui/src/components/visualizer/common/types.ts), which its loader ({@code getNodeDataProviderData} in
+ * node_data_provider_extension_service.ts) applies to the graph on screen; ModelExplorerSchemaTest cites the commit.
+ * One limit of that form: a model with a tensor literally named "results" would make the loader read the file as keyed
+ * by graph id.
  */
 public final class ModelExplorerOverlay {
   /** The overlay document's mapper. */

@@ -57,6 +57,46 @@ public final class Npy {
 
   /** {@code exact}: maxBytes is the exact length of the source (a file), so the data length must match it. */
   static HostTensor read(InputStream in, String label, long maxBytes, boolean exact) throws IOException {
+    Prefix p = readPrefix(in, label, maxBytes);
+    NpyHeader h = p.header();
+    int[] shape = h.shape();
+    int es = h.dtype().byteSize();
+    long available = maxBytes - p.bytes();
+    long nbytes;
+    try {
+      nbytes = Math.multiplyExact(HostTensor.numel(shape), (long) es);
+    } catch (ArithmeticException e) {
+      throw NpyHeader.bad(label, "shape " + Arrays.toString(shape) + " has more elements than a long holds");
+    }
+    String needs = "shape " + Arrays.toString(shape) + " of " + NpyHeader.descrOf(h.dtype()).substring(1)
+        + " needs " + nbytes + " data bytes";
+    if (exact && nbytes != available) {
+      throw NpyHeader.bad(label, needs + ", the file has " + available
+          + (nbytes > available ? " (truncated, or a wrong shape)" : " (trailing bytes, or a wrong shape)"));
+    }
+    if (nbytes > available) {
+      throw NpyHeader.bad(label, needs + ", at most " + available + " are there");
+    }
+    if (nbytes > MAX_DATA) {
+      throw NpyHeader.bad(label, needs + ", over the 2 GiB limit of one tensor");
+    }
+    byte[] data = exact ? readExact(in, (int) nbytes) : readGrowing(in, (int) nbytes);
+    if (data.length < nbytes) {
+      throw NpyHeader.bad(label, needs + ", truncated after " + data.length);
+    }
+    if (in.read() != -1) {
+      throw NpyHeader.bad(label, needs + ", and more bytes follow the data");
+    }
+    if (h.bigEndian()) {
+      swapBytes(data, es);
+    }
+    return inCOrder(h, ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN));
+  }
+
+  /** The magic, version, header length and header, checked; {@code bytes}: how many precede the data. */
+  private record Prefix(NpyHeader header, long bytes) {}
+
+  private static Prefix readPrefix(InputStream in, String label, long maxBytes) throws IOException {
     byte[] pre = in.readNBytes(8);
     if (pre.length < 8 || !Arrays.equals(Arrays.copyOf(pre, 6), MAGIC)) {
       if (pre.length < 6) {
@@ -94,39 +134,12 @@ public final class Npy {
       throw NpyHeader.bad(label, "truncated in the header (" + hb.length + " of " + headerLen + " bytes)");
     }
     String text = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-    NpyHeader h = NpyHeader.parse(text, label);
+    return new Prefix(NpyHeader.parse(text, label), prefix + headerLen);
+  }
+
+  /** The data as a C-order tensor of the header's shape. */
+  private static HostTensor inCOrder(NpyHeader h, ByteBuffer buf) {
     int[] shape = h.shape();
-    int es = h.dtype().byteSize();
-    long available = maxBytes - prefix - headerLen;
-    long nbytes;
-    try {
-      nbytes = Math.multiplyExact(HostTensor.numel(shape), (long) es);
-    } catch (ArithmeticException e) {
-      throw NpyHeader.bad(label, "shape " + Arrays.toString(shape) + " has more elements than a long holds");
-    }
-    String needs = "shape " + Arrays.toString(shape) + " of " + NpyHeader.descrOf(h.dtype()).substring(1)
-        + " needs " + nbytes + " data bytes";
-    if (exact && nbytes != available) {
-      throw NpyHeader.bad(label, needs + ", the file has " + available
-          + (nbytes > available ? " (truncated, or a wrong shape)" : " (trailing bytes, or a wrong shape)"));
-    }
-    if (nbytes > available) {
-      throw NpyHeader.bad(label, needs + ", at most " + available + " are there");
-    }
-    if (nbytes > MAX_DATA) {
-      throw NpyHeader.bad(label, needs + ", over the 2 GiB limit of one tensor");
-    }
-    byte[] data = exact ? readExact(in, (int) nbytes) : readGrowing(in, (int) nbytes);
-    if (data.length < nbytes) {
-      throw NpyHeader.bad(label, needs + ", truncated after " + data.length);
-    }
-    if (in.read() != -1) {
-      throw NpyHeader.bad(label, needs + ", and more bytes follow the data");
-    }
-    if (h.bigEndian()) {
-      swapBytes(data, es);
-    }
-    ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
     if (h.fortranOrder() && shape.length > 1) {
       // Column-major data of shape s is the row-major array of reversed(s); reversing its axes gives s in C order.
       int r = shape.length;

@@ -32,7 +32,9 @@ class JsonReportTest {
     JsonReport.write(ReportFixtures.misaligned(), p);
     JsonNode root = JsonReport.read(p);
     assertThat(fieldNames(root)).containsExactly("verdict", "model", "device", "seed", "tolerance", "backends",
-        "first_divergence", "counts", "comparison_counts", "tensors", "unsupported", "notes", "config", "timing_ms");
+        "first_divergence", "counts", "comparison_counts", "tensors", "unsupported", "notes", "truth", "config",
+        "timing_ms");
+    assertThat(root.get("truth").isNull()).as("no float64 truth computed: null, the key still present").isTrue();
     // in, conv, mid, nanny, head, out x 2 modes; mid, nanny (NaN both sides, not accepted) and head fail in each
     assertThat(root.get("counts").toString())
         .isEqualTo("{\"comparisons\":12,\"failing\":6,\"nonfinite\":2,\"nonfinite_failing\":2}");

@@ -3,7 +3,9 @@ package dev.crossalign.backend.tflite;
 import dev.crossalign.CrossalignException;
 
 /**
- * How the TFLite reference interpreter runs: its thread count and which delegate, if any, takes over ops.
+ * How the TFLite reference interpreter runs: its thread count and which delegate, if any, takes over ops. Handed to
+ * the providers inside a BackendSpec ({@link dev.crossalign.backend.BackendSpec#withOptions}) when a use case needs
+ * more than the spec's purpose implies.
  *
  * @param threads interpreter threads, at least 1
  * @param delegate the delegate; {@link Delegate#NONE} keeps every op on TFLite's builtin kernels, so that every
@@ -15,7 +17,8 @@ import dev.crossalign.CrossalignException;
  *     values. The Validator turns it on and reports those ops as unsupported.
  */
 public record TfliteOptions(
-    int threads, Delegate delegate, ExternalDelegateSpec external, boolean placeholderCustomOps) {
+    int threads, Delegate delegate, ExternalDelegateSpec external, boolean placeholderCustomOps)
+    implements dev.crossalign.backend.NativeOptions {
 
   /** Which delegate runs the graph. */
   public enum Delegate {

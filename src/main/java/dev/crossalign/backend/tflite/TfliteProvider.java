@@ -32,12 +32,24 @@ public final class TfliteProvider implements BackendProvider {
   }
 
   @Override
+  public Class<TfliteOptions> optionsType() {
+    return TfliteOptions.class;
+  }
+
+  @Override
   public Backend open(BackendSpec spec) {
     return TfliteBackend.open(spec.model(), options(spec));
   }
 
-  /** Threads from the config; for captures, placeholders for custom ops without a kernel (their outputs skipped). */
+  /**
+   * The spec's own TfliteOptions when it carries them; else threads from the config and, for captures, placeholders
+   * for custom ops without a kernel (their outputs skipped).
+   */
   static TfliteOptions options(BackendSpec spec) {
+    java.util.Optional<TfliteOptions> given = spec.options(TfliteOptions.class);
+    if (given.isPresent()) {
+      return given.get();
+    }
     TfliteOptions o = TfliteOptions.defaults().withThreads(spec.threads());
     return spec.purpose() == BackendSpec.Purpose.CAPTURE ? o.withPlaceholderCustomOps(true) : o;
   }

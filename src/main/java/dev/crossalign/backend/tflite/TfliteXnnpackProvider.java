@@ -20,6 +20,12 @@ public final class TfliteXnnpackProvider implements BackendProvider {
   }
 
   @Override
+  public Class<TfliteOptions> optionsType() {
+    return TfliteOptions.class;
+  }
+
+  /** The spec's options (or the purpose's) with the XNNPACK delegate, whatever delegate they named. */
+  @Override
   public Backend open(BackendSpec spec) {
     return TfliteBackend.open(spec.model(), TfliteProvider.options(spec).withDelegate(TfliteOptions.Delegate.XNNPACK));
   }

@@ -88,8 +88,51 @@ public final class BatchRunner {
 
   public static Summary run(
       List<ManifestRow> rows, BatchOptions options, Config config, Path out, Consumer<String> lines) {
-    boolean resume = config.resume();
-    List<RowResult> done = resume && out != null ? JsonlSink.readDone(out) : List.of();
+    // every row that is not aligned, named with its reason for the summary, in row order
+    java.util.Map<Integer, String> problems = new java.util.concurrent.ConcurrentSkipListMap<>();
+    Tally before = new Tally();
+    List<ManifestRow> todo = new ArrayList<>();
+    Map<String, RowResult> done = alreadyDone(config, out);
+    for (ManifestRow r : rows) {
+      RowResult d = done.get(r.key());
+      if (d != null) {
+        before.add(d, problems);
+      } else {
+        todo.add(r);
+      }
+    }
+    if (!config.resume() && out != null && Files.exists(out)) {
+      throw CrossalignException.input(out + " exists: pass --resume to continue that batch, or choose a new file");
+    }
+    Tally ran = new Tally();
+    List<RowRunner> runners = runAll(todo, options, config, out, line -> {
+      if (lines != null) {
+        synchronized (lines) {
+          lines.accept(line.json());
+        }
+      }
+      ran.add(line.result(), problems);
+    });
+    long peak = 0;
+    long sum = 0;
+    int started = 0;
+    for (RowRunner w : runners) {
+      peak = Math.max(peak, w.peakRssKb());
+      sum += w.peakRssKb();
+      started += w.processesStarted();
+    }
+    if (config.isolation() == Isolation.THREAD) {
+      peak = ProcStatus.kb(ProcessHandle.current().pid(), "VmHWM");
+      sum = peak;
+    }
+    return new Summary(rows.size(), before.rows.get(), todo.size(), before.aligned.get() + ran.aligned.get(),
+        Math.max(before.worst.get(), ran.worst.get()), ran.crashed.get(), ran.timedOut.get(), started, peak, sum,
+        List.copyOf(problems.values()));
+  }
+
+  /** The rows OUT already holds (resume), the last line of a row winning; crashed ones dropped with retryCrashed. */
+  private static Map<String, RowResult> alreadyDone(Config config, Path out) {
+    List<RowResult> done = config.resume() && out != null ? JsonlSink.readDone(out) : List.of();
     // The last line of a row wins: a crashed row retried later has two lines.
     Map<String, RowResult> last = new HashMap<>();
     for (RowResult r : done) {
@@ -98,30 +141,38 @@ public final class BatchRunner {
     if (config.retryCrashed()) {
       last.values().removeIf(RowResult::crashedOrTimedOut);
     }
-    int worst = 0;
-    int aligned = 0;
-    // every row that is not aligned, named with its reason for the summary, in row order
-    java.util.Map<Integer, String> problems = new java.util.concurrent.ConcurrentSkipListMap<>();
-    List<ManifestRow> todo = new ArrayList<>();
-    int skipped = 0;
-    for (ManifestRow r : rows) {
-      RowResult d = last.get(r.key());
-      if (d != null) {
-        skipped++;
-        worst = Math.max(worst, d.exitStatus());
-        aligned += d.exitStatus() == 0 ? 1 : 0;
-        noteProblem(problems, d);
-      } else {
-        todo.add(r);
+    return last;
+  }
+
+  /** Counts of rows by outcome, added to from the pool's threads. */
+  private static final class Tally {
+    final AtomicInteger rows = new AtomicInteger();
+    final AtomicInteger worst = new AtomicInteger();
+    final AtomicInteger aligned = new AtomicInteger();
+    final AtomicInteger crashed = new AtomicInteger();
+    final AtomicInteger timedOut = new AtomicInteger();
+
+    void add(RowResult r, java.util.Map<Integer, String> problems) {
+      rows.incrementAndGet();
+      worst.accumulateAndGet(r.exitStatus(), Math::max);
+      noteProblem(problems, r);
+      if (r.exitStatus() == 0) {
+        aligned.incrementAndGet();
+      }
+      if (RowResult.CRASHED.equals(r.verdict())) {
+        crashed.incrementAndGet();
+      } else if (RowResult.TIMEOUT.equals(r.verdict())) {
+        timedOut.incrementAndGet();
       }
     }
-    if (!resume && out != null && Files.exists(out)) {
-      throw CrossalignException.input(out + " exists: pass --resume to continue that batch, or choose a new file");
-    }
-    AtomicInteger worstRan = new AtomicInteger();
-    AtomicInteger alignedRan = new AtomicInteger();
-    AtomicInteger crashed = new AtomicInteger();
-    AtomicInteger timedOut = new AtomicInteger();
+  }
+
+  /**
+   * Runs {@code todo} on {@code config.workers()} pool threads, each with its own runner (a worker process or this
+   * JVM), every line appended to {@code out} and handed to {@code onLine}; returns the runners, closed.
+   */
+  private static List<RowRunner> runAll(List<ManifestRow> todo, BatchOptions options, Config config, Path out,
+      Consumer<RowRunner.Line> onLine) {
     Queue<RowRunner> all = new ConcurrentLinkedQueue<>();
     Path scratch = config.isolation() == Isolation.PROCESS && !todo.isEmpty() ? scratch() : null;
     ThreadLocal<RowRunner> mine = ThreadLocal.withInitial(() -> {
@@ -142,34 +193,10 @@ public final class BatchRunner {
           if (sink != null) {
             sink.append(r.json());
           }
-          if (lines != null) {
-            synchronized (lines) {
-              lines.accept(r.json());
-            }
-          }
-          worstRan.accumulateAndGet(r.result().exitStatus(), Math::max);
-          noteProblem(problems, r.result());
-          if (r.result().exitStatus() == 0) {
-            alignedRan.incrementAndGet();
-          }
-          if (RowResult.CRASHED.equals(r.result().verdict())) {
-            crashed.incrementAndGet();
-          } else if (RowResult.TIMEOUT.equals(r.result().verdict())) {
-            timedOut.incrementAndGet();
-          }
+          onLine.accept(r);
         }));
       }
-      for (Future<?> f : futures) {
-        try {
-          f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-          Throwable c = e.getCause();
-          throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new CrossalignException(CrossalignException.Kind.INTERNAL, "batch interrupted");
-        }
-      }
+      awaitAll(futures);
     } finally {
       pool.shutdownNow();
       try {
@@ -185,21 +212,22 @@ public final class BatchRunner {
         deleteTree(scratch);
       }
     }
-    long peak = 0;
-    long sum = 0;
-    int started = 0;
-    for (RowRunner w : all) {
-      peak = Math.max(peak, w.peakRssKb());
-      sum += w.peakRssKb();
-      started += w.processesStarted();
+    return List.copyOf(all);
+  }
+
+  /** Waits for every row; a row's exception is the batch's. */
+  private static void awaitAll(List<Future<?>> futures) {
+    for (Future<?> f : futures) {
+      try {
+        f.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable c = e.getCause();
+        throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CrossalignException(CrossalignException.Kind.INTERNAL, "batch interrupted");
+      }
     }
-    if (config.isolation() == Isolation.THREAD) {
-      peak = ProcStatus.kb(ProcessHandle.current().pid(), "VmHWM");
-      sum = peak;
-    }
-    int exit = Math.max(worst, worstRan.get());
-    return new Summary(rows.size(), skipped, todo.size(), aligned + alignedRan.get(), exit, crashed.get(),
-        timedOut.get(), started, peak, sum, List.copyOf(problems.values()));
   }
 
   private static void noteProblem(java.util.Map<Integer, String> problems, RowResult r) {

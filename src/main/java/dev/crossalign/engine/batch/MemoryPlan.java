@@ -55,35 +55,12 @@ public record MemoryPlan(int workers, int heapMb, long perWorkerMb, long budgetM
       throw CrossalignException.input("--max-memory must be positive, got " + maxMemoryMb + " MiB");
     }
     long budget = maxMemoryMb > 0 ? maxMemoryMb : machineBudgetMb();
-    Estimate worst = new Estimate(0, 0, 0, "none");
-    Set<Path> seen = new LinkedHashSet<>();
-    boolean demo = false;
     int captures = 1;
     for (ManifestRow r : rows) {
       captures = Math.max(captures, captures(r.backends() == null ? options.backends() : r.backends(),
           options.mode()));
-      if (r.model() == null) {
-        demo = true;
-      } else {
-        seen.add(r.model());
-      }
     }
-    if (demo) {
-      worst = Estimate.of(TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL), DemoModel.LABEL);
-    }
-    for (Path p : seen) {
-      if (!java.nio.file.Files.isRegularFile(p)) {
-        continue; // a FIFO or device is that row's refusal, not something to read while planning
-      }
-      try {
-        Estimate e = Estimate.of(TfliteModel.read(p), p.toString());
-        if (e.bytes() > worst.bytes()) {
-          worst = e;
-        }
-      } catch (RuntimeException e) {
-        // an unreadable model is that row's error, recorded when it runs; it does not size the batch
-      }
-    }
+    Estimate worst = largest(rows);
     long heap = HEAP_BASE_MB + ceilMb(worst.fileBytes() + HEAP_PER_CAPTURE * captures * worst.activationBytes());
     long nativeMb = NATIVE_BASE_MB
         + ceilMb(NATIVE_PER_WEIGHT * worst.weightBytes() + NATIVE_PER_ACTIVATION * worst.activationBytes());
@@ -109,6 +86,37 @@ public record MemoryPlan(int workers, int heapMb, long perWorkerMb, long budgetM
       workers = Math.max(1, Math.min(Math.min(cores, fit), Math.max(1, rows.size())));
     }
     return new MemoryPlan(workers, (int) Math.min(Integer.MAX_VALUE, heap), perWorker, budget, worst.label());
+  }
+
+  /** The manifest's largest model by estimated bytes (unreadable ones are their rows' errors, not sized here). */
+  private static Estimate largest(List<ManifestRow> rows) {
+    Estimate worst = new Estimate(0, 0, 0, "none");
+    Set<Path> seen = new LinkedHashSet<>();
+    boolean demo = false;
+    for (ManifestRow r : rows) {
+      if (r.model() == null) {
+        demo = true;
+      } else {
+        seen.add(r.model());
+      }
+    }
+    if (demo) {
+      worst = Estimate.of(TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL), DemoModel.LABEL);
+    }
+    for (Path p : seen) {
+      if (!java.nio.file.Files.isRegularFile(p)) {
+        continue; // a FIFO or device is that row's refusal, not something to read while planning
+      }
+      try {
+        Estimate e = Estimate.of(TfliteModel.read(p), p.toString());
+        if (e.bytes() > worst.bytes()) {
+          worst = e;
+        }
+      } catch (RuntimeException e) {
+        // an unreadable model is that row's error, recorded when it runs; it does not size the batch
+      }
+    }
+    return worst;
   }
 
   /** Captures one row holds: the reference's, and per candidate one per mode it runs. */

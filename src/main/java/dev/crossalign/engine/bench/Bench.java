@@ -79,25 +79,9 @@ public final class Bench {
       if (legs.isEmpty()) {
         throw CrossalignException.unsupported("no backend could run " + model.label() + ": " + notes);
       }
-      for (int i = 0; i < req.warmup(); i++) {
-        for (Leg l : legs) {
-          l.runOnce();
-        }
-        onStep.accept("warm-up round " + (i + 1) + "/" + req.warmup());
-      }
-      int n = legs.size();
-      double[][] samples = new double[n][req.runs()];
-      for (int r = 0; r < req.runs(); r++) {
-        for (int k = 0; k < n; k++) {
-          int j = (r + k) % n;
-          long t0 = System.nanoTime();
-          legs.get(j).runOnce();
-          samples[j][r] = (System.nanoTime() - t0) / 1e6;
-        }
-        onStep.accept("timed round " + (r + 1) + "/" + req.runs());
-      }
+      double[][] samples = timedRounds(legs, req, onStep);
       List<BackendStats> stats = new ArrayList<>();
-      for (int j = 0; j < n; j++) {
+      for (int j = 0; j < legs.size(); j++) {
         stats.add(BackendStats.of(legs.get(j).name(), samples[j]));
       }
       for (BackendStats s : stats) {
@@ -105,15 +89,7 @@ public final class Bench {
           notes.add(s.noiseNote());
         }
       }
-      Map<String, Double> ratios = new LinkedHashMap<>();
-      BackendStats x = stats.stream().filter(s -> s.name().equals(BackendKind.TFLITE_XNNPACK.id())).findFirst().orElse(null);
-      if (x != null) {
-        for (BackendStats s : stats) {
-          if (s != x) {
-            ratios.put(s.name(), s.medianMs() / x.medianMs());
-          }
-        }
-      }
+      Map<String, Double> ratios = ratiosToXnnpack(stats);
       if (req.profileOps()) {
         for (Leg l : legs) {
           if (l instanceof TorchLeg t) {
@@ -130,6 +106,46 @@ public final class Bench {
         l.close();
       }
     }
+  }
+
+  /**
+   * The warm-up rounds, then the timed rounds interleaved round robin (each round starts one leg later, so that no
+   * backend always runs first): milliseconds per leg and round.
+   */
+  private static double[][] timedRounds(List<Leg> legs, BenchRequest req, java.util.function.Consumer<String> onStep) {
+    for (int i = 0; i < req.warmup(); i++) {
+      for (Leg l : legs) {
+        l.runOnce();
+      }
+      onStep.accept("warm-up round " + (i + 1) + "/" + req.warmup());
+    }
+    int n = legs.size();
+    double[][] samples = new double[n][req.runs()];
+    for (int r = 0; r < req.runs(); r++) {
+      for (int k = 0; k < n; k++) {
+        int j = (r + k) % n;
+        long t0 = System.nanoTime();
+        legs.get(j).runOnce();
+        samples[j][r] = (System.nanoTime() - t0) / 1e6;
+      }
+      onStep.accept("timed round " + (r + 1) + "/" + req.runs());
+    }
+    return samples;
+  }
+
+  /** Each backend's median over tflite-xnnpack's, when that baseline ran. */
+  private static Map<String, Double> ratiosToXnnpack(List<BackendStats> stats) {
+    Map<String, Double> ratios = new LinkedHashMap<>();
+    BackendStats x = stats.stream().filter(s -> s.name().equals(BackendKind.TFLITE_XNNPACK.id())).findFirst()
+        .orElse(null);
+    if (x != null) {
+      for (BackendStats s : stats) {
+        if (s != x) {
+          ratios.put(s.name(), s.medianMs() / x.medianMs());
+        }
+      }
+    }
+    return ratios;
   }
 
   /** {@code kind} opened through its provider for latency runs; null (with a note) when it has no model to run. */

@@ -100,14 +100,7 @@ final class GraphView {
    * connected layer (Gemm and MatMul+Add alike); a constant Mul then Add is an affine, like a BatchNormalization.
    */
   private List<Node> normalize(List<Node> raw) {
-    Map<String, List<Node>> uses = new HashMap<>();
-    for (Node n : raw) {
-      for (String i : n.inputs()) {
-        if (data.contains(i)) {
-          uses.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
-        }
-      }
-    }
+    Map<String, List<Node>> uses = dataUses(raw);
     Set<Node> dropped = new HashSet<>();
     List<Node> out = new ArrayList<>();
     for (Node n : raw) {
@@ -115,14 +108,7 @@ final class GraphView {
         continue;
       }
       long dataIns = n.inputs().stream().filter(data::contains).count();
-      String kind = n.kind();
-      if (kind.equals("concat") && dataIns == 1 && n.inputs().size() > 1) {
-        kind = "pad";
-      } else if ((kind.equals("matmul") || kind.equals("fc")) && dataIns == 1) {
-        kind = "fc";
-      } else if (kind.equals("batchnormalization") && dataIns == 1) {
-        kind = "affine";
-      }
+      String kind = idiomKind(n, dataIns);
       boolean foldsAffine = OpKinds.FOLDS_AFFINE.contains(kind);
       if ((foldsAffine || (kind.equals("mul") && dataIns == 1 && n.inputs().size() == 2)) && n.outputs().size() == 1
           && dataIns >= 1) {
@@ -164,6 +150,37 @@ final class GraphView {
       out.add(kind.equals(n.kind()) ? n : n.withKind(kind));
     }
     return out;
+  }
+
+  /** Data tensor -> the nodes that read it. */
+  private Map<String, List<Node>> dataUses(List<Node> raw) {
+    Map<String, List<Node>> uses = new HashMap<>();
+    for (Node n : raw) {
+      for (String i : n.inputs()) {
+        if (data.contains(i)) {
+          uses.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
+        }
+      }
+    }
+    return uses;
+  }
+
+  /**
+   * The kind a converter idiom stands for: a concat of one data tensor with constants is a pad, a matmul with a
+   * constant weight a fully connected layer, a lone batch normalization an affine; else the node's own kind.
+   */
+  private static String idiomKind(Node n, long dataIns) {
+    String kind = n.kind();
+    if (kind.equals("concat") && dataIns == 1 && n.inputs().size() > 1) {
+      return "pad";
+    }
+    if ((kind.equals("matmul") || kind.equals("fc")) && dataIns == 1) {
+      return "fc";
+    }
+    if (kind.equals("batchnormalization") && dataIns == 1) {
+      return "affine";
+    }
+    return kind;
   }
 
   /** Why this tensor was folded into another node, or null. */

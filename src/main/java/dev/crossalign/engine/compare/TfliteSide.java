@@ -1,7 +1,6 @@
 package dev.crossalign.engine.compare;
 
-import dev.crossalign.backend.tflite.TfliteBackend;
-import dev.crossalign.backend.tflite.TfliteOptions;
+import dev.crossalign.backend.Backend;
 import dev.crossalign.engine.Reference;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.TensorInfo;
@@ -9,19 +8,22 @@ import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A .tflite model on the TFLite interpreter, every intermediate preserved. */
-final class TfliteSide extends BackendSide<TfliteBackend> implements Side {
+/**
+ * A .tflite model on the TFLite interpreter, every intermediate preserved, opened through its provider with
+ * placeholders off: a custom op without a kernel refuses the model rather than compare zeros.
+ */
+final class TfliteSide extends BackendSide<Backend> implements Side {
   private final TfliteModel model;
   private final GraphView graph;
 
-  private TfliteSide(TfliteModel model, TfliteBackend backend) {
+  private TfliteSide(TfliteModel model, Backend backend) {
     super(backend);
     this.model = model;
     this.graph = GraphView.of(model);
   }
 
   static TfliteSide open(TfliteModel model, int threads) {
-    TfliteBackend b = Reference.open(model, TfliteOptions.defaults().withThreads(threads));
+    Backend b = Reference.exact(model, threads);
     try {
       return new TfliteSide(model, b);
     } catch (RuntimeException e) {

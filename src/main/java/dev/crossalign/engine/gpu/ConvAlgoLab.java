@@ -10,6 +10,7 @@ import dev.crossalign.backend.cudnn.CudnnConv;
 import dev.crossalign.backend.cudnn.MathType;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
+import dev.crossalign.engine.Reference;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.NativeSafety;
 import dev.crossalign.tflite.TfliteModel;
@@ -125,7 +126,7 @@ public final class ConvAlgoLab {
     NativeSafety.check(model);
     List<LayerResult> results = new ArrayList<>();
     ConvLayers.Found found;
-    try (TfliteBackend ref = TfliteBackend.open(model, TfliteOptions.defaults())) {
+    try (TfliteBackend ref = Reference.open(model, TfliteOptions.defaults())) {
       Activations run = ref.run(inputs);
       found = ConvLayers.of(model, ref, run);
     }

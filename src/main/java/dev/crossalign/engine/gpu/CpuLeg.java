@@ -3,9 +3,9 @@ package dev.crossalign.engine.gpu;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.Backend;
 import dev.crossalign.backend.cudnn.ConvEpilogue;
 import dev.crossalign.backend.tflite.TfliteBackend;
-import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.Reference;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Npz;
@@ -87,7 +87,7 @@ public final class CpuLeg {
     Map<String, HostTensor> reference = Npz.read(dir.resolve(BundleManifest.REFERENCE));
     Activations run;
     long t0 = System.nanoTime();
-    try (TfliteBackend ref = Reference.open(model, TfliteOptions.defaults())) {
+    try (Backend ref = Reference.exact(model, 1)) {
       run = ref.run(inputs);
     }
     double runMs = (System.nanoTime() - t0) / 1e6;

@@ -7,11 +7,19 @@ import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.Device;
+import dev.crossalign.backend.onnx.OrtBackend;
+import dev.crossalign.backend.onnx.OrtOptions;
+import dev.crossalign.port.PortBackend;
+import dev.crossalign.port.onnx.ExportOptions;
+import dev.crossalign.port.onnx.Exporter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Error propagation through the torch port (issue 13, item 3), per op output, all as relative L2 norms against the
+ * Error propagation through each chained backend, the torch port and ONNX Runtime (issue 13, item 3), per op output, all as relative L2 norms against the
  * TFLite reference: {@code inputError} how far the op's run-time inputs in the chained port run are from the
  * reference's; {@code ownError} the op's isolated error against its float64 truth (what the op itself adds);
  * {@code chainedError} the chained port's output against the reference; {@code inheritedError} = chained - own (what
@@ -23,12 +31,14 @@ import java.util.List;
 public final class Propagation {
   private Propagation() {}
 
-  public record Layer(String tensor, String op, double inputError, double ownError, double chainedError,
-      double inheritedError, double propagatedError, double amplification) {}
+  /** One op output of one chained backend ({@code backend}: the torch port or ONNX Runtime). */
+  public record Layer(String backend, String tensor, String op, double inputError, double ownError,
+      double chainedError, double inheritedError, double propagatedError, double amplification) {}
 
   /**
-   * {@code truth} the float64 ops on the reference's inputs, {@code own} the port's isolated run, {@code chained} the
-   * port's chained run, {@code truthOnChained} the float64 ops on the chained run's tensors.
+   * {@code truth} the float64 ops on the reference's inputs, {@code own} the backend's isolated run, {@code chained}
+   * its chained run (in the reference's axes), {@code truthOnChained} the float64 ops on the chained run's tensors;
+   * the layers are named after {@code chained}'s backend.
    */
   static List<Layer> measure(TfliteModel model, Activations reference, Activations truth, Activations own,
       Activations chained, Activations truthOnChained) {
@@ -77,10 +87,27 @@ public final class Propagation {
       double chainedErr = relL2(c, ref);
       double propagated = relL2(tc, t);
       double amp = inErr > 0 ? propagated / inErr : Double.NaN;
-      out.add(new Layer(name, op.opName(), inErr, ownErr, chainedErr, Math.max(chainedErr - ownErr, 0), propagated,
+      out.add(new Layer(chained.backend(), name, op.opName(), inErr, ownErr, chainedErr, Math.max(chainedErr - ownErr, 0), propagated,
           amp));
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * ONNX Runtime's layers: the exported port run chained on the CPU with every intermediate fetched, brought to the
+   * reference's axes, and the float64 ops evaluated on its tensors; {@code isolated} is ONNX Runtime's isolated run
+   * (its own error per op).
+   */
+  static List<Layer> onnxRuntime(TfliteModel model, Map<String, HostTensor> inputs, DeterminismConfig config,
+      Activations reference, Activations truth, Activations isolated) {
+    Activations chained;
+    try (OrtBackend ort = OrtBackend.open(Exporter.export(model, ExportOptions.DEFAULT).model(),
+        OrtOptions.from(config, Device.CPU))) {
+      chained = inReferenceAxes(reference, ort.run(inputs));
+    }
+    try (PortBackend t64 = PortBackend.openFloat64(model, config)) {
+      return measure(model, reference, truth, isolated, chained, t64.runIsolated(chained));
+    }
   }
 
   /** The chained run in the reference's axes under the reference's names (graph inputs from the reference). */
@@ -99,7 +126,7 @@ public final class Propagation {
 
   /**
    * The sentence the issue asks for: the op whose amplification is largest among those that receive an input error
-   * and pass on a measurable one, or null.
+   * and pass on a measurable one (over the backends {@code layers} hold: filter them for one backend's), or null.
    */
   public static String headline(List<Layer> layers) {
     Layer best = null;
@@ -112,9 +139,9 @@ public final class Propagation {
     if (best == null) {
       return null;
     }
-    return String.format(java.util.Locale.ROOT, "'%s' (%s) amplifies a %.1e input error %.0fx (to %.1e); its own "
-        + "error %.1e, inherited %.1e", best.tensor(), best.op(), best.inputError(), best.amplification(),
-        best.propagatedError(), best.ownError(), best.inheritedError());
+    return String.format(java.util.Locale.ROOT, "'%s' (%s) amplifies a %.1e input error %.0fx (to %.1e) on %s; its "
+        + "own error %.1e, inherited %.1e", best.tensor(), best.op(), best.inputError(), best.amplification(),
+        best.propagatedError(), best.backend(), best.ownError(), best.inheritedError());
   }
 
   private static double relL2(HostTensor a, HostTensor b) {

@@ -7,6 +7,13 @@ import dev.crossalign.align.ErrorMeasure;
 import dev.crossalign.align.MinTolerance;
 import dev.crossalign.align.LayoutAligner;
 import dev.crossalign.align.TruthError;
+import dev.crossalign.align.TruthTable;
+import dev.crossalign.align.TruthTable.Auto;
+import dev.crossalign.align.TruthTable.BackendError;
+import dev.crossalign.align.TruthTable.BackendSummary;
+import dev.crossalign.align.TruthTable.Failure;
+import dev.crossalign.align.TruthTable.Row;
+import dev.crossalign.align.TruthTable.RunTolerance;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.DeterminismConfig;
@@ -48,64 +55,23 @@ public final class TruthLab {
   }
 
   /**
-   * One backend's error on one tensor: against the truth, in times the float32 rounding floor, in times the derived
-   * bound ({@code boundFactor}, NaN without a bound; above 1 is outside it) and in times the bound widened by the
-   * backend's documented {@code allowance} ({@code allowedFactor}; equal to boundFactor without one), and the
-   * smallest fixed tolerance at which it would pass against the reference ({@code minTolerance}).
+   * The truth lab's findings ({@link TruthTable}'s parts, as its JSON document keeps them flat) and, with
+   * {@code --propagation}, the per-layer propagation of each chained backend.
    */
-  public record BackendError(String backend, TruthError error, double floorFactor, double boundFactor,
-      double allowedFactor, String allowance, MinTolerance minTolerance) {
-    public BackendError(String backend, TruthError error, double floorFactor) {
-      this(backend, error, floorFactor, Double.NaN, Double.NaN, null, MinTolerance.ZERO);
-    }
-
-    /** Within its bound (and allowance); true without a bound. */
-    public boolean within() {
-      return !(allowedFactor > 1);
-    }
-  }
-
-  /**
-   * One op output: how its error is read ({@link ErrorMeasure}), its float32 floor, its derived bound (null when no
-   * rule covers the op), each backend's error against the truth, the backend furthest from it (null when all are
-   * exact), and whether every backend is within its bound ({@code pass}; true without a bound).
-   */
-  public record Row(String tensor, String op, int[] shape, ErrorMeasure measure, TruthError floor, Bound.Summary bound,
-      List<BackendError> errors, String furthest, boolean pass) {}
-
-  /** A backend outside the derived bound of a tensor, by how many times. */
-  public record Failure(String tensor, String op, String backend, double factor) {}
-
-  /**
-   * The run under {@code --tolerance auto}: ALIGNED when every bounded tensor has every backend within its bound;
-   * {@code unbounded} lists the op outputs no rule covers (judged by nothing, said so), {@code failures} the rest,
-   * worst first, {@code firstFailure} the earliest in the graph's order.
-   */
-  public record Auto(boolean aligned, int bounded, List<String> unbounded, List<Failure> failures,
-      Failure firstFailure) {}
-
-  /** Per backend against the reference, the smallest fixed tolerance at which every tensor would pass. */
-  public record RunTolerance(String backend, MinTolerance minTolerance, String atolTensor, String rtolTensor) {}
-
-  /** Per backend over the whole model: its worst tensor, that tensor's error and its floor factor. */
-  public record BackendSummary(String backend, int tensors, int furthestCount, String worstTensor, String worstOp,
-      double worstError, double worstFloorFactor) {}
-
   public record Result(List<Row> rows, List<BackendSummary> backends, Auto auto, List<RunTolerance> minTolerance,
       List<Diagnosis> diagnoses, List<Propagation.Layer> propagation, List<String> notes) {
     Result withPropagation(List<Propagation.Layer> layers) {
       return new Result(rows, backends, auto, minTolerance, diagnoses, layers, notes);
     }
 
+    /** The findings as validate's reports carry them (no propagation). */
+    public TruthTable table() {
+      return new TruthTable(rows, backends, auto, minTolerance, diagnoses, notes);
+    }
+
     /** The backend with the largest floor factor anywhere, or null with no rows. */
     public BackendSummary furthest() {
-      BackendSummary best = null;
-      for (BackendSummary b : backends) {
-        if (best == null || b.worstFloorFactor() > best.worstFloorFactor()) {
-          best = b;
-        }
-      }
-      return best;
+      return table().furthest();
     }
   }
 
@@ -134,11 +100,19 @@ public final class TruthLab {
   static final int MAX_DIAGNOSES = 12;
 
   public static Result run(Request req) {
-    List<String> notes = new ArrayList<>();
     Activations reference;
     try (TfliteBackend tflite = Reference.open(req.model(), TfliteOptions.defaults())) {
       reference = tflite.run(req.inputs());
     }
+    return run(req, reference);
+  }
+
+  /**
+   * As {@link #run(Request)} on a reference run the caller already has (validate's: every tensor of the TFLite
+   * interpreter on {@code req.inputs()}, placeholder kernels' zeros included).
+   */
+  public static Result run(Request req, Activations reference) {
+    List<String> notes = new ArrayList<>();
     Activations truth;
     Activations port;
     try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
@@ -183,6 +157,12 @@ public final class TruthLab {
         }
         notes.add("onnxruntime: " + e.getMessage());
       }
+    }
+    if (req.propagation() && candidates.containsKey(OrtBackend.NAME)) {
+      List<Propagation.Layer> both = new ArrayList<>(layers);
+      both.addAll(Propagation.onnxRuntime(req.model(), req.inputs(), req.config(), reference, truth,
+          candidates.get(OrtBackend.NAME)));
+      layers = List.copyOf(both);
     }
     return measure(req.model(), reference, truth, magnitude, candidates, notes).withPropagation(layers);
   }
@@ -321,6 +301,8 @@ public final class TruthLab {
       int furthest = 0;
       Row worstRow = null;
       BackendError worst = null;
+      double worstBound = Double.NaN;
+      String worstBoundTensor = null;
       for (Row r : rows) {
         for (BackendError e : r.errors()) {
           if (!e.backend().equals(b)) {
@@ -334,11 +316,15 @@ public final class TruthLab {
             worst = e;
             worstRow = r;
           }
+          if (!Double.isNaN(e.allowedFactor()) && !(e.allowedFactor() <= worstBound)) {
+            worstBound = e.allowedFactor();
+            worstBoundTensor = r.tensor();
+          }
         }
       }
       if (worst != null) {
         out.add(new BackendSummary(b, n, furthest, worstRow.tensor(), worstRow.op(),
-            worst.error().under(worstRow.measure()), worst.floorFactor()));
+            worst.error().under(worstRow.measure()), worst.floorFactor(), worstBound, worstBoundTensor));
       }
     }
     return List.copyOf(out);

@@ -1,5 +1,6 @@
 package dev.crossalign.engine.truth;
 
+import dev.crossalign.align.TruthTable;
 import dev.crossalign.align.Diagnosis;
 import dev.crossalign.align.Hypothesis;
 import dev.crossalign.report.ModelExplorerOverlay;
@@ -30,9 +31,9 @@ public final class TruthViews {
   /** The page's input: every row with its bound, pass and per-backend errors, the verdict, the diagnoses. */
   public static TruthHtmlReport.Page page(TruthLab.Result r, String model, boolean auto) {
     List<TruthHtmlReport.Tensor> tensors = new ArrayList<>();
-    for (TruthLab.Row row : r.rows()) {
+    for (TruthTable.Row row : r.rows()) {
       List<TruthHtmlReport.Cell> cells = new ArrayList<>();
-      for (TruthLab.BackendError e : row.errors()) {
+      for (TruthTable.BackendError e : row.errors()) {
         cells.add(new TruthHtmlReport.Cell(e.backend(), e.error().under(row.measure()), e.floorFactor(),
             e.allowedFactor(), e.within()));
       }
@@ -40,39 +41,35 @@ public final class TruthViews {
           : row.bound().rule().name(), row.bound() == null ? Double.NaN : row.bound().maxLimit(),
           row.floor().under(row.measure()), row.pass(), cells));
     }
-    TruthLab.Auto a = r.auto();
+    TruthTable.Auto a = r.auto();
     String verdict = !auto ? "REPORT" : a.aligned() ? "ALIGNED" : "MISALIGNED";
     return new TruthHtmlReport.Page(model, verdict, headline(r), r.backends().stream()
-        .map(TruthLab.BackendSummary::backend).toList(), tensors,
+        .map(TruthTable.BackendSummary::backend).toList(), tensors,
         a.firstFailure() == null ? null : a.firstFailure().tensor(), r.diagnoses(), r.notes());
   }
 
   /** One sentence: the furthest backend, and under the bounds the first failure with its diagnosis. */
   public static String headline(TruthLab.Result r) {
-    TruthLab.BackendSummary w = r.furthest();
+    return headline(r.table());
+  }
+
+  /** As {@link #headline(TruthLab.Result)} for the table validate's result carries. */
+  public static String headline(TruthTable r) {
+    TruthTable.BackendSummary w = r.furthest();
     StringBuilder s = new StringBuilder(w == null ? "no op outputs with a float64 truth"
         : String.format(Locale.ROOT, "furthest from the float64 truth: %s, %.1fx the float32 floor at '%s' (%s)",
             w.backend(), w.worstFloorFactor(), w.worstTensor(), w.worstOp()));
-    TruthLab.Failure f = r.auto().firstFailure();
+    TruthTable.Failure f = r.auto().firstFailure();
     if (f == null) {
       s.append(String.format(Locale.ROOT, "; %d op outputs bounded, every backend within its bound",
           r.auto().bounded()));
     } else {
-      Hypothesis h = hypothesis(r, f.tensor(), f.backend());
+      Diagnosis d = r.diagnosisOf(f.tensor(), f.backend());
+      Hypothesis h = d == null ? null : d.diagnosis();
       s.append(String.format(Locale.ROOT, "; first outside its bound: '%s' (%s), %s at %.3gx%s", f.tensor(), f.op(),
           f.backend(), f.factor(), h == null ? "" : ", diagnosis: " + h.name()));
     }
     return s.toString();
-  }
-
-  /** The explaining hypothesis of (tensor, backend), or null. */
-  static Hypothesis hypothesis(TruthLab.Result r, String tensor, String backend) {
-    for (Diagnosis d : r.diagnoses()) {
-      if (d.tensor().equals(tensor) && d.backend().equals(backend)) {
-        return d.diagnosis();
-      }
-    }
-    return null;
   }
 
   /**
@@ -82,13 +79,13 @@ public final class TruthViews {
    */
   public static byte[] boundOverlay(TruthLab.Result r) {
     Map<String, ModelExplorerOverlay.NodeValue> values = new LinkedHashMap<>();
-    TruthLab.Failure first = r.auto().firstFailure();
-    for (TruthLab.Row row : r.rows()) {
+    TruthTable.Failure first = r.auto().firstFailure();
+    for (TruthTable.Row row : r.rows()) {
       if (row.bound() == null) {
         values.put(row.tensor(), new ModelExplorerOverlay.NodeValue(0, UNBOUNDED));
         continue;
       }
-      double worst = row.errors().stream().mapToDouble(TruthLab.BackendError::allowedFactor)
+      double worst = row.errors().stream().mapToDouble(TruthTable.BackendError::allowedFactor)
           .filter(f -> !Double.isNaN(f)).max().orElse(0);
       boolean isFirst = first != null && first.tensor().equals(row.tensor());
       values.put(row.tensor(), new ModelExplorerOverlay.NodeValue(worst, isFirst ? FIRST : null));

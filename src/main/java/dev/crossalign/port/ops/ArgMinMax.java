@@ -46,12 +46,7 @@ public final class ArgMinMax implements OpLowering {
     if (a.length != 1) {
       throw v.unsupported("axis must hold one value, got " + a.length);
     }
-    int axis = Axes.normalize(v, a[0], v.input(0).shape().length, "axis");
-    DType outType = v.output(0).type().dtype();
-    if (outType != DType.INT32 && outType != DType.INT64) {
-      throw v.unsupported("output type " + v.output(0).type());
-    }
-    return axis;
+    return Axes.indexAxis(v, a[0], v.output(0), "output type");
   }
 
   @Override

@@ -7,6 +7,8 @@ import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import java.util.Arrays;
+import java.util.TreeSet;
+import java.util.function.Function;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -26,10 +28,50 @@ final class Axes {
 
   /** {@code axis} in [-rank, rank) made non-negative; out of range is refused at prepare time. */
   static int normalize(dev.crossalign.port.OpView ctx, int axis, int rank, String what) {
+    return normalize(axis, rank, what, ctx::unsupported);
+  }
+
+  /**
+   * The one place a TF axis is normalized: {@code axis} in [-rank, rank) made non-negative, else {@code refuse}'s
+   * exception ("axis 5 is out of range for rank 4"): the lowering's and code generation's refusal, or the ONNX
+   * export's.
+   */
+  static int normalize(long axis, int rank, String what, Function<String, ? extends RuntimeException> refuse) {
     if (axis < -rank || axis >= rank) {
-      throw ctx.unsupported(what + " " + axis + " is out of range for rank " + rank);
+      throw refuse.apply(what + " " + axis + " is out of range for rank " + rank);
     }
-    return axis < 0 ? axis + rank : axis;
+    return (int) (axis < 0 ? axis + rank : axis);
+  }
+
+  /**
+   * A reduction's TF axis list (negative and repeated axes allowed) as sorted distinct axes of a rank-{@code rank}
+   * input; shared by every reduction's lowering, generated code and ONNX export.
+   */
+  static int[] reductionAxes(long[] given, int rank, Function<String, ? extends RuntimeException> refuse) {
+    TreeSet<Integer> set = new TreeSet<>();
+    for (long a : given) {
+      set.add(normalize(a, rank, "axis", refuse));
+    }
+    return set.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /**
+   * The normalized {@code axis} of input 0 for an op whose tensor {@code indexTensor} holds indices (gather's indices,
+   * arg-min/max's result), that tensor refused unless it is int32 or int64 ("{what} {its type}").
+   */
+  static int indexAxis(dev.crossalign.port.OpView v, long axis, dev.crossalign.tflite.TensorInfo indexTensor,
+      String what) {
+    int a = normalize(axis, v.input(0).shape().length, "axis", v::unsupported);
+    requireIndexType(v, indexTensor, what);
+    return a;
+  }
+
+  /** Refuses {@code t} unless it holds int32 or int64 (indices, arg-min/max results): "{what} {its type}". */
+  private static void requireIndexType(dev.crossalign.port.OpView v, dev.crossalign.tflite.TensorInfo t, String what) {
+    DType dt = t.type() == null ? null : t.type().dtype();
+    if (dt != DType.INT32 && dt != DType.INT64) {
+      throw v.unsupported(what + " " + t.type());
+    }
   }
 
   /**

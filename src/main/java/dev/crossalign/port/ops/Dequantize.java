@@ -39,28 +39,12 @@ public final class Dequantize implements OpLowering {
     if (in.type() != TensorType.INT8 && in.type() != TensorType.UINT8 && in.type() != TensorType.INT16) {
       throw ctx.unsupported("input type " + in.type());
     }
-    Quantization q = in.quantization();
-    if (q == null || !q.isQuantized()) {
-      throw ctx.unsupported("integer input without quantization parameters");
-    }
+    Quantization q = checkedQuantization(ctx, in);
     int rank = in.shape().length;
     float[] scale = q.scale();
     long[] zp = q.zeroPoint();
-    if (zp.length != 0 && zp.length != scale.length) {
-      throw ctx.unsupported("zero_point count " + zp.length + " differs from scale count " + scale.length);
-    }
     int axis = q.quantizedDimension();
     boolean perChannel = scale.length > 1;
-    if (perChannel) {
-      if (axis < 0 || axis >= rank) {
-        throw ctx.unsupported("quantized_dimension " + axis + " outside rank " + rank);
-      }
-      if (in.shape()[axis] != scale.length) {
-        throw ctx.unsupported(
-            "per-channel scale count " + scale.length + " differs from dimension " + axis + " size "
-                + in.shape()[axis]);
-      }
-    }
     // Scale and zero point shaped to broadcast along the quantized axis (TFLite axes).
     long[] bshape = new long[Math.max(rank, 1)];
     java.util.Arrays.fill(bshape, 1);
@@ -90,6 +74,29 @@ public final class Dequantize implements OpLowering {
       }
       return new PortValue[] {new PortValue(y, v.layout())};
     };
+  }
+
+  /** The input's quantization, refused unless it has scales, matching zero points and a valid per-channel axis. */
+  private static Quantization checkedQuantization(LoweringContext ctx, TensorInfo in) {
+    Quantization q = in.quantization();
+    if (q == null || !q.isQuantized()) {
+      throw ctx.unsupported("integer input without quantization parameters");
+    }
+    int rank = in.shape().length;
+    float[] scale = q.scale();
+    long[] zp = q.zeroPoint();
+    if (zp.length != 0 && zp.length != scale.length) {
+      throw ctx.unsupported("zero_point count " + zp.length + " differs from scale count " + scale.length);
+    }
+    int axis = q.quantizedDimension();
+    if (scale.length > 1 && (axis < 0 || axis >= rank)) {
+      throw ctx.unsupported("quantized_dimension " + axis + " outside rank " + rank);
+    }
+    if (scale.length > 1 && in.shape()[axis] != scale.length) {
+      throw ctx.unsupported("per-channel scale count " + scale.length + " differs from dimension " + axis + " size "
+          + in.shape()[axis]);
+    }
+    return q;
   }
 
   @Override

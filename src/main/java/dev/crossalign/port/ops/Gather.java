@@ -8,7 +8,6 @@ import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
-import dev.crossalign.tensor.DType;
 import dev.crossalign.tflite.OpOptions;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
@@ -82,12 +81,7 @@ public final class Gather implements OpLowering {
     if (o.batchDims() != 0) {
       throw v.unsupported("batch_dims " + o.batchDims());
     }
-    int axis = Axes.normalize(v, o.axis(), v.input(0).shape().length, "axis");
-    DType it = v.input(1).type().dtype();
-    if (it != DType.INT32 && it != DType.INT64) {
-      throw v.unsupported("indices of type " + v.input(1).type());
-    }
-    return axis;
+    return Axes.indexAxis(v, o.axis(), v.input(1), "indices of type");
   }
 
   @Override

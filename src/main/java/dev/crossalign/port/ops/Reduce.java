@@ -4,6 +4,7 @@ import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.LoweredOp;
 import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.DType;
@@ -13,7 +14,6 @@ import dev.crossalign.port.codegen.PyOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 
@@ -45,21 +45,8 @@ public final class Reduce implements OpLowering {
           case "REDUCE_MAX" -> Kind.MAX;
           default -> Kind.MIN;
         };
-    boolean keep = ctx.op().options() instanceof OpOptions.Reducer r && r.keepDims();
-    if (Axes.quantized(ctx, 0)) {
-      throw ctx.unsupported("quantized input (requantization is not reproduced)");
-    }
-    DType dt = ctx.input(0).type().dtype();
-    boolean isFloat = dt == DType.FLOAT32 || dt == DType.FLOAT16;
-    if (!isFloat && !(dt == DType.INT32 && kind != Kind.MEAN) && !(dt == DType.INT64 && kind != Kind.MEAN)) {
-      throw ctx.unsupported("input type " + ctx.input(0).type() + " for " + ctx.op().opName());
-    }
-    int rank = ctx.input(0).shape().length;
-    TreeSet<Integer> set = new TreeSet<>();
-    for (int a : Axes.constInts(ctx, 1, "axis")) {
-      set.add(Axes.normalize(ctx, a, rank, "axis"));
-    }
-    int[] axes = set.stream().mapToInt(Integer::intValue).toArray();
+    boolean keep = keepDims(ctx.op().options());
+    int[] axes = axes(ctx, Axes.longs(Axes.constInts(ctx, 1, "axis")));
     return inputs -> {
       PortValue x = inputs[0];
       if (axes.length == 0) {
@@ -82,6 +69,25 @@ public final class Reduce implements OpLowering {
       }
       return Reduce.result(x, y, axes, keep);
     };
+  }
+
+  /** A reduction's keep_dims (false when the op has no options table). */
+  static boolean keepDims(OpOptions options) {
+    return options instanceof OpOptions.Reducer r && r.keepDims();
+  }
+
+  /** The sorted distinct axes, with the input checked, for the lowering and the code generation alike. */
+  private static int[] axes(OpView v, long[] given) {
+    String name = v.op().opName();
+    if (Axes.quantized(v, 0)) {
+      throw v.unsupported("quantized input (requantization is not reproduced)");
+    }
+    DType dt = v.input(0).type().dtype();
+    boolean isFloat = dt == DType.FLOAT32 || dt == DType.FLOAT16;
+    if (!isFloat && !((dt == DType.INT32 || dt == DType.INT64) && !name.equals("MEAN"))) {
+      throw v.unsupported("input type " + v.input(0).type() + " for " + name);
+    }
+    return Axes.reductionAxes(given, v.input(0).shape().length, v::unsupported);
   }
 
   /**
@@ -113,24 +119,10 @@ public final class Reduce implements OpLowering {
   @Override
   public void emitPython(PyOp p) {
     String name = p.opName();
-    boolean keep = p.op().options() instanceof OpOptions.Reducer r && r.keepDims();
-    if (p.input(0).isQuantized()) {
-      throw p.unsupported("quantized input (requantization is not reproduced)");
-    }
-    DType dt = p.input(0).type().dtype();
-    boolean isFloat = dt == DType.FLOAT32 || dt == DType.FLOAT16;
-    if (!isFloat && !((dt == DType.INT32 || dt == DType.INT64) && !name.equals("MEAN"))) {
-      throw p.unsupported("input type " + p.input(0).type() + " for " + name);
-    }
+    boolean keep = keepDims(p.op().options());
+    int[] axes = axes(p, p.ints(1, "axis"));
     int rank = p.inShape(0).length;
-    TreeSet<Integer> set = new TreeSet<>();
-    for (long a : p.ints(1, "axis")) {
-      if (a < -rank || a >= rank) {
-        throw p.unsupported("axis " + a + " is out of range for rank " + rank);
-      }
-      set.add((int) (a < 0 ? a + rank : a));
-    }
-    int[] axes = set.stream().mapToInt(Integer::intValue).toArray();
+    DType dt = p.input(0).type().dtype();
     if (axes.length == 0) {
       p.line(p.out(0) + " = " + p.value(0) + "  # no axes: TF returns the input");
       return;
@@ -188,15 +180,10 @@ public final class Reduce implements OpLowering {
    * attribute.
    */
   static void onnxReduce(OnnxOp s, String type, boolean axesInput) {
-    boolean keep = s.options() instanceof OpOptions.Reducer rd && rd.keepDims();
+    boolean keep = keepDims(s.options());
     int r = s.inShape(0).length;
-    long[] tfAxes = s.constInts(1);
     boolean[] reduced = new boolean[r];
-    for (long a : tfAxes) {
-      int ax = (int) (a < 0 ? a + r : a);
-      if (ax < 0 || ax >= r) {
-        throw s.refuse("axis " + a + " out of range for rank " + r);
-      }
+    for (int ax : Axes.reductionAxes(s.constInts(1), r, s::refuse)) {
       reduced[ax] = true;
     }
     boolean nativeOk = r != 4 || keep || onnxNativeOrderMatches(reduced);

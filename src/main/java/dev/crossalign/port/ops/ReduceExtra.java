@@ -7,10 +7,8 @@ import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
-import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
 import java.util.Set;
-import java.util.TreeSet;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import dev.crossalign.onnx.OnnxGraphBuilder;
@@ -33,8 +31,8 @@ public final class ReduceExtra implements OpLowering {
   @Override
   public LoweredOp lower(LoweringContext ctx) {
     String name = ctx.op().opName();
-    boolean keep = ctx.op().options() instanceof OpOptions.Reducer r && r.keepDims();
-    int[] axes = axes(ctx, Axes.constInts(ctx, 1, "axis"));
+    boolean keep = Reduce.keepDims(ctx.op().options());
+    int[] axes = axes(ctx, Axes.longs(Axes.constInts(ctx, 1, "axis")));
     return inputs -> {
       PortValue x = inputs[0];
       if (axes.length == 0) {
@@ -57,7 +55,7 @@ public final class ReduceExtra implements OpLowering {
   }
 
   /** The sorted distinct axes, with the input type checked, for the lowering and the code generation alike. */
-  private static int[] axes(OpView v, int[] given) {
+  private static int[] axes(OpView v, long[] given) {
     if (Axes.quantized(v, 0) || v.output(0).isQuantized()) {
       throw v.unsupported("quantized input");
     }
@@ -66,12 +64,7 @@ public final class ReduceExtra implements OpLowering {
     if (prod ? t != TensorType.FLOAT32 && t != TensorType.INT32 : t != TensorType.BOOL) {
       throw v.unsupported("input type " + t);
     }
-    int rank = v.input(0).shape().length;
-    TreeSet<Integer> set = new TreeSet<>();
-    for (int a : given) {
-      set.add(Axes.normalize(v, a, rank, "axis"));
-    }
-    return set.stream().mapToInt(Integer::intValue).toArray();
+    return Axes.reductionAxes(given, v.input(0).shape().length, v::unsupported);
   }
 
   @Override
@@ -82,8 +75,8 @@ public final class ReduceExtra implements OpLowering {
   @Override
   public void emitPython(PyOp p) {
     String name = p.opName();
-    boolean keep = p.op().options() instanceof OpOptions.Reducer r && r.keepDims();
-    int[] axes = axes(p, java.util.Arrays.stream(p.ints(1, "axis")).mapToInt(Math::toIntExact).toArray());
+    boolean keep = Reduce.keepDims(p.op().options());
+    int[] axes = axes(p, p.ints(1, "axis"));
     if (axes.length == 0) {
       p.line(p.out(0) + " = " + p.value(0) + "  # no axes: TF returns the input");
       return;
@@ -122,27 +115,19 @@ public final class ReduceExtra implements OpLowering {
 
   /** REDUCE_ANY / REDUCE_ALL: bool -> int32, ReduceMax / ReduceMin over the TFLite axes, -> bool. */
   private static void onnxReduceBool(OnnxOp s, String type) {
-    boolean keep = s.options() instanceof OpOptions.Reducer rd && rd.keepDims();
+    boolean keep = Reduce.keepDims(s.options());
     int r = s.inShape(0).length;
-    long[] tfAxes = s.constInts(1);
-    TreeSet<Long> axes = new TreeSet<>();
-    for (long a : tfAxes) {
-      long ax = a < 0 ? a + r : a;
-      if (ax < 0 || ax >= r) {
-        throw s.refuse("axis " + a + " out of range for rank " + r);
-      }
-      axes.add(ax);
-    }
+    long[] axes = Axes.longs(Axes.reductionAxes(s.constInts(1), r, s::refuse));
     String asInt = s.tmp("as_int");
     s.node("Cast", List.of(s.tf(0)), List.of(asInt),
         OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.INT32)));
     String red = s.tmp("reduced");
-    if (axes.isEmpty()) {
+    if (axes.length == 0) {
       s.node("Identity", List.of(asInt), List.of(red));
     } else {
       // opset 17: ReduceMax / ReduceMin take the axes as an attribute
       s.node(type, List.of(asInt), List.of(red), OnnxGraphBuilder.attrs().putInt("keepdims", keep ? 1 : 0)
-          .putInts("axes", axes.stream().mapToLong(Long::longValue).toArray()));
+          .putInts("axes", axes));
     }
     s.node("Cast", List.of(red), List.of(s.outTf(0)),
         OnnxGraphBuilder.attrs().putInt("to", OnnxTypes.elemType(DType.BOOL)));

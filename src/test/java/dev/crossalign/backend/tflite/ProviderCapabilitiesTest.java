@@ -83,6 +83,38 @@ class ProviderCapabilitiesTest {
   }
 
   @Test
+  void nativeOptionsReachTheInterpreterAndNoOtherBackend() {
+    TfliteModel custom = TfliteModel.read(PlaceholderKernelsTest.customThenAdd(PlaceholderKernelsTest.random(24, 2)),
+        "custom.tflite");
+    // compare's side: placeholders off, so a custom op without a kernel refuses the model (exit 3), as opening the
+    // interpreter directly with the same options does
+    assertThatThrownBy(() -> Reference.exact(custom, 1))
+        .isInstanceOfSatisfying(dev.crossalign.CrossalignException.class,
+            e -> assertThat(e.kind()).isEqualTo(dev.crossalign.CrossalignException.Kind.UNSUPPORTED))
+        .hasMessageContaining("MyCustom");
+    assertThatThrownBy(() -> TfliteBackend.open(custom, TfliteOptions.defaults()))
+        .hasMessageContaining("MyCustom");
+    // the given options win over what the purpose implies: 3 threads, no placeholders, as the direct open reports
+    TfliteOptions three = TfliteOptions.defaults().withThreads(3);
+    try (TfliteBackend viaProvider = Reference.open(DEMO, three);
+        TfliteBackend direct = TfliteBackend.open(DEMO, three)) {
+      assertThat(viaProvider.info()).isEqualTo(direct.info());
+      Map<String, HostTensor> inputs = InputGenerator.inputs(DEMO, 3, -1, 1, Map.of());
+      Activations a = viaProvider.run(inputs);
+      Activations b = direct.run(inputs);
+      for (String o : a.outputNames()) {
+        assertThat(a.tensor(o).toFloatArray()).as(o).containsExactly(b.tensor(o).toFloatArray());
+      }
+    }
+    // TFLite's options never reach another backend silently
+    BackendSpec torchSpec = new BackendSpec(DEMO, null, Device.CPU, CONFIG, BackendSpec.Purpose.CAPTURE)
+        .withOptions(three);
+    assertThatThrownBy(() -> Backends.open(BackendKind.TORCH, torchSpec))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("torch takes no native options, not TfliteOptions");
+  }
+
+  @Test
   void aBackendWithoutTheAskedCapabilityIsRefusedAndClosed() {
     BackendSpec spec = new BackendSpec(DEMO, null, Device.CPU, CONFIG, BackendSpec.Purpose.CAPTURE);
     assertThatThrownBy(() -> Backends.open(BackendKind.TFLITE, spec, StreamingBackend.class))

@@ -1,5 +1,6 @@
 package dev.crossalign.engine.truth;
 
+import dev.crossalign.align.TruthTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.crossalign.align.Diagnosis;
@@ -77,7 +78,7 @@ class BrokenPortDiagnosisTest {
     Map<String, HostTensor> inputs = Map.of("x", random(1, -1, 1, 1, H, W, k.channels()));
     TruthLab.Result r = run(good, broken, inputs);
 
-    TruthLab.Auto auto = r.auto();
+    TruthTable.Auto auto = r.auto();
     assertThat(auto.aligned()).isFalse();
     assertThat(auto.firstFailure().tensor()).isEqualTo("y");
     assertThat(auto.failures()).allSatisfy(f -> {
@@ -88,9 +89,9 @@ class BrokenPortDiagnosisTest {
     // the op before the mistake and every correct backend are within their derived bounds
     assertThat(r.rows()).filteredOn(row -> row.tensor().equals("pre")).singleElement()
         .satisfies(row -> assertThat(row.pass()).isTrue());
-    TruthLab.Row y = r.rows().stream().filter(row -> row.tensor().equals("y")).findFirst().orElseThrow();
+    TruthTable.Row y = r.rows().stream().filter(row -> row.tensor().equals("y")).findFirst().orElseThrow();
     assertThat(y.errors()).filteredOn(e -> !e.backend().equals("broken"))
-        .extracting(TruthLab.BackendError::backend).containsExactly("tflite", "torch");
+        .extracting(TruthTable.BackendError::backend).containsExactly("tflite", "torch");
     assertThat(y.errors()).filteredOn(e -> !e.backend().equals("broken"))
         .allSatisfy(e -> assertThat(e.boundFactor()).as(e.backend()).isLessThanOrEqualTo(1));
 
@@ -107,8 +108,17 @@ class BrokenPortDiagnosisTest {
 
   /** The truth lab's result of the case called {@code name} (for the views' tests). */
   static TruthLab.Result result(String name) {
-    Case k = cases().map(a -> (Case) a.get()[0]).filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    Case k = byName(name);
     return run(model(k, false), model(k, true), Map.of("x", random(1, -1, 1, 1, H, W, k.channels())));
+  }
+
+  /** The correct model of the case called {@code name}. */
+  static TfliteModel goodModel(String name) {
+    return model(byName(name), false);
+  }
+
+  private static Case byName(String name) {
+    return cases().map(a -> (Case) a.get()[0]).filter(c -> c.name().equals(name)).findFirst().orElseThrow();
   }
 
   /** TFLite on A (reference and candidate), the float64 truth and magnitudes, the float32 port, TFLite on B. */

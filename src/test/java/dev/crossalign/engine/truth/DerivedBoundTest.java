@@ -1,5 +1,6 @@
 package dev.crossalign.engine.truth;
 
+import dev.crossalign.align.TruthTable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -117,11 +118,11 @@ class DerivedBoundTest {
       TfliteModel model = TfliteModel.read(wr.build(), op.name());
       TruthLab.Result r = TruthLab.run(new TruthLab.Request(model,
           Map.of("x", HostTensor.ofFloats(new int[] {1, n}, Layout.ANY, xs)), true, DeterminismConfig.DETERMINISTIC));
-      TruthLab.Row row = r.rows().get(0);
+      TruthTable.Row row = r.rows().get(0);
       assertThat(row.bound().rule()).isEqualTo(Bound.Rule.TRANSCENDENTAL);
       assertThat(error(row, "tflite").boundFactor()).as(op + " tflite").isLessThanOrEqualTo(1);
       assertThat(error(row, "torch").boundFactor()).as(op + " torch").isLessThanOrEqualTo(1);
-      TruthLab.BackendError ort = error(row, "onnxruntime");
+      TruthTable.BackendError ort = error(row, "onnxruntime");
       assertThat(ort.allowance()).isNotNull();
       // ORT's largest absolute error on the sweep is inside the allowance the rules grant it
       assertThat(ort.error().maxAbs()).as(op + " onnxruntime max abs").isLessThan(BoundRules.MLAS_ABS);
@@ -135,7 +136,7 @@ class DerivedBoundTest {
     }
   }
 
-  private static TruthLab.BackendError error(TruthLab.Row row, String backend) {
+  private static TruthTable.BackendError error(TruthTable.Row row, String backend) {
     return row.errors().stream().filter(e -> e.backend().equals(backend)).findFirst().orElseThrow();
   }
 }

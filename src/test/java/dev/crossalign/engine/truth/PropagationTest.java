@@ -66,6 +66,29 @@ class PropagationTest {
     });
   }
 
+  @Test
+  void onnxRuntimeGetsItsOwnLayersOnTheDemo() {
+    TfliteModel model = TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL);
+    Map<String, HostTensor> inputs = InputGenerator.inputs(model, 0, -1, 1, Map.of());
+    TruthLab.Result r = TruthLab.run(new TruthLab.Request(model, inputs, true, DeterminismConfig.DETERMINISTIC, true));
+    List<Propagation.Layer> ort = r.propagation().stream().filter(l -> l.backend().equals("onnxruntime")).toList();
+    List<Propagation.Layer> torch = r.propagation().stream().filter(l -> l.backend().equals("torch")).toList();
+    assertThat(ort).extracting(Propagation.Layer::tensor)
+        .containsExactlyElementsOf(torch.stream().map(Propagation.Layer::tensor).toList()).hasSize(r.rows().size());
+    assertThat(ort.get(0).inputError()).isZero(); // the graph input is fed as is
+    // its own error is ONNX Runtime's isolated run against the truth, as the truth table measured it (TruthError)
+    for (Propagation.Layer l : ort) {
+      double isolated = r.rows().stream().filter(row -> row.tensor().equals(l.tensor())).findFirst().orElseThrow()
+          .errors().stream().filter(e -> e.backend().equals("onnxruntime")).findFirst().orElseThrow().error().relL2();
+      assertThat(l.ownError()).as(l.tensor()).isCloseTo(isolated, within(isolated * 1e-9 + 1e-300));
+      assertThat(l.chainedError()).as(l.tensor()).isLessThan(1e-5);
+    }
+    // downstream of the first op ONNX Runtime's chained run carries its own rounding: some input error arrives
+    assertThat(ort.subList(1, ort.size())).anySatisfy(l -> assertThat(l.inputError()).isPositive());
+    String h = Propagation.headline(ort);
+    assertThat(h == null || h.contains(" on onnxruntime;")).as(h).isTrue();
+  }
+
   private static Activations acts(String backend, float x, float y) {
     return Activations.builder(backend)
         .add("x", "INPUT", -1, HostTensor.ofFloats(new int[] {1, 1}, Layout.ANY, new float[] {x}))

@@ -1,5 +1,6 @@
 package dev.crossalign.engine.truth;
 
+import dev.crossalign.align.TruthTable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -65,12 +66,12 @@ class TruthLabTest {
     TruthLab.Result r = TruthLab.run(new TruthLab.Request(model, inputs, true, DeterminismConfig.DETERMINISTIC));
 
     assertThat(r.rows()).hasSize(1);
-    TruthLab.Row row = r.rows().get(0);
+    TruthTable.Row row = r.rows().get(0);
     assertThat(row.measure()).isEqualTo(ErrorMeasure.ELEMENT_RELATIVE);
     // the truth itself, checked against the closed form 1 / (1 + exp(-x)) of the float32 inputs
-    TruthLab.BackendError tflite = error(row, "tflite");
-    TruthLab.BackendError torch = error(row, "torch");
-    TruthLab.BackendError ort = error(row, "onnxruntime");
+    TruthTable.BackendError tflite = error(row, "tflite");
+    TruthTable.BackendError torch = error(row, "torch");
+    TruthTable.BackendError ort = error(row, "onnxruntime");
     // TFLite and the port round the exact sigmoid to float32: within a few times the floor
     assertThat(tflite.error().maxRelErr()).isLessThan(4 * 0x1p-24 * 4);
     assertThat(torch.error().maxRelErr()).isLessThan(4 * 0x1p-24 * 4);
@@ -94,7 +95,7 @@ class TruthLabTest {
     // an op that every backend computes exactly (RELU, PAD) names no backend as furthest
     assertThat(r.rows()).filteredOn(row -> row.op().equals("RELU")).allSatisfy(row -> assertThat(row.furthest())
         .isNull());
-    assertThat(r.rows()).allSatisfy(row -> assertThat(row.errors()).extracting(TruthLab.BackendError::backend)
+    assertThat(r.rows()).allSatisfy(row -> assertThat(row.errors()).extracting(TruthTable.BackendError::backend)
         .containsExactly("tflite", "torch", "onnxruntime"));
     // no backend is far from the truth on this model: float32 accumulation stays within 100x the floor
     assertThat(r.backends()).allSatisfy(b -> assertThat(b.worstFloorFactor()).as(b.toString()).isLessThan(100));
@@ -117,7 +118,7 @@ class TruthLabTest {
     var results = root.get("results");
     assertThat(results.isObject()).isTrue();
     assertThat(results.fieldNames()).toIterable()
-        .containsExactlyElementsOf(r.rows().stream().map(TruthLab.Row::tensor).toList());
+        .containsExactlyElementsOf(r.rows().stream().map(TruthTable.Row::tensor).toList());
     results.elements().forEachRemaining(n -> {
       assertThat(n.get("value").isNumber()).isTrue();
       assertThat(n.fieldNames()).toIterable().allSatisfy(f -> assertThat(f).isIn("value", "bgColor", "textColor"));
@@ -131,7 +132,7 @@ class TruthLabTest {
     }
   }
 
-  private static TruthLab.BackendError error(TruthLab.Row row, String backend) {
+  private static TruthTable.BackendError error(TruthTable.Row row, String backend) {
     return row.errors().stream().filter(e -> e.backend().equals(backend)).findFirst().orElseThrow();
   }
 

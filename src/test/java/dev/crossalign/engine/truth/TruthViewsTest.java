@@ -1,5 +1,6 @@
 package dev.crossalign.engine.truth;
 
+import dev.crossalign.align.TruthTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,7 +33,7 @@ class TruthViewsTest {
         .contains("diagnosis: symmetric SAME padding");
     assertThat(p.backends()).containsExactly("tflite", "torch", "broken");
     assertThat(p.tensors()).extracting(TruthHtmlReport.Tensor::name)
-        .containsExactlyElementsOf(broken.rows().stream().map(TruthLab.Row::tensor).toList());
+        .containsExactlyElementsOf(broken.rows().stream().map(TruthTable.Row::tensor).toList());
     TruthHtmlReport.Tensor y = p.tensors().stream().filter(t -> t.name().equals("y")).findFirst().orElseThrow();
     assertThat(y.pass()).isFalse();
     double failure = broken.auto().failures().stream().filter(f -> f.tensor().equals("y")).findFirst()
@@ -53,12 +54,12 @@ class TruthViewsTest {
     assertThat(root.fieldNames()).toIterable().containsExactly("results", "thresholds");
     JsonNode results = root.get("results");
     assertThat(results.fieldNames()).toIterable()
-        .containsExactlyElementsOf(broken.rows().stream().map(TruthLab.Row::tensor).toList());
-    for (TruthLab.Row row : broken.rows()) {
+        .containsExactlyElementsOf(broken.rows().stream().map(TruthTable.Row::tensor).toList());
+    for (TruthTable.Row row : broken.rows()) {
       JsonNode n = results.get(row.tensor());
       assertThat(n.fieldNames()).toIterable().allSatisfy(f -> assertThat(f).isIn("value", "bgColor", "textColor"));
       assertThat(n.get("value").isNumber()).isTrue();
-      double worst = row.errors().stream().mapToDouble(TruthLab.BackendError::allowedFactor).max().orElse(0);
+      double worst = row.errors().stream().mapToDouble(TruthTable.BackendError::allowedFactor).max().orElse(0);
       assertThat(n.get("value").asDouble()).as(row.tensor()).isEqualTo(worst);
       assertThat(n.get("value").asDouble() <= 1).isEqualTo(row.pass());
     }

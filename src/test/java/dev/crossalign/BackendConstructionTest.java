@@ -1,0 +1,135 @@
+package dev.crossalign;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaAccess;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.BackendProvider;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Backends are opened through their {@link BackendProvider} (issue 14, item 1): a {@link Backend} implementation is
+ * constructed (its constructors, or a static factory returning a Backend) only inside its own package, which holds
+ * its provider, or by a provider. Everything else goes through {@code Backends.open} with a BackendSpec, so that a
+ * new backend or a new setting is one provider's business. {@link #aDirectOpenIsCaught()} is the test of the test.
+ */
+class BackendConstructionTest {
+  private static final String ROOT = "dev.crossalign";
+
+  /**
+   * Classes that still open a backend directly, and why; the test fails when one no longer does, so that its line is
+   * removed. Each is being moved onto the providers by another change of the same session.
+   */
+  static final Map<String, String> PENDING = Map.of(
+      ROOT + ".engine.OnnxLeg", "filtered ONNX Runtime runs: moved onto the provider with issue 16 (memory)",
+      ROOT + ".engine.IsolatedOrt", "the isolated ONNX model: moved onto the provider with issue 16 (memory)",
+      ROOT + ".engine.truth.TruthLab", "the float64 port (PortBackend.openFloat64): issue 13's truth lab");
+
+  private static JavaClasses main;
+
+  @BeforeAll
+  static void importMain() {
+    main = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+        .importPackages(ROOT);
+    assertThat(main.size()).as("main classes imported").isGreaterThan(200);
+  }
+
+  @Test
+  void backendsAreConstructedOnlyByTheirPackageAndProviders() {
+    Set<String> found = violations(main);
+    Set<String> unexpected = new TreeSet<>();
+    Set<String> pendingSeen = new TreeSet<>();
+    for (String v : found) {
+      String origin = v.substring(0, v.indexOf(' '));
+      if (PENDING.containsKey(origin)) {
+        pendingSeen.add(origin);
+      } else {
+        unexpected.add(v);
+      }
+    }
+    assertThat(unexpected).as("backends opened directly: use Backends.open(kind, spec[.withOptions(...)])").isEmpty();
+    assertThat(pendingSeen).as("PENDING entries that open no backend directly any more: remove them")
+        .containsExactlyInAnyOrderElementsOf(PENDING.keySet());
+  }
+
+  @Test
+  void theRuleSeesTheBackendsAndTheirFactories() {
+    Set<String> backends = new TreeSet<>();
+    for (JavaClass c : main) {
+      if (isBackendImplementation(c)) {
+        backends.add(c.getSimpleName());
+      }
+    }
+    assertThat(backends).contains("TfliteBackend", "OrtBackend", "PortBackend");
+    assertThat(violations(main)).as("the pending classes are found by the rule itself")
+        .anyMatch(v -> v.startsWith(ROOT + ".engine.truth.TruthLab ") && v.contains("PortBackend.openFloat64"));
+  }
+
+  @Test
+  void aDirectOpenIsCaught() throws ClassNotFoundException {
+    JavaClasses fixture = new ClassFileImporter().importClasses(
+        Class.forName(ROOT + ".engine.compare.ArchFixtureDirectBackend"),
+        dev.crossalign.backend.tflite.TfliteBackend.class, dev.crossalign.backend.tflite.TfliteProvider.class,
+        Backend.class, BackendProvider.class);
+    assertThat(violations(fixture)).singleElement().asString()
+        .startsWith(ROOT + ".engine.compare.ArchFixtureDirectBackend ")
+        .contains("TfliteBackend.open");
+  }
+
+  /** "origin.Class calls Target.member" for each construction of a Backend outside its package and providers. */
+  static Set<String> violations(JavaClasses classes) {
+    Set<String> out = new TreeSet<>();
+    for (JavaClass backend : classes) {
+      if (!isBackendImplementation(backend)) {
+        continue;
+      }
+      for (JavaAccess<?> access : backend.getAccessesToSelf()) {
+        JavaClass origin = access.getOriginOwner();
+        if (!constructs(access, backend) || allowed(origin, backend)) {
+          continue;
+        }
+        out.add(topLevel(origin).getName() + " calls " + backend.getSimpleName() + "." + access.getName());
+      }
+    }
+    return out;
+  }
+
+  private static boolean isBackendImplementation(JavaClass c) {
+    return !c.isInterface() && c.isAssignableTo(Backend.class) && !c.getModifiers().contains(JavaModifier.ABSTRACT);
+  }
+
+  /** A constructor call, or a call of a static method of the backend that returns a Backend (open, openFloat64). */
+  private static boolean constructs(JavaAccess<?> access, JavaClass backend) {
+    if (!(access.getTarget() instanceof com.tngtech.archunit.core.domain.AccessTarget.CodeUnitCallTarget call)) {
+      return false;
+    }
+    if (access.getName().equals(com.tngtech.archunit.core.domain.JavaConstructor.CONSTRUCTOR_NAME)) {
+      return true;
+    }
+    return call.resolveMember().map(m -> m.getModifiers().contains(JavaModifier.STATIC)
+        && m.getRawReturnType().isAssignableTo(Backend.class)).orElse(false);
+  }
+
+  private static boolean allowed(JavaClass origin, JavaClass backend) {
+    return origin.getPackageName().equals(backend.getPackageName()) || topLevel(origin).isAssignableTo(BackendProvider.class);
+  }
+
+  private static JavaClass topLevel(JavaClass c) {
+    JavaClass t = c;
+    while (t.getEnclosingClass().isPresent()) {
+      t = t.getEnclosingClass().get();
+    }
+    return t;
+  }
+}
