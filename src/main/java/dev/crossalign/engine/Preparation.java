@@ -11,7 +11,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * What a validation prepares from the model alone, on a thread of its own while the reference runs on the caller's:
+ * What a validation prepares from the model alone, on a thread of its own while the reference runs on the caller's
+ * (started once TFLite has accepted the model, so that no other backend sees a model its checks refused):
  * the ONNX export, then the torch port (libtorch loaded by {@link NativeLoads}, the generated module compiled and
  * frozen, the eager lowerings). The one place the port is prepared, so whatever else it compiles once per model runs
  * here too. The sole owner of the port it opens: {@link #close} waits for the preparation and closes it.

@@ -96,21 +96,30 @@ public final class Validator {
     double load = ms(t0);
     onPhase.accept("load");
     requireDevice(req);
-    // the natives load on their own thread in a fixed order, and the candidates are prepared from the model on
-    // another, while the reference runs here (NativeLoads says why the order is fixed)
+    // the natives load on their own thread in a fixed order (NativeLoads says why) while the inputs are made
     NativeLoads natives = NativeLoads.start(req.backends());
-    try (Preparation prep = Preparation.start(req, model, natives)) {
-      Map<String, HostTensor> inputs =
-          InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
-      long t1 = System.nanoTime();
-      natives.await(BackendKind.TFLITE);
+    Map<String, HostTensor> inputs =
+        InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
+    long t1 = System.nanoTime();
+    natives.await(BackendKind.TFLITE);
+    Preparation prep = null;
+    try {
       ReferenceRun reference;
       // Placeholders on: custom ops the reference lacks become zero-writing kernels so that every other layer can
       // still be compared; what they touch is reported and kept out of the chained comparison.
       try (ReferenceBackend tflite = Reference.capture(model, req.config(), req.tfliteThreads())) {
-        reference = ReferenceRun.of(tflite, inputs, ms(t1));
+        double openMs = ms(t1);
+        // only a model TFLite's verifier and the native-safety checks accepted goes to the other backends: they are
+        // prepared on another thread while the reference runs
+        prep = Preparation.start(req, model, natives);
+        reference = ReferenceRun.of(tflite, inputs, openMs);
       } // the interpreter's arena (every tensor preserved) goes now: the comparisons read the host copy
-      return validate(req, model, inputs, reference, prep::port, prep::export, natives, load, 0, t0, onPhase, dumps);
+      Preparation p = prep;
+      return validate(req, model, inputs, reference, p::port, p::export, natives, load, 0, t0, onPhase, dumps);
+    } finally {
+      if (prep != null) {
+        prep.close();
+      }
     }
   }
 
