@@ -30,8 +30,6 @@ class BackendConstructionTest {
    * removed. Each is being moved onto the providers by another change of the same session.
    */
   static final Map<String, String> PENDING = Map.of(
-      ROOT + ".engine.OnnxLeg", "filtered ONNX Runtime runs: moved onto the provider with issue 16 (memory)",
-      ROOT + ".engine.IsolatedOrt", "the isolated ONNX model: moved onto the provider with issue 16 (memory)",
       ROOT + ".engine.truth.TruthLab", "the float64 port (PortBackend.openFloat64): issue 13's truth lab");
 
   private static JavaClasses main;

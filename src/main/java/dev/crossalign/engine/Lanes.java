@@ -1,6 +1,5 @@
 package dev.crossalign.engine;
 
-import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BigStack;
 import dev.crossalign.backend.NativeLoads;
@@ -15,9 +14,8 @@ import java.util.function.Supplier;
 /**
  * The legs after the reference on two lanes, each a thread: ONNX Runtime's (export, chained run, isolated run) and the
  * port's (prepare, chained run, isolated run, padding notes). A port run compares with ONNX Runtime's run of the same
- * mode, so it starts as soon as that run has ended: ONNX Runtime's lane hands it over ({@link Handoff}) and then
- * compares it with the reference while the port runs, and its isolated run goes on while the port's chained run
- * streams. Each backend keeps its own pool size (--threads): the lanes add at most one backend run of each kind at a
+ * mode (held in a {@link SpilledRun}), so it starts when that run has ended, and ONNX Runtime's isolated run goes
+ * on while the port's chained run streams. Each backend keeps its own pool size (--threads): the lanes add at most one backend run of each kind at a
  * time. The records come back in the fixed merge order, and a failure is rethrown as the serial order would have met
  * it first, so the report and the error do not depend on which lane won.
  */
@@ -25,30 +23,27 @@ final class Lanes {
   private Lanes() {}
 
   /**
-   * ONNX Runtime's run of one mode handed from its lane to the port's: complete once the run ended (empty when it
-   * made none), taken once by the port's run, which then is its only holder.
+   * ONNX Runtime's leg of one mode, whose held run (a {@link SpilledRun}) the port's run of the same mode takes and
+   * then lets go; {@link #release} is idempotent, so the lanes can release every hold at the end whatever happened.
    */
-  static final class Handoff {
-    private final CompletableFuture<Handoff> ready = new CompletableFuture<>();
-    private Activations run;
+  static final class Held {
+    private LegResult result;
 
-    /** The run ended (null: no run to compare with). */
-    synchronized void give(Activations r) {
-      if (!ready.isDone()) {
-        run = r;
-        ready.complete(this);
-      }
+    Held(LegResult result) {
+      this.result = result;
     }
 
-    /** The run, once; this handoff keeps no reference to it afterwards. */
-    synchronized Activations take() {
-      Activations r = run;
-      run = null;
-      return r;
+    synchronized SpilledRun run() {
+      return result.held();
     }
 
-    CompletableFuture<Handoff> ready() {
-      return ready;
+    synchronized void release() {
+      result = result.released();
+    }
+
+    synchronized LegResult result() {
+      release();
+      return result;
     }
   }
 
@@ -70,49 +65,42 @@ final class Lanes {
     try {
       CompletableFuture<OnnxLeg.Prepared> onnx = ort || req.exportOnnx() != null
           ? CompletableFuture.supplyAsync(() -> OnnxLeg.prepare(ctx, export.get()), pool) : done(null);
-      Handoff chainedRun = new Handoff();
-      Handoff isolatedRun = new Handoff();
-      CompletableFuture<LegResult> ortChained = ort && chained ? onnx.thenApplyAsync(p -> {
+      CompletableFuture<Held> ortChained = ort && chained ? onnx.thenApplyAsync(p -> {
         awaitOrt(natives);
-        return handedOver(chainedRun, () -> phase(onPhase, "onnxruntime chained",
-            p.leg().chained(torch ? chainedRun::give : null)));
+        return new Held(phase(onPhase, "onnxruntime chained", p.leg().chained(torch)));
       }, pool) : done(null);
-      CompletableFuture<LegResult> ortIsolated = ort && isolated ? ortChained.thenCombineAsync(onnx, (c, p) -> {
+      CompletableFuture<Held> ortIsolated = ort && isolated ? ortChained.thenCombineAsync(onnx, (c, p) -> {
         awaitOrt(natives);
-        return handedOver(isolatedRun, () -> phase(onPhase, "onnxruntime isolated",
-            p.leg().isolated(torch ? isolatedRun::give : null)));
+        return new Held(phase(onPhase, "onnxruntime isolated", p.leg().isolated(torch)));
       }, pool) : done(null);
-      if (!(ort && chained)) {
-        chainedRun.give(null);
-      }
-      if (!(ort && isolated)) {
-        isolatedRun.give(null);
-      }
       CompletableFuture<PortLeg> portLeg = torch ? CompletableFuture.supplyAsync(() -> {
         Preparation.Port p = port.get();
         TorchLeg leg = new TorchLeg(ctx, p.backend());
         return new PortLeg(leg, phase(onPhase, "torch prepare", leg.prepare(p.ms())));
       }, pool) : done(null);
       CompletableFuture<LegResult> torchChained = torch && chained
-          ? portLeg.thenCombineAsync(chainedRun.ready(), (t, o) -> phase(onPhase, "torch chained",
-              t.leg().chained(o.take())), pool) : done(null);
+          ? portLeg.thenCombineAsync(ortChained, (t, o) -> phase(onPhase, "torch chained", compared(o,
+              held -> t.leg().chained(held))), pool) : done(null);
       CompletableFuture<LegResult> torchIsolated = torch && isolated
-          ? portLeg.thenCombine(torchChained, (t, c) -> t).thenCombineAsync(isolatedRun.ready(), (t, o) -> phase(
-              onPhase, "torch isolated", t.leg().isolated(o.take())), pool) : done(null);
+          ? portLeg.thenCombine(torchChained, (t, c) -> t).thenCombineAsync(ortIsolated, (t, o) -> phase(onPhase,
+              "torch isolated", compared(o, held -> t.leg().isolated(held))), pool) : done(null);
       CompletableFuture<LegResult> notes = torch ? portLeg.thenCombine(torchIsolated, (t, i) -> t)
           .thenApplyAsync(t -> t.leg().paddingNotes(), pool) : done(null);
       CompletableFuture.allOf(onnx, ortChained, ortIsolated, portLeg, torchChained, torchIsolated, notes)
           .handle((v, e) -> null).join();
+      // every hold goes now, whichever leg failed (a port that never ran leaves ONNX Runtime's run behind)
+      releaseIfDone(ortChained);
+      releaseIfDone(ortIsolated);
       // in the serial order's order: the first failure met there is the one thrown
       Map<String, LegResult> legs = new LinkedHashMap<>();
       put(legs, "torch prepare", Preparation.join(portLeg), PortLeg::prepared);
       put(legs, "onnxruntime prepare", Preparation.join(onnx), OnnxLeg.Prepared::result);
-      LegResult oc = Preparation.join(ortChained);
+      Held oc = Preparation.join(ortChained);
       put(legs, "torch chained", Preparation.join(torchChained), r -> r);
-      put(legs, "onnxruntime chained", oc, r -> r);
-      LegResult oi = Preparation.join(ortIsolated);
+      put(legs, "onnxruntime chained", oc, Held::result);
+      Held oi = Preparation.join(ortIsolated);
       put(legs, "torch isolated", Preparation.join(torchIsolated), r -> r);
-      put(legs, "onnxruntime isolated", oi, r -> r);
+      put(legs, "onnxruntime isolated", oi, Held::result);
       put(legs, "torch notes", Preparation.join(notes), r -> r);
       return legs;
     } finally {
@@ -120,16 +108,21 @@ final class Lanes {
     }
   }
 
-  /**
-   * Runs one of ONNX Runtime's legs, then makes sure the port's lane is not left waiting: a leg that made no run to
-   * hand over (ONNX Runtime refused the model) or failed hands over nothing; the failure itself is rethrown by the
-   * caller in the serial order.
-   */
-  private static LegResult handedOver(Handoff handoff, Supplier<LegResult> leg) {
+  /** The port's run given ONNX Runtime's held run of the same mode (or none), which it lets go afterwards. */
+  private static LegResult compared(Held ort, java.util.function.Function<SpilledRun, LegResult> run) {
     try {
-      return leg.get();
+      return run.apply(ort == null ? null : ort.run());
     } finally {
-      handoff.give(null);
+      if (ort != null) {
+        ort.release();
+      }
+    }
+  }
+
+  private static void releaseIfDone(CompletableFuture<Held> f) {
+    Held h = f.handle((v, e) -> e == null ? v : null).join();
+    if (h != null) {
+      h.release();
     }
   }
 

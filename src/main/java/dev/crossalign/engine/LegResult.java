@@ -2,7 +2,6 @@ package dev.crossalign.engine;
 
 import dev.crossalign.align.Comparison;
 import dev.crossalign.UnsupportedOp;
-import dev.crossalign.backend.Activations;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -12,7 +11,7 @@ import java.util.Map;
 /**
  * What one leg of a validation produced (a candidate backend's setup or one of its runs): its comparisons by report
  * slot, the ops it could not run, its notes, timing and config entries, the element pairs it compared, and {@code
- * held}: its run's tensors only while a later leg still compares with them (null otherwise). {@link Validator}
+ * held}: its run's tensors (in a temporary file) only while a later leg still compares with them (null otherwise). {@link Validator}
  * merges the records in a fixed order, so the report does not depend on the order the legs ran in.
  */
 record LegResult(
@@ -22,7 +21,7 @@ record LegResult(
     Map<String, Double> timing,
     Map<String, String> config,
     long pairs,
-    Activations held) {
+    SpilledRun held) {
 
   LegResult {
     Map<Slot, List<Comparison>> bySlot = new EnumMap<>(Slot.class);
@@ -34,9 +33,13 @@ record LegResult(
     config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
   }
 
-  /** The same record without its held tensors, once no later leg needs them. */
+  /** The same record without its held tensors, once no later leg needs them (their file goes now). */
   LegResult released() {
-    return held == null ? this : new LegResult(comparisons, unsupported, notes, timing, config, pairs, null);
+    if (held == null) {
+      return this;
+    }
+    held.close();
+    return new LegResult(comparisons, unsupported, notes, timing, config, pairs, null);
   }
 
   /** Collects one leg's record. */
@@ -61,7 +64,7 @@ record LegResult(
       return this;
     }
 
-    LegResult build(Activations held) {
+    LegResult build(SpilledRun held) {
       return new LegResult(comparisons, unsupported, notes, timing, config, pairs, held);
     }
   }

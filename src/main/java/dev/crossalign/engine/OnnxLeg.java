@@ -6,8 +6,13 @@ import dev.crossalign.align.Aligner;
 import dev.crossalign.align.Mode;
 import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.BackendSpec;
+import dev.crossalign.backend.Backends;
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.Device;
+import dev.crossalign.backend.SelectiveCapture;
 import dev.crossalign.backend.onnx.OrtBackend;
-import dev.crossalign.backend.onnx.OrtOptions;
+import dev.crossalign.onnx.OnnxModel;
 import dev.crossalign.port.onnx.Export;
 import dev.crossalign.port.onnx.ExportOptions;
 import dev.crossalign.port.onnx.Exporter;
@@ -16,7 +21,6 @@ import dev.crossalign.tflite.TfliteModel;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -29,7 +33,6 @@ import java.util.function.Supplier;
 final class OnnxLeg {
   private final LegContext ctx;
   private Export export;
-  private OrtOptions options;
   private boolean failed;
 
   private OnnxLeg(LegContext ctx) {
@@ -90,43 +93,71 @@ final class OnnxLeg {
   }
 
   /**
-   * The chained run, compared with the reference; its comparable tensors handed to {@code hold} (when not null: the
+   * The chained run, compared with the reference; its compared tensors held in the result when {@code hold} (the
    * port's chained run compares with them next). Without an export or when ONNX Runtime cannot run the model:
    * MISSING comparisons and the reason, and no isolated run after it.
    */
-  LegResult chained(Consumer<Activations> hold) {
+  LegResult chained(boolean hold) {
     LegResult.Builder b = new LegResult.Builder();
     if (export == null) {
       failed = true;
       return b.add(Slot.ORT_CHAINED, Aligner.missingOutputs(ctx.reference(), OrtBackend.NAME, missingMode(),
           "the model could not be exported to ONNX")).build(null);
     }
-    options = OrtOptions.from(ctx.req().config(), ctx.req().device());
     return guarded(b, Slot.ORT_CHAINED, () -> runChained(b, hold));
   }
 
-  private Activations runChained(LegResult.Builder b, Consumer<Activations> hold) {
+  private SpilledRun runChained(LegResult.Builder b, boolean hold) {
     long t0 = System.nanoTime();
     Set<String> graphNames = graphTensorNames(ctx.model());
-    try (OrtBackend ort = OrtBackend.open(export.model(), options)) {
+    try (SelectiveCapture ort = openOrt(ctx.model(), export.model(), ctx.req().device(), ctx.req().config())) {
       b.timing.put("prepare.onnxruntime", Validator.ms(t0));
       ort.info().forEach((k, v) -> b.config.put(BackendKind.ONNXRUNTIME.configKey(k), v));
       long t1 = System.nanoTime();
       StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), OrtBackend.NAME, OrtBackend.NAME,
           Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(), Slot.ORT_CHAINED.ordinal());
-      Activations held = null;
-      if (ctx.dumps() != null || hold != null) {
-        // --dump-dir writes the whole run, ONNX Runtime's own helper values included, as it always did
-        held = ctx.dumps() != null ? ort.run(ctx.inputs()) : ort.run(ctx.inputs(), graphNames::contains);
-        ctx.dump(OrtBackend.NAME, held);
-        handOver(hold, held);
-        held.tensors().forEach(vsRef::accept);
-      } else {
-        ort.run(ctx.inputs(), graphNames::contains, vsRef);
+      SpilledRun held = hold ? SpilledRun.create(OrtBackend.NAME) : null;
+      try {
+        if (ctx.dumps() != null) {
+          // --dump-dir writes the whole run, ONNX Runtime's own helper values included, as it always did
+          Activations all = ort.run(ctx.inputs());
+          ctx.dump(OrtBackend.NAME, all);
+          all.tensors().forEach(StreamedPair.all(vsRef, kept(held, graphNames))::accept);
+        } else {
+          ort.run(ctx.inputs(), graphNames::contains, StreamedPair.all(vsRef, kept(held, graphNames)));
+        }
+      } catch (RuntimeException e) {
+        closeQuietly(held, e);
+        throw e;
       }
       b.add(Slot.ORT_CHAINED, vsRef, "compare.onnxruntime");
       b.timing.put("run.onnxruntime.chained", Validator.ms(t1) - vsRef.compareMs());
-      return null;
+      return held;
+    } finally {
+      dev.crossalign.backend.NativeMemory.trim(); // the session and its run are gone
+    }
+  }
+
+  /** {@code held}, taking only the tensors the other runs can have (none of ONNX Runtime's helper values); or null. */
+  private static dev.crossalign.backend.TensorSink kept(SpilledRun held, Set<String> graphNames) {
+    return held == null ? null : t -> {
+      if (graphNames.contains(t.name())) {
+        held.accept(t);
+      }
+    };
+  }
+
+  /** Closes {@code held} (when there is one), a failure to close added to {@code failure} (when there is one). */
+  private static void closeQuietly(SpilledRun held, RuntimeException failure) {
+    if (held != null) {
+      try {
+        held.close();
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          throw e;
+        }
+        failure.addSuppressed(e);
+      }
     }
   }
 
@@ -134,56 +165,50 @@ final class OnnxLeg {
    * Isolated mode on ONNX Runtime ({@link IsolatedOrt}), compared with the reference; held as in {@link #chained}.
    * Nothing when the chained run failed, or when the reference lacks a tensor an op reads (a placeholder's output).
    */
-  LegResult isolated(Consumer<Activations> hold) {
+  LegResult isolated(boolean hold) {
     LegResult.Builder b = new LegResult.Builder();
     if (failed) {
       return b.build(null);
     }
-    if (options == null) {
-      options = OrtOptions.from(ctx.req().config(), ctx.req().device());
-    }
     return guarded(b, Slot.ORT_ISOLATED, () -> runIsolated(b, hold));
   }
 
-  private Activations runIsolated(LegResult.Builder b, Consumer<Activations> hold) {
+  private SpilledRun runIsolated(LegResult.Builder b, boolean hold) {
     long t0 = System.nanoTime();
     StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), OrtBackend.NAME,
         OrtBackend.NAME + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
         Slot.ORT_ISOLATED.ordinal());
-    Activations held = null;
-    if (ctx.dumps() != null || hold != null) {
-      held = ctx.dumps() != null ? IsolatedOrt.run(ctx.model(), ctx.reference(), options)
-          : IsolatedOrt.run(ctx.model(), ctx.reference(), options, graphTensorNames(ctx.model())::contains);
-      if (held == null) {
+    Set<String> graphNames = graphTensorNames(ctx.model());
+    SpilledRun held = hold ? SpilledRun.create(OrtBackend.NAME) : null;
+    try {
+      if (ctx.dumps() != null) {
+        Activations all = IsolatedOrt.run(ctx.model(), ctx.reference(), ctx.req().device(), ctx.req().config());
+        if (all == null) {
+          closeQuietly(held, null);
+          return null;
+        }
+        ctx.dump(OrtBackend.NAME + ".isolated", all);
+        all.tensors().forEach(StreamedPair.all(vsRef, kept(held, graphNames))::accept);
+      } else if (!IsolatedOrt.run(ctx.model(), ctx.reference(), ctx.req().device(), ctx.req().config(),
+          graphNames::contains, StreamedPair.all(vsRef, kept(held, graphNames)))) {
+        closeQuietly(held, null);
         return null;
       }
-      ctx.dump(OrtBackend.NAME + ".isolated", held);
-      handOver(hold, held);
-      held.tensors().forEach(vsRef::accept);
-    } else if (!IsolatedOrt.run(ctx.model(), ctx.reference(), options, graphTensorNames(ctx.model())::contains,
-        vsRef)) {
-      return null;
+    } catch (RuntimeException e) {
+      closeQuietly(held, e);
+      throw e;
     }
+    dev.crossalign.backend.NativeMemory.trim();
     b.add(Slot.ORT_ISOLATED, vsRef, "compare.onnxruntime.isolated");
     b.timing.put("run.onnxruntime.isolated", Validator.ms(t0) - vsRef.compareMs());
-    return null;
-  }
-
-  /**
-   * Hands the run to {@code hold} as soon as it ends, before it is compared with the reference: the port's run of
-   * the same mode can start on its lane while this one compares.
-   */
-  private static void handOver(Consumer<Activations> hold, Activations run) {
-    if (hold != null) {
-      hold.accept(run);
-    }
+    return held;
   }
 
   /**
    * Runs one of the leg's runs: ONNX Runtime refusing the model (UNSUPPORTED) becomes the reason and MISSING
    * comparisons in {@code slot}, and ends the leg; any other failure names the model it came from.
    */
-  private LegResult guarded(LegResult.Builder b, Slot slot, Supplier<Activations> run) {
+  private LegResult guarded(LegResult.Builder b, Slot slot, Supplier<SpilledRun> run) {
     try {
       return b.build(run.get());
     } catch (CrossalignException e) {
@@ -201,6 +226,15 @@ final class OnnxLeg {
       throw e.getMessage() != null && e.getMessage().contains(label) ? e
           : new CrossalignException(e.kind(), "model " + label + " exported to ONNX: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * ONNX Runtime on {@code onnx} (exported from {@code model}, which names it) through its provider, as validate's
+   * captures want it (every node output fetchable, graph optimisations off, the config's threads and determinism).
+   */
+  static SelectiveCapture openOrt(TfliteModel model, OnnxModel onnx, Device device, DeterminismConfig config) {
+    BackendSpec spec = new BackendSpec(model, () -> onnx, device, config, BackendSpec.Purpose.CAPTURE);
+    return Backends.open(BackendKind.ONNXRUNTIME, spec, SelectiveCapture.class);
   }
 
   /** Every tensor name of the TFLite graph: what the other runs can hold, so what a comparison can use. */

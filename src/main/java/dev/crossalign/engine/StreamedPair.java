@@ -69,9 +69,12 @@ abstract sealed class StreamedPair implements TensorSink {
     return new CandidateStreams(reference, candidateBackend, candidateRun, mode, tol, worst, slot);
   }
 
-  /** Compares a streaming reference run with {@code candidate}, held; the reference run's outputs are named. */
+  /**
+   * Compares a streaming reference run with {@code candidate}, held (in a temporary file, read back a tensor at a
+   * time); the reference run's outputs are named.
+   */
   static StreamedPair referenceStreams(String referenceBackend, String referenceRun, List<String> referenceOutputs,
-      Activations candidate, String candidateRun, Mode mode, Tolerance tol, WorstPair worst, int slot) {
+      SpilledRun candidate, String candidateRun, Mode mode, Tolerance tol, WorstPair worst, int slot) {
     return new ReferenceStreams(referenceBackend, referenceRun, referenceOutputs, candidate, candidateRun, mode, tol,
         worst, slot);
   }
@@ -137,13 +140,13 @@ abstract sealed class StreamedPair implements TensorSink {
   private static final class ReferenceStreams extends StreamedPair {
     private final String referenceRun;
     private final Set<String> referenceOutputs;
-    private final Activations candidate;
+    private final SpilledRun candidate;
     private final String candidateRun;
     /** In arrival order (the reference run's own order); a name seen again keeps its first place. */
     private final LinkedHashMap<String, Comparison> ordered = new LinkedHashMap<>();
 
     ReferenceStreams(String referenceBackend, String referenceRun, List<String> referenceOutputs,
-        Activations candidate, String candidateRun, Mode mode, Tolerance tol, WorstPair worst, int slot) {
+        SpilledRun candidate, String candidateRun, Mode mode, Tolerance tol, WorstPair worst, int slot) {
       super(referenceBackend + "~" + candidate.backend(), mode, tol, worst, slot);
       this.referenceRun = referenceRun;
       this.referenceOutputs = Set.copyOf(referenceOutputs);

@@ -34,7 +34,7 @@ final class TorchLeg {
   }
 
   /** The chained run against the reference and, when given, ONNX Runtime's chained run ({@code ort}, held). */
-  LegResult chained(Activations ort) {
+  LegResult chained(SpilledRun ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
     StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), NAME, NAME,
@@ -44,6 +44,7 @@ final class TorchLeg {
         Slot.TORCH_ORT_CHAINED.ordinal());
     Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(NAME);
     port.run(ctx.inputs(), StreamedPair.all(vsRef, vsOrt, all));
+    dev.crossalign.backend.NativeMemory.trim();
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_CHAINED, vsRef, "compare.torch.chained");
     if (vsOrt != null) {
@@ -56,7 +57,7 @@ final class TorchLeg {
   }
 
   /** The isolated run against the reference and, when given, ONNX Runtime's isolated run ({@code ort}, held). */
-  LegResult isolated(Activations ort) {
+  LegResult isolated(SpilledRun ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
     StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), NAME,
@@ -67,12 +68,18 @@ final class TorchLeg {
         ctx.req().tolerance(), ctx.worst(), Slot.TORCH_ORT_ISOLATED.ordinal());
     Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(NAME);
     port.runIsolated(ctx.reference(), StreamedPair.all(vsRef, vsOrt, all));
+    dev.crossalign.backend.NativeMemory.trim();
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_ISOLATED, vsRef, "compare.torch.isolated");
     if (vsOrt != null) {
       b.add(Slot.TORCH_ORT_ISOLATED, vsOrt, "compare.onnxruntime.isolated");
     }
     b.timing.put("run.torch.isolated", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
+    // which code the isolated run took (per-op TorchScript or eager, and why) is known once it ran
+    String isolatedPath = port.info().get("isolated_path");
+    if (isolatedPath != null) {
+      b.config.put(BackendKind.TORCH.configKey("isolated_path"), isolatedPath);
+    }
     dumpWhole(all, NAME + ".isolated");
     return b.build(null);
   }

@@ -21,9 +21,12 @@ import org.bytedeco.pytorch.global.torch;
  * The TF-faithful libtorch port of a TFLite model as a backend ("torch"). Chained and speed runs go through the
  * generated PyTorch code compiled by libtorch's TorchScript compiler (the whole graph in one native call, {@link
  * ScriptedGraph}) when every op of the model has code generation, the device is the CPU and the run is float32;
- * otherwise, and always for isolated runs and the per-op profile, through the per-op eager lowerings ({@link
- * PortGraph}). {@link #path} says which and why. Owns the prepared weights and the compiled module; every run's
- * temporaries live in a PointerScope, so native memory stays flat over any number of runs.
+ * otherwise, and always for the per-op profile, through the per-op eager lowerings ({@link PortGraph}). {@link #path}
+ * says which and why. Isolated runs call each op's own generated code as a TorchScript method ({@link ScriptedOps},
+ * compiled on the first isolated run) on the CPU in float32, ops without code generation through their eager
+ * lowering; {@code info()}'s {@code isolated_path} says which once an isolated run was made. Owns the prepared
+ * weights and the compiled modules; every run's temporaries live in a PointerScope, so native memory stays flat over
+ * any number of runs.
  */
 public final class PortBackend implements dev.crossalign.backend.StreamingBackend {
   public static final String NAME = dev.crossalign.backend.BackendKind.TORCH.id();
@@ -33,14 +36,24 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
   private final TorchPath path;
   private final Device device;
   private final DeterminismConfig config;
+  /** What isolated runs need to generate their per-op methods; null when they stay eager (see {@link #isolated}). */
+  private final IsolatedSource isolatedSource;
+  /** The per-op TorchScript methods of isolated runs, compiled on the first one; null until then or when eager. */
+  private final AtomicReference<ScriptedOps> isolatedOps = new AtomicReference<>();
+  /** Which path isolated runs took; null before the first. */
+  private volatile TorchPath isolatedPath;
+
+  /** The model and registry isolated runs generate their per-op methods from. */
+  private record IsolatedSource(TfliteModel model, OpRegistry registry) {}
 
   private PortBackend(PortGraph graph, ScriptedGraph scripted, TorchPath path, Device device,
-      DeterminismConfig config) {
+      DeterminismConfig config, IsolatedSource isolatedSource) {
     this.graph = new AtomicReference<>(graph);
     this.scripted = new AtomicReference<>(scripted);
     this.path = path;
     this.device = device;
     this.config = config;
+    this.isolatedSource = isolatedSource;
   }
 
   /** The TorchScript path where the model allows it (see the class comment), else the eager one. */
@@ -84,7 +97,11 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
       s = a.graph();
       path = a.path();
     }
-    return new PortBackend(g, s, path, device, config);
+    // isolated runs take the per-op methods wherever the chained path could have been TorchScript (CPU, not forced
+    // eager), whether or not every op has code generation
+    IsolatedSource iso = wanted == TorchPath.Kind.TORCHSCRIPT && !device.isCuda() ? new IsolatedSource(model, registry)
+        : null;
+    return new PortBackend(g, s, path, device, config, iso);
   }
 
   /**
@@ -96,7 +113,7 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       PortGraph g = new PortGraph(model, Device.CPU, OpRegistry.load(), true);
-      return new PortBackend(g, null, TorchPath.eager("float64 truth"), Device.CPU, config);
+      return new PortBackend(g, null, TorchPath.eager("float64 truth"), Device.CPU, config, null);
     }
   }
 
@@ -148,8 +165,9 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
       if (s != null) {
-        // the TorchScript path returns the whole capture from its one native call: handed over in run order
-        s.run(NAME, inputs, true).tensors().forEach(sink::accept);
+        // the TorchScript path's one native call returns the whole capture: each tensor is handed over and its native
+        // copy freed before the next is copied, so the host never holds the run
+        s.run(inputs, sink);
       } else {
         g.run(inputs, true, sink);
       }
@@ -160,10 +178,37 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
   @Override
   public void runIsolated(Activations reference, dev.crossalign.backend.TensorSink sink) {
     PortGraph g = graph();
+    ScriptedOps ops = isolated();
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
-      g.runIsolated(reference, sink);
+      if (ops != null) {
+        ops.run(reference, sink, g);
+      } else {
+        g.runIsolated(reference, sink);
+      }
     }
+  }
+
+  /**
+   * The per-op methods isolated runs call, compiled on the first call (outside any PointerScope: they live until
+   * {@link #close}); null when isolated runs take the eager lowerings, {@link #isolatedPath} saying why.
+   */
+  private synchronized ScriptedOps isolated() {
+    ScriptedOps have = isolatedOps.get();
+    if (have != null || isolatedPath != null) {
+      return have;
+    }
+    if (isolatedSource == null) {
+      isolatedPath = path.kind() == TorchPath.Kind.EAGER ? path : TorchPath.eager("requested");
+      return null;
+    }
+    ScriptedOps.Attempt a;
+    try (InferenceMode guard = new InferenceMode()) {
+      a = ScriptedOps.prepare(isolatedSource.model(), isolatedSource.registry(), scripted.get(), graph());
+    }
+    isolatedOps.set(a.ops());
+    isolatedPath = a.path();
+    return a.ops();
   }
 
   /** The model outputs' names, in order (what {@link Activations#outputNames()} of a run lists). */
@@ -215,11 +260,15 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
 
   @Override
   public Activations runIsolated(Activations reference) {
-    PortGraph g = graph();
-    try (PointerScope scope = new PointerScope();
-        InferenceMode guard = new InferenceMode()) {
-      return g.runIsolated(NAME, reference);
-    }
+    Activations.Builder out = Activations.builder(NAME);
+    runIsolated(reference, out);
+    outputNames().forEach(out::output);
+    return out.build();
+  }
+
+  /** Which code isolated runs took ({@code torch.isolated_path} in a report); null before the first isolated run. */
+  public TorchPath isolatedPath() {
+    return isolatedPath;
   }
 
   @Override
@@ -228,6 +277,10 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     m.put("libtorch", TorchRuntime.version());
     m.put("device", device.toString());
     m.put("path", path.describe());
+    TorchPath iso = isolatedPath;
+    if (iso != null) {
+      m.put("isolated_path", iso.describe());
+    }
     m.put("intra_op_threads", Integer.toString(config.intraOpThreads()));
     TorchRuntime.threads().forEach((pool, n) -> m.put("threads." + pool, n));
     return m;
@@ -235,9 +288,13 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
 
   @Override
   public void close() {
+    ScriptedOps o = isolatedOps.getAndSet(null);
     ScriptedGraph s = scripted.getAndSet(null);
     PortGraph g = graph.getAndSet(null);
     try {
+      if (o != null) {
+        o.close();
+      }
       if (s != null) {
         s.close();
       }

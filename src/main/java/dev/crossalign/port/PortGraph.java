@@ -332,17 +332,8 @@ final class PortGraph {
     return names;
   }
 
-  /** Isolated run: every op fed the reference's own tensors for its inputs. */
-  Activations runIsolated(String backendName, Activations reference) {
-    Activations.Builder out = Activations.builder(backendName);
-    runIsolated(reference, out);
-    for (int o : graph.outputs()) {
-      out.output(graph.tensor(o).name());
-    }
-    return out.build();
-  }
-
-  /** The isolated run, each op's outputs handed to {@code out} as soon as they are on the host. */
+  /** The isolated run (every op fed the reference's own tensors for its inputs), each op's outputs handed to {@code
+   * out} as soon as they are on the host. */
   void runIsolated(Activations reference, dev.crossalign.backend.TensorSink out) {
     if (chainedLayouts.isEmpty()) {
       learnLayouts(reference);
@@ -357,6 +348,23 @@ final class PortGraph {
       try (org.bytedeco.javacpp.PointerScope opScope = new org.bytedeco.javacpp.PointerScope()) {
         isolatedOp(op, lo, reference, out);
       }
+    }
+  }
+
+  /**
+   * One op of an isolated run through its eager lowering (layouts learned first as {@link #runIsolated} does): the
+   * fall-back of {@link ScriptedOps} for an op that has a lowering but no code generation.
+   */
+  void runIsolatedOp(Operator op, Activations reference, dev.crossalign.backend.TensorSink out) {
+    LoweredOp lo = lowered.get(op.index());
+    if (lo == null) {
+      return;
+    }
+    if (chainedLayouts.isEmpty()) {
+      learnLayouts(reference);
+    }
+    try (org.bytedeco.javacpp.PointerScope opScope = new org.bytedeco.javacpp.PointerScope()) {
+      isolatedOp(op, lo, reference, out);
     }
   }
 

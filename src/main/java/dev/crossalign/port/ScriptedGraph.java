@@ -3,6 +3,8 @@ package dev.crossalign.port;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.UnsupportedOp;
 import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.CapturedTensor;
+import dev.crossalign.backend.TensorSink;
 import dev.crossalign.port.codegen.GeneratedModel;
 import dev.crossalign.port.codegen.PyGenerator;
 import dev.crossalign.port.codegen.TorchScriptModule;
@@ -12,6 +14,8 @@ import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.Subgraph;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -31,6 +35,16 @@ final class ScriptedGraph implements AutoCloseable {
     this.graph = model.main();
     this.generated = generated;
     this.module = module;
+  }
+
+  /** The generated code this graph runs (its per-op code included, {@link ScriptedOps}). */
+  GeneratedModel generated() {
+    return generated;
+  }
+
+  /** The compiled module (this graph closes it); {@link ScriptedOps} adds its per-op methods to it. */
+  TorchScriptModule module() {
+    return module;
   }
 
   /** The outcome of trying to compile a model: a graph, or the reason the eager path runs instead. */
@@ -64,6 +78,88 @@ final class ScriptedGraph implements AutoCloseable {
    * same names and producing ops as the eager port reports them; without {@code captureAll} only the graph outputs.
    */
   Activations run(String backendName, Map<String, HostTensor> inputs, boolean captureAll) {
+    Activations.Builder out = Activations.builder(backendName);
+    if (captureAll) {
+      run(inputs, out);
+    } else {
+      outputsOnly(inputs, out);
+    }
+    for (int o : graph.outputs()) {
+      out.output(graph.tensor(o).name());
+    }
+    return out.build();
+  }
+
+  /**
+   * The whole graph in one call, every tensor handed to {@code sink} as {@link #run(String, Map, boolean)} with
+   * capture lists them (graph inputs, folded constants, then each op's outputs in op order), each captured tensor's
+   * native copy let go as soon as it is on the host ({@link TorchScriptModule#run(Map, List,
+   * java.util.function.BiConsumer)}): a sink that compares and drops holds one tensor at a time.
+   */
+  void run(Map<String, HostTensor> inputs, TensorSink sink) {
+    checkInputs(inputs);
+    java.util.Set<String> handed = new java.util.HashSet<>();
+    for (int idx : graph.inputs()) {
+      TensorInfo info = graph.tensor(idx);
+      handed.add(info.name());
+      sink.accept(new CapturedTensor(info.name(), "INPUT", idx, inputs.get(info.name()).withLayout(layout(info))));
+    }
+    for (Map.Entry<Integer, HostTensor> f : generated.foldedOutputs().entrySet()) {
+      TensorInfo info = graph.tensor(f.getKey());
+      if (handed.add(info.name())) {
+        sink.accept(new CapturedTensor(info.name(), producer(f.getKey()), f.getKey(), f.getValue().withLayout(layout(info))));
+      }
+    }
+    List<String> order = new ArrayList<>();
+    Map<String, CapturedTensor> made = new java.util.HashMap<>(); // name -> producing op and index, tensor null
+    for (Operator op : graph.operators()) {
+      for (int t : op.outputs()) {
+        if (t >= 0 && handed.add(graph.tensor(t).name())) {
+          order.add(graph.tensor(t).name());
+          made.put(graph.tensor(t).name(), new CapturedTensor(graph.tensor(t).name(), op.opName(), t, null));
+        }
+      }
+    }
+    try {
+      guarded(() -> module.run(inputs, order, (name, h) -> {
+        CapturedTensor m = made.get(name);
+        try {
+          sink.accept(new CapturedTensor(name, m.op(), m.index(), h));
+        } catch (RuntimeException e) {
+          throw new SinkFailure(e);
+        }
+      }));
+    } catch (SinkFailure f) {
+      throw f.getCause(); // the sink's own failure, not the port's
+    }
+  }
+
+  /** Carries a sink's exception through {@link #guarded} unchanged. */
+  private static final class SinkFailure extends RuntimeException {
+    SinkFailure(RuntimeException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized RuntimeException getCause() {
+      return (RuntimeException) super.getCause();
+    }
+  }
+
+  /** Only the graph outputs, in op order. */
+  private void outputsOnly(Map<String, HostTensor> inputs, Activations.Builder out) {
+    checkInputs(inputs);
+    TorchScriptModule.Run r = guarded(() -> module.run(inputs, false));
+    for (Operator op : graph.operators()) {
+      for (int t : op.outputs()) {
+        if (t >= 0 && r.outputs().containsKey(graph.tensor(t).name())) {
+          out.add(graph.tensor(t).name(), op.opName(), t, r.outputs().get(graph.tensor(t).name()));
+        }
+      }
+    }
+  }
+
+  private void checkInputs(Map<String, HostTensor> inputs) {
     for (int idx : graph.inputs()) {
       TensorInfo info = graph.tensor(idx);
       HostTensor h = inputs.get(info.name());
@@ -76,46 +172,19 @@ final class ScriptedGraph implements AutoCloseable {
             + ", the model expects " + java.util.Arrays.toString(info.shape()));
       }
     }
-    TorchScriptModule.Run r;
+  }
+
+  /** A failure of the native run as an INTERNAL error naming the model (its first line). */
+  private <T> T guarded(java.util.function.Supplier<T> call) {
     try {
-      r = module.run(inputs, captureAll);
-    } catch (CrossalignException e) {
+      return call.get();
+    } catch (CrossalignException | SinkFailure e) {
       throw e;
     } catch (RuntimeException e) {
       String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
       throw new CrossalignException(CrossalignException.Kind.INTERNAL,
           "torch port (TorchScript) failed on model " + model.label() + ": " + m, e);
     }
-    Activations.Builder out = Activations.builder(backendName);
-    if (captureAll) {
-      for (int idx : graph.inputs()) {
-        TensorInfo info = graph.tensor(idx);
-        out.add(info.name(), "INPUT", idx, inputs.get(info.name()).withLayout(layout(info)));
-      }
-      for (Map.Entry<Integer, HostTensor> f : generated.foldedOutputs().entrySet()) {
-        TensorInfo info = graph.tensor(f.getKey());
-        out.add(info.name(), producer(f.getKey()), f.getKey(), f.getValue().withLayout(layout(info)));
-      }
-    }
-    for (Operator op : graph.operators()) {
-      for (int t : op.outputs()) {
-        if (t < 0) {
-          continue;
-        }
-        TensorInfo info = graph.tensor(t);
-        HostTensor h = r.outputs().get(info.name());
-        if (h == null && captureAll && !generated.foldedOutputs().containsKey(t)) {
-          h = r.captured().get(info.name());
-        }
-        if (h != null) {
-          out.add(info.name(), op.opName(), t, h);
-        }
-      }
-    }
-    for (int o : graph.outputs()) {
-      out.output(graph.tensor(o).name());
-    }
-    return out.build();
   }
 
   private String producer(int tensor) {

@@ -94,16 +94,21 @@ class StreamedPairTest {
   @Test
   void referenceStreamingGivesTheWholeRunComparisons() {
     Activations[] r = runs();
-    // torch~onnxruntime: the pair's reference (here r[1], "torch") streams, its candidate (r[0] renamed) is held
+    // torch~onnxruntime: the pair's reference (here r[1], "torch") streams, its candidate (r[0] renamed) is held in a
+    // temporary file
     Activations held = Activations.builder("onnxruntime").add(r[0].get("a")).add(r[0].get("b")).add(r[0].get("c"))
         .output("out").build();
     Activations torch = Activations.builder("torch").add(r[1].get("a")).add(r[1].get("b")).add(r[1].get("x"))
         .add(r[1].get("c")).add(new CapturedTensor("out", "LOGISTIC", 3, nhwc(1))).output("out").build();
-    StreamedPair p = StreamedPair.referenceStreams("torch", "torch", List.of("out"), held, "onnxruntime",
-        Mode.CHAINED, Tolerance.DEFAULT, worst(), 3);
-    torch.tensors().forEach(p::accept);
+    List<Comparison> streamed;
+    try (SpilledRun spilled = SpilledRun.create("onnxruntime")) {
+      held.tensors().forEach(spilled::accept);
+      StreamedPair p = StreamedPair.referenceStreams("torch", "torch", List.of("out"), spilled, "onnxruntime",
+          Mode.CHAINED, Tolerance.DEFAULT, worst(), 3);
+      torch.tensors().forEach(p::accept);
+      streamed = p.finish();
+    }
     List<Comparison> whole = Aligner.compare(torch, held, Mode.CHAINED, Tolerance.DEFAULT);
-    List<Comparison> streamed = p.finish();
     assertThat(streamed).extracting(Comparison::toString).containsExactlyElementsOf(
         whole.stream().map(Comparison::toString).toList());
     assertThat(streamed).extracting(Comparison::name).containsExactly("a", "b", "c", "out");

@@ -67,7 +67,7 @@ class ValidatorLegsTest {
         }
       }
       if (mode.isolated()) {
-        Activations o = IsolatedOrt.run(model, ref, opts);
+        Activations o = IsolatedOrtTest.oneSession(model, ref, req.config());
         expected.addAll(Aligner.compare(ref, o, Mode.ISOLATED, req.tolerance()));
         expected.addAll(Aligner.compare(torchIsolated, o, Mode.ISOLATED, req.tolerance()));
       }

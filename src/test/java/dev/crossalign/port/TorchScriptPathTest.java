@@ -59,8 +59,9 @@ class TorchScriptPathTest {
       for (String o : outputsOnly.outputNames()) {
         assertThat(outputsOnly.tensor(o).data()).as(o).isEqualTo(scripted.tensor(o).data());
       }
-      // isolated runs stay on the eager lowerings, fed the reference's tensors
+      // isolated runs: each op's generated code as a TorchScript method of its own, fed the reference's tensors
       Activations isolated = port.runIsolated(reference);
+      assertThat(port.info()).containsEntry("isolated_path", "torchscript");
       for (var t : isolated.tensors()) {
         assertThat(relL2(reference.tensor(t.name()), t.tensor())).as("isolated " + t.name()).isLessThanOrEqualTo(1e-5);
       }

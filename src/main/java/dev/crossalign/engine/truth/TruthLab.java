@@ -19,7 +19,6 @@ import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
 import dev.crossalign.backend.onnx.OrtBackend;
-import dev.crossalign.backend.onnx.OrtOptions;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.IsolatedOrt;
@@ -145,7 +144,7 @@ public final class TruthLab {
     candidates.put(PortBackend.NAME, port);
     if (req.onnxruntime()) {
       try {
-        Activations ort = IsolatedOrt.run(req.model(), reference, OrtOptions.from(req.config(), Device.CPU));
+        Activations ort = IsolatedOrt.run(req.model(), reference, Device.CPU, req.config());
         if (ort == null) {
           notes.add("onnxruntime: the reference lacks a tensor an op reads; no isolated ONNX Runtime run");
         } else {

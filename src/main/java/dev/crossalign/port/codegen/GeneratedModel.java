@@ -12,6 +12,7 @@ import java.util.Map;
  * namespace, where the same aten functions live). {@code refusals} is empty when every op was generated.
  * {@code foldedOutputs}: outputs of the ops folded into weights at generation (DEQUANTIZE, DENSIFY, reshapes of their
  * results) by TFLite tensor index, in TFLite axes and op order: the code has no line that computes them.
+ * {@code ops}: each generated op's own code (its lines in the forward, its inputs and outputs), in op order.
  */
 public record GeneratedModel(
     String className,
@@ -22,7 +23,8 @@ public record GeneratedModel(
     List<Port> outputs,
     PyGenerator.Boundary boundary,
     List<UnsupportedOp> refusals,
-    Map<Integer, HostTensor> foldedOutputs) {
+    Map<Integer, HostTensor> foldedOutputs,
+    List<OpCode> ops) {
 
   /** A graph input or output: its TFLite name, its Python name, its shape at the module's boundary. */
   public record Port(String tfliteName, String pythonName, int[] shape, int rank) {}

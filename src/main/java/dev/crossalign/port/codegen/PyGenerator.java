@@ -70,6 +70,20 @@ public final class PyGenerator {
    */
   public static GeneratedModel generate(TfliteModel model, OpRegistry registry, String className, Boundary boundary,
       boolean clampOverflow) {
+    return generate(model, registry, className, boundary, clampOverflow, false);
+  }
+
+  /**
+   * Every op's code on its own, for isolated runs ({@link OpMethods}): as the torch backend's module (overflow
+   * clamped), and an op whose input comes from a refused op is still written, since isolated runs feed it the
+   * reference's tensor. {@link GeneratedModel#ops} is what counts: when ops are refused the forward is not runnable.
+   */
+  public static GeneratedModel generateEveryOp(TfliteModel model, OpRegistry registry) {
+    return generate(model, registry, "Model", Boundary.NHWC, true, true);
+  }
+
+  private static GeneratedModel generate(TfliteModel model, OpRegistry registry, String className, Boundary boundary,
+      boolean clampOverflow, boolean everyOp) {
     State s = new State(model, clampOverflow);
     Subgraph g = s.graph;
     List<GeneratedModel.Port> inputs = new ArrayList<>();
@@ -103,7 +117,7 @@ public final class PyGenerator {
               : "no lowering for this builtin op");
         }
         for (int in : op.inputs()) {
-          if (in >= 0 && s.constant(in) == null && !s.defined.contains(in)) {
+          if (!everyOp && in >= 0 && s.constant(in) == null && !s.defined.contains(in)) {
             throw new UnsupportedOpException(op.opName(), "input '" + g.tensor(in).name() + "' has no value");
           }
         }
@@ -115,6 +129,7 @@ public final class PyGenerator {
         refusals.computeIfAbsent(op.opName(), k -> new ArrayList<>()).add("code generation failed: " + e);
         continue;
       }
+      s.ops.add(s.opCode(op));
       TensorInfo o0 = g.tensor(op.outputs()[0]);
       body.add("# op " + op.index() + " " + op.opName() + " -> " + Py.comment("'" + o0.name() + "' " + Arrays.toString(o0.shape())));
       body.addAll(s.lines);
@@ -163,7 +178,7 @@ public final class PyGenerator {
       }
     }
     return new GeneratedModel(className, source, ts, List.copyOf(s.weights.values()), inputs, outputs, boundary, refused,
-        java.util.Collections.unmodifiableMap(foldedOutputs));
+        java.util.Collections.unmodifiableMap(foldedOutputs), List.copyOf(s.ops));
   }
 
   private static int[] boundaryShape(int[] s, Boundary b) {
@@ -208,7 +223,7 @@ public final class PyGenerator {
    * The forward method as libtorch's compiler takes it: F.* is aten's torch.* (same function, same arguments), and a
    * dtype is its ScalarType number (what TorchScript holds a dtype as; the native resolver has no torch.int32).
    */
-  private static String torchScript(String forward) {
+  static String torchScript(String forward) {
     return forward.replaceAll("(?<![A-Za-z0-9_.])F\\.", "torch.")
         .replace("torch.int32)", "3)").replace("torch.int64)", "4)").replace("torch.float32)", "6)")
         .replace("torch.bool)", "11)");
@@ -288,6 +303,7 @@ public final class PyGenerator {
     final Map<String, String> weightByKey = new HashMap<>();
     final Set<Integer> producedByOp = new HashSet<>();
     final List<String> lines = new ArrayList<>();
+    final List<OpCode> ops = new ArrayList<>();
     final boolean clampOverflow;
     private int temps;
 
@@ -303,6 +319,24 @@ public final class PyGenerator {
       for (int i : graph.inputs()) {
         defined.add(i);
       }
+    }
+
+    /** The op just written ({@link #lines}) with the variables of its run-time inputs and its outputs. */
+    OpCode opCode(Operator op) {
+      List<OpCode.Value> ins = new ArrayList<>();
+      Set<Integer> seen = new HashSet<>();
+      for (int in : op.inputs()) {
+        if (in >= 0 && constant(in) == null && seen.add(in)) {
+          ins.add(new OpCode.Value(in, var(in), graph.tensor(in).shape().length));
+        }
+      }
+      List<OpCode.Value> outs = new ArrayList<>();
+      for (int o : op.outputs()) {
+        if (o >= 0) {
+          outs.add(new OpCode.Value(o, var(o), graph.tensor(o).shape().length));
+        }
+      }
+      return new OpCode(op.index(), op.opName(), ins, outs, lines);
     }
 
     String unique(String base) {

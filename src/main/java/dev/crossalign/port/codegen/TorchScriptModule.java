@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GenericDict;
+import org.bytedeco.pytorch.GraphOptimizerEnabledGuard;
 import org.bytedeco.pytorch.GenericDictEntryRef;
 import org.bytedeco.pytorch.GenericDictIterator;
 import org.bytedeco.pytorch.TupleElements;
@@ -49,6 +50,10 @@ public final class TorchScriptModule implements AutoCloseable {
   private boolean closed;
 
   private TorchScriptModule(GeneratedModel model, boolean channelsLast) {
+    this(model, channelsLast, model.torchScript());
+  }
+
+  private TorchScriptModule(GeneratedModel model, boolean channelsLast, String source) {
     this.model = model;
     this.unit = new CompilationUnit();
     String qualified = "__torch__." + model.className();
@@ -56,7 +61,9 @@ public final class TorchScriptModule implements AutoCloseable {
     for (PyWeight w : model.weights()) {
       Tensor t = TorchTensors.toTorch(w.value());
       if (channelsLast && t.dim() == 4) {
+        Tensor rowMajor = t;
         t = t.contiguous(torch.MemoryFormat.ChannelsLast);
+        rowMajor.close(); // outside any PointerScope: the row-major copy would otherwise wait for a GC to go
       }
       owned.add(t);
       if (w.parameter()) {
@@ -65,7 +72,12 @@ public final class TorchScriptModule implements AutoCloseable {
         module.register_buffer(w.attribute(), t);
       }
     }
-    define(unit, qualified, module, model.torchScript());
+    try {
+      define(unit, qualified, module, source);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
     module.eval();
     runner = module;
   }
@@ -105,6 +117,54 @@ public final class TorchScriptModule implements AutoCloseable {
     return m;
   }
 
+  /**
+   * The module's weights (channels-last as {@link #compileFrozen}'s) with only the per-op methods of {@link
+   * OpMethods}, no forward: isolated runs of a model whose whole graph cannot be generated (some ops refused), each
+   * generated op on its own.
+   */
+  public static TorchScriptModule opMethodsOnly(GeneratedModel model) {
+    return new TorchScriptModule(model, true, OpMethods.source(model.ops()));
+  }
+
+  /**
+   * Adds the per-op methods of {@link OpMethods} to this module (the unfrozen one, whose attributes are the weights
+   * the frozen copy shares): one compilation for all ops, once; later calls do nothing.
+   */
+  public void defineOpMethods() {
+    if (closed) {
+      throw new IllegalStateException("module is closed");
+    }
+    if (!model.ops().isEmpty() && !module.find_method(OpMethods.name(model.ops().get(0).opIndex())).has_value()) {
+      define(unit, "__torch__." + model.className(), module, OpMethods.source(model.ops()));
+    }
+  }
+
+  /**
+   * Runs op {@code opIndex}'s method of {@link OpMethods} on its run-time inputs (in {@link OpCode#inputs} order, rank
+   * 4 NCHW); returns its outputs in TFLite's axes (views the caller copies to the host).
+   */
+  public List<Tensor> runOp(int opIndex, List<Tensor> inputs) {
+    IValueVector args = new IValueVector();
+    for (Tensor t : inputs) {
+      args.push_back(new IValue(t));
+    }
+    IValue r;
+    // the graph as written, interpreted once: no profiling run, no optimization passes at the second call (each
+    // method runs once per isolated run, so the executor's profiling and optimizing would be spent on every op)
+    try (GraphOptimizerEnabledGuard off = new GraphOptimizerEnabledGuard(false)) {
+      r = module.get_method(OpMethods.name(opIndex)).apply(args);
+    }
+    if (r.isTensor()) {
+      return List.of(r.toTensor());
+    }
+    TupleElements el = r.toTuple().elements();
+    List<Tensor> out = new ArrayList<>();
+    for (long k = 0; k < el.size(); k++) {
+      out.add(el.get(k).toTensor());
+    }
+    return out;
+  }
+
   private static void define(CompilationUnit unit, String qualified, JitModule module, String source) {
     try {
       unit.define(new QualifiedNameOptional(new QualifiedName(qualified)), source, torch.nativeResolver(),
@@ -140,33 +200,8 @@ public final class TorchScriptModule implements AutoCloseable {
    */
   public Run run(Map<String, HostTensor> inputs, boolean capture) {
     try (PointerScope scope = new PointerScope()) {
-      List<Tensor> args = new ArrayList<>();
-      for (GeneratedModel.Port p : model.inputs()) {
-        HostTensor h = inputs.get(p.tfliteName());
-        if (h == null) {
-          throw CrossalignException.input("missing input '" + p.tfliteName() + "'");
-        }
-        if (!Arrays.equals(h.shape(), model.boundary() == PyGenerator.Boundary.NCHW && p.rank() == 4
-            ? new int[] {p.shape()[0], p.shape()[2], p.shape()[3], p.shape()[1]} : p.shape())) {
-          throw CrossalignException.input("input '" + p.tfliteName() + "' has shape " + Arrays.toString(h.shape()));
-        }
-        Tensor t = TorchTensors.toTorch(h.dtype().isFloating() ? h.toFloat32() : h);
-        if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
-          t = t.permute(0, 3, 1, 2).contiguous();
-        }
-        args.add(t);
-      }
-      IValue result = forward(args, capture);
-      TupleElements el = result.toTuple().elements();
-      Map<String, HostTensor> outs = new LinkedHashMap<>();
-      for (int k = 0; k < model.outputs().size(); k++) {
-        GeneratedModel.Port p = model.outputs().get(k);
-        Tensor t = el.get(k).toTensor();
-        if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
-          t = t.permute(0, 2, 3, 1);
-        }
-        outs.put(p.tfliteName(), TorchTensors.toHost(t, p.rank() == 4 ? Layout.NHWC : Layout.ANY));
-      }
+      TupleElements el = forward(hostArgs(inputs), capture).toTuple().elements();
+      Map<String, HostTensor> outs = outputs(el);
       Map<String, HostTensor> cap = new LinkedHashMap<>();
       if (capture) {
         GenericDict d = el.get(model.outputs().size()).toGenericDict();
@@ -179,6 +214,82 @@ public final class TorchScriptModule implements AutoCloseable {
       }
       return new Run(outs, cap);
     }
+  }
+
+  /** The inputs as the module's arguments: by TFLite name, checked, converted to the module's boundary layout. */
+  private List<Tensor> hostArgs(Map<String, HostTensor> inputs) {
+    List<Tensor> args = new ArrayList<>();
+    for (GeneratedModel.Port p : model.inputs()) {
+      HostTensor h = inputs.get(p.tfliteName());
+      if (h == null) {
+        throw CrossalignException.input("missing input '" + p.tfliteName() + "'");
+      }
+      if (!Arrays.equals(h.shape(), model.boundary() == PyGenerator.Boundary.NCHW && p.rank() == 4
+          ? new int[] {p.shape()[0], p.shape()[2], p.shape()[3], p.shape()[1]} : p.shape())) {
+        throw CrossalignException.input("input '" + p.tfliteName() + "' has shape " + Arrays.toString(h.shape()));
+      }
+      Tensor t = TorchTensors.toTorch(h.dtype().isFloating() ? h.toFloat32() : h);
+      if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
+        t = t.permute(0, 3, 1, 2).contiguous();
+      }
+      args.add(t);
+    }
+    return args;
+  }
+
+  /** The returned outputs on the host, by TFLite name, in TFLite axes. */
+  private Map<String, HostTensor> outputs(TupleElements el) {
+    Map<String, HostTensor> outs = new LinkedHashMap<>();
+    for (int k = 0; k < model.outputs().size(); k++) {
+      GeneratedModel.Port p = model.outputs().get(k);
+      Tensor t = el.get(k).toTensor();
+      if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
+        t = t.permute(0, 2, 3, 1);
+      }
+      outs.put(p.tfliteName(), TorchTensors.toHost(t, p.rank() == 4 ? Layout.NHWC : Layout.ANY));
+    }
+    return outs;
+  }
+
+  /**
+   * The whole graph in one native call with capture on, each tensor named in {@code order} handed to {@code each} (its
+   * TFLite name and host copy, in TFLite axes) in that order: a model output's copy from the returned outputs, any
+   * other name's from the capture, whose native tensor is let go right after its copy (and its conversion temporaries
+   * with it). So the host holds one captured tensor at a time and the native capture shrinks as it is handed over,
+   * where {@link #run} holds both whole. Names the capture lacks are skipped. Returns the outputs as {@link #run} does.
+   */
+  public Map<String, HostTensor> run(Map<String, HostTensor> inputs, List<String> order,
+      java.util.function.BiConsumer<String, HostTensor> each) {
+    try (PointerScope scope = new PointerScope()) {
+      TupleElements el = forward(hostArgs(inputs), true).toTuple().elements();
+      Map<String, HostTensor> outs = outputs(el);
+      GenericDict cap = el.get(model.outputs().size()).toGenericDict();
+      for (String name : order) {
+        HostTensor h = outs.get(name);
+        if (h == null) {
+          h = takeCaptured(cap, name);
+        }
+        if (h != null) {
+          each.accept(name, h);
+        }
+      }
+      cap.clear();
+      return outs;
+    }
+  }
+
+  /** The captured tensor {@code name} copied to the host and erased from {@code cap}; null when it has none. */
+  private static HostTensor takeCaptured(GenericDict cap, String name) {
+    try (PointerScope one = new PointerScope()) {
+      IValue key = new IValue(name);
+      if (!cap.contains(key)) {
+        return null;
+      }
+      Tensor t = cap.at(key).toTensor();
+      HostTensor h = TorchTensors.toHost(t, t.dim() == 4 ? Layout.NHWC : Layout.ANY);
+      cap.erase(key);
+      return h;
+    } // the dict's reference is gone; the scope frees this handle and toHost's temporaries, and so the storage
   }
 
   /** The TorchScript archive (model.pt) as bytes. */
