@@ -67,11 +67,17 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importMain() {
-    main = new ClassFileImporter()
+    main = mainClasses();
+  }
+
+  /** The main classes (no tests, no jars), as every rule over them reads them. */
+  static JavaClasses mainClasses() {
+    JavaClasses classes = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
         .importPackages(ROOT);
-    assertThat(main.size()).as("main classes imported").isGreaterThan(200);
+    assertThat(classes.size()).as("main classes imported").isGreaterThan(200);
+    return classes;
   }
 
   static Stream<Arguments> layers() {

@@ -128,19 +128,9 @@ final class Converters {
   }
 
   /** A thread count: a whole number at least 1. */
-  static final class Threads implements ITypeConverter<Integer> {
-    @Override
-    public Integer convert(String text) {
-      int n;
-      try {
-        n = Integer.parseInt(text.trim());
-      } catch (NumberFormatException e) {
-        throw new TypeConversionException("must be a whole number, got '" + text + "'");
-      }
-      if (n < 1) {
-        throw new TypeConversionException("--threads must be at least 1, got " + n);
-      }
-      return n;
+  static final class Threads extends AtLeast {
+    Threads() {
+      super(1, "--threads ");
     }
   }
 
@@ -170,9 +160,16 @@ final class Converters {
   /** A count at least {@code min}: runs, repeats, models per worker (1), warm-up rounds and workers (0). */
   abstract static class AtLeast implements ITypeConverter<Integer> {
     private final int min;
+    private final String prefix;
 
     AtLeast(int min) {
+      this(min, "");
+    }
+
+    /** {@code prefix}: what the message starts with ("--threads "), picocli naming the option before it anyway. */
+    AtLeast(int min, String prefix) {
       this.min = min;
+      this.prefix = prefix;
     }
 
     @Override
@@ -184,7 +181,7 @@ final class Converters {
         throw new TypeConversionException("must be a whole number, got '" + text + "'");
       }
       if (n < min) {
-        throw new TypeConversionException("must be at least " + min + ", got " + n);
+        throw new TypeConversionException(prefix + "must be at least " + min + ", got " + n);
       }
       return n;
     }

@@ -3,7 +3,6 @@ package dev.crossalign.cli;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
-import dev.crossalign.backend.Profiles;
 import dev.crossalign.engine.RunSpec;
 import picocli.CommandLine.Option;
 

@@ -1,5 +1,7 @@
 /**
- * The picocli commands, one class each, with shared option mixins; {@code Main.run(out, err, args)} maps each
+ * The picocli commands, one class each; every option several commands take is declared once, as a mixin in
+ * {@code SharedOptions} typed by {@code Converters} (bad values fail at parse time), {@code RunOptions} bundling them
+ * for validate, compare and truth; {@code Main.run(out, err, args)} maps each
  * exception kind to one exit status (0 aligned, 1 misaligned, 2 unusable input, 3 ops a backend cannot run). May
  * use every package.
  */

@@ -1,6 +1,5 @@
 package dev.crossalign.engine.compare;
 
-import dev.crossalign.tensor.Layout;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.Comparison;
@@ -74,57 +73,14 @@ public final class Comparer {
   private static Outcome compare(Side a, Side b, boolean swapped, CompareRequest req, Map<String, Double> timing,
       long t0) {
     List<String> notes = new ArrayList<>();
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("compare.reference", a.label());
-    config.put("compare.candidate", b.label());
-    config.put("input_range", req.inputLow() + ".." + req.inputHigh());
-    config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
-    config.put("tolerance.atol_scaled_by_max_abs_ref", Boolean.toString(req.tolerance().scaleAtol()));
-    config.put("tolerance.rel_l2_budget", Double.toString(req.relL2Budget()));
-    config.put("compare.value_matching", Boolean.toString(req.matchByValue()));
-    notes.add(rank(a) != rank(b)
-        ? "reference: " + a.label() + " (" + kind(a) + " is the reference against " + kind(b)
-            + ", whichever order the two are given in)"
-        : "reference: " + a.label() + " (both are " + kind(a).replaceFirst("^an? ", "") + "s: the first given is"
-            + " the reference)");
+    Map<String, String> config = config(a, b, req);
+    notes.add(referenceNote(a, b));
 
     boolean aDrives = !a.inputs().isEmpty() || b.inputs().isEmpty();
     Side driver = aDrives ? a : b;
     Side other = aDrives ? b : a;
-    Map<String, HostTensor> givenDriver = new LinkedHashMap<>();
     Map<String, HostTensor> givenOther = new LinkedHashMap<>();
-    splitGiven(req.inputs(), driver, other, givenDriver, givenOther);
-    if (other instanceof NpzSide npz) {
-      List<String> missing = new ArrayList<>();
-      for (InputSpec s : driver.inputs()) {
-        HostTensor t = npz.tensors().get(s.name());
-        if (givenDriver.containsKey(s.name())) {
-          continue;
-        }
-        if (t != null && SeededInputs.fits(s.shape(), t.shape())) {
-          givenDriver.put(s.name(), t);
-          notes.add("input '" + s.name() + "' taken from " + npz.label());
-        } else {
-          missing.add(s.name() + Arrays.toString(s.shape()) + (t == null ? "" : " (the .npz has "
-              + Arrays.toString(t.shape()) + ")"));
-        }
-      }
-      if (!missing.isEmpty()) {
-        List<String> held = npz.tensors().keySet().stream().sorted().limit(8).toList();
-        throw CrossalignException.input(npz.label() + " holds no array for the model input(s) " + missing
-            + " (it holds " + held + (npz.tensors().size() > 8 ? ", ..." : "") + "): the model would run on"
-            + " generated inputs the .npz never saw; store the inputs in the .npz under those names, or give them"
-            + " with --input NAME=FILE.npy");
-      }
-    }
-
-    for (InputSpec s : driver.inputs()) {
-      HostTensor g = givenDriver.get(s.name());
-      if (g != null) {
-        notes.addAll(inputNotes(s, g, req.expectedRange()));
-      }
-    }
-
+    Map<String, HostTensor> givenDriver = givenInputs(driver, other, req, givenOther, notes);
     long t1 = System.nanoTime();
     Map<String, HostTensor> driverInputs = driver instanceof TfliteSide ts
         ? InputGenerator.inputs(ts.model(), req.config().seed(), req.inputLow(), req.inputHigh(), givenDriver)
@@ -133,81 +89,25 @@ public final class Comparer {
     timing.put(aDrives ? "run.reference" : "run.candidate", ms(t1));
 
     long t2 = System.nanoTime();
-    List<InputPairing> pairings = new ArrayList<>();
-    Activations otherRun;
-    if (!other.inputs().isEmpty()) {
-      InputMatcher.Fed fed = InputMatcher.pair(driverInputs, driver.label(), other.inputs(), other.label(),
-          givenOther);
-      pairings.addAll(fed.pairings());
-      otherRun = other.run(fed.feeds());
-    } else if (other instanceof TorchScriptSide tss) {
-      otherRun = tss.run(driverInputs);
-      List<String> names = tss.inputNames();
-      int k = 0;
-      for (String n : driverInputs.keySet()) {
-        String to = k < names.size() ? names.get(k) : n;
-        k++;
-        pairings.add(new InputPairing(n, to, "nchw".equals(tss.usedLayout()) && driverInputs.get(n).rank() == 4
-            ? Layout.nhwcToNchw() : null, "order"));
-      }
-      notes.add("TorchScript inputs fed " + ("nchw".equals(tss.usedLayout()) ? "permuted NHWC->NCHW" : "as is")
-          + (tss.graph() == null ? "; only its final outputs are compared: " + tss.whyOutputsOnly()
-          : "; every tensor of its frozen forward's top-level block captured"));
-    } else {
-      otherRun = other.run(Map.of());
-    }
+    Feeding.OtherRun fed = Feeding.runOther(other, driver, driverInputs, givenOther, notes);
+    List<InputPairing> pairings = fed.pairings();
     timing.put(aDrives ? "run.candidate" : "run.reference", ms(t2));
-    for (InputPairing p : pairings) {
-      notes.add("input '" + p.a() + "' fed to '" + p.b() + "' (by " + p.how() + ")"
-          + (p.permutation() == null ? "" : " permuted " + Arrays.toString(p.permutation())
-          + (Arrays.equals(p.permutation(), Layout.nhwcToNchw()) ? " (NHWC->NCHW)"
-          : Arrays.equals(p.permutation(), Layout.nchwToNhwc()) ? " (NCHW->NHWC)" : "")));
-    }
+    pairings.forEach(p -> notes.add(Feeding.note(p)));
 
-    Activations runA = aDrives ? driverRun : otherRun;
-    Activations runB = aDrives ? otherRun : driverRun;
-    List<InputPairing> aToB = new ArrayList<>();
-    for (InputPairing p : pairings) {
-      aToB.add(aDrives ? p : new InputPairing(p.b(), p.a(), p.permutation(), p.how()));
-    }
+    Activations runA = aDrives ? driverRun : fed.run();
+    Activations runB = aDrives ? fed.run() : driverRun;
+    List<InputPairing> aToB = pairings.stream()
+        .map(p -> aDrives ? p : new InputPairing(p.b(), p.a(), p.permutation(), p.how())).toList();
     long t3 = System.nanoTime();
     TensorMatcher.Result res = TensorMatcher.match(runA, a.graph(), runB, b.graph(), aToB, req.matchByValue());
     List<TensorMatch> pairs = res.pairs();
     timing.put("match", ms(t3));
 
-    List<String> counted = new ArrayList<>();
-    for (CapturedTensor c : runA.tensors()) {
-      if (!"INPUT".equals(c.op()) && (a.graph() == null || a.graph().isData(c.name()))) {
-        counted.add(c.name());
-      }
-    }
-    Map<String, String> reassemblies = reassemblies(runA, runB, pairs);
     String refSide = swapped ? "b" : "a";
-    String drivingSide = aDrives ? refSide : (swapped ? "a" : "b");
-    Matching matching = Matching.of(res, counted, pairings, drivingSide, refSide, reassemblies);
-    notes.add(matching.summary());
-    reassemblies.forEach((n, how) -> notes.add("output '" + n + "' compared against " + how));
-    for (Matching.UnpairedOutput u : matching.unpairedOutputs()) {
-      notes.add("unpaired " + u.side() + " output '" + u.tensor() + "': " + u.reason());
-    }
-    List<Map.Entry<String, String>> unmatchedInner = matching.unmatchedReasons().entrySet().stream()
-        .filter(e -> !res.unpairedOutputsA().containsKey(e.getKey())).toList();
-    int shown = 0;
-    for (Map.Entry<String, String> e : unmatchedInner) {
-      if (shown++ == 10) {
-        notes.add("... " + (unmatchedInner.size() - 10) + " more unmatched tensors, each with its reason in the JSON"
-            + " and HTML reports");
-        break;
-      }
-      notes.add("unmatched '" + e.getKey() + "' (not compared): " + e.getValue());
-    }
-    config.put("matching.matched_by_name", Integer.toString(matching.byName()));
-    config.put("matching.matched_by_structure", Integer.toString(matching.byStructure()));
-    config.put("matching.matched_by_region", Integer.toString(matching.byRegion()));
-    config.put("matching.matched_by_value", Integer.toString(matching.byValue()));
-    config.put("matching.matched_by_output_order", Integer.toString(matching.byOutputOrder()));
-    config.put("matching.reassembled", Integer.toString(matching.reassembled()));
-    config.put("matching.unmatched", Integer.toString(matching.unmatched()));
+    Matching matching = Matching.of(res, counted(runA, a.graph()), pairings, aDrives ? refSide : (swapped ? "a" : "b"),
+        refSide, reassemblies(runA, runB, pairs));
+    notes.addAll(matching.notes(res.unpairedOutputsA().keySet()));
+    config.putAll(matching.config());
     a.info().forEach((k, v) -> config.put("reference." + k, v));
     b.info().forEach((k, v) -> config.put("candidate." + k, v));
 
@@ -219,18 +119,80 @@ public final class Comparer {
       channelOrderNote(driverInputs, other, givenOther, aDrives, runA, runB, pairs, req, first).ifPresent(notes::add);
     }
     if (first != null) {
-      pairs.stream().filter(p -> p.a().equals(first.name())).findFirst().ifPresent(p -> notes.add(
-          "first divergence '" + p.a() + "' is paired with " + b.backend() + " tensor '" + p.b() + "' (by "
-              + p.method().jsonName().replace('_', ' ') + ")"));
+      pairs.stream().filter(p -> p.a().equals(first.name())).findFirst()
+          .ifPresent(p -> notes.add(divergenceNote(p, b)));
     }
     timing.put("total", ms(t0));
     AlignmentResult result = new AlignmentResult(a.label(), req.device().toString(), req.config().seed(),
         req.tolerance(), List.of(a.backend(), b.backend()), comparisons, first, List.of(),
         verdict(comparisons, matching), notes, new TreeMap<>(timing), new TreeMap<>(config));
+    return new Outcome(result, matching, byRole(runA, runB));
+  }
+
+  /** The two runs as the outcome names them, reference first. */
+  private static Map<String, Activations> byRole(Activations reference, Activations candidate) {
     Map<String, Activations> acts = new LinkedHashMap<>();
-    acts.put("reference", runA);
-    acts.put("candidate", runB);
-    return new Outcome(result, matching, acts);
+    acts.put("reference", reference);
+    acts.put("candidate", candidate);
+    return acts;
+  }
+
+  /**
+   * The driver's given inputs: its --input files, else what the other side's .npz holds under its input names, each
+   * with validate's input checks in the notes; the other side's --input files go to {@code givenOther}.
+   */
+  private static Map<String, HostTensor> givenInputs(Side driver, Side other, CompareRequest req,
+      Map<String, HostTensor> givenOther, List<String> notes) {
+    Map<String, HostTensor> givenDriver = new LinkedHashMap<>();
+    splitGiven(req.inputs(), driver, other, givenDriver, givenOther);
+    if (other instanceof NpzSide npz) {
+      Feeding.inputsFromNpz(npz, driver, givenDriver, notes);
+    }
+    for (InputSpec s : driver.inputs()) {
+      if (givenDriver.containsKey(s.name())) {
+        notes.addAll(inputNotes(s, givenDriver.get(s.name()), req.expectedRange()));
+      }
+    }
+    return givenDriver;
+  }
+
+  /** The report's config: both labels, the input range, threads, the tolerance's switches, value matching. */
+  private static Map<String, String> config(Side a, Side b, CompareRequest req) {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("compare.reference", a.label());
+    config.put("compare.candidate", b.label());
+    config.put("input_range", req.inputLow() + ".." + req.inputHigh());
+    config.put("intra_op_threads", Integer.toString(req.config().intraOpThreads()));
+    config.put("tolerance.atol_scaled_by_max_abs_ref", Boolean.toString(req.tolerance().scaleAtol()));
+    config.put("tolerance.rel_l2_budget", Double.toString(req.relL2Budget()));
+    config.put("compare.value_matching", Boolean.toString(req.matchByValue()));
+    return config;
+  }
+
+  /** Which side is the reference and why. */
+  private static String referenceNote(Side a, Side b) {
+    return rank(a) != rank(b)
+        ? "reference: " + a.label() + " (" + kind(a) + " is the reference against " + kind(b)
+            + ", whichever order the two are given in)"
+        : "reference: " + a.label() + " (both are " + kind(a).replaceFirst("^an? ", "") + "s: the first given is"
+            + " the reference)";
+  }
+
+  /** The reference's tensors the matching counts: captured, input-dependent, not the model inputs. */
+  private static List<String> counted(Activations runA, GraphView graph) {
+    List<String> counted = new ArrayList<>();
+    for (CapturedTensor c : runA.tensors()) {
+      if (!"INPUT".equals(c.op()) && (graph == null || graph.isData(c.name()))) {
+        counted.add(c.name());
+      }
+    }
+    return counted;
+  }
+
+  /** Which candidate tensor the first failing reference tensor was paired with, and how. */
+  private static String divergenceNote(TensorMatch p, Side b) {
+    return "first divergence '" + p.a() + "' is paired with " + b.backend() + " tensor '" + p.b() + "' (by "
+        + p.method().jsonName().replace('_', ' ') + ")";
   }
 
   /**

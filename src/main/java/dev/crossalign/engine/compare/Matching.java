@@ -53,6 +53,44 @@ public record Matching(
     reassemblies = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(reassemblies));
   }
 
+  /**
+   * What compare's notes say of the matching: the summary, each reassembled output, each unpaired output, and the
+   * first ten reference tensors left unpaired that are not {@code unpairedOutputsA} (the reports hold them all).
+   */
+  List<String> notes(java.util.Set<String> unpairedOutputsA) {
+    List<String> notes = new ArrayList<>();
+    notes.add(summary());
+    reassemblies.forEach((n, how) -> notes.add("output '" + n + "' compared against " + how));
+    for (UnpairedOutput u : unpairedOutputs) {
+      notes.add("unpaired " + u.side() + " output '" + u.tensor() + "': " + u.reason());
+    }
+    List<Map.Entry<String, String>> unmatchedInner = unmatchedReasons.entrySet().stream()
+        .filter(e -> !unpairedOutputsA.contains(e.getKey())).toList();
+    int shown = 0;
+    for (Map.Entry<String, String> e : unmatchedInner) {
+      if (shown++ == 10) {
+        notes.add("... " + (unmatchedInner.size() - 10) + " more unmatched tensors, each with its reason in the JSON"
+            + " and HTML reports");
+        break;
+      }
+      notes.add("unmatched '" + e.getKey() + "' (not compared): " + e.getValue());
+    }
+    return notes;
+  }
+
+  /** The counts as the report's config entries ("matching.matched_by_name", ...). */
+  Map<String, String> config() {
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("matching.matched_by_name", Integer.toString(byName()));
+    c.put("matching.matched_by_structure", Integer.toString(byStructure()));
+    c.put("matching.matched_by_region", Integer.toString(byRegion()));
+    c.put("matching.matched_by_value", Integer.toString(byValue()));
+    c.put("matching.matched_by_output_order", Integer.toString(byOutputOrder()));
+    c.put("matching.reassembled", Integer.toString(reassembled()));
+    c.put("matching.unmatched", Integer.toString(unmatched()));
+    return c;
+  }
+
   public int byName() {
     return count(Method.NAME);
   }

@@ -9,9 +9,10 @@ import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
-import dev.crossalign.backend.onnx.OrtBackend;
-import dev.crossalign.backend.onnx.OrtOptions;
-import dev.crossalign.port.PortBackend;
+import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendSpec;
+import dev.crossalign.backend.Backends;
 import dev.crossalign.port.onnx.ExportOptions;
 import dev.crossalign.port.onnx.Exporter;
 import java.util.ArrayList;
@@ -96,18 +97,19 @@ public final class Propagation {
   /**
    * ONNX Runtime's layers: the exported port run chained on the CPU with every intermediate fetched, brought to the
    * reference's axes, and the float64 ops evaluated on its tensors; {@code isolated} is ONNX Runtime's isolated run
-   * (its own error per op).
+   * (its own error per op); {@code float64} evaluates every op in float64 on the tensors it is given (the truth
+   * lab's float64 port).
    */
   static List<Layer> onnxRuntime(TfliteModel model, Map<String, HostTensor> inputs, DeterminismConfig config,
-      Activations reference, Activations truth, Activations isolated) {
+      Activations reference, Activations truth, Activations isolated,
+      java.util.function.UnaryOperator<Activations> float64) {
     Activations chained;
-    try (OrtBackend ort = OrtBackend.open(Exporter.export(model, ExportOptions.DEFAULT).model(),
-        OrtOptions.from(config, Device.CPU))) {
+    BackendSpec spec = new BackendSpec(model, () -> Exporter.export(model, ExportOptions.DEFAULT).model(), Device.CPU,
+        config, BackendSpec.Purpose.CAPTURE);
+    try (Backend ort = Backends.open(BackendKind.ONNXRUNTIME, spec, Backend.class)) {
       chained = inReferenceAxes(reference, ort.run(inputs));
     }
-    try (PortBackend t64 = PortBackend.openFloat64(model, config)) {
-      return measure(model, reference, truth, isolated, chained, t64.runIsolated(chained));
-    }
+    return measure(model, reference, truth, isolated, chained, float64.apply(chained));
   }
 
   /** The chained run in the reference's axes under the reference's names (graph inputs from the reference). */

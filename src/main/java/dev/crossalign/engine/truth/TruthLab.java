@@ -160,7 +160,11 @@ public final class TruthLab {
     if (req.propagation() && candidates.containsKey(OrtBackend.NAME)) {
       List<Propagation.Layer> both = new ArrayList<>(layers);
       both.addAll(Propagation.onnxRuntime(req.model(), req.inputs(), req.config(), reference, truth,
-          candidates.get(OrtBackend.NAME)));
+          candidates.get(OrtBackend.NAME), tensors -> {
+            try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
+              return t64.runIsolated(tensors);
+            }
+          }));
       layers = List.copyOf(both);
     }
     return measure(req.model(), reference, truth, magnitude, candidates, notes).withPropagation(layers);

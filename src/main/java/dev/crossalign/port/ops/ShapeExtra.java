@@ -10,17 +10,11 @@ import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
-import dev.crossalign.tensor.DType;
-import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorType;
 import java.util.Arrays;
 import java.util.Set;
-import org.bytedeco.pytorch.AbstractTensor;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
-import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.port.onnx.OnnxOp;
 import java.util.List;
 
@@ -35,17 +29,16 @@ import java.util.List;
  *       type, so float rounding matches).
  *   <li>BROADCAST_TO: constant shape, numpy rules.
  *   <li>REVERSE_V2: constant axes (layout kept, axes mapped).
- *   <li>CUMSUM: constant axis, exclusive / reverse; float32 (torch accumulates in double on the CPU, TFLite in
- *       float: an ulp or so apart on long axes) or int32 (exact).
  * </ul>
  */
 public final class ShapeExtra implements OpLowering {
   @Override
   public Set<String> opNames() {
-    return Set.of("ZEROS_LIKE", "FILL", "SHAPE", "RANGE", "BROADCAST_TO", "REVERSE_V2", "CUMSUM");
+    return Set.of("ZEROS_LIKE", "FILL", "SHAPE", "RANGE", "BROADCAST_TO", "REVERSE_V2");
   }
 
-  private static void plain(OpView ctx, int i, TensorType... ok) {
+  /** Refuses input {@code i} when quantized or not of the types {@code ok}. */
+  static void plain(OpView ctx, int i, TensorType... ok) {
     if (Axes.quantized(ctx, i)) {
       throw ctx.unsupported("quantized input " + i);
     }
@@ -104,9 +97,7 @@ public final class ShapeExtra implements OpLowering {
           return new PortValue[] {new PortValue(x.tensor().flip(dims), x.layout())};
         };
       }
-      default -> {
-        return cumsum(ctx);
-      }
+      default -> throw ctx.unsupported("not a shape op");
     }
   }
 
@@ -128,13 +119,6 @@ public final class ShapeExtra implements OpLowering {
       out[k] = Axes.normalize(v, axes[k], rank, "axis");
     }
     return out;
-  }
-
-  private static int cumsumAxis(OpView v, int[] ax) {
-    if (ax.length != 1) {
-      throw v.unsupported("axis must be a scalar");
-    }
-    return Axes.normalize(v, ax[0], v.input(0).shape().length, "axis");
   }
 
   @Override
@@ -189,34 +173,12 @@ public final class ShapeExtra implements OpLowering {
         }
         p.line(p.out(0) + " = torch.flip(" + p.value(0) + ", " + Py.ints(dims) + ")");
       }
-      default -> emitCumsum(p);
+      default -> throw p.unsupported("not a shape op");
     }
   }
 
   private static int[] ints(PyOp p, int i, String what) {
     return Arrays.stream(p.ints(i, what)).mapToInt(Math::toIntExact).toArray();
-  }
-
-  private static void emitCumsum(PyOp p) {
-    plain(p, 0, TensorType.FLOAT32, TensorType.INT32);
-    boolean exclusive = p.op().options() instanceof OpOptions.Cumsum c && c.exclusive();
-    boolean reverse = p.op().options() instanceof OpOptions.Cumsum c && c.reverse();
-    int axis = cumsumAxis(p, ints(p, 1, "axis"));
-    int rank = p.inShape(0).length;
-    int d = rank == 4 ? Axes.NHWC_TO_NCHW[axis] : axis;
-    String x = p.value(0);
-    String y = p.temp("cumsum");
-    String flipped = reverse ? "torch.flip(" + x + ", [" + d + "])" : x;
-    boolean int32 = p.input(0).type() == TensorType.INT32;
-    p.line(y + " = torch.cumsum(" + flipped + ", " + d + ")" + (int32 ? ".int()" : ""));
-    if (exclusive) {
-      // exclusive: each position sums the elements before it (a 0 shifted in at the start of the axis)
-      int len = p.inShape(0)[axis];
-      int[] pads = new int[2 * (rank - d)];
-      pads[pads.length - 2] = 1;
-      p.line(y + " = F.pad(" + y + ", " + Py.ints(pads) + ").narrow(" + d + ", 0, " + len + ")");
-    }
-    p.line(p.out(0) + " = " + (reverse ? "torch.flip(" + y + ", [" + d + "])" : y));
   }
 
   private static long numelOrNegative(int[] dims) {
@@ -295,33 +257,6 @@ public final class ShapeExtra implements OpLowering {
     throw ctx.unsupported("output type " + t);
   }
 
-  private LoweredOp cumsum(LoweringContext ctx) {
-    plain(ctx, 0, TensorType.FLOAT32, TensorType.INT32);
-    boolean exclusive = ctx.op().options() instanceof OpOptions.Cumsum c && c.exclusive();
-    boolean reverse = ctx.op().options() instanceof OpOptions.Cumsum c && c.reverse();
-    int axis = cumsumAxis(ctx, Axes.constInts(ctx, 1, "axis"));
-    ScalarType st = ctx.input(0).type().dtype() == DType.INT32 ? ScalarType.Int : ScalarType.Float;
-    return in -> {
-      PortValue x = in[0];
-      long d = Axes.dim(x, axis);
-      Tensor t = x.tensor();
-      if (reverse) {
-        t = t.flip(d);
-      }
-      Tensor y = t.cumsum(d).to(st);
-      if (exclusive) {
-        long len = t.size(d);
-        long[] pads = new long[(int) (2 * (t.dim() - d))];
-        pads[pads.length - 2] = 1;
-        y = torch.constant_pad_nd(y, pads, new Scalar(0.0)).narrow(d, 0, len);
-      }
-      if (reverse) {
-        y = y.flip(d);
-      }
-      return new PortValue[] {new PortValue(y, x.layout())};
-    };
-  }
-
   @Override
   public Set<String> onnxOps() {
     return opNames();
@@ -330,7 +265,7 @@ public final class ShapeExtra implements OpLowering {
   /**
    * Static-shape results become constants (ZEROS_LIKE: x * 0 would keep NaN and -0; SHAPE: TFLite's shape, NHWC for
    * rank 4; RANGE accumulated as TFLite does); FILL and BROADCAST_TO an Expand; REVERSE_V2 a Slice with step -1 per
-   * axis; CUMSUM an ONNX CumSum on the mapped axis.
+   * axis.
    */
   @Override
   public void exportOnnx(OnnxOp s) {
@@ -341,7 +276,6 @@ public final class ShapeExtra implements OpLowering {
       case "RANGE" -> onnxRange(s);
       case "BROADCAST_TO" -> s.node("Expand", List.of(s.tf(0), s.i64(s.constInts(1))), List.of(s.outTf(0)));
       case "REVERSE_V2" -> onnxReverse(s);
-      case "CUMSUM" -> onnxCumsum(s);
       default -> throw s.refuse("not a shape op");
     }
   }
@@ -425,19 +359,5 @@ public final class ShapeExtra implements OpLowering {
       steps[k] = -1;
     }
     s.node("Slice", List.of(s.tf(0), s.i64(starts), s.i64(ends), s.i64(ax), s.i64(steps)), List.of(s.outTf(0)));
-  }
-
-  private static void onnxCumsum(OnnxOp s) {
-    boolean exclusive = s.options() instanceof OpOptions.Cumsum c && c.exclusive();
-    boolean reverse = s.options() instanceof OpOptions.Cumsum c && c.reverse();
-    long[] axis = s.constInts(1);
-    if (axis.length != 1) {
-      throw s.refuse("axis must be a scalar");
-    }
-    int r = s.inShape(0).length;
-    String ax = s.init(s.outInfo(0).name() + "/axis", HostTensor.ofLongs(new int[0], Layout.ANY,
-        new long[] {OnnxOp.axis((int) axis[0], r)}));
-    s.node("CumSum", List.of(s.x(0), ax), List.of(s.out(0)),
-        OnnxGraphBuilder.attrs().putInt("exclusive", exclusive ? 1 : 0).putInt("reverse", reverse ? 1 : 0));
   }
 }
