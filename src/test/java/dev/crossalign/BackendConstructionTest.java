@@ -29,8 +29,7 @@ class BackendConstructionTest {
    * removed. Each is being moved onto the providers by another change of the same session.
    */
   static final Map<String, String> PENDING = Map.of(
-      ROOT + ".engine.truth.TruthLab", "the float64 port (PortBackend.openFloat64): issue 13's truth lab",
-      ROOT + ".engine.truth.Propagation", "ONNX Runtime and the float64 port of issue 13's propagation");
+      ROOT + ".engine.truth.TruthLab", "the float64 port (PortBackend.openFloat64): issue 13's truth lab");
 
   private static JavaClasses main;
 

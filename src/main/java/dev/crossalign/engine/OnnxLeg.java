@@ -54,12 +54,30 @@ final class OnnxLeg {
   /** The leg after its export (and --export-onnx written), with the export's record. */
   record Prepared(OnnxLeg leg, LegResult result) {}
 
+  /**
+   * The export alone (it reads only the model, so it can run before the reference, on another thread): the export or
+   * null, what it could not export, and its wall time.
+   */
+  record Exported(Export export, List<UnsupportedOp> unsupported, double ms) {}
+
+  static Exported exportStep(TfliteModel model) {
+    long t0 = System.nanoTime();
+    List<UnsupportedOp> unsupported = new java.util.ArrayList<>();
+    Export e = export(model, unsupported);
+    return new Exported(e, unsupported, Validator.ms(t0));
+  }
+
   static Prepared prepare(LegContext ctx) {
+    return prepare(ctx, exportStep(ctx.model()));
+  }
+
+  /** The leg after {@code exported}, made earlier from the same model. */
+  static Prepared prepare(LegContext ctx, Exported exported) {
     OnnxLeg leg = new OnnxLeg(ctx);
     LegResult.Builder b = new LegResult.Builder();
-    long t0 = System.nanoTime();
-    leg.export = export(ctx.model(), b.unsupported);
-    b.timing.put("export.onnx", Validator.ms(t0));
+    leg.export = exported.export();
+    b.unsupported.addAll(exported.unsupported());
+    b.timing.put("export.onnx", exported.ms());
     ValidationRequest req = ctx.req();
     if (leg.export != null && req.exportOnnx() != null) {
       leg.export.model().write(req.exportOnnx());

@@ -12,6 +12,7 @@ import dev.crossalign.backend.BackendProvider;
 import dev.crossalign.backend.BackendSpec;
 import dev.crossalign.backend.Capability;
 import dev.crossalign.backend.Backends;
+import dev.crossalign.backend.NativeLoads;
 import dev.crossalign.backend.ReferenceBackend;
 import dev.crossalign.backend.StreamingBackend;
 import dev.crossalign.tensor.HostTensor;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /** Runs one validation: reference, candidates, chained and isolated comparisons, verdict. The engine's main API. */
 public final class Validator {
@@ -94,21 +96,30 @@ public final class Validator {
     double load = ms(t0);
     onPhase.accept("load");
     requireDevice(req);
+    // the natives load on their own thread in a fixed order (NativeLoads says why) while the inputs are made
+    NativeLoads natives = NativeLoads.start(req.backends());
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     long t1 = System.nanoTime();
-    ReferenceRun reference;
-    // Placeholders on: custom ops the reference lacks become zero-writing kernels so that every other layer can still
-    // be compared; what they touch is reported and kept out of the chained comparison.
-    try (ReferenceBackend tflite = Reference.capture(model, req.config(), req.tfliteThreads())) {
-      reference = ReferenceRun.of(tflite, inputs, ms(t1));
-    } // the interpreter's arena (every tensor preserved) goes now: the comparisons read the host copy
-    if (req.portKind() == null) {
-      return validate(req, model, inputs, reference, null, load, 0, onPhase, dumps);
-    }
-    long t2 = System.nanoTime();
-    try (StreamingBackend port = openCandidate(req.portKind(), model, req)) {
-      return validate(req, model, inputs, reference, port, load, ms(t2), onPhase, dumps);
+    natives.await(BackendKind.TFLITE);
+    Preparation prep = null;
+    try {
+      ReferenceRun reference;
+      // Placeholders on: custom ops the reference lacks become zero-writing kernels so that every other layer can
+      // still be compared; what they touch is reported and kept out of the chained comparison.
+      try (ReferenceBackend tflite = Reference.capture(model, req.config(), req.tfliteThreads())) {
+        double openMs = ms(t1);
+        // only a model TFLite's verifier and the native-safety checks accepted goes to the other backends: they are
+        // prepared on another thread while the reference runs
+        prep = Preparation.start(req, model, natives);
+        reference = ReferenceRun.of(tflite, inputs, openMs);
+      } // the interpreter's arena (every tensor preserved) goes now: the comparisons read the host copy
+      Preparation p = prep;
+      return validate(req, model, inputs, reference, p::port, p::export, natives, load, 0, t0, onPhase, dumps);
+    } finally {
+      if (prep != null) {
+        prep.close();
+      }
     }
   }
 
@@ -129,67 +140,57 @@ public final class Validator {
       Consumer<String> onPhase) {
     Map<String, HostTensor> inputs =
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
+    if (req.portKind() != null && port == null) {
+      throw new IllegalArgumentException("the request names torch but no port backend was given");
+    }
     ReferenceRun reference = ReferenceRun.of(tflite, inputs, openTfliteMs);
-    return validate(req, model, inputs, reference, port, loadMs, prepareTorchMs, onPhase, null);
+    Preparation.Port opened = new Preparation.Port(port, prepareTorchMs);
+    return validate(req, model, inputs, reference, () -> opened, () -> OnnxLeg.exportStep(model), null, loadMs,
+        loadMs + reference.ms() + prepareTorchMs, System.nanoTime(), onPhase, null);
   }
 
   /**
-   * The legs after the reference, merged. Per mode, ONNX Runtime's run goes first and is held while the port's run
-   * streams past it and the reference (torch~onnxruntime); without the port nothing is held.
+   * The legs after the reference ({@link Lanes}), merged. {@code port} and {@code export} hand over what was prepared
+   * (waiting for it while it is being prepared); the port is the caller's. {@code total} is {@code beforeMs} plus the
+   * wall time since {@code t0}.
    */
   private static Outcome validate(ValidationRequest req, TfliteModel model, Map<String, HostTensor> inputs,
-      ReferenceRun ref, StreamingBackend port, double loadMs, double prepareTorchMs, Consumer<String> onPhase,
-      BiConsumer<String, Activations> dumps) {
-    long t0 = System.nanoTime();
-    boolean torch = req.portKind() != null;
-    boolean ort = req.runs(BackendKind.ONNXRUNTIME);
-    if (torch && port == null) {
-      throw new IllegalArgumentException("the request names torch but no port backend was given");
-    }
+      ReferenceRun ref, Supplier<Preparation.Port> port, Supplier<OnnxLeg.Exported> export, NativeLoads natives,
+      double loadMs, double beforeMs, long t0, Consumer<String> onPhase, BiConsumer<String, Activations> dumps) {
+    Consumer<String> phases = synchronizedConsumer(onPhase);
     Activations reference = ref.activations();
-    onPhase.accept(BackendKind.TFLITE.id());
+    phases.accept(BackendKind.TFLITE.id());
     if (dumps != null) {
       dumps.accept(BackendKind.TFLITE.id(), reference);
     }
     WorstPair worst = new WorstPair(reference.backend(), ref.placeholderOutputs(), ref.downstream(),
         WeightTensors.of(model), req.mode().chained());
-    LegContext ctx = new LegContext(req, model, inputs, reference, worst, dumps);
-    TorchLeg torchLeg = torch ? new TorchLeg(ctx, port) : null;
-    Map<String, LegResult> legs = new LinkedHashMap<>(); // in merge order, whatever order they run in
+    LegContext ctx = new LegContext(req, model, inputs, reference, worst,
+        dumps == null ? null : synchronizedDumps(dumps));
+    Map<String, LegResult> legs = new LinkedHashMap<>(); // in merge order, whatever order they ran in
     legs.put("reference", ref.result(model, req));
-    if (torch) {
-      legs.put("torch prepare", torchLeg.prepare(prepareTorchMs));
-      onPhase.accept("torch prepare");
-    }
-    OnnxLeg onnx = null;
-    if (ort || req.exportOnnx() != null) {
-      OnnxLeg.Prepared p = OnnxLeg.prepare(ctx);
-      onnx = p.leg();
-      legs.put("onnxruntime prepare", p.result());
-    }
-    if (req.mode().chained()) {
-      LegResult ortRun = ort ? phase(onPhase, "onnxruntime chained", onnx.chained(torch)) : null;
-      if (torch) {
-        legs.put("torch chained", phase(onPhase, "torch chained", torchLeg.chained(ortRun == null ? null : ortRun.held())));
-      }
-      if (ortRun != null) {
-        legs.put("onnxruntime chained", ortRun.released());
-      }
-    }
-    if (req.mode().isolated()) {
-      LegResult ortRun = ort ? phase(onPhase, "onnxruntime isolated", onnx.isolated(torch)) : null;
-      if (torch) {
-        legs.put("torch isolated", phase(onPhase, "torch isolated", torchLeg.isolated(ortRun == null ? null : ortRun.held())));
-      }
-      if (ortRun != null) {
-        legs.put("onnxruntime isolated", ortRun.released());
-      }
-    }
-    if (torch) {
-      legs.put("torch notes", torchLeg.paddingNotes());
-    }
-    Outcome merged = merge(req, model, ref, legs.values(), loadMs, loadMs + ref.ms() + prepareTorchMs + ms(t0), worst);
+    legs.putAll(Lanes.run(ctx, port, export, natives, phases));
+    Outcome merged = merge(req, model, ref, legs.values(), loadMs, beforeMs + ms(t0), worst);
     return dev.crossalign.engine.truth.ValidateTruth.attach(req, model, inputs, reference, merged);
+  }
+
+  /** Legs on two lanes report their phases and dumps from two threads: one at a time reaches the caller's. */
+  private static Consumer<String> synchronizedConsumer(Consumer<String> c) {
+    Object lock = new Object();
+    return s -> {
+      synchronized (lock) {
+        c.accept(s);
+      }
+    };
+  }
+
+  private static BiConsumer<String, Activations> synchronizedDumps(BiConsumer<String, Activations> c) {
+    Object lock = new Object();
+    return (k, v) -> {
+      synchronized (lock) {
+        c.accept(k, v);
+      }
+    };
   }
 
   /**
@@ -217,11 +218,6 @@ public final class Validator {
   public static StreamingBackend openCandidate(BackendKind kind, TfliteModel model, ValidationRequest req) {
     BackendSpec spec = new BackendSpec(model, null, req.device(), req.config(), BackendSpec.Purpose.CAPTURE);
     return Backends.open(kind, spec, StreamingBackend.class);
-  }
-
-  private static LegResult phase(Consumer<String> onPhase, String name, LegResult r) {
-    onPhase.accept(name);
-    return r;
   }
 
   /**

@@ -122,6 +122,16 @@ public final class HostTensor {
       data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
       return out;
     }
+    if (dtype == DType.FLOAT16) {
+      // fp16 weights (DEQUANTIZE) of a large model are millions of elements, widened by every consumer of the
+      // weights: a bulk read, not getDouble's per-element index checks and dtype switch
+      short[] bits = new short[n];
+      data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(bits);
+      for (int i = 0; i < n; i++) {
+        out[i] = Half.toFloat(bits[i]);
+      }
+      return out;
+    }
     for (int i = 0; i < n; i++) {
       out[i] = (float) getDouble(i);
     }

@@ -1,0 +1,94 @@
+package dev.crossalign.engine;
+
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BigStack;
+import dev.crossalign.backend.NativeLoads;
+import dev.crossalign.backend.StreamingBackend;
+import dev.crossalign.tflite.TfliteModel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * What a validation prepares from the model alone, on a thread of its own while the reference runs on the caller's
+ * (started once TFLite has accepted the model, so that no other backend sees a model its checks refused):
+ * the ONNX export, then the torch port (libtorch loaded by {@link NativeLoads}, the generated module compiled and
+ * frozen, the eager lowerings). The one place the port is prepared, so whatever else it compiles once per model runs
+ * here too. The sole owner of the port it opens: {@link #close} waits for the preparation and closes it.
+ */
+final class Preparation implements AutoCloseable {
+  /** The opened port and what opening it cost (wall, from the start of this step). */
+  record Port(StreamingBackend backend, double ms) {}
+
+  private final ExecutorService thread = Executors.newSingleThreadExecutor(BigStack.factory("crossalign-prepare"));
+  private final CompletableFuture<OnnxLeg.Exported> export;
+  private final CompletableFuture<Port> port;
+
+  private Preparation(ValidationRequest req, TfliteModel model, NativeLoads natives) {
+    boolean wantsExport = req.runs(BackendKind.ONNXRUNTIME) || req.exportOnnx() != null;
+    // the export first: ONNX Runtime's chained run is the first leg after the reference and needs it
+    export = wantsExport ? CompletableFuture.supplyAsync(() -> OnnxLeg.exportStep(model), thread)
+        : CompletableFuture.completedFuture(null);
+    port = req.portKind() != null ? CompletableFuture.supplyAsync(() -> {
+      long t0 = System.nanoTime();
+      natives.await(BackendKind.TORCH);
+      return new Port(Validator.openCandidate(req.portKind(), model, req), Validator.ms(t0));
+    }, thread) : CompletableFuture.completedFuture(null);
+  }
+
+  /** Starts the preparation of {@code req}'s candidates on {@code model}; returns at once. */
+  static Preparation start(ValidationRequest req, TfliteModel model, NativeLoads natives) {
+    return new Preparation(req, model, natives);
+  }
+
+  /** The export (null when the request needs none); waits for it, rethrowing what it threw. */
+  OnnxLeg.Exported export() {
+    return join(export);
+  }
+
+  /** The export as a future, for legs that start when it is there. */
+  CompletableFuture<OnnxLeg.Exported> exportFuture() {
+    return export;
+  }
+
+  /** The port (null when the request does not name torch); waits for it, rethrowing what opening it threw. */
+  Port port() {
+    return join(port);
+  }
+
+  /** {@code f}'s value, its failure rethrown as it was thrown (not wrapped). */
+  static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  /** What a task threw, as thrown: unchecked exceptions and errors as they are. */
+  static RuntimeException unwrap(Throwable e) {
+    Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (c instanceof RuntimeException re) {
+      throw re;
+    }
+    if (c instanceof Error err) {
+      throw err;
+    }
+    return new IllegalStateException(c);
+  }
+
+  /** Waits for the preparation (it cannot be stopped halfway in native code) and closes the port it opened. */
+  @Override
+  public void close() {
+    try {
+      Port p = port.handle((v, e) -> e == null ? v : null).join();
+      if (p != null && p.backend() != null) {
+        p.backend().close();
+      }
+      export.handle((v, e) -> null).join();
+    } finally {
+      thread.shutdown();
+    }
+  }
+}
