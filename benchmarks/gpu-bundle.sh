@@ -113,7 +113,10 @@ trim_cuda $cuda12 "$out/lib/cuda12"
 
 # 3. crossalign-gpu.jar: the jdeps closure of dev.crossalign.engine.gpu over crossalign.jar
 say "computing the class closure of dev.crossalign.engine.gpu"
-jdeps --multi-release 17 -verbose:class -filter:none --ignore-missing-deps -cp "$lib/*" target/crossalign.jar \
+# crossalign's classes: the cli module's jar and the other modules' jars in target/lib, in one folder
+mkdir -p "$work/classes"
+for j in "$root/target/crossalign.jar" "$lib"/crossalign-*.jar; do (cd "$work/classes" && jar xf "$j"); done
+jdeps --multi-release 17 -verbose:class -filter:none --ignore-missing-deps -cp "$lib/*" "$work/classes" \
   > "$work/deps.txt" 2> "$work/jdeps.err" || fail "jdeps failed: $(tail -1 "$work/jdeps.err")"
 awk '
   /->/ && $1 ~ /^dev\.crossalign\./ { edges[$1] = edges[$1] " " $3; if ($1 ~ /^dev\.crossalign\.engine\.gpu\./) seed[$1] = 1 }
@@ -130,16 +133,16 @@ awk '
     }
     for (c in seen) print c
   }' "$work/deps.txt" | sort > "$work/closure.txt"
-grep -q '^dev\.crossalign\.engine\.gpu\.GpuCheck$' "$work/closure.txt" || fail "GpuCheck is not in crossalign.jar"
+grep -q '^dev\.crossalign\.engine\.gpu\.GpuCheck$' "$work/closure.txt" || fail "GpuCheck is not in crossalign's jars"
 if grep -E '^(org\.bytedeco\.pytorch|ai\.onnxruntime|com\.google\.protobuf|ai\.onnx)\.' "$work/closure.txt" \
    > "$work/forbidden.txt"; then
   fail "the GPU check reaches $(wc -l < "$work/forbidden.txt") libtorch/ONNX Runtime/protobuf classes, e.g. $(head -1 "$work/forbidden.txt")"
 fi
 mkdir -p "$work/slim"
-(cd "$work/slim" && jar xf "$root/target/crossalign.jar" cuda-config)
-(cd "$root/target/classes" && grep '^dev\.crossalign\.' "$work/closure.txt" | tr . / | sed 's/$/.class/' \
+cp -r "$work/classes/cuda-config" "$work/slim/"
+(cd "$work/classes" && grep '^dev\.crossalign\.' "$work/closure.txt" | tr . / | sed 's/$/.class/' \
    | while read -r f; do [[ -f "$f" ]] && echo "$f"; done > "$work/slim-files.txt")
-(cd "$root/target/classes" && tar cf - -T "$work/slim-files.txt") | (cd "$work/slim" && tar xf -)
+(cd "$work/classes" && tar cf - -T "$work/slim-files.txt") | (cd "$work/slim" && tar xf -)
 jar --create --file "$out/lib/crossalign-gpu.jar" --main-class dev.crossalign.engine.gpu.GpuCheck -C "$work/slim" .
 say "crossalign-gpu.jar: $(wc -l < "$work/slim-files.txt") classes"
 
@@ -191,7 +194,7 @@ strip --strip-unneeded "$out/jre/lib/server/libjvm.so" 2>/dev/null || true
 say "exporting models (TFLite reference, seed $seed)"
 args=()
 for m in "${models[@]}"; do args+=(--model "$m"); done
-java -cp "target/classes:$lib/*" dev.crossalign.engine.gpu.GpuCheck export --bundle "$out" --seed "$seed" "${args[@]}"
+java -cp "$lib/*" dev.crossalign.engine.gpu.GpuCheck export --bundle "$out" --seed "$seed" "${args[@]}"
 if [[ -n "$port_dir" ]]; then
   for m in "${models[@]}"; do
     n="${m%%=*}"

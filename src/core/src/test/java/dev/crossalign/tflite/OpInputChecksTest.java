@@ -1,0 +1,121 @@
+package dev.crossalign.tflite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.testutil.TestModels;
+import dev.crossalign.testutil.TfliteFields;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-op checks against real models: every published model passes untouched, and each kind of graph TFLite would
+ * crash on (the crashes are shown in a child JVM by NativeGuardTest and the fuzz suite) is refused with a message that
+ * names the file, op, slot and what was expected.
+ */
+class OpInputChecksTest {
+  static Stream<String> realModels() throws Exception {
+    try (Stream<Path> s = Files.list(TestModels.modelsDir())) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tflite")).sorted().toList().stream();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("realModels")
+  void everyRealModelPasses(String name) {
+    TfliteModel m = TfliteModel.read(TestModels.require(name));
+    assertThatCode(() -> OpInputChecks.check(m)).doesNotThrowAnyException();
+  }
+
+  private static byte[] bytes(String model) throws Exception {
+    return Files.readAllBytes(TestModels.require(model));
+  }
+
+  private static TfliteFields.Field input(byte[] b, BuiltinOp op, int slot) {
+    return TfliteFields.of(b).of(TfliteFields.Kind.OP_INPUT).stream()
+        .filter(f -> f.opcode() == op.code() && f.slot() == slot).findFirst().orElseThrow();
+  }
+
+  private static String refusal(byte[] b) {
+    TfliteModel m = TfliteModel.read(b, "mutant.tflite");
+    try {
+      OpInputChecks.check(m);
+    } catch (CrossalignException e) {
+      assertThat(e.kind()).isEqualTo(CrossalignException.Kind.INPUT);
+      assertThat(e.getMessage()).startsWith("model mutant.tflite: ").doesNotContain("\n");
+      return e.getMessage();
+    }
+    return null;
+  }
+
+  @Test
+  void requiredInputAbsentIsRefusedOptionalIsNot() throws Exception {
+    byte[] b = bytes("hand_recrop.tflite");
+    TfliteFields.Field pad = input(b, BuiltinOp.PAD, 1);
+    byte[] noPaddings = b.clone();
+    ByteBuffer.wrap(noPaddings).order(ByteOrder.LITTLE_ENDIAN).putInt(pad.pos(), -1);
+    assertThat(refusal(noPaddings)).isEqualTo(
+        "model mutant.tflite: op #" + pad.op() + " PAD input 1 (paddings) is absent (-1), TFLite requires it");
+
+    // CONV_2D's bias is optional in TFLite's kernel (GetOptionalInputTensor): -1 passes
+    TfliteFields.Field bias = input(b, BuiltinOp.CONV_2D, 2);
+    byte[] noBias = b.clone();
+    ByteBuffer.wrap(noBias).order(ByteOrder.LITTLE_ENDIAN).putInt(bias.pos(), -1);
+    assertThat(refusal(noBias)).isNull();
+  }
+
+  @Test
+  void paddingsOfTheWrongShapeAreRefused() throws Exception {
+    byte[] b = bytes("hand_recrop.tflite");
+    TfliteFields.Field pad = input(b, BuiltinOp.PAD, 1);
+    // point PAD's paddings at a conv bias: 1-D float, neither [rank, 2] nor an index type
+    TfliteFields.Field bias = input(b, BuiltinOp.CONV_2D, 2);
+    int biasTensor = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt(bias.pos());
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(pad.pos(), biasTensor);
+    assertThat(refusal(b)).contains("op #" + pad.op() + " PAD input 1 (paddings) is FLOAT32, expected INT32 or INT64");
+  }
+
+  @Test
+  void tooFewInputsAreRefused() throws Exception {
+    byte[] b = bytes("hand_recrop.tflite");
+    TfliteFields.Field strided = input(b, BuiltinOp.STRIDED_SLICE, 0);
+    // the inputs vector's length prefix sits just before its first element
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(strided.pos() - 4, 2);
+    assertThat(refusal(b)).contains("op #" + strided.op() + " STRIDED_SLICE has 2 inputs, its TFLite kernel takes 4"
+        + " [input, begin, end, strides]");
+  }
+
+  @Test
+  void anInputNoEarlierOpWroteIsRefused() throws Exception {
+    byte[] b = bytes("hand_recrop.tflite");
+    TfliteModel m = TfliteModel.read(b, "x");
+    List<Operator> ops = m.main().operators();
+    Operator last = ops.get(ops.size() - 1);
+    TfliteFields.Field firstOpInput = TfliteFields.of(b).of(TfliteFields.Kind.OP_INPUT).stream()
+        .filter(f -> f.op() == 0 && f.slot() == 0).findFirst().orElseThrow();
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(firstOpInput.pos(), last.outputs()[0]);
+    assertThat(refusal(b)).contains("op #0 ").contains("input 0")
+        .contains("is tensor " + last.outputs()[0]).contains("not written by an earlier op");
+  }
+
+  /** The first crash the fuzz suite found (SIGSEGV in MulElementwise): an op output redirected to a written tensor. */
+  @Test
+  void anOutputWrittenTwiceIsRefused() throws Exception {
+    byte[] b = bytes("selfie_segmentation.tflite");
+    TfliteModel m = TfliteModel.read(b, "x");
+    Operator first = m.main().operators().get(0);
+    TfliteFields.Field lastOut = TfliteFields.of(b).of(TfliteFields.Kind.OP_OUTPUT).stream()
+        .reduce((x, y) -> y).orElseThrow();
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(lastOut.pos(), first.outputs()[0]);
+    assertThat(refusal(b)).contains("op #" + lastOut.op() + " ").contains("output 0 is tensor " + first.outputs()[0])
+        .contains("already written by an earlier op");
+  }
+}

@@ -1,0 +1,138 @@
+package dev.crossalign.engine;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.CapturedTensor;
+import dev.crossalign.backend.DeterminismConfig;
+import dev.crossalign.backend.Device;
+import dev.crossalign.backend.SelectiveCapture;
+import dev.crossalign.backend.TensorSink;
+import dev.crossalign.onnx.GraphParts;
+import dev.crossalign.onnx.OnnxModel;
+import dev.crossalign.onnx.OnnxNode;
+import dev.crossalign.onnx.OnnxValueInfo;
+import dev.crossalign.port.onnx.ExportOptions;
+import dev.crossalign.port.onnx.Exporter;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.IsolatedForm;
+import dev.crossalign.tflite.TfliteModel;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Isolated mode on ONNX Runtime: the model's isolated form (every op reading its run-time inputs from graph inputs of
+ * its own) exported and fed the reference's tensors, so each ONNX op's error is its own. The exported form is run in
+ * parts that share no value ({@link GraphParts}), one session each, fed only that part's inputs: ONNX Runtime holds one
+ * part's inputs and outputs at a time (pose_landmark_heavy: about 16 MB instead of the model's 194 MB of inputs plus as
+ * much of outputs). Used by the validation's ONNX leg and by the numerics lab; sessions are opened through ONNX
+ * Runtime's provider.
+ */
+public final class IsolatedOrt {
+  /** Graph-input bytes per part of the isolated form (each part one session, fed and fetched in one run). */
+  static final long PART_INPUT_BYTES = 16L << 20;
+
+  private IsolatedOrt() {}
+
+  /**
+   * The isolated run's tensors (the isolated form's inputs, then every node output in the exported model's node order),
+   * or null when the reference lacks a tensor an op reads (a placeholder's output).
+   */
+  public static Activations run(TfliteModel model, Activations reference, Device device, DeterminismConfig config) {
+    return run(model, reference, device, config, PART_INPUT_BYTES);
+  }
+
+  /** As {@link #run(TfliteModel, Activations, Device, DeterminismConfig)} in parts of {@code partInputBytes}. */
+  static Activations run(TfliteModel model, Activations reference, Device device, DeterminismConfig config,
+      long partInputBytes) {
+    Map<String, CapturedTensor> got = new HashMap<>();
+    OnnxModel whole = runParts(model, reference, device, config, name -> true, t -> got.put(t.name(), t),
+        partInputBytes);
+    if (whole == null) {
+      return null;
+    }
+    Activations.Builder b = Activations.builder(dev.crossalign.backend.onnx.OrtBackend.NAME);
+    Set<String> added = new HashSet<>();
+    for (OnnxValueInfo in : whole.inputs()) {
+      if (got.containsKey(in.name()) && added.add(in.name())) {
+        b.add(got.get(in.name()));
+      }
+    }
+    for (OnnxNode n : whole.nodes()) {
+      for (String o : n.outputs()) {
+        if (got.containsKey(o) && added.add(o)) {
+          b.add(got.get(o));
+        }
+      }
+    }
+    for (OnnxValueInfo out : whole.outputs()) {
+      if (got.containsKey(out.name()) && added.add(out.name())) {
+        b.add(got.get(out.name()));
+      }
+      b.output(out.name());
+    }
+    return b.build();
+  }
+
+  /**
+   * The isolated run with each fetched tensor {@code keep} accepts handed to {@code sink} as it comes off its part's
+   * session (named, with producing op and node index as in the whole exported model), none kept; false (and nothing
+   * run) when the reference lacks a tensor an op reads.
+   */
+  static boolean run(TfliteModel model, Activations reference, Device device, DeterminismConfig config,
+      Predicate<String> keep, TensorSink sink) {
+    return runParts(model, reference, device, config, keep, sink, PART_INPUT_BYTES) != null;
+  }
+
+  /** Runs the parts; the whole exported model, or null when the reference lacks a tensor an op reads. */
+  private static OnnxModel runParts(TfliteModel model, Activations reference, Device device, DeterminismConfig config,
+      Predicate<String> keep, TensorSink sink, long partInputBytes) {
+    IsolatedForm.Result iso = IsolatedForm.of(model);
+    for (String original : iso.inputFor().values()) {
+      if (reference.tensor(original) == null) {
+        return null;
+      }
+    }
+    OnnxModel whole = Exporter.export(iso.model(), ExportOptions.DEFAULT).model();
+    Map<String, OnnxNode> producer = new HashMap<>();
+    for (OnnxNode n : whole.nodes()) {
+      for (String o : n.outputs()) {
+        producer.putIfAbsent(o, n);
+      }
+    }
+    // a part's node indexes are its own: tensors are named as the whole model names them
+    TensorSink named = t -> {
+      OnnxNode n = producer.get(t.name());
+      sink.accept(n == null ? t : new CapturedTensor(t.name(), n.opType(), n.index(), t.tensor()));
+    };
+    List<ModelProto> parts = GraphParts.of(whole.proto(), name -> {
+      HostTensor t = reference.tensor(iso.inputFor().getOrDefault(name, name));
+      return t == null ? 0 : t.data().remaining();
+    }, partInputBytes);
+    for (ModelProto part : parts) {
+      OnnxModel onnx = parts.size() == 1 ? whole : OnnxModel.of(part);
+      try (SelectiveCapture ort = OnnxLeg.openOrt(model, onnx, device, config)) {
+        ort.run(feeds(iso, reference, onnx), keep, named);
+      }
+    }
+    return whole;
+  }
+
+  /** What {@code onnx}'s graph inputs are fed: the reference's tensors, in TFLite's axes. */
+  private static Map<String, HostTensor> feeds(IsolatedForm.Result iso, Activations reference, OnnxModel onnx) {
+    Map<String, HostTensor> feeds = new LinkedHashMap<>();
+    for (OnnxValueInfo in : onnx.inputs()) {
+      HostTensor t = reference.tensor(iso.inputFor().getOrDefault(in.name(), in.name()));
+      if (t != null) {
+        feeds.put(in.name(), t.layout() == Layout.NCHW && t.rank() == 4
+            ? t.permute(Layout.nchwToNhwc(), Layout.NHWC) : t);
+      }
+    }
+    return feeds;
+  }
+}
