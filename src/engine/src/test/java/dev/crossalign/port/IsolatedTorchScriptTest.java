@@ -12,6 +12,7 @@ import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.Reference;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.RelL2;
 import dev.crossalign.testutil.TestModels;
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.BuiltinOp;
@@ -81,12 +82,12 @@ class IsolatedTorchScriptTest {
     for (CapturedTensor t : scripted.tensors()) {
       CapturedTensor e = eager.get(t.name());
       assertThat(t.op()).as(t.name()).isEqualTo(e.op());
-      double paths = relL2(e.tensor(), t.tensor());
+      double paths = RelL2.of(e.tensor(), t.tensor());
       assertThat(paths).as("rel_l2 between the isolated paths on '%s'", t.name()).isLessThanOrEqualTo(PATHS_AGREE);
       worstPaths = Math.max(worstPaths, paths);
       HostTensor ref = reference.tensor(t.name());
       if (ref != null && !placeholders.contains(t.name()) && ref.dtype().isFloating()) {
-        double r = relL2(ref, t.tensor());
+        double r = RelL2.of(ref, t.tensor());
         assertThat(r).as("isolated rel_l2 against the interpreter on '%s'", t.name()).isLessThanOrEqualTo(ISOLATED_BOUND);
         worstRef = Math.max(worstRef, r);
       }
@@ -156,9 +157,9 @@ class IsolatedTorchScriptTest {
       assertThat(port.isolatedPath().describe()).isEqualTo("torchscript (eager for ops " + CODE + " without codegen)");
       assertThat(names(iso)).containsExactly("doubled", "cube", "y");
       assertThat(iso.get("cube").op()).isEqualTo(CODE);
-      float[] gotDoubled = nhwc(iso.tensor("doubled")).toFloatArray();
-      float[] gotCube = nhwc(iso.tensor("cube")).toFloatArray();
-      float[] gotY = nhwc(iso.tensor("y")).toFloatArray();
+      float[] gotDoubled = RelL2.nhwc(iso.tensor("doubled")).toFloatArray();
+      float[] gotCube = RelL2.nhwc(iso.tensor("cube")).toFloatArray();
+      float[] gotY = RelL2.nhwc(iso.tensor("y")).toFloatArray();
       for (int i = 0; i < 60; i++) {
         assertThat(gotDoubled[i]).as("2x, exact").isEqualTo(2 * x[i]);
         float d = doubled[i];
@@ -170,24 +171,5 @@ class IsolatedTorchScriptTest {
 
   private static List<String> names(Activations a) {
     return a.tensors().stream().map(CapturedTensor::name).toList();
-  }
-
-  static double relL2(HostTensor ref, HostTensor cand) {
-    HostTensor r = nhwc(ref);
-    HostTensor c = nhwc(cand);
-    assertThat(c.shape()).isEqualTo(r.shape());
-    double num = 0;
-    double den = 0;
-    for (long i = 0; i < r.numel(); i++) {
-      double a = r.getDouble(i);
-      double d = a - c.getDouble(i);
-      num += d * d;
-      den += a * a;
-    }
-    return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
-  }
-
-  private static HostTensor nhwc(HostTensor t) {
-    return t.layout() == Layout.NCHW && t.rank() == 4 ? t.permute(new int[] {0, 2, 3, 1}, Layout.NHWC) : t;
   }
 }

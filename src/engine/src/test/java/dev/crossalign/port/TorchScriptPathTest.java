@@ -10,7 +10,7 @@ import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.Reference;
 import dev.crossalign.tensor.HostTensor;
-import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.RelL2;
 import dev.crossalign.testutil.TestModels;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.Map;
@@ -49,7 +49,7 @@ class TorchScriptPathTest {
         HostTensor want = reference.tensor(t.name());
         assertThat(want).as("interpreter has " + t.name()).isNotNull();
         assertThat(scripted.get(t.name()).op()).isEqualTo(oracle.get(t.name()).op());
-        double rel = relL2(want, t.tensor());
+        double rel = RelL2.of(want, t.tensor());
         assertThat(rel).as("rel_l2 of '%s' against the interpreter", t.name()).isLessThanOrEqualTo(1e-4);
         compared++;
       }
@@ -63,7 +63,7 @@ class TorchScriptPathTest {
       Activations isolated = port.runIsolated(reference);
       assertThat(port.info()).containsEntry("isolated_path", "torchscript");
       for (var t : isolated.tensors()) {
-        assertThat(relL2(reference.tensor(t.name()), t.tensor())).as("isolated " + t.name()).isLessThanOrEqualTo(1e-5);
+        assertThat(RelL2.of(reference.tensor(t.name()), t.tensor())).as("isolated " + t.name()).isLessThanOrEqualTo(1e-5);
       }
     }
   }
@@ -80,20 +80,5 @@ class TorchScriptPathTest {
       Activations a = port.run(InputGenerator.inputs(model, 1, 0, 1, Map.of()));
       assertThat(a.size()).as("the eager port still runs the rest of the graph").isGreaterThan(100);
     }
-  }
-
-  private static double relL2(HostTensor ref, HostTensor cand) {
-    HostTensor c = cand.layout() == Layout.NCHW && cand.rank() == 4 ? cand.permute(new int[] {0, 2, 3, 1}, Layout.NHWC)
-        : cand;
-    assertThat(c.shape()).isEqualTo(ref.shape());
-    double num = 0;
-    double den = 0;
-    for (long i = 0; i < ref.numel(); i++) {
-      double a = ref.getDouble(i);
-      double d = a - c.getDouble(i);
-      num += d * d;
-      den += a * a;
-    }
-    return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
   }
 }

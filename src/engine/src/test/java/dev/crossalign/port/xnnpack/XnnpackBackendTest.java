@@ -20,6 +20,7 @@ import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.port.PortBackend;
 import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.testutil.RelL2;
 import dev.crossalign.testutil.TestModels;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.List;
@@ -60,12 +61,12 @@ class XnnpackBackendTest {
       for (var t : run.tensors()) {
         HostTensor want = reference.tensor(t.name());
         assertThat(want).as("interpreter has " + t.name()).isNotNull();
-        assertThat(relL2(want, t.tensor())).as("rel_l2 of '%s'", t.name()).isLessThanOrEqualTo(1e-4);
+        assertThat(RelL2.of(want, t.tensor())).as("rel_l2 of '%s'", t.name()).isLessThanOrEqualTo(1e-4);
         compared++;
       }
       assertThat(compared).isGreaterThan(80);
       for (String o : run.outputNames()) {
-        assertThat(relL2(reference.tensor(o), run.tensor(o))).as("output " + o).isLessThanOrEqualTo(1e-5);
+        assertThat(RelL2.of(reference.tensor(o), run.tensor(o))).as("output " + o).isLessThanOrEqualTo(1e-5);
       }
       assertThatThrownBy(() -> port.runIsolated(reference)).isInstanceOf(CrossalignException.class)
           .hasMessageContaining("chained only");
@@ -94,18 +95,5 @@ class XnnpackBackendTest {
     Capability c = new XnnpackProvider().probe(Device.parse("cuda"));
     assertThat(c.available()).isFalse();
     assertThat(c.reason()).contains("CPU only");
-  }
-
-  private static double relL2(HostTensor ref, HostTensor cand) {
-    assertThat(cand.shape()).isEqualTo(ref.shape());
-    double num = 0;
-    double den = 0;
-    for (long i = 0; i < ref.numel(); i++) {
-      double a = ref.getDouble(i);
-      double d = a - cand.getDouble(i);
-      num += d * d;
-      den += a * a;
-    }
-    return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
   }
 }
