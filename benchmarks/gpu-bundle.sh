@@ -118,16 +118,23 @@ mkdir -p "$work/classes"
 for j in "$root/target/crossalign.jar" "$lib"/crossalign-*.jar; do (cd "$work/classes" && jar xf "$j"); done
 jdeps --multi-release 17 -verbose:class -filter:none --ignore-missing-deps -cp "$lib/*" "$work/classes" \
   > "$work/deps.txt" 2> "$work/jdeps.err" || fail "jdeps failed: $(tail -1 "$work/jdeps.err")"
-awk '
+# The seeds: the GPU check's package and the backend providers it opens through java.util.ServiceLoader (jdeps does
+# not see a ServiceLoader; engine.Reference opens TFLite through Backends.open). dev.crossalign.onnx classes enter
+# the jar but are not followed: the GPU check never runs them (BackendSpec names OnnxModel only in signatures), and
+# following them would pull in protobuf.
+providers="dev.crossalign.backend.tflite.TfliteProvider dev.crossalign.backend.tflite.TfliteXnnpackProvider dev.crossalign.backend.cudnn.CudnnProvider"
+awk -v providers="$providers" '
   /->/ && $1 ~ /^dev\.crossalign\./ { edges[$1] = edges[$1] " " $3; if ($1 ~ /^dev\.crossalign\.engine\.gpu\./) seed[$1] = 1 }
   END {
     n = 0
+    np = split(providers, pv, " ")
+    for (i = 1; i <= np; i++) seed[pv[i]] = 1
     for (s in seed) { stack[n++] = s }
     while (n > 0) {
       c = stack[--n]
       if (c in seen) continue
       seen[c] = 1
-      if (c !~ /^dev\.crossalign\./) continue
+      if (c !~ /^dev\.crossalign\./ || c ~ /^dev\.crossalign\.onnx\./) continue
       k = split(edges[c], d, " ")
       for (i = 1; i <= k; i++) if (!(d[i] in seen)) stack[n++] = d[i]
     }
@@ -143,6 +150,12 @@ cp -r "$work/classes/cuda-config" "$work/slim/"
 (cd "$work/classes" && grep '^dev\.crossalign\.' "$work/closure.txt" | tr . / | sed 's/$/.class/' \
    | while read -r f; do [[ -f "$f" ]] && echo "$f"; done > "$work/slim-files.txt")
 (cd "$work/classes" && tar cf - -T "$work/slim-files.txt") | (cd "$work/slim" && tar xf -)
+# the providers the slim jar holds, for ServiceLoader (the full list names libtorch's and ONNX Runtime's too)
+mkdir -p "$work/slim/META-INF/services"
+for p in $providers; do
+  grep -qx "$p" "$work/closure.txt" || fail "the backend provider $p is not in crossalign's jars"
+  echo "$p"
+done > "$work/slim/META-INF/services/dev.crossalign.backend.BackendProvider"
 jar --create --file "$out/lib/crossalign-gpu.jar" --main-class dev.crossalign.engine.gpu.GpuCheck -C "$work/slim" .
 say "crossalign-gpu.jar: $(wc -l < "$work/slim-files.txt") classes"
 
