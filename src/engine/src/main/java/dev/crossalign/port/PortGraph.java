@@ -368,6 +368,11 @@ final class PortGraph {
     }
   }
 
+  /** A reference tensor in TFLite's axes: one captured channels-first (ONNX Runtime, the port itself) permuted back. */
+  static HostTensor tfliteAxes(HostTensor ref) {
+    return ref.layout() == Layout.NCHW && ref.rank() == 4 ? ref.permute(Layout.nchwToNhwc(), Layout.NHWC) : ref;
+  }
+
   private void isolatedOp(Operator op, LoweredOp lo, Activations reference, dev.crossalign.backend.TensorSink out) {
     PortValue[] ins = new PortValue[op.inputs().length];
     boolean ready = true;
@@ -386,10 +391,7 @@ final class PortGraph {
         ready = false;
         break;
       }
-      if (ref.layout() == Layout.NCHW && ref.rank() == 4) {
-        // a reference captured channels-first (ONNX Runtime, the port itself): back to TFLite's axes first
-        ref = ref.permute(new int[] {0, 2, 3, 1}, Layout.NHWC);
-      }
+      ref = tfliteAxes(ref);
       Tensor tt = toDevice(float64 && ref.dtype().isFloating() ? TorchTensors.toTorchDouble(ref)
           : TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref));
       Layout want = chainedLayouts.getOrDefault(t, Layout.ANY);

@@ -74,8 +74,7 @@ final class ScriptedGraph implements AutoCloseable {
     try {
       return new Attempt(new ScriptedGraph(model, g, TorchScriptModule.compileFrozen(g, rewrite)), TorchPath.torchScript());
     } catch (CrossalignException e) {
-      String msg = e.getMessage() == null ? "" : e.getMessage();
-      return new Attempt(null, TorchPath.eager(msg.length() > 200 ? msg.substring(0, 200) + "..." : msg));
+      return new Attempt(null, TorchPath.eagerAfter(e));
     }
   }
 

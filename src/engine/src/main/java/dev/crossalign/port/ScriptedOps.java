@@ -87,8 +87,7 @@ final class ScriptedOps implements AutoCloseable {
       ScriptedOps s = new ScriptedOps(model, g, m, true, eager);
       return new Attempt(s, s.path);
     } catch (CrossalignException e) {
-      String msg = e.getMessage() == null ? "" : e.getMessage();
-      return new Attempt(null, TorchPath.eager(msg.length() > 200 ? msg.substring(0, 200) + "..." : msg));
+      return new Attempt(null, TorchPath.eagerAfter(e));
     }
   }
 
@@ -137,10 +136,7 @@ final class ScriptedOps implements AutoCloseable {
       if (ref == null) {
         return;
       }
-      if (ref.layout() == Layout.NCHW && ref.rank() == 4) {
-        // a reference captured channels-first (ONNX Runtime, the port itself): back to TFLite's axes first
-        ref = ref.permute(new int[] {0, 2, 3, 1}, Layout.NHWC);
-      }
+      ref = PortGraph.tfliteAxes(ref);
       Tensor t = TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref);
       args.add(v.rank() == 4 ? t.permute(0, 3, 1, 2) : t);
     }

@@ -29,6 +29,12 @@ public record TorchPath(Kind kind, String reason) {
     return new TorchPath(Kind.EAGER, reason);
   }
 
+  /** The eager path because compiling the generated code failed: the compiler's message, cut at 200 characters. */
+  static TorchPath eagerAfter(RuntimeException e) {
+    String msg = e.getMessage() == null ? "" : e.getMessage();
+    return eager(msg.length() > 200 ? msg.substring(0, 200) + "..." : msg);
+  }
+
   /** {@code torchscript}, {@code torchscript (remark)} or {@code eager (reason)}. */
   public String describe() {
     if (kind == Kind.TORCHSCRIPT) {
