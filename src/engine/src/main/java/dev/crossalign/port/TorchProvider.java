@@ -20,6 +20,7 @@ public final class TorchProvider implements BackendProvider {
 
   @Override
   public Capability probe(Device device) {
+    TorchRuntime.passiveOpenMp(); // before the first touch of libtorch, which loads libgomp
     try {
       if (device.isCuda()) {
         if (!torch.cuda_is_available()) {
@@ -39,9 +40,13 @@ public final class TorchProvider implements BackendProvider {
     }
   }
 
-  /** The port, prepared for the spec's device and config (both purposes: bench runs it outputs-only itself). */
+  /**
+   * The port, prepared for the spec's device and config (both purposes: bench runs it outputs-only itself); for
+   * latency runs malloc keeps large buffers ({@link TorchRuntime#keepLargeBuffers}).
+   */
   @Override
   public Backend open(BackendSpec spec) {
+    TorchRuntime.beforeOpen(spec.purpose());
     return PortBackend.open(spec.model(), spec.device(), spec.config());
   }
 }

@@ -13,6 +13,7 @@ public final class TorchRuntime {
   private static volatile java.util.Map<String, String> threads = java.util.Map.of();
 
   public static synchronized void configure(Device device, DeterminismConfig config) {
+    OpenMpWaitPolicy.passiveUnlessSet();
     try {
       if (config.intraOpThreads() > 0) {
         applyThreads(config.intraOpThreads());
@@ -25,6 +26,10 @@ public final class TorchRuntime {
       // cuBLAS TF32 is what torch.backends.cuda.matmul.allow_tf32 sets: matmul precision "high" vs "highest"
       ctx.setFloat32MatmulPrecision(config.allowTf32Cublas() ? "high" : "highest");
       ctx.setDeterministicAlgorithms(config.deterministicAlgorithms(), config.deterministicWarnOnly());
+      // NNPACK off: ATen would pick it only at batch >= 16 (after oneDNN), but this libtorch asks _nnpack_available()
+      // on every conv and, where NNPACK cannot start ("Unsupported hardware"), logs a warning each time: 80 lines a
+      // run of face_detection_short_range, each a write(2) that NativeLog's reader thread then parses
+      ctx.setUserEnabledNNPACK(false);
     } catch (UnsatisfiedLinkError e) {
       throw new CrossalignException(
           CrossalignException.Kind.ENVIRONMENT, "libtorch native library could not be loaded: " + e.getMessage());
@@ -68,6 +73,38 @@ public final class TorchRuntime {
       m.put(lib.substring(0, eq), lib.substring(eq + 1));
     }
     threads = java.util.Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * Keeps large native buffers in malloc's arenas from run to run ({@link MallocArenas}): for latency runs, whose
+   * every run would otherwise fault its activations' pages in afresh. Process-wide, once; returns what is in force.
+   */
+  public static java.util.Map<String, String> keepLargeBuffers() {
+    return MallocArenas.keepLargeBuffers();
+  }
+
+  /**
+   * What the torch providers do before opening a port: the OpenMP policy ({@link #passiveOpenMp}) and, for latency
+   * runs, malloc's thresholds ({@link #keepLargeBuffers}).
+   */
+  public static void beforeOpen(dev.crossalign.backend.BackendSpec.Purpose purpose) {
+    passiveOpenMp();
+    if (purpose == dev.crossalign.backend.BackendSpec.Purpose.LATENCY) {
+      keepLargeBuffers();
+    }
+  }
+
+  /**
+   * OMP_WAIT_POLICY=PASSIVE for libtorch's OpenMP pool unless the user chose a policy ({@link OpenMpWaitPolicy});
+   * call before anything loads libtorch. Returns the policy in force and how it came to be.
+   */
+  public static String passiveOpenMp() {
+    return OpenMpWaitPolicy.passiveUnlessSet();
+  }
+
+  /** What {@link #keepLargeBuffers} set (keys mmap_threshold, trim_threshold); empty when it was not called. */
+  public static java.util.Map<String, String> malloc() {
+    return MallocArenas.applied();
   }
 
   /**

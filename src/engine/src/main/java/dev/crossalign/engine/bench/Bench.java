@@ -101,7 +101,13 @@ public final class Bench {
           notes.add("per-op profile needs the " + BackendKind.TORCH.id() + " backend");
         }
       }
-      return new BenchResult(model.label(), stats, ratios, machine(), req.threads(), req.warmup(), notes, ops);
+      Map<String, String> machine = machine();
+      if (!dev.crossalign.port.TorchRuntime.malloc().isEmpty()) {
+        // a torch leg set malloc's thresholds for this process (every leg's allocations are under them)
+        machine.put("malloc", dev.crossalign.port.TorchRuntime.malloc().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
+      }
+      return new BenchResult(model.label(), stats, ratios, machine, req.threads(), req.warmup(), notes, ops);
     } finally {
       for (Leg l : legs) {
         l.close();

@@ -7,6 +7,7 @@ import dev.crossalign.backend.BackendSpec;
 import dev.crossalign.backend.Capability;
 import dev.crossalign.backend.Device;
 import dev.crossalign.port.PortBackend;
+import dev.crossalign.port.TorchRuntime;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -24,6 +25,7 @@ public final class XnnpackProvider implements BackendProvider {
     if (device.isCuda()) {
       return Capability.unavailable(kind(), device, "XNNPACK runs on the CPU only");
     }
+    TorchRuntime.passiveOpenMp(); // before the first touch of libtorch, which loads libgomp
     try {
       torch.get_num_threads();
       String why = XnnpackRewrite.unavailableReason();
@@ -33,8 +35,13 @@ public final class XnnpackProvider implements BackendProvider {
     }
   }
 
+  /**
+   * As the torch provider's open: for latency runs malloc keeps large buffers ({@link
+   * TorchRuntime#keepLargeBuffers}).
+   */
   @Override
   public Backend open(BackendSpec spec) {
+    TorchRuntime.beforeOpen(spec.purpose());
     return PortBackend.openRewritten(spec.model(), spec.device(), spec.config(), kind(), new XnnpackRewrite());
   }
 }
