@@ -70,6 +70,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.Verbose verbose;
 
+  private static String ratio(Double r) {
+    return r == null ? "-" : String.format(Locale.ROOT, "%.2f", r);
+  }
+
   @Override
   public Integer call() {
     new FilePlan().input("model " + model, model).input("--onnx " + onnx, onnx).output("--json", json).check();
@@ -92,11 +96,14 @@ final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "%s, %d thread(s), %d warm-up + %d interleaved runs, %s cores, %s%n", r.model(),
         r.threads(), r.warmup(), runs, r.machine().get("cores"), r.machine().get("cpu"));
-    out.printf(Locale.ROOT, "%-16s %10s %10s %10s %8s%n", "backend", "median ms", "p10 ms", "p90 ms", "x xnnpack");
+    out.printf(Locale.ROOT, "%-16s %10s %10s %10s %8s %10s %8s%n", "backend", "median ms", "p10 ms", "p90 ms",
+        "x xnnpack", "cpu ms", "cpu x");
     for (BackendStats s : r.backends()) {
-      Double ratio = r.ratios().get(s.name());
-      out.printf(Locale.ROOT, "%-16s %10.3f %10.3f %10.3f %8s%n", s.name(), s.medianMs(), s.p10Ms(), s.p90Ms(),
-          s.name().equals(BackendKind.TFLITE_XNNPACK.id()) ? "1.00" : ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", ratio));
+      boolean base = s.name().equals(BackendKind.TFLITE_XNNPACK.id());
+      out.printf(Locale.ROOT, "%-16s %10.3f %10.3f %10.3f %8s %10s %8s%n", s.name(), s.medianMs(), s.p10Ms(),
+          s.p90Ms(), base ? "1.00" : ratio(r.ratios().get(s.name())),
+          Double.isNaN(s.cpuMedianMs()) ? "-" : String.format(Locale.ROOT, "%.3f", s.cpuMedianMs()),
+          base && !Double.isNaN(s.cpuMedianMs()) ? "1.00" : ratio(r.cpuRatios().get(s.name())));
     }
     Double torch = r.ratios().get(BackendKind.TORCH.id());
     if (torch != null && torch > 1) {

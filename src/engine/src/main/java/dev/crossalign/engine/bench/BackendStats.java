@@ -2,8 +2,13 @@ package dev.crossalign.engine.bench;
 
 import java.util.Arrays;
 
-/** Latency of one backend over the timed runs, in milliseconds. */
-public record BackendStats(String name, double medianMs, double p10Ms, double p90Ms, int runs) {
+/**
+ * Latency of one backend over the timed runs, in milliseconds: wall time, and the median CPU time of the bench thread
+ * per run ({@code cpuMedianMs}, NaN where the JVM cannot measure thread CPU time). With one thread every backend
+ * computes on the calling thread, so the CPU time is its work whatever else the machine runs; with more, worker
+ * threads' work is not in it.
+ */
+public record BackendStats(String name, double medianMs, double p10Ms, double p90Ms, int runs, double cpuMedianMs) {
   /**
    * p90/p10 above this and the runs are too noisy to trust: a quiet machine gives 1.0-1.3 on these models; a second
    * load on the cores (other processes, frequency changes) gives 2-20.
@@ -25,11 +30,19 @@ public record BackendStats(String name, double medianMs, double p10Ms, double p9
         name, spread(), NOISY_SPREAD);
   }
 
-  /** Percentiles by linear interpolation between order statistics (numpy's default). */
+  /** Percentiles by linear interpolation between order statistics (numpy's default); no CPU times. */
   public static BackendStats of(String name, double[] samplesMs) {
+    return of(name, samplesMs, new double[0]);
+  }
+
+  /** As {@link #of(String, double[])}, with the runs' CPU times (empty: NaN). */
+  public static BackendStats of(String name, double[] samplesMs, double[] cpuMs) {
     double[] s = samplesMs.clone();
     Arrays.sort(s);
-    return new BackendStats(name, percentile(s, 50), percentile(s, 10), percentile(s, 90), s.length);
+    double[] c = cpuMs.clone();
+    Arrays.sort(c);
+    return new BackendStats(name, percentile(s, 50), percentile(s, 10), percentile(s, 90), s.length,
+        percentile(c, 50));
   }
 
   static double percentile(double[] sorted, double p) {

@@ -79,10 +79,10 @@ public final class Bench {
       if (legs.isEmpty()) {
         throw CrossalignException.unsupported("no backend could run " + model.label() + ": " + notes);
       }
-      double[][] samples = timedRounds(legs, req, onStep);
+      double[][][] samples = timedRounds(legs, req, onStep);
       List<BackendStats> stats = new ArrayList<>();
       for (int j = 0; j < legs.size(); j++) {
-        stats.add(BackendStats.of(legs.get(j).name(), samples[j]));
+        stats.add(BackendStats.of(legs.get(j).name(), samples[0][j], samples[1][j]));
       }
       for (BackendStats s : stats) {
         if (s.noiseNote() != null) {
@@ -117,9 +117,11 @@ public final class Bench {
 
   /**
    * The warm-up rounds, then the timed rounds interleaved round robin (each round starts one leg later, so that no
-   * backend always runs first): milliseconds per leg and round.
+   * backend always runs first): wall milliseconds per leg and round ([0]) and this thread's CPU milliseconds ([1],
+   * empty where the JVM cannot measure it).
    */
-  private static double[][] timedRounds(List<Leg> legs, BenchRequest req, java.util.function.Consumer<String> onStep) {
+  private static double[][][] timedRounds(List<Leg> legs, BenchRequest req,
+      java.util.function.Consumer<String> onStep) {
     for (int i = 0; i < req.warmup(); i++) {
       for (Leg l : legs) {
         l.runOnce();
@@ -127,17 +129,24 @@ public final class Bench {
       onStep.accept("warm-up round " + (i + 1) + "/" + req.warmup());
     }
     int n = legs.size();
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    boolean cpu = mx.isCurrentThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled();
     double[][] samples = new double[n][req.runs()];
+    double[][] cpuMs = new double[n][cpu ? req.runs() : 0];
     for (int r = 0; r < req.runs(); r++) {
       for (int k = 0; k < n; k++) {
         int j = (r + k) % n;
+        long c0 = cpu ? mx.getCurrentThreadCpuTime() : 0;
         long t0 = System.nanoTime();
         legs.get(j).runOnce();
         samples[j][r] = (System.nanoTime() - t0) / 1e6;
+        if (cpu) {
+          cpuMs[j][r] = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
+        }
       }
       onStep.accept("timed round " + (r + 1) + "/" + req.runs());
     }
-    return samples;
+    return new double[][][] {samples, cpuMs};
   }
 
   /** Each backend's median over tflite-xnnpack's, when that baseline ran. */

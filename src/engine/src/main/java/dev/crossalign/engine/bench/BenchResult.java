@@ -51,11 +51,13 @@ public record BenchResult(
       e.put("p90_ms", b.p90Ms());
       e.put("runs", b.runs());
       e.put("p90_over_p10", b.spread());
+      e.put("cpu_median_ms", Double.isNaN(b.cpuMedianMs()) ? null : b.cpuMedianMs());
       bs.add(e);
     }
     m.put("backends", bs);
     m.put("ratios", ratios);
     m.put("ratios_against", dev.crossalign.backend.BackendKind.TFLITE_XNNPACK.id());
+    m.put("cpu_ratios", cpuRatios());
     m.put("machine", machine);
     m.put("threads", threads);
     m.put("warmup", warmup);
@@ -77,6 +79,23 @@ public record BenchResult(
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Each backend's median CPU time over tflite-xnnpack's (the bench thread's CPU per run: at one thread, the ratio of
+   * work, which a busy machine moves far less than the wall ratio); empty without XNNPACK or CPU times.
+   */
+  public Map<String, Double> cpuRatios() {
+    Map<String, Double> out = new LinkedHashMap<>();
+    BackendStats x = stats(dev.crossalign.backend.BackendKind.TFLITE_XNNPACK.id());
+    if (x != null && !Double.isNaN(x.cpuMedianMs())) {
+      for (BackendStats b : backends) {
+        if (b != x && !Double.isNaN(b.cpuMedianMs())) {
+          out.put(b.name(), b.cpuMedianMs() / x.cpuMedianMs());
+        }
+      }
+    }
+    return out;
   }
 
   public void writeJson(Path file) {

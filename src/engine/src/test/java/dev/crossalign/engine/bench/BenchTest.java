@@ -76,7 +76,14 @@ class BenchTest {
       assertThat(s.runs()).isEqualTo(7);
       assertThat(s.p10Ms()).isPositive().isLessThanOrEqualTo(s.medianMs());
       assertThat(s.medianMs()).isLessThanOrEqualTo(s.p90Ms());
+      // each run's CPU window encloses its wall window by a few calls: at one thread CPU <= wall, give or take them
+      assertThat(s.cpuMedianMs()).isPositive().isLessThanOrEqualTo(s.medianMs() + 0.05);
     }
+    assertThat(r.cpuRatios()).containsOnlyKeys("tflite", "torch", "onnxruntime");
+    assertThat(r.cpuRatios().get("torch"))
+        .isCloseTo(r.stats("torch").cpuMedianMs() / r.stats("tflite-xnnpack").cpuMedianMs(), within(1e-12));
+    // the torch leg opened for latency: malloc keeps large buffers for the rest of the process, and bench says so
+    assertThat(r.machine().get("malloc")).isEqualTo("mmap_threshold=33554432, trim_threshold=67108864");
     double x = r.stats("tflite-xnnpack").medianMs();
     assertThat(r.ratios()).containsOnlyKeys("tflite", "torch", "onnxruntime");
     assertThat(r.ratios().get("torch")).isCloseTo(r.stats("torch").medianMs() / x, within(1e-12));
@@ -92,6 +99,8 @@ class BenchTest {
     assertThat(n.get("backends")).hasSize(4);
     assertThat(n.get("backends").get(2).get("name").asText()).isEqualTo("torch");
     assertThat(n.get("backends").get(2).get("median_ms").asDouble()).isEqualTo(r.stats("torch").medianMs());
+    assertThat(n.get("backends").get(2).get("cpu_median_ms").asDouble()).isEqualTo(r.stats("torch").cpuMedianMs());
+    assertThat(n.get("cpu_ratios").get("torch").asDouble()).isEqualTo(r.cpuRatios().get("torch"));
     assertThat(n.get("ratios").get("onnxruntime").asDouble()).isEqualTo(r.ratios().get("onnxruntime"));
     assertThat(n.get("threads").asInt()).isEqualTo(1);
     assertThat(n.get("machine").get("java").asText()).startsWith(System.getProperty("java.version"));
