@@ -157,36 +157,6 @@ final class Converters {
     }
   }
 
-  /** A count at least {@code min}: runs, repeats, models per worker (1), warm-up rounds and workers (0). */
-  abstract static class AtLeast implements ITypeConverter<Integer> {
-    private final int min;
-    private final String prefix;
-
-    AtLeast(int min) {
-      this(min, "");
-    }
-
-    /** {@code prefix}: what the message starts with ("--threads "), picocli naming the option before it anyway. */
-    AtLeast(int min, String prefix) {
-      this.min = min;
-      this.prefix = prefix;
-    }
-
-    @Override
-    public Integer convert(String text) {
-      int n;
-      try {
-        n = Integer.parseInt(text.trim());
-      } catch (NumberFormatException e) {
-        throw new TypeConversionException("must be a whole number, got '" + text + "'");
-      }
-      if (n < min) {
-        throw new TypeConversionException(prefix + "must be at least " + min + ", got " + n);
-      }
-      return n;
-    }
-  }
-
   /** A whole number at least 0. */
   static final class AtLeast0 extends AtLeast {
     AtLeast0() {
