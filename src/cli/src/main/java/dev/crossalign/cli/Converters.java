@@ -4,6 +4,7 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.align.InputChecks;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.Device;
+import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.batch.Isolation;
@@ -86,6 +87,44 @@ final class Converters {
       } catch (NumberFormatException e) {
         throw CrossalignException.input("--input-range must be two numbers, got '" + text + "'");
       }
+    }
+  }
+
+  /** --input: NAME=FILE.npy or FILE.npz (the file is read when the command runs). */
+  static final class InputFileConverter implements ITypeConverter<NpyInputs.Spec> {
+    @Override
+    public NpyInputs.Spec convert(String text) {
+      return Converters.convert(text, NpyInputs.Spec::parse);
+    }
+  }
+
+  /** validate --tolerance: fixed or auto. */
+  static final class ValidateToleranceConverter implements ITypeConverter<ValidateCommand.ToleranceMode> {
+    @Override
+    public ValidateCommand.ToleranceMode convert(String text) {
+      return choice(text, ValidateCommand.ToleranceMode.class);
+    }
+  }
+
+  /** truth --tolerance: report or auto. */
+  static final class TruthToleranceConverter implements ITypeConverter<TruthCommand.ToleranceMode> {
+    @Override
+    public TruthCommand.ToleranceMode convert(String text) {
+      return choice(text, TruthCommand.ToleranceMode.class);
+    }
+  }
+
+  /** --tflite-delegate: none, xnnpack or PATH.so[:key=value,...], the library a readable file. */
+  static final class TfliteDelegateConverter implements ITypeConverter<TfliteDelegateOption.Choice> {
+    @Override
+    public TfliteDelegateOption.Choice convert(String text) {
+      return new TfliteDelegateOption.Choice(text, Converters.convert(text, t -> {
+        TfliteOptions o = TfliteOptions.defaults().withDelegateArgument(t);
+        if (o.external() != null) {
+          o.external().requireLibrary();
+        }
+        return o;
+      }));
     }
   }
 
