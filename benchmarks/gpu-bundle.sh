@@ -209,7 +209,7 @@ strip --strip-unneeded "$out/jre/lib/server/libjvm.so" 2>/dev/null || true
 say "exporting models (TFLite reference, seed $seed)"
 args=()
 for m in "${models[@]}"; do args+=(--model "$m"); done
-java -cp "$lib/*" dev.crossalign.cli.GpuCheckCommand export --bundle "$out" --seed "$seed" "${args[@]}"
+java -cp "$root/target/crossalign.jar:$lib/*" dev.crossalign.cli.GpuCheckCommand export --bundle "$out" --seed "$seed" "${args[@]}"
 if [[ -n "$port_dir" ]]; then
   for m in "${models[@]}"; do
     n="${m%%=*}"

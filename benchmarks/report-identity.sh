@@ -4,8 +4,9 @@
 # reports is compared with validate-json-diff.py (identical apart from timing_ms and the distinct counts the second
 # left uncounted), the exit statuses and the -q verdict lines (stdout) must match.
 #
-#   benchmarks/report-identity.sh BEFORE AFTER [--out DIR] [MODEL.tflite ...]
+#   benchmarks/report-identity.sh BEFORE AFTER [--out DIR] [MODEL.tflite ...] [-- MORE VALIDATE ARGUMENTS]
 #
+# Arguments after "--" go to both validate runs as they are (e.g. -- --truth, or -- --tolerance auto).
 # BEFORE, AFTER: a launcher (target/crossalign/bin/crossalign) or a jar (target/crossalign.jar, run with java -jar).
 # Copy a build out of a worktree that may be rebuilt while this runs (cp -r target/crossalign /tmp/before). Default
 # models (from .cache, absolute paths, so both reports name them alike): face_detection_short_range,
@@ -15,15 +16,17 @@
 set -u -o pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-usage() { echo "usage: $0 BEFORE AFTER [--out DIR] [MODEL.tflite ...]" >&2; exit 2; }
+usage() { echo "usage: $0 BEFORE AFTER [--out DIR] [MODEL.tflite ...] [-- VALIDATE ARGS]" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 before="$1" after="$2"
 shift 2
 out=""
 models=()
+more=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) [[ $# -ge 2 ]] || usage; out="$2"; shift 2 ;;
+    --) shift; more=("$@"); break ;;
     -*) usage ;;
     *) models+=("$(realpath "$1")"); shift ;;
   esac
@@ -56,14 +59,14 @@ cmd_after="$(command_of "$after")" || exit 2
 
 status=0
 names=()
-echo "reports in $out; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "reports in $out; load: $(cut -d' ' -f1-3 /proc/loadavg); validate arguments added: ${more[*]:-none}"
 for m in "${models[@]}"; do
   name="$(basename "$m" .tflite)"
   rcs=()
   for side in before after; do
     cmd="cmd_$side"
     # alternated per model, so both builds of a model run under the same load
-    ${!cmd} validate "$m" --backends tflite,torch,onnxruntime --mode both --json "$out/$name.$side.json" -q \
+    ${!cmd} validate "$m" --backends tflite,torch,onnxruntime --mode both --json "$out/$name.$side.json" -q "${more[@]}" \
       > "$out/$name.$side.out" 2> "$out/$name.$side.err"
     rcs+=($?)
   done
