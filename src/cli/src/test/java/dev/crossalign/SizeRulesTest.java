@@ -81,7 +81,6 @@ class SizeRulesTest {
     m.put("dev.crossalign.backend.torch.TorchTensors", "debt: toHost() has one branch per dtype");
     m.put("dev.crossalign.port.PortGraph", "debt: run() is the chained-run loop of the port");
     m.put("dev.crossalign.report.JsonReport", "debt: writeResult() writes the report's fields in schema order");
-    m.put("dev.crossalign.tflite.SparseEncoder", "debt: encode() writes the sparsity metadata in one method");
     return m;
   }
 
