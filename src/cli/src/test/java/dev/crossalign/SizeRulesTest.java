@@ -68,7 +68,6 @@ class SizeRulesTest {
     m.put("dev.crossalign.port.codegen.PyGenerator", "in flight: code generation for the remaining ops (issue 9)");
     String compare = "in flight: compare on TorchScript models with intermediates (issue 10)";
     m.put("dev.crossalign.engine.compare.TensorMatcher", compare + "; 765 lines");
-    m.put("dev.crossalign.backend.torch.CaptureGraph", compare + "; landed with the TorchScript intermediates");
     String truth = "in flight: tolerance auto, float64 truth and diagnosis (issue 13), just landed";
     m.put("dev.crossalign.engine.truth.OpVariants", truth);
     m.put("dev.crossalign.engine.truth.TruthLab", truth);
