@@ -66,8 +66,6 @@ class SizeRulesTest {
   private static Map<String, String> known() {
     Map<String, String> m = new TreeMap<>();
     m.put("dev.crossalign.port.codegen.PyGenerator", "in flight: code generation for the remaining ops (issue 9)");
-    String compare = "in flight: compare on TorchScript models with intermediates (issue 10)";
-    m.put("dev.crossalign.engine.compare.TensorMatcher", compare + "; 765 lines");
     String truth = "in flight: tolerance auto, float64 truth and diagnosis (issue 13), just landed";
     m.put("dev.crossalign.engine.truth.OpVariants", truth);
     m.put("dev.crossalign.engine.truth.TruthLab", truth);
