@@ -72,7 +72,6 @@ class SizeRulesTest {
     m.put("dev.crossalign.backend.onnx.OrtBackend", "debt: 435 lines, session options, probes, run and capture in one"
         + " class; to split by concern as TfliteBackend was");
     m.put("dev.crossalign.align.Metrics", "debt: of() is the one-pass accumulation loop of every metric (176 lines)");
-    m.put("dev.crossalign.backend.cudnn.CudnnConv", "debt: create() sets up the cuDNN descriptors in one method");
     m.put("dev.crossalign.port.PortGraph", "debt: run() is the chained-run loop of the port");
     m.put("dev.crossalign.report.JsonReport", "debt: writeResult() writes the report's fields in schema order");
     return m;
