@@ -67,7 +67,6 @@ class SizeRulesTest {
     Map<String, String> m = new TreeMap<>();
     m.put("dev.crossalign.port.codegen.PyGenerator", "in flight: code generation for the remaining ops (issue 9)");
     String truth = "in flight: tolerance auto, float64 truth and diagnosis (issue 13), just landed";
-    m.put("dev.crossalign.engine.truth.OpVariants", truth);
     m.put("dev.crossalign.engine.truth.TruthLab", truth);
     m.put("dev.crossalign.backend.onnx.OrtBackend", "debt: 435 lines, session options, probes, run and capture in one"
         + " class; to split by concern as TfliteBackend was");
