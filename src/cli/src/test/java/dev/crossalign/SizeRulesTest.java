@@ -67,7 +67,6 @@ class SizeRulesTest {
     Map<String, String> m = new TreeMap<>();
     m.put("dev.crossalign.tflite.StridedSlicePlan", "in flight: the TF rules moved into tflite/ by the op-family export"
         + " work (issue 9); of() came over whole (109 lines)");
-    m.put("dev.crossalign.port.codegen.PyGenerator", "in flight: code generation for the remaining ops (issue 9)");
     String compare = "in flight: compare on TorchScript models with intermediates (issue 10)";
     m.put("dev.crossalign.engine.compare.TensorMatcher", compare + "; 765 lines");
     m.put("dev.crossalign.backend.torch.CaptureGraph", compare + "; landed with the TorchScript intermediates");
