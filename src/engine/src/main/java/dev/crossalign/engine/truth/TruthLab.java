@@ -1,17 +1,11 @@
 package dev.crossalign.engine.truth;
 
 import dev.crossalign.CrossalignException;
-import dev.crossalign.align.Bound;
 import dev.crossalign.align.Diagnosis;
-import dev.crossalign.align.ErrorMeasure;
-import dev.crossalign.align.MinTolerance;
-import dev.crossalign.align.LayoutAligner;
-import dev.crossalign.align.TruthError;
 import dev.crossalign.align.TruthTable;
 import dev.crossalign.align.TruthTable.Auto;
 import dev.crossalign.align.TruthTable.BackendError;
 import dev.crossalign.align.TruthTable.BackendSummary;
-import dev.crossalign.align.TruthTable.Failure;
 import dev.crossalign.align.TruthTable.Row;
 import dev.crossalign.align.TruthTable.RunTolerance;
 import dev.crossalign.backend.Activations;
@@ -27,11 +21,8 @@ import dev.crossalign.port.PortBackend;
 import dev.crossalign.report.ModelExplorerOverlay;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.MagnitudeForm;
-import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -191,150 +182,9 @@ public final class TruthLab {
     return b.build();
   }
 
+  /** Measures every candidate's run against the truth ({@link TruthMeasurement}). */
   static Result measure(TfliteModel model, Activations reference, Activations truth, Activations magnitude,
       Map<String, Activations> candidates, List<String> notes) {
-    Map<String, Operator> producer = new HashMap<>();
-    for (Operator op : model.main().operators()) {
-      for (int o : op.outputs()) {
-        if (o >= 0) {
-          producer.put(model.main().tensor(o).name(), op);
-        }
-      }
-    }
-    List<Row> rows = new ArrayList<>();
-    List<Failure> failures = new ArrayList<>();
-    List<String> unbounded = new ArrayList<>();
-    List<Diagnosis> diagnoses = new ArrayList<>();
-    Map<String, MinTolerance> runTol = new LinkedHashMap<>();
-    Map<String, String[]> runTolAt = new HashMap<>();
-    java.util.function.Function<String, HostTensor> refTensors = reference::tensor;
-    for (CapturedTensor t : truth.tensors()) {
-      HostTensor ref = reference.tensor(t.name());
-      if (ref == null || !t.tensor().dtype().isFloating()) {
-        continue;
-      }
-      HostTensor truthAligned = aligned(ref, t.tensor());
-      if (truthAligned == null) {
-        continue;
-      }
-      TruthError floor = TruthError.floor(truthAligned);
-      ErrorMeasure measure = ErrorMeasure.forOp(t.op());
-      Operator op = producer.get(t.name());
-      Bound bound = null;
-      if (op != null) {
-        HostTensor mag = magnitude == null || magnitude.tensor(t.name()) == null ? null
-            : aligned(ref, magnitude.tensor(t.name()));
-        try {
-          bound = BoundRules.of(model, op, truthAligned, mag, refTensors);
-        } catch (RuntimeException e) {
-          notes.add("no bound for '" + t.name() + "' (" + t.op() + "): " + e.getMessage());
-        }
-      }
-      List<BackendError> errors = new ArrayList<>();
-      String furthest = null; // stays null when every backend is exact
-      double worst = 0;
-      boolean pass = true;
-      for (Map.Entry<String, Activations> c : candidates.entrySet()) {
-        HostTensor v = c.getValue().tensor(t.name());
-        HostTensor va = v == null ? null : aligned(ref, v);
-        if (va == null || !va.dtype().isFloating()) {
-          continue;
-        }
-        TruthError e = TruthError.of(truthAligned, va);
-        double factor = e.under(measure) / Math.max(floor.under(measure), FLOAT32_HALF_ULP);
-        double boundFactor = Double.NaN;
-        double allowedFactor = Double.NaN;
-        String allowanceReason = null;
-        if (bound != null) {
-          BoundRules.Allowance a = BoundRules.allowance(c.getKey(), t.op());
-          boundFactor = bound.check(truthAligned, va, 0).factor();
-          allowedFactor = a == null ? boundFactor : bound.check(truthAligned, va, a.abs()).factor();
-          allowanceReason = a == null ? null : a.reason();
-          if (allowedFactor > 1) {
-            pass = false;
-            failures.add(new Failure(t.name(), t.op(), c.getKey(), allowedFactor));
-            if (diagnoses.size() < MAX_DIAGNOSES) {
-              diagnoses.add(Diagnoser.diagnose(model, op, refTensors, truthAligned, va, bound,
-                  a == null ? 0 : a.abs(), c.getKey(), allowedFactor));
-            }
-          }
-        }
-        MinTolerance min = c.getValue() == reference ? MinTolerance.ZERO : MinTolerance.of(ref, va);
-        if (c.getValue() != reference) {
-          MinTolerance prev = runTol.getOrDefault(c.getKey(), MinTolerance.ZERO);
-          String[] at = runTolAt.computeIfAbsent(c.getKey(), k -> new String[2]);
-          if (min.atol() > prev.atol()) {
-            at[0] = t.name();
-          }
-          if (min.rtol() > prev.rtol()) {
-            at[1] = t.name();
-          }
-          runTol.put(c.getKey(), prev.max(min));
-        }
-        errors.add(new BackendError(c.getKey(), e, factor, boundFactor, allowedFactor, allowanceReason, min));
-        if (e.under(measure) > worst) {
-          worst = e.under(measure);
-          furthest = c.getKey();
-        }
-      }
-      if (!errors.isEmpty()) {
-        if (bound == null) {
-          unbounded.add(t.name() + " (" + t.op() + ")");
-        }
-        rows.add(new Row(t.name(), t.op(), ref.shape(), measure, floor, bound == null ? null : bound.summary(),
-            List.copyOf(errors), furthest, pass));
-      }
-    }
-    Failure first = failures.isEmpty() ? null : failures.get(0);
-    failures.sort(Comparator.comparingDouble(Failure::factor).reversed());
-    diagnoses.sort(Comparator.comparingDouble(Diagnosis::boundFactor).reversed());
-    int bounded = (int) rows.stream().filter(r -> r.bound() != null).count();
-    Auto auto = new Auto(failures.isEmpty() && bounded > 0, bounded, List.copyOf(unbounded), List.copyOf(failures),
-        first);
-    List<RunTolerance> tol = new ArrayList<>();
-    runTol.forEach((b, m) -> tol.add(new RunTolerance(b, m, runTolAt.get(b)[0], runTolAt.get(b)[1])));
-    return new Result(List.copyOf(rows), summarize(rows, candidates.keySet()), auto, List.copyOf(tol),
-        List.copyOf(diagnoses), List.of(), List.copyOf(notes));
-  }
-
-  private static List<BackendSummary> summarize(List<Row> rows, Iterable<String> backends) {
-    List<BackendSummary> out = new ArrayList<>();
-    for (String b : backends) {
-      int n = 0;
-      int furthest = 0;
-      Row worstRow = null;
-      BackendError worst = null;
-      double worstBound = Double.NaN;
-      String worstBoundTensor = null;
-      for (Row r : rows) {
-        for (BackendError e : r.errors()) {
-          if (!e.backend().equals(b)) {
-            continue;
-          }
-          n++;
-          if (b.equals(r.furthest())) {
-            furthest++;
-          }
-          if (worst == null || e.floorFactor() > worst.floorFactor()) {
-            worst = e;
-            worstRow = r;
-          }
-          if (!Double.isNaN(e.allowedFactor()) && !(e.allowedFactor() <= worstBound)) {
-            worstBound = e.allowedFactor();
-            worstBoundTensor = r.tensor();
-          }
-        }
-      }
-      if (worst != null) {
-        out.add(new BackendSummary(b, n, furthest, worstRow.tensor(), worstRow.op(),
-            worst.error().under(worstRow.measure()), worst.floorFactor(), worstBound, worstBoundTensor));
-      }
-    }
-    return List.copyOf(out);
-  }
-
-  /** {@code t} in the reference's axes (the port and ONNX Runtime capture NCHW), or null if no layout explains it. */
-  private static HostTensor aligned(HostTensor ref, HostTensor t) {
-    return LayoutAligner.align(ref, t) instanceof LayoutAligner.Matched m ? m.candidate() : null;
+    return TruthMeasurement.of(model, reference, truth, magnitude, candidates, notes);
   }
 }
