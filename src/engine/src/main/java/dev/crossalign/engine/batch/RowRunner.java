@@ -14,6 +14,9 @@ sealed interface RowRunner extends AutoCloseable permits ProcessRowRunner, Threa
   /** Worker processes started so far (0 for threads). */
   int processesStarted();
 
+  /** Worker processes ended because their resident set crept above the recycling threshold (0 for threads). */
+  int recycled();
+
   @Override
   void close();
 }

@@ -25,6 +25,11 @@ final class ThreadRowRunner implements RowRunner {
   }
 
   @Override
+  public int recycled() {
+    return 0;
+  }
+
+  @Override
   public void close() {
     worker.close();
   }
