@@ -206,9 +206,12 @@ public final class BatchRunner {
     ExecutorService pool = Executors.newFixedThreadPool(threads, BigStack.factory("crossalign-batch-worker"));
     try (JsonlSink sink = out == null ? null : JsonlSink.open(out)) {
       List<Future<?>> futures = new ArrayList<>();
-      for (ManifestRow row : todo) {
+      boolean[] keep = keepModels(todo, config.workers() * options.modelsPerWorker());
+      for (int i = 0; i < todo.size(); i++) {
+        ManifestRow row = todo.get(i);
+        boolean keepModel = keep[i];
         futures.add(pool.submit(() -> {
-          RowRunner.Line r = mine.get().run(row);
+          RowRunner.Line r = mine.get().run(row, keepModel);
           if (sink != null) {
             sink.append(r.json());
           }
@@ -232,6 +235,23 @@ public final class BatchRunner {
       }
     }
     return List.copyOf(all);
+  }
+
+  /**
+   * For each row, whether one of the next {@code window} rows uses its model (by path): a worker keeps such a model
+   * open for reuse, and closes the others after their row. With rows grouped by model the cache serves them; with
+   * rows cycling over more models than the workers can keep, nothing is held that the LRU would evict unused.
+   */
+  static boolean[] keepModels(List<ManifestRow> rows, int window) {
+    boolean[] keep = new boolean[rows.size()];
+    Map<String, Integer> next = new HashMap<>();
+    for (int i = rows.size() - 1; i >= 0; i--) {
+      String m = rows.get(i).modelLabel();
+      Integer j = next.get(m);
+      keep[i] = j != null && j - i <= window;
+      next.put(m, i);
+    }
+    return keep;
   }
 
   /** Waits for every row; a row's exception is the batch's. */

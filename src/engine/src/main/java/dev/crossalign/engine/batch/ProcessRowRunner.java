@@ -27,13 +27,13 @@ final class ProcessRowRunner implements RowRunner {
   }
 
   @Override
-  public Line run(ManifestRow row) {
+  public Line run(ManifestRow row, boolean keepModel) {
     if (current == null) {
       current = WorkerProcess.start(jvm, options);
       started++;
     }
     long t0 = System.nanoTime();
-    WorkerProcess.Outcome o = current.run(row, timeout);
+    WorkerProcess.Outcome o = current.run(row, keepModel, timeout);
     double ms = (System.nanoTime() - t0) / 1e6;
     if (o instanceof WorkerProcess.Outcome.Answered a) {
       peakRssKb = Math.max(peakRssKb, current.peakRssKb());

@@ -196,11 +196,11 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   /** Sends one row and waits for its answer, at most {@code timeout}. */
-  Outcome run(ManifestRow row, Duration timeout) {
+  Outcome run(ManifestRow row, boolean keepModel, Duration timeout) {
     if (dead) {
       throw new IllegalStateException("worker " + pid() + " is dead");
     }
-    send(WorkerWire.row(row));
+    send(WorkerWire.row(row, keepModel));
     Optional<String> a;
     try {
       a = answers.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
