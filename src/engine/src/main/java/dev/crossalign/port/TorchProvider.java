@@ -1,5 +1,6 @@
 package dev.crossalign.port;
 
+import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Backend;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendProvider;
@@ -40,13 +41,26 @@ public final class TorchProvider implements BackendProvider {
     }
   }
 
+  @Override
+  public Class<PortOptions> optionsType() {
+    return PortOptions.class;
+  }
+
   /**
-   * The port, prepared for the spec's device and config (both purposes: bench runs it outputs-only itself); for
-   * latency runs malloc keeps large buffers ({@link TorchRuntime#keepLargeBuffers}).
+   * The port, prepared for the spec's device and config (both purposes: bench runs it outputs-only itself); in float64
+   * when the spec carries {@link PortOptions#FLOAT64} (the CPU only: an unsupported-device error otherwise). For
+   * latency runs malloc keeps large buffers ({@link TorchRuntime#beforeOpen}).
    */
   @Override
   public Backend open(BackendSpec spec) {
     TorchRuntime.beforeOpen(spec.purpose());
+    PortOptions o = spec.options(PortOptions.class).orElse(PortOptions.FLOAT32);
+    if (o.precision() == PortOptions.Precision.FLOAT64) {
+      if (spec.device().isCuda()) {
+        throw CrossalignException.unsupported("the float64 port runs on the CPU only, not " + spec.device());
+      }
+      return PortBackend.openFloat64(spec.model(), spec.config());
+    }
     return PortBackend.open(spec.model(), spec.device(), spec.config());
   }
 }

@@ -8,6 +8,7 @@ import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.DType;
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
@@ -98,7 +99,7 @@ public final class Reduce implements OpLowering {
     if (keep) {
       return new PortValue[] {new PortValue(y, x.layout())};
     }
-    Tensor tf = x.isNchw() ? y.permute(0, 2, 3, 1) : y;
+    Tensor tf = x.isNchw() ? PortValue.toNhwc(y) : y;
     int[] full = Axes.shape(tf);
     int[] out = new int[full.length - axes.length];
     for (int i = 0, j = 0, k = 0; i < full.length; i++) {
@@ -216,7 +217,7 @@ public final class Reduce implements OpLowering {
         tf.add(a);
       }
     }
-    for (int a : new int[] {0, 3, 1, 2}) {
+    for (int a : Layout.nhwcToNchw()) {
       if (!reduced[a]) {
         nchw.add(a);
       }
