@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToDoubleBiFunction;
 
 /**
  * Outputs one side returns in parts: an output of A that is the concatenation of several unpaired outputs of B along
@@ -123,35 +124,15 @@ final class OutputReassembly {
         extent.put(ob, e);
       }
     }
-    if (extent.size() < 2) {
+    List<Placed> placed = place(extent, shape[axis], (ob, off) -> {
+      HostTensor slice = Reassembly.slice(ta, axis, off, extent.get(ob));
+      return Alignment.similarity(slice, s.b.tensor(ob).reshape(slice.shape()))[0];
+    });
+    if (placed == null) {
       return null;
     }
-    List<String> parts = new ArrayList<>();
-    List<Integer> lengths = new ArrayList<>();
-    int off = 0;
-    while (off < shape[axis]) {
-      String best = null;
-      double bestRel = Double.POSITIVE_INFINITY;
-      for (Map.Entry<String, Integer> e : extent.entrySet()) {
-        if (parts.contains(e.getKey()) || e.getValue() > shape[axis] - off) {
-          continue;
-        }
-        HostTensor slice = Reassembly.slice(ta, axis, off, e.getValue());
-        HostTensor part = s.b.tensor(e.getKey()).reshape(slice.shape());
-        double rel = Alignment.similarity(slice, part)[0];
-        rel = Double.isNaN(rel) ? Double.MAX_VALUE : rel;
-        if (best == null || rel < bestRel) {
-          best = e.getKey();
-          bestRel = rel;
-        }
-      }
-      if (best == null) {
-        return null;
-      }
-      parts.add(best);
-      lengths.add(extent.get(best));
-      off += extent.get(best);
-    }
+    List<String> parts = placed.stream().map(Placed::name).toList();
+    List<Integer> lengths = placed.stream().map(Placed::length).toList();
     return new Reassembly(Reassembly.Kind.CONCAT, axis, parts, lengths, 0, shape[axis]);
   }
 
@@ -166,19 +147,42 @@ final class OutputReassembly {
         extent.put(oa, sh[axis]);
       }
     }
-    if (extent.size() < 2) {
+    List<Placed> placed = place(extent, shape[axis],
+        (oa, off) -> Alignment.similarity(s.a.tensor(oa), Reassembly.slice(tb, axis, off, extent.get(oa)))[0]);
+    if (placed == null) {
       return null;
     }
     Map<String, Reassembly> out = new LinkedHashMap<>();
+    for (Placed p : placed) {
+      out.put(p.name(), new Reassembly(Reassembly.Kind.SLICE, axis, List.of(ob), List.of(p.length()), p.offset(),
+          shape[axis]));
+    }
+    return out;
+  }
+
+  /** A part placed along the axis: its name, where it starts and its extent. */
+  private record Placed(String name, int offset, int length) {}
+
+  /**
+   * Lays parts end to end over {@code total}: at each offset, the unused part that still fits and whose values fit
+   * best there ({@code relAt(name, offset)}, rel_l2; NaN counts as worst); null when fewer than two parts could take
+   * part or when no part fits at some offset.
+   */
+  private static List<Placed> place(Map<String, Integer> extent, int total, ToDoubleBiFunction<String, Integer> relAt) {
+    if (extent.size() < 2) {
+      return null;
+    }
+    List<Placed> out = new ArrayList<>();
+    Set<String> used = new HashSet<>();
     int off = 0;
-    while (off < shape[axis]) {
+    while (off < total) {
       String best = null;
       double bestRel = Double.POSITIVE_INFINITY;
       for (Map.Entry<String, Integer> e : extent.entrySet()) {
-        if (out.containsKey(e.getKey()) || e.getValue() > shape[axis] - off) {
+        if (used.contains(e.getKey()) || e.getValue() > total - off) {
           continue;
         }
-        double rel = Alignment.similarity(s.a.tensor(e.getKey()), Reassembly.slice(tb, axis, off, e.getValue()))[0];
+        double rel = relAt.applyAsDouble(e.getKey(), off);
         rel = Double.isNaN(rel) ? Double.MAX_VALUE : rel;
         if (best == null || rel < bestRel) {
           best = e.getKey();
@@ -188,8 +192,8 @@ final class OutputReassembly {
       if (best == null) {
         return null;
       }
-      out.put(best, new Reassembly(Reassembly.Kind.SLICE, axis, List.of(ob), List.of(extent.get(best)), off,
-          shape[axis]));
+      used.add(best);
+      out.add(new Placed(best, off, extent.get(best)));
       off += extent.get(best);
     }
     return out;

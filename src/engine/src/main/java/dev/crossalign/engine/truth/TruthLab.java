@@ -12,6 +12,7 @@ import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.backend.StreamingBackend;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
@@ -105,20 +106,20 @@ public final class TruthLab {
     List<String> notes = new ArrayList<>();
     Activations truth;
     Activations port;
-    try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
+    try (StreamingBackend t64 = TruthPorts.float64(req.model(), req.config())) {
       truth = t64.runIsolated(reference);
       if (!t64.unsupported().isEmpty()) {
         notes.add("no float64 truth for ops the port cannot lower: " + t64.unsupported());
       }
     }
     Activations magnitude = null;
-    try (PortBackend mag = PortBackend.openFloat64(MagnitudeForm.of(req.model()), req.config())) {
+    try (StreamingBackend mag = TruthPorts.float64(MagnitudeForm.of(req.model()), req.config())) {
       magnitude = mag.runIsolated(absolute(reference));
     } catch (CrossalignException e) {
       notes.add("no magnitudes sum|w x| (accumulation bounds missing): " + e.getMessage());
     }
     Activations chained = null;
-    try (PortBackend t32 = PortBackend.open(req.model(), Device.CPU, req.config())) {
+    try (StreamingBackend t32 = TruthPorts.float32(req.model(), req.config())) {
       port = t32.runIsolated(reference);
       if (req.propagation()) {
         chained = Propagation.inReferenceAxes(reference, t32.run(req.inputs()));
@@ -126,7 +127,7 @@ public final class TruthLab {
     }
     List<Propagation.Layer> layers = List.of();
     if (chained != null) {
-      try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
+      try (StreamingBackend t64 = TruthPorts.float64(req.model(), req.config())) {
         layers = Propagation.measure(req.model(), reference, truth, port, chained, t64.runIsolated(chained));
       }
     }
@@ -152,7 +153,7 @@ public final class TruthLab {
       List<Propagation.Layer> both = new ArrayList<>(layers);
       both.addAll(Propagation.onnxRuntime(req.model(), req.inputs(), req.config(), reference, truth,
           candidates.get(OrtBackend.NAME), tensors -> {
-            try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
+            try (StreamingBackend t64 = TruthPorts.float64(req.model(), req.config())) {
               return t64.runIsolated(tensors);
             }
           }));
