@@ -74,9 +74,6 @@ class SizeRulesTest {
     String truth = "in flight: tolerance auto, float64 truth and diagnosis (issue 13), just landed";
     m.put("dev.crossalign.engine.truth.OpVariants", truth);
     m.put("dev.crossalign.engine.truth.TruthLab", truth);
-    m.put("dev.crossalign.backend.onnx.OrtBackend", "debt: 435 lines, session options, probes, run and capture in one"
-        + " class; to split by concern as TfliteBackend was");
-    m.put("dev.crossalign.align.Metrics", "debt: of() is the one-pass accumulation loop of every metric (176 lines)");
     m.put("dev.crossalign.backend.cudnn.CudnnConv", "debt: create() sets up the cuDNN descriptors in one method");
     m.put("dev.crossalign.backend.torch.TorchTensors", "debt: toHost() has one branch per dtype");
     m.put("dev.crossalign.port.PortGraph", "debt: run() is the chained-run loop of the port");
