@@ -121,7 +121,7 @@ final class BatchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     MemoryPlan plan = MemoryPlan.plan(rows, opts, workers, maxMemoryMb == null ? 0 : maxMemoryMb);
     BatchRunner.Config config = new BatchRunner.Config(plan.workers(), iso, resume, retryCrashed,
-        Duration.ofMillis((long) Math.ceil(rowTimeout * 1000)), plan.heapMb());
+        Duration.ofMillis((long) Math.ceil(rowTimeout * 1000)), plan.heapMb(), plan.recycleMb());
     BatchRunner.Summary s;
     // one step per finished row: every line passes through here, printed on stdout only without --jsonl
     try (Progress progress = Progress.start("batch", rows.size(), false)) {
@@ -139,9 +139,10 @@ final class BatchCommand implements Callable<Integer> {
         s.aligned(), s.crashed(), s.timedOut(), s.exitStatus()));
     if (iso == Isolation.PROCESS) {
       err.println(String.format(Locale.ROOT, "crossalign batch: %d workers, -Xmx%dm each (estimate %d MiB per worker"
-          + " for %s, budget %d MiB), %d worker processes started; peak RSS %d MiB per worker, %d MiB together",
-          plan.workers(), plan.heapMb(), plan.perWorkerMb(), plan.largestModel(), plan.budgetMb(), s.workersStarted(),
-          s.peakRssKb() / 1024, s.peakRssSumKb() / 1024));
+          + " for %s, budget %d MiB), %d worker processes started, %d recycled above %d MiB; peak RSS %d MiB per"
+          + " worker, %d MiB together (this process and its workers, sampled every 0.5 s)", plan.workers(),
+          plan.heapMb(), plan.perWorkerMb(), plan.largestModel(), plan.budgetMb(), s.workersStarted(), s.recycled(),
+          plan.recycleMb(), s.peakRssKb() / 1024, s.peakTreeRssKb() / 1024));
     } else {
       err.println(String.format(Locale.ROOT, "crossalign batch: %d worker threads; peak RSS of this process %d MiB",
           plan.workers(), s.peakRssKb() / 1024));

@@ -19,11 +19,20 @@ class BatchBenchCommandTest {
     Files.writeString(m, "model,seed\ndemo,1\ndemo,2\n");
     Path out = dir.resolve("o.jsonl");
     CliTestSupport.Run r = CliTestSupport.run("batch", m.toString(), "--workers", "2", "--jsonl", out.toString(),
-        "--mode", "chained");
+        "--mode", "chained", "--max-memory", "3g");
     assertThat(r.status()).as(r.err()).isZero();
     assertThat(Files.readAllLines(out)).hasSize(2);
     assertThat(r.err()).contains("2 rows, 2 run, 0 skipped").contains("2 aligned, 0 crashed, 0 timed out, exit 0")
-        .contains("2 workers, -Xmx").contains("peak RSS");
+        .contains("2 workers, -Xmx").contains("budget 3072 MiB").contains("0 recycled");
+    java.util.regex.Matcher rss = java.util.regex.Pattern
+        .compile("peak RSS (\\d+) MiB per worker, (\\d+) MiB together").matcher(r.err());
+    assertThat(rss.find()).as(r.err()).isTrue();
+    long worker = Long.parseLong(rss.group(1));
+    long together = Long.parseLong(rss.group(2));
+    // a worker JVM with TFLite and libtorch loaded is tens of MiB at least; together (this JVM and both workers,
+    // sampled) more than one worker's sampled share and under the cap
+    assertThat(worker).isBetween(20L, 3072L);
+    assertThat(together).isGreaterThan(worker / 2).isLessThan(3072L);
 
     Files.writeString(m, "model,seed\ndemo,1\ndemo,2\nnothere.tflite,3\n");
     CliTestSupport.Run again = CliTestSupport.run("batch", m.toString(), "--jsonl", out.toString(), "--resume");

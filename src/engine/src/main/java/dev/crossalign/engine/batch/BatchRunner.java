@@ -38,9 +38,11 @@ public final class BatchRunner {
    * @param retryCrashed on resume, run again the rows recorded as crashed or timed out
    * @param rowTimeout the longest a row may run in a worker process before the worker is killed (PROCESS only)
    * @param workerHeapMb each worker process's -Xmx (PROCESS only)
+   * @param workerRecycleMb a worker whose resident set after a row is above this (MiB) is ended and replaced; 0 never
+   *     (PROCESS only)
    */
-  public record Config(
-      int workers, Isolation isolation, boolean resume, boolean retryCrashed, Duration rowTimeout, int workerHeapMb) {
+  public record Config(int workers, Isolation isolation, boolean resume, boolean retryCrashed, Duration rowTimeout,
+      int workerHeapMb, long workerRecycleMb) {
     public Config {
       if (workers < 1) {
         throw CrossalignException.input("--workers must be at least 1, got " + workers);
@@ -51,6 +53,16 @@ public final class BatchRunner {
       if (workerHeapMb < 64) {
         throw CrossalignException.input("a worker heap of " + workerHeapMb + " MiB is too small (at least 64)");
       }
+      if (workerRecycleMb < 0) {
+        throw CrossalignException.input("a worker recycling threshold must be 0 (never) or positive, got "
+            + workerRecycleMb + " MiB");
+      }
+    }
+
+    /** Worker processes that are never recycled. */
+    public Config(int workers, Isolation isolation, boolean resume, boolean retryCrashed, Duration rowTimeout,
+        int workerHeapMb) {
+      this(workers, isolation, resume, retryCrashed, rowTimeout, workerHeapMb, 0);
     }
 
     /** In-process threads, as before worker processes existed (engine tests, Spark). */
@@ -70,11 +82,13 @@ public final class BatchRunner {
    * @param timedOut rows run now that ran past the row timeout
    * @param workersStarted worker processes started (more than the worker count when some died); 0 for threads
    * @param peakRssKb the largest peak resident set (VmHWM) of one worker process, or of this JVM with threads
-   * @param peakRssSumKb the sum over the parallel workers of their peak resident sets: a bound on the batch's total
+   * @param peakTreeRssKb the largest resident set of this process and its workers together, sampled every 0.5 s
+   * @param recycled worker processes ended after a row because their resident set crept above the threshold
    * @param problems every row that is not aligned, named with its reason, in row order
    */
   public record Summary(int total, int skipped, int ran, int aligned, int exitStatus, int crashed, int timedOut,
-      int workersStarted, long peakRssKb, long peakRssSumKb, List<String> problems) {
+      int workersStarted, long peakRssKb, long peakTreeRssKb, int recycled,
+      List<String> problems) {
     public Summary {
       problems = List.copyOf(problems);
     }
@@ -105,29 +119,34 @@ public final class BatchRunner {
       throw CrossalignException.input(out + " exists: pass --resume to continue that batch, or choose a new file");
     }
     Tally ran = new Tally();
-    List<RowRunner> runners = runAll(todo, options, config, out, line -> {
-      if (lines != null) {
-        synchronized (lines) {
-          lines.accept(line.json());
+    List<RowRunner> runners;
+    TreeRss rss = TreeRss.start();
+    try {
+      runners = runAll(todo, options, config, out, line -> {
+        if (lines != null) {
+          synchronized (lines) {
+            lines.accept(line.json());
+          }
         }
-      }
-      ran.add(line.result(), problems);
-    });
+        ran.add(line.result(), problems);
+      });
+    } finally {
+      rss.close();
+    }
     long peak = 0;
-    long sum = 0;
     int started = 0;
+    int recycled = 0;
     for (RowRunner w : runners) {
       peak = Math.max(peak, w.peakRssKb());
-      sum += w.peakRssKb();
       started += w.processesStarted();
+      recycled += w.recycled();
     }
     if (config.isolation() == Isolation.THREAD) {
       peak = ProcStatus.kb(ProcessHandle.current().pid(), "VmHWM");
-      sum = peak;
     }
     return new Summary(rows.size(), before.rows.get(), todo.size(), before.aligned.get() + ran.aligned.get(),
-        Math.max(before.worst.get(), ran.worst.get()), ran.crashed.get(), ran.timedOut.get(), started, peak, sum,
-        List.copyOf(problems.values()));
+        Math.max(before.worst.get(), ran.worst.get()), ran.crashed.get(), ran.timedOut.get(), started, peak,
+        rss.peakKb(), recycled, List.copyOf(problems.values()));
   }
 
   /** The rows OUT already holds (resume), the last line of a row winning; crashed ones dropped with retryCrashed. */
@@ -178,7 +197,7 @@ public final class BatchRunner {
     ThreadLocal<RowRunner> mine = ThreadLocal.withInitial(() -> {
       RowRunner w = config.isolation() == Isolation.PROCESS
           ? new ProcessRowRunner(options, WorkerProcess.Jvm.current(config.workerHeapMb(), scratch),
-              config.rowTimeout())
+              config.rowTimeout(), config.workerRecycleMb() * 1024)
           : new ThreadRowRunner(options);
       all.add(w);
       return w;
@@ -187,9 +206,12 @@ public final class BatchRunner {
     ExecutorService pool = Executors.newFixedThreadPool(threads, BigStack.factory("crossalign-batch-worker"));
     try (JsonlSink sink = out == null ? null : JsonlSink.open(out)) {
       List<Future<?>> futures = new ArrayList<>();
-      for (ManifestRow row : todo) {
+      boolean[] keep = keepModels(todo, config.workers() * options.modelsPerWorker());
+      for (int i = 0; i < todo.size(); i++) {
+        ManifestRow row = todo.get(i);
+        boolean keepModel = keep[i];
         futures.add(pool.submit(() -> {
-          RowRunner.Line r = mine.get().run(row);
+          RowRunner.Line r = mine.get().run(row, keepModel);
           if (sink != null) {
             sink.append(r.json());
           }
@@ -213,6 +235,23 @@ public final class BatchRunner {
       }
     }
     return List.copyOf(all);
+  }
+
+  /**
+   * For each row, whether one of the next {@code window} rows uses its model (by path): a worker keeps such a model
+   * open for reuse, and closes the others after their row. With rows grouped by model the cache serves them; with
+   * rows cycling over more models than the workers can keep, nothing is held that the LRU would evict unused.
+   */
+  static boolean[] keepModels(List<ManifestRow> rows, int window) {
+    boolean[] keep = new boolean[rows.size()];
+    Map<String, Integer> next = new HashMap<>();
+    for (int i = rows.size() - 1; i >= 0; i--) {
+      String m = rows.get(i).modelLabel();
+      Integer j = next.get(m);
+      keep[i] = j != null && j - i <= window;
+      next.put(m, i);
+    }
+    return keep;
   }
 
   /** Waits for every row; a row's exception is the batch's. */

@@ -65,8 +65,17 @@ public final class BatchWorker implements AutoCloseable {
     }
   }
 
-  /** Validates one row; every failure becomes a recorded row (exit 2 or 3), never an exception. */
+  /** Validates one row and keeps its model open for later rows (see {@link #validate(ManifestRow, boolean)}). */
   public RowResult validate(ManifestRow row) {
+    return validate(row, true);
+  }
+
+  /**
+   * Validates one row; every failure becomes a recorded row (exit 2 or 3), never an exception.
+   *
+   * @param keepModel false: close the row's model after it (no row soon after needs it), leaving the cache to others
+   */
+  public RowResult validate(ManifestRow row, boolean keepModel) {
     if (closed.get()) {
       throw new IllegalStateException("batch worker is closed");
     }
@@ -96,6 +105,9 @@ public final class BatchWorker implements AutoCloseable {
           Validator.validate(withInputs(req, o.model, row), o.model, o.tflite, o.port, load, openTflite, prepare,
               phase -> {});
       timing.putAll(out.result().timingMs());
+      if (!keepModel) {
+        drop(key);
+      }
       return RowResult.of(row, out.result(), timing);
     } catch (CrossalignException e) {
       drop(key);

@@ -4,33 +4,43 @@ import java.time.Duration;
 
 /**
  * Rows in a worker process, started on the first row and again after one dies or is killed for a hung row. The rows a
- * worker was not running when it died are not affected: they are sent to its successor.
+ * worker was not running when it died are not affected: they are sent to its successor. A worker whose resident set
+ * after a row is above the recycling threshold (its memory crept past the plan's estimate) is ended after that row and
+ * the next row starts a new one.
  */
 final class ProcessRowRunner implements RowRunner {
   private final BatchOptions options;
   private final WorkerProcess.Jvm jvm;
   private final Duration timeout;
+  private final long recycleAboveKb;
   private WorkerProcess current;
   private long peakRssKb;
   private int started;
+  private int recycled;
 
-  ProcessRowRunner(BatchOptions options, WorkerProcess.Jvm jvm, Duration timeout) {
+  /** @param recycleAboveKb end a worker whose VmRSS after a row is above this (kB); 0 never */
+  ProcessRowRunner(BatchOptions options, WorkerProcess.Jvm jvm, Duration timeout, long recycleAboveKb) {
     this.options = options;
     this.jvm = jvm;
     this.timeout = timeout;
+    this.recycleAboveKb = recycleAboveKb;
   }
 
   @Override
-  public Line run(ManifestRow row) {
+  public Line run(ManifestRow row, boolean keepModel) {
     if (current == null) {
       current = WorkerProcess.start(jvm, options);
       started++;
     }
     long t0 = System.nanoTime();
-    WorkerProcess.Outcome o = current.run(row, timeout);
+    WorkerProcess.Outcome o = current.run(row, keepModel, timeout);
     double ms = (System.nanoTime() - t0) / 1e6;
     if (o instanceof WorkerProcess.Outcome.Answered a) {
       peakRssKb = Math.max(peakRssKb, current.peakRssKb());
+      if (recycleAboveKb > 0 && current.rssKb() > recycleAboveKb) {
+        recycled++;
+        retire();
+      }
       return new Line(a.json(), a.result());
     }
     retire();
@@ -54,6 +64,11 @@ final class ProcessRowRunner implements RowRunner {
   @Override
   public int processesStarted() {
     return started;
+  }
+
+  @Override
+  public int recycled() {
+    return recycled;
   }
 
   @Override

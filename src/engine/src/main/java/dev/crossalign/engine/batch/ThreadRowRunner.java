@@ -9,8 +9,8 @@ final class ThreadRowRunner implements RowRunner {
   }
 
   @Override
-  public Line run(ManifestRow row) {
-    RowResult r = worker.validate(row);
+  public Line run(ManifestRow row, boolean keepModel) {
+    RowResult r = worker.validate(row, keepModel);
     return new Line(r.toJson(), r);
   }
 
@@ -21,6 +21,11 @@ final class ThreadRowRunner implements RowRunner {
 
   @Override
   public int processesStarted() {
+    return 0;
+  }
+
+  @Override
+  public int recycled() {
     return 0;
   }
 

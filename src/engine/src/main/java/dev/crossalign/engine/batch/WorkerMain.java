@@ -61,7 +61,7 @@ public final class WorkerMain {
           boolean exitAfter = false;
           long t0 = System.nanoTime();
           try {
-            r = worker.validate(row);
+            r = worker.validate(row, WorkerWire.keepModel(line));
           } catch (OutOfMemoryError e) {
             Map<String, Double> timing = new TreeMap<>();
             timing.put("total", (System.nanoTime() - t0) / 1e6);

@@ -27,6 +27,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class WorkerProcess implements AutoCloseable {
   private static final int TAIL_LINES = 40;
+  /** A worker's initial heap (MiB): it grows to -Xmx as rows need it. */
+  static final int INITIAL_HEAP_MB = 64;
+  /**
+   * glibc's malloc arenas for a worker, unless the environment sets MALLOC_ARENA_MAX: by default glibc gives each
+   * thread that allocates natively (libtorch's and ONNX Runtime's pools) an arena of its own, up to 8 per core, and
+   * memory freed in one is not reused by another, so a long-lived worker's resident set creeps.
+   */
+  static final String MALLOC_ARENAS = "2";
 
   /**
    * How to start worker JVMs.
@@ -64,8 +72,13 @@ final class WorkerProcess implements AutoCloseable {
       List<String> cmd = new ArrayList<>();
       cmd.add(java.toString());
       cmd.add("-Xmx" + heapMb + "m");
+      // The heap starts small and stays near its live set: without -Xms the JVM commits 1/64 of the machine's memory
+      // at start, and the serial collector's young generation, touched by every row, becomes resident in full.
+      cmd.add("-Xms" + Math.min(heapMb, INITIAL_HEAP_MB) + "m");
       // Two or more workers share the cores: one GC thread each, and a heap that is given back when idle.
       cmd.add("-XX:+UseSerialGC");
+      cmd.add("-XX:MinHeapFreeRatio=10");
+      cmd.add("-XX:MaxHeapFreeRatio=30");
       cmd.add("-XX:ErrorFile=" + scratch.resolve("worker-%p.log"));
       cmd.add("-XX:-CreateCoredumpOnCrash");
       cmd.add("-XX:+DisplayVMOutputToStderr");
@@ -115,7 +128,9 @@ final class WorkerProcess implements AutoCloseable {
   static WorkerProcess start(Jvm jvm, BatchOptions options) {
     Process p;
     try {
-      p = new ProcessBuilder(jvm.command()).start();
+      ProcessBuilder pb = new ProcessBuilder(jvm.command());
+      pb.environment().putIfAbsent("MALLOC_ARENA_MAX", MALLOC_ARENAS);
+      p = pb.start();
     } catch (IOException e) {
       throw new dev.crossalign.CrossalignException(dev.crossalign.CrossalignException.Kind.ENVIRONMENT,
           "cannot start a batch worker process (" + jvm.java() + "): " + e.getMessage());
@@ -181,11 +196,11 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   /** Sends one row and waits for its answer, at most {@code timeout}. */
-  Outcome run(ManifestRow row, Duration timeout) {
+  Outcome run(ManifestRow row, boolean keepModel, Duration timeout) {
     if (dead) {
       throw new IllegalStateException("worker " + pid() + " is dead");
     }
-    send(WorkerWire.row(row));
+    send(WorkerWire.row(row, keepModel));
     Optional<String> a;
     try {
       a = answers.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -280,6 +295,11 @@ final class WorkerProcess implements AutoCloseable {
   /** Peak resident set (VmHWM, kB) of this worker so far, as last sampled; 0 where /proc is not there. */
   long peakRssKb() {
     return peakRssKb;
+  }
+
+  /** The worker's resident set now (VmRSS, kB); 0 once it is gone or where /proc is not there. */
+  long rssKb() {
+    return dead ? 0 : ProcStatus.kb(process.pid(), "VmRSS");
   }
 
   private void sampleRss() {

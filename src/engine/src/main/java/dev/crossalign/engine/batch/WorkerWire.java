@@ -36,7 +36,8 @@ final class WorkerWire {
     return JSON.readValue(line, BatchOptions.class);
   }
 
-  static String row(ManifestRow r) {
+  /** A row, and whether the worker keeps its model open after it (see {@link RowRunner#run}). */
+  static String row(ManifestRow r, boolean keepModel) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("row", r.row());
     m.put("model", r.model() == null ? null : r.model().toString());
@@ -45,6 +46,7 @@ final class WorkerWire {
     m.put("atol", r.atol());
     m.put("rtol", r.rtol());
     m.put("backends", r.backends());
+    m.put("keep_model", keepModel);
     try {
       return JSON.writeValueAsString(m);
     } catch (JsonProcessingException e) {
@@ -63,6 +65,11 @@ final class WorkerWire {
     }
     return new ManifestRow(n.get("row").asInt(), text(n, "model") == null ? null : Path.of(text(n, "model")),
         n.get("seed").asLong(), text(n, "input"), number(n, "atol"), number(n, "rtol"), backends);
+  }
+
+  /** Whether a row line asks the worker to keep the row's model open after it (absent: keep). */
+  static boolean keepModel(String line) throws JsonProcessingException {
+    return JSON.readTree(line).path("keep_model").asBoolean(true);
   }
 
   private static String text(JsonNode n, String f) {

@@ -109,7 +109,33 @@ class BatchTest {
       double maxFresh = fresh.comparisons().stream().filter(c -> c.metrics() != null)
           .mapToDouble(c -> c.metrics().relL2()).max().orElseThrow();
       assertThat(second.maxRelL2()).isEqualTo(maxFresh);
+      // a row whose model no later row needs closes it after it runs; the next row of that model opens it again
+      RowResult last = w.validate(new ManifestRow(3, null, 13, null, null, null, null), false);
+      assertThat(last.verdict()).isEqualTo("aligned");
+      assertThat(last.timingMs().get("prepare.torch")).isZero(); // still the cached model for this row
+      assertThat(w.openModels()).isZero();
+      RowResult again = w.validate(new ManifestRow(4, null, 14, null, null, null, null));
+      assertThat(again.timingMs().get("prepare.torch")).isPositive();
+      assertThat(w.openModels()).isEqualTo(1);
     }
+  }
+
+  @Test
+  void aModelIsKeptOnlyWhenOneOfTheNextRowsUsesIt() {
+    java.util.function.Function<String, List<ManifestRow>> rows = models -> {
+      List<ManifestRow> out = new java.util.ArrayList<>();
+      for (char c : models.toCharArray()) {
+        out.add(new ManifestRow(out.size() + 1, Path.of(c + ".tflite"), 0, null, null, null, null));
+      }
+      return out;
+    };
+    // grouped: every row but the last of its group keeps the model
+    assertThat(BatchRunner.keepModels(rows.apply("AAABB"), 4)).containsExactly(true, true, false, true, false);
+    // cycling over more models than the window: nothing kept
+    assertThat(BatchRunner.keepModels(rows.apply("ABCDEABCDE"), 4)).containsOnly(false);
+    // cycling over as many as the window: kept until the last cycle
+    assertThat(BatchRunner.keepModels(rows.apply("ABCDABCD"), 4))
+        .containsExactly(true, true, true, true, false, false, false, false);
   }
 
   @Test

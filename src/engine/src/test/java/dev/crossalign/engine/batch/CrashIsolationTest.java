@@ -81,6 +81,7 @@ class CrashIsolationTest {
     assertThat(s.aligned()).isEqualTo(3);
     assertThat(s.exitStatus()).isEqualTo(2);
     assertThat(s.workersStarted()).isEqualTo(2); // the first died at row 2, its successor ran rows 3 and 4
+    assertThat(s.recycled()).isZero(); // a died worker is replaced, not counted as recycled
     assertThat(s.peakRssKb()).isPositive();
     Map<Integer, RowResult> rows = byRow(out);
     assertThat(rows).containsOnlyKeys(1, 2, 3, 4);
@@ -141,6 +142,25 @@ class CrashIsolationTest {
     assertThat(rows.get(1).verdict()).isEqualTo("aligned");
     assertThat(rows.get(3).verdict()).isEqualTo("aligned");
     assertThat(seconds).as("the hung row costs its timeout, not forever").isGreaterThanOrEqualTo(40);
+  }
+
+  @Test
+  void aWorkerAboveTheRecyclingThresholdIsReplacedAfterItsRow() throws Exception {
+    Path m = manifest("c.csv", "demo", "demo");
+    Path out = dir.resolve("c.jsonl");
+    // 1 MiB: every worker's resident set is above it after its row (a JVM alone is tens of MiB)
+    BatchRunner.Config recycleAll =
+        new BatchRunner.Config(1, Isolation.PROCESS, false, false, Duration.ofMinutes(10), 512, 1);
+    BatchRunner.Summary s = BatchRunner.run(Manifest.read(m), chained(), recycleAll, out, null);
+    assertThat(s.aligned()).isEqualTo(2);
+    assertThat(s.recycled()).isEqualTo(2);
+    assertThat(s.workersStarted()).isEqualTo(2); // row 2 ran on a new worker
+    assertThat(s.crashed()).isZero();
+    long self = ProcStatus.kb(ProcessHandle.current().pid(), "VmRSS");
+    assertThat(s.peakRssKb()).as("a worker's peak (VmHWM) after a demo row, kB").isBetween(20_000L, 4_000_000L);
+    // the sampled tree holds this JVM and, while a row ran, its worker: at least the smaller of the two
+    assertThat(s.peakTreeRssKb()).isGreaterThan(Math.min(self, s.peakRssKb()))
+        .isLessThan(ProcStatus.meminfoKb("MemTotal"));
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.testutil.TestModels;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.List;
@@ -56,25 +57,60 @@ class MemoryPlanTest {
     assertThat(p.perWorkerMb()).isEqualTo(heap + nat);
     assertThat(p.workers()).isEqualTo(1);
     assertThat(p.budgetMb()).isEqualTo(100_000);
+    assertThat(p.recycleMb()).isEqualTo((long) Math.ceil(MemoryPlan.RECYCLE_FACTOR * (heap + nat)));
+  }
+
+  /** The heap (MiB) the rule gives one row of {@code e} holding {@code captures} captures. */
+  private static long heapFor(MemoryPlan.Estimate e, int captures) {
+    return MemoryPlan.HEAP_BASE_MB
+        + (long) Math.ceil((e.fileBytes() + MemoryPlan.HEAP_PER_CAPTURE * captures * e.activationBytes()) / (1 << 20));
+  }
+
+  @Test
+  void eachRowIsSizedWithItsOwnBackendsAndModel() {
+    java.nio.file.Path face = TestModels.require(TestModels.FULL_RANGE);
+    MemoryPlan.Estimate demo = MemoryPlan.Estimate.of(TfliteModel.read(DemoModel.bytes(), "demo"), "demo");
+    MemoryPlan.Estimate big = MemoryPlan.Estimate.of(TfliteModel.read(face), face.toString());
+    // the precondition of what follows: the demo model three-way needs less heap than the detector with two backends
+    assertThat(heapFor(demo, 5)).isLessThan(heapFor(big, 3));
+    // the three-way row is the small model's: the large model is sized for its own three captures, not five
+    List<ManifestRow> rows = List.of(new ManifestRow(1, null, 0, null, null, null, List.of("tflite", "torch",
+        "onnxruntime")), new ManifestRow(2, face, 0, null, null, null, null));
+    MemoryPlan p = MemoryPlan.plan(rows, BatchOptions.defaults(), 1, 100_000);
+    assertThat((long) p.heapMb()).isEqualTo(heapFor(big, 3)).isLessThan(heapFor(big, 5));
+    assertThat(p.largestModel()).isEqualTo(face.toString());
+    // the same rows with the large model three-way: five captures of its activations
+    List<ManifestRow> both = List.of(rows.get(0), new ManifestRow(2, face, 0, null, null, null, List.of("tflite",
+        "torch", "onnxruntime")));
+    assertThat((long) MemoryPlan.plan(both, BatchOptions.defaults(), 1, 100_000).heapMb())
+        .isEqualTo(heapFor(big, 5));
   }
 
   @Test
   void workerCountFollowsTheBudgetAndTheCores() {
     BatchOptions o = BatchOptions.defaults();
     long per = MemoryPlan.plan(demoRows(10), o, 1, 100_000).perWorkerMb();
+    long self = MemoryPlan.BATCH_PROCESS_MB;
     int cores = Runtime.getRuntime().availableProcessors();
-    // a budget for exactly one worker: one, whatever the cores
-    assertThat(MemoryPlan.plan(demoRows(10), o, 0, per).workers()).isEqualTo(1);
-    assertThat(MemoryPlan.plan(demoRows(10), o, 0, 2 * per + 1).workers()).isEqualTo(Math.min(2, cores));
+    // a budget for exactly one worker and the batch itself: one, whatever the cores
+    assertThat(MemoryPlan.plan(demoRows(10), o, 0, self + per).workers()).isEqualTo(1);
+    assertThat(MemoryPlan.plan(demoRows(10), o, 0, self + 2 * per - 1).workers()).isEqualTo(1);
+    assertThat(MemoryPlan.plan(demoRows(10), o, 0, self + 2 * per).workers()).isEqualTo(Math.min(2, cores));
     // plenty of memory: the cores, but never more workers than rows
     assertThat(MemoryPlan.plan(demoRows(1000), o, 0, 1_000_000).workers()).isEqualTo(cores);
     assertThat(MemoryPlan.plan(demoRows(1), o, 0, 1_000_000).workers()).isEqualTo(1);
     // an explicit count that does not fit is refused, naming the count that would
-    assertThatThrownBy(() -> MemoryPlan.plan(demoRows(10), o, 3, 2 * per + 1))
-        .isInstanceOf(CrossalignException.class).hasMessageContaining("3 workers need about " + 3 * per + " MiB")
-        .hasMessageContaining("--workers 2");
-    assertThatThrownBy(() -> MemoryPlan.plan(demoRows(10), o, 0, per - 1))
-        .isInstanceOf(CrossalignException.class).hasMessageContaining("one worker needs about " + per + " MiB");
+    assertThatThrownBy(() -> MemoryPlan.plan(demoRows(10), o, 3, self + 2 * per + 1))
+        .isInstanceOf(CrossalignException.class)
+        .hasMessageContaining("3 workers need about " + (self + 3 * per) + " MiB")
+        .hasMessageContaining("--workers 2").hasMessageNotContaining("\n");
+    assertThat(MemoryPlan.plan(demoRows(10), o, 3, self + 3 * per).workers()).isEqualTo(3);
+    assertThatThrownBy(() -> MemoryPlan.plan(demoRows(10), o, 0, self + per - 1))
+        .isInstanceOf(CrossalignException.class).hasMessageContaining("one worker needs about " + per + " MiB")
+        .hasMessageContaining("(--max-memory)");
+    // a budget below the batch's own share fits no worker (no negative count)
+    assertThatThrownBy(() -> MemoryPlan.plan(demoRows(10), o, 1, self - 1))
+        .isInstanceOf(CrossalignException.class).hasMessageContaining("--workers 1 and a larger --max-memory");
   }
 
   @Test
