@@ -84,6 +84,26 @@ class AppLauncherIT {
     assertThat(p.out() + p.err()).containsIgnoringCase("heap");
   }
 
+  /**
+   * glibc reads its malloc settings from the environment when the JVM starts: the launcher exports its defaults, and
+   * a caller's own value wins. The "java" here is a script that prints the environment it was started with.
+   */
+  @Test
+  void mallocSettingsReachTheJvmUnlessTheCallerSetThem(@TempDir Path dir) throws Exception {
+    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(java, "#!/bin/sh\nenv\n");
+    assertThat(java.toFile().setExecutable(true)).isTrue();
+    // empty counts as unset for the launcher (as for glibc): whatever the build's own environment holds
+    Map<String, String> env = new java.util.HashMap<>(Map.of("JAVA_HOME", dir.toString(), "MALLOC_ARENA_MAX", "",
+        "MALLOC_MMAP_THRESHOLD_", ""));
+    Proc p = exec(env, LAUNCHER.toString(), "--version");
+    assertThat(p.status()).as(p.err()).isZero();
+    assertThat(p.out().lines()).contains("MALLOC_ARENA_MAX=2", "MALLOC_MMAP_THRESHOLD_=1048576");
+    env.put("MALLOC_ARENA_MAX", "8");
+    Proc q = exec(env, LAUNCHER.toString(), "--version");
+    assertThat(q.out().lines()).contains("MALLOC_ARENA_MAX=8", "MALLOC_MMAP_THRESHOLD_=1048576");
+  }
+
   @Test
   void aCommandsFirstRunArchivesItsClassesForTheNextRuns(@TempDir Path dir) throws Exception {
     Map<String, String> cache = Map.of("XDG_CACHE_HOME", dir.toString());
