@@ -8,7 +8,8 @@
 #
 # What goes in (DIR, default target/gpu-bundle; the archive is DIR.tgz):
 #   jre/            jlink'd Java 17 runtime: only the modules jdeps finds, stripped, compressed
-#   lib/crossalign-gpu.jar   the classes reachable from dev.crossalign.engine.gpu (jdeps closure over crossalign.jar);
+#   lib/crossalign-gpu.jar   the classes reachable from dev.crossalign.engine.gpu and the command that runs it,
+#                   dev.crossalign.cli.GpuCheckCommand (jdeps closure over crossalign.jar);
 #                   the build fails if that closure reaches libtorch, ONNX Runtime or protobuf classes
 #   lib/common      Jackson, picocli, flatbuffers        lib/javacpp13  JavaCPP 1.5.13 (+ linux-x86_64)
 #   lib/tflite      TFLite 2.20 bindings + natives (the CPU reference)
@@ -111,8 +112,9 @@ cp "$(jarpath "org.bytedeco:cuda:$cuda12:jar")" "$(jarpath org.bytedeco:javacpp:
    "$(jarpath org.bytedeco:javacpp:1.5.12:jar:linux-x86_64)" "$out/lib/cuda12/"
 trim_cuda $cuda12 "$out/lib/cuda12"
 
-# 3. crossalign-gpu.jar: the jdeps closure of dev.crossalign.engine.gpu over crossalign.jar
-say "computing the class closure of dev.crossalign.engine.gpu"
+# 3. crossalign-gpu.jar: the jdeps closure of dev.crossalign.engine.gpu and its command (cli.GpuCheckCommand, with its
+#    nested classes) over crossalign.jar
+say "computing the class closure of dev.crossalign.engine.gpu and cli.GpuCheckCommand"
 # crossalign's classes: the cli module's jar and the other modules' jars in target/lib, in one folder
 mkdir -p "$work/classes"
 for j in "$root/target/crossalign.jar" "$lib"/crossalign-*.jar; do (cd "$work/classes" && jar xf "$j"); done
@@ -124,7 +126,7 @@ jdeps --multi-release 17 -verbose:class -filter:none --ignore-missing-deps -cp "
 # following them would pull in protobuf.
 providers="dev.crossalign.backend.tflite.TfliteProvider dev.crossalign.backend.tflite.TfliteXnnpackProvider dev.crossalign.backend.cudnn.CudnnProvider"
 awk -v providers="$providers" '
-  /->/ && $1 ~ /^dev\.crossalign\./ { edges[$1] = edges[$1] " " $3; if ($1 ~ /^dev\.crossalign\.engine\.gpu\./) seed[$1] = 1 }
+  /->/ && $1 ~ /^dev\.crossalign\./ { edges[$1] = edges[$1] " " $3; if ($1 ~ /^dev\.crossalign\.(engine\.gpu\.|cli\.GpuCheckCommand($|\$))/) seed[$1] = 1 }
   END {
     n = 0
     np = split(providers, pv, " ")
@@ -140,7 +142,7 @@ awk -v providers="$providers" '
     }
     for (c in seen) print c
   }' "$work/deps.txt" | sort > "$work/closure.txt"
-grep -q '^dev\.crossalign\.engine\.gpu\.GpuCheck$' "$work/closure.txt" || fail "GpuCheck is not in crossalign's jars"
+grep -q '^dev\.crossalign\.cli\.GpuCheckCommand$' "$work/closure.txt" || fail "GpuCheckCommand is not in crossalign's jars"
 if grep -E '^(org\.bytedeco\.pytorch|ai\.onnxruntime|com\.google\.protobuf|ai\.onnx)\.' "$work/closure.txt" \
    > "$work/forbidden.txt"; then
   fail "the GPU check reaches $(wc -l < "$work/forbidden.txt") libtorch/ONNX Runtime/protobuf classes, e.g. $(head -1 "$work/forbidden.txt")"
@@ -156,7 +158,7 @@ for p in $providers; do
   grep -qx "$p" "$work/closure.txt" || fail "the backend provider $p is not in crossalign's jars"
   echo "$p"
 done > "$work/slim/META-INF/services/dev.crossalign.backend.BackendProvider"
-jar --create --file "$out/lib/crossalign-gpu.jar" --main-class dev.crossalign.engine.gpu.GpuCheck -C "$work/slim" .
+jar --create --file "$out/lib/crossalign-gpu.jar" --main-class dev.crossalign.cli.GpuCheckCommand -C "$work/slim" .
 say "crossalign-gpu.jar: $(wc -l < "$work/slim-files.txt") classes"
 
 # 4. the CUDA 12.9 bindings must have every cuda method crossalign calls, with the same descriptor
@@ -207,7 +209,7 @@ strip --strip-unneeded "$out/jre/lib/server/libjvm.so" 2>/dev/null || true
 say "exporting models (TFLite reference, seed $seed)"
 args=()
 for m in "${models[@]}"; do args+=(--model "$m"); done
-java -cp "$lib/*" dev.crossalign.engine.gpu.GpuCheck export --bundle "$out" --seed "$seed" "${args[@]}"
+java -cp "$root/target/crossalign.jar:$lib/*" dev.crossalign.cli.GpuCheckCommand export --bundle "$out" --seed "$seed" "${args[@]}"
 if [[ -n "$port_dir" ]]; then
   for m in "${models[@]}"; do
     n="${m%%=*}"

@@ -44,7 +44,7 @@ lib="$here/lib"
 cache="$(mktemp -d "${TMPDIR:-/tmp}/crossalign-javacpp.XXXXXX")"
 trap 'rm -rf "$cache"' EXIT
 jopts=(-Xmx6g -Dorg.bytedeco.javacpp.cachedir="$cache" -XX:+UseSerialGC)
-main=dev.crossalign.engine.gpu.GpuCheck
+main=dev.crossalign.cli.GpuCheckCommand
 cp_common="$lib/crossalign-gpu.jar:$lib/common/*"
 steps="$out/steps.tsv"
 : > "$steps"

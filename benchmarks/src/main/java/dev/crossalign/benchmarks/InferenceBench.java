@@ -1,8 +1,11 @@
 package dev.crossalign.benchmarks;
 
+import dev.crossalign.backend.Backend;
+import dev.crossalign.backend.BackendKind;
+import dev.crossalign.backend.BackendSpec;
+import dev.crossalign.backend.Backends;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
-import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.Reference;
@@ -24,9 +27,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * One inference per call, one thread per backend: "tflite" is the reference interpreter as validate runs it (builtin
- * kernels, every tensor preserved and copied out), "tflite-xnnpack" the XNNPACK delegate (outputs only), "torch" the
- * port (outputs only).
+ * One inference per call, one thread per backend, each opened through its provider: tflite is the reference
+ * interpreter as validate runs it (builtin kernels, every tensor preserved and copied out), tflite-xnnpack the XNNPACK
+ * delegate (outputs only), torch the port (outputs only).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,10 +39,11 @@ public class InferenceBench {
   @Param({"demo", "face_detection_short_range.tflite", "face_detection_full_range.tflite"})
   public String model;
 
-  @Param({"tflite", "tflite-xnnpack", "torch"})
+  @Param({BackendKind.Ids.TFLITE, BackendKind.Ids.TFLITE_XNNPACK, BackendKind.Ids.TORCH})
   public String backend;
 
-  private TfliteBackend tflite;
+  private Backend opened;
+  /** The port's outputs-only run; null for the interpreters. */
   private PortBackend port;
   private Map<String, HostTensor> inputs;
 
@@ -47,27 +51,29 @@ public class InferenceBench {
   public void open() {
     TfliteModel m = Models.load(model);
     inputs = InputGenerator.inputs(m, 0, -1, 1, Map.of());
-    switch (backend) {
-      case "tflite" -> tflite = Reference.open(m, TfliteOptions.defaults());
-      case "tflite-xnnpack" ->
-          tflite = Reference.open(m, TfliteOptions.defaults().withDelegate(TfliteOptions.Delegate.XNNPACK));
-      case "torch" -> port = PortBackend.open(m, Device.CPU, DeterminismConfig.DETERMINISTIC);
-      default -> throw new IllegalArgumentException(backend);
+    BackendKind kind = BackendKind.byId(backend);
+    if (kind == null) {
+      throw new IllegalArgumentException(backend);
     }
+    opened = switch (kind) {
+      case TFLITE -> Reference.open(m, TfliteOptions.defaults());
+      case TFLITE_XNNPACK -> Reference.open(m, TfliteOptions.defaults().withDelegate(TfliteOptions.Delegate.XNNPACK));
+      case TORCH -> Backends.open(kind, new BackendSpec(m, null, Device.CPU, DeterminismConfig.DETERMINISTIC,
+          BackendSpec.Purpose.LATENCY));
+      default -> throw new IllegalArgumentException(backend);
+    };
+    port = opened instanceof PortBackend p ? p : null;
   }
 
   @Benchmark
   public Object infer() {
-    return port != null ? port.run(inputs, false) : tflite.run(inputs);
+    return port != null ? port.run(inputs, false) : opened.run(inputs);
   }
 
   @TearDown(Level.Trial)
   public void close() {
-    if (tflite != null) {
-      tflite.close();
-    }
-    if (port != null) {
-      port.close();
+    if (opened != null) {
+      opened.close();
     }
   }
 }

@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Each rule names the packages it governs; the few places that break a rule today are listed in {@link #KNOWN} with
  * the issue that removes them, so that a NEW forbidden import fails this test while the known debt stays visible.
  * {@link #aForbiddenImportFailsTheRule()} is the test of the test: a fixture class of package "tensor" (in test
- * sources) that imports the engine must be caught.
+ * sources) that imports the engine must be caught; {@link #aPicocliImportOutsideTheCliFailsTheRule()} is the same for
+ * "picocli only in dev.crossalign.cli".
  */
 class ArchitectureTest {
   private static final String ROOT = "dev.crossalign";
@@ -112,6 +113,23 @@ class ArchitectureTest {
   }
 
   @Test
+  void picocliOnlyInTheCli() {
+    picocliRule().check(main);
+  }
+
+  @Test
+  void aPicocliImportOutsideTheCliFailsTheRule() throws ClassNotFoundException {
+    // A test-sources class of package engine.gpu (where the GPU check's command used to live) that uses picocli: the
+    // rule must refuse it and name the class and the picocli type.
+    JavaClasses fixture = new ClassFileImporter()
+        .importClasses(Class.forName(ROOT + ".engine.gpu.ArchFixturePicocli"));
+    assertThatThrownBy(() -> picocliRule().check(fixture))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("ArchFixturePicocli")
+        .hasMessageContaining("picocli.CommandLine");
+  }
+
+  @Test
   void knownBreaksAreStillReal() {
     // Each KNOWN entry must still break a rule: otherwise it was fixed and its line is to be removed.
     for (String origin : KNOWN.keySet()) {
@@ -176,6 +194,14 @@ class ArchitectureTest {
         .allowEmptyShould(true);
   }
 
+  /** picocli parses command lines: only the CLI module's package; everything below it takes typed values. */
+  private static ArchRule picocliRule() {
+    return noClasses().that().resideOutsideOfPackage(ROOT + ".cli..")
+        .should().dependOnClassesThat().resideInAPackage("picocli..")
+        .because("picocli belongs to the CLI module (dev.crossalign.cli): the engine and below take typed values")
+        .allowEmptyShould(true);
+  }
+
   private static ArchRule nativeRule(String nativePackage, Set<String> homes) {
     return nativeRule(nativePackage, homes, true);
   }
@@ -230,6 +256,7 @@ class ArchitectureTest {
     MAY_USE.forEach((p, a) -> rules.add(layerRule(p, a, false)));
     NATIVE_HOMES.forEach((n, h) -> rules.add(nativeRule(n, h, false)));
     BACKENDS.forEach(b -> rules.add(backendRule(b, false)));
+    rules.add(picocliRule());
     for (ArchRule r : rules) {
       try {
         r.check(one);

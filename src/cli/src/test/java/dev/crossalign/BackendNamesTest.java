@@ -28,7 +28,7 @@ class BackendNamesTest {
   static final Map<String, String> NOT_BACKEND_NAMES = Map.of(
       "dev/crossalign/Versions.java \"tflite\"", "a key of the build's versions.properties (the library's version)",
       "dev/crossalign/Versions.java \"onnxruntime\"", "a key of the build's versions.properties (the library's version)",
-      "dev/crossalign/port/codegen/PyGenerator.java \"torch\"", "the Python module name, reserved in generated code",
+      "dev/crossalign/port/codegen/GenState.java \"torch\"", "the Python module name, reserved in generated code",
       "dev/crossalign/engine/gpu/Summary.java \"torch\"", "gpu-check's Python PyTorch leg and its file torch.json",
       "dev/crossalign/engine/gpu/Summary.java \"cudnn\"", "the cuDNN version field of that Python leg's torch.json",
       "dev/crossalign/cli/Converters.java \"torch\"", "convert --to torch: an alias of the output format pytorch");

@@ -65,23 +65,10 @@ class SizeRulesTest {
 
   private static Map<String, String> known() {
     Map<String, String> m = new TreeMap<>();
-    m.put("dev.crossalign.tflite.StridedSlicePlan", "in flight: the TF rules moved into tflite/ by the op-family export"
-        + " work (issue 9); of() came over whole (109 lines)");
-    m.put("dev.crossalign.port.codegen.PyGenerator", "in flight: code generation for the remaining ops (issue 9)");
-    String compare = "in flight: compare on TorchScript models with intermediates (issue 10)";
-    m.put("dev.crossalign.engine.compare.TensorMatcher", compare + "; 765 lines");
-    m.put("dev.crossalign.backend.torch.CaptureGraph", compare + "; landed with the TorchScript intermediates");
-    String truth = "in flight: tolerance auto, float64 truth and diagnosis (issue 13), just landed";
-    m.put("dev.crossalign.engine.truth.OpVariants", truth);
-    m.put("dev.crossalign.engine.truth.TruthLab", truth);
     m.put("dev.crossalign.backend.onnx.OrtBackend", "debt: 435 lines, session options, probes, run and capture in one"
         + " class; to split by concern as TfliteBackend was");
     m.put("dev.crossalign.align.Metrics", "debt: of() is the one-pass accumulation loop of every metric (176 lines)");
-    m.put("dev.crossalign.backend.cudnn.CudnnConv", "debt: create() sets up the cuDNN descriptors in one method");
-    m.put("dev.crossalign.backend.torch.TorchTensors", "debt: toHost() has one branch per dtype");
     m.put("dev.crossalign.port.PortGraph", "debt: run() is the chained-run loop of the port");
-    m.put("dev.crossalign.report.JsonReport", "debt: writeResult() writes the report's fields in schema order");
-    m.put("dev.crossalign.tflite.SparseEncoder", "debt: encode() writes the sparsity metadata in one method");
     return m;
   }
 

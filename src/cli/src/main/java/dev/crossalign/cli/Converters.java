@@ -4,6 +4,7 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.align.InputChecks;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.Device;
+import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.engine.RunSpec;
 import dev.crossalign.engine.ValidationRequest;
 import dev.crossalign.engine.batch.Isolation;
@@ -89,6 +90,44 @@ final class Converters {
     }
   }
 
+  /** --input: NAME=FILE.npy or FILE.npz (the file is read when the command runs). */
+  static final class InputFileConverter implements ITypeConverter<NpyInputs.Spec> {
+    @Override
+    public NpyInputs.Spec convert(String text) {
+      return Converters.convert(text, NpyInputs.Spec::parse);
+    }
+  }
+
+  /** validate --tolerance: fixed or auto. */
+  static final class ValidateToleranceConverter implements ITypeConverter<ValidateCommand.ToleranceMode> {
+    @Override
+    public ValidateCommand.ToleranceMode convert(String text) {
+      return choice(text, ValidateCommand.ToleranceMode.class);
+    }
+  }
+
+  /** truth --tolerance: report or auto. */
+  static final class TruthToleranceConverter implements ITypeConverter<TruthCommand.ToleranceMode> {
+    @Override
+    public TruthCommand.ToleranceMode convert(String text) {
+      return choice(text, TruthCommand.ToleranceMode.class);
+    }
+  }
+
+  /** --tflite-delegate: none, xnnpack or PATH.so[:key=value,...], the library a readable file. */
+  static final class TfliteDelegateConverter implements ITypeConverter<TfliteDelegateOption.Choice> {
+    @Override
+    public TfliteDelegateOption.Choice convert(String text) {
+      return new TfliteDelegateOption.Choice(text, Converters.convert(text, t -> {
+        TfliteOptions o = TfliteOptions.defaults().withDelegateArgument(t);
+        if (o.external() != null) {
+          o.external().requireLibrary();
+        }
+        return o;
+      }));
+    }
+  }
+
   /** 0,1 or -1,1 or 0,255. */
   static final class ExpectedRangeConverter implements ITypeConverter<InputChecks.ValueRange> {
     @Override
@@ -154,36 +193,6 @@ final class Converters {
     @Override
     public NamedProfile convert(String text) {
       return new NamedProfile(text, Converters.convert(text, dev.crossalign.backend.Profiles::load));
-    }
-  }
-
-  /** A count at least {@code min}: runs, repeats, models per worker (1), warm-up rounds and workers (0). */
-  abstract static class AtLeast implements ITypeConverter<Integer> {
-    private final int min;
-    private final String prefix;
-
-    AtLeast(int min) {
-      this(min, "");
-    }
-
-    /** {@code prefix}: what the message starts with ("--threads "), picocli naming the option before it anyway. */
-    AtLeast(int min, String prefix) {
-      this.min = min;
-      this.prefix = prefix;
-    }
-
-    @Override
-    public Integer convert(String text) {
-      int n;
-      try {
-        n = Integer.parseInt(text.trim());
-      } catch (NumberFormatException e) {
-        throw new TypeConversionException("must be a whole number, got '" + text + "'");
-      }
-      if (n < min) {
-        throw new TypeConversionException(prefix + "must be at least " + min + ", got " + n);
-      }
-      return n;
     }
   }
 

@@ -1,7 +1,5 @@
 package dev.crossalign.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendKind.Ids;
 import dev.crossalign.backend.DeterminismConfig;
@@ -65,11 +63,6 @@ final class DeterminismCommand implements Callable<Integer> {
           + " vs TFLite and bitwise-equal repeats (needs the -Pgpu build and an NVIDIA GPU; --device cpu means cuda:0)")
   boolean convAlgos;
 
-  /** The determinism document's mapper (snake_case, indented), for both of its forms. */
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT);
-
   @Override
   public Integer call() throws Exception {
     new FilePlan().input("model " + model, model).output("--json", json).check();
@@ -122,7 +115,7 @@ final class DeterminismCommand implements Callable<Integer> {
         doc.put("compare_profile", compareProfile.name());
         doc.put("changes", changes);
       }
-      ReportTarget.write(json, JSON.writeValueAsString(doc), spec.commandLine().getOut());
+      ReportTarget.writeJson("--json", json, doc, spec.commandLine().getOut());
     }
     return report.allIdentical() ? Main.ALIGNED : Main.MISALIGNED;
   }
@@ -144,7 +137,7 @@ final class DeterminismCommand implements Callable<Integer> {
       doc.put("profile", profile.name());
       doc.put("conv_algos", r);
       doc.put("all_bitwise_repeatable", r.allRepeatable());
-      ReportTarget.write(json, JSON.writeValueAsString(doc), out);
+      ReportTarget.writeJson("--json", json, doc, out);
     }
     return r.allRepeatable() ? Main.ALIGNED : Main.MISALIGNED;
   }

@@ -1,13 +1,8 @@
 package dev.crossalign.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.crossalign.CrossalignException;
 import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.ModelSummary;
-import dev.crossalign.tensor.AtomicFiles;
 import dev.crossalign.tflite.TfliteModel;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -38,10 +33,6 @@ final class InspectCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.Verbose verbose;
 
-  /** The inspect document's mapper: snake_case, as every other JSON the tool writes. */
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-      .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
-
   @Override
   public Integer call() {
     new FilePlan().input("model " + model, model).output("--json", json).check();
@@ -49,17 +40,8 @@ final class InspectCommand implements Callable<Integer> {
     ModelSummary s = ModelSummary.of(m, model == null ? DemoModel.LABEL : model.toString());
     PrintWriter out = spec.commandLine().getOut();
     if (json != null) {
-      ObjectMapper mapper = JSON;
-      try {
-        if (json.toString().equals("-")) {
-          out.println(mapper.writeValueAsString(s));
-        } else {
-          AtomicFiles.write(json, mapper.writeValueAsBytes(s));
-        }
-      } catch (IOException e) {
-        throw CrossalignException.input("--json " + json + ": cannot write (" + e.getMessage() + ")");
-      }
-      if (json.toString().equals("-")) {
+      ReportTarget.writeJson("--json", json, s, out);
+      if (ReportTarget.isStdout(json)) {
         return 0;
       }
     }

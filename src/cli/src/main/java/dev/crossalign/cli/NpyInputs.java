@@ -12,17 +12,33 @@ import java.util.Map;
 final class NpyInputs {
   private NpyInputs() {}
 
-  static Map<String, HostTensor> read(String spec) {
+  /**
+   * One --input value, checked while the command line is parsed (its file is read when the command runs).
+   *
+   * @param name the model input a .npy file feeds; null for an .npz, which names its inputs itself
+   * @param file the .npy or .npz file
+   */
+  record Spec(String name, Path file) {
+    /** NAME=FILE.npy or FILE.npz; a one-line input error otherwise. */
+    static Spec parse(String text) {
+      int eq = text.indexOf('=');
+      if (eq < 0 && text.toLowerCase(Locale.ROOT).endsWith(".npz")) {
+        return new Spec(null, Path.of(text));
+      }
+      if (eq <= 0 || eq == text.length() - 1) {
+        throw dev.crossalign.CrossalignException.input("--input must be NAME=FILE.npy or FILE.npz, got '" + text + "'");
+      }
+      return new Spec(text.substring(0, eq), Path.of(text.substring(eq + 1)));
+    }
+  }
+
+  static Map<String, HostTensor> read(Spec spec) {
     Map<String, HostTensor> m = new LinkedHashMap<>();
-    int eq = spec.indexOf('=');
-    if (eq < 0 && spec.toLowerCase(Locale.ROOT).endsWith(".npz")) {
-      m.putAll(Npz.read(Path.of(spec)));
-      return m;
+    if (spec.name() == null) {
+      m.putAll(Npz.read(spec.file()));
+    } else {
+      m.put(spec.name(), Npy.read(spec.file()));
     }
-    if (eq <= 0 || eq == spec.length() - 1) {
-      throw dev.crossalign.CrossalignException.input("--input must be NAME=FILE.npy or FILE.npz, got '" + spec + "'");
-    }
-    m.put(spec.substring(0, eq), Npy.read(Path.of(spec.substring(eq + 1))));
     return m;
   }
 }

@@ -29,7 +29,8 @@ final class ReportOptions {
       description = "Write every captured tensor, one .npz per backend run (NCHW tensors permuted to the reference's NHWC)")
   Path dumpDir;
 
-  @Option(names = "--max-rows", defaultValue = "25", paramLabel = "N", description = "Rows of the console table (default: ${DEFAULT-VALUE})")
+  @Option(names = "--max-rows", defaultValue = "25", paramLabel = "N", converter = Converters.AtLeast0.class,
+      description = "Rows of the console table (default: ${DEFAULT-VALUE})")
   int maxRows;
 
   @Option(names = {"-q", "--quiet"}, description = "Only the verdict line on the console")

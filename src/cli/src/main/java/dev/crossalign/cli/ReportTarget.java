@@ -1,5 +1,9 @@
 package dev.crossalign.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.tensor.AtomicFiles;
 import java.io.PrintWriter;
@@ -29,6 +33,24 @@ final class ReportTarget {
     } else {
       AtomicFiles.write(target, text.getBytes(StandardCharsets.UTF_8));
     }
+  }
+
+  /**
+   * The mapper of the CLI's own JSON documents (inspect, truth, determinism): snake_case keys, indented. The
+   * validate/compare report has its own writer (report.JsonReport), bench and batch theirs in the engine.
+   */
+  static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** {@code doc} as {@link #JSON} to the file of {@code option}, or on {@code out} for "-". */
+  static void writeJson(String option, Path target, Object doc, PrintWriter out) {
+    String text;
+    try {
+      text = JSON.writeValueAsString(doc);
+    } catch (JsonProcessingException e) {
+      throw CrossalignException.input(option + " " + target + ": cannot write (" + e.getMessage() + ")");
+    }
+    write(target, text, out);
   }
 
   /** At most one report can go to stdout; two would interleave. {@code options} alternates names and values. */

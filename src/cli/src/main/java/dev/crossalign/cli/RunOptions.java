@@ -8,7 +8,6 @@ import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.RunSpec;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TfliteModel;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +28,9 @@ final class RunOptions {
   @Mixin SharedOptions.Profile profile;
   @Mixin SharedOptions.Verbose verbose;
 
-  @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "A model input from a .npy file, or FILE.npz with inputs by name (repeatable)")
-  List<String> inputSpecs = List.of();
+  @Option(names = "--input", paramLabel = "NAME=FILE.npy", converter = Converters.InputFileConverter.class,
+      description = "A model input from a .npy file, or FILE.npz with inputs by name (repeatable)")
+  List<NpyInputs.Spec> inputSpecs = List.of();
 
   @Option(names = "--expected-range", paramLabel = "0,1|-1,1|0,255", converter = Converters.ExpectedRangeConverter.class,
       description = "The value range the model expects of its inputs; --input files outside it are flagged")
@@ -70,19 +70,15 @@ final class RunOptions {
 
   /** Adds the --input files to {@code plan}. */
   FilePlan inputFiles(FilePlan plan) {
-    for (String spec : inputSpecs) {
-      int eq = spec.indexOf('=');
-      String file = eq < 0 ? spec : spec.substring(eq + 1);
-      if (!file.isEmpty()) {
-        plan.input("--input " + file, Path.of(file));
-      }
+    for (NpyInputs.Spec spec : inputSpecs) {
+      plan.input("--input " + spec.file(), spec.file());
     }
     return plan;
   }
 
   Map<String, HostTensor> inputs() {
     Map<String, HostTensor> m = new LinkedHashMap<>();
-    for (String spec : inputSpecs) {
+    for (NpyInputs.Spec spec : inputSpecs) {
       m.putAll(NpyInputs.read(spec));
     }
     return m;

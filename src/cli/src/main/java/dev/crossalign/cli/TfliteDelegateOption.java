@@ -21,13 +21,22 @@ import picocli.CommandLine.Option;
  * and compares its final outputs with the plain reference interpreter, naming the nodes the delegate took.
  */
 final class TfliteDelegateOption {
+  /**
+   * The --tflite-delegate value as given (for the report line) and the TFLite options it means.
+   *
+   * @param text what was given
+   * @param options the delegate (NONE, XNNPACK or EXTERNAL with its library and options) on the default interpreter
+   */
+  record Choice(String text, TfliteOptions options) {}
+
   @Option(names = "--tflite-delegate", defaultValue = "none", paramLabel = "none|xnnpack|PATH.so[:k=v,...]",
+      converter = Converters.TfliteDelegateConverter.class,
       description = "Also run TFLite with this delegate (an external one through the TFLite plug-in ABI) and compare"
           + " its final outputs with the reference (default: ${DEFAULT-VALUE})")
-  String delegate;
+  Choice delegate;
 
   boolean requested() {
-    return delegate != null && !delegate.isBlank() && !delegate.equalsIgnoreCase("none");
+    return delegate != null && delegate.options().delegate() != TfliteOptions.Delegate.NONE;
   }
 
   /**
@@ -36,7 +45,7 @@ final class TfliteDelegateOption {
    * @return true when every final output agrees within atol scaled by max(1, max|ref|)
    */
   boolean check(Path model, RunOptions run, PrintWriter out) {
-    TfliteOptions opts = TfliteOptions.defaults().withThreads(run.threads()).withDelegateArgument(delegate);
+    TfliteOptions opts = delegate.options().withThreads(run.threads());
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
     Map<String, HostTensor> inputs = run.modelInputs(m);
     boolean ok = true;
@@ -45,7 +54,7 @@ final class TfliteDelegateOption {
       Activations a = ref.run(inputs);
       Activations b = del.run(inputs);
       List<OpNode> taken = del.delegatePartitions();
-      out.println(String.format(Locale.ROOT, "tflite delegate %s: took %d of %d nodes%s", delegate, taken.size(),
+      out.println(String.format(Locale.ROOT, "tflite delegate %s: took %d of %d nodes%s", delegate.text(), taken.size(),
           del.executionPlan().size(), taken.isEmpty() ? "" : " " + taken.stream()
               .map(n -> "#" + n.nodeIndex() + " " + n.op()).toList()));
       for (String o : a.outputNames()) {

@@ -1,10 +1,6 @@
 package dev.crossalign.cli;
 
 import dev.crossalign.align.TruthTable;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.crossalign.CrossalignException;
 import dev.crossalign.align.Diagnosis;
 import dev.crossalign.align.Hypothesis;
 import dev.crossalign.engine.DemoModel;
@@ -14,7 +10,6 @@ import dev.crossalign.engine.truth.TruthViews;
 import dev.crossalign.report.TruthHtmlReport;
 import dev.crossalign.tensor.AtomicFiles;
 import dev.crossalign.tflite.TfliteModel;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,13 +71,20 @@ final class TruthCommand implements Callable<Integer> {
           + "its bound (chart and table), the bound, pass, the first failing tensor and the ranked hypotheses")
   Path html;
 
-  @Option(names = "--max-rows", defaultValue = "20", paramLabel = "N",
+  @Option(names = "--max-rows", defaultValue = "20", paramLabel = "N", converter = Converters.AtLeast0.class,
       description = "Rows of the console table, worst floor factor first (default: ${DEFAULT-VALUE})")
   int maxRows;
 
-  @Option(names = "--tolerance", defaultValue = "report", paramLabel = "MODE",
+  /** A report (exit 0) or a verdict under the derived bounds. */
+  enum ToleranceMode {
+    REPORT,
+    AUTO
+  }
+
+  @Option(names = "--tolerance", defaultValue = "report", paramLabel = "report|auto",
+      converter = Converters.TruthToleranceConverter.class,
       description = "report (default): a report, exit 0; auto: a verdict under the derived bounds (exit 0 or 1)")
-  String tolerance;
+  ToleranceMode tolerance;
 
   @Option(names = "--propagation", description = "Also run the torch port and ONNX Runtime (unless --no-onnxruntime) "
       + "chained and report per op and backend its own error (isolated), what it inherits (chained minus isolated) "
@@ -91,34 +93,17 @@ final class TruthCommand implements Callable<Integer> {
 
   @Mixin RunOptions run;
 
-  /** The truth document's mapper (snake_case, indented). */
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT);
-
   @Override
   public Integer call() {
-    boolean auto = switch (tolerance) {
-      case "auto" -> true;
-      case "report" -> false;
-      default -> throw CrossalignException.input("--tolerance " + tolerance + ": expected auto or report");
-    };
+    boolean auto = tolerance == ToleranceMode.AUTO;
     TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
     TruthLab.Result r = TruthLab.run(new TruthLab.Request(
         m, run.modelInputs(m), !noOnnx,
         run.config(), propagation));
     PrintWriter out = spec.commandLine().getOut();
-    boolean stdoutJson = json != null && json.toString().equals("-");
+    boolean stdoutJson = ReportTarget.isStdout(json);
     if (json != null) {
-      ObjectMapper mapper = JSON;
-      try {
-        if (stdoutJson) {
-          out.println(mapper.writeValueAsString(r));
-        } else {
-          AtomicFiles.write(json, mapper.writeValueAsBytes(r));
-        }
-      } catch (IOException e) {
-        throw CrossalignException.input("--json " + json + ": cannot write (" + e.getMessage() + ")");
-      }
+      ReportTarget.writeJson("--json", json, r, out);
     }
     if (overlay != null) {
       AtomicFiles.write(overlay, TruthLab.overlay(r));

@@ -1,6 +1,5 @@
 package dev.crossalign.cli;
 
-import dev.crossalign.CrossalignException;
 import dev.crossalign.align.AlignmentResult;
 import dev.crossalign.align.TruthTable;
 import dev.crossalign.align.Verdict;
@@ -45,11 +44,18 @@ final class ValidateCommand implements Callable<Integer> {
   @Option(names = "--export-onnx", paramLabel = "FILE", description = "Write the port as an ONNX model")
   Path exportOnnx;
 
+  /** What decides the exit status: the fixed tolerances or the truth's derived bounds. */
+  enum ToleranceMode {
+    FIXED,
+    AUTO
+  }
+
   @Option(names = "--tolerance", defaultValue = "fixed", paramLabel = "fixed|auto",
+      converter = Converters.ValidateToleranceConverter.class,
       description = "fixed (default): the verdict under --atol/--rtol/--chained-rel-l2; auto: the exit status is the "
           + "truth lab's verdict under tolerances derived from the math (every backend within each op output's bound "
           + "of the float64 truth, isolated, on the CPU), printed as one more line; implies --truth")
-  String tolerance;
+  ToleranceMode tolerance;
 
   @Option(names = "--truth", description = "Also evaluate every op in float64 on the reference's inputs (isolated, on "
       + "the CPU) and write each backend's error against it, the derived bound, the minimum tolerance and the "
@@ -64,11 +70,7 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    boolean auto = switch (tolerance) {
-      case "auto" -> true;
-      case "fixed" -> false;
-      default -> throw CrossalignException.input("--tolerance " + tolerance + ": expected fixed or auto");
-    };
+    boolean auto = tolerance == ToleranceMode.AUTO;
     report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
         .output("--export-onnx", exportOnnx).check();

@@ -85,7 +85,9 @@ class HostileFilesTest {
   void aFifoAsInputOrManifestIsRefusedWithoutOpeningIt() throws Exception {
     try (FifoCanary fifo = FifoCanary.create(dir.resolve("x.npy"))) {
       assertOneLineError(runBounded("validate", "--input", "x=" + fifo.path()), "x.npy", "not a regular file");
-      assertOneLineError(runBounded("validate", "--input", fifo.path().toString()), "x.npy", "not a regular file");
+      // a .npy without NAME= is refused while the command line is parsed, before any file is looked at
+      assertOneLineError(runBounded("validate", "--input", fifo.path().toString()), "x.npy",
+          "--input must be NAME=FILE.npy or FILE.npz");
       assertThat(fifo.opened()).isFalse();
     }
     try (FifoCanary fifo = FifoCanary.create(dir.resolve("in.npz"))) {

@@ -72,6 +72,8 @@ class RealModelValidationTest {
             .sum();
     assertThat(isolated).hasSize((int) runtimeOps);
     assertThat(chained).containsAll(isolated);
+    System.out.printf(java.util.Locale.ROOT, "VALIDATE-TABLE | %s | %.2e (%d) | %.2e (%d) |%n", file, worstChained,
+        chained.size(), worstIsolated, isolated.size());
     assertThat(worstIsolated).as("worst isolated rel_l2").isLessThanOrEqualTo(1e-5);
     assertThat(worstChained).as("worst chained rel_l2").isLessThanOrEqualTo(1e-4);
   }

@@ -53,6 +53,6 @@ class TruthAutoCommandTest {
     StringWriter err = new StringWriter();
     int bad = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "truth", "--tolerance", "loose");
     assertThat(bad).isEqualTo(2);
-    assertThat(err.toString().strip()).contains("--tolerance loose: expected auto or report").doesNotContain("\n");
+    assertThat(err.toString().strip()).contains("Invalid value for option '--tolerance': expected report or auto, got 'loose'").doesNotContain("\n");
   }
 }

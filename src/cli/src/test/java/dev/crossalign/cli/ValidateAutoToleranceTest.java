@@ -38,6 +38,6 @@ class ValidateAutoToleranceTest {
     StringWriter err = new StringWriter();
     int rc = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "validate", "--tolerance", "loose");
     assertThat(rc).isEqualTo(2);
-    assertThat(err.toString().strip()).contains("--tolerance loose: expected fixed or auto").doesNotContain("\n");
+    assertThat(err.toString().strip()).contains("Invalid value for option '--tolerance': expected fixed or auto, got 'loose'").doesNotContain("\n");
   }
 }

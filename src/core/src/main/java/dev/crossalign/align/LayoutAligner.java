@@ -121,7 +121,8 @@ public final class LayoutAligner {
         "reference shape " + Arrays.toString(rs) + ", candidate shape " + Arrays.toString(cs) + ": " + why);
   }
 
-  static int[] permuteShape(int[] shape, int[] p) {
+  /** {@code shape} with its axes permuted torch.permute style: axis k of the result is axis p[k] of the input. */
+  public static int[] permuteShape(int[] shape, int[] p) {
     int[] out = new int[p.length];
     for (int k = 0; k < p.length; k++) {
       out[k] = shape[p[k]];
@@ -129,7 +130,8 @@ public final class LayoutAligner {
     return out;
   }
 
-  static int[] squeeze(int[] shape) {
+  /** {@code shape} without its size-1 axes: two shapes equal this way hold their elements in the same flat order. */
+  public static int[] squeeze(int[] shape) {
     return Arrays.stream(shape).filter(d -> d != 1).toArray();
   }
 

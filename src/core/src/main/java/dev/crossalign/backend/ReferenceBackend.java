@@ -1,6 +1,8 @@
 package dev.crossalign.backend;
 
+import dev.crossalign.tensor.HostTensor;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -9,6 +11,16 @@ import java.util.Set;
  * with {@link Backends#capability}.
  */
 public interface ReferenceBackend extends Backend {
+  /**
+   * As {@link #run(Map)}, each tensor handed to {@code sink} as it is read instead of kept (validate writes its
+   * reference to a file as it comes); returns the run's output names. This default runs whole, then hands over.
+   */
+  default List<String> run(Map<String, HostTensor> inputs, TensorSink sink) {
+    Activations all = run(inputs);
+    all.tensors().forEach(sink::accept);
+    return all.outputNames();
+  }
+
   /** The custom_code of each node that ran as a placeholder, one entry per node, in node order. */
   List<String> placeholderCustomCodes();
 

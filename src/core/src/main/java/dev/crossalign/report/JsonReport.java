@@ -148,8 +148,35 @@ public final class JsonReport {
     return msg == null ? what : (what + " (" + msg.replace('\n', ' ') + ")");
   }
 
+  /** The report's members in schema order, one writer per member or group of members. */
   private static void writeResult(JsonGenerator g, AlignmentResult r) throws IOException {
     g.writeStartObject();
+    writeRun(g, r);
+    writeCounts(g, r);
+    writeComparisonCounts(g, r);
+    writeTensors(g, r);
+    writeUnsupported(g, r);
+    g.writeArrayFieldStart("notes");
+    for (String n : r.notes()) {
+      g.writeString(n);
+    }
+    g.writeEndArray();
+    TruthJson.write(g, r);
+    g.writeObjectFieldStart("config");
+    for (Map.Entry<String, String> e : r.config().entrySet()) {
+      g.writeStringField(e.getKey(), e.getValue());
+    }
+    g.writeEndObject();
+    g.writeObjectFieldStart("timing_ms");
+    for (Map.Entry<String, Double> e : r.timingMs().entrySet()) {
+      number(g, e.getKey(), e.getValue());
+    }
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+
+  /** What was run and how it was judged: verdict, model, device, seed, tolerance, backends, first divergence. */
+  private static void writeRun(JsonGenerator g, AlignmentResult r) throws IOException {
     g.writeStringField("verdict", r.verdict().jsonName());
     g.writeStringField("model", r.model());
     g.writeStringField("device", r.device());
@@ -175,8 +202,10 @@ public final class JsonReport {
       g.writeStringField("mode", fd.mode().jsonName());
       g.writeEndObject();
     }
-    writeCounts(g, r);
-    // the comparisons made (status compared), per pair and mode: what the verdict line counts
+  }
+
+  /** The comparisons made (status compared), per pair and mode: what the verdict line counts. */
+  private static void writeComparisonCounts(JsonGenerator g, AlignmentResult r) throws IOException {
     g.writeObjectFieldStart("comparison_counts");
     for (Map.Entry<String, Map<Mode, Integer>> e : r.counts().byPair().entrySet()) {
       g.writeObjectFieldStart(e.getKey());
@@ -186,6 +215,10 @@ public final class JsonReport {
       g.writeEndObject();
     }
     g.writeEndObject();
+  }
+
+  /** One object per tensor, in the reference's topological order, with its comparisons. */
+  private static void writeTensors(JsonGenerator g, AlignmentResult r) throws IOException {
     g.writeArrayFieldStart("tensors");
     for (List<Comparison> group : byTensor(r.comparisons())) {
       Comparison head = group.get(0);
@@ -203,6 +236,9 @@ public final class JsonReport {
       g.writeEndObject();
     }
     g.writeEndArray();
+  }
+
+  private static void writeUnsupported(JsonGenerator g, AlignmentResult r) throws IOException {
     g.writeArrayFieldStart("unsupported");
     for (UnsupportedOp u : r.unsupported()) {
       g.writeStartObject();
@@ -212,23 +248,6 @@ public final class JsonReport {
       g.writeEndObject();
     }
     g.writeEndArray();
-    g.writeArrayFieldStart("notes");
-    for (String n : r.notes()) {
-      g.writeString(n);
-    }
-    g.writeEndArray();
-    TruthJson.write(g, r);
-    g.writeObjectFieldStart("config");
-    for (Map.Entry<String, String> e : r.config().entrySet()) {
-      g.writeStringField(e.getKey(), e.getValue());
-    }
-    g.writeEndObject();
-    g.writeObjectFieldStart("timing_ms");
-    for (Map.Entry<String, Double> e : r.timingMs().entrySet()) {
-      number(g, e.getKey(), e.getValue());
-    }
-    g.writeEndObject();
-    g.writeEndObject();
   }
 
   /** The headline's numbers: comparisons, failing ones, and those with NaN/Inf (failing unless accepted). */

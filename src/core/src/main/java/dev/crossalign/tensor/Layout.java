@@ -26,4 +26,18 @@ public enum Layout {
   public static int[] nchwToNhwc() {
     return new int[] {0, 2, 3, 1};
   }
+
+  /**
+   * The NCHW dim that holds axis {@code nhwcAxis} (0..3) of an NHWC tensor: n 0, h 2, w 3, c 1. The one copy of the
+   * axis map the port's shape ops, the generated code and the ONNX export use to move a TFLite axis onto an NCHW value.
+   */
+  public static int nchwDim(int nhwcAxis) {
+    return switch (nhwcAxis) {
+      case 0 -> 0;
+      case 1 -> 2;
+      case 2 -> 3;
+      case 3 -> 1;
+      default -> throw new IllegalArgumentException("axis " + nhwcAxis + " of a rank-4 tensor");
+    };
+  }
 }

@@ -28,6 +28,15 @@ public final class ResizeCoordinates {
     return alignCorners != halfPixel;
   }
 
+  /**
+   * The bilinear source coordinate of output index {@code dst} under the same rule, in exact (double) arithmetic: what
+   * the float64 truth recomputes a resize with (engine/truth), no float32 rounding of the scale or the product.
+   */
+  public static double sourceExact(int dst, int in, int out, boolean alignCorners, boolean halfPixel) {
+    double scale = alignCorners && out > 1 ? (double) (in - 1) / (out - 1) : (double) in / out;
+    return halfPixel ? (dst + 0.5) * scale - 0.5 : dst * scale;
+  }
+
   public static float scale(int in, int out, boolean alignCorners) {
     return alignCorners && out > 1 ? (float) (in - 1) / (out - 1) : (float) in / out;
   }

@@ -27,97 +27,21 @@ public record StridedSlicePlan(int[] effectiveShape, List<AxisSlice> axes, boole
 
   /** TFLite's BuildStridedSliceParams + StartForAxis/StopForAxis, on the static shape. */
   public static StridedSlicePlan of(int[] in, int[] begin, int[] end, int[] strides, OpOptions.StridedSlice o) {
-    int count = begin.length;
-    int ellipsisMask = o.ellipsisMask();
-    int newAxisMask = o.newAxisMask();
-    if (Integer.bitCount(ellipsisMask) > 1) {
-      throw new IllegalArgumentException("more than one ellipsis bit");
-    }
-    int numAddAxis = 0;
-    for (int i = 0; i < count; i++) {
-      if ((ellipsisMask & (1 << i)) == 0 && (newAxisMask & (1 << i)) != 0) {
-        numAddAxis++;
-      }
-    }
-    int dims = in.length + numAddAxis;
-    if (dims > 5) {
-      throw new IllegalArgumentException("more than 5 dims including new axes");
-    }
-    int effEllipsis = 0;
-    int effNewAxis = 0;
-    int ellipsisStart = dims;
-    int expanded = 0;
-    for (int i = 0; i < dims; ) {
-      if ((ellipsisMask & (1 << i)) != 0) {
-        ellipsisStart = i;
-        int ellipsisEnd = Math.max(i + 1, Math.min(i + 1 + numAddAxis + in.length - count, dims));
-        expanded = ellipsisEnd - ellipsisStart - 1;
-        for (; i < ellipsisEnd; i++) {
-          effEllipsis |= 1 << i;
-        }
-        continue;
-      }
-      if (i - expanded >= 0 && (newAxisMask & (1 << (i - expanded))) != 0) {
-        effNewAxis |= 1 << i;
-      }
-      i++;
-    }
-    int[] eff = new int[dims];
-    int[] st = new int[dims];
-    int[] sp = new int[dims];
-    int[] sd = new int[dims];
-    int bm = 0;
-    int em = 0;
-    int sm = 0;
-    int addedEllipsis = 0;
-    int addedAxes = 0;
-    for (int i = 0; i < dims; i++) {
-      if ((effEllipsis & (1 << i)) != 0) {
-        addedEllipsis = Math.max(0, i - ellipsisStart);
-        bm |= 1 << i;
-        em |= 1 << i;
-        sd[i] = 1;
-        eff[i] = in[i - addedAxes];
-      } else if ((effNewAxis & (1 << i)) != 0) {
-        st[i] = 0;
-        sp[i] = 1;
-        sd[i] = 1;
-        eff[i] = 1;
-        addedAxes++;
-      } else if (i >= count + expanded) {
-        sd[i] = 1;
-        bm |= 1 << i;
-        em |= 1 << i;
-        eff[i] = in[i - addedAxes];
-      } else {
-        int orig = i - addedEllipsis;
-        st[i] = begin[orig];
-        sp[i] = end[orig];
-        sd[i] = strides[orig];
-        if ((o.beginMask() & (1 << orig)) != 0) {
-          bm |= 1 << i;
-        }
-        if ((o.endMask() & (1 << orig)) != 0) {
-          em |= 1 << i;
-        }
-        if ((o.shrinkAxisMask() & (1 << orig)) != 0) {
-          sm |= 1 << i;
-        }
-        eff[i] = in[i - addedAxes];
-      }
-    }
+    Expansion x = Expansion.of(in.length, begin.length, o);
+    Params p = Params.of(in, begin, end, strides, o, x);
+    int dims = x.dims();
     List<AxisSlice> axes = new ArrayList<>();
     boolean[] shrink = new boolean[dims];
     List<Integer> outShape = new ArrayList<>();
     for (int i = 0; i < dims; i++) {
-      int stride = sd[i];
+      int stride = p.sd()[i];
       if (stride == 0) {
         throw new IllegalArgumentException("stride of axis " + i + " is 0");
       }
-      int n = eff[i];
-      int start = startForAxis(st[i], stride, (bm & (1 << i)) != 0, n);
-      shrink[i] = (sm & (1 << i)) != 0;
-      int stop = stopForAxis(sp[i], stride, (em & (1 << i)) != 0, shrink[i], o.offset(), start, n);
+      int n = p.eff()[i];
+      int start = startForAxis(p.st()[i], stride, (p.bm() & (1 << i)) != 0, n);
+      shrink[i] = (p.sm() & (1 << i)) != 0;
+      int stop = stopForAxis(p.sp()[i], stride, (p.em() & (1 << i)) != 0, shrink[i], o.offset(), start, n);
       int len = (int) Math.ceil((stop - start) / (double) stride);
       len = Math.max(len, 0);
       if (shrink[i] && len != 1) {
@@ -133,7 +57,107 @@ public record StridedSlicePlan(int[] effectiveShape, List<AxisSlice> axes, boole
         axes.add(new AxisSlice(true, len == 0 ? 0 : n - 1 - start, len, -(long) stride));
       }
     }
-    return new StridedSlicePlan(eff, axes, shrink, outShape.stream().mapToInt(Integer::intValue).toArray(), effNewAxis != 0);
+    return new StridedSlicePlan(p.eff(), axes, shrink, outShape.stream().mapToInt(Integer::intValue).toArray(),
+        x.effNewAxis() != 0);
+  }
+
+  /**
+   * The ellipsis and new axes expanded: the effective rank, the effective ellipsis and new-axis masks, where the
+   * ellipsis starts and how many axes it adds beyond its own.
+   */
+  private record Expansion(int dims, int effEllipsis, int effNewAxis, int ellipsisStart, int expanded) {
+    static Expansion of(int rank, int count, OpOptions.StridedSlice o) {
+      int ellipsisMask = o.ellipsisMask();
+      int newAxisMask = o.newAxisMask();
+      if (Integer.bitCount(ellipsisMask) > 1) {
+        throw new IllegalArgumentException("more than one ellipsis bit");
+      }
+      int numAddAxis = 0;
+      for (int i = 0; i < count; i++) {
+        if ((ellipsisMask & (1 << i)) == 0 && (newAxisMask & (1 << i)) != 0) {
+          numAddAxis++;
+        }
+      }
+      int dims = rank + numAddAxis;
+      if (dims > 5) {
+        throw new IllegalArgumentException("more than 5 dims including new axes");
+      }
+      int effEllipsis = 0;
+      int effNewAxis = 0;
+      int ellipsisStart = dims;
+      int expanded = 0;
+      for (int i = 0; i < dims; ) {
+        if ((ellipsisMask & (1 << i)) != 0) {
+          ellipsisStart = i;
+          int ellipsisEnd = Math.max(i + 1, Math.min(i + 1 + numAddAxis + rank - count, dims));
+          expanded = ellipsisEnd - ellipsisStart - 1;
+          for (; i < ellipsisEnd; i++) {
+            effEllipsis |= 1 << i;
+          }
+          continue;
+        }
+        if (i - expanded >= 0 && (newAxisMask & (1 << (i - expanded))) != 0) {
+          effNewAxis |= 1 << i;
+        }
+        i++;
+      }
+      return new Expansion(dims, effEllipsis, effNewAxis, ellipsisStart, expanded);
+    }
+  }
+
+  /**
+   * Per effective axis: its size, begin, end and stride, and the effective begin, end and shrink masks (TFLite's
+   * StridedSliceParams after the expansion).
+   */
+  private record Params(int[] eff, int[] st, int[] sp, int[] sd, int bm, int em, int sm) {
+    static Params of(int[] in, int[] begin, int[] end, int[] strides, OpOptions.StridedSlice o, Expansion x) {
+      int dims = x.dims();
+      int count = begin.length;
+      int[] eff = new int[dims];
+      int[] st = new int[dims];
+      int[] sp = new int[dims];
+      int[] sd = new int[dims];
+      int bm = 0;
+      int em = 0;
+      int sm = 0;
+      int addedEllipsis = 0;
+      int addedAxes = 0;
+      for (int i = 0; i < dims; i++) {
+        if ((x.effEllipsis() & (1 << i)) != 0) {
+          addedEllipsis = Math.max(0, i - x.ellipsisStart());
+          bm |= 1 << i;
+          em |= 1 << i;
+          sd[i] = 1;
+          eff[i] = in[i - addedAxes];
+        } else if ((x.effNewAxis() & (1 << i)) != 0) {
+          st[i] = 0;
+          sp[i] = 1;
+          sd[i] = 1;
+          eff[i] = 1;
+          addedAxes++;
+        } else if (i >= count + x.expanded()) {
+          sd[i] = 1;
+          bm |= 1 << i;
+          em |= 1 << i;
+          eff[i] = in[i - addedAxes];
+        } else {
+          int orig = i - addedEllipsis;
+          st[i] = begin[orig];
+          sp[i] = end[orig];
+          sd[i] = strides[orig];
+          bm |= bit(o.beginMask(), orig, i);
+          em |= bit(o.endMask(), orig, i);
+          sm |= bit(o.shrinkAxisMask(), orig, i);
+          eff[i] = in[i - addedAxes];
+        }
+      }
+      return new Params(eff, st, sp, sd, bm, em, sm);
+    }
+
+    /** Bit {@code to} set when bit {@code from} of {@code mask} is. */
+    private static int bit(int mask, int from, int to) {
+      return (mask & (1 << from)) != 0 ? 1 << to : 0;
+    }
   }
 
   public static int startForAxis(int start, int stride, boolean masked, int n) {

@@ -122,9 +122,10 @@ final class OnnxLeg {
           // --dump-dir writes the whole run, ONNX Runtime's own helper values included, as it always did
           Activations all = ort.run(ctx.inputs());
           ctx.dump(OrtBackend.NAME, all);
-          all.tensors().forEach(StreamedPair.all(vsRef, kept(held, graphNames))::accept);
+          all.tensors().forEach(StreamedPair.all(vsRef, kept(held, graphNames), ctx.pageDrops(null))::accept);
         } else {
-          ort.run(ctx.inputs(), graphNames::contains, StreamedPair.all(vsRef, kept(held, graphNames)));
+          ort.run(ctx.inputs(), graphNames::contains, StreamedPair.all(vsRef, kept(held, graphNames),
+              ctx.pageDrops(null)));
         }
       } catch (RuntimeException e) {
         closeQuietly(held, e);
@@ -188,9 +189,9 @@ final class OnnxLeg {
           return null;
         }
         ctx.dump(OrtBackend.NAME + ".isolated", all);
-        all.tensors().forEach(StreamedPair.all(vsRef, kept(held, graphNames))::accept);
+        all.tensors().forEach(StreamedPair.all(vsRef, kept(held, graphNames), ctx.pageDrops(null))::accept);
       } else if (!IsolatedOrt.run(ctx.model(), ctx.reference(), ctx.req().device(), ctx.req().config(),
-          graphNames::contains, StreamedPair.all(vsRef, kept(held, graphNames)))) {
+          graphNames::contains, StreamedPair.all(vsRef, kept(held, graphNames), ctx.pageDrops(null)))) {
         closeQuietly(held, null);
         return null;
       }

@@ -1,7 +1,9 @@
 package dev.crossalign.engine;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
+import dev.crossalign.backend.NativeMemory;
 import dev.crossalign.backend.TensorSink;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
@@ -10,32 +12,64 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * A candidate run that a later leg still compares with (torch~onnxruntime: ONNX Runtime's run of a mode is held while
- * the port's streams past it), kept off the heap and out of the process's memory: each tensor is written to a
- * temporary file as it streams in and read back, one at a time, when asked for. Only the index (names, shapes,
- * offsets) stays in memory. pose_landmark_heavy's run is 194 MB of float32; held on the heap it was a third of
- * validate's peak RSS (benchmarks/README.md). The file is unlinked as soon as it is open where the system allows
- * (Linux, macOS), so nothing is left behind even if the JVM dies; otherwise it goes when this is closed. One owner;
- * {@link #close} is idempotent. Not thread-safe.
+ * A run kept off the heap and out of the process's memory: each tensor is written to a temporary file as it streams
+ * in, and read back as a read-only view of the file's mapping, which costs no heap and no copy. Only the index (names,
+ * shapes, offsets) stays on the heap. Holds validate's reference run (every candidate compares with it, the isolated
+ * runs are fed from it) and ONNX Runtime's runs that torch~onnxruntime compares with while the port's run streams past
+ * them. pose_landmark_heavy's run is 194 MB of float32; held on the heap the reference and a held run were each a
+ * fifth of validate's peak RSS (benchmarks/README.md).
+ *
+ * <p>The pages a view reads count in the process's RSS until {@link #dropPages} (or {@link #readAndDrop}) takes them
+ * out again; the data stays in the page cache, so a later read maps them back. The file is unlinked as soon as it is
+ * open where the system allows (Linux, macOS), so nothing is left behind even if the JVM dies; otherwise it goes when
+ * this is closed. Views handed out stay readable after {@link #close} (the mapping lives as long as they do). One
+ * owner; {@link #close} is idempotent; writes from one thread at a time, reads and page drops from any.
  */
 final class SpilledRun implements TensorSink, AutoCloseable {
   /** Reads and writes go through slices of at most this size (the JDK's temporary direct buffer per I/O call). */
   private static final int CHUNK = 1 << 20;
 
+  /**
+   * Each tensor starts at a multiple of this in the file, so that its view starts a page of the mapping for any page
+   * size up to 64 KiB (the gaps are holes: no disk, no memory).
+   */
+  private static final int ALIGN = 1 << 16;
+
+  /** One mapping spans at most this many bytes (a ByteBuffer's limit is 2 GiB); a larger tensor gets its own. */
+  private static final long SEGMENT = 1L << 30;
+
+  /** {@link #readAndDrop}: the mapping's pages are dropped each time views of this many bytes have been read. */
+  static final long DROP_EVERY = 32L << 20;
+
   private record Entry(String op, int index, DType dtype, int[] shape, Layout layout, long offset, int bytes) {}
 
+  /** One read-only mapping of the file, from {@code start}. */
+  private record Segment(long start, MappedByteBuffer map) {
+    boolean holds(Entry e) {
+      return e.offset() >= start && e.offset() + e.bytes() <= start + map.capacity();
+    }
+  }
+
   private final String backend;
-  private final Map<String, Entry> entries = new HashMap<>();
+  /** In write order; a name written again keeps its first place and its later tensor, as in a run's Activations. */
+  private final Map<String, Entry> entries = new LinkedHashMap<>();
+  private final List<Segment> segments = new ArrayList<>();
   private FileChannel file;
   private long end;
+  private long mappedEnd;
+  private long dataBytes;
+  private long readSinceDrop;
 
   private SpilledRun(String backend, FileChannel file) {
     this.backend = backend;
@@ -56,8 +90,8 @@ final class SpilledRun implements TensorSink, AutoCloseable {
       return new SpilledRun(backend, ch);
     } catch (IOException e) {
       throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT, "cannot create a temporary file in "
-          + System.getProperty("java.io.tmpdir") + " to hold a run for the torch~" + backend + " comparison: "
-          + e.getMessage() + " (set -Djava.io.tmpdir to a writable folder)", e);
+          + System.getProperty("java.io.tmpdir") + " to hold the " + backend + " run: " + e.getMessage()
+          + " (set -Djava.io.tmpdir to a writable folder)", e);
     }
   }
 
@@ -67,7 +101,7 @@ final class SpilledRun implements TensorSink, AutoCloseable {
 
   /** Appends {@code t}; a name seen again: the later tensor counts, as in a run's Activations. */
   @Override
-  public void accept(CapturedTensor t) {
+  public synchronized void accept(CapturedTensor t) {
     HostTensor h = t.tensor();
     ByteBuffer data = h.data();
     int bytes = data.remaining();
@@ -80,43 +114,107 @@ final class SpilledRun implements TensorSink, AutoCloseable {
         }
       }
       entries.put(t.name(), new Entry(t.op(), t.index(), h.dtype(), h.shape(), h.layout(), end, bytes));
-      end = at;
+      dataBytes += bytes;
+      end = (at + ALIGN - 1) / ALIGN * ALIGN;
     } catch (IOException e) {
       throw failed("write", e);
     }
   }
 
-  /** The held tensor {@code name}, read back onto the heap (a fresh copy each call); null when the run lacks it. */
-  CapturedTensor get(String name) {
-    FileChannel f = open();
+  /** The held tensor {@code name} as a read-only view of the file (no copy); null when the run lacks it. */
+  synchronized CapturedTensor get(String name) {
+    open();
     Entry e = entries.get(name);
-    if (e == null) {
-      return null;
+    return e == null ? null : view(name, e);
+  }
+
+  /**
+   * The whole run as {@link Activations} of views (no copy), in write order, with the run's outputs {@code outputs}.
+   * The tensors' pages come and go with reads and {@link #dropPages}: the Activations hold no memory of their own.
+   */
+  synchronized Activations activations(List<String> outputs) {
+    open();
+    Activations.Builder b = Activations.builder(backend);
+    entries.forEach((name, e) -> b.add(view(name, e)));
+    outputs.forEach(b::output);
+    return b.build();
+  }
+
+  /**
+   * Tells this run that views of {@code bytes} bytes were read; each {@link #DROP_EVERY} bytes, {@link #dropPages}.
+   * What keeps the pages this run's readers touch from adding up in the process's RSS.
+   */
+  synchronized void readAndDrop(long bytes) {
+    readSinceDrop += bytes;
+    if (readSinceDrop >= DROP_EVERY) {
+      dropPages();
     }
-    ByteBuffer out = ByteBuffer.allocate(e.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** Takes every page of this run's mappings out of the process's RSS (the data stays; reads map it back). */
+  synchronized void dropPages() {
+    readSinceDrop = 0;
+    if (file == null) {
+      return; // closed: the mappings may be gone, nothing here may touch them
+    }
+    for (Segment s : segments) {
+      NativeMemory.dropPages(s.map());
+    }
+  }
+
+  private CapturedTensor view(String name, Entry e) {
+    ByteBuffer data = e.bytes() == 0 ? ByteBuffer.allocate(0) : slice(e);
+    return new CapturedTensor(name, e.op(), e.index(),
+        HostTensor.wrap(e.dtype(), e.shape(), e.layout(), data.order(ByteOrder.LITTLE_ENDIAN)));
+  }
+
+  private ByteBuffer slice(Entry e) {
+    if (e.offset() + e.bytes() > mappedEnd) {
+      mapTo(end);
+    }
+    for (Segment s : segments) {
+      if (s.holds(e)) {
+        return s.map().slice((int) (e.offset() - s.start()), e.bytes());
+      }
+    }
+    throw new IllegalStateException("tensor at " + e.offset() + " of the held " + backend + " run is in no mapping");
+  }
+
+  /** Maps what was written after the last mapping, cut at tensor boundaries into segments of at most SEGMENT. */
+  private void mapTo(long to) {
+    long start = -1;
+    long last = -1;
     try {
-      for (int pos = 0; pos < e.bytes(); pos += CHUNK) {
-        ByteBuffer slice = out.slice(pos, Math.min(CHUNK, e.bytes() - pos));
-        while (slice.hasRemaining()) {
-          if (f.read(slice, e.offset() + pos + slice.position()) < 0) {
-            throw new IOException("the file ended early");
-          }
+      for (Entry e : entries.values().stream().sorted(java.util.Comparator.comparingLong(Entry::offset)).toList()) {
+        if (e.offset() < mappedEnd || e.bytes() == 0) {
+          continue;
         }
+        if (start >= 0 && e.offset() + e.bytes() - start > SEGMENT) {
+          segments.add(new Segment(start, open().map(FileChannel.MapMode.READ_ONLY, start, last - start)));
+          start = -1;
+        }
+        if (start < 0) {
+          start = e.offset();
+        }
+        last = e.offset() + e.bytes();
+      }
+      if (start >= 0) {
+        segments.add(new Segment(start, open().map(FileChannel.MapMode.READ_ONLY, start, last - start)));
       }
     } catch (IOException x) {
-      throw failed("read", x);
+      throw failed("map", x);
     }
-    return new CapturedTensor(name, e.op(), e.index(), HostTensor.wrap(e.dtype(), e.shape(), e.layout(), out));
+    mappedEnd = to;
   }
 
   /** Tensors held. */
-  int size() {
+  synchronized int size() {
     return entries.size();
   }
 
-  /** Bytes written to the file. */
-  long bytes() {
-    return end;
+  /** Bytes of tensor data written. */
+  synchronized long bytes() {
+    return dataBytes;
   }
 
   private FileChannel open() {
@@ -131,11 +229,16 @@ final class SpilledRun implements TensorSink, AutoCloseable {
         + "holding the " + backend + " run in " + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
   }
 
+  /** Closes the file; its pages leave the process's RSS now, views handed out stay readable (mapped back). */
   @Override
-  public void close() {
+  public synchronized void close() {
     FileChannel f = file;
+    if (f != null) {
+      dropPages();
+    }
     file = null;
     entries.clear();
+    segments.clear();
     if (f != null) {
       try {
         f.close();

@@ -44,7 +44,7 @@ final class TorchLeg {
         port.outputNames(), ort, ORT, Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(),
         Slot.TORCH_ORT_CHAINED.ordinal());
     Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(name);
-    port.run(ctx.inputs(), StreamedPair.all(vsRef, vsOrt, all));
+    port.run(ctx.inputs(), StreamedPair.all(vsRef, vsOrt, all, ctx.pageDrops(ort)));
     dev.crossalign.backend.NativeMemory.trim();
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_CHAINED, vsRef, "compare.torch.chained");
@@ -68,7 +68,7 @@ final class TorchLeg {
         name + ".isolated", port.outputNames(), ort, ORT + ".isolated", Mode.ISOLATED,
         ctx.req().tolerance(), ctx.worst(), Slot.TORCH_ORT_ISOLATED.ordinal());
     Activations.Builder all = ctx.dumps() == null ? null : Activations.builder(name);
-    port.runIsolated(ctx.reference(), StreamedPair.all(vsRef, vsOrt, all));
+    port.runIsolated(ctx.reference(), StreamedPair.all(vsRef, vsOrt, all, ctx.pageDrops(ort)));
     dev.crossalign.backend.NativeMemory.trim();
     double wall = Validator.ms(t0);
     b.add(Slot.TORCH_ISOLATED, vsRef, "compare.torch.isolated");

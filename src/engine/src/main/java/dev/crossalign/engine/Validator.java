@@ -162,13 +162,15 @@ public final class Validator {
     }
     WorstPair worst = new WorstPair(reference.backend(), ref.placeholderOutputs(), ref.downstream(),
         WeightTensors.of(model), req.mode().chained());
-    LegContext ctx = new LegContext(req, model, inputs, reference, worst,
+    LegContext ctx = new LegContext(req, model, inputs, reference, ref.store(), worst,
         dumps == null ? null : synchronizedDumps(dumps));
-    Map<String, LegResult> legs = new LinkedHashMap<>(); // in merge order, whatever order they ran in
-    legs.put("reference", ref.result(model, req));
-    legs.putAll(Lanes.run(ctx, port, export, natives, phases));
-    Outcome merged = merge(req, model, ref, legs.values(), loadMs, beforeMs + ms(t0), worst);
-    return dev.crossalign.engine.truth.ValidateTruth.attach(req, model, inputs, reference, merged);
+    try (ref) { // the reference's file goes at the end; the worst pair's views stay readable
+      Map<String, LegResult> legs = new LinkedHashMap<>(); // in merge order, whatever order they ran in
+      legs.put("reference", ref.result(model, req));
+      legs.putAll(Lanes.run(ctx, port, export, natives, phases));
+      Outcome merged = merge(req, model, ref, legs.values(), loadMs, beforeMs + ms(t0), worst);
+      return dev.crossalign.engine.truth.ValidateTruth.attach(req, model, inputs, reference, merged);
+    }
   }
 
   /** Legs on two lanes report their phases and dumps from two threads: one at a time reaches the caller's. */

@@ -72,7 +72,9 @@ final class ScriptedGraph implements AutoCloseable {
           + " without codegen"));
     }
     try {
-      return new Attempt(new ScriptedGraph(model, g, TorchScriptModule.compileFrozen(g, rewrite)), TorchPath.torchScript());
+      TorchScriptModule module = TorchScriptModule.compileFrozen(g, rewrite);
+      // the module holds the weights natively: their host copies go with the generator's result
+      return new Attempt(new ScriptedGraph(model, g.withoutWeightValues(), module), TorchPath.torchScript());
     } catch (CrossalignException e) {
       return new Attempt(null, TorchPath.eagerAfter(e));
     }

@@ -1,5 +1,6 @@
 package dev.crossalign.port;
 
+import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.Backend;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendProvider;
@@ -39,9 +40,24 @@ public final class TorchProvider implements BackendProvider {
     }
   }
 
-  /** The port, prepared for the spec's device and config (both purposes: bench runs it outputs-only itself). */
+  @Override
+  public Class<PortOptions> optionsType() {
+    return PortOptions.class;
+  }
+
+  /**
+   * The port, prepared for the spec's device and config (both purposes: bench runs it outputs-only itself); in float64
+   * when the spec carries {@link PortOptions#FLOAT64} (the CPU only: an unsupported-device error otherwise).
+   */
   @Override
   public Backend open(BackendSpec spec) {
+    PortOptions o = spec.options(PortOptions.class).orElse(PortOptions.FLOAT32);
+    if (o.precision() == PortOptions.Precision.FLOAT64) {
+      if (spec.device().isCuda()) {
+        throw CrossalignException.unsupported("the float64 port runs on the CPU only, not " + spec.device());
+      }
+      return PortBackend.openFloat64(spec.model(), spec.config());
+    }
     return PortBackend.open(spec.model(), spec.device(), spec.config());
   }
 }

@@ -84,6 +84,72 @@ class SpilledRunTest {
     assertThatThrownBy(() -> run.get("x")).isInstanceOf(IllegalStateException.class);
   }
 
+  @Test
+  void theWholeRunReadsAsViewsInWriteOrderAndStaysReadableAfterClose() {
+    SpilledRun run = SpilledRun.create("tflite");
+    run.accept(new CapturedTensor("in", "INPUT", 0, HostTensor.ofFloats(new int[] {2}, Layout.ANY, new float[] {1, 2})));
+    run.accept(new CapturedTensor("y", "ADD", 2, HostTensor.ofFloats(new int[] {1}, Layout.ANY, new float[] {5})));
+    run.accept(new CapturedTensor("in", "MUL", 3, HostTensor.ofFloats(new int[] {3}, Layout.ANY,
+        new float[] {7, 8, 9})));
+    dev.crossalign.backend.Activations acts = run.activations(java.util.List.of("y"));
+    assertThat(acts.backend()).isEqualTo("tflite");
+    assertThat(acts.outputNames()).containsExactly("y");
+    // a name written again keeps its first place and its later tensor, as Activations.Builder does
+    assertThat(acts.tensors()).extracting(CapturedTensor::name).containsExactly("in", "y");
+    assertThat(acts.get("in").op()).isEqualTo("MUL");
+    run.close();
+    assertThat(acts.tensor("in").toFloatArray()).containsExactly(7, 8, 9);
+    assertThat(acts.tensor("y").toFloatArray()).containsExactly(5);
+  }
+
+  /**
+   * The oracle is the kernel's own count of the mapping's resident pages (/proc/self/smaps, the mapping found by the
+   * view's address): reading a view maps its pages in, dropPages takes them out, and the data read afterwards is the
+   * same (mapped back from the page cache).
+   */
+  @Test
+  void droppedPagesLeaveTheProcessAndReadBackTheSame() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux"), "needs /proc");
+    float[] values = new float[(8 << 20) / 4];
+    Random rnd = new Random(11);
+    for (int i = 0; i < values.length; i++) {
+      values[i] = rnd.nextFloat();
+    }
+    try (SpilledRun run = SpilledRun.create("tflite")) {
+      run.accept(new CapturedTensor("t", "CONV_2D", 1, HostTensor.ofFloats(new int[] {values.length}, Layout.ANY,
+          values)));
+      HostTensor view = run.activations(java.util.List.of("t")).tensor("t");
+      long address = com.sun.jna.Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(view.data()));
+      assertThat(view.toFloatArray()).isEqualTo(values);
+      assertThat(residentKb(address)).as("pages read").isGreaterThanOrEqualTo(8 << 10);
+      run.dropPages();
+      assertThat(residentKb(address)).as("after dropPages").isZero();
+      assertThat(view.toFloatArray()).isEqualTo(values);
+      assertThat(residentKb(address)).as("read back").isGreaterThanOrEqualTo(8 << 10);
+      for (long read = 0; read < SpilledRun.DROP_EVERY - (4 << 20); read += 4 << 20) {
+        run.readAndDrop(4 << 20);
+      }
+      assertThat(residentKb(address)).as("below DROP_EVERY").isGreaterThanOrEqualTo(8 << 10);
+      run.readAndDrop(4 << 20);
+      assertThat(residentKb(address)).as("at DROP_EVERY").isZero();
+    }
+  }
+
+  /** Rss of the mapping holding {@code address}, in kB, from /proc/self/smaps. */
+  private static long residentKb(long address) throws Exception {
+    boolean inside = false;
+    for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+      if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+        String[] range = line.substring(0, line.indexOf(' ')).split("-");
+        inside = Long.parseUnsignedLong(range[0], 16) <= address && address < Long.parseUnsignedLong(range[1], 16);
+      } else if (inside && line.startsWith("Rss:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    throw new AssertionError("no mapping holds address " + Long.toHexString(address));
+  }
+
   private static long held(Path tmp) throws Exception {
     try (Stream<Path> s = Files.list(tmp)) {
       return s.filter(p -> p.getFileName().toString().startsWith("crossalign-held-")).count();

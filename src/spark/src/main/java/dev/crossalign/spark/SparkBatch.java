@@ -122,20 +122,53 @@ public final class SparkBatch {
     results(spark, rows, settings, partitions).write().text(outDir);
   }
 
-  public static void main(String[] args) {
-    if (args.length < 2 || args.length > 4) {
-      System.err.println("usage: SparkBatch MANIFEST.csv OUT_DIR [PARTITIONS] [BACKENDS, e.g. tflite,torch]");
-      System.exit(2);
+  /**
+   * {@link #main}'s command line, every value checked before a Spark session starts.
+   *
+   * @param partitions 0 for Spark's default parallelism
+   */
+  record Args(Path manifest, String outDir, int partitions, Settings settings) {
+    static final String USAGE = "usage: SparkBatch MANIFEST.csv OUT_DIR [PARTITIONS] [BACKENDS, e.g. tflite,torch]";
+
+    /** The arguments; a one-line input error (the usage, or the bad value and what was expected) otherwise. */
+    static Args parse(String... args) {
+      if (args.length < 2 || args.length > 4) {
+        throw CrossalignException.input(USAGE);
+      }
+      int partitions = 0;
+      if (args.length > 2) {
+        try {
+          partitions = Integer.parseInt(args[2].trim());
+        } catch (NumberFormatException e) {
+          partitions = -1;
+        }
+        if (partitions < 0) {
+          throw CrossalignException.input("PARTITIONS must be a whole number, at least 0 (0: Spark's default"
+              + " parallelism), got '" + args[2] + "'");
+        }
+      }
+      Settings s = Settings.defaults();
+      if (args.length > 3) {
+        s = s.withBackends(Arrays.asList(args[3].split(",")));
+      }
+      s.options(); // an unknown backend is refused here, not on an executor
+      return new Args(Path.of(args[0]), args[1], partitions, s);
     }
-    int partitions = args.length > 2 ? Integer.parseInt(args[2]) : 0;
-    Settings s = Settings.defaults();
-    if (args.length > 3) {
-      s = s.withBackends(Arrays.asList(args[3].split(",")));
+  }
+
+  public static void main(String[] args) {
+    Args a;
+    try {
+      a = Args.parse(args);
+    } catch (CrossalignException e) {
+      System.err.println("crossalign spark: " + e.getMessage());
+      System.exit(e.kind().exitStatus());
+      return;
     }
     SparkSession spark = SparkSession.builder().appName("crossalign-batch").getOrCreate();
     try {
-      int n = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
-      run(spark, Path.of(args[0]), args[1], s, n);
+      int n = a.partitions() > 0 ? a.partitions() : spark.sparkContext().defaultParallelism();
+      run(spark, a.manifest(), a.outDir(), a.settings(), n);
     } finally {
       spark.stop();
     }

@@ -25,7 +25,7 @@ public final class ConvEpilogue {
         case RELU -> Math.max(v, 0f);
         case RELU6 -> Math.min(Math.max(v, 0f), 6f);
         case RELU_N1_TO_1 -> Math.min(Math.max(v, -1f), 1f);
-        case TANH -> (float) Math.tanh(v);
+        case TANH -> v; // TFLite's float kernels apply no fused TANH (Activation#appliedByFloatKernels)
         case SIGN_BIT -> throw new CrossalignException(CrossalignException.Kind.INTERNAL, "SIGN_BIT activation");
       };
     }
@@ -85,7 +85,7 @@ public final class ConvEpilogue {
               case RELU -> Math.max(acc, 0);
               case RELU6 -> Math.min(Math.max(acc, 0), 6);
               case RELU_N1_TO_1 -> Math.min(Math.max(acc, -1), 1);
-              case TANH -> Math.tanh(acc);
+              case TANH -> acc; // as TFLite: no fused TANH (Activation#appliedByFloatKernels)
               case SIGN_BIT -> throw new CrossalignException(CrossalignException.Kind.INTERNAL, "SIGN_BIT activation");
             };
             y[((b * outH + oy) * outW + ox) * outC + o] = (float) v;

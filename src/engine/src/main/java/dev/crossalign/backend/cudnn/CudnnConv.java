@@ -9,35 +9,19 @@ import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
 import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
 import static org.bytedeco.cuda.global.cudart.cudaEventSynchronize;
 import static org.bytedeco.cuda.global.cudart.cudaFree;
-import static org.bytedeco.cuda.global.cudart.cudaMalloc;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaMemset;
 import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
-import static org.bytedeco.cuda.global.cudnn.CUDNN_CROSS_CORRELATION;
-import static org.bytedeco.cuda.global.cudnn.CUDNN_DATA_FLOAT;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_DETERMINISTIC;
-import static org.bytedeco.cuda.global.cudnn.CUDNN_TENSOR_NCHW;
 import static org.bytedeco.cuda.global.cudnn.cudnnConvolutionForward;
 import static org.bytedeco.cuda.global.cudnn.cudnnCreate;
-import static org.bytedeco.cuda.global.cudnn.cudnnCreateConvolutionDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnCreateFilterDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnCreateTensorDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnDestroy;
-import static org.bytedeco.cuda.global.cudnn.cudnnDestroyConvolutionDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnDestroyFilterDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnDestroyTensorDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnFindConvolutionForwardAlgorithmEx;
-import static org.bytedeco.cuda.global.cudnn.cudnnGetConvolution2dForwardOutputDim;
 import static org.bytedeco.cuda.global.cudnn.cudnnGetConvolutionForwardAlgorithmMaxCount;
 import static org.bytedeco.cuda.global.cudnn.cudnnGetConvolutionForwardAlgorithm_v7;
 import static org.bytedeco.cuda.global.cudnn.cudnnGetConvolutionForwardWorkspaceSize;
-import static org.bytedeco.cuda.global.cudnn.cudnnSetConvolution2dDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnSetConvolutionGroupCount;
 import static org.bytedeco.cuda.global.cudnn.cudnnSetConvolutionMathType;
-import static org.bytedeco.cuda.global.cudnn.cudnnSetFilter4dDescriptor;
-import static org.bytedeco.cuda.global.cudnn.cudnnSetTensor4dDescriptor;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.CrossalignException.Kind;
@@ -48,12 +32,7 @@ import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.cudnn.cudnnContext;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionFwdAlgoPerf_t;
-import org.bytedeco.cuda.cudnn.cudnnConvolutionStruct;
-import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
-import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.SizeTPointer;
 
 /**
@@ -73,63 +52,9 @@ public final class CudnnConv implements AutoCloseable {
 
   private final ConvGeometry g;
   private final PaddingPlan plan;
-  private final AtomicReference<Handles> handles;
+  private final AtomicReference<ConvHandles> handles;
 
-  /** Everything native, created in this order and freed in reverse. */
-  private static final class Handles {
-    cudnnContext handle;
-    cudnnTensorStruct xDesc;
-    cudnnFilterStruct wDesc;
-    cudnnConvolutionStruct convDesc;
-    cudnnTensorStruct yDesc;
-    Pointer x;
-    Pointer w;
-    Pointer y;
-    Pointer workspace;
-    long workspaceBytes;
-
-    void close() {
-      List<RuntimeException> errors = new ArrayList<>();
-      run(errors, () -> freeDevice("cudaFree(workspace)", workspace));
-      run(errors, () -> freeDevice("cudaFree(y)", y));
-      run(errors, () -> freeDevice("cudaFree(w)", w));
-      run(errors, () -> freeDevice("cudaFree(x)", x));
-      if (yDesc != null) {
-        run(errors, () -> check("cudnnDestroyTensorDescriptor(y)", cudnnDestroyTensorDescriptor(yDesc)));
-      }
-      if (convDesc != null) {
-        run(errors, () -> check("cudnnDestroyConvolutionDescriptor", cudnnDestroyConvolutionDescriptor(convDesc)));
-      }
-      if (wDesc != null) {
-        run(errors, () -> check("cudnnDestroyFilterDescriptor", cudnnDestroyFilterDescriptor(wDesc)));
-      }
-      if (xDesc != null) {
-        run(errors, () -> check("cudnnDestroyTensorDescriptor(x)", cudnnDestroyTensorDescriptor(xDesc)));
-      }
-      if (handle != null) {
-        run(errors, () -> check("cudnnDestroy", cudnnDestroy(handle)));
-      }
-      if (!errors.isEmpty()) {
-        throw errors.get(0);
-      }
-    }
-
-    private static void freeDevice(String call, Pointer p) {
-      if (p != null && !p.isNull()) {
-        checkCuda(call, cudaFree(p));
-      }
-    }
-
-    private static void run(List<RuntimeException> errors, Runnable r) {
-      try {
-        r.run();
-      } catch (RuntimeException e) {
-        errors.add(e);
-      }
-    }
-  }
-
-  private CudnnConv(ConvGeometry g, PaddingPlan plan, Handles h) {
+  private CudnnConv(ConvGeometry g, PaddingPlan plan, ConvHandles h) {
     this.g = g;
     this.plan = plan;
     this.handles = new AtomicReference<>(h);
@@ -153,64 +78,16 @@ public final class CudnnConv implements AutoCloseable {
    */
   public static CudnnConv create(ConvGeometry g, PaddingPlan plan, float[] filterKcrs, int device) {
     Cudnn.require();
-    PaddingPlan tf = g.plan();
-    if (plan == null || plan.outH() != tf.outH() || plan.outW() != tf.outW()) {
-      throw new CrossalignException(
-          Kind.INTERNAL, "padding plan " + plan + " does not give TF's output " + tf.outH() + "x" + tf.outW() + " for " + g);
-    }
-    if (filterKcrs == null || filterKcrs.length != g.filterElements()) {
-      throw new CrossalignException(
-          Kind.INTERNAL,
-          "filter for " + g + " has " + (filterKcrs == null ? "no" : filterKcrs.length) + " floats, needs "
-              + g.filterElements());
-    }
-    Handles h = new Handles();
+    checkArguments(g, plan, filterKcrs);
+    ConvHandles h = new ConvHandles();
     boolean ok = false;
     try {
       checkCuda("cudaSetDevice(" + device + ")", cudaSetDevice(device));
       h.handle = new cudnnContext();
       check("cudnnCreate", cudnnCreate(h.handle));
-      PaddingPlan p = plan;
-      int paddedH = g.inH() + p.preTop() + p.preBottom();
-      int paddedW = g.inW() + p.preLeft() + p.preRight();
-      h.xDesc = new cudnnTensorStruct();
-      check("cudnnCreateTensorDescriptor(x)", cudnnCreateTensorDescriptor(h.xDesc));
-      check("cudnnSetTensor4dDescriptor(x)", cudnnSetTensor4dDescriptor(
-          h.xDesc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.inC(), paddedH, paddedW));
-      h.wDesc = new cudnnFilterStruct();
-      check("cudnnCreateFilterDescriptor", cudnnCreateFilterDescriptor(h.wDesc));
-      check("cudnnSetFilter4dDescriptor", cudnnSetFilter4dDescriptor(
-          h.wDesc, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g.outC(), g.filterC(), g.kh(), g.kw()));
-      h.convDesc = new cudnnConvolutionStruct();
-      check("cudnnCreateConvolutionDescriptor", cudnnCreateConvolutionDescriptor(h.convDesc));
-      check("cudnnSetConvolution2dDescriptor", cudnnSetConvolution2dDescriptor(
-          h.convDesc, p.symH(), p.symW(), g.strideH(), g.strideW(), g.dilationH(), g.dilationW(),
-          CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-      check("cudnnSetConvolutionGroupCount", cudnnSetConvolutionGroupCount(h.convDesc, g.groups()));
-      int[] n = new int[1];
-      int[] c = new int[1];
-      int[] oh = new int[1];
-      int[] ow = new int[1];
-      check("cudnnGetConvolution2dForwardOutputDim",
-          cudnnGetConvolution2dForwardOutputDim(h.convDesc, h.xDesc, h.wDesc, n, c, oh, ow));
-      if (n[0] != g.n() || c[0] != g.outC() || oh[0] != p.outH() || ow[0] != p.outW()) {
-        throw new CrossalignException(
-            Kind.INTERNAL,
-            "cuDNN computes output " + n[0] + "x" + c[0] + "x" + oh[0] + "x" + ow[0] + " for " + g + ", TF padding gives "
-                + g.n() + "x" + g.outC() + "x" + p.outH() + "x" + p.outW());
-      }
-      h.yDesc = new cudnnTensorStruct();
-      check("cudnnCreateTensorDescriptor(y)", cudnnCreateTensorDescriptor(h.yDesc));
-      check("cudnnSetTensor4dDescriptor(y)", cudnnSetTensor4dDescriptor(
-          h.yDesc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g.n(), g.outC(), p.outH(), p.outW()));
-      long xBytes = (long) g.n() * g.inC() * paddedH * paddedW * Float.BYTES;
-      h.x = deviceAlloc("cudaMalloc(x)", xBytes);
-      h.w = deviceAlloc("cudaMalloc(w)", g.filterElements() * Float.BYTES);
-      h.y = deviceAlloc("cudaMalloc(y)", g.outputElements() * Float.BYTES);
-      try (FloatPointer hostW = new FloatPointer(filterKcrs)) {
-        checkCuda("cudaMemcpy(w, host)", cudaMemcpy(h.w, hostW, g.filterElements() * Float.BYTES, cudaMemcpyHostToDevice));
-      }
-      CudnnConv conv = new CudnnConv(g, p, h);
+      h.describe(g, plan);
+      h.allocate(g, plan, filterKcrs);
+      CudnnConv conv = new CudnnConv(g, plan, h);
       ok = true;
       return conv;
     } finally {
@@ -224,14 +101,17 @@ public final class CudnnConv implements AutoCloseable {
     }
   }
 
-  private static Pointer deviceAlloc(String call, long bytes) {
-    try (PointerPointer<Pointer> pp = new PointerPointer<>(1)) {
-      checkCuda(call + " of " + bytes + " bytes", cudaMalloc(pp, Math.max(bytes, 1)));
-      Pointer p = pp.get(0);
-      if (p == null || p.isNull()) {
-        throw new CrossalignException(Kind.INTERNAL, call + " returned NULL");
-      }
-      return p;
+  private static void checkArguments(ConvGeometry g, PaddingPlan plan, float[] filterKcrs) {
+    PaddingPlan tf = g.plan();
+    if (plan == null || plan.outH() != tf.outH() || plan.outW() != tf.outW()) {
+      throw new CrossalignException(
+          Kind.INTERNAL, "padding plan " + plan + " does not give TF's output " + tf.outH() + "x" + tf.outW() + " for " + g);
+    }
+    if (filterKcrs == null || filterKcrs.length != g.filterElements()) {
+      throw new CrossalignException(
+          Kind.INTERNAL,
+          "filter for " + g + " has " + (filterKcrs == null ? "no" : filterKcrs.length) + " floats, needs "
+              + g.filterElements());
     }
   }
 
@@ -251,7 +131,7 @@ public final class CudnnConv implements AutoCloseable {
    * @param inputNhwc the TFLite input activation, NHWC, {@link ConvGeometry#inputElements()} floats
    */
   public List<AlgoPerf> find(float[] inputNhwc, MathType math) {
-    Handles h = requireOpen();
+    ConvHandles h = requireOpen();
     upload(h, inputNhwc);
     check("cudnnSetConvolutionMathType", cudnnSetConvolutionMathType(h.convDesc, math.id()));
     int max = maxAlgorithms(h);
@@ -267,7 +147,7 @@ public final class CudnnConv implements AutoCloseable {
 
   /** cuDNN's heuristic ranking (cudnnGetConvolutionForwardAlgorithm_v7): no timing, just the order and claims. */
   public List<AlgoPerf> heuristics(MathType math) {
-    Handles h = requireOpen();
+    ConvHandles h = requireOpen();
     check("cudnnSetConvolutionMathType", cudnnSetConvolutionMathType(h.convDesc, math.id()));
     int max = maxAlgorithms(h);
     int[] returned = new int[1];
@@ -283,7 +163,7 @@ public final class CudnnConv implements AutoCloseable {
    * activation.
    */
   public float[] forward(float[] inputNhwc, ConvAlgorithm algo, MathType math) {
-    Handles h = requireOpen();
+    ConvHandles h = requireOpen();
     upload(h, inputNhwc);
     long ws = prepare(h, algo, math);
     checkCuda("cudaMemset(y)", cudaMemset(h.y, 0, g.outputElements() * Float.BYTES));
@@ -307,7 +187,7 @@ public final class CudnnConv implements AutoCloseable {
     if (warmup < 0 || iterations < 1) {
       throw new CrossalignException(Kind.INTERNAL, "kernelMs needs warmup >= 0 and iterations >= 1");
     }
-    Handles h = requireOpen();
+    ConvHandles h = requireOpen();
     upload(h, inputNhwc);
     long ws = prepare(h, algo, math);
     for (int i = 0; i < warmup; i++) {
@@ -343,7 +223,7 @@ public final class CudnnConv implements AutoCloseable {
   }
 
   /** Sets the math type and the workspace for this algorithm; returns the workspace size it needs. */
-  private long prepare(Handles h, ConvAlgorithm algo, MathType math) {
+  private long prepare(ConvHandles h, ConvAlgorithm algo, MathType math) {
     check("cudnnSetConvolutionMathType", cudnnSetConvolutionMathType(h.convDesc, math.id()));
     long ws;
     try (SizeTPointer sz = new SizeTPointer(1)) {
@@ -360,7 +240,7 @@ public final class CudnnConv implements AutoCloseable {
     return ws;
   }
 
-  private void launch(Handles h, ConvAlgorithm algo, MathType math, long ws) {
+  private void launch(ConvHandles h, ConvAlgorithm algo, MathType math, long ws) {
     try (FloatPointer alpha = new FloatPointer(1f);
         FloatPointer beta = new FloatPointer(0f)) {
       check("cudnnConvolutionForward(" + algo + ", " + math + ")", cudnnConvolutionForward(
@@ -368,7 +248,7 @@ public final class CudnnConv implements AutoCloseable {
     }
   }
 
-  private void upload(Handles h, float[] inputNhwc) {
+  private void upload(ConvHandles h, float[] inputNhwc) {
     if (inputNhwc == null || inputNhwc.length != g.inputElements()) {
       throw new CrossalignException(
           Kind.INTERNAL,
@@ -382,7 +262,7 @@ public final class CudnnConv implements AutoCloseable {
     }
   }
 
-  private static int maxAlgorithms(Handles h) {
+  private static int maxAlgorithms(ConvHandles h) {
     int[] max = new int[1];
     check("cudnnGetConvolutionForwardAlgorithmMaxCount", cudnnGetConvolutionForwardAlgorithmMaxCount(h.handle, max));
     if (max[0] < 1 || max[0] > 64) {
@@ -392,7 +272,7 @@ public final class CudnnConv implements AutoCloseable {
   }
 
   /** The largest workspace any algorithm asks for, capped; algorithms that do not support this conv are ignored. */
-  private long maxWorkspace(Handles h) {
+  private long maxWorkspace(ConvHandles h) {
     long most = 0;
     try (SizeTPointer sz = new SizeTPointer(1)) {
       for (ConvAlgorithm a : ConvAlgorithm.values()) {
@@ -405,7 +285,7 @@ public final class CudnnConv implements AutoCloseable {
     return most;
   }
 
-  private static void ensureWorkspace(Handles h, long bytes) {
+  private static void ensureWorkspace(ConvHandles h, long bytes) {
     if (bytes <= h.workspaceBytes && h.workspace != null) {
       return;
     }
@@ -414,7 +294,7 @@ public final class CudnnConv implements AutoCloseable {
       h.workspace = null;
       h.workspaceBytes = 0;
     }
-    h.workspace = deviceAlloc("cudaMalloc(workspace)", bytes);
+    h.workspace = ConvHandles.deviceAlloc("cudaMalloc(workspace)", bytes);
     h.workspaceBytes = bytes;
   }
 
@@ -438,8 +318,8 @@ public final class CudnnConv implements AutoCloseable {
     return List.copyOf(out);
   }
 
-  private Handles requireOpen() {
-    Handles h = handles.get();
+  private ConvHandles requireOpen() {
+    ConvHandles h = handles.get();
     if (h == null) {
       throw new IllegalStateException("cuDNN conv " + g + " is closed");
     }
@@ -448,7 +328,7 @@ public final class CudnnConv implements AutoCloseable {
 
   @Override
   public void close() {
-    Handles h = handles.getAndSet(null);
+    ConvHandles h = handles.getAndSet(null);
     if (h != null) {
       h.close();
     }

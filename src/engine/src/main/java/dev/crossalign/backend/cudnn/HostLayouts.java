@@ -2,6 +2,8 @@ package dev.crossalign.backend.cudnn;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.CrossalignException.Kind;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 
 /**
  * Host-side layout work around cuDNN: TFLite's NHWC activations to NCHW, the explicit zero pre-pad of {@link
@@ -10,36 +12,18 @@ import dev.crossalign.CrossalignException.Kind;
 public final class HostLayouts {
   private HostLayouts() {}
 
+  /** NHWC to NCHW through {@link HostTensor#permute} with {@link Layout#nhwcToNchw()}, the one copy of the layout map. */
   public static float[] nhwcToNchw(float[] src, int n, int h, int w, int c) {
     check(src, n, h, w, c, "NHWC activation");
-    float[] dst = new float[src.length];
-    for (int b = 0; b < n; b++) {
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          int s = ((b * h + y) * w + x) * c;
-          for (int ch = 0; ch < c; ch++) {
-            dst[((b * c + ch) * h + y) * w + x] = src[s + ch];
-          }
-        }
-      }
-    }
-    return dst;
+    return HostTensor.ofFloats(new int[] {n, h, w, c}, Layout.NHWC, src).permute(Layout.nhwcToNchw(), Layout.NCHW)
+        .toFloatArray();
   }
 
+  /** NCHW to NHWC, as {@link #nhwcToNchw}. */
   public static float[] nchwToNhwc(float[] src, int n, int c, int h, int w) {
     check(src, n, c, h, w, "NCHW activation");
-    float[] dst = new float[src.length];
-    for (int b = 0; b < n; b++) {
-      for (int ch = 0; ch < c; ch++) {
-        for (int y = 0; y < h; y++) {
-          int s = ((b * c + ch) * h + y) * w;
-          for (int x = 0; x < w; x++) {
-            dst[((b * h + y) * w + x) * c + ch] = src[s + x];
-          }
-        }
-      }
-    }
-    return dst;
+    return HostTensor.ofFloats(new int[] {n, c, h, w}, Layout.NCHW, src).permute(Layout.nchwToNhwc(), Layout.NHWC)
+        .toFloatArray();
   }
 
   /** Zero-pads an NCHW tensor by the plan's asymmetric (pre-) pads; returns src itself when there are none. */

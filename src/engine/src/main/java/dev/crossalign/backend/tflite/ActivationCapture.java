@@ -2,7 +2,8 @@ package dev.crossalign.backend.tflite;
 
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteMmapRo;
 
-import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.CapturedTensor;
+import dev.crossalign.backend.TensorSink;
 import dev.crossalign.tensor.HostTensor;
 import java.util.HashSet;
 import java.util.List;
@@ -13,20 +14,20 @@ import org.bytedeco.tensorflowlite.RegistrationNodePair;
 import org.bytedeco.tensorflowlite.TfLiteNode;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
 
-/** Copies what one Invoke left in the interpreter's tensors to the heap, as {@link Activations}. */
+/** Copies what one Invoke left in the interpreter's tensors to the heap, one tensor at a time. */
 final class ActivationCapture {
   private ActivationCapture() {}
 
   /**
-   * Graph inputs, then every node's outputs in execution-plan order; constants are not captured. The caller holds a
-   * PointerScope around it.
+   * Graph inputs, then every node's outputs in execution-plan order, each tensor's heap copy handed to {@code b} as it
+   * is made (so that a caller writing them elsewhere never holds the whole run); constants are not captured. Returns
+   * the graph outputs' capture names. The caller holds a PointerScope around it.
    *
    * @param preserveAll whether the interpreter preserved every tensor; without that only graph outputs are read
    * @param names capture names by tensor index
    */
-  static Activations capture(String backend, Interpreter interp, List<InputSpec> inputs, int[] outputIndices,
+  static List<String> capture(TensorSink b, Interpreter interp, List<InputSpec> inputs, int[] outputIndices,
       String[] names, boolean preserveAll) {
-    Activations.Builder b = Activations.builder(backend);
     Set<Integer> graphOutputs = new HashSet<>();
     for (int o : outputIndices) {
       graphOutputs.add(o);
@@ -35,7 +36,7 @@ final class ActivationCapture {
     for (InputSpec s : inputs) {
       HostTensor t = NativeTensors.copyOut(interp.tensor(s.tensorIndex()), names[s.tensorIndex()]);
       if (t != null && seen.add(s.tensorIndex())) {
-        b.add(names[s.tensorIndex()], "INPUT", s.tensorIndex(), t);
+        b.accept(new CapturedTensor(names[s.tensorIndex()], "INPUT", s.tensorIndex(), t));
       }
     }
     IntPointer plan = interp.execution_plan();
@@ -61,13 +62,14 @@ final class ActivationCapture {
         }
         HostTensor t = NativeTensors.copyOut(tt, names[idx]);
         if (t != null) {
-          b.add(names[idx], op, idx, t);
+          b.accept(new CapturedTensor(names[idx], op, idx, t));
         }
       }
     }
+    List<String> outputs = new java.util.ArrayList<>();
     for (int o : outputIndices) {
-      b.output(names[o]);
+      outputs.add(names[o]);
     }
-    return b.build();
+    return outputs;
   }
 }

@@ -7,7 +7,6 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.StringArray;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.CrossalignException.Kind;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -66,13 +65,7 @@ public final class ExternalDelegate implements AutoCloseable {
    */
   public static ExternalDelegate load(ExternalDelegateSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    Path lib = spec.library().toAbsolutePath().normalize();
-    if (!Files.isRegularFile(lib)) {
-      throw CrossalignException.input("external TFLite delegate " + lib + " does not exist or is not a file");
-    }
-    if (!Files.isReadable(lib)) {
-      throw CrossalignException.input("external TFLite delegate " + lib + " is not readable");
-    }
+    Path lib = spec.requireLibrary();
     NativeLibrary nl;
     try {
       if (Native.SIZE_T_SIZE != Long.BYTES) {

@@ -20,6 +20,23 @@ public record ExternalDelegateSpec(Path library, Map<String, String> options) {
   }
 
   /**
+   * The library as an absolute path, checked to be a readable regular file (the CLI asks while the command line is
+   * parsed, {@link ExternalDelegate#load} again before loading it).
+   *
+   * @throws CrossalignException INPUT naming the path when it is missing, not a file or not readable
+   */
+  public Path requireLibrary() {
+    Path lib = library.toAbsolutePath().normalize();
+    if (!java.nio.file.Files.isRegularFile(lib)) {
+      throw CrossalignException.input("external TFLite delegate " + lib + " does not exist or is not a file");
+    }
+    if (!java.nio.file.Files.isReadable(lib)) {
+      throw CrossalignException.input("external TFLite delegate " + lib + " is not readable");
+    }
+    return lib;
+  }
+
+  /**
    * Parses {@code PATH.so[:key=value,...]}. The options start after the last {@code ".so:"}, so a path may itself hold
    * colons; a path that does not end in .so takes no options.
    *

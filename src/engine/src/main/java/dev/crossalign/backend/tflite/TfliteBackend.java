@@ -238,6 +238,13 @@ public final class TfliteBackend implements dev.crossalign.backend.ReferenceBack
 
   @Override
   public Activations run(Map<String, HostTensor> inputs) {
+    Activations.Builder b = Activations.builder(name());
+    run(inputs, b).forEach(b::output);
+    return b.build();
+  }
+
+  @Override
+  public List<String> run(Map<String, HostTensor> inputs, dev.crossalign.backend.TensorSink sink) {
     Objects.requireNonNull(inputs, "inputs");
     Interpreter interp = requireOpen();
     for (String given : inputs.keySet()) {
@@ -281,7 +288,7 @@ public final class TfliteBackend implements dev.crossalign.backend.ReferenceBack
         throw new CrossalignException(
             Kind.INTERNAL, "TFLite Invoke failed on model " + label + nativeWhy(log));
       }
-      return ActivationCapture.capture(name(), interp, inputSpecs, outputIndices, tensorNames,
+      return ActivationCapture.capture(sink, interp, inputSpecs, outputIndices, tensorNames,
           options.delegate() != TfliteOptions.Delegate.XNNPACK);
     }
   }

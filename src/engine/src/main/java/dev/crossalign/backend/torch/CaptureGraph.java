@@ -80,60 +80,74 @@ final class CaptureGraph implements AutoCloseable {
     for (long i = 0; i < g.inputs().size(); i++) {
       tensorInputs.add(names.of(g.inputs().get(i)));
     }
-
     // 1. walk the top-level block: what each node computes, and which values to capture
-    Map<String, List<String>> listElements = new HashMap<>();
-    Map<String, Integer> listProducer = new HashMap<>();
-    List<String[]> nodeIns = new ArrayList<>();
-    List<List<String>> nodeOuts = new ArrayList<>();
-    List<String> nodeOps = new ArrayList<>();
-    List<Long> nodeGroups = new ArrayList<>();
-    List<JitNode> captureAfter = new ArrayList<>();
-    List<Value> captureValues = new ArrayList<>();
-    Map<String, String> ops = new LinkedHashMap<>();
+    Walk walk = new Walk(names);
     JitNode ret = g.return_node();
     for (JitNode n = g.nodes().front(); !same(n, ret); n = n.next()) {
+      walk.visit(n);
+    }
+    List<String> outputs = returned(g, names);
+    // 2. the rewrite: a clone right after each captured value, all returned in one tuple after the original result
+    List<String> capturedNames = insertClones(g, walk.captures, names);
+    GraphExecutor executor;
+    try {
+      g.lint();
+      executor = new GraphExecutor(g, "forward_captured");
+    } catch (RuntimeException e) {
+      throw new Unsupported("its rewritten graph is refused (" + TorchScriptModel.firstLine(e.getMessage()) + ")");
+    }
+    return new CaptureGraph(frozen, g, executor, new TorchGraph(tensorInputs, walk.nodes(), outputs), capturedNames,
+        walk.ops);
+  }
+
+  /** A tensor value to snapshot, and the node after which its clone goes. */
+  private record Capture(JitNode after, Value value) {}
+
+  /**
+   * The walk over the top-level block's nodes, in order: the compared nodes (op, tensor inputs with lists expanded,
+   * tensor outputs, groups), the values to capture and the op that computed each.
+   */
+  private static final class Walk {
+    private final Names names;
+    private final Map<String, List<String>> listElements = new HashMap<>();
+    private final Map<String, Integer> listProducer = new HashMap<>();
+    private final List<String[]> nodeIns = new ArrayList<>();
+    private final List<List<String>> nodeOuts = new ArrayList<>();
+    private final List<String> nodeOps = new ArrayList<>();
+    private final List<Long> nodeGroups = new ArrayList<>();
+    final List<Capture> captures = new ArrayList<>();
+    final Map<String, String> ops = new LinkedHashMap<>();
+
+    Walk(Names names) {
+      this.names = names;
+    }
+
+    void visit(JitNode n) {
       String kind = n.kind().toQualString().getString();
-      ValueArrayRef outs = n.outputs();
       if (kind.equals("prim::ListConstruct")) {
         listElements.put(names.of(n.output()), tensorNames(n.inputs(), listElements, names));
-        continue;
+        return;
       }
       if (kind.equals("prim::ListUnpack") || kind.equals("prim::TupleUnpack")) {
-        List<String> elems = new ArrayList<>();
-        for (long i = 0; i < outs.size(); i++) {
-          Value v = outs.get(i);
-          if (isTensor(v)) {
-            elems.add(names.of(v));
-            captureAfter.add(n);
-            captureValues.add(v);
-            ops.put(names.of(v), kind);
-          }
-        }
-        Integer p = listProducer.get(names.of(n.input(0)));
-        if (p != null) {
-          nodeOuts.set(p, elems); // split -> list -> unpack: the split's outputs are the unpacked tensors
-        }
-        continue;
+        unpack(n, kind);
+        return;
       }
       if (PLUMBING.contains(kind)) {
-        continue;
+        return;
       }
+      ValueArrayRef outs = n.outputs();
       List<String> tensorsOut = new ArrayList<>();
       String producedList = null;
       for (long i = 0; i < outs.size(); i++) {
         Value v = outs.get(i);
         if (isTensor(v)) {
-          tensorsOut.add(names.of(v));
-          captureAfter.add(n);
-          captureValues.add(v);
-          ops.put(names.of(v), kind);
+          tensorsOut.add(capture(n, v, kind));
         } else if (isTensorList(v)) {
           producedList = names.of(v);
         }
       }
       if (tensorsOut.isEmpty() && producedList == null) {
-        continue; // shape arithmetic, prints, asserts: nothing to compare
+        return; // shape arithmetic, prints, asserts: nothing to compare
       }
       if (producedList != null) {
         listProducer.put(producedList, nodeOuts.size());
@@ -144,20 +158,49 @@ final class CaptureGraph implements AutoCloseable {
       nodeOuts.add(tensorsOut);
       nodeGroups.add(groups(n, kind));
     }
-    List<TorchGraph.Node> nodes = new ArrayList<>();
-    for (int i = 0; i < nodeOps.size(); i++) {
-      nodes.add(new TorchGraph.Node(nodeOps.get(i), List.of(nodeIns.get(i)), nodeOuts.get(i), nodeGroups.get(i)));
-    }
-    List<String> outputs = returned(g, names);
 
-    // 2. the rewrite: a clone right after each captured value, all returned in one tuple after the original result
+    private void unpack(JitNode n, String kind) {
+      ValueArrayRef outs = n.outputs();
+      List<String> elems = new ArrayList<>();
+      for (long i = 0; i < outs.size(); i++) {
+        Value v = outs.get(i);
+        if (isTensor(v)) {
+          elems.add(capture(n, v, kind));
+        }
+      }
+      Integer p = listProducer.get(names.of(n.input(0)));
+      if (p != null) {
+        nodeOuts.set(p, elems); // split -> list -> unpack: the split's outputs are the unpacked tensors
+      }
+    }
+
+    private String capture(JitNode n, Value v, String kind) {
+      captures.add(new Capture(n, v));
+      ops.put(names.of(v), kind);
+      return names.of(v);
+    }
+
+    List<TorchGraph.Node> nodes() {
+      List<TorchGraph.Node> nodes = new ArrayList<>();
+      for (int i = 0; i < nodeOps.size(); i++) {
+        nodes.add(new TorchGraph.Node(nodeOps.get(i), List.of(nodeIns.get(i)), nodeOuts.get(i), nodeGroups.get(i)));
+      }
+      return nodes;
+    }
+  }
+
+  /**
+   * Inserts an aten::clone right after each captured value and makes the graph return (result, clone 1, clone 2,
+   * ...); returns the captured values' names in that order.
+   */
+  private static List<String> insertClones(Graph g, List<Capture> captures, Names names) {
     Symbol clone = Symbol.fromQualString("aten::clone");
     ValueVector elements = new ValueVector();
     elements.push_back(g.outputs().get(0));
     List<String> capturedNames = new ArrayList<>();
-    for (int i = 0; i < captureValues.size(); i++) {
-      Value v = captureValues.get(i);
-      g.setInsertPoint(captureAfter.get(i).next());
+    for (Capture cap : captures) {
+      Value v = cap.value();
+      g.setInsertPoint(cap.after().next());
       JitNode none = g.insertNode(g.createNone());
       JitNode c = g.create(clone, 1);
       c.addInput(v);
@@ -171,14 +214,7 @@ final class CaptureGraph implements AutoCloseable {
     JitNode tuple = g.insertNode(g.createTuple(elements));
     g.registerOutput(tuple.output());
     g.eraseOutput(0);
-    GraphExecutor executor;
-    try {
-      g.lint();
-      executor = new GraphExecutor(g, "forward_captured");
-    } catch (RuntimeException e) {
-      throw new Unsupported("its rewritten graph is refused (" + TorchScriptModel.firstLine(e.getMessage()) + ")");
-    }
-    return new CaptureGraph(frozen, g, executor, new TorchGraph(tensorInputs, nodes, outputs), capturedNames, ops);
+    return capturedNames;
   }
 
   /**

@@ -71,59 +71,12 @@ public final class TorchTensors {
     Tensor c = t.device().is_cpu() ? t : t.cpu();
     // JavaCPP builds returned enums without their ordinal: intern() gives the real constant for the switch.
     ScalarType st = c.scalar_type().intern();
-    DType dtype;
-    Tensor src;
-    switch (st) {
-      case Float -> {
-        dtype = DType.FLOAT32;
-        src = c.contiguous();
-      }
-      case Double -> {
-        dtype = keepDouble ? DType.FLOAT64 : DType.FLOAT32;
-        src = keepDouble ? c.contiguous() : c.to(ScalarType.Float).contiguous();
-      }
-      case Half, BFloat16 -> {
-        dtype = DType.FLOAT32;
-        src = c.to(ScalarType.Float).contiguous();
-      }
-      case Int -> {
-        dtype = DType.INT32;
-        src = c.contiguous();
-      }
-      case Long -> {
-        dtype = DType.INT64;
-        src = c.contiguous();
-      }
-      case Bool -> {
-        dtype = DType.BOOL;
-        src = c.contiguous();
-      }
-      case Char -> {
-        dtype = DType.INT8;
-        src = c.contiguous();
-      }
-      case Byte -> {
-        dtype = DType.UINT8;
-        src = c.contiguous();
-      }
-      case Short -> {
-        dtype = DType.INT16;
-        src = c.contiguous();
-      }
-      default -> throw new CrossalignException(
-          CrossalignException.Kind.INTERNAL, "torch tensor of type " + st + " cannot be brought to the host");
-    }
+    HostView view = HostView.of(c, st, keepDouble);
+    Tensor src = view.src();
     long[] shape = src.shape();
-    int[] ishape = new int[shape.length];
-    for (int i = 0; i < shape.length; i++) {
-      if (shape[i] > Integer.MAX_VALUE) {
-        throw CrossalignException.input("a tensor of shape " + java.util.Arrays.toString(shape) + " has an axis of more"
-            + " than 2^31-1 elements");
-      }
-      ishape[i] = (int) shape[i];
-    }
+    int[] ishape = intShape(shape);
     long nbytes = src.nbytes();
-    long expect = HostTensor.numel(ishape) * dtype.byteSize();
+    long expect = HostTensor.numel(ishape) * view.dtype().byteSize();
     if (nbytes != expect) {
       throw new CrossalignException(
           CrossalignException.Kind.INTERNAL, "torch tensor " + st + java.util.Arrays.toString(shape) + " has " + nbytes + " bytes, expected " + expect);
@@ -139,6 +92,40 @@ public final class TorchTensors {
       out.put(nb);
       out.flip();
     }
-    return HostTensor.wrap(dtype, ishape, layout, out);
+    return HostTensor.wrap(view.dtype(), ishape, layout, out);
+  }
+
+  /** The host dtype a CPU tensor of scalar type {@code st} becomes, and the contiguous tensor holding its bytes. */
+  private record HostView(DType dtype, Tensor src) {
+    static HostView of(Tensor c, ScalarType st, boolean keepDouble) {
+      return switch (st) {
+        case Float -> new HostView(DType.FLOAT32, c.contiguous());
+        case Double -> keepDouble
+            ? new HostView(DType.FLOAT64, c.contiguous())
+            : new HostView(DType.FLOAT32, c.to(ScalarType.Float).contiguous());
+        case Half, BFloat16 -> new HostView(DType.FLOAT32, c.to(ScalarType.Float).contiguous());
+        case Int -> new HostView(DType.INT32, c.contiguous());
+        case Long -> new HostView(DType.INT64, c.contiguous());
+        case Bool -> new HostView(DType.BOOL, c.contiguous());
+        case Char -> new HostView(DType.INT8, c.contiguous());
+        case Byte -> new HostView(DType.UINT8, c.contiguous());
+        case Short -> new HostView(DType.INT16, c.contiguous());
+        default -> throw new CrossalignException(
+            CrossalignException.Kind.INTERNAL, "torch tensor of type " + st + " cannot be brought to the host");
+      };
+    }
+  }
+
+  /** A torch shape as a host shape; an axis over 2^31-1 elements is a user error, one line. */
+  private static int[] intShape(long[] shape) {
+    int[] ishape = new int[shape.length];
+    for (int i = 0; i < shape.length; i++) {
+      if (shape[i] > Integer.MAX_VALUE) {
+        throw CrossalignException.input("a tensor of shape " + java.util.Arrays.toString(shape) + " has an axis of more"
+            + " than 2^31-1 elements");
+      }
+      ishape[i] = (int) shape[i];
+    }
+    return ishape;
   }
 }

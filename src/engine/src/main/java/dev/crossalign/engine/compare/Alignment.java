@@ -1,5 +1,6 @@
 package dev.crossalign.engine.compare;
 
+import dev.crossalign.align.LayoutAligner;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tensor.HostTensor;
 import java.util.ArrayList;
@@ -9,7 +10,8 @@ import java.util.List;
 /**
  * Lines up a tensor of side B with one of side A by shape alone (no layout tags: renamed or foreign models carry
  * none to trust): the same shape, the same shape once size-1 axes are dropped, or the NHWC/NCHW permutation of a
- * rank-4 shape. When several fit (a [1,8,8,8] tensor), the values decide: the one with the lowest rel_l2.
+ * rank-4 shape. When several fit (a [1,8,8,8] tensor), the values decide: the one with the lowest rel_l2. The shape
+ * arithmetic is {@link LayoutAligner}'s; the choice by values (no layout tags to go by) is this class's own.
  */
 final class Alignment {
   private static final int[] NCHW_TO_NHWC = Layout.nchwToNhwc();
@@ -42,13 +44,13 @@ final class Alignment {
     if (HostTensor.numel(a) != HostTensor.numel(b)) {
       return out;
     }
-    if (Arrays.equals(a, b) || Arrays.equals(squeeze(a), squeeze(b))) {
+    if (Arrays.equals(a, b) || Arrays.equals(LayoutAligner.squeeze(a), LayoutAligner.squeeze(b))) {
       out.add(null);
     }
     if (a.length == 4 && b.length == 4) {
       // with a [1,C,C,C]-like shape the layout permutations fit as well as "as is": the values decide
       for (int[] p : new int[][] {NCHW_TO_NHWC, NHWC_TO_NCHW}) {
-        if (Arrays.equals(permute(b, p), a)) {
+        if (Arrays.equals(LayoutAligner.permuteShape(b, p), a)) {
           out.add(p);
         }
       }
@@ -70,7 +72,7 @@ final class Alignment {
     }
     if (a.length == b.length && a.length >= 2 && a.length <= 5) {
       for (int[] p : permutations(a.length)) {
-        if (Arrays.equals(permute(b, p), a) && !isIdentity(p)
+        if (Arrays.equals(LayoutAligner.permuteShape(b, p), a) && !isIdentity(p)
             && out.stream().noneMatch(q -> q != null && Arrays.equals(q, p))) {
           out.add(p);
         }
@@ -179,15 +181,4 @@ final class Alignment {
     return Math.sqrt(s);
   }
 
-  static int[] squeeze(int[] shape) {
-    return Arrays.stream(shape).filter(d -> d != 1).toArray();
-  }
-
-  static int[] permute(int[] shape, int[] p) {
-    int[] out = new int[p.length];
-    for (int k = 0; k < p.length; k++) {
-      out[k] = shape[p[k]];
-    }
-    return out;
-  }
 }

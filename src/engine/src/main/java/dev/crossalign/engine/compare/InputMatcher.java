@@ -1,6 +1,7 @@
 package dev.crossalign.engine.compare;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.align.LayoutAligner;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import java.util.ArrayList;
@@ -98,8 +99,8 @@ final class InputMatcher {
     int[] ts = t.shape();
     boolean asIs = SeededInputs.fits(s.shape(), ts);
     if (ts.length == 4) {
-      boolean toNchw = SeededInputs.fits(s.shape(), Alignment.permute(ts, NHWC_TO_NCHW));
-      boolean toNhwc = SeededInputs.fits(s.shape(), Alignment.permute(ts, NCHW_TO_NHWC));
+      boolean toNchw = SeededInputs.fits(s.shape(), LayoutAligner.permuteShape(ts, NHWC_TO_NCHW));
+      boolean toNhwc = SeededInputs.fits(s.shape(), LayoutAligner.permuteShape(ts, NCHW_TO_NHWC));
       if (toNchw && (!asIs || (t.layout() == Layout.NHWC && s.layout() == Layout.NCHW))) {
         return NHWC_TO_NCHW;
       }

@@ -1,5 +1,6 @@
 package dev.crossalign.engine.compare;
 
+import dev.crossalign.align.LayoutAligner;
 import dev.crossalign.tensor.HostTensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,7 +68,7 @@ public record Reassembly(Kind kind, int axis, List<String> parts, List<Integer> 
       return -1;
     }
     int e = (int) (n / rest);
-    return Arrays.equals(Alignment.squeeze(withAxis(shape, axis, e)), Alignment.squeeze(t)) ? e : -1;
+    return Arrays.equals(LayoutAligner.squeeze(withAxis(shape, axis, e)), LayoutAligner.squeeze(t)) ? e : -1;
   }
 
   static HostTensor concat(List<HostTensor> parts, int axis, int[] shape) {

@@ -2,6 +2,8 @@ package dev.crossalign.engine.truth;
 
 import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.Padding;
+import dev.crossalign.tflite.ResizeCoordinates;
+import dev.crossalign.tflite.SamePadding;
 
 /**
  * Plain float64 loops over NHWC arrays for the ops whose variants the diagnosis recomputes (conv, depthwise conv,
@@ -18,14 +20,16 @@ final class Float64Ops {
     }
   }
 
-  /** The begin pad of one spatial axis under TF's rule (SAME puts the odd pixel at the end), or {@code symmetric}. */
+  /**
+   * The begin pad of one spatial axis under TF's rule ({@link SamePadding}: SAME puts the odd pixel at the end), or
+   * {@code symmetric}. {@code out} is the graph's output size, which SAME's rule derives itself (ceil(in / stride)).
+   */
   static int padBegin(Padding p, int in, int out, int stride, int k, int dilation, boolean symmetric) {
     if (p == Padding.VALID) {
       return 0;
     }
-    int total = Math.max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0);
     // the symmetric variant: padding = k // 2 on both sides (PyTorch's usual port), the extra pixel at the begin
-    return symmetric ? ((k - 1) * dilation + 1) / 2 : total / 2;
+    return symmetric ? ((k - 1) * dilation + 1) / 2 : SamePadding.of(p, in, k, stride, dilation).begin();
   }
 
   /**
@@ -129,21 +133,18 @@ final class Float64Ops {
   }
 
   private static double source(int dst, int in, int out, ResizeMode mode) {
-    return switch (mode) {
-      case ALIGN_CORNERS -> out > 1 ? dst * (double) (in - 1) / (out - 1) : 0;
-      case HALF_PIXEL -> (dst + 0.5) * in / out - 0.5;
-      case ASYMMETRIC -> dst * (double) in / out;
-    };
+    return ResizeCoordinates.sourceExact(dst, in, out, mode == ResizeMode.ALIGN_CORNERS, mode == ResizeMode.HALF_PIXEL);
   }
 
+  /** A fused activation as TFLite's float kernels apply it: TANH and SIGN_BIT not at all. */
   static double activate(double v, Activation act) {
+    if (!act.appliedByFloatKernels()) {
+      return v;
+    }
     return switch (act) {
-      case NONE -> v;
       case RELU -> Math.max(v, 0);
       case RELU_N1_TO_1 -> Math.min(Math.max(v, -1), 1);
-      case RELU6 -> Math.min(Math.max(v, 0), 6);
-      case TANH -> Math.tanh(v);
-      case SIGN_BIT -> Math.signum(v);
+      default -> Math.min(Math.max(v, 0), 6);
     };
   }
 }

@@ -11,6 +11,7 @@ import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.Padding;
 import dev.crossalign.tflite.TfliteModel;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -105,27 +106,8 @@ final class OpVariants {
   private static void convVariants(TfliteModel model, Operator op, Function<String, HostTensor> reference,
       HostTensor truth, double[] t, Bound bound, List<Variant> out, List<String> notes) {
     boolean depthwise = op.opName().equals("DEPTHWISE_CONV_2D");
-    Padding padding;
-    int sh;
-    int sw;
-    int dh;
-    int dw;
-    Activation act;
-    if (op.options() instanceof OpOptions.Conv2D o) {
-      padding = o.padding();
-      sh = o.strideH();
-      sw = o.strideW();
-      dh = o.dilationH();
-      dw = o.dilationW();
-      act = o.activation();
-    } else if (op.options() instanceof OpOptions.DepthwiseConv2D o) {
-      padding = o.padding();
-      sh = o.strideH();
-      sw = o.strideW();
-      dh = o.dilationH();
-      dw = o.dilationW();
-      act = o.activation();
-    } else {
+    ConvOptions o = ConvOptions.of(op.options());
+    if (o == null) {
       return;
     }
     Nhwc x = nhwc(BoundRules.input(model, op, 0, reference));
@@ -140,16 +122,32 @@ final class OpVariants {
     int oh = ts[1];
     int ow = ts[2];
     int oc = ts[3];
-    int padT = Float64Ops.padBegin(padding, x.h(), oh, sh, kh, dh, false);
-    int padL = Float64Ops.padBegin(padding, x.w(), ow, sw, kw, dw, false);
-    Conv asIs = new Conv(x, f, bias, padT, padL, act);
-    Function<Conv, double[]> run = k -> Float64Ops.conv(k.x(), k.f(), oc, kh, kw, depthwise, k.bias(), sh, sw, dh, dw,
-        k.padT(), k.padL(), oh, ow, k.act());
+    int padT = Float64Ops.padBegin(o.padding(), x.h(), oh, o.sh(), kh, o.dh(), false);
+    int padL = Float64Ops.padBegin(o.padding(), x.w(), ow, o.sw(), kw, o.dw(), false);
+    Conv asIs = new Conv(x, f, bias, padT, padL, o.act());
+    Function<Conv, double[]> run = k -> Float64Ops.conv(k.x(), k.f(), oc, kh, kw, depthwise, k.bias(), o.sh(), o.sw(),
+        o.dh(), o.dw(), k.padT(), k.padL(), oh, ow, k.act());
     if (!selfCheck(run.apply(asIs), truth, bound, op, notes)) {
       return;
     }
-    int symT = Float64Ops.padBegin(padding, x.h(), oh, sh, kh, dh, true);
-    int symL = Float64Ops.padBegin(padding, x.w(), ow, sw, kw, dw, true);
+    int symT = Float64Ops.padBegin(o.padding(), x.h(), oh, o.sh(), kh, o.dh(), true);
+    int symL = Float64Ops.padBegin(o.padding(), x.w(), ow, o.sw(), kw, o.dw(), true);
+    out.addAll(convMixUps(asIs, ws, symT, symL, run));
+  }
+
+  /**
+   * The conv's mix-ups, each a recomputation of {@code asIs} with one thing changed: the symmetric pad (where it
+   * differs), reversed input channels, fp16 weights, a transposed square kernel, scaled input ranges, other fused
+   * activations.
+   */
+  private static List<Variant> convMixUps(Conv asIs, int[] ws, int symT, int symL, Function<Conv, double[]> run) {
+    Nhwc x = asIs.x();
+    double[] f = asIs.f();
+    double[] bias = asIs.bias();
+    int padT = asIs.padT();
+    int padL = asIs.padL();
+    Activation act = asIs.act();
+    List<Variant> out = new ArrayList<>();
     if (symT != padT || symL != padL) {
       out.add(new Variant("symmetric SAME padding", String.format(Locale.ROOT,
           "pad top/left %d/%d (kernel // 2 on both sides, PyTorch's padding=k//2) instead of TF's %d/%d with the extra "
@@ -162,7 +160,7 @@ final class OpVariants {
     }
     out.add(new Variant("fp16-rounded weights", "weights and bias rounded to float16 and back",
         () -> run.apply(new Conv(x, fp16(f), bias == null ? null : fp16(bias), padT, padL, act))));
-    if (kh == kw && kh > 1) {
+    if (ws[1] == ws[2] && ws[1] > 1) {
       out.add(new Variant("transposed kernel", "kernel rows and columns swapped (kh <-> kw)",
           () -> run.apply(new Conv(x, transposeKernel(f, ws), bias, padT, padL, act))));
     }
@@ -175,6 +173,21 @@ final class OpVariants {
         out.add(new Variant("fused activation " + a + " instead of " + act, "the same conv followed by " + a,
             () -> run.apply(new Conv(x, f, bias, padT, padL, a))));
       }
+    }
+    return out;
+  }
+
+  /** A conv's or depthwise conv's padding, strides, dilations and fused activation. */
+  private record ConvOptions(Padding padding, int sh, int sw, int dh, int dw, Activation act) {
+    /** Null for options of another op. */
+    static ConvOptions of(OpOptions options) {
+      if (options instanceof OpOptions.Conv2D o) {
+        return new ConvOptions(o.padding(), o.strideH(), o.strideW(), o.dilationH(), o.dilationW(), o.activation());
+      }
+      if (options instanceof OpOptions.DepthwiseConv2D o) {
+        return new ConvOptions(o.padding(), o.strideH(), o.strideW(), o.dilationH(), o.dilationW(), o.activation());
+      }
+      return null;
     }
   }
 

@@ -1,23 +1,18 @@
 package dev.crossalign.engine.truth;
 
 import dev.crossalign.CrossalignException;
-import dev.crossalign.align.Bound;
 import dev.crossalign.align.Diagnosis;
-import dev.crossalign.align.ErrorMeasure;
-import dev.crossalign.align.MinTolerance;
-import dev.crossalign.align.LayoutAligner;
-import dev.crossalign.align.TruthError;
 import dev.crossalign.align.TruthTable;
 import dev.crossalign.align.TruthTable.Auto;
 import dev.crossalign.align.TruthTable.BackendError;
 import dev.crossalign.align.TruthTable.BackendSummary;
-import dev.crossalign.align.TruthTable.Failure;
 import dev.crossalign.align.TruthTable.Row;
 import dev.crossalign.align.TruthTable.RunTolerance;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.backend.StreamingBackend;
 import dev.crossalign.backend.onnx.OrtBackend;
 import dev.crossalign.backend.tflite.TfliteBackend;
 import dev.crossalign.backend.tflite.TfliteOptions;
@@ -27,11 +22,8 @@ import dev.crossalign.port.PortBackend;
 import dev.crossalign.report.ModelExplorerOverlay;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.MagnitudeForm;
-import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,20 +106,20 @@ public final class TruthLab {
     List<String> notes = new ArrayList<>();
     Activations truth;
     Activations port;
-    try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
+    try (StreamingBackend t64 = TruthPorts.float64(req.model(), req.config())) {
       truth = t64.runIsolated(reference);
       if (!t64.unsupported().isEmpty()) {
         notes.add("no float64 truth for ops the port cannot lower: " + t64.unsupported());
       }
     }
     Activations magnitude = null;
-    try (PortBackend mag = PortBackend.openFloat64(MagnitudeForm.of(req.model()), req.config())) {
+    try (StreamingBackend mag = TruthPorts.float64(MagnitudeForm.of(req.model()), req.config())) {
       magnitude = mag.runIsolated(absolute(reference));
     } catch (CrossalignException e) {
       notes.add("no magnitudes sum|w x| (accumulation bounds missing): " + e.getMessage());
     }
     Activations chained = null;
-    try (PortBackend t32 = PortBackend.open(req.model(), Device.CPU, req.config())) {
+    try (StreamingBackend t32 = TruthPorts.float32(req.model(), req.config())) {
       port = t32.runIsolated(reference);
       if (req.propagation()) {
         chained = Propagation.inReferenceAxes(reference, t32.run(req.inputs()));
@@ -135,7 +127,7 @@ public final class TruthLab {
     }
     List<Propagation.Layer> layers = List.of();
     if (chained != null) {
-      try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
+      try (StreamingBackend t64 = TruthPorts.float64(req.model(), req.config())) {
         layers = Propagation.measure(req.model(), reference, truth, port, chained, t64.runIsolated(chained));
       }
     }
@@ -161,7 +153,7 @@ public final class TruthLab {
       List<Propagation.Layer> both = new ArrayList<>(layers);
       both.addAll(Propagation.onnxRuntime(req.model(), req.inputs(), req.config(), reference, truth,
           candidates.get(OrtBackend.NAME), tensors -> {
-            try (PortBackend t64 = PortBackend.openFloat64(req.model(), req.config())) {
+            try (StreamingBackend t64 = TruthPorts.float64(req.model(), req.config())) {
               return t64.runIsolated(tensors);
             }
           }));
@@ -191,150 +183,9 @@ public final class TruthLab {
     return b.build();
   }
 
+  /** Measures every candidate's run against the truth ({@link TruthMeasurement}). */
   static Result measure(TfliteModel model, Activations reference, Activations truth, Activations magnitude,
       Map<String, Activations> candidates, List<String> notes) {
-    Map<String, Operator> producer = new HashMap<>();
-    for (Operator op : model.main().operators()) {
-      for (int o : op.outputs()) {
-        if (o >= 0) {
-          producer.put(model.main().tensor(o).name(), op);
-        }
-      }
-    }
-    List<Row> rows = new ArrayList<>();
-    List<Failure> failures = new ArrayList<>();
-    List<String> unbounded = new ArrayList<>();
-    List<Diagnosis> diagnoses = new ArrayList<>();
-    Map<String, MinTolerance> runTol = new LinkedHashMap<>();
-    Map<String, String[]> runTolAt = new HashMap<>();
-    java.util.function.Function<String, HostTensor> refTensors = reference::tensor;
-    for (CapturedTensor t : truth.tensors()) {
-      HostTensor ref = reference.tensor(t.name());
-      if (ref == null || !t.tensor().dtype().isFloating()) {
-        continue;
-      }
-      HostTensor truthAligned = aligned(ref, t.tensor());
-      if (truthAligned == null) {
-        continue;
-      }
-      TruthError floor = TruthError.floor(truthAligned);
-      ErrorMeasure measure = ErrorMeasure.forOp(t.op());
-      Operator op = producer.get(t.name());
-      Bound bound = null;
-      if (op != null) {
-        HostTensor mag = magnitude == null || magnitude.tensor(t.name()) == null ? null
-            : aligned(ref, magnitude.tensor(t.name()));
-        try {
-          bound = BoundRules.of(model, op, truthAligned, mag, refTensors);
-        } catch (RuntimeException e) {
-          notes.add("no bound for '" + t.name() + "' (" + t.op() + "): " + e.getMessage());
-        }
-      }
-      List<BackendError> errors = new ArrayList<>();
-      String furthest = null; // stays null when every backend is exact
-      double worst = 0;
-      boolean pass = true;
-      for (Map.Entry<String, Activations> c : candidates.entrySet()) {
-        HostTensor v = c.getValue().tensor(t.name());
-        HostTensor va = v == null ? null : aligned(ref, v);
-        if (va == null || !va.dtype().isFloating()) {
-          continue;
-        }
-        TruthError e = TruthError.of(truthAligned, va);
-        double factor = e.under(measure) / Math.max(floor.under(measure), FLOAT32_HALF_ULP);
-        double boundFactor = Double.NaN;
-        double allowedFactor = Double.NaN;
-        String allowanceReason = null;
-        if (bound != null) {
-          BoundRules.Allowance a = BoundRules.allowance(c.getKey(), t.op());
-          boundFactor = bound.check(truthAligned, va, 0).factor();
-          allowedFactor = a == null ? boundFactor : bound.check(truthAligned, va, a.abs()).factor();
-          allowanceReason = a == null ? null : a.reason();
-          if (allowedFactor > 1) {
-            pass = false;
-            failures.add(new Failure(t.name(), t.op(), c.getKey(), allowedFactor));
-            if (diagnoses.size() < MAX_DIAGNOSES) {
-              diagnoses.add(Diagnoser.diagnose(model, op, refTensors, truthAligned, va, bound,
-                  a == null ? 0 : a.abs(), c.getKey(), allowedFactor));
-            }
-          }
-        }
-        MinTolerance min = c.getValue() == reference ? MinTolerance.ZERO : MinTolerance.of(ref, va);
-        if (c.getValue() != reference) {
-          MinTolerance prev = runTol.getOrDefault(c.getKey(), MinTolerance.ZERO);
-          String[] at = runTolAt.computeIfAbsent(c.getKey(), k -> new String[2]);
-          if (min.atol() > prev.atol()) {
-            at[0] = t.name();
-          }
-          if (min.rtol() > prev.rtol()) {
-            at[1] = t.name();
-          }
-          runTol.put(c.getKey(), prev.max(min));
-        }
-        errors.add(new BackendError(c.getKey(), e, factor, boundFactor, allowedFactor, allowanceReason, min));
-        if (e.under(measure) > worst) {
-          worst = e.under(measure);
-          furthest = c.getKey();
-        }
-      }
-      if (!errors.isEmpty()) {
-        if (bound == null) {
-          unbounded.add(t.name() + " (" + t.op() + ")");
-        }
-        rows.add(new Row(t.name(), t.op(), ref.shape(), measure, floor, bound == null ? null : bound.summary(),
-            List.copyOf(errors), furthest, pass));
-      }
-    }
-    Failure first = failures.isEmpty() ? null : failures.get(0);
-    failures.sort(Comparator.comparingDouble(Failure::factor).reversed());
-    diagnoses.sort(Comparator.comparingDouble(Diagnosis::boundFactor).reversed());
-    int bounded = (int) rows.stream().filter(r -> r.bound() != null).count();
-    Auto auto = new Auto(failures.isEmpty() && bounded > 0, bounded, List.copyOf(unbounded), List.copyOf(failures),
-        first);
-    List<RunTolerance> tol = new ArrayList<>();
-    runTol.forEach((b, m) -> tol.add(new RunTolerance(b, m, runTolAt.get(b)[0], runTolAt.get(b)[1])));
-    return new Result(List.copyOf(rows), summarize(rows, candidates.keySet()), auto, List.copyOf(tol),
-        List.copyOf(diagnoses), List.of(), List.copyOf(notes));
-  }
-
-  private static List<BackendSummary> summarize(List<Row> rows, Iterable<String> backends) {
-    List<BackendSummary> out = new ArrayList<>();
-    for (String b : backends) {
-      int n = 0;
-      int furthest = 0;
-      Row worstRow = null;
-      BackendError worst = null;
-      double worstBound = Double.NaN;
-      String worstBoundTensor = null;
-      for (Row r : rows) {
-        for (BackendError e : r.errors()) {
-          if (!e.backend().equals(b)) {
-            continue;
-          }
-          n++;
-          if (b.equals(r.furthest())) {
-            furthest++;
-          }
-          if (worst == null || e.floorFactor() > worst.floorFactor()) {
-            worst = e;
-            worstRow = r;
-          }
-          if (!Double.isNaN(e.allowedFactor()) && !(e.allowedFactor() <= worstBound)) {
-            worstBound = e.allowedFactor();
-            worstBoundTensor = r.tensor();
-          }
-        }
-      }
-      if (worst != null) {
-        out.add(new BackendSummary(b, n, furthest, worstRow.tensor(), worstRow.op(),
-            worst.error().under(worstRow.measure()), worst.floorFactor(), worstBound, worstBoundTensor));
-      }
-    }
-    return List.copyOf(out);
-  }
-
-  /** {@code t} in the reference's axes (the port and ONNX Runtime capture NCHW), or null if no layout explains it. */
-  private static HostTensor aligned(HostTensor ref, HostTensor t) {
-    return LayoutAligner.align(ref, t) instanceof LayoutAligner.Matched m ? m.candidate() : null;
+    return TruthMeasurement.of(model, reference, truth, magnitude, candidates, notes);
   }
 }

@@ -32,4 +32,17 @@ public record GeneratedModel(
   public boolean complete() {
     return refusals.isEmpty();
   }
+
+  /**
+   * The same model with its weights' values let go (attributes, sources and flags kept, each {@link PyWeight#value}
+   * null): what a module that holds the weights natively keeps, so the host copies (pose_landmark_heavy: 54 MB of
+   * float32) do not stay on the heap for as long as the module lives.
+   */
+  public GeneratedModel withoutWeightValues() {
+    List<PyWeight> names = weights.stream()
+        .map(w -> new PyWeight(w.attribute(), w.source(), null, w.parameter(), w.note()))
+        .toList();
+    return new GeneratedModel(className, source, torchScript, names, inputs, outputs, boundary, refusals,
+        foldedOutputs, ops);
+  }
 }

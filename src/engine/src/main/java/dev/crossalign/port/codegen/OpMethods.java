@@ -25,7 +25,7 @@ public final class OpMethods {
         method(b, op);
       }
     }
-    return PyGenerator.torchScript(b.toString());
+    return ModuleSource.torchScript(b.toString());
   }
 
   private static void method(StringBuilder b, OpCode op) {

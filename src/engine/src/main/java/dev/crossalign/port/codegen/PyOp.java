@@ -16,7 +16,7 @@ import dev.crossalign.tflite.TensorInfo;
  * must assign each of its outputs ({@link #out}) in that convention.
  */
 public final class PyOp implements OpView {
-  private final PyGenerator.State state;
+  private final GenState state;
   private final Operator op;
 
   /** Whether unbounded fused activations clamp float32 results to the finite range (the torch backend's module). */
@@ -24,7 +24,7 @@ public final class PyOp implements OpView {
     return state.clampOverflow;
   }
 
-  PyOp(PyGenerator.State state, Operator op) {
+  PyOp(GenState state, Operator op) {
     this.state = state;
     this.op = op;
   }
@@ -93,7 +93,7 @@ public final class PyOp implements OpView {
     int t = op.inputs()[i];
     HostTensor c = state.constant(t);
     if (c != null) {
-      HostTensor held = c.rank() == 4 ? c.permute(new int[] {0, 3, 1, 2}, Layout.NCHW) : c;
+      HostTensor held = c.rank() == 4 ? c.permute(Layout.nhwcToNchw(), Layout.NCHW) : c;
       return weight(i, c.rank() == 4 ? "nchw" : "", held, c.dtype() == DType.FLOAT32);
     }
     return state.var(t);

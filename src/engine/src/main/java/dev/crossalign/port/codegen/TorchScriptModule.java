@@ -54,7 +54,6 @@ public final class TorchScriptModule implements AutoCloseable {
   }
 
   private TorchScriptModule(GeneratedModel model, boolean channelsLast, String source) {
-    this.model = model;
     this.unit = new CompilationUnit();
     String qualified = "__torch__." + model.className();
     this.module = new JitModule(new QualifiedName(qualified), unit, true);
@@ -72,6 +71,7 @@ public final class TorchScriptModule implements AutoCloseable {
         module.register_buffer(w.attribute(), t);
       }
     }
+    this.model = model.withoutWeightValues(); // the module holds the weights now; the host copies may go
     try {
       define(unit, qualified, module, source);
     } catch (RuntimeException e) {

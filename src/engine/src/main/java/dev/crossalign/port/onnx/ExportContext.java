@@ -23,9 +23,9 @@ import java.util.Set;
  */
 final class ExportContext {
   /** NHWC -> NCHW: output axis k is input axis TO_NCHW[k]. */
-  static final int[] TO_NCHW = {0, 3, 1, 2};
+  static final int[] TO_NCHW = Layout.nhwcToNchw();
   /** NCHW -> NHWC. */
-  static final int[] TO_NHWC = {0, 2, 3, 1};
+  static final int[] TO_NHWC = Layout.nchwToNhwc();
 
   final TfliteModel model;
   final Subgraph sg;
@@ -203,6 +203,6 @@ final class ExportContext {
     if (ax < 0 || ax >= r) {
       throw new ExportRefusal("axis " + a + " out of range for rank " + r);
     }
-    return r == 4 ? new int[] {0, 2, 3, 1}[ax] : ax;
+    return r == 4 ? Layout.nchwDim(ax) : ax;
   }
 }

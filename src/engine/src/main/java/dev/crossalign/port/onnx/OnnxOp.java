@@ -173,7 +173,7 @@ public final class OnnxOp {
       ctx.putTfView(idx, nhwc);
       target = nhwc;
     }
-    if (act != null && act != Activation.NONE && !ignoredByKernels(act)) {
+    if (act != null && act.appliedByFloatKernels()) {
       String pre = ctx.unique(canon + "/preact");
       String post = target;
       after.add(0, () -> activation(act, pre, post));
@@ -182,22 +182,12 @@ public final class OnnxOp {
     return target;
   }
 
-  /**
-   * TFLite's float kernels (conv, depthwise, pooling, arithmetic, fully connected, ...) apply a fused activation
-   * through CalculateActivationRange, which knows only RELU, RELU6 and RELU_N1_TO_1 and leaves every other code as
-   * (-inf, +inf): a fused TANH or SIGN_BIT is silently a no-op in the interpreter (measured: CONV_2D with fused TANH
-   * differs from tanh(conv) by up to 5). The export reproduces the interpreter, so it emits nothing for them.
-   */
-  private static boolean ignoredByKernels(Activation act) {
-    return act == Activation.TANH || act == Activation.SIGN_BIT;
-  }
-
+  /** A fused activation TFLite's float kernels apply ({@link Activation#appliedByFloatKernels}; others emit nothing). */
   private void activation(Activation act, String x, String y) {
     switch (act) {
       case RELU -> node("Relu", List.of(x), List.of(y));
       case RELU6 -> node("Clip", List.of(x, f32Scalar(0f), f32Scalar(6f)), List.of(y));
       case RELU_N1_TO_1 -> node("Clip", List.of(x, f32Scalar(-1f), f32Scalar(1f)), List.of(y));
-      case TANH -> node("Tanh", List.of(x), List.of(y));
       default -> throw new ExportRefusal("fused activation " + act);
     }
   }

@@ -17,7 +17,7 @@ import org.bytedeco.pytorch.Tensor;
  */
 final class Axes {
   /** TFLite axis of a rank-4 NHWC tensor -> the torch dim of the same axis in an NCHW value: n 0, h 2, w 3, c 1. */
-  static final int[] NHWC_TO_NCHW = {0, 2, 3, 1};
+  static final int[] NHWC_TO_NCHW = {Layout.nchwDim(0), Layout.nchwDim(1), Layout.nchwDim(2), Layout.nchwDim(3)};
 
   private Axes() {}
 

@@ -58,7 +58,7 @@ record Broadcast(Tensor a, Tensor b, boolean nchw) {
     dev.crossalign.tensor.HostTensor c = p.constant(i);
     if (c != null) {
       dev.crossalign.tensor.HostTensor held =
-          c.reshape(shape4).permute(new int[] {0, 3, 1, 2}, dev.crossalign.tensor.Layout.NCHW);
+          c.reshape(shape4).permute(dev.crossalign.tensor.Layout.nhwcToNchw(), dev.crossalign.tensor.Layout.NCHW);
       return p.weight(i, "nchw", held, c.dtype() == dev.crossalign.tensor.DType.FLOAT32);
     }
     return p.tf(i) + ".reshape(" + dev.crossalign.port.codegen.Py.ints(shape4) + ").permute(0, 3, 1, 2)";

@@ -90,7 +90,7 @@ public final class Conv2d implements OpLowering {
     HostTensor w = p.constant(1);
     int[] in = p.inShape(0);
     int[] ws = p.inShape(1);
-    String weight = p.weight(1, "oihw", w.permute(new int[] {0, 3, 1, 2}, Layout.ANY), true);
+    String weight = p.weight(1, "oihw", w.permute(Layout.nhwcToNchw(), Layout.ANY), true);
     String bias = p.hasInput(2) ? p.value(2) : "None";
     emitConv(p, weight, bias, in, ws[1], ws[2], in[3] / ws[3], o.padding(), o.strideH(), o.strideW(),
         o.dilationH(), o.dilationW(), o.activation());

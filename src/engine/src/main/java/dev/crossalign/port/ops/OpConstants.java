@@ -10,9 +10,6 @@ import org.bytedeco.pytorch.Tensor;
 
 /** Reads small constant operands (sizes, paddings) at prepare time and builds index tensors the port owns. */
 final class OpConstants {
-  /** TFLite NHWC axis -> NCHW axis: n->0, h->2, w->3, c->1. */
-  static final int[] NHWC_TO_NCHW = {0, 2, 3, 1};
-
   private OpConstants() {}
 
   /**

@@ -83,7 +83,7 @@ public final class Pad implements OpLowering {
   private static long[] torchPads(long[] p, int rank, boolean nchw) {
     long[] pads = new long[rank * 2];
     for (int tfAxis = 0; tfAxis < rank; tfAxis++) {
-      int axis = nchw ? OpConstants.NHWC_TO_NCHW[tfAxis] : tfAxis;
+      int axis = nchw ? Axes.NHWC_TO_NCHW[tfAxis] : tfAxis;
       int slot = rank - 1 - axis;
       pads[slot * 2] = p[tfAxis * 2];
       pads[slot * 2 + 1] = p[tfAxis * 2 + 1];
@@ -106,7 +106,7 @@ public final class Pad implements OpLowering {
       Tensor y = v.tensor();
       for (int a = 0; a < rank; a++) {
         if (index[a] != null) {
-          y = y.index_select(nchw ? OpConstants.NHWC_TO_NCHW[a] : a, index[a]);
+          y = y.index_select(nchw ? Axes.NHWC_TO_NCHW[a] : a, index[a]);
         }
       }
       return new PortValue[] {new PortValue(y, v.layout())};
@@ -176,7 +176,7 @@ public final class Pad implements OpLowering {
           String idx = p.table("mirror_axis" + a, dev.crossalign.tensor.HostTensor.ofLongs(
               new int[] {tables[a].length}, dev.crossalign.tensor.Layout.ANY, tables[a]));
           // each padded position reads its mirror source along TFLite axis a
-          y = "torch.index_select(" + y + ", " + (rank == 4 ? OpConstants.NHWC_TO_NCHW[a] : a) + ", " + idx + ")";
+          y = "torch.index_select(" + y + ", " + (rank == 4 ? Axes.NHWC_TO_NCHW[a] : a) + ", " + idx + ")";
         }
       }
       p.line(p.out(0) + " = " + y);

@@ -8,6 +8,7 @@ import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.onnx.OnnxOp;
 import dev.crossalign.tensor.DType;
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
@@ -216,7 +217,7 @@ public final class Reduce implements OpLowering {
         tf.add(a);
       }
     }
-    for (int a : new int[] {0, 3, 1, 2}) {
+    for (int a : Layout.nhwcToNchw()) {
       if (!reduced[a]) {
         nchw.add(a);
       }

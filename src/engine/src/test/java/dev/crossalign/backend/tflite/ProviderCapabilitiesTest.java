@@ -111,7 +111,7 @@ class ProviderCapabilitiesTest {
         .withOptions(three);
     assertThatThrownBy(() -> Backends.open(BackendKind.TORCH, torchSpec))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("torch takes no native options, not TfliteOptions");
+        .hasMessageContaining("torch takes PortOptions, not TfliteOptions");
   }
 
   @Test

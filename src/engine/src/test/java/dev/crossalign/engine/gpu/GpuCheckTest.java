@@ -1,6 +1,7 @@
 package dev.crossalign.engine.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,14 +9,13 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.cudnn.Cudnn;
 import dev.crossalign.backend.cudnn.PaddingPlan;
 import dev.crossalign.testutil.TestModels;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The GPU check's legs on CPU, over a bundle exported from the real face detector: the TFLite re-run against the
  * bundled reference, every conv's TFLite output against a float64 host conv fed what cuDNN would be fed, the cuDNN
- * leg's clean refusal without a GPU, the PyTorch leg on Debian's CPU torch against TFLite, and the summary.
+ * leg's clean refusal without a GPU, the PyTorch leg on Debian's CPU torch against TFLite, and the summary, each
+ * through {@link GpuLegs} (the command that parses their options: the cli module's GpuCheckCommandTest).
  */
 class GpuCheckTest {
   @TempDir static Path tmp;
@@ -32,20 +33,18 @@ class GpuCheckTest {
 
   record Run(int exit, String out, String err) {}
 
-  static Run gpuCheck(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = GpuCheck.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(code, out.toString(), err.toString());
+  /** The CLI's defaults of cudnn's --device, --repeat, --warmup, --iterations. */
+  static CudnnLeg.Options cudnnOptions(boolean truth, boolean planOnly) {
+    return new CudnnLeg.Options(0, 5, 3, 20, truth, planOnly);
   }
 
   @BeforeAll
   static void export() {
     Path model = TestModels.require("face_detection_short_range.tflite");
     bundle = tmp.resolve("bundle");
-    Run r = gpuCheck("export", "--bundle", bundle.toString(), "--model", "face=" + model);
-    assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(r.out()).contains("export: face: 37 convs, 0 skipped");
+    GpuLegs.Outcome r = GpuLegs.export(Map.of("face", model), 0, bundle);
+    assertThat(r.exitStatus()).isZero();
+    assertThat(r.lines()).singleElement().asString().startsWith("export: face: 37 convs, 0 skipped");
   }
 
   @Test
@@ -68,8 +67,8 @@ class GpuCheckTest {
   @Test
   void cpuLegReproducesTheBundledReferenceAndTheFloat64Convs() throws Exception {
     Path json = tmp.resolve("cpu.json");
-    Run r = gpuCheck("cpu", "--bundle", bundle.toString(), "--json", json.toString());
-    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    GpuLegs.Outcome r = GpuLegs.cpu(bundle, json, true);
+    assertThat(r.exitStatus()).as(r.lines().toString()).isZero();
     JsonNode m = Json.MAPPER.readTree(json.toFile()).get("models").get(0);
     // same machine, same TFLite: every captured tensor bit for bit
     assertThat(m.get("tensors").asInt()).isGreaterThan(37);
@@ -81,15 +80,15 @@ class GpuCheckTest {
       assertThat(c.get("relL2").asDouble()).as(c.get("output").asText()).isLessThan(1e-5);
     }
     int n = m.get("tensors").asInt();
-    assertThat(r.out()).contains("cpu: face: TFLite").contains(n + "/" + n + " tensors bitwise equal")
-        .doesNotContain("FAILED");
+    assertThat(String.join("\n", r.lines())).contains("cpu: face: TFLite")
+        .contains(n + "/" + n + " tensors bitwise equal").doesNotContain("FAILED");
   }
 
   @Test
   void cudnnLegPlanOnlyChecksEveryLayerOnTheHost() throws Exception {
     Path json = tmp.resolve("plan.json");
-    Run r = gpuCheck("cudnn", "--bundle", bundle.toString(), "--json", json.toString(), "--plan-only");
-    assertThat(r.exit()).as(r.err()).isZero();
+    GpuLegs.Outcome r = GpuLegs.cudnn(bundle, json, cudnnOptions(true, true));
+    assertThat(r.exitStatus()).as(r.refusal()).isZero();
     JsonNode j = Json.MAPPER.readTree(json.toFile());
     assertThat(j.get("status").asText()).isEqualTo("plan-only");
     assertThat(j.get("layers")).hasSize(37);
@@ -105,23 +104,24 @@ class GpuCheckTest {
   void cudnnLegWithoutAGpuSaysWhyInOneLine() throws Exception {
     assumeTrue(!gpuPresent(), "a GPU is present: the refusal cannot be seen here");
     Path json = tmp.resolve("cudnn.json");
-    Run r = gpuCheck("cudnn", "--bundle", bundle.toString(), "--json", json.toString(), "--no-truth");
-    assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
-    assertThat(r.err()).startsWith("gpu-check cudnn: " + Cudnn.NEEDS_GPU);
+    GpuLegs.Outcome r = GpuLegs.cudnn(bundle, json, cudnnOptions(false, false));
+    assertThat(r.exitStatus()).isEqualTo(2);
+    assertThat(r.refusal()).startsWith(Cudnn.NEEDS_GPU).doesNotContain("\n");
+    assertThat(r.lines()).singleElement().asString().startsWith("cudnn: unavailable: " + Cudnn.NEEDS_GPU);
     JsonNode j = Json.MAPPER.readTree(json.toFile());
     assertThat(j.get("status").asText()).isEqualTo("unavailable");
     assertThat(j.get("reason").asText()).startsWith(Cudnn.NEEDS_GPU);
   }
 
   @Test
-  void badArgumentsAreOneLineAndExit2() {
-    Run r = gpuCheck("cpu", "--bundle", tmp.resolve("nope").toString(), "--json", tmp.resolve("x.json").toString());
-    assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err().strip()).startsWith("gpu-check cpu: ").contains("not a GPU bundle").doesNotContain("\n");
-    Run bad = gpuCheck("cudnn", "--bundle", bundle.toString(), "--json", "x.json", "--repeat", "1");
-    assertThat(bad.exit()).isEqualTo(2);
-    assertThat(bad.err()).contains("--repeat must be at least 2");
+  void badArgumentsAreOneLineInputErrors() {
+    // the command's parse-time checks and its one-line output: GpuCheckCommandTest in the cli module
+    assertThatThrownBy(() -> GpuLegs.cpu(tmp.resolve("nope"), tmp.resolve("x.json"), true))
+        .isInstanceOfSatisfying(CrossalignException.class,
+            e -> assertThat(e.kind()).isEqualTo(CrossalignException.Kind.INPUT))
+        .hasMessageContaining("not a GPU bundle").hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> new CudnnLeg.Options(0, 1, 3, 20, true, false))
+        .isInstanceOf(CrossalignException.class).hasMessageContaining("--repeat must be at least 2");
   }
 
   @Test
@@ -168,8 +168,8 @@ class GpuCheckTest {
         + "cudnn-cuda13\t2\t1.5\tgpu-check cudnn: cuDNN backend needs a GPU\n");
     Files.writeString(dir.resolve("cudnn.json"),
         "{\"leg\":\"cudnn\",\"status\":\"unavailable\",\"reason\":\"no CUDA device visible\",\"models\":[],\"layers\":[]}");
-    Run r = gpuCheck("summary", "--dir", dir.toString());
-    assertThat(r.exit()).as(r.err()).isZero();
+    GpuLegs.Outcome r = GpuLegs.summary(dir);
+    assertThat(r.exitStatus()).isZero();
     String md = Files.readString(dir.resolve("summary.md"), StandardCharsets.UTF_8);
     assertThat(md).contains("| gpu | 2 | 0.0 | nvidia-smi not found: no NVIDIA driver |")
         .contains("- cudnn: unavailable: no CUDA device visible")

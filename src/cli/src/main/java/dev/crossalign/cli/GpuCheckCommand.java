@@ -1,6 +1,8 @@
-package dev.crossalign.engine.gpu;
+package dev.crossalign.cli;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.engine.gpu.CudnnLeg;
+import dev.crossalign.engine.gpu.GpuLegs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,17 +14,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The GPU check's Java entry point (its own main, not the CLI's, so that the bundle's class path needs neither libtorch
- * nor ONNX Runtime): {@code export} writes a model's part of the bundle here; {@code cpu}, {@code cudnn} and
- * {@code summary} run on the GPU machine from the bundle (benchmarks/gpu-bundle.sh, run-gpu-check.sh).
+ * The GPU check's own entry point, not a subcommand of crossalign's Main, so that the bundle's class path needs neither
+ * libtorch nor ONNX Runtime (benchmarks/gpu-bundle.sh checks its class closure; it may use nothing of this package
+ * but {@link AtLeast}): {@code export} writes a model's part of the bundle here; {@code cpu}, {@code cudnn} and
+ * {@code summary} run on the GPU machine from the bundle (run-gpu-check.sh). The legs are engine.gpu's
+ * {@link GpuLegs}; this class parses their options, each typed while the command line is parsed.
  *
  * <p>Exit status: 0 done, 1 done with findings (cpu: reference not reproduced; cudnn: a layer failed), 2 could not run
  * (bad arguments or files, no GPU), each with one line on stderr.
  */
 @Command(name = "gpu-check", mixinStandardHelpOptions = true,
     description = "GPU check legs over a bundle built by benchmarks/gpu-bundle.sh",
-    subcommands = {GpuCheck.Export.class, GpuCheck.Cpu.class, GpuCheck.CudnnCmd.class, GpuCheck.SummaryCmd.class})
-public final class GpuCheck implements Callable<Integer> {
+    subcommands = {GpuCheckCommand.Export.class, GpuCheckCommand.Cpu.class, GpuCheckCommand.CudnnCmd.class,
+        GpuCheckCommand.SummaryCmd.class})
+public final class GpuCheckCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
@@ -31,15 +36,22 @@ public final class GpuCheck implements Callable<Integer> {
 
   /** Runs the command with these writers; returns the exit status (tests call this). */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cmd = new CommandLine(new GpuCheck());
+    CommandLine cmd = new CommandLine(new GpuCheckCommand());
     cmd.setOut(out);
     cmd.setErr(err);
+    cmd.setParameterExceptionHandler((ex, given) -> {
+      CommandLine c = ex.getCommandLine();
+      c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + oneLine(ex.getMessage()) + " (try '"
+          + c.getCommandSpec().qualifiedName() + " --help')");
+      c.getErr().flush();
+      return 2;
+    });
     cmd.setExecutionExceptionHandler((e, c, parsed) -> {
       if (e instanceof CrossalignException ce) {
-        c.getErr().println("gpu-check " + c.getCommandName() + ": " + ce.getMessage());
+        c.getErr().println("gpu-check " + c.getCommandName() + ": " + oneLine(ce.getMessage()));
         return ce.kind().exitStatus();
       }
-      c.getErr().println("gpu-check " + c.getCommandName() + ": internal error: " + e);
+      c.getErr().println("gpu-check " + c.getCommandName() + ": internal error: " + oneLine(String.valueOf(e)));
       return 2;
     });
     cmd.setExitCodeExceptionMapper(e -> 2);
@@ -50,6 +62,19 @@ public final class GpuCheck implements Callable<Integer> {
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getErr());
     return 2;
+  }
+
+  /** Prints a leg's lines and refusal; its exit status. */
+  static int report(CommandLine.Model.CommandSpec spec, GpuLegs.Outcome o) {
+    o.lines().forEach(spec.commandLine().getOut()::println);
+    if (o.refusal() != null) {
+      spec.commandLine().getErr().println("gpu-check " + spec.name() + ": " + oneLine(o.refusal()));
+    }
+    return o.exitStatus();
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "unknown error" : s.replace('\n', ' ').replace('\r', ' ');
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,
@@ -68,12 +93,7 @@ public final class GpuCheck implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      for (Map.Entry<String, Path> e : models.entrySet()) {
-        BundleManifest m = BundleExport.export(e.getValue(), e.getKey(), seed, bundle);
-        spec.commandLine().getOut().println("export: " + m.name() + ": " + m.convs().size() + " convs, "
-            + m.skipped().size() + " skipped, TFLite " + m.tfliteVersion());
-      }
-      return 0;
+      return report(spec, GpuLegs.export(models, seed, bundle));
     }
   }
 
@@ -93,10 +113,7 @@ public final class GpuCheck implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      CpuLeg.Report r = CpuLeg.run(bundle, !noTruth);
-      Json.write(json, r);
-      r.lines().forEach(spec.commandLine().getOut()::println);
-      return r.pass() ? 0 : 1;
+      return report(spec, GpuLegs.cpu(bundle, json, !noTruth));
     }
   }
 
@@ -111,16 +128,20 @@ public final class GpuCheck implements Callable<Integer> {
     @Option(names = "--json", required = true, paramLabel = "FILE")
     Path json;
 
-    @Option(names = "--device", defaultValue = "0")
+    @Option(names = "--device", defaultValue = "0", paramLabel = "N", converter = Ordinal.class,
+        description = "CUDA device index (default: ${DEFAULT-VALUE})")
     int device;
 
-    @Option(names = "--repeat", defaultValue = "5", description = "forward calls per algorithm for the bitwise check")
+    @Option(names = "--repeat", defaultValue = "5", paramLabel = "N", converter = Repeats.class,
+        description = "forward calls per algorithm for the bitwise check, at least 2 (default: ${DEFAULT-VALUE})")
     int repeat;
 
-    @Option(names = "--warmup", defaultValue = "3")
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", converter = Ordinal.class,
+        description = "untimed forward calls per algorithm (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--iterations", defaultValue = "20", description = "timed forward calls per algorithm")
+    @Option(names = "--iterations", defaultValue = "20", paramLabel = "N", converter = Iterations.class,
+        description = "timed forward calls per algorithm, at least 1 (default: ${DEFAULT-VALUE})")
     int iterations;
 
     @Option(names = "--no-truth", description = "skip the float64 host convs")
@@ -131,15 +152,8 @@ public final class GpuCheck implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      CudnnLeg.Report r = CudnnLeg.run(bundle,
-          new CudnnLeg.Options(device, repeat, warmup, iterations, !noTruth, planOnly));
-      Json.write(json, r);
-      r.lines().forEach(spec.commandLine().getOut()::println);
-      if ("unavailable".equals(r.status())) {
-        spec.commandLine().getErr().println("gpu-check cudnn: " + r.reason());
-        return 2;
-      }
-      return r.layers().stream().anyMatch(l -> l.error() != null) ? 1 : 0;
+      return report(spec, GpuLegs.cudnn(bundle, json,
+          new CudnnLeg.Options(device, repeat, warmup, iterations, !noTruth, planOnly)));
     }
   }
 
@@ -153,8 +167,28 @@ public final class GpuCheck implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      Summary.write(dir).forEach(spec.commandLine().getOut()::println);
-      return 0;
+      return report(spec, GpuLegs.summary(dir));
+    }
+  }
+
+  /** --device, --warmup: a whole number at least 0. */
+  static final class Ordinal extends AtLeast {
+    Ordinal() {
+      super(0);
+    }
+  }
+
+  /** --repeat: at least 2 calls to compare. */
+  static final class Repeats extends AtLeast {
+    Repeats() {
+      super(2, "--repeat ");
+    }
+  }
+
+  /** --iterations: at least 1. */
+  static final class Iterations extends AtLeast {
+    Iterations() {
+      super(1, "--iterations ");
     }
   }
 }
