@@ -40,7 +40,7 @@ public final class CompareThroughput {
     }
     HostTensor ref = HostTensor.ofFloats(nhwc, Layout.NHWC, a);
     HostTensor cand = HostTensor.ofFloats(nhwc, Layout.NHWC, b);
-    HostTensor candNchw = cand.permute(new int[] {0, 3, 1, 2}, Layout.NCHW);
+    HostTensor candNchw = cand.permute(Layout.nhwcToNchw(), Layout.NCHW);
     CapturedTensor cr = new CapturedTensor("t", "CONV_2D", 0, ref);
     CapturedTensor cc = new CapturedTensor("t", "CONV_2D", 0, cand);
     CapturedTensor cn = new CapturedTensor("t", "CONV_2D", 0, candNchw);
@@ -52,7 +52,7 @@ public final class CompareThroughput {
     report("compareOne, candidate NCHW (permuted read)", mpairs,
         () -> Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT));
     report("old path: permuted copy + Metrics.of (distinct always)", mpairs,
-        () -> Metrics.of(ref, candNchw.permute(new int[] {0, 2, 3, 1}, Layout.NHWC), Tolerance.DEFAULT));
+        () -> Metrics.of(ref, candNchw.permute(Layout.nchwToNhwc(), Layout.NHWC), Tolerance.DEFAULT));
   }
 
   private static void report(String what, double mpairs, java.util.function.Supplier<Object> call) {

@@ -108,8 +108,8 @@ public final class NaivePaddingProbe {
   /** The conv with PyTorch's symmetric padding k//2 (and the fused activation), NHWC on the host. */
   private static HostTensor naive(HostTensor x, HostTensor wt, Tensor bias, OpOptions.Conv2D o, int kh, int kw,
       long groups) {
-    Tensor xt = TorchTensors.toTorch(x.toFloat32()).permute(0, 3, 1, 2);
-    Tensor wtt = TorchTensors.toTorch(wt.toFloat32()).permute(0, 3, 1, 2);
+    Tensor xt = PortValue.toNchw(TorchTensors.toTorch(x.toFloat32()));
+    Tensor wtt = PortValue.toNchw(TorchTensors.toTorch(wt.toFloat32()));
     Tensor naive =
         torch.conv2d(
             xt,
@@ -120,7 +120,7 @@ public final class NaivePaddingProbe {
             new long[] {1, 1},
             groups);
     naive = FusedActivation.apply(naive, o.activation());
-    HostTensor nh = TorchTensors.toHost(naive.permute(0, 2, 3, 1), Layout.NHWC);
+    HostTensor nh = TorchTensors.toHost(PortValue.toNhwc(naive), Layout.NHWC);
     return nh;
   }
 }

@@ -231,7 +231,7 @@ final class PortGraph {
       // the float64 graph (its chained run only learns the layouts) takes its inputs in double like its constants
       Tensor t = toDevice(float64 && h.dtype().isFloating() ? TorchTensors.toTorchDouble(h)
           : TorchTensors.toTorch(h));
-      PortValue v = info.shape().length == 4 ? PortValue.nchw(t.permute(0, 3, 1, 2).contiguous(MemoryFormat.ChannelsLast)) : PortValue.tf(t);
+      PortValue v = info.shape().length == 4 ? PortValue.nchw(PortValue.toNchw(t).contiguous(MemoryFormat.ChannelsLast)) : PortValue.tf(t);
       values.put(idx, v);
       chainedLayouts.put(idx, v.layout());
       if (captureAll) {
@@ -397,7 +397,7 @@ final class PortGraph {
       Layout want = chainedLayouts.getOrDefault(t, Layout.ANY);
       ins[i] =
           want == Layout.NCHW && tt.dim() == 4
-              ? PortValue.nchw(tt.permute(0, 3, 1, 2).contiguous(MemoryFormat.ChannelsLast))
+              ? PortValue.nchw(PortValue.toNchw(tt).contiguous(MemoryFormat.ChannelsLast))
               : PortValue.tf(tt);
     }
     if (!ready) {

@@ -138,7 +138,7 @@ final class ScriptedOps implements AutoCloseable {
       }
       ref = PortGraph.tfliteAxes(ref);
       Tensor t = TorchTensors.toTorch(ref.dtype().isFloating() ? ref.toFloat32() : ref);
-      args.add(v.rank() == 4 ? t.permute(0, 3, 1, 2) : t);
+      args.add(v.rank() == 4 ? PortValue.toNchw(t) : t);
     }
     List<Tensor> results;
     try {

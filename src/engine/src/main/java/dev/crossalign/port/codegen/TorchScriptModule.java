@@ -2,6 +2,7 @@ package dev.crossalign.port.codegen;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.torch.TorchTensors;
+import dev.crossalign.port.PortValue;
 import dev.crossalign.tensor.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -247,7 +248,7 @@ public final class TorchScriptModule implements AutoCloseable {
       }
       Tensor t = TorchTensors.toTorch(h.dtype().isFloating() ? h.toFloat32() : h);
       if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
-        t = t.permute(0, 3, 1, 2).contiguous();
+        t = PortValue.toNchw(t).contiguous();
       }
       args.add(t);
     }
@@ -261,7 +262,7 @@ public final class TorchScriptModule implements AutoCloseable {
       GeneratedModel.Port p = model.outputs().get(k);
       Tensor t = el.get(k).toTensor();
       if (p.rank() == 4 && model.boundary() == PyGenerator.Boundary.NCHW) {
-        t = t.permute(0, 2, 3, 1);
+        t = PortValue.toNhwc(t);
       }
       outs.put(p.tfliteName(), TorchTensors.toHost(t, p.rank() == 4 ? Layout.NHWC : Layout.ANY));
     }

@@ -79,7 +79,7 @@ final class Axes {
    * activations, a permute without a copy), any other rank keeps TFLite axes.
    */
   static PortValue fromTf(Tensor t) {
-    return t.dim() == 4 ? PortValue.nchw(t.permute(0, 3, 1, 2)) : PortValue.tf(t);
+    return t.dim() == 4 ? PortValue.nchw(PortValue.toNchw(t)) : PortValue.tf(t);
   }
 
   /**

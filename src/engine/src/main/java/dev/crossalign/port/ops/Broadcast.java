@@ -35,7 +35,7 @@ record Broadcast(Tensor a, Tensor b, boolean nchw) {
       }
       t4 = t.reshape(shape);
     }
-    return t4.permute(0, 3, 1, 2);
+    return PortValue.toNchw(t4);
   }
 
   /**

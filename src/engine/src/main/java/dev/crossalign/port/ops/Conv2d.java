@@ -40,7 +40,7 @@ public final class Conv2d implements OpLowering {
     checkOperands(ctx);
     int[] in = ctx.input(0).shape();
     int[] ws = ctx.input(1).shape();
-    Tensor weight = ctx.prepared(ctx.constant(1).permute(0, 3, 1, 2));
+    Tensor weight = ctx.prepared(PortValue.toNchw(ctx.constant(1)));
     Tensor bias = ctx.hasInput(2) ? ctx.prepared(ctx.constant(2)) : null;
     int groups = in[3] / ws[3];
     SamePadding ph = SamePadding.of(o.padding(), in[1], ws[1], o.strideH(), o.dilationH());

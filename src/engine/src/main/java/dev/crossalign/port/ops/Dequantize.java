@@ -66,8 +66,8 @@ public final class Dequantize implements OpLowering {
       Tensor f = v.tensor().to(ScalarType.Float);
       Tensor y;
       if (perChannel) {
-        Tensor s = v.isNchw() ? scaleT.permute(0, 3, 1, 2) : scaleT;
-        Tensor z = v.isNchw() ? zpT.permute(0, 3, 1, 2) : zpT;
+        Tensor s = v.isNchw() ? PortValue.toNchw(scaleT) : scaleT;
+        Tensor z = v.isNchw() ? PortValue.toNchw(zpT) : zpT;
         y = f.sub(z).mul(s);
       } else {
         y = f.sub(zp0).mul(scale0);

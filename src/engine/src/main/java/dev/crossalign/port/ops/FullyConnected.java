@@ -51,7 +51,7 @@ public final class FullyConnected implements OpLowering {
       Tensor b = runtimeBias ? inputs[2].tfTensor() : fixedBias;
       Tensor y = torch.linear(x, wt, b == null ? new TensorOptional() : new TensorOptional(b));
       y = FusedActivation.apply(y, o.activation()).reshape(outShape);
-      return new PortValue[] {outShape.length == 4 ? PortValue.nchw(y.permute(0, 3, 1, 2)) : PortValue.tf(y)};
+      return new PortValue[] {outShape.length == 4 ? PortValue.nchw(PortValue.toNchw(y)) : PortValue.tf(y)};
     };
   }
 

@@ -99,7 +99,7 @@ public final class Reduce implements OpLowering {
     if (keep) {
       return new PortValue[] {new PortValue(y, x.layout())};
     }
-    Tensor tf = x.isNchw() ? y.permute(0, 2, 3, 1) : y;
+    Tensor tf = x.isNchw() ? PortValue.toNhwc(y) : y;
     int[] full = Axes.shape(tf);
     int[] out = new int[full.length - axes.length];
     for (int i = 0, j = 0, k = 0; i < full.length; i++) {
