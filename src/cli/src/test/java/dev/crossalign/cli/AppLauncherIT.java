@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AppLauncherIT {
   static final Path APP = Path.of("target", "crossalign").toAbsolutePath();
   static final Path LAUNCHER = APP.resolve("bin/crossalign");
+  static final Path CACHE = Path.of("target", "app-it-cache").toAbsolutePath();
 
   record Proc(int status, String out, String err) {}
 
@@ -40,6 +41,9 @@ class AppLauncherIT {
   static Proc exec(Map<String, String> env, String... command) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().remove("CROSSALIGN_OPTS");
+    pb.environment().remove("CROSSALIGN_CDS");
+    // the launcher's class-data archives go to a cache of the tests' own, not the user's
+    pb.environment().put("XDG_CACHE_HOME", CACHE.toString());
     pb.environment().putAll(env);
     Path out = Files.createTempFile("crossalign-it", ".out");
     Path err = Files.createTempFile("crossalign-it", ".err");
@@ -78,6 +82,62 @@ class AppLauncherIT {
     Proc p = exec(Map.of("CROSSALIGN_OPTS", "-Xmx64k"), LAUNCHER.toString(), "--version");
     assertThat(p.status()).isNotZero();
     assertThat(p.out() + p.err()).containsIgnoringCase("heap");
+  }
+
+  /**
+   * glibc reads its malloc settings from the environment when the JVM starts: the launcher exports its defaults, and
+   * a caller's own value wins. The "java" here is a script that prints the environment it was started with.
+   */
+  @Test
+  void mallocSettingsReachTheJvmUnlessTheCallerSetThem(@TempDir Path dir) throws Exception {
+    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(java, "#!/bin/sh\nenv\n");
+    assertThat(java.toFile().setExecutable(true)).isTrue();
+    // empty counts as unset for the launcher (as for glibc): whatever the build's own environment holds
+    Map<String, String> env = new java.util.HashMap<>(Map.of("JAVA_HOME", dir.toString(), "MALLOC_ARENA_MAX", "",
+        "MALLOC_MMAP_THRESHOLD_", ""));
+    Proc p = exec(env, LAUNCHER.toString(), "--version");
+    assertThat(p.status()).as(p.err()).isZero();
+    assertThat(p.out().lines()).contains("MALLOC_ARENA_MAX=2", "MALLOC_MMAP_THRESHOLD_=1048576");
+    env.put("MALLOC_ARENA_MAX", "8");
+    Proc q = exec(env, LAUNCHER.toString(), "--version");
+    assertThat(q.out().lines()).contains("MALLOC_ARENA_MAX=8", "MALLOC_MMAP_THRESHOLD_=1048576");
+  }
+
+  @Test
+  void aCommandsFirstRunArchivesItsClassesForTheNextRuns(@TempDir Path dir) throws Exception {
+    Map<String, String> cache = Map.of("XDG_CACHE_HOME", dir.toString());
+    Path cds = dir.resolve("crossalign/cds");
+    // --version and --help do no command's work: nothing is archived
+    assertThat(exec(cache, LAUNCHER.toString(), "validate", "--version").status()).isZero();
+    assertThat(archives(cds)).isEmpty();
+    Proc first = exec(cache, LAUNCHER.toString(), "validate", "--mode", "chained");
+    assertThat(first.status()).as(first.err()).isZero();
+    List<String> made = archives(cds);
+    assertThat(made).as("one archive, renamed from its temporary name").hasSize(1)
+        .allSatisfy(f -> assertThat(f).matches("validate-[0-9]+\\.jsa"));
+    // oracle: the JVM's own class-loading log says which classes came from the archive
+    Path log = dir.resolve("classes.log");
+    Proc second = exec(Map.of("XDG_CACHE_HOME", dir.toString(), "CROSSALIGN_OPTS", "-Xlog:class+load:file=" + log),
+        LAUNCHER.toString(), "validate", "--mode", "chained");
+    assertThat(second.status()).as(second.err()).isZero();
+    assertThat(Files.readString(log)).contains("dev.crossalign.engine.Validator source: shared objects file (top)");
+    // an archive the JVM cannot use (another Java's, a stale one: here not an archive at all) is ignored silently
+    Files.writeString(cds.resolve(made.get(0)), "not an archive");
+    Proc third = exec(cache, LAUNCHER.toString(), "validate", "--mode", "chained");
+    assertThat(third.status()).as(third.err()).isZero();
+    // the archive changes nothing a user reads: the same report (it has no times) each time, no JVM notes
+    assertThat(second.out()).isEqualTo(first.out()).isEqualTo(third.out());
+    assertThat(first.err() + second.err() + third.err()).doesNotContain("[cds").doesNotContain("warning");
+  }
+
+  private static List<String> archives(Path cds) throws IOException {
+    if (!Files.isDirectory(cds)) {
+      return List.of();
+    }
+    try (var files = Files.list(cds)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
   }
 
   @Test

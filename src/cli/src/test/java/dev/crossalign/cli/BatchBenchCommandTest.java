@@ -115,6 +115,10 @@ class BatchBenchCommandTest {
     CliTestSupport.Run small = CliTestSupport.run("batch", m.toString(), "--max-memory", "10m");
     assertThat(small.status()).isEqualTo(2);
     assertThat(small.err()).contains("one worker needs about").contains("--max-memory");
+    // a cap above the machine's memory caps nothing: refused in one line
+    CliTestSupport.Run huge = CliTestSupport.run("batch", m.toString(), "--max-memory", "1000t");
+    assertThat(huge.status()).isEqualTo(2);
+    assertThat(huge.err().strip()).contains("is more than this machine's memory").doesNotContain("\n");
   }
 
   @Test

@@ -68,46 +68,53 @@ record LogisticOutput(String logitName, double logitRel, double condition, doubl
    */
   static LogisticOutput of(String logitName, HostTensor zTflite, HostTensor yTflite, HostTensor zGenerated,
       HostTensor yGenerated) {
-    long n = zTflite.numel();
-    double dz = 0;
-    double zz = 0;
+    double[] zt = values(zTflite);
+    double[] zg = values(zGenerated);
+    double[] st = sigmoid(zt);
+    double[] sg = sigmoid(zg);
     double cond = 0;
-    double carried = 0;
-    double sT2 = 0;
-    double sG2 = 0;
-    double ownG = 0;
-    double ownT = 0;
-    double yT2 = 0;
-    for (long i = 0; i < n; i++) {
-      double zt = zTflite.getDouble(i);
-      double zg = zGenerated.getDouble(i);
-      double st = sigmoid(zt);
-      double sg = sigmoid(zg);
-      dz += (zg - zt) * (zg - zt);
-      zz += zt * zt;
-      cond = Math.max(cond, Math.abs(zt) * (1 - st));
-      carried += (sg - st) * (sg - st);
-      sT2 += st * st;
-      sG2 += sg * sg;
-      ownG += sq(yGenerated.getDouble(i) - sg);
-      ownT += sq(yTflite.getDouble(i) - st);
-      yT2 += sq(yTflite.getDouble(i));
+    for (int i = 0; i < zt.length; i++) {
+      cond = Math.max(cond, Math.abs(zt[i]) * (1 - st[i]));
     }
-    double yT = Math.sqrt(Math.max(yT2, 1e-60));
-    double relCarried = Math.sqrt(carried / Math.max(sT2, 1e-60));
-    double relOwnG = Math.sqrt(ownG / Math.max(sG2, 1e-60));
-    double relOwnT = Math.sqrt(ownT / Math.max(sT2, 1e-60));
+    double carried = rel(sg, st);
+    double ownG = rel(values(yGenerated), sg);
+    double ownT = rel(values(yTflite), st);
     // ||yG - yT|| <= ||yG - s(zG)|| + ||s(zG) - s(zT)|| + ||s(zT) - yT||, each over ||yT||
-    double bound = (relOwnG * Math.sqrt(sG2) + relCarried * Math.sqrt(sT2) + relOwnT * Math.sqrt(sT2)) / yT;
-    return new LogisticOutput(logitName, Math.sqrt(dz / Math.max(zz, 1e-60)), cond, relCarried, relOwnG, relOwnT,
-        bound * (1 + 1e-9));
+    double bound = (ownG * norm(sg) + carried * norm(st) + ownT * norm(st)) / Math.max(norm(values(yTflite)), 1e-30);
+    return new LogisticOutput(logitName, rel(zg, zt), cond, carried, ownG, ownT, bound * (1 + 1e-9));
   }
 
-  private static double sigmoid(double z) {
-    return 1.0 / (1.0 + Math.exp(-z));
+  private static double[] values(HostTensor t) {
+    double[] v = new double[Math.toIntExact(t.numel())];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = t.getDouble(i);
+    }
+    return v;
   }
 
-  private static double sq(double v) {
-    return v * v;
+  /** The exact sigmoid of each element, in double. */
+  private static double[] sigmoid(double[] z) {
+    double[] s = new double[z.length];
+    for (int i = 0; i < z.length; i++) {
+      s[i] = 1.0 / (1.0 + Math.exp(-z[i]));
+    }
+    return s;
+  }
+
+  /** ||a - b|| / ||b||. */
+  private static double rel(double[] a, double[] b) {
+    double d = 0;
+    for (int i = 0; i < a.length; i++) {
+      d += (a[i] - b[i]) * (a[i] - b[i]);
+    }
+    return Math.sqrt(d) / Math.max(norm(b), 1e-30);
+  }
+
+  private static double norm(double[] a) {
+    double s = 0;
+    for (double v : a) {
+      s += v * v;
+    }
+    return Math.sqrt(s);
   }
 }

@@ -77,8 +77,6 @@ public record Metrics(
   /** The floor of the rel_l2 denominator, so that an all-zero reference gives a finite (huge) ratio. */
   public static final double TINY = 1e-30;
 
-  private static final int CHUNK = 8192;
-
   /** How many leading elements decide whether a side looks quantized (see {@link #of(HostTensor, HostTensor, List, Tolerance, boolean)}). */
   static final int DISTINCT_PROBE = 1024;
 
@@ -108,29 +106,6 @@ public record Metrics(
    *
    * @throws IllegalArgumentException when the element counts differ
    */
-  /** Largest finite |x| of a tensor (0 when it has none). */
-  static double maxAbsFinite(HostTensor t) {
-    long n = t.numel();
-    if (n == 0) {
-      return 0;
-    }
-    ElementReader r = new ElementReader(t);
-    int chunk = (int) Math.min(CHUNK, n);
-    double[] buf = new double[chunk];
-    double m = 0;
-    for (long base = 0; base < n; base += chunk) {
-      int len = (int) Math.min(chunk, n - base);
-      r.read(buf, len);
-      for (int i = 0; i < len; i++) {
-        double a = Math.abs(buf[i]);
-        if (a > m && a != Double.POSITIVE_INFINITY) {
-          m = a;
-        }
-      }
-    }
-    return m;
-  }
-
   public static Metrics of(HostTensor ref, HostTensor cand, Tolerance tol) {
     return of(ref, cand, null, tol);
   }
@@ -161,197 +136,46 @@ public record Metrics(
           "element counts differ: reference " + Arrays.toString(ref.shape()) + " (" + n + ") vs candidate "
               + Arrays.toString(cand.shape()) + " (" + cand.numel() + ")");
     }
-    final double atol = tol.scaleAtol() ? tol.effectiveAtol(maxAbsFinite(ref)) : tol.atol();
-    final double rtol = tol.rtol();
-    ElementReader ra = new ElementReader(ref);
     ElementReader rb = ElementReader.of(cand, perm);
-    DistinctCounter da = new DistinctCounter(DISTINCT_CAP);
-    DistinctCounter db = new DistinctCounter(DISTINCT_CAP);
-    int chunk = (int) Math.min(CHUNK, Math.max(n, 1));
-    double[] ca = new double[chunk];
-    double[] cb = new double[chunk];
-
-    long finiteA = 0;
-    long finiteB = 0;
-    double sumA = 0;
-    double sumB = 0;
-    double minA = Double.POSITIVE_INFINITY;
-    double maxA = Double.NEGATIVE_INFINITY;
-    double minB = Double.POSITIVE_INFINITY;
-    double maxB = Double.NEGATIVE_INFINITY;
-    long nanA = 0;
-    long nanB = 0;
-    long infA = 0;
-    long infB = 0;
-    long pairs = 0;
-    double maxAbs = 0;
-    long argmaxFinite = -1;
-    double sumAbs = 0;
-    double sumDiff = 0;
-    double sumSqDiff = 0;
-    double sumSqA = 0;
-    double sumSqB = 0;
-    double dot = 0;
-    long outOfTol = 0;
-    long nonFiniteMismatch = 0;
-    long firstMismatch = -1;
-    long firstNonFiniteA = -1;
-    long firstNonFiniteB = -1;
-
-    // without distinctAlways the first chunk is the probe: after it a side goes on counting only if it is integer or
-    // looks quantized
-    boolean countingA = true;
-    boolean countingB = true;
-    int firstLen = distinctAlways ? chunk : Math.min(chunk, DISTINCT_PROBE);
-    for (long base = 0, len; base < n; base += len) {
-      len = (int) Math.min(base == 0 ? firstLen : chunk, n - base);
-      if (base > 0 && !distinctAlways) {
-        countingA = countingA && (!ref.dtype().isFloating() || da.count() <= QUANTIZED_PROBE_DISTINCT);
-        countingB = countingB && (!cand.dtype().isFloating() || db.count() <= QUANTIZED_PROBE_DISTINCT);
-      }
-      ra.read(ca, (int) len);
-      rb.read(cb, (int) len);
-      boolean countA = countingA && !da.saturated();
-      boolean countB = countingB && !db.saturated();
-      for (int i = 0; i < len; i++) {
-        double a = ca[i];
-        double b = cb[i];
-        boolean fa = Double.isFinite(a);
-        boolean fb = Double.isFinite(b);
-        if (countA) {
-          da.add(a);
-        }
-        if (countB) {
-          db.add(b);
-        }
-        if (fa) {
-          finiteA++;
-          sumA += a;
-          if (a < minA) {
-            minA = a;
-          }
-          if (a > maxA) {
-            maxA = a;
-          }
-        } else {
-          if (a != a) {
-            nanA++;
-          } else {
-            infA++;
-          }
-          if (firstNonFiniteA < 0) {
-            firstNonFiniteA = base + i;
-          }
-        }
-        if (fb) {
-          finiteB++;
-          sumB += b;
-          if (b < minB) {
-            minB = b;
-          }
-          if (b > maxB) {
-            maxB = b;
-          }
-        } else {
-          if (b != b) {
-            nanB++;
-          } else {
-            infB++;
-          }
-          if (firstNonFiniteB < 0) {
-            firstNonFiniteB = base + i;
-          }
-        }
-        if (fa && fb) {
-          double d = b - a;
-          double ad = Math.abs(d);
-          pairs++;
-          sumAbs += ad;
-          sumDiff += d;
-          sumSqDiff += d * d;
-          sumSqA += a * a;
-          sumSqB += b * b;
-          dot += a * b;
-          if (ad > maxAbs || argmaxFinite < 0) {
-            maxAbs = ad;
-            argmaxFinite = base + i;
-          }
-          if (!(ad <= atol + rtol * Math.abs(a))) {
-            outOfTol++;
-          }
-        } else if (!(a == b || (a != a && b != b))) {
-          nonFiniteMismatch++;
-          if (firstMismatch < 0) {
-            firstMismatch = base + i;
-          }
-        }
-      }
-    }
-
-    double normA = Math.sqrt(sumSqA);
-    double normB = Math.sqrt(sumSqB);
-    double relL2 = n > 0 && pairs == 0 ? Double.NaN : Math.sqrt(sumSqDiff) / Math.max(normA, TINY);
+    PairScan s = PairScan.of(ref, cand, rb, tol, distinctAlways);
+    long outOfTol = s.outOfTolerance(ref, ElementReader.of(cand, perm));
+    double normA = Math.sqrt(s.sumSqA);
+    double normB = Math.sqrt(s.sumSqB);
+    double relL2 = n > 0 && s.pairs == 0 ? Double.NaN : Math.sqrt(s.sumSqDiff) / Math.max(normA, TINY);
     double cosine;
-    if (n > 0 && pairs == 0) {
+    if (n > 0 && s.pairs == 0) {
       cosine = Double.NaN;
-    } else if (sumSqA == 0 && sumSqB == 0) {
+    } else if (s.sumSqA == 0 && s.sumSqB == 0) {
       cosine = 1.0;
-    } else if (sumSqA == 0 || sumSqB == 0) {
+    } else if (s.sumSqA == 0 || s.sumSqB == 0) {
       cosine = 0.0;
     } else {
-      cosine = Math.max(-1.0, Math.min(1.0, dot / (normA * normB)));
+      cosine = Math.max(-1.0, Math.min(1.0, s.dot / (normA * normB)));
     }
-    boolean pass = nonFiniteMismatch == 0
-        && (firstNonFiniteA < 0 && firstNonFiniteB < 0 || tol.acceptNonFinite())
+    boolean pass = s.nonFiniteMismatch == 0
+        && (s.a.firstNonFinite < 0 && s.b.firstNonFinite < 0 || tol.acceptNonFinite())
         && (outOfTol == 0 || relL2 <= tol.relL2Budget());
-    if (!pass && !(countingA && countingB)) {
+    int distinctA = s.countingA ? s.da.count() : -1;
+    int distinctB = s.countingB ? s.db.count() : -1;
+    if (!pass && !(s.countingA && s.countingB)) {
       // a failing tensor: its counts inform (a collapsed or quantized candidate), count them all
-      da = countDistinct(ref, null);
-      db = countDistinct(cand, perm);
-      countingA = true;
-      countingB = true;
+      distinctA = countDistinct(ref, null).count();
+      distinctB = countDistinct(cand, perm).count();
     }
-    long argmax = firstMismatch >= 0 ? firstMismatch : argmaxFinite;
-    List<Integer> argmaxIndex = argmax < 0 ? List.of() : unravel(argmax, ref.shape());
-    double refAt = argmax < 0 ? Double.NaN : ref.getDouble(argmax);
-    double candAt = argmax < 0 ? Double.NaN : cand.getDouble(rb.sourceIndex(argmax));
-    return new Metrics(
-        n,
-        pairs,
-        maxAbs,
-        pairs > 0 ? sumAbs / pairs : Double.NaN,
-        relL2,
-        cosine,
-        finiteA > 0 ? sumA / finiteA : Double.NaN,
-        finiteB > 0 ? sumB / finiteB : Double.NaN,
-        pairs > 0 ? sumDiff / pairs : Double.NaN,
-        sumDiff,
-        finiteA > 0 ? minA : Double.NaN,
-        finiteA > 0 ? maxA : Double.NaN,
-        finiteB > 0 ? minB : Double.NaN,
-        finiteB > 0 ? maxB : Double.NaN,
-        nanA,
-        nanB,
-        infA,
-        infB,
-        countingA ? da.count() : -1,
-        countingB ? db.count() : -1,
-        argmax,
-        argmaxIndex,
-        refAt,
-        candAt,
-        outOfTol,
-        nonFiniteMismatch,
-        firstNonFiniteA,
-        firstNonFiniteB,
-        pass);
+    long argmax = s.firstMismatch >= 0 ? s.firstMismatch : s.argmaxFinite;
+    return new Metrics(n, s.pairs, s.maxAbs, s.pairs > 0 ? s.sumAbs / s.pairs : Double.NaN, relL2, cosine,
+        s.a.mean(), s.b.mean(), s.pairs > 0 ? s.sumDiff / s.pairs : Double.NaN, s.sumDiff,
+        s.a.minOrNaN(), s.a.maxOrNaN(), s.b.minOrNaN(), s.b.maxOrNaN(), s.a.nan, s.b.nan, s.a.inf, s.b.inf,
+        distinctA, distinctB, argmax, argmax < 0 ? List.of() : unravel(argmax, ref.shape()),
+        argmax < 0 ? Double.NaN : ref.getDouble(argmax), argmax < 0 ? Double.NaN : cand.getDouble(rb.sourceIndex(argmax)),
+        outOfTol, s.nonFiniteMismatch, s.a.firstNonFinite, s.b.firstNonFinite, pass);
   }
 
   private static DistinctCounter countDistinct(HostTensor t, int[] perm) {
     DistinctCounter dc = new DistinctCounter(DISTINCT_CAP);
     ElementReader r = ElementReader.of(t, perm);
     long n = t.numel();
-    double[] buf = new double[(int) Math.min(CHUNK, Math.max(n, 1))];
+    double[] buf = new double[(int) Math.min(PairScan.CHUNK, Math.max(n, 1))];
     for (long base = 0; base < n && !dc.saturated(); base += buf.length) {
       int len = (int) Math.min(buf.length, n - base);
       r.read(buf, len);

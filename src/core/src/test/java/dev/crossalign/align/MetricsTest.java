@@ -25,6 +25,45 @@ class MetricsTest {
     return f(new int[] {v.length}, v);
   }
 
+  /**
+   * A scaled atol is known only at the end of the pass (max|ref| may come last): pairs outside the tolerance at the
+   * running max|ref| but inside at the final one must not count, and pairs outside at the final one must. The oracle
+   * is the rule counted element by element here, over 3 chunks of the pass with the largest |ref| in the last one.
+   */
+  @Test
+  void aScaledAtolCountsWithTheFinalMaxWhereverTheMaxIs() {
+    int n = 3 * PairScan.CHUNK + 5;
+    double[] a = new double[n];
+    double[] b = new double[n];
+    java.util.Random rnd = new java.util.Random(3);
+    for (int i = 0; i < n; i++) {
+      a[i] = rnd.nextDouble() - 0.5;
+      b[i] = a[i] + (rnd.nextBoolean() ? 1 : -1) * 5e-5 * rnd.nextDouble(); // above atol 1e-5, below 100 * atol
+    }
+    a[n - 1] = 100; // max|ref| only at the very end: atol' = 1e-3
+    b[n - 1] = 100;
+    Tolerance tol = new Tolerance(1e-5, 0);
+    Metrics passing = Metrics.of(d(a), d(b), tol);
+    assertThat(passing.outOfTolerance()).isZero();
+    assertThat(passing.pass()).isTrue();
+    b[7] = a[7] + 2e-3; // outside even at the final atol'
+    b[n - 2] = a[n - 2] - 1.5e-3;
+    long expected = 0;
+    for (int i = 0; i < n; i++) {
+      expected += Math.abs(b[i] - a[i]) <= 1e-5 * 100 ? 0 : 1;
+    }
+    Metrics failing = Metrics.of(d(a), d(b), tol);
+    assertThat(expected).isEqualTo(2);
+    assertThat(failing.outOfTolerance()).isEqualTo(expected);
+    assertThat(failing.pass()).isFalse();
+    // unscaled: the pass's own count is the answer (every pair here is above 1e-5 but the two at the end are equal)
+    long unscaled = 0;
+    for (int i = 0; i < n; i++) {
+      unscaled += Math.abs(b[i] - a[i]) <= 1e-5 ? 0 : 1;
+    }
+    assertThat(Metrics.of(d(a), d(b), new Tolerance(1e-5, 0, false)).outOfTolerance()).isEqualTo(unscaled);
+  }
+
   static HostTensor d(double... v) {
     ByteBuffer b = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
     b.asDoubleBuffer().put(v);

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * What one leg of a validation produced (a candidate backend's setup or one of its runs): its comparisons by report
- * slot, the ops it could not run, its notes, timing and config entries, the element pairs it compared, and {@code
+ * slot, the ops it could not run, its notes, timing and config entries, the element pairs it compared and the CPU
+ * time its comparing took, and {@code
  * held}: its run's tensors (in a temporary file) only while a later leg still compares with them (null otherwise). {@link Validator}
  * merges the records in a fixed order, so the report does not depend on the order the legs ran in.
  */
@@ -21,6 +22,7 @@ record LegResult(
     Map<String, Double> timing,
     Map<String, String> config,
     long pairs,
+    double compareCpuMs,
     SpilledRun held) {
 
   LegResult {
@@ -39,7 +41,7 @@ record LegResult(
       return this;
     }
     held.close();
-    return new LegResult(comparisons, unsupported, notes, timing, config, pairs, null);
+    return new LegResult(comparisons, unsupported, notes, timing, config, pairs, compareCpuMs, null);
   }
 
   /** Collects one leg's record. */
@@ -50,6 +52,7 @@ record LegResult(
     final Map<String, Double> timing = new LinkedHashMap<>();
     final Map<String, String> config = new LinkedHashMap<>();
     long pairs;
+    double compareCpuMs;
 
     Builder add(Slot slot, List<Comparison> cs) {
       comparisons.computeIfAbsent(slot, s -> new java.util.ArrayList<>()).addAll(cs);
@@ -61,11 +64,12 @@ record LegResult(
       add(slot, p.finish());
       timing.merge(compareKey, p.compareMs(), Double::sum);
       pairs += p.pairs();
+      compareCpuMs += p.compareCpuMs();
       return this;
     }
 
     LegResult build(SpilledRun held) {
-      return new LegResult(comparisons, unsupported, notes, timing, config, pairs, held);
+      return new LegResult(comparisons, unsupported, notes, timing, config, pairs, compareCpuMs, held);
     }
   }
 }

@@ -231,6 +231,7 @@ public final class Validator {
     Map<String, Double> timing = new LinkedHashMap<>(Map.of("load", loadMs));
     Map<String, String> config = new LinkedHashMap<>(requestConfig(req));
     long pairs = 0;
+    double compareCpuMs = 0;
     for (LegResult leg : legs) {
       leg.comparisons().forEach((slot, cs) -> bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).addAll(cs));
       unsupported.addAll(leg.unsupported());
@@ -238,6 +239,7 @@ public final class Validator {
       leg.timing().forEach((k, v) -> timing.merge(k, v, Double::sum));
       config.putAll(leg.config());
       pairs += leg.pairs();
+      compareCpuMs += leg.compareCpuMs();
     }
     List<Comparison> comparisons = new ArrayList<>();
     bySlot.values().forEach(comparisons::addAll);
@@ -257,6 +259,8 @@ public final class Validator {
     if (pairs > 0) {
       // comparison throughput, to hold against a bare Metrics loop (benchmarks/README.md)
       timing.put("compare.ms_per_million_pairs", compareMs / (pairs / 1e6));
+      // the same from the comparing threads' CPU time: what the comparisons cost, whatever else held the cores
+      timing.put("compare.cpu_ms_per_million_pairs", compareCpuMs / (pairs / 1e6));
     }
     timing.put("total", totalMs);
     String label = req.model() == null ? DemoModel.LABEL : req.model().toString();

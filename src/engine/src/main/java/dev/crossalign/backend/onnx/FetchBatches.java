@@ -48,7 +48,7 @@ final class FetchBatches {
     if (!(info.getInfo() instanceof TensorInfo t)) {
       return UNKNOWN_BYTES;
     }
-    DType dtype = OrtBackend.dtypeOf(t.onnxType);
+    DType dtype = OrtValues.dtypeOf(t.onnxType);
     long n = 1;
     for (long d : t.getShape()) {
       if (d < 0) {

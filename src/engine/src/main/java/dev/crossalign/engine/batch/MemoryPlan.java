@@ -63,6 +63,12 @@ public record MemoryPlan(
     if (maxMemoryMb < 0) {
       throw CrossalignException.input("--max-memory must be positive, got " + maxMemoryMb + " MiB");
     }
+    long total = machineTotalMb();
+    if (maxMemoryMb > 0 && total > 0 && maxMemoryMb > total) {
+      throw CrossalignException.input(String.format(Locale.ROOT, "--max-memory %d MiB is more than this machine's"
+          + " memory (%d MiB): give at most that, or leave it out for 80%% of the available memory", maxMemoryMb,
+          total));
+    }
     long budget = maxMemoryMb > 0 ? maxMemoryMb : machineBudgetMb();
     Sizes worst = sizes(rows, options);
     long perWorker = worst.heapMb() + worst.nativeMb();
@@ -154,6 +160,19 @@ public record MemoryPlan(
   static int captures(List<?> backends, ValidationRequest.RunMode mode) {
     int perCandidate = mode == ValidationRequest.RunMode.BOTH ? 2 : 1;
     return 1 + Math.max(0, backends.size() - 1) * perCandidate;
+  }
+
+  /** The machine's memory in MiB (MemTotal on Linux, else the JVM's view of physical memory); 0 when unknown. */
+  static long machineTotalMb() {
+    long kb = ProcStatus.meminfoKb("MemTotal");
+    if (kb > 0) {
+      return kb / 1024;
+    }
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getTotalMemorySize() / MB;
+    }
+    return 0;
   }
 
   /** 80% of MemAvailable (Linux), else a quarter of the physical memory. */

@@ -310,6 +310,7 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   private void kill() {
+    sampleRss(); // a hung worker's peak counts too
     dead = true;
     process.destroyForcibly();
     try {

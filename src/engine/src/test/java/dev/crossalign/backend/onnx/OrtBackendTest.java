@@ -283,7 +283,7 @@ class OrtBackendTest {
   void intermediatesWithoutDeclaredTypeBecomeUntypedOutputsThatOnnxRuntimeAccepts() {
     OnnxModel m = chain();
     assertThat(m.proto().getGraph().getValueInfoCount()).isZero();
-    var g = OrtBackend.withAllOutputs(m.proto()).getGraph();
+    var g = OrtSessions.withAllOutputs(m.proto()).getGraph();
     assertThat(g.getOutputList()).extracting(v -> v.getName())
         .containsExactly("mean", "positive", "conv", "relu", "shape");
     assertThat(g.getOutput(2).hasType()).isFalse();
@@ -295,7 +295,7 @@ class OrtBackendTest {
         .addNode("Neg", List.of("r"), List.of("y"))
         .addOutput("y", DType.FLOAT32, null)
         .build();
-    var tg = OrtBackend.withAllOutputs(typed.proto()).getGraph();
+    var tg = OrtSessions.withAllOutputs(typed.proto()).getGraph();
     assertThat(tg.getOutput(1).getName()).isEqualTo("r");
     assertThat(tg.getOutput(1).getType().getTensorType().getShape().getDimCount()).isEqualTo(1);
     Activations a = runOnce(typed, OrtOptions.DEFAULT, Map.of("x", HostTensor.ofFloats(new int[] {2}, Layout.ANY,

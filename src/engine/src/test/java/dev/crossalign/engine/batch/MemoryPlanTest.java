@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /** Workers and heap chosen together: the estimate from the model's tensors, the count from the budget. */
 class MemoryPlanTest {
+  /** The largest --max-memory the plan accepts: the machine's memory. */
+  private static final long ALL = MemoryPlan.machineTotalMb();
+
   private static List<ManifestRow> demoRows(int n) {
     return java.util.stream.IntStream.rangeClosed(1, n)
         .mapToObj(i -> new ManifestRow(i, null, i, null, null, null, null)).toList();
@@ -47,7 +50,7 @@ class MemoryPlanTest {
     assertThat(e.activationBytes()).isEqualTo(acts);
     assertThat(e.fileBytes()).isEqualTo(DemoModel.bytes().length);
 
-    MemoryPlan p = MemoryPlan.plan(demoRows(10), BatchOptions.defaults(), 1, 100_000);
+    MemoryPlan p = MemoryPlan.plan(demoRows(10), BatchOptions.defaults(), 1, ALL);
     long mb = 1 << 20;
     long heap = MemoryPlan.HEAP_BASE_MB
         + (long) Math.ceil((e.fileBytes() + MemoryPlan.HEAP_PER_CAPTURE * 3 * acts) / mb);
@@ -56,7 +59,7 @@ class MemoryPlanTest {
     assertThat(p.heapMb()).isEqualTo(heap);
     assertThat(p.perWorkerMb()).isEqualTo(heap + nat);
     assertThat(p.workers()).isEqualTo(1);
-    assertThat(p.budgetMb()).isEqualTo(100_000);
+    assertThat(p.budgetMb()).isEqualTo(ALL);
     assertThat(p.recycleMb()).isEqualTo((long) Math.ceil(MemoryPlan.RECYCLE_FACTOR * (heap + nat)));
   }
 
@@ -76,20 +79,20 @@ class MemoryPlanTest {
     // the three-way row is the small model's: the large model is sized for its own three captures, not five
     List<ManifestRow> rows = List.of(new ManifestRow(1, null, 0, null, null, null, List.of("tflite", "torch",
         "onnxruntime")), new ManifestRow(2, face, 0, null, null, null, null));
-    MemoryPlan p = MemoryPlan.plan(rows, BatchOptions.defaults(), 1, 100_000);
+    MemoryPlan p = MemoryPlan.plan(rows, BatchOptions.defaults(), 1, ALL);
     assertThat((long) p.heapMb()).isEqualTo(heapFor(big, 3)).isLessThan(heapFor(big, 5));
     assertThat(p.largestModel()).isEqualTo(face.toString());
     // the same rows with the large model three-way: five captures of its activations
     List<ManifestRow> both = List.of(rows.get(0), new ManifestRow(2, face, 0, null, null, null, List.of("tflite",
         "torch", "onnxruntime")));
-    assertThat((long) MemoryPlan.plan(both, BatchOptions.defaults(), 1, 100_000).heapMb())
+    assertThat((long) MemoryPlan.plan(both, BatchOptions.defaults(), 1, ALL).heapMb())
         .isEqualTo(heapFor(big, 5));
   }
 
   @Test
   void workerCountFollowsTheBudgetAndTheCores() {
     BatchOptions o = BatchOptions.defaults();
-    long per = MemoryPlan.plan(demoRows(10), o, 1, 100_000).perWorkerMb();
+    long per = MemoryPlan.plan(demoRows(10), o, 1, ALL).perWorkerMb();
     long self = MemoryPlan.BATCH_PROCESS_MB;
     int cores = Runtime.getRuntime().availableProcessors();
     // a budget for exactly one worker and the batch itself: one, whatever the cores
@@ -97,8 +100,13 @@ class MemoryPlanTest {
     assertThat(MemoryPlan.plan(demoRows(10), o, 0, self + 2 * per - 1).workers()).isEqualTo(1);
     assertThat(MemoryPlan.plan(demoRows(10), o, 0, self + 2 * per).workers()).isEqualTo(Math.min(2, cores));
     // plenty of memory: the cores, but never more workers than rows
-    assertThat(MemoryPlan.plan(demoRows(1000), o, 0, 1_000_000).workers()).isEqualTo(cores);
-    assertThat(MemoryPlan.plan(demoRows(1), o, 0, 1_000_000).workers()).isEqualTo(1);
+    assertThat(MemoryPlan.plan(demoRows(1000), o, 0, ALL).workers())
+        .isEqualTo((int) Math.min(cores, (ALL - self) / per));
+    assertThat(MemoryPlan.plan(demoRows(1), o, 0, ALL).workers()).isEqualTo(1);
+    // a cap above the machine's memory caps nothing: refused, in one line
+    assertThatThrownBy(() -> MemoryPlan.plan(demoRows(10), o, 0, ALL + 1)).isInstanceOf(CrossalignException.class)
+        .hasMessageContaining("--max-memory " + (ALL + 1) + " MiB is more than this machine's memory (" + ALL
+            + " MiB)").hasMessageNotContaining("\n");
     // an explicit count that does not fit is refused, naming the count that would
     assertThatThrownBy(() -> MemoryPlan.plan(demoRows(10), o, 3, self + 2 * per + 1))
         .isInstanceOf(CrossalignException.class)
@@ -120,7 +128,7 @@ class MemoryPlanTest {
       java.nio.file.Files.write(bad, new byte[] {1, 2, 3});
       List<ManifestRow> rows = List.of(new ManifestRow(1, bad, 0, null, null, null, null),
           new ManifestRow(2, null, 0, null, null, null, null));
-      MemoryPlan p = MemoryPlan.plan(rows, BatchOptions.defaults(), 1, 100_000);
+      MemoryPlan p = MemoryPlan.plan(rows, BatchOptions.defaults(), 1, ALL);
       assertThat(p.largestModel()).isEqualTo(DemoModel.LABEL);
     } finally {
       java.nio.file.Files.deleteIfExists(bad);
