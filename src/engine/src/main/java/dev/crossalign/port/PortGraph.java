@@ -7,7 +7,6 @@ import dev.crossalign.backend.Device;
 import dev.crossalign.backend.torch.TorchTensors;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
-import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.Subgraph;
 import dev.crossalign.tflite.TensorInfo;
@@ -20,27 +19,19 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.MemoryFormat;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * The TFLite main subgraph lowered to libtorch: constants converted and constant subgraphs (DEQUANTIZE, DENSIFY of
- * weights) folded once, each remaining op a {@link LoweredOp}. Not thread-safe; owned by {@link PortBackend}.
+ * The TFLite main subgraph run through its eager lowerings (prepared once by {@link PreparedGraph}): chained runs
+ * from the graph inputs and isolated runs fed the reference's tensors, each captured tensor handed over as soon as it
+ * is on the host. Not thread-safe; owned by {@link PortBackend}.
  */
 final class PortGraph {
   private final TfliteModel model;
   private final Subgraph graph;
   private final Device device;
-  /** Tensor index -> constant value (TFLite axes, on the device), buffers and folded ops alike. */
-  private final Map<Integer, Tensor> constants = new HashMap<>();
-  /** Op index -> lowered op, for ops that run every time. */
-  private final Map<Integer, LoweredOp> lowered = new LinkedHashMap<>();
-  /** Folded op outputs, in op order, for reporting. */
-  private final List<Integer> foldedOutputs = new ArrayList<>();
-  private final Map<Integer, String> producer = new HashMap<>();
-  private final Map<String, UnsupportedOp> unsupported = new LinkedHashMap<>();
+  private final PreparedGraph prepared;
   /** Layout each non-constant tensor had in the last chained run (isolated mode feeds the same layout). */
   private final Map<Integer, Layout> chainedLayouts = new HashMap<>();
-  private final List<Tensor> owned = new ArrayList<>();
   /**
    * The float64 truth (issue 13): every floating constant and fed tensor in double, outputs kept in double. The same
    * lowerings run; only the precision of the numbers changes.
@@ -58,145 +49,11 @@ final class PortGraph {
     this.model = model;
     this.graph = model.main();
     this.device = device;
-    for (Operator op : graph.operators()) {
-      for (int o : op.outputs()) {
-        producer.put(o, op.opName());
-      }
-    }
-    prepare(registry);
-  }
-
-  private Tensor adopt(Tensor t) {
-    if (float64 && t.is_floating_point()) {
-      t = t.to(ScalarType.Double);
-    }
-    Tensor d = device.isCuda() ? t.to(TorchDevices.of(device), t.scalar_type()) : t;
-    // rank-4 prepared tensors (conv weights above all) in channels-last memory: libtorch's CPU convs then run
-    // channels-last end to end, 1.6x (1x1) to 4x (depthwise) faster than NCHW memory at these sizes
-    Tensor c = d.dim() == 4 ? d.contiguous(MemoryFormat.ChannelsLast) : d.contiguous();
-    // Prepared tensors outlive the PointerScope that PortBackend.open wraps around preparation; close() frees them.
-    c.retainReference();
-    owned.add(c);
-    return c;
-  }
-
-  private Tensor constant(int tensorIndex) {
-    Tensor c = constants.get(tensorIndex);
-    if (c != null) {
-      return c;
-    }
-    TensorInfo info = graph.tensor(tensorIndex);
-    if (HostTensor.numel(info.shape()) == 0 && !producer.containsKey(tensorIndex) && !isGraphInput(tensorIndex)
-        && info.type() != null && info.type().dtype() != null) {
-      // A zero-element constant (e.g. an empty axis list) has no buffer bytes, yet it is a constant.
-      Tensor empty = adopt(TorchTensors.toTorch(HostTensor.of(info.type().dtype(), info.shape(), Layout.ANY, java.nio.ByteBuffer.allocate(0))));
-      constants.put(tensorIndex, empty);
-      return empty;
-    }
-    if (!model.isConstant(info) || info.sparsity() != null) {
-      return null;
-    }
-    if (info.type() == null || info.type().dtype() == null) {
-      return null;
-    }
-    Tensor t = TorchTensors.toTorch(model.constant(info));
-    if (info.isQuantized()) {
-      // Raw integer values; DEQUANTIZE applies the scale. Kept as int32 for that op.
-      t = t.to(ScalarType.Int);
-    }
-    Tensor a = adopt(t);
-    constants.put(tensorIndex, a);
-    return a;
-  }
-
-  private void prepare(OpRegistry registry) {
-    // All buffer constants become torch tensors now, so no run ever allocates one inside its PointerScope.
-    for (Operator op : graph.operators()) {
-      for (int in : op.inputs()) {
-        if (in >= 0) {
-          constant(in);
-        }
-      }
-    }
-    for (Operator op : graph.operators()) {
-      OpLowering lowering = registry.find(op.opName());
-      LoweringContext ctx =
-          new LoweringContext(model, graph, op, device, this::constant, this::adopt);
-      if (lowering == null) {
-        String why =
-            op.isCustom()
-                ? "custom op with no port plug-in (add an OpLowering for '" + op.customCode() + "')"
-                : "no lowering for this builtin op";
-        note(op.opName(), why);
-        continue;
-      }
-      LoweredOp lo;
-      try {
-        lo = lowering.lower(ctx);
-      } catch (UnsupportedOpException e) {
-        note(op.opName(), e.reason());
-        continue;
-      } catch (ClassCastException e) {
-        // builtin_options of another op's type: TFLite reads such an op with default options, a lowering cannot
-        throw CrossalignException.input("model " + model.label() + ": op #" + op.index() + " " + op.opName()
-            + " carries builtin options of another kind (" + op.options().getClass().getSimpleName() + ")");
-      }
-      if (isFoldable(op)) {
-        try {
-          fold(op, lo);
-          continue;
-        } catch (UnsupportedOpException e) {
-          note(op.opName(), e.reason());
-          continue;
-        }
-      }
-      lowered.put(op.index(), lo);
-    }
-  }
-
-  private void note(String op, String reason) {
-    unsupported.merge(op, new UnsupportedOp(op, 1, reason), (a, b) -> new UnsupportedOp(a.op(), a.count() + 1, a.reason()));
-  }
-
-  /** An op all of whose inputs are constants, and that is deterministic: evaluated once at prepare time. */
-  private boolean isFoldable(Operator op) {
-    if (op.isCustom() || op.builtin() == null) {
-      return false;
-    }
-    if (!(op.builtin() == BuiltinOp.DEQUANTIZE || op.builtin() == BuiltinOp.DENSIFY)) {
-      return false;
-    }
-    for (int in : op.inputs()) {
-      if (in >= 0 && constant(in) == null && !(op.builtin() == BuiltinOp.DENSIFY && isSparseConstant(in))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** A sparse buffer constant: it has no dense value of its own; DENSIFY decodes it from the model's bytes. */
-  private boolean isSparseConstant(int tensorIndex) {
-    TensorInfo info = graph.tensor(tensorIndex);
-    return info.sparsity() != null && model.isConstant(info);
-  }
-
-  private void fold(Operator op, LoweredOp lo) {
-    PortValue[] ins = new PortValue[op.inputs().length];
-    for (int i = 0; i < ins.length; i++) {
-      int t = op.inputs()[i];
-      Tensor c = t < 0 ? null : constant(t);
-      ins[i] = c == null ? null : PortValue.tf(c); // null also for a sparse constant DENSIFY reads itself
-    }
-    PortValue[] outs = lo.forward(ins);
-    for (int k = 0; k < op.outputs().length; k++) {
-      Tensor v = adopt(outs[k].tfTensor());
-      constants.put(op.outputs()[k], v);
-      foldedOutputs.add(op.outputs()[k]);
-    }
+    this.prepared = new PreparedGraph(model, device, registry, float64);
   }
 
   List<UnsupportedOp> unsupported() {
-    return List.copyOf(unsupported.values());
+    return prepared.unsupported();
   }
 
   Subgraph subgraph() {
@@ -250,7 +107,7 @@ final class PortGraph {
       int pos = -1;
       for (Operator op : graph.operators()) {
         pos++;
-        LoweredOp lo = lowered.get(op.index());
+        LoweredOp lo = prepared.lowered(op.index());
         if (lo == null) {
           continue;
         }
@@ -278,7 +135,7 @@ final class PortGraph {
       if (t < 0) {
         continue;
       }
-      Tensor c = constant(t);
+      Tensor c = prepared.constant(t);
       ins[i] = c != null ? PortValue.tf(c) : values.get(t);
       if (ins[i] == null) {
         return; // produced by an unsupported op upstream
@@ -339,7 +196,7 @@ final class PortGraph {
       learnLayouts(reference);
     }
     for (Operator op : graph.operators()) {
-      LoweredOp lo = lowered.get(op.index());
+      LoweredOp lo = prepared.lowered(op.index());
       if (lo == null) {
         continue;
       }
@@ -356,7 +213,7 @@ final class PortGraph {
    * fall-back of {@link ScriptedOps} for an op that has a lowering but no code generation.
    */
   void runIsolatedOp(Operator op, Activations reference, dev.crossalign.backend.TensorSink out) {
-    LoweredOp lo = lowered.get(op.index());
+    LoweredOp lo = prepared.lowered(op.index());
     if (lo == null) {
       return;
     }
@@ -381,7 +238,7 @@ final class PortGraph {
       if (t < 0) {
         continue;
       }
-      Tensor c = constant(t);
+      Tensor c = prepared.constant(t);
       if (c != null) {
         ins[i] = PortValue.tf(c);
         continue;
@@ -459,10 +316,10 @@ final class PortGraph {
   }
 
   private void captureFolded(dev.crossalign.backend.TensorSink out) {
-    for (int t : foldedOutputs) {
+    for (int t : prepared.foldedOutputs()) {
       TensorInfo info = graph.tensor(t);
-      out.accept(new dev.crossalign.backend.CapturedTensor(info.name(), producer.getOrDefault(t, "CONST"), t,
-          TorchTensors.toHost(constants.get(t), hostLayout(info, Layout.ANY))));
+      out.accept(new dev.crossalign.backend.CapturedTensor(info.name(), prepared.producerOf(t), t,
+          TorchTensors.toHost(prepared.constant(t), hostLayout(info, Layout.ANY))));
     }
   }
 
@@ -471,15 +328,6 @@ final class PortGraph {
       return Layout.NCHW;
     }
     return info.shape().length == 4 ? Layout.NHWC : Layout.ANY;
-  }
-
-  private boolean isGraphInput(int t) {
-    for (int i : graph.inputs()) {
-      if (i == t) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private boolean isGraphOutput(int t) {
@@ -504,7 +352,7 @@ final class PortGraph {
 
   /** Whether the op at {@code index} runs each time (not folded, not unsupported). */
   boolean isLowered(int index) {
-    return lowered.containsKey(index);
+    return prepared.isLowered(index);
   }
 
   List<String> inputNames() {
@@ -516,11 +364,6 @@ final class PortGraph {
   }
 
   void close() {
-    for (Tensor t : owned) {
-      t.close();
-    }
-    owned.clear();
-    constants.clear();
-    lowered.clear();
+    prepared.close();
   }
 }
