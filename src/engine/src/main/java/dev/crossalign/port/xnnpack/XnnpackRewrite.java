@@ -37,7 +37,7 @@ public final class XnnpackRewrite implements ModuleRewrite {
     String graph = frozen.dump_to_str(true, false, false).getString();
     Map<String, String> m = new LinkedHashMap<>();
     for (String op : new String[] {"prepacked::conv2d_clamp_run", "prepacked::linear_clamp_run", "aten::conv2d",
-        "aten::linear", "aten::hardtanh"}) {
+        "aten::linear", "aten::hardtanh", "aten::hardtanh_"}) {
       m.put("ops." + op.replace("::", "."), Integer.toString(count(graph, op + "(")));
     }
     info = Map.copyOf(m);
@@ -45,7 +45,8 @@ public final class XnnpackRewrite implements ModuleRewrite {
 
   /**
    * Ops in the frozen graph after the rewrite: prepacked conv2d / linear runs (on XNNPACK), and what stayed aten
-   * (aten.conv2d, aten.linear: not rewritten; aten.hardtanh: clamps not fused into a conv, e.g. after an add).
+   * (aten.conv2d, aten.linear: not rewritten; aten.hardtanh, aten.hardtanh_: clamps not fused into a conv, e.g. after an
+   * add).
    */
   @Override
   public Map<String, String> info() {
