@@ -4,10 +4,13 @@ import com.sun.jna.Function;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import java.nio.MappedByteBuffer;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * Gives the process's freed native memory back to the system. libtorch, ONNX Runtime and TFLite allocate through the
+ * The C library's memory calls, in one place. Mostly it gives the process's freed native memory back to the system
+ * ({@link #trim}, {@link #dropPages}); for latency runs it does the opposite ({@link #keepLargeBuffers}). libtorch, ONNX Runtime and TFLite allocate through the
  * C library's malloc, which keeps what a run freed in its arenas (and, past a first large free, serves large buffers
  * from them instead of fresh mappings): between a validation's legs that was 100-150 MB of pose_landmark_heavy's peak
  * RSS (benchmarks/README.md). Called when a leg's run has let go of its tensors.
@@ -17,6 +20,18 @@ public final class NativeMemory {
   private static final int MADV_DONTNEED = 4;
 
   private static final Function MADVISE = madvise();
+
+  /** glibc's mallopt parameter numbers (malloc.h). */
+  private static final int M_TRIM_THRESHOLD = -1;
+
+  private static final int M_MMAP_THRESHOLD = -3;
+
+  /** The largest mmap threshold glibc accepts on 64-bit (HEAP_MAX_SIZE / 2). */
+  public static final int MMAP_THRESHOLD = 32 << 20;
+
+  public static final int TRIM_THRESHOLD = 64 << 20;
+
+  private static volatile Map<String, String> largeBuffers = Map.of();
 
   private NativeMemory() {}
 
@@ -54,5 +69,44 @@ public final class NativeMemory {
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       return null;
     }
+  }
+
+  /**
+   * Keeps large native buffers in malloc's arenas from run to run. libtorch's CPU allocator goes through glibc's
+   * malloc (posix_memalign per tensor). By default glibc serves a buffer above its mmap threshold (128 KiB, raised on
+   * the fly by frees) with a fresh mapping, and gives the top of a thread's arena back to the system above its trim
+   * threshold; a run of the generated graph frees its activations as it goes, so the next run faults every page in
+   * again. On pose_landmark_full that was about 3,000 page faults and 50-80 ms of CPU per 25 ms run, and whether it
+   * happened depended on what the process had freed before. Fixed thresholds keep buffers of up to {@link
+   * #MMAP_THRESHOLD} in the arenas and up to {@link #TRIM_THRESHOLD} of free top per arena, so a warm run reuses the
+   * previous run's pages. Process-wide and for the rest of the process: for latency runs only (bench); {@link #trim}
+   * still gives everything back. Sets both once; returns what is in force (keys mmap_threshold and trim_threshold, in
+   * bytes, or "unset" with the reason where the C library has no mallopt or refuses).
+   */
+  public static synchronized Map<String, String> keepLargeBuffers() {
+    if (!largeBuffers.isEmpty()) {
+      return largeBuffers;
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    try {
+      Function mallopt = Function.getFunction("c", "mallopt");
+      m.put("mmap_threshold", mallopt(mallopt, M_MMAP_THRESHOLD, MMAP_THRESHOLD));
+      m.put("trim_threshold", mallopt(mallopt, M_TRIM_THRESHOLD, TRIM_THRESHOLD));
+    } catch (UnsatisfiedLinkError | RuntimeException e) {
+      // not glibc (no mallopt): the C library's own policy stays
+      m.put("mmap_threshold", "unset (" + e.getClass().getSimpleName() + ")");
+      m.put("trim_threshold", "unset (" + e.getClass().getSimpleName() + ")");
+    }
+    largeBuffers = java.util.Collections.unmodifiableMap(m);
+    return largeBuffers;
+  }
+
+  /** What {@link #keepLargeBuffers} left in force; empty before it ran. */
+  public static Map<String, String> largeBufferThresholds() {
+    return largeBuffers;
+  }
+
+  private static String mallopt(Function mallopt, int param, int value) {
+    return mallopt.invokeInt(new Object[] {param, value}) == 1 ? Integer.toString(value) : "unset (refused)";
   }
 }

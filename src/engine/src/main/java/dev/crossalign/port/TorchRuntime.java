@@ -76,11 +76,12 @@ public final class TorchRuntime {
   }
 
   /**
-   * Keeps large native buffers in malloc's arenas from run to run ({@link MallocArenas}): for latency runs, whose
+   * Keeps large native buffers in malloc's arenas from run to run ({@link
+   * dev.crossalign.backend.NativeMemory#keepLargeBuffers}): for latency runs, whose
    * every run would otherwise fault its activations' pages in afresh. Process-wide, once; returns what is in force.
    */
   public static java.util.Map<String, String> keepLargeBuffers() {
-    return MallocArenas.keepLargeBuffers();
+    return dev.crossalign.backend.NativeMemory.keepLargeBuffers();
   }
 
   /**
@@ -104,7 +105,7 @@ public final class TorchRuntime {
 
   /** What {@link #keepLargeBuffers} set (keys mmap_threshold, trim_threshold); empty when it was not called. */
   public static java.util.Map<String, String> malloc() {
-    return MallocArenas.applied();
+    return dev.crossalign.backend.NativeMemory.largeBufferThresholds();
   }
 
   /**

@@ -42,8 +42,8 @@ class LatencySettingsTest {
     try (Backend b = Backends.open(BackendKind.TORCH, new BackendSpec(model, null, Device.CPU,
         DeterminismConfig.DETERMINISTIC.withIntraOpThreads(1), BackendSpec.Purpose.LATENCY))) {
       PortBackend port = (PortBackend) b;
-      assertThat(port.info()).containsEntry("malloc.mmap_threshold", Integer.toString(MallocArenas.MMAP_THRESHOLD))
-          .containsEntry("malloc.trim_threshold", Integer.toString(MallocArenas.TRIM_THRESHOLD));
+      assertThat(port.info()).containsEntry("malloc.mmap_threshold", Integer.toString(dev.crossalign.backend.NativeMemory.MMAP_THRESHOLD))
+          .containsEntry("malloc.trim_threshold", Integer.toString(dev.crossalign.backend.NativeMemory.TRIM_THRESHOLD));
       for (int i = 0; i < 3; i++) {
         port.run(inputs, false);
       }
