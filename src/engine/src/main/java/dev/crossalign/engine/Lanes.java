@@ -76,7 +76,7 @@ final class Lanes {
       CompletableFuture<PortLeg> portLeg = torch ? CompletableFuture.supplyAsync(() -> {
         Preparation.Port p = port.get();
         TorchLeg leg = new TorchLeg(ctx, p.backend());
-        return new PortLeg(leg, phase(onPhase, "torch prepare", leg.prepare(p.ms())));
+        return new PortLeg(leg, phase(onPhase, "torch prepare", leg.prepare(p.ms(), p.cpuMs())));
       }, pool) : done(null);
       CompletableFuture<LegResult> torchChained = torch && chained
           ? portLeg.thenCombineAsync(ortChained, (t, o) -> phase(onPhase, "torch chained", compared(o,

@@ -18,8 +18,11 @@ import java.util.concurrent.Executors;
  * here too. The sole owner of the port it opens: {@link #close} waits for the preparation and closes it.
  */
 final class Preparation implements AutoCloseable {
-  /** The opened port and what opening it cost (wall, from the start of this step). */
-  record Port(StreamingBackend backend, double ms) {}
+  /**
+   * The opened port and what opening it cost: wall time from the start of this step (waiting for libtorch included),
+   * and the preparing thread's CPU time (NaN when the caller opened the port elsewhere).
+   */
+  record Port(StreamingBackend backend, double ms, double cpuMs) {}
 
   private final ExecutorService thread = Executors.newSingleThreadExecutor(BigStack.factory("crossalign-prepare"));
   private final CompletableFuture<OnnxLeg.Exported> export;
@@ -33,7 +36,9 @@ final class Preparation implements AutoCloseable {
     port = req.portKind() != null ? CompletableFuture.supplyAsync(() -> {
       long t0 = System.nanoTime();
       natives.await(BackendKind.TORCH);
-      return new Port(Validator.openCandidate(req.portKind(), model, req), Validator.ms(t0));
+      long c0 = ThreadCpu.nanos();
+      StreamingBackend opened = Validator.openCandidate(req.portKind(), model, req);
+      return new Port(opened, Validator.ms(t0), ThreadCpu.msSince(c0));
     }, thread) : CompletableFuture.completedFuture(null);
   }
 

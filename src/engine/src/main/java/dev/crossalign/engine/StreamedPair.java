@@ -27,8 +27,6 @@ abstract sealed class StreamedPair implements TensorSink {
   final Tolerance tol;
   final WorstPair worst;
   final int slot;
-  private static final java.lang.management.ThreadMXBean THREADS =
-      java.lang.management.ManagementFactory.getThreadMXBean();
   private long compareNanos;
   private long compareCpuNanos;
   private long pairs;
@@ -71,7 +69,7 @@ abstract sealed class StreamedPair implements TensorSink {
   }
 
   private static long cpuNanos() {
-    return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : 0;
+    return ThreadCpu.nanos();
   }
 
   /** The comparisons in {@link Aligner#compare}'s order; call after the run ends. */

@@ -25,10 +25,16 @@ final class TorchLeg {
     this.name = port.name();
   }
 
-  /** The port as opened: its unsupported ops and config, and what opening it cost the caller. */
-  LegResult prepare(double prepareMs) {
+  /**
+   * The port as opened: its unsupported ops and config, and what opening it cost the caller (wall; CPU time, NaN when
+   * the caller opened it elsewhere).
+   */
+  LegResult prepare(double prepareMs, double prepareCpuMs) {
     LegResult.Builder b = new LegResult.Builder();
     b.timing.put("prepare.torch", prepareMs);
+    if (!Double.isNaN(prepareCpuMs)) {
+      b.timing.put("cpu.prepare.torch", prepareCpuMs);
+    }
     b.unsupported.addAll(port.unsupported());
     port.info().forEach((k, v) -> b.config.put(BackendKind.byId(name).configKey(k), v));
     return b.build(null);
@@ -38,6 +44,7 @@ final class TorchLeg {
   LegResult chained(SpilledRun ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
+    long c0 = ThreadCpu.nanos();
     StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), name, name,
         Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(), Slot.TORCH_CHAINED.ordinal());
     StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(name, name,
@@ -53,6 +60,7 @@ final class TorchLeg {
       b.add(Slot.TORCH_ORT_CHAINED, vsOrt, "compare.onnxruntime");
     }
     b.timing.put("run.torch.chained", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
+    b.timing.put("cpu.run.torch.chained", runCpuMs(c0, vsRef, vsOrt));
     dumpWhole(all, name);
     return b.build(null);
   }
@@ -61,6 +69,7 @@ final class TorchLeg {
   LegResult isolated(SpilledRun ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
+    long c0 = ThreadCpu.nanos();
     StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), name,
         name + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
         Slot.TORCH_ISOLATED.ordinal());
@@ -76,6 +85,7 @@ final class TorchLeg {
       b.add(Slot.TORCH_ORT_ISOLATED, vsOrt, "compare.onnxruntime.isolated");
     }
     b.timing.put("run.torch.isolated", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
+    b.timing.put("cpu.run.torch.isolated", runCpuMs(c0, vsRef, vsOrt));
     // which code the isolated run took (per-op TorchScript or eager, and why) is known once it ran
     String isolatedPath = port.info().get("isolated_path");
     if (isolatedPath != null) {
@@ -95,6 +105,11 @@ final class TorchLeg {
           f.op(), f.tensor(), f.kernel(), f.stride(), f.padBegin(), f.padEnd(), f.naiveMaxAbs()));
     }
     return b.build(null);
+  }
+
+  /** This thread's CPU time since {@code c0} without what its comparisons took (as run.* is the wall without them). */
+  private static double runCpuMs(long c0, StreamedPair vsRef, StreamedPair vsOrt) {
+    return ThreadCpu.msSince(c0) - vsRef.compareCpuMs() - (vsOrt == null ? 0 : vsOrt.compareCpuMs());
   }
 
   private void dumpWhole(Activations.Builder all, String run) {

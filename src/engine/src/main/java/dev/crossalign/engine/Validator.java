@@ -99,6 +99,7 @@ public final class Validator {
         InputGenerator.inputs(model, req.config().seed(), req.inputLow(), req.inputHigh(), req.inputs());
     long t1 = System.nanoTime();
     natives.await(BackendKind.TFLITE);
+    long c1 = ThreadCpu.nanos();
     Preparation prep = null;
     try {
       ReferenceRun reference;
@@ -109,7 +110,7 @@ public final class Validator {
         // only a model TFLite's verifier and the native-safety checks accepted goes to the other backends: they are
         // prepared on another thread while the reference runs
         prep = Preparation.start(req, model, natives);
-        reference = ReferenceRun.of(tflite, inputs, openMs);
+        reference = ReferenceRun.of(tflite, inputs, openMs, ThreadCpu.msSince(c1));
       } // the interpreter's arena (every tensor preserved) goes now: the comparisons read the host copy
       Preparation p = prep;
       return validate(req, model, inputs, reference, p::port, p::export, natives, load, 0, t0, onPhase, dumps);
@@ -140,8 +141,8 @@ public final class Validator {
     if (req.portKind() != null && port == null) {
       throw new IllegalArgumentException("the request names torch but no port backend was given");
     }
-    ReferenceRun reference = ReferenceRun.of(tflite, inputs, openTfliteMs);
-    Preparation.Port opened = new Preparation.Port(port, prepareTorchMs);
+    ReferenceRun reference = ReferenceRun.of(tflite, inputs, openTfliteMs, 0);
+    Preparation.Port opened = new Preparation.Port(port, prepareTorchMs, Double.NaN);
     return validate(req, model, inputs, reference, () -> opened, () -> OnnxLeg.exportStep(model), null, loadMs,
         loadMs + reference.ms() + prepareTorchMs, System.nanoTime(), onPhase, null);
   }
