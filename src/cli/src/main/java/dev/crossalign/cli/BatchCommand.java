@@ -105,12 +105,12 @@ final class BatchCommand implements Callable<Integer> {
   }
 
   /**
-   * "crossalign batch: 300 rows run in 44.8 min, 6.70 rows/min; per row, first / last tenth's median (manifest
+   * "crossalign batch: 300 rows run in 44.80 min, 6.70 rows/min; per row, first / last tenth's median (manifest
    * order, 30 / 30 rows, the same mix): CPU 5.12 / 4.98 s (0.97x), wall 9.80 / 12.1 s (1.23x); CPU median by tenth
    * 5.12 ... s": the rows' cost as the batch went on (CPU time: the worker's, whatever else held the cores).
    */
   static String timesLine(BatchRunner.Summary s) {
-    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "crossalign batch: %d rows run in %.1f min,"
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "crossalign batch: %d rows run in %.2f min,"
         + " %.2f rows/min", s.ran(), s.elapsedMs() / 60_000.0, s.rowsPerMinute()));
     Tenths t = s.tenths();
     if (t != null) {
