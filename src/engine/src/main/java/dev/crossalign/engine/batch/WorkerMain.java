@@ -19,8 +19,9 @@ import java.util.TreeMap;
  * <p>Test hooks (system properties, read once): {@code crossalign.worker.test.crashOnRow=N} makes the worker fault
  * natively (a write to address 0 through Unsafe: a real SIGSEGV, handled by the JVM as any native crash) when it
  * receives row N; {@code crossalign.worker.test.hangOnRow=N} makes it sleep instead of answering row N;
- * {@code crossalign.worker.test.spinOnRow=N} makes it spin on its thread for {@link #SPIN_MS} ms of that thread's CPU
- * time before running row N (a row whose CPU time has a known floor). They exist so that the batch's crash, timeout
+ * {@code crossalign.worker.test.spinOnRow=N} makes it spin a thread of its own for {@link #SPIN_MS} ms of that
+ * thread's CPU time, and wait for it, before running row N (a row whose CPU time has a known floor, spent off the row's
+ * thread as the legs' and native pools' is). They exist so that the batch's crash, timeout
  * and CPU-time handling is tested whatever the model checks of the day refuse.
  *
  * <p>Each answer carries the process's CPU time over its row ({@code cpu_ms}: user + system of every thread, the
@@ -105,18 +106,22 @@ public final class WorkerMain {
     }
   }
 
-  /** Burns {@link #SPIN_MS} ms of this thread's CPU time (the spinOnRow test hook). */
-  private static void spin() {
-    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    long until = mx.getCurrentThreadCpuTime() + SPIN_MS * 1_000_000L;
-    long x = 0;
-    while (mx.getCurrentThreadCpuTime() < until) {
-      for (int i = 0; i < 10_000; i++) {
-        x = x * 6364136223846793005L + 1442695040888963407L;
+  /** Burns {@link #SPIN_MS} ms of CPU time on another thread and waits for it (the spinOnRow test hook). */
+  private static void spin() throws InterruptedException {
+    Thread t = new Thread(() -> {
+      java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+      long until = mx.getCurrentThreadCpuTime() + SPIN_MS * 1_000_000L;
+      long x = 0;
+      while (mx.getCurrentThreadCpuTime() < until) {
+        for (int i = 0; i < 10_000; i++) {
+          x = x * 6364136223846793005L + 1442695040888963407L;
+        }
       }
-    }
-    if (x == 42) {
-      System.err.println(x); // keeps the loop from being optimised away
-    }
+      if (x == 42) {
+        System.err.println(x); // keeps the loop from being optimised away
+      }
+    }, "crossalign-worker-spin");
+    t.start();
+    t.join();
   }
 }
