@@ -3,7 +3,9 @@ package dev.crossalign.benchmarks;
 import dev.crossalign.align.Aligner;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.Mode;
+import dev.crossalign.align.ReferenceStats;
 import dev.crossalign.align.Tolerance;
+import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
@@ -58,6 +60,11 @@ public final class CompareThroughput {
         () -> Aligner.compareOne(cr, cc, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT));
     report("compareOne, candidate NCHW (permuted read)", mpairs,
         () -> Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT));
+    // validate compares each reference tensor with up to four candidates: all but the first reuse its own statistics
+    ReferenceStats held = new ReferenceStats(Activations.builder("tflite").add(cr).build());
+    Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT, held);
+    report("compareOne, candidate NCHW, reference statistics known", mpairs,
+        () -> Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT, held));
     report("old path: permuted copy + Metrics.of (distinct always)", mpairs,
         () -> Metrics.of(ref, candNchw.permute(Layout.nchwToNhwc(), Layout.NHWC), Tolerance.DEFAULT));
   }

@@ -27,6 +27,8 @@ class PermutedMetricsTest {
     out.add(Arguments.of(new int[] {3, 50, 70, 2}, new int[] {0, 2, 3, 1}));
     out.add(Arguments.of(new int[] {3, 50, 70, 2}, new int[] {0, 3, 1, 2}));
     out.add(Arguments.of(new int[] {7, 1300}, new int[] {1, 0}));
+    // NCHW read as NHWC with C * W above a tile (ElementReader.TILE_FLOATS): a view row block in two tiles
+    out.add(Arguments.of(new int[] {1, 700, 3, 100}, new int[] {0, 2, 3, 1}));
     out.add(Arguments.of(new int[] {2, 3, 1, 4, 5}, new int[] {4, 2, 0, 3, 1}));
     return out.stream();
   }
