@@ -16,7 +16,10 @@ import java.util.SplittableRandom;
  * A plain timing harness (no JMH, so it runs from the main module's classes alone) for the figure "ms per million float
  * pairs": the bare Metrics loop (same layout, distinct counting off) against validate's comparison path
  * ({@code Aligner.compareOne}) with the candidate in the reference's layout and channels-first. Median of ROUNDS calls
- * on [1, 64, 64, 1024] (4M pairs; another shape as the argument H,W,C) after WARMUP calls. Compare with {@code compare.ms_per_million_pairs} in a validate
+ * on [1, 64, 64, 1024] (4M pairs; another shape as the argument H,W,C) after at least WARMUP calls and WARMUP_PAIRS
+ * pairs (5 calls of a small shape left the per-chunk loops in the JIT's profiling tier: [1,128,128,24] measured
+ * 7.6-11.5 ms per million pairs after 5 calls, against 4.2 for the wide shape). Compare with {@code
+ * compare.ms_per_million_pairs} in a validate
  * JSON's timing_ms (wall) and {@code compare.cpu_ms_per_million_pairs} (the comparing threads' CPU time). Both the
  * median wall time and the median thread CPU time per call are printed: on a loaded machine only the CPU figure means
  * anything.
@@ -28,6 +31,7 @@ import java.util.SplittableRandom;
  */
 public final class CompareThroughput {
   private static final int WARMUP = 5;
+  private static final long WARMUP_PAIRS = 100_000_000L;
   private static final int ROUNDS = 15;
 
   private CompareThroughput() {}
@@ -71,7 +75,7 @@ public final class CompareThroughput {
 
   private static void report(String what, double mpairs, java.util.function.Supplier<Object> call) {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    for (int i = 0; i < WARMUP; i++) {
+    for (int i = 0; i < WARMUP || i * mpairs * 1e6 < WARMUP_PAIRS; i++) {
       call.get();
     }
     double[] ms = new double[ROUNDS];
