@@ -104,6 +104,25 @@ class AppLauncherIT {
     assertThat(q.out().lines()).contains("MALLOC_ARENA_MAX=8", "MALLOC_MMAP_THRESHOLD_=1048576");
   }
 
+  /**
+   * batch's own JVM starts with a small heap (its workers run the rows), other commands with the JVM's default, and a
+   * heap size in CROSSALIGN_OPTS replaces it. The "java" here is a script that prints its arguments.
+   */
+  @Test
+  void batchsOwnJvmStartsWithASmallHeap(@TempDir Path dir) throws Exception {
+    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(java, "#!/bin/sh\necho \"$@\"\n");
+    assertThat(java.toFile().setExecutable(true)).isTrue();
+    Map<String, String> env = new java.util.HashMap<>(Map.of("JAVA_HOME", dir.toString(), "CROSSALIGN_CDS", "off"));
+    Proc batch = exec(env, LAUNCHER.toString(), "batch", "m.csv");
+    assertThat(batch.status()).as(batch.err()).isZero();
+    assertThat(batch.out()).contains(" -Xms64m ").contains("dev.crossalign.cli.Main batch m.csv");
+    assertThat(exec(env, LAUNCHER.toString(), "validate", "batch").out()).doesNotContain("-Xms");
+    env.put("CROSSALIGN_OPTS", "-Xmx48m");
+    Proc own = exec(env, LAUNCHER.toString(), "batch", "m.csv");
+    assertThat(own.out()).contains("-Xmx48m").doesNotContain("-Xms64m");
+  }
+
   @Test
   void aCommandsFirstRunArchivesItsClassesForTheNextRuns(@TempDir Path dir) throws Exception {
     Map<String, String> cache = Map.of("XDG_CACHE_HOME", dir.toString());
@@ -129,6 +148,27 @@ class AppLauncherIT {
     // the archive changes nothing a user reads: the same report (it has no times) each time, no JVM notes
     assertThat(second.out()).isEqualTo(first.out()).isEqualTo(third.out());
     assertThat(first.err() + second.err() + third.err()).doesNotContain("[cds").doesNotContain("warning");
+  }
+
+  /**
+   * The archive a first run writes is kept after exit 0, 1 and 3 (a batch or validate with an op a backend cannot run
+   * did the command's work), dropped after 2 (an early refusal). The "java" here writes the archive it is asked for
+   * and exits with FAKE_STATUS.
+   */
+  @Test
+  void anArchiveIsKeptAfterARunThatDidTheWork(@TempDir Path dir) throws Exception {
+    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do case $a in -XX:ArchiveClassesAtExit=*) echo archive > \"${a#*=}\";;"
+        + " esac; done\nexit $FAKE_STATUS\n");
+    assertThat(java.toFile().setExecutable(true)).isTrue();
+    for (int status : new int[] {0, 1, 2, 3}) {
+      Path cache = dir.resolve("cache-" + status);
+      Proc p = exec(Map.of("JAVA_HOME", dir.toString(), "XDG_CACHE_HOME", cache.toString(), "FAKE_STATUS",
+          String.valueOf(status)), LAUNCHER.toString(), "batch", "m.csv");
+      assertThat(p.status()).isEqualTo(status);
+      assertThat(archives(cache.resolve("crossalign/cds"))).as("exit " + status)
+          .hasSize(status == 2 ? 0 : 1).allSatisfy(f -> assertThat(f).matches("batch-[0-9]+\\.jsa"));
+    }
   }
 
   private static List<String> archives(Path cds) throws IOException {
