@@ -333,6 +333,9 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     m.put("intra_op_threads", Integer.toString(config.intraOpThreads()));
     TorchRuntime.threads().forEach((pool, n) -> m.put("threads." + pool, n));
     TorchRuntime.malloc().forEach((k, v) -> m.put("malloc." + k, v));
+    if (config.deterministicAlgorithms() && !TorchRuntime.fillsUninitializedMemory()) {
+      m.put("fill_uninitialized_memory", "false (latency run)");
+    }
     if (OpenMpWaitPolicy.state() != null) {
       m.put("omp_wait_policy", OpenMpWaitPolicy.state());
     }

@@ -98,6 +98,28 @@ public final class TorchRuntime {
     if (purpose == dev.crossalign.backend.BackendSpec.Purpose.LATENCY) {
       keepLargeBuffers();
     }
+    fillUninitializedMemory(purpose != dev.crossalign.backend.BackendSpec.Purpose.LATENCY);
+  }
+
+  /**
+   * Whether libtorch fills every fresh tensor with NaN while deterministic algorithms are on
+   * (torch.utils.deterministic.fill_uninitialized_memory, on by default with them): kept for validation, where a
+   * kernel reading memory it never wrote then shows as NaN, and switched off for latency runs, where it cost about 9%
+   * of face_detection_short_range's torch run at one thread (every activation, conv output and F.pad result written
+   * twice; perf profile in benchmarks/README.md). Every kernel the generated code calls writes its whole output, so
+   * the outputs are the same bits either way (LatencySettingsTest). Process-wide: the last open's purpose decides.
+   */
+  static void fillUninitializedMemory(boolean fill) {
+    try {
+      torch.globalContext().setDeterministicFillUninitializedMemory(fill);
+    } catch (UnsatisfiedLinkError e) {
+      // libtorch cannot load: configure() reports that as the environment error it is
+    }
+  }
+
+  /** Whether fresh tensors are NaN-filled now (see {@link #fillUninitializedMemory}). */
+  public static boolean fillsUninitializedMemory() {
+    return torch.globalContext().deterministicFillUninitializedMemory();
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.crossalign.port;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.Backend;
 import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.BackendSpec;
@@ -54,6 +55,37 @@ class LatencySettingsTest {
       }
       double perRun = (minorFaults() - before) / (double) runs;
       assertThat(perRun).as("minor page faults per warm run").isLessThan(1000);
+    }
+  }
+
+  /**
+   * Latency opens switch off libtorch's NaN fill of fresh tensors (on by default with deterministic algorithms),
+   * validation opens keep it, and face_detection_short_range's outputs are the same bits either way (every kernel of
+   * the generated code writes its whole output). Fails if the fill stays on for bench, or goes off for validate.
+   */
+  @Test
+  void latencyRunsSkipTheNanFillWithTheSameOutputs() {
+    TfliteModel model = TfliteModel.read(TestModels.require("face_detection_short_range.tflite"));
+    Map<String, HostTensor> inputs = InputGenerator.inputs(model, 0, -1, 1, Map.of());
+    Map<BackendSpec.Purpose, Activations> runs = new java.util.EnumMap<>(BackendSpec.Purpose.class);
+    for (BackendSpec.Purpose purpose : List.of(BackendSpec.Purpose.LATENCY, BackendSpec.Purpose.CAPTURE)) {
+      try (Backend b = Backends.open(BackendKind.TORCH, new BackendSpec(model, null, Device.CPU,
+          DeterminismConfig.DETERMINISTIC.withIntraOpThreads(1), purpose))) {
+        boolean latency = purpose == BackendSpec.Purpose.LATENCY;
+        assertThat(TorchRuntime.fillsUninitializedMemory()).as(purpose.name()).isEqualTo(!latency);
+        if (latency) {
+          assertThat(b.info()).containsEntry("fill_uninitialized_memory", "false (latency run)");
+        } else {
+          assertThat(b.info()).doesNotContainKey("fill_uninitialized_memory");
+        }
+        runs.put(purpose, ((PortBackend) b).run(inputs, false));
+      }
+    }
+    Activations fast = runs.get(BackendSpec.Purpose.LATENCY);
+    Activations checked = runs.get(BackendSpec.Purpose.CAPTURE);
+    assertThat(fast.outputNames()).isNotEmpty().isEqualTo(checked.outputNames());
+    for (String name : fast.outputNames()) {
+      assertThat(fast.tensor(name).data()).as(name).isEqualTo(checked.tensor(name).data());
     }
   }
 

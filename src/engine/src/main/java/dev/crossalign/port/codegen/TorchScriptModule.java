@@ -379,7 +379,7 @@ public final class TorchScriptModule implements AutoCloseable {
       t.close();
     }
     owned.clear();
-    if (runner != module) {
+    if (runner != null && runner != module) { // null: the constructor failed before the module could run
       runner.close();
     }
     module.close();
