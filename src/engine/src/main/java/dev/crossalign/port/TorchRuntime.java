@@ -26,11 +26,6 @@ public final class TorchRuntime {
       // cuBLAS TF32 is what torch.backends.cuda.matmul.allow_tf32 sets: matmul precision "high" vs "highest"
       ctx.setFloat32MatmulPrecision(config.allowTf32Cublas() ? "high" : "highest");
       ctx.setDeterministicAlgorithms(config.deterministicAlgorithms(), config.deterministicWarnOnly());
-      // ...but not its debugging aid of filling every new tensor (empty, resize_ of conv buffers) with NaN before the
-      // kernel writes it: no op of the port reads memory it did not write, and the fill was an extra pass over every
-      // output (perf, pose_landmark_full three-way: fill_kernel 4% of samples before, 0.4% after: F.pad's own fill);
-      // most of its cost was the first touch of fresh pages, which moves to the kernel that writes them
-      ctx.setDeterministicFillUninitializedMemory(false);
       // NNPACK off: ATen would pick it only at batch >= 16 (after oneDNN), but this libtorch asks _nnpack_available()
       // on every conv and, where NNPACK cannot start ("Unsupported hardware"), logs a warning each time: 80 lines a
       // run of face_detection_short_range, each a write(2) that NativeLog's reader thread then parses
