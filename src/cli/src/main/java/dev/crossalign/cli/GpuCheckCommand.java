@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -102,18 +103,11 @@ public final class GpuCheckCommand implements Callable<Integer> {
   static final class Cpu implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bundle", required = true, paramLabel = "DIR")
-    Path bundle;
-
-    @Option(names = "--json", required = true, paramLabel = "FILE")
-    Path json;
-
-    @Option(names = "--no-truth", description = "skip the float64 host convs")
-    boolean noTruth;
+    @Mixin LegFiles files;
 
     @Override
     public Integer call() {
-      return report(spec, GpuLegs.cpu(bundle, json, !noTruth));
+      return report(spec, GpuLegs.cpu(files.bundle, files.json, !files.noTruth));
     }
   }
 
@@ -122,11 +116,7 @@ public final class GpuCheckCommand implements Callable<Integer> {
   static final class CudnnCmd implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bundle", required = true, paramLabel = "DIR")
-    Path bundle;
-
-    @Option(names = "--json", required = true, paramLabel = "FILE")
-    Path json;
+    @Mixin LegFiles files;
 
     @Option(names = "--device", defaultValue = "0", paramLabel = "N", converter = Ordinal.class,
         description = "CUDA device index (default: ${DEFAULT-VALUE})")
@@ -144,16 +134,13 @@ public final class GpuCheckCommand implements Callable<Integer> {
         description = "timed forward calls per algorithm, at least 1 (default: ${DEFAULT-VALUE})")
     int iterations;
 
-    @Option(names = "--no-truth", description = "skip the float64 host convs")
-    boolean noTruth;
-
     @Option(names = "--plan-only", description = "host checks only: load, lay out and pad every conv, no cuDNN call")
     boolean planOnly;
 
     @Override
     public Integer call() {
-      return report(spec, GpuLegs.cudnn(bundle, json,
-          new CudnnLeg.Options(device, repeat, warmup, iterations, !noTruth, planOnly)));
+      return report(spec, GpuLegs.cudnn(files.bundle, files.json,
+          new CudnnLeg.Options(device, repeat, warmup, iterations, !files.noTruth, planOnly)));
     }
   }
 
@@ -169,6 +156,18 @@ public final class GpuCheckCommand implements Callable<Integer> {
     public Integer call() {
       return report(spec, GpuLegs.summary(dir));
     }
+  }
+
+  /** What the legs that read a bundle and write JSON (cpu, cudnn) take alike: declared once. */
+  static final class LegFiles {
+    @Option(names = "--bundle", required = true, paramLabel = "DIR")
+    Path bundle;
+
+    @Option(names = "--json", required = true, paramLabel = "FILE")
+    Path json;
+
+    @Option(names = "--no-truth", description = "skip the float64 host convs")
+    boolean noTruth;
   }
 
   /** --device, --warmup: a whole number at least 0. */
