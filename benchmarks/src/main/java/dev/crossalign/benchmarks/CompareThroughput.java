@@ -3,7 +3,9 @@ package dev.crossalign.benchmarks;
 import dev.crossalign.align.Aligner;
 import dev.crossalign.align.Metrics;
 import dev.crossalign.align.Mode;
+import dev.crossalign.align.ReferenceStats;
 import dev.crossalign.align.Tolerance;
+import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
@@ -14,7 +16,10 @@ import java.util.SplittableRandom;
  * A plain timing harness (no JMH, so it runs from the main module's classes alone) for the figure "ms per million float
  * pairs": the bare Metrics loop (same layout, distinct counting off) against validate's comparison path
  * ({@code Aligner.compareOne}) with the candidate in the reference's layout and channels-first. Median of ROUNDS calls
- * on [1, 64, 64, 1024] (4M pairs; another shape as the argument H,W,C) after WARMUP calls. Compare with {@code compare.ms_per_million_pairs} in a validate
+ * on [1, 64, 64, 1024] (4M pairs; another shape as the argument H,W,C) after at least WARMUP calls and WARMUP_PAIRS
+ * pairs (5 calls of a small shape left the per-chunk loops in the JIT's profiling tier: [1,128,128,24] measured
+ * 7.6-11.5 ms per million pairs after 5 calls, against 4.2 for the wide shape). Compare with {@code
+ * compare.ms_per_million_pairs} in a validate
  * JSON's timing_ms (wall) and {@code compare.cpu_ms_per_million_pairs} (the comparing threads' CPU time). Both the
  * median wall time and the median thread CPU time per call are printed: on a loaded machine only the CPU figure means
  * anything.
@@ -26,6 +31,7 @@ import java.util.SplittableRandom;
  */
 public final class CompareThroughput {
   private static final int WARMUP = 5;
+  private static final long WARMUP_PAIRS = 100_000_000L;
   private static final int ROUNDS = 15;
 
   private CompareThroughput() {}
@@ -58,13 +64,18 @@ public final class CompareThroughput {
         () -> Aligner.compareOne(cr, cc, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT));
     report("compareOne, candidate NCHW (permuted read)", mpairs,
         () -> Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT));
+    // validate compares each reference tensor with up to four candidates: all but the first reuse its own statistics
+    ReferenceStats held = new ReferenceStats(Activations.builder("tflite").add(cr).build());
+    Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT, held);
+    report("compareOne, candidate NCHW, reference statistics known", mpairs,
+        () -> Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT, held));
     report("old path: permuted copy + Metrics.of (distinct always)", mpairs,
         () -> Metrics.of(ref, candNchw.permute(Layout.nchwToNhwc(), Layout.NHWC), Tolerance.DEFAULT));
   }
 
   private static void report(String what, double mpairs, java.util.function.Supplier<Object> call) {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    for (int i = 0; i < WARMUP; i++) {
+    for (int i = 0; i < WARMUP || i * mpairs * 1e6 < WARMUP_PAIRS; i++) {
       call.get();
     }
     double[] ms = new double[ROUNDS];

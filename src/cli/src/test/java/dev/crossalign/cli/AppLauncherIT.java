@@ -104,6 +104,25 @@ class AppLauncherIT {
     assertThat(q.out().lines()).contains("MALLOC_ARENA_MAX=8", "MALLOC_MMAP_THRESHOLD_=1048576");
   }
 
+  /**
+   * batch's own JVM starts with a small heap (its workers run the rows), other commands with the JVM's default, and a
+   * heap size in CROSSALIGN_OPTS replaces it. The "java" here is a script that prints its arguments.
+   */
+  @Test
+  void batchsOwnJvmStartsWithASmallHeap(@TempDir Path dir) throws Exception {
+    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(java, "#!/bin/sh\necho \"$@\"\n");
+    assertThat(java.toFile().setExecutable(true)).isTrue();
+    Map<String, String> env = new java.util.HashMap<>(Map.of("JAVA_HOME", dir.toString(), "CROSSALIGN_CDS", "off"));
+    Proc batch = exec(env, LAUNCHER.toString(), "batch", "m.csv");
+    assertThat(batch.status()).as(batch.err()).isZero();
+    assertThat(batch.out()).contains(" -Xms64m ").contains("dev.crossalign.cli.Main batch m.csv");
+    assertThat(exec(env, LAUNCHER.toString(), "validate", "batch").out()).doesNotContain("-Xms");
+    env.put("CROSSALIGN_OPTS", "-Xmx48m");
+    Proc own = exec(env, LAUNCHER.toString(), "batch", "m.csv");
+    assertThat(own.out()).contains("-Xmx48m").doesNotContain("-Xms64m");
+  }
+
   @Test
   void aCommandsFirstRunArchivesItsClassesForTheNextRuns(@TempDir Path dir) throws Exception {
     Map<String, String> cache = Map.of("XDG_CACHE_HOME", dir.toString());

@@ -35,6 +35,16 @@ class BatchBenchCommandTest {
     // real batch process is budgeted, so the cap itself does not bound "together" in-process (it does for the app)
     assertThat(worker).isBetween(20L, 3072L);
     assertThat(together).isGreaterThan(worker / 2).isLessThanOrEqualTo(ownPeakMib() + 2 * worker + 64);
+    // the rate line: 2 rows over the minutes printed, and no tenths for 2 rows
+    java.util.regex.Matcher rate = java.util.regex.Pattern
+        .compile("crossalign batch: 2 rows run in ([0-9.]+) min, ([0-9.]+) rows/min").matcher(r.err());
+    assertThat(rate.find()).as(r.err()).isTrue();
+    double minutes = Double.parseDouble(rate.group(1)); // printed to 0.005 min
+    assertThat(Double.parseDouble(rate.group(2))).isBetween(2 / (minutes + 0.005) - 0.01, 2 / (minutes - 0.005) + 0.01);
+    assertThat(r.err()).doesNotContain("tenth");
+    for (String line : Files.readAllLines(out)) {
+      assertThat(new ObjectMapper().readTree(line).path("cpu_ms").asDouble()).as(line).isPositive();
+    }
 
     Files.writeString(m, "model,seed\ndemo,1\ndemo,2\nnothere.tflite,3\n");
     CliTestSupport.Run again = CliTestSupport.run("batch", m.toString(), "--jsonl", out.toString(), "--resume");

@@ -45,10 +45,21 @@ public final class Aligner {
    * (it reads both tensors, writes nothing), so comparisons may run on other threads while a backend runs.
    */
   public static Comparison compareOne(CapturedTensor r, CapturedTensor c, String pair, Mode mode, Tolerance tol) {
+    return compareOne(r, c, pair, mode, tol, null);
+  }
+
+  /**
+   * As {@link #compareOne(CapturedTensor, CapturedTensor, String, Mode, Tolerance)}, with {@code r}'s own statistics
+   * taken from (or, on its first comparison, kept in) {@code held} when {@code r} is that run's tensor; null: none.
+   */
+  public static Comparison compareOne(CapturedTensor r, CapturedTensor c, String pair, Mode mode, Tolerance tol,
+      ReferenceStats held) {
     List<Integer> shape = toList(r.tensor().shape());
     LayoutAligner.Result aligned = LayoutAligner.match(r.tensor(), c.tensor());
     if (aligned instanceof LayoutAligner.Matched m) {
-      Metrics metrics = Metrics.of(r.tensor(), m.candidate(), m.permutation(), tol, false);
+      Metrics metrics = held == null
+          ? Metrics.of(r.tensor(), m.candidate(), m.permutation(), tol, false)
+          : Metrics.of(r.tensor(), m.candidate(), m.permutation(), tol, false, held.get(r), s -> held.put(r, s));
       return new Comparison(r.name(), r.op(), r.index(), shape, pair, mode, metrics, Comparison.Status.COMPARED,
           m.permutation(), null);
     }

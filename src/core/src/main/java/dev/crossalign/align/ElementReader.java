@@ -127,6 +127,9 @@ class ElementReader {
     return shortScratch;
   }
 
+  /** Floats a permuted read's tile holds at most (256 KiB), unless one view row alone is longer. */
+  static final int TILE_FLOATS = 65536;
+
   /** The permuted view's reader: absolute reads at the odometer's source offsets. */
   private static final class Permuted extends ElementReader {
     private final HostTensor t;
@@ -135,6 +138,11 @@ class ElementReader {
     private final long[] viewStrides; // source stride of each view axis
     private final int[] idx;
     private long offset;
+    /** Blocks of source rows for a view whose next-to-inner axis is contiguous (see {@link #tile}); else null. */
+    private final float[] tile;
+    private final int tileRows;
+    private long tileBase = -1;
+    private int tileFirstRow;
 
     Permuted(HostTensor t, int[] perm) {
       super(t);
@@ -157,6 +165,33 @@ class ElementReader {
         viewStrides[k] = strides[perm[k]];
       }
       idx = new int[perm.length];
+      int last = perm.length - 1;
+      // NCHW read as NHWC (the common case): the view's next-to-inner axis is contiguous in the source, so a block of
+      // its rows is C bulk reads of contiguous floats, and the view's order is a walk of that block
+      boolean contiguousRows = floatsAbs != null && last >= 1 && viewStrides[last - 1] == 1 && viewShape[last] > 1;
+      tile = contiguousRows
+          ? new float[(int) Math.min((long) viewShape[last] * viewShape[last - 1],
+              Math.max(viewShape[last], (long) TILE_FLOATS))]
+          : null;
+      tileRows = contiguousRows ? tile.length / viewShape[last] : 0;
+    }
+
+    /**
+     * The tile holding view row {@code row} (of the next-to-inner axis) for the rows starting at source offset {@code
+     * rowsBase}: {@code tile[c * tileRows + (row - tileFirstRow)]} is the view element (row, c). Loaded when the
+     * walk leaves the rows it holds: one bulk read per inner index c, of up to tileRows contiguous floats.
+     */
+    private float[] tile(long rowsBase, int row) {
+      if (rowsBase != tileBase || row < tileFirstRow || row >= tileFirstRow + tileRows) {
+        int last = viewShape.length - 1;
+        int rows = Math.min(tileRows, viewShape[last - 1] - row);
+        for (int c = 0; c < viewShape[last]; c++) {
+          floatsAbs.get((int) (rowsBase + c * viewStrides[last] + row), tile, c * tileRows, rows);
+        }
+        tileBase = rowsBase;
+        tileFirstRow = row;
+      }
+      return tile;
     }
 
     @Override
@@ -189,7 +224,15 @@ class ElementReader {
       while (i < len) {
         // a run along the innermost view axis: one stride, no odometer carry
         int run = Math.min(len - i, inner - idx[last]);
-        if (floatsAbs != null) {
+        if (tile != null) {
+          // along the view's inner axis in the tile: one float[] load per element, no buffer call
+          int w = idx[last - 1];
+          float[] tl = tile(offset - idx[last] * innerStride - w, w);
+          int t = idx[last] * tileRows + (w - tileFirstRow);
+          for (int j = 0; j < run; j++, t += tileRows) {
+            dst[i + j] = tl[t];
+          }
+        } else if (floatsAbs != null) {
           int o = (int) offset;
           int st = (int) innerStride;
           for (int j = 0; j < run; j++, o += st) {

@@ -128,6 +128,17 @@ public record Metrics(
    */
   public static Metrics of(HostTensor ref, HostTensor cand, List<Integer> permutation, Tolerance tol,
       boolean distinctAlways) {
+    return of(ref, cand, permutation, tol, distinctAlways, null, null);
+  }
+
+  /**
+   * As {@link #of(HostTensor, HostTensor, List, Tolerance, boolean)}, with the reference's own statistics (its mean,
+   * min, max, NaN and Inf counts, first non-finite position) taken from {@code knownRef}, an earlier comparison's,
+   * instead of accumulated again; null: accumulated here and handed to {@code computedRef} (when not null). The same
+   * numbers either way (see {@link ReferenceStats}).
+   */
+  static Metrics of(HostTensor ref, HostTensor cand, List<Integer> permutation, Tolerance tol, boolean distinctAlways,
+      SideStats knownRef, java.util.function.Consumer<SideStats> computedRef) {
     Objects.requireNonNull(tol, "tol");
     int[] perm = permutation == null ? null : permutation.stream().mapToInt(Integer::intValue).toArray();
     long n = ref.numel();
@@ -137,7 +148,10 @@ public record Metrics(
               + Arrays.toString(cand.shape()) + " (" + cand.numel() + ")");
     }
     ElementReader rb = ElementReader.of(cand, perm);
-    PairScan s = PairScan.of(ref, cand, rb, tol, distinctAlways);
+    PairScan s = PairScan.of(ref, cand, rb, tol, distinctAlways, knownRef);
+    if (knownRef == null && computedRef != null) {
+      computedRef.accept(s.a);
+    }
     long outOfTol = s.outOfTolerance(ref, ElementReader.of(cand, perm));
     double normA = Math.sqrt(s.sumSqA);
     double normB = Math.sqrt(s.sumSqB);

@@ -17,7 +17,9 @@ import dev.crossalign.tensor.HostTensor;
 final class PairScan {
   static final int CHUNK = 8192;
 
-  final SideStats a = new SideStats();
+  final SideStats a;
+  /** {@link #a} came from an earlier comparison of the same reference tensor: not accumulated again, and final. */
+  private final boolean aKnown;
   final SideStats b = new SideStats();
   final DistinctCounter da = new DistinctCounter(Metrics.DISTINCT_CAP);
   final DistinctCounter db = new DistinctCounter(Metrics.DISTINCT_CAP);
@@ -40,7 +42,9 @@ final class PairScan {
   private final double rtol;
   private final boolean scaleAtol;
 
-  private PairScan(Tolerance tol) {
+  private PairScan(Tolerance tol, SideStats knownA) {
+    this.a = knownA != null ? knownA : new SideStats();
+    this.aKnown = knownA != null;
     this.atol = tol.atol();
     this.rtol = tol.rtol();
     this.scaleAtol = tol.scaleAtol();
@@ -49,10 +53,13 @@ final class PairScan {
   /**
    * Scans {@code ref} against {@code cand} read through {@code perm} (null: flat). Without {@code distinctAlways} the
    * first {@link Metrics#DISTINCT_PROBE} elements are the probe: after them a side goes on counting distinct values
-   * only if it is integer or looks quantized.
+   * only if it is integer or looks quantized. {@code knownA}: the reference's own statistics from an earlier
+   * comparison (the same tensor, read in the same flat order, so the same doubles), or null to accumulate them here;
+   * known, they also give the final atol' up front, so the pass's count of pairs outside the tolerance is exact.
    */
-  static PairScan of(HostTensor ref, HostTensor cand, ElementReader rb, Tolerance tol, boolean distinctAlways) {
-    PairScan s = new PairScan(tol);
+  static PairScan of(HostTensor ref, HostTensor cand, ElementReader rb, Tolerance tol, boolean distinctAlways,
+      SideStats knownA) {
+    PairScan s = new PairScan(tol, knownA);
     ElementReader ra = new ElementReader(ref);
     long n = ref.numel();
     int chunk = (int) Math.min(CHUNK, Math.max(n, 1));
@@ -79,28 +86,47 @@ final class PairScan {
     if (countingB && !db.saturated()) {
       count(db, cb, len);
     }
-    a.add(ca, len, base);
+    if (!aKnown) {
+      a.add(ca, len, base);
+    }
     b.add(cb, len, base);
-    double tolA = scaleAtol ? atol * Math.max(1.0, a.maxAbs()) : atol;
+    addPairs(ca, cb, len, base, scaleAtol ? atol * Math.max(1.0, a.maxAbs()) : atol);
+  }
+
+  /**
+   * The pair statistics of one chunk, pairs outside {@code atol' + rtol*|a|} counted at {@code tolA}; the accumulators
+   * are locals written back once per chunk (see {@link SideStats#add}).
+   */
+  private void addPairs(double[] ca, double[] cb, int len, long base, double tolA) {
+    long np = pairs;
+    double mx = maxAbs;
+    long arg = argmaxFinite;
+    double sAbs = sumAbs;
+    double sDiff = sumDiff;
+    double sSqDiff = sumSqDiff;
+    double sSqA = sumSqA;
+    double sSqB = sumSqB;
+    double sDot = dot;
+    long out = maybeOut;
     for (int i = 0; i < len; i++) {
       double x = ca[i];
       double y = cb[i];
       if (Double.isFinite(x) && Double.isFinite(y)) {
         double d = y - x;
         double ad = Math.abs(d);
-        pairs++;
-        sumAbs += ad;
-        sumDiff += d;
-        sumSqDiff += d * d;
-        sumSqA += x * x;
-        sumSqB += y * y;
-        dot += x * y;
-        if (ad > maxAbs || argmaxFinite < 0) {
-          maxAbs = ad;
-          argmaxFinite = base + i;
+        np++;
+        sAbs += ad;
+        sDiff += d;
+        sSqDiff += d * d;
+        sSqA += x * x;
+        sSqB += y * y;
+        sDot += x * y;
+        if (ad > mx || arg < 0) {
+          mx = ad;
+          arg = base + i;
         }
         if (!(ad <= tolA + rtol * Math.abs(x))) {
-          maybeOut++;
+          out++;
         }
       } else if (!(x == y || (x != x && y != y))) {
         nonFiniteMismatch++;
@@ -109,6 +135,16 @@ final class PairScan {
         }
       }
     }
+    pairs = np;
+    maxAbs = mx;
+    argmaxFinite = arg;
+    sumAbs = sAbs;
+    sumDiff = sDiff;
+    sumSqDiff = sSqDiff;
+    sumSqA = sSqA;
+    sumSqB = sSqB;
+    dot = sDot;
+    maybeOut = out;
   }
 
   private static void count(DistinctCounter d, double[] v, int len) {
@@ -118,11 +154,12 @@ final class PairScan {
   }
 
   /**
-   * Finite pairs with {@code |a-b| > atol' + rtol*|a|} at the final atol': the pass's count when it found none or when
-   * atol is not scaled (its threshold was the final one), else a second read of both sides.
+   * Finite pairs with {@code |a-b| > atol' + rtol*|a|} at the final atol': the pass's count when it found none, when
+   * atol is not scaled or when the reference's statistics were known (its threshold was the final one), else a second
+   * read of both sides.
    */
   long outOfTolerance(HostTensor ref, ElementReader rb) {
-    if (maybeOut == 0 || !scaleAtol) {
+    if (maybeOut == 0 || !scaleAtol || aKnown) {
       return maybeOut;
     }
     double tolA = atol * Math.max(1.0, a.maxAbs());

@@ -13,29 +13,45 @@ final class SideStats {
   long inf;
   long firstNonFinite = -1;
 
-  /** Adds {@code v[0..len)}, the elements at flat positions {@code base...}. */
+  /**
+   * Adds {@code v[0..len)}, the elements at flat positions {@code base...}. The accumulators are locals inside the loop
+   * (written back once per chunk) so that even the quick JIT tier (C1, no scalar replacement of fields) keeps them in
+   * registers; the order of the additions is the element order, so the sums are the same doubles.
+   */
   void add(double[] v, int len, long base) {
+    long fin = finite;
+    double s = sum;
+    double lo = min;
+    double hi = max;
     for (int i = 0; i < len; i++) {
       double x = v[i];
       if (Double.isFinite(x)) {
-        finite++;
-        sum += x;
-        if (x < min) {
-          min = x;
+        fin++;
+        s += x;
+        if (x < lo) {
+          lo = x;
         }
-        if (x > max) {
-          max = x;
+        if (x > hi) {
+          hi = x;
         }
       } else {
-        if (x != x) {
-          nan++;
-        } else {
-          inf++;
-        }
-        if (firstNonFinite < 0) {
-          firstNonFinite = base + i;
-        }
+        nonFinite(x, base + i);
       }
+    }
+    finite = fin;
+    sum = s;
+    min = lo;
+    max = hi;
+  }
+
+  private void nonFinite(double x, long position) {
+    if (x != x) {
+      nan++;
+    } else {
+      inf++;
+    }
+    if (firstNonFinite < 0) {
+      firstNonFinite = position;
     }
   }
 

@@ -27,6 +27,8 @@ class PermutedMetricsTest {
     out.add(Arguments.of(new int[] {3, 50, 70, 2}, new int[] {0, 2, 3, 1}));
     out.add(Arguments.of(new int[] {3, 50, 70, 2}, new int[] {0, 3, 1, 2}));
     out.add(Arguments.of(new int[] {7, 1300}, new int[] {1, 0}));
+    // NCHW read as NHWC with C * W above a tile (ElementReader.TILE_FLOATS): a view row block in two tiles
+    out.add(Arguments.of(new int[] {1, 700, 3, 100}, new int[] {0, 2, 3, 1}));
     out.add(Arguments.of(new int[] {2, 3, 1, 4, 5}, new int[] {4, 2, 0, 3, 1}));
     return out.stream();
   }
@@ -137,5 +139,34 @@ class PermutedMetricsTest {
     Metrics m = Metrics.of(ref, cand, list(perm), Tolerance.DEFAULT);
     assertThat(m.maxAbs()).isZero();
     assertThat(m.sumDiff()).isZero();
+  }
+
+  /**
+   * validate's candidates and reference are often native or mapped memory (direct buffers): the tiled permuted read
+   * of a direct NCHW candidate gives, bit for bit, what the materialised NHWC copy gives.
+   */
+  @org.junit.jupiter.api.Test
+  void directBuffersReadThroughTilesAsTheCopyWould() {
+    int[] nchw = {1, 700, 3, 100};
+    int[] perm = {0, 2, 3, 1};
+    int n = (int) HostTensor.numel(nchw);
+    float[] src = new float[n];
+    float[] ref = new float[n];
+    java.util.Random rnd = new java.util.Random(9);
+    for (int i = 0; i < n; i++) {
+      src[i] = (float) rnd.nextGaussian();
+    }
+    float[] view = permutedValues(src, nchw, perm);
+    for (int i = 0; i < n; i++) {
+      ref[i] = view[i] + (float) (rnd.nextGaussian() * 1e-4);
+    }
+    ByteBuffer direct = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+    direct.asFloatBuffer().put(src);
+    HostTensor cand = HostTensor.wrap(DType.FLOAT32, nchw, Layout.NCHW, direct);
+    HostTensor r = HostTensor.ofFloats(viewShape(nchw, perm), Layout.NHWC, ref);
+    Metrics tiled = Metrics.of(r, cand, list(perm), Tolerance.DEFAULT);
+    Metrics copied = Metrics.of(r, HostTensor.ofFloats(viewShape(nchw, perm), Layout.NHWC, view), Tolerance.DEFAULT);
+    assertThat(tiled).isEqualTo(copied);
+    assertThat(tiled.outOfTolerance()).isPositive();
   }
 }

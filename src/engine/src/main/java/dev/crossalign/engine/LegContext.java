@@ -1,5 +1,6 @@
 package dev.crossalign.engine;
 
+import dev.crossalign.align.ReferenceStats;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.TensorSink;
 import dev.crossalign.tensor.HostTensor;
@@ -11,8 +12,8 @@ import java.util.function.BiConsumer;
  * What every leg of one validation reads: the request, the model, the inputs, the reference run (held for the whole
  * validation: every candidate is compared with it, and isolated runs are fed its tensors) and the file holding it
  * ({@code referenceStore}, null when the reference is on the heap), where the worst pair's
- * tensors are kept, and {@code dumps}: where each complete run goes as it ends (--dump-dir), null when nobody wants
- * whole runs.
+ * tensors are kept, {@code dumps}: where each complete run goes as it ends (--dump-dir), null when nobody wants
+ * whole runs, and {@code referenceStats}: the reference tensors' own statistics, shared by every comparison with them.
  */
 record LegContext(
     ValidationRequest req,
@@ -21,7 +22,14 @@ record LegContext(
     Activations reference,
     SpilledRun referenceStore,
     WorstPair worst,
-    BiConsumer<String, Activations> dumps) {
+    BiConsumer<String, Activations> dumps,
+    ReferenceStats referenceStats) {
+
+  /** With {@code referenceStats} of {@code reference}: each reference tensor's own statistics made once, for all legs. */
+  LegContext(ValidationRequest req, TfliteModel model, Map<String, HostTensor> inputs, Activations reference,
+      SpilledRun referenceStore, WorstPair worst, BiConsumer<String, Activations> dumps) {
+    this(req, model, inputs, reference, referenceStore, worst, dumps, new ReferenceStats(reference));
+  }
 
   /**
    * The last sink of a streaming run: as its tensors go by, the pages that run's comparisons and feeds read from the

@@ -114,8 +114,8 @@ final class OnnxLeg {
       b.timing.put("prepare.onnxruntime", Validator.ms(t0));
       ort.info().forEach((k, v) -> b.config.put(BackendKind.ONNXRUNTIME.configKey(k), v));
       long t1 = System.nanoTime();
-      StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), OrtBackend.NAME, OrtBackend.NAME,
-          Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(), Slot.ORT_CHAINED.ordinal());
+      StreamedPair vsRef = StreamedPair.candidateStreams(ctx, OrtBackend.NAME, OrtBackend.NAME,
+          Mode.CHAINED, ctx.req().chainedTolerance(), Slot.ORT_CHAINED.ordinal());
       SpilledRun held = hold ? SpilledRun.create(OrtBackend.NAME) : null;
       try {
         if (ctx.dumps() != null) {
@@ -176,8 +176,8 @@ final class OnnxLeg {
 
   private SpilledRun runIsolated(LegResult.Builder b, boolean hold) {
     long t0 = System.nanoTime();
-    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), OrtBackend.NAME,
-        OrtBackend.NAME + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
+    StreamedPair vsRef = StreamedPair.candidateStreams(ctx, OrtBackend.NAME,
+        OrtBackend.NAME + ".isolated", Mode.ISOLATED, ctx.req().tolerance(),
         Slot.ORT_ISOLATED.ordinal());
     Set<String> graphNames = graphTensorNames(ctx.model());
     SpilledRun held = hold ? SpilledRun.create(OrtBackend.NAME) : null;

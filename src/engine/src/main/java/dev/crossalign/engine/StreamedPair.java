@@ -3,6 +3,7 @@ package dev.crossalign.engine;
 import dev.crossalign.align.Aligner;
 import dev.crossalign.align.Comparison;
 import dev.crossalign.align.Mode;
+import dev.crossalign.align.ReferenceStats;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.CapturedTensor;
@@ -59,11 +60,11 @@ abstract sealed class StreamedPair implements TensorSink {
     return pairs;
   }
 
-  /** One comparison, timed. */
-  final Comparison compare(CapturedTensor r, CapturedTensor c) {
+  /** One comparison, timed; {@code held}: {@code r}'s run's shared statistics, or null. */
+  final Comparison compare(CapturedTensor r, CapturedTensor c, ReferenceStats held) {
     long c0 = cpuNanos();
     long t0 = System.nanoTime();
-    Comparison cmp = Aligner.compareOne(r, c, pair, mode, tol);
+    Comparison cmp = Aligner.compareOne(r, c, pair, mode, tol, held);
     compareNanos += System.nanoTime() - t0;
     compareCpuNanos += cpuNanos() - c0;
     pairs += r.tensor().numel();
@@ -83,7 +84,17 @@ abstract sealed class StreamedPair implements TensorSink {
    */
   static StreamedPair candidateStreams(Activations reference, String candidateBackend, String candidateRun, Mode mode,
       Tolerance tol, WorstPair worst, int slot) {
-    return new CandidateStreams(reference, candidateBackend, candidateRun, mode, tol, worst, slot);
+    return new CandidateStreams(new ReferenceStats(reference), candidateBackend, candidateRun, mode, tol, worst, slot);
+  }
+
+  /**
+   * As {@link #candidateStreams(Activations, String, String, Mode, Tolerance, WorstPair, int)} against the
+   * validation's reference, whose tensors' own statistics every leg's comparisons share ({@link
+   * LegContext#referenceStats}).
+   */
+  static StreamedPair candidateStreams(LegContext ctx, String candidateBackend, String candidateRun, Mode mode,
+      Tolerance tol, int slot) {
+    return new CandidateStreams(ctx.referenceStats(), candidateBackend, candidateRun, mode, tol, ctx.worst(), slot);
   }
 
   /**
@@ -109,15 +120,17 @@ abstract sealed class StreamedPair implements TensorSink {
 
   private static final class CandidateStreams extends StreamedPair {
     private final Activations reference;
+    private final ReferenceStats referenceStats;
     private final String candidateBackend;
     private final String candidateRun;
     private final Map<String, Integer> position = new HashMap<>();
     private final Map<String, Comparison> byName = new HashMap<>();
 
-    CandidateStreams(Activations reference, String candidateBackend, String candidateRun, Mode mode, Tolerance tol,
-        WorstPair worst, int slot) {
-      super(reference.backend() + "~" + candidateBackend, mode, tol, worst, slot);
-      this.reference = reference;
+    CandidateStreams(ReferenceStats referenceStats, String candidateBackend, String candidateRun, Mode mode,
+        Tolerance tol, WorstPair worst, int slot) {
+      super(referenceStats.held().backend() + "~" + candidateBackend, mode, tol, worst, slot);
+      this.reference = referenceStats.held();
+      this.referenceStats = referenceStats;
       this.candidateBackend = candidateBackend;
       this.candidateRun = candidateRun;
       int p = 0;
@@ -133,7 +146,7 @@ abstract sealed class StreamedPair implements TensorSink {
         return; // a tensor the reference never captured: nothing to compare it with
       }
       // a name seen twice: the later tensor counts, as in a run's Activations
-      Comparison cmp = compare(r, c);
+      Comparison cmp = compare(r, c, referenceStats);
       byName.put(c.name(), cmp);
       worst.offer(cmp, slot, position.get(c.name()), r, c, reference.backend(), candidateRun);
     }
@@ -176,7 +189,7 @@ abstract sealed class StreamedPair implements TensorSink {
       CapturedTensor c = candidate.get(r.name());
       Comparison cmp = null;
       if (c != null) {
-        cmp = compare(r, c);
+        cmp = compare(r, c, null); // r streams; its other comparison, as a candidate, may read it permuted
         worst.offer(cmp, slot, positionOf(r.name()), r, c, referenceRun, candidateRun);
       } else if (referenceOutputs.contains(r.name())) {
         cmp = Aligner.missing(r, pair, mode, candidate.backend());

@@ -38,8 +38,8 @@ final class TorchLeg {
   LegResult chained(SpilledRun ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
-    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), name, name,
-        Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(), Slot.TORCH_CHAINED.ordinal());
+    StreamedPair vsRef = StreamedPair.candidateStreams(ctx, name, name,
+        Mode.CHAINED, ctx.req().chainedTolerance(), Slot.TORCH_CHAINED.ordinal());
     StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(name, name,
         port.outputNames(), ort, ORT, Mode.CHAINED, ctx.req().chainedTolerance(), ctx.worst(),
         Slot.TORCH_ORT_CHAINED.ordinal());
@@ -61,8 +61,8 @@ final class TorchLeg {
   LegResult isolated(SpilledRun ort) {
     LegResult.Builder b = new LegResult.Builder();
     long t0 = System.nanoTime();
-    StreamedPair vsRef = StreamedPair.candidateStreams(ctx.reference(), name,
-        name + ".isolated", Mode.ISOLATED, ctx.req().tolerance(), ctx.worst(),
+    StreamedPair vsRef = StreamedPair.candidateStreams(ctx, name,
+        name + ".isolated", Mode.ISOLATED, ctx.req().tolerance(),
         Slot.TORCH_ISOLATED.ordinal());
     StreamedPair vsOrt = ort == null ? null : StreamedPair.referenceStreams(name,
         name + ".isolated", port.outputNames(), ort, ORT + ".isolated", Mode.ISOLATED,

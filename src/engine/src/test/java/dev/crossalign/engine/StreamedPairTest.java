@@ -80,6 +80,25 @@ class StreamedPairTest {
     assertThat(p.pairs()).isEqualTo(3 * 24);
   }
 
+  /**
+   * Two candidates of one validation (torch and ONNX Runtime, say) share the reference tensors' own statistics through
+   * the legs' context: the second pair makes none, and both still give the whole-run comparisons.
+   */
+  @Test
+  void candidatePairsOfOneValidationShareTheReferenceStatistics() {
+    Activations[] r = runs();
+    LegContext ctx = new LegContext(null, null, Map.of(), r[0], null, worst(), null);
+    StreamedPair first = StreamedPair.candidateStreams(ctx, "torch", "torch", Mode.CHAINED, Tolerance.DEFAULT, 0);
+    r[1].tensors().forEach(first::accept);
+    assertThat(ctx.referenceStats().size()).as("a, b and c compared; out missing, x not in the reference").isEqualTo(3);
+    StreamedPair second = StreamedPair.candidateStreams(ctx, "torch", "torch", Mode.CHAINED, Tolerance.DEFAULT, 1);
+    r[1].tensors().forEach(second::accept);
+    assertThat(ctx.referenceStats().size()).isEqualTo(3);
+    List<Comparison> whole = Aligner.compare(r[0], r[1], Mode.CHAINED, Tolerance.DEFAULT);
+    assertThat(first.finish()).isEqualTo(whole);
+    assertThat(second.finish()).isEqualTo(whole);
+  }
+
   @Test
   void duplicateNamesCountTheirLastTensorWhenStreamed() {
     Activations[] r = runs();

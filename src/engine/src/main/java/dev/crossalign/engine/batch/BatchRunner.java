@@ -85,12 +85,19 @@ public final class BatchRunner {
    * @param peakTreeRssKb the largest resident set of this process and its workers together, sampled every 0.5 s
    * @param recycled worker processes ended after a row because their resident set crept above the threshold
    * @param problems every row that is not aligned, named with its reason, in row order
+   * @param elapsedMs wall time of the rows run now, from the first worker's start until the workers are closed
+   * @param tenths the rows run now by tenth, in manifest order (CPU and wall medians); null for fewer than 10 rows
    */
   public record Summary(int total, int skipped, int ran, int aligned, int exitStatus, int crashed, int timedOut,
       int workersStarted, long peakRssKb, long peakTreeRssKb, int recycled,
-      List<String> problems) {
+      List<String> problems, double elapsedMs, Tenths tenths) {
     public Summary {
       problems = List.copyOf(problems);
+    }
+
+    /** Rows run now per minute of {@link #elapsedMs} (NaN when none ran). */
+    public double rowsPerMinute() {
+      return ran == 0 ? Double.NaN : ran / (elapsedMs / 60_000.0);
     }
   }
 
@@ -119,8 +126,10 @@ public final class BatchRunner {
       throw CrossalignException.input(out + " exists: pass --resume to continue that batch, or choose a new file");
     }
     Tally ran = new Tally();
+    Map<Integer, RowResult> results = new java.util.concurrent.ConcurrentHashMap<>();
     List<RowRunner> runners;
     TreeRss rss = TreeRss.start();
+    long t0 = System.nanoTime();
     try {
       runners = runAll(todo, options, config, out, line -> {
         if (lines != null) {
@@ -129,10 +138,12 @@ public final class BatchRunner {
           }
         }
         ran.add(line.result(), problems);
+        results.put(line.result().row(), line.result());
       });
     } finally {
       rss.close();
     }
+    double elapsedMs = (System.nanoTime() - t0) / 1e6;
     long peak = 0;
     int started = 0;
     int recycled = 0;
@@ -146,7 +157,7 @@ public final class BatchRunner {
     }
     return new Summary(rows.size(), before.rows.get(), todo.size(), before.aligned.get() + ran.aligned.get(),
         Math.max(before.worst.get(), ran.worst.get()), ran.crashed.get(), ran.timedOut.get(), started, peak,
-        rss.peakKb(), recycled, List.copyOf(problems.values()));
+        rss.peakKb(), recycled, List.copyOf(problems.values()), elapsedMs, Tenths.of(todo, results));
   }
 
   /** The rows OUT already holds (resume), the last line of a row winning; crashed ones dropped with retryCrashed. */

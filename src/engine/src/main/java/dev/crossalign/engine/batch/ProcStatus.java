@@ -22,6 +22,18 @@ final class ProcStatus {
     return 0;
   }
 
+  /**
+   * This process's CPU time so far, user + system over all its threads, living and ended (ns; the JVM reads it with
+   * times(2), so in clock ticks, 10 ms on Linux); -1 where the platform does not say.
+   */
+  static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
   /** A /proc/meminfo field in kB (MemTotal, MemAvailable), 0 when unreadable. */
   static long meminfoKb(String field) {
     try {

@@ -15,7 +15,9 @@ import java.util.TreeMap;
  * crashed, timeout), exit_status (0 aligned, 1 misaligned, 2 unusable input, crashed or timed out, 3 unsupported ops),
  * max_rel_l2 (over compared tensors; null when none), first_divergence (null or {tensor, op, pair, mode}: the field
  * names of validate's JSON), tensors_compared, error (one line or null), crash (null, or how the row's worker process
- * died), timing_ms, unsupported ([{op, count, reason}]: why a row is incomplete).
+ * died), timing_ms, cpu_ms (the worker process's user + system CPU time over the row, all its threads; null where it is
+ * not the row's alone: thread isolation, a crashed or timed-out row), unsupported ([{op, count, reason}]: why a row is
+ * incomplete).
  */
 public record RowResult(
     int row,
@@ -29,7 +31,8 @@ public record RowResult(
     String error,
     Crash crash,
     SortedMap<String, Double> timingMs,
-    java.util.List<dev.crossalign.UnsupportedOp> unsupported) {
+    java.util.List<dev.crossalign.UnsupportedOp> unsupported,
+    Double cpuMs) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Verdicts of rows whose worker process did not answer: rerun on resume only with --retry-crashed. */
@@ -57,7 +60,7 @@ public record RowResult(
   public RowResult(int row, String model, long seed, String verdict, int exitStatus, Double maxRelL2,
       Map<String, String> firstDivergence, int tensorsCompared, String error, SortedMap<String, Double> timingMs) {
     this(row, model, seed, verdict, exitStatus, maxRelL2, firstDivergence, tensorsCompared, error, null, timingMs,
-        java.util.List.of());
+        java.util.List.of(), null);
   }
 
   /** A row with no unsupported ops. */
@@ -65,7 +68,19 @@ public record RowResult(
       Map<String, String> firstDivergence, int tensorsCompared, String error, Crash crash,
       SortedMap<String, Double> timingMs) {
     this(row, model, seed, verdict, exitStatus, maxRelL2, firstDivergence, tensorsCompared, error, crash, timingMs,
-        java.util.List.of());
+        java.util.List.of(), null);
+  }
+
+  /** This row with the worker process's CPU time over it (ms, user + system, every thread). */
+  RowResult withCpuMs(double ms) {
+    return new RowResult(row, model, seed, verdict, exitStatus, maxRelL2, firstDivergence, tensorsCompared, error,
+        crash, timingMs, unsupported, ms);
+  }
+
+  /** The row's wall time in its worker ({@code timing_ms.total}), or NaN when the line has none. */
+  public double wallMs() {
+    Double t = timingMs == null ? null : timingMs.get("total");
+    return t == null ? Double.NaN : t;
   }
 
   /** True for a row whose worker died or was killed for taking too long. */
@@ -129,7 +144,7 @@ public record RowResult(
     };
     return new RowResult(r.row(), r.modelLabel(), r.seed(), result.verdict().name().toLowerCase(java.util.Locale.ROOT),
         status, compared == 0 || Double.isNaN(max) ? null : max, first, compared, null, null, new TreeMap<>(timing),
-        result.unsupported());
+        result.unsupported(), null);
   }
 
   static RowResult error(ManifestRow r, int status, String message, Map<String, Double> timing) {
@@ -180,6 +195,7 @@ public record RowResult(
       m.put("crash", c);
     }
     m.put("timing_ms", timingMs);
+    m.put("cpu_ms", cpuMs);
     java.util.List<Map<String, Object>> ops = new java.util.ArrayList<>();
     for (dev.crossalign.UnsupportedOp u : unsupported) {
       Map<String, Object> o = new LinkedHashMap<>();
@@ -206,7 +222,10 @@ public record RowResult(
     }
   }
 
-  /** Reads a line written by {@link #toJson} (only the fields resume and summaries need: row, model, seed, status). */
+  /**
+   * Reads a line written by {@link #toJson}: the fields resume and summaries need (row, model, seed, verdict, status,
+   * first divergence, error, crash, timing_ms, cpu_ms, unsupported), not max_rel_l2.
+   */
   static RowResult parse(String line) throws JsonProcessingException {
     JsonNode n = JSON.readTree(line);
     if (n == null || !n.has("row") || !n.has("model") || !n.has("seed") || !n.has("exit_status")) {
@@ -227,7 +246,18 @@ public record RowResult(
     return new RowResult(n.get("row").asInt(), n.get("model").asText(), n.get("seed").asLong(),
         n.path("verdict").asText(), n.get("exit_status").asInt(), null, first, n.path("tensors_compared").asInt(),
         n.path("error").isNull() || n.path("error").isMissingNode() ? null : n.path("error").asText(),
-        crash(n.path("crash")), new TreeMap<>(), ops);
+        crash(n.path("crash")), timing(n.path("timing_ms")), ops,
+        n.path("cpu_ms").isNumber() ? n.get("cpu_ms").asDouble() : null);
+  }
+
+  private static TreeMap<String, Double> timing(JsonNode t) {
+    TreeMap<String, Double> m = new TreeMap<>();
+    t.fields().forEachRemaining(e -> {
+      if (e.getValue().isNumber()) {
+        m.put(e.getKey(), e.getValue().asDouble());
+      }
+    });
+    return m;
   }
 
   private static Crash crash(JsonNode c) {

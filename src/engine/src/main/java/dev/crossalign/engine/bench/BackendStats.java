@@ -45,7 +45,8 @@ public record BackendStats(String name, double medianMs, double p10Ms, double p9
         percentile(c, 50));
   }
 
-  static double percentile(double[] sorted, double p) {
+  /** The p-th percentile of sorted values (linear interpolation, numpy's default; p 50 is the median); NaN for none. */
+  public static double percentile(double[] sorted, double p) {
     if (sorted.length == 0) {
       return Double.NaN;
     }

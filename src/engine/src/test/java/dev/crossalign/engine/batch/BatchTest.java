@@ -2,6 +2,7 @@ package dev.crossalign.engine.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.engine.DemoModel;
@@ -179,6 +180,11 @@ class BatchTest {
     assertThat(rows.get(6).error()).contains("at least one candidate");
     assertThat(s.exitStatus()).isEqualTo(rows.stream().mapToInt(RowResult::exitStatus).max().orElseThrow());
     assertThat(s.aligned()).isEqualTo((int) rows.stream().filter(r -> r.exitStatus() == 0).count());
+    // threads share this JVM: no row's CPU time is its own, so none is given
+    assertThat(rows).allMatch(r -> r.cpuMs() == null);
+    double slowest = rows.stream().mapToDouble(RowResult::wallMs).max().orElseThrow();
+    assertThat(s.elapsedMs()).isGreaterThanOrEqualTo(slowest);
+    assertThat(s.rowsPerMinute()).isCloseTo(7 / (s.elapsedMs() / 60_000), within(1e-9));
 
     // without --resume an existing OUT is refused rather than appended to
     assertThatThrownBy(() -> BatchRunner.run(Manifest.read(dir.resolve("m.csv")), BatchOptions.defaults(), 1, out,

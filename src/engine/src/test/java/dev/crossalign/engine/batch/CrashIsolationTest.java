@@ -97,7 +97,10 @@ class CrashIsolationTest {
       assertThat(rows.get(r).verdict()).as("row %d", r).isEqualTo("aligned");
       assertThat(rows.get(r).tensorsCompared()).isPositive();
       assertThat(rows.get(r).crash()).isNull();
+      assertThat(rows.get(r).cpuMs()).as("row %d: the worker's CPU time over it", r).isPositive();
     }
+    assertThat(crashed.cpuMs()).as("a crashed row has no CPU time: its worker could not say").isNull();
+    assertThat(s.tenths()).as("4 rows are too few for tenths").isNull();
 
     // --resume: the crashed row is done, nothing runs, nothing is written
     System.clearProperty(CRASH);
