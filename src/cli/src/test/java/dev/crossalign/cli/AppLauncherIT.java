@@ -150,6 +150,27 @@ class AppLauncherIT {
     assertThat(first.err() + second.err() + third.err()).doesNotContain("[cds").doesNotContain("warning");
   }
 
+  /**
+   * The archive a first run writes is kept after exit 0, 1 and 3 (a batch or validate with an op a backend cannot run
+   * did the command's work), dropped after 2 (an early refusal). The "java" here writes the archive it is asked for
+   * and exits with FAKE_STATUS.
+   */
+  @Test
+  void anArchiveIsKeptAfterARunThatDidTheWork(@TempDir Path dir) throws Exception {
+    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do case $a in -XX:ArchiveClassesAtExit=*) echo archive > \"${a#*=}\";;"
+        + " esac; done\nexit $FAKE_STATUS\n");
+    assertThat(java.toFile().setExecutable(true)).isTrue();
+    for (int status : new int[] {0, 1, 2, 3}) {
+      Path cache = dir.resolve("cache-" + status);
+      Proc p = exec(Map.of("JAVA_HOME", dir.toString(), "XDG_CACHE_HOME", cache.toString(), "FAKE_STATUS",
+          String.valueOf(status)), LAUNCHER.toString(), "batch", "m.csv");
+      assertThat(p.status()).isEqualTo(status);
+      assertThat(archives(cache.resolve("crossalign/cds"))).as("exit " + status)
+          .hasSize(status == 2 ? 0 : 1).allSatisfy(f -> assertThat(f).matches("batch-[0-9]+\\.jsa"));
+    }
+  }
+
   private static List<String> archives(Path cds) throws IOException {
     if (!Files.isDirectory(cds)) {
       return List.of();
