@@ -6,6 +6,7 @@ import dev.crossalign.align.Mode;
 import dev.crossalign.align.ReferenceStats;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.Activations;
+import dev.crossalign.backend.BackendKind;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
@@ -65,7 +66,7 @@ public final class CompareThroughput {
     report("compareOne, candidate NCHW (permuted read)", mpairs,
         () -> Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT));
     // validate compares each reference tensor with up to four candidates: all but the first reuse its own statistics
-    ReferenceStats held = new ReferenceStats(Activations.builder("tflite").add(cr).build());
+    ReferenceStats held = new ReferenceStats(Activations.builder(BackendKind.TFLITE.id()).add(cr).build());
     Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT, held);
     report("compareOne, candidate NCHW, reference statistics known", mpairs,
         () -> Aligner.compareOne(cr, cn, "tflite~torch", Mode.CHAINED, Tolerance.DEFAULT, held));

@@ -37,6 +37,13 @@ public final class IsolatedOrt {
   /** Graph-input bytes per part of the isolated form (each part one session, fed and fetched in one run). */
   static final long PART_INPUT_BYTES = 16L << 20;
 
+  /**
+   * The isolated form's export: rank-4 inputs NCHW, fed permuted by {@link NchwFeeds}. With TFLite's NHWC inputs every
+   * op would start with an ONNX Transpose of its own (141 on pose_landmark_full): a second copy of all the inputs, in
+   * fresh memory, that cost a third of the isolated run's CPU (benchmarks/README.md, "ONNX side of validate").
+   */
+  static final ExportOptions EXPORT = new ExportOptions(ExportOptions.InputLayout.NCHW);
+
   private IsolatedOrt() {}
 
   /**
@@ -98,7 +105,7 @@ public final class IsolatedOrt {
         return null;
       }
     }
-    OnnxModel whole = Exporter.export(iso.model(), ExportOptions.DEFAULT).model();
+    OnnxModel whole = Exporter.export(iso.model(), EXPORT).model();
     Map<String, OnnxNode> producer = new HashMap<>();
     for (OnnxNode n : whole.nodes()) {
       for (String o : n.outputs()) {
@@ -123,14 +130,13 @@ public final class IsolatedOrt {
     return whole;
   }
 
-  /** What {@code onnx}'s graph inputs are fed: the reference's tensors, in TFLite's axes. */
+  /** What {@code onnx}'s graph inputs are fed: the reference's tensors, rank 4 in NCHW ({@link #EXPORT}). */
   private static Map<String, HostTensor> feeds(IsolatedForm.Result iso, Activations reference, OnnxModel onnx) {
     Map<String, HostTensor> feeds = new LinkedHashMap<>();
     for (OnnxValueInfo in : onnx.inputs()) {
       HostTensor t = reference.tensor(iso.inputFor().getOrDefault(in.name(), in.name()));
       if (t != null) {
-        feeds.put(in.name(), t.layout() == Layout.NCHW && t.rank() == 4
-            ? t.permute(Layout.nchwToNhwc(), Layout.NHWC) : t);
+        feeds.put(in.name(), onnx.layoutOf(in.name(), t.rank()) == Layout.NCHW ? NchwFeeds.of(t) : t);
       }
     }
     return feeds;

@@ -44,11 +44,21 @@ final class OrtValues {
     }
   }
 
+  /**
+   * {@code t} as an ONNX Runtime value. Data already in native memory (a direct buffer: a memory-mapped capture, a feed
+   * permuted into one) is handed over as it is, which ONNX Runtime reads without a copy; the caller keeps it unchanged
+   * until the value is closed. Heap data is copied into native memory first.
+   */
   static OnnxTensor toOrt(OrtEnvironment env, HostTensor t) throws OrtException {
     ByteBuffer src = t.data();
-    ByteBuffer direct = ByteBuffer.allocateDirect(Math.max(src.remaining(), 1)).order(ByteOrder.nativeOrder());
-    direct.put(src);
-    direct.flip();
+    ByteBuffer direct;
+    if (src.isDirect() && src.hasRemaining()) {
+      direct = src.slice().order(ByteOrder.nativeOrder());
+    } else {
+      direct = ByteBuffer.allocateDirect(Math.max(src.remaining(), 1)).order(ByteOrder.nativeOrder());
+      direct.put(src);
+      direct.flip();
+    }
     long[] shape = Arrays.stream(t.shape()).asLongStream().toArray();
     OnnxJavaType type = switch (t.dtype()) {
       case FLOAT32 -> OnnxJavaType.FLOAT;

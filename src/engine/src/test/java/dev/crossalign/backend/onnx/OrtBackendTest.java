@@ -325,6 +325,31 @@ class OrtBackendTest {
   }
 
   @Test
+  void nativeMemoryFeedsAreReadInPlaceAndGiveTheHeapFeedsValues() {
+    float[] x = iota(18, 1f, -9f);
+    Activations heap = runOnce(chain(), OrtOptions.DEFAULT,
+        Map.of("x", HostTensor.ofFloats(new int[] {1, 2, 3, 3}, Layout.NCHW, x)));
+    // a direct buffer whose data starts past its first bytes (a view into a larger mapping, as the spilled reference's)
+    java.nio.ByteBuffer whole = java.nio.ByteBuffer.allocateDirect(8 + 18 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    whole.putLong(-1L);
+    for (float v : x) {
+      whole.putFloat(v);
+    }
+    java.nio.ByteBuffer view = whole.position(8).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    HostTensor direct = HostTensor.wrap(DType.FLOAT32, new int[] {1, 2, 3, 3}, Layout.NCHW, view);
+    try (OrtBackend b = OrtBackend.open(chain(), OrtOptions.DEFAULT)) {
+      Activations a = b.run(Map.of("x", direct));
+      for (String name : List.of("conv", "relu", "mean")) {
+        assertThat(a.tensor(name).data()).as(name).isEqualTo(heap.tensor(name).data());
+      }
+      // in place: what is in the buffer when the run starts is what ONNX Runtime reads
+      view.putFloat(0, 100f);
+      assertThat(b.run(Map.of("x", direct)).tensor("conv").toFloatArray()[0]).isEqualTo(100f);
+    }
+    assertThat(view.getFloat(4)).isEqualTo(x[1]);
+  }
+
+  @Test
   void fullOptimizationGivesTheSameValues() {
     Map<String, HostTensor> feeds =
         Map.of("x", HostTensor.ofFloats(new int[] {1, 2, 3, 3}, Layout.NCHW, iota(18, 0.5f, -2f)));
