@@ -28,14 +28,26 @@ import java.util.Set;
 final class OrtSessions {
   private OrtSessions() {}
 
-  /** The native objects one session owns, closed together. */
-  record Handles(OrtSession session, OrtSession.SessionOptions options, OrtCUDAProviderOptions cuda) {}
+  /**
+   * The native objects one session owns, closed together: the session first, then its options, then the weights it
+   * reads in place.
+   */
+  record Handles(OrtSession session, OrtSession.SessionOptions options, OrtCUDAProviderOptions cuda,
+      OrtWeights weights) {}
 
   /**
    * A session of {@code model} as {@code opts} ask (with {@code captureIntermediates} every node output a graph output,
    * no arena, no memory pattern), on the caller's thread (ONNX Runtime wants a big stack: see OrtBackend.open).
    */
   static Handles create(OrtEnvironment env, OnnxModel model, OrtOptions opts) {
+    return create(env, model, opts, OrtWeights.MIN_BYTES);
+  }
+
+  /**
+   * {@link #create(OrtEnvironment, OnnxModel, OrtOptions)} with initializers of at least {@code minExternalBytes} held
+   * outside the model's protobuf ({@code Long.MAX_VALUE}: all inside, the form tests compare against).
+   */
+  static Handles create(OrtEnvironment env, OnnxModel model, OrtOptions opts, long minExternalBytes) {
     if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
       throw new CrossalignException(CrossalignException.Kind.ENVIRONMENT, "crossalign needs a little-endian machine");
     }
@@ -46,11 +58,16 @@ final class OrtSessions {
       throw new ModelFormatException("the ONNX model still refers to external data (" + where + "); only a model "
           + "read with OnnxModel.read(Path), which inlines it from the model's folder, can be run", -1);
     });
-    byte[] bytes = proto.toByteArray();
-    OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+    // the weights go to ONNX Runtime as tensors on native memory, not inside the serialised model (issue 16)
+    OrtWeights.Split split = OrtWeights.split(env, proto, minExternalBytes);
+    OrtWeights weights = split.weights();
+    OrtSession.SessionOptions so = null;
     OrtCUDAProviderOptions cuda = null;
     OrtSession session = null;
     try {
+      byte[] bytes = split.proto().toByteArray();
+      so = new OrtSession.SessionOptions();
+      so.addExternalInitializers(weights.byName());
       so.setOptimizationLevel(switch (opts.optLevel()) {
         case DISABLE_ALL -> OrtSession.SessionOptions.OptLevel.NO_OPT;
         case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
@@ -77,12 +94,12 @@ final class OrtSessions {
         cuda = addCuda(so, opts);
       }
       session = env.createSession(bytes, so);
-      return new Handles(session, so, cuda);
+      return new Handles(session, so, cuda, weights);
     } catch (OrtException e) {
-      closeQuietly(session, so, cuda);
+      closeQuietly(session, so, cuda, weights);
       throw translate("onnxruntime cannot load the model", e);
     } catch (RuntimeException | Error e) {
-      closeQuietly(session, so, cuda);
+      closeQuietly(session, so, cuda, weights);
       throw e;
     }
   }
@@ -153,12 +170,15 @@ final class OrtSessions {
 
   /** Closes {@code h}'s handles, all of them even when one fails; returns the first failure. */
   static RuntimeException closeQuietly(Handles h) {
-    return closeQuietly(h.session(), h.options(), h.cuda());
+    return closeQuietly(h.session(), h.options(), h.cuda(), h.weights());
   }
 
-  /** Closes each handle that is not null, all of them even when one fails; returns the first failure. */
+  /**
+   * Closes each handle that is not null, all of them even when one fails, the weights last (the session reads them
+   * until it is closed); returns the first failure.
+   */
   static RuntimeException closeQuietly(
-      OrtSession session, OrtSession.SessionOptions so, OrtCUDAProviderOptions cuda) {
+      OrtSession session, OrtSession.SessionOptions so, OrtCUDAProviderOptions cuda, OrtWeights weights) {
     RuntimeException first = null;
     if (session != null) {
       try {
@@ -168,7 +188,7 @@ final class OrtSessions {
             + e.getMessage(), e);
       }
     }
-    for (AutoCloseable c : new AutoCloseable[] {so, cuda}) {
+    for (AutoCloseable c : new AutoCloseable[] {so, cuda, weights}) {
       if (c != null) {
         try {
           c.close();
