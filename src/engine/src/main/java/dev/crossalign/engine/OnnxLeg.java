@@ -109,11 +109,14 @@ final class OnnxLeg {
 
   private SpilledRun runChained(LegResult.Builder b, boolean hold) {
     long t0 = System.nanoTime();
+    long c0 = ThreadCpu.nanos();
     Set<String> graphNames = graphTensorNames(ctx.model());
     try (SelectiveCapture ort = openOrt(ctx.model(), export.model(), ctx.req().device(), ctx.req().config())) {
       b.timing.put("prepare.onnxruntime", Validator.ms(t0));
+      b.timing.put("cpu.prepare.onnxruntime", ThreadCpu.msSince(c0));
       ort.info().forEach((k, v) -> b.config.put(BackendKind.ONNXRUNTIME.configKey(k), v));
       long t1 = System.nanoTime();
+      long c1 = ThreadCpu.nanos();
       StreamedPair vsRef = StreamedPair.candidateStreams(ctx, OrtBackend.NAME, OrtBackend.NAME,
           Mode.CHAINED, ctx.req().chainedTolerance(), Slot.ORT_CHAINED.ordinal());
       SpilledRun held = hold ? SpilledRun.create(OrtBackend.NAME) : null;
@@ -133,6 +136,7 @@ final class OnnxLeg {
       }
       b.add(Slot.ORT_CHAINED, vsRef, "compare.onnxruntime");
       b.timing.put("run.onnxruntime.chained", Validator.ms(t1) - vsRef.compareMs());
+      b.timing.put("cpu.run.onnxruntime.chained", ThreadCpu.msSince(c1) - vsRef.compareCpuMs());
       return held;
     } finally {
       dev.crossalign.backend.NativeMemory.trim(); // the session and its run are gone
@@ -176,6 +180,7 @@ final class OnnxLeg {
 
   private SpilledRun runIsolated(LegResult.Builder b, boolean hold) {
     long t0 = System.nanoTime();
+    long c0 = ThreadCpu.nanos();
     StreamedPair vsRef = StreamedPair.candidateStreams(ctx, OrtBackend.NAME,
         OrtBackend.NAME + ".isolated", Mode.ISOLATED, ctx.req().tolerance(),
         Slot.ORT_ISOLATED.ordinal());
@@ -202,6 +207,7 @@ final class OnnxLeg {
     dev.crossalign.backend.NativeMemory.trim();
     b.add(Slot.ORT_ISOLATED, vsRef, "compare.onnxruntime.isolated");
     b.timing.put("run.onnxruntime.isolated", Validator.ms(t0) - vsRef.compareMs());
+    b.timing.put("cpu.run.onnxruntime.isolated", ThreadCpu.msSince(c0) - vsRef.compareCpuMs());
     return held;
   }
 

@@ -42,4 +42,21 @@ class StepCpuTimingTest {
     assertThat(t.get("cpu.run.torch.chained")).isGreaterThan(0);
     assertThat(t.get("cpu.run.torch.isolated")).isGreaterThan(0);
   }
+
+  @Test
+  void validateReportsOnnxRuntimesStepsCpuTime() {
+    ValidationRequest d = ValidationRequest.defaults(null);
+    ValidationRequest req = new ValidationRequest(null, List.of(BackendKind.TFLITE, BackendKind.ONNXRUNTIME),
+        ValidationRequest.RunMode.BOTH, d.run(), null);
+    Map<String, Double> t = Validator.validate(req).result().timingMs();
+    assertThat(t).containsKeys("cpu.prepare.onnxruntime", "cpu.run.onnxruntime.chained",
+        "cpu.run.onnxruntime.isolated");
+    // ONNX Runtime runs on the leg's thread with one intra-op thread: its CPU is within the step's wall time
+    assertThat(t.get("cpu.prepare.onnxruntime")).isGreaterThan(0)
+        .isLessThanOrEqualTo(t.get("prepare.onnxruntime") + 1);
+    assertThat(t.get("cpu.run.onnxruntime.chained")).isGreaterThan(0)
+        .isLessThanOrEqualTo(t.get("run.onnxruntime.chained") + 1);
+    assertThat(t.get("cpu.run.onnxruntime.isolated")).isGreaterThan(0)
+        .isLessThanOrEqualTo(t.get("run.onnxruntime.isolated") + 1);
+  }
 }
