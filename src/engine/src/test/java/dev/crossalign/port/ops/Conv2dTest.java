@@ -42,7 +42,12 @@ class Conv2dTest {
         Arguments.of(10, 10, 3, 4, 5, 2, 1, Padding.SAME, Activation.NONE, true),
         Arguments.of(10, 10, 3, 4, 5, 2, 1, Padding.SAME, Activation.NONE, false),
         Arguments.of(7, 8, 4, 2, 1, 2, 1, Padding.SAME, Activation.NONE, false),
-        Arguments.of(6, 6, 3, 5, 2, 2, 1, Padding.SAME, Activation.RELU, true));
+        Arguments.of(6, 6, 3, 5, 2, 2, 1, Padding.SAME, Activation.RELU, true),
+        // 1x1 stride 1 (the 20 pointwise convs of face_detection_short_range: ATen's slow_conv2d at one thread)
+        Arguments.of(6, 7, 5, 9, 1, 1, 1, Padding.SAME, Activation.RELU, true),
+        Arguments.of(5, 5, 8, 3, 1, 1, 1, Padding.VALID, Activation.NONE, true),
+        Arguments.of(4, 6, 4, 7, 1, 1, 2, Padding.SAME, Activation.RELU6, true),
+        Arguments.of(6, 5, 3, 4, 1, 1, 1, Padding.SAME, Activation.NONE, false));
   }
 
   @ParameterizedTest(name = "{0}x{1} {2}->{3} k={4} s={5} d={6} {7} {8} bias={9}")
