@@ -97,6 +97,12 @@ final class OrtSessions {
       return new Handles(session, so, cuda, weights);
     } catch (OrtException e) {
       closeQuietly(session, so, cuda, weights);
+      if (minExternalBytes != Long.MAX_VALUE && !weights.byName().isEmpty()) {
+        // some third-party models (tf2onnx's, with initializers ONNX Runtime drops or renames while building its
+        // graph) refuse a weight handed over from outside ("Failed to find existing initializer"): such a model
+        // gets the form every model had before, all weights inside, and that form's error if it has one
+        return create(env, model, opts, Long.MAX_VALUE);
+      }
       throw translate("onnxruntime cannot load the model", e);
     } catch (RuntimeException | Error e) {
       closeQuietly(session, so, cuda, weights);
