@@ -45,7 +45,10 @@ final class OrtSessions {
 
   /**
    * {@link #create(OrtEnvironment, OnnxModel, OrtOptions)} with initializers of at least {@code minExternalBytes} held
-   * outside the model's protobuf ({@code Long.MAX_VALUE}: all inside, the form tests compare against).
+   * outside the model's protobuf ({@code Long.MAX_VALUE}: all inside, the form tests compare against). A model ONNX
+   * Runtime refuses in that form (an initializer no node reads is dropped before the outside ones are swapped in:
+   * "Failed to find existing initializer") is created again with every weight inside, and that form's error is the one
+   * reported.
    */
   static Handles create(OrtEnvironment env, OnnxModel model, OrtOptions opts, long minExternalBytes) {
     if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -98,10 +101,7 @@ final class OrtSessions {
     } catch (OrtException e) {
       closeQuietly(session, so, cuda, weights);
       if (minExternalBytes != Long.MAX_VALUE && !weights.byName().isEmpty()) {
-        // some third-party models (tf2onnx's, with initializers ONNX Runtime drops or renames while building its
-        // graph) refuse a weight handed over from outside ("Failed to find existing initializer"): such a model
-        // gets the form every model had before, all weights inside, and that form's error if it has one
-        return create(env, model, opts, Long.MAX_VALUE);
+        return create(env, model, opts, Long.MAX_VALUE); // see below: refused outside, so all inside as before
       }
       throw translate("onnxruntime cannot load the model", e);
     } catch (RuntimeException | Error e) {
