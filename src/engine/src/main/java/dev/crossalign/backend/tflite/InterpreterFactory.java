@@ -46,6 +46,7 @@ final class InterpreterFactory {
     BuiltinOpResolver resolver = null;
     Interpreter interpreter = null;
     PlaceholderKernels placeholders = null;
+    DelegateBackedKernels kernels = null;
     ExternalDelegate external = null;
     boolean ok = false;
     try {
@@ -65,6 +66,7 @@ final class InterpreterFactory {
       // The verifier passed, so operator_codes can be read safely from the bytes it checked (the native copy, a
       // direct view); name missing ops before TFLite stumbles on them.
       List<OperatorCodes.Code> codes = OperatorCodes.read(buffer.position(0).asByteBuffer());
+      kernels = DelegateBackedKernels.register(resolver, codes);
       if (opts.placeholderCustomOps()) {
         placeholders = registerPlaceholders(codes, resolver, label);
       }
@@ -87,12 +89,15 @@ final class InterpreterFactory {
             "TFLite could not allocate the tensors of model " + label + " (a kernel's Prepare failed)"
                 + nativeWhy(log));
       }
-      TfliteHandles h = new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders);
+      if (kernels != null) {
+        kernels.attach(interpreter, opts, label);
+      }
+      TfliteHandles h = new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels);
       ok = true;
       return h;
     } finally {
       if (!ok) {
-        new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders).close();
+        new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels).close();
       }
     }
   }

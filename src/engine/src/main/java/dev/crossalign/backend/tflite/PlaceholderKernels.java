@@ -41,7 +41,8 @@ final class PlaceholderKernels implements AutoCloseable {
   /** One custom op code served by a placeholder. */
   record Code(String customCode, int version) {}
 
-  private static final Prepare PREPARE = new Prepare();
+  /** Shared with {@link DelegateBackedKernels}: the declared output shape, re-applied. */
+  static final Prepare PREPARE = new Prepare();
   private static final Invoke INVOKE = new Invoke();
 
   private final List<TfLiteRegistration> registrations = new ArrayList<>();

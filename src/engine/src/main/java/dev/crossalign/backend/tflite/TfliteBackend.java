@@ -334,6 +334,12 @@ public final class TfliteBackend implements dev.crossalign.backend.ReferenceBack
       m.put("placeholders", ph.toString());
       m.put("placeholders.downstream_tensors", Integer.toString(placeholders.downstream().size()));
     }
+    DelegateBackedKernels kernels = handles.get().kernels();
+    if (kernels != null && !kernels.nodes().isEmpty()) {
+      m.put("xnnpack_kernels", "nodes " + kernels.nodes() + " (custom ops " + String.join(", ",
+          new java.util.TreeSet<>(DelegateBackedKernels.CODES)) + ") ran on TFLite's XNNPACK delegate kernel (fp32)"
+          + " in one-op interpreters");
+    }
     m.put(
         "intermediates",
         options.delegate() == TfliteOptions.Delegate.NONE

@@ -17,10 +17,15 @@ record TfliteHandles(
     BuiltinOpResolver resolver,
     Interpreter interpreter,
     ExternalDelegate external,
-    PlaceholderKernels placeholders) {
+    PlaceholderKernels placeholders,
+    DelegateBackedKernels kernels) {
 
   /** Frees every handle; a failure on one does not keep the others open. */
   void close() {
+    // First: no Invoke may find these kernels through a context address that a later interpreter could reuse.
+    if (kernels != null) {
+      kernels.detach();
+    }
     // The interpreter holds pointers into the model, its buffer and the resolver's registrations: free it first.
     closeQuietly(interpreter);
     // A delegate must outlive the interpreter that it was applied to.
@@ -38,6 +43,14 @@ record TfliteHandles(
     if (placeholders != null) {
       try {
         placeholders.close();
+      } catch (RuntimeException e) {
+        // As closeQuietly: nothing a caller could do.
+      }
+    }
+    // Likewise the XNNPACK-backed kernels' registrations and names; their one-op interpreters are independent.
+    if (kernels != null) {
+      try {
+        kernels.close();
       } catch (RuntimeException e) {
         // As closeQuietly: nothing a caller could do.
       }

@@ -1,0 +1,135 @@
+package dev.crossalign.backend.tflite;
+
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat32;
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteMmapRo;
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteOk;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.tflite.TensorType;
+import dev.crossalign.tflite.TfliteWriter;
+import java.util.Arrays;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.tensorflowlite.Interpreter;
+import org.bytedeco.tensorflowlite.TfLiteContext;
+import org.bytedeco.tensorflowlite.TfLiteNode;
+import org.bytedeco.tensorflowlite.TfLiteTensor;
+
+/**
+ * One node of a model re-built as a one-op model (its constant inputs copied in as constants, the others as graph
+ * inputs, the same custom_options) and run by TFLite's XNNPACK delegate in an interpreter of its own. {@link #invoke}
+ * copies the node's run-time inputs from the main interpreter's context in and its outputs back, byte for byte.
+ * Owns the one-op interpreter's handles ({@link #close()}); fp32 only.
+ *
+ * @param nodeIndex the node in the main interpreter
+ * @param mainInputs the main interpreter's tensors fed at run time, in the one-op model's input order
+ * @param mainOutputs the main interpreter's output tensors of the node, in the one-op model's output order
+ */
+record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, int[] mainOutputs)
+    implements AutoCloseable {
+
+  /**
+   * Builds the one-op interpreter for a node of {@code main} (tensors allocated) with the XNNPACK delegate, which
+   * must take the node: the caller ({@link DelegateBackedKernels#attach}) refuses the model otherwise.
+   */
+  static OneOpInterpreter build(Interpreter main, int nodeIndex, String customCode, int threads, String label) {
+    TfLiteNode node = ExecutionPlan.nodeAt(main, nodeIndex).first();
+    int[] ins = NativeTensors.intArray(node.inputs());
+    int[] outs = NativeTensors.intArray(node.outputs());
+    String what = "custom op " + NativeTensors.printable(customCode) + " (node " + nodeIndex + ") of model " + label;
+    TfliteWriter w = new TfliteWriter();
+    int[] subIns = new int[ins.length];
+    int[] runtime = new int[ins.length];
+    int nRuntime = 0;
+    for (int i = 0; i < ins.length; i++) {
+      if (ins[i] < 0) {
+        subIns[i] = -1;
+        continue;
+      }
+      TfLiteTensor t = float32(main, ins[i], what);
+      String name = "in" + i;
+      if (t.allocation_type() == kTfLiteMmapRo) {
+        subIns[i] = w.constant(name, NativeTensors.copyOut(t, name));
+      } else {
+        subIns[i] = w.input(name, TensorType.FLOAT32, NativeTensors.dimsOf(t, name));
+        runtime[nRuntime++] = ins[i];
+      }
+    }
+    int[] subOuts = new int[outs.length];
+    for (int i = 0; i < outs.length; i++) {
+      subOuts[i] = w.tensor("out" + i, TensorType.FLOAT32, NativeTensors.dimsOf(float32(main, outs[i], what), "out"));
+    }
+    w.custom(customCode, subIns, subOuts, customOptions(node));
+    w.outputs(subOuts);
+    TfliteHandles h = InterpreterFactory.build(
+        w.build(), what, new TfliteOptions(threads, TfliteOptions.Delegate.XNNPACK), null);
+    return new OneOpInterpreter(nodeIndex, h, Arrays.copyOf(runtime, nRuntime), outs.clone());
+  }
+
+  private static TfLiteTensor float32(Interpreter main, int index, String what) {
+    if (index < 0 || index >= main.tensors_size()) {
+      throw CrossalignException.input(what + " names tensor " + index + ", out of range");
+    }
+    TfLiteTensor t = main.tensor(index);
+    if (t.type() != kTfLiteFloat32) {
+      throw CrossalignException.unsupported(what + ": tensor " + index + " has TFLite type " + t.type()
+          + ", the XNNPACK-backed kernel takes float32 only");
+    }
+    return t;
+  }
+
+  private static byte[] customOptions(TfLiteNode node) {
+    Pointer p = node.custom_initial_data();
+    int n = node.custom_initial_data_size();
+    if (p == null || p.isNull() || n <= 0) {
+      return new byte[0];
+    }
+    byte[] b = new byte[n];
+    new BytePointer(p).capacity(n).get(b);
+    return b;
+  }
+
+  /** Copies the node's inputs in from {@code context}, runs the one-op interpreter, copies its outputs back. */
+  boolean invoke(TfLiteContext context) {
+    Interpreter sub = handles.interpreter();
+    long count = context.tensors_size();
+    TfLiteTensor base = context.tensors();
+    for (int i = 0; i < mainInputs.length; i++) {
+      if (!copy(at(base, count, mainInputs[i]), sub.tensor(sub.inputs().get(i)))) {
+        return false;
+      }
+    }
+    if (sub.Invoke() != kTfLiteOk) {
+      return false;
+    }
+    for (int i = 0; i < mainOutputs.length; i++) {
+      if (!copy(sub.tensor(sub.outputs().get(i)), at(base, count, mainOutputs[i]))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static TfLiteTensor at(TfLiteTensor base, long count, int index) {
+    return index < 0 || index >= count ? null : base.getPointer(index);
+  }
+
+  /** Same byte count on both sides or nothing is copied (a resized input the one-op model was not built for). */
+  private static boolean copy(TfLiteTensor from, TfLiteTensor to) {
+    if (from == null || to == null || from.bytes() != to.bytes() || from.bytes() <= 0) {
+      return false;
+    }
+    BytePointer src = from.data().raw();
+    BytePointer dst = to.data().raw();
+    if (src == null || src.isNull() || dst == null || dst.isNull()) {
+      return false;
+    }
+    Pointer.memcpy(dst, src, from.bytes());
+    return true;
+  }
+
+  @Override
+  public void close() {
+    handles.close();
+  }
+}
