@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.backend.tflite.TfliteBackend;
+import dev.crossalign.backend.tflite.TfliteOptions;
 import dev.crossalign.port.OpRegistry;
 import dev.crossalign.port.PortBackend;
 import dev.crossalign.port.TorchPath;
@@ -12,6 +14,7 @@ import dev.crossalign.port.codegen.PyGenerator;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.Subgraph;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
@@ -79,7 +82,7 @@ public final class PortHarness {
   public static Result run(byte[] bytes, Map<Integer, HostTensor> inputs) {
     TfliteModel model = TfliteModel.read(bytes, "test");
     Subgraph g = model.main();
-    Map<Integer, HostTensor> ref = TfliteOracle.run(bytes, inputs);
+    Map<Integer, HostTensor> ref = reference(bytes, g, inputs);
     Map<String, HostTensor> byName = new HashMap<>();
     Activations.Builder refActs = Activations.builder("tflite");
     for (Map.Entry<Integer, HostTensor> e : ref.entrySet()) {
@@ -105,6 +108,29 @@ public final class PortHarness {
       Activations isolated = port.runIsolated(refActs.build());
       Activations chainedEager = eager.run(named);
       return new Result(diff(byName, chained), diff(byName, isolated), byName, diff(byName, chainedEager));
+    }
+  }
+
+  /**
+   * The interpreter's tensors by index: {@link TfliteOracle} (builtin kernels only), or for a model with a custom op
+   * the reference backend, whose kernels for MediaPipe's custom ops run TFLite's XNNPACK delegate (its op inputs and
+   * outputs read back by index after the run).
+   */
+  private static Map<Integer, HostTensor> reference(byte[] bytes, Subgraph g, Map<Integer, HostTensor> inputs) {
+    if (g.operators().stream().noneMatch(Operator::isCustom)) {
+      return TfliteOracle.run(bytes, inputs);
+    }
+    try (TfliteBackend tflite = TfliteBackend.open(bytes, "test", TfliteOptions.defaults())) {
+      Map<String, HostTensor> named = new LinkedHashMap<>();
+      inputs.forEach((i, t) -> named.put(tflite.tensorName(i), t));
+      tflite.run(named);
+      Map<Integer, HostTensor> out = new LinkedHashMap<>(inputs);
+      for (Operator op : g.operators()) {
+        for (int i : op.outputs()) {
+          out.put(i, tflite.tensorAt(i));
+        }
+      }
+      return out;
     }
   }
 

@@ -33,21 +33,49 @@ public final class TransposeConv implements OpLowering {
     return Set.of("TRANSPOSE_CONV");
   }
 
+  /**
+   * Where a transposed conv finds its operands: TRANSPOSE_CONV and MediaPipe's custom Convolution2DTransposeBias
+   * ({@link TransposeConvBias}) differ only here, and share every rule below.
+   *
+   * @param input the NHWC input's index
+   * @param weights the [out, kh, kw, in] weights' index
+   * @param bias the bias's index, or -1 for none
+   * @param options padding, strides and fused activation
+   */
+  record Operands(int input, int weights, int bias, OpOptions.TransposeConv options) {
+    boolean hasBias() {
+      return bias >= 0;
+    }
+
+    /** The indices of the float operands present. */
+    int[] floats() {
+      return hasBias() ? new int[] {input, weights, bias} : new int[] {input, weights};
+    }
+  }
+
+  private static Operands operands(OpView v) {
+    return new Operands(2, 1, v.hasInput(3) ? 3 : -1, (OpOptions.TransposeConv) v.op().options());
+  }
+
   @Override
   public LoweredOp lower(LoweringContext ctx) {
-    OpOptions.TransposeConv o = (OpOptions.TransposeConv) ctx.op().options();
+    return lower(ctx, operands(ctx), OpConstants.ints(ctx, 0, "output_shape"));
+  }
+
+  /** The lowering for operands {@code k} and the requested output size {@code os} (NHWC). */
+  static LoweredOp lower(LoweringContext ctx, Operands k, long[] os) {
+    OpOptions.TransposeConv o = k.options();
     FusedActivation.check(ctx, o.activation());
-    OpConstants.requireFloat(ctx, 1, 2, 3);
-    long[] os = OpConstants.ints(ctx, 0, "output_shape");
-    Tensor w = ctx.constant(1);
+    OpConstants.requireFloat(ctx, k.floats());
+    Tensor w = ctx.constant(k.weights());
     if (w == null) {
       throw ctx.unsupported("weights computed at run time");
     }
-    long[] crop = crop(ctx, o, os);
+    long[] crop = crop(ctx, k, os);
     Tensor weight = ctx.prepared(w.permute(3, 0, 1, 2));
     Tensor bias = null;
-    if (ctx.hasInput(3)) {
-      Tensor b = ctx.constant(3);
+    if (k.hasBias()) {
+      Tensor b = ctx.constant(k.bias());
       if (b == null) {
         throw ctx.unsupported("bias computed at run time");
       }
@@ -55,8 +83,9 @@ public final class TransposeConv implements OpLowering {
     }
     Tensor fixedBias = bias;
     long[] stride = {o.strideH(), o.strideW()};
+    int in = k.input();
     return inputs -> {
-      Tensor x = inputs[2].nchwTensor();
+      Tensor x = inputs[in].nchwTensor();
       Tensor y = torch.conv_transpose2d(
           x, weight, new TensorOptional(), stride, new long[] {0, 0}, new long[] {0, 0}, 1, 1, 1);
       y = torch.constant_pad_nd(y, crop);
@@ -71,9 +100,10 @@ public final class TransposeConv implements OpLowering {
    * Checks the geometry (for the lowering and the code generation alike) and returns torch's pad list for the full
    * transposed conv's W and H: negative = crop from pad_before, positive = zero tail.
    */
-  private static long[] crop(OpView v, OpOptions.TransposeConv o, long[] os) {
-    int[] ws = v.input(1).shape();
-    int[] in = v.input(2).shape();
+  private static long[] crop(OpView v, Operands k, long[] os) {
+    OpOptions.TransposeConv o = k.options();
+    int[] ws = v.input(k.weights()).shape();
+    int[] in = v.input(k.input()).shape();
     if (os.length != 4 || ws.length != 4 || in.length != 4) {
       throw v.unsupported("expects a 4-value output_shape, rank-4 weights and input");
     }
@@ -103,28 +133,32 @@ public final class TransposeConv implements OpLowering {
 
   @Override
   public void emitPython(PyOp p) {
-    OpOptions.TransposeConv o = (OpOptions.TransposeConv) p.op().options();
+    emitPython(p, operands(p), p.ints(0, "output_shape"));
+  }
+
+  /** The PyTorch code for operands {@code k} and the requested output size {@code os} (NHWC). */
+  static void emitPython(PyOp p, Operands k, long[] os) {
+    OpOptions.TransposeConv o = k.options();
     FusedActivation.check(p, o.activation());
-    OpConstants.requireFloat(p, 1, 2, 3);
-    long[] os = p.ints(0, "output_shape");
-    dev.crossalign.tensor.HostTensor w = p.constant(1);
+    OpConstants.requireFloat(p, k.floats());
+    HostTensor w = p.constant(k.weights());
     if (w == null) {
       throw p.unsupported("weights computed at run time");
     }
-    long[] crop = crop(p, o, os);
-    if (p.hasInput(3) && !p.isConstant(3)) {
+    long[] crop = crop(p, k, os);
+    if (k.hasBias() && !p.isConstant(k.bias())) {
       throw p.unsupported("bias computed at run time");
     }
     // weights [out, kh, kw, in] -> conv_transpose2d's [in, out, kh, kw]; TF does not flip the kernel either
-    String weight = p.weight(1, "iohw", w.permute(new int[] {3, 0, 1, 2}, dev.crossalign.tensor.Layout.ANY), true);
+    String weight = p.weight(k.weights(), "iohw", w.permute(new int[] {3, 0, 1, 2}, Layout.ANY), true);
     String full = p.temp("full");
-    p.line(full + " = F.conv_transpose2d(" + p.value(2) + ", " + weight + ", None, " + Py.ints(o.strideH(), o.strideW())
-        + ")  # the full transposed conv, (in - 1) * stride + k");
+    p.line(full + " = F.conv_transpose2d(" + p.value(k.input()) + ", " + weight + ", None, "
+        + Py.ints(o.strideH(), o.strideW()) + ")  # the full transposed conv, (in - 1) * stride + k");
     // TF's SAME padding computed on output_shape: crop pad_before (negative pads), zeros where the kernel ends short
     String y = "F.pad(" + full + ", " + Py.ints(crop) + ")";
-    if (p.hasInput(3)) {
-      dev.crossalign.tensor.HostTensor b = p.constant(3);
-      String bias = p.weight(3, "nchw", b.reshape(new int[] {1, (int) b.numel(), 1, 1}), true);
+    if (k.hasBias()) {
+      HostTensor b = p.constant(k.bias());
+      String bias = p.weight(k.bias(), "nchw", b.reshape(new int[] {1, (int) b.numel(), 1, 1}), true);
       y = y + " + " + bias; // after the tail, as TFLite adds the bias to every output pixel
     }
     p.line(p.out(0) + " = " + FusedActivation.py(p, y, o.activation(), true));
@@ -138,13 +172,18 @@ public final class TransposeConv implements OpLowering {
   /** ONNX ConvTranspose; inputs output_shape, filter [O, kh, kw, I], input, optional bias. */
   @Override
   public void exportOnnx(OnnxOp s) {
-    OpOptions.TransposeConv o = s.options(OpOptions.TransposeConv.class);
-    if (s.inShape(2).length != 4 || !s.isConst(1)) {
+    exportOnnx(s, new Operands(2, 1, s.has(3) ? 3 : -1, s.options(OpOptions.TransposeConv.class)));
+  }
+
+  /** ONNX ConvTranspose for operands {@code k}; the output size is the output tensor's. */
+  static void exportOnnx(OnnxOp s, Operands k) {
+    OpOptions.TransposeConv o = k.options();
+    if (s.inShape(k.input()).length != 4 || !s.isConst(k.weights())) {
       throw s.refuse("needs a rank-4 input and a constant filter");
     }
-    HostTensor w = s.constFloat(1);
+    HostTensor w = s.constFloat(k.weights());
     int[] ws = w.shape();
-    int[] xs = s.inShape(2);
+    int[] xs = s.inShape(k.input());
     int[] os = s.outShape(0);
     if (ws.length != 4 || ws[3] != xs[3] || os.length != 4 || os[3] != ws[0]) {
       throw s.refuse("filter shape does not fit input / output channels");
@@ -164,10 +203,10 @@ public final class TransposeConv implements OpLowering {
       throw s.refuse("output_shape larger than the transposed convolution produces");
     }
     // [O, kh, kw, I] -> ONNX ConvTranspose [I, O, kh, kw]
-    String wName = s.init(s.in(1).name() + "/iohw", w.permute(new int[] {3, 0, 1, 2}, Layout.ANY));
-    List<String> ins = new ArrayList<>(List.of(s.x(2), wName));
-    if (s.has(3)) {
-      ins.add(s.x(3));
+    String wName = s.init(s.in(k.weights()).name() + "/iohw", w.permute(new int[] {3, 0, 1, 2}, Layout.ANY));
+    List<String> ins = new ArrayList<>(List.of(s.x(k.input()), wName));
+    if (k.hasBias()) {
+      ins.add(s.x(k.bias()));
     }
     OnnxGraphBuilder.Attrs a = OnnxGraphBuilder.attrs()
         .putInts("kernel_shape", kh, kw)

@@ -1,0 +1,97 @@
+package dev.crossalign.backend.tflite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.DeconvModels;
+import dev.crossalign.testutil.DeconvModels.Case;
+import dev.crossalign.testutil.RandomTensors;
+import dev.crossalign.tflite.Padding;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The reference's kernel for MediaPipe's Convolution2DTransposeBias (TFLite's XNNPACK delegate in a one-op
+ * interpreter) against an independent oracle: TFLite's builtin TRANSPOSE_CONV then ADD of the bias, same weights,
+ * same input, run by the reference interpreter's own kernels.
+ */
+class DelegateBackedKernelsTest {
+
+  static Stream<Case> cases() {
+    return DeconvModels.CASES.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void matchesBuiltinTransposeConvPlusAdd(Case c) {
+    HostTensor x = RandomTensors.uniform(42, Layout.NHWC, -2, 2, 1, c.h(), c.w(), c.cin());
+    float[] want = run(DeconvModels.builtin(c), TfliteOptions.defaults(), x);
+    float[] got;
+    try (TfliteBackend b = TfliteBackend.open(DeconvModels.custom(c), "deconv", TfliteOptions.defaults())) {
+      // a real kernel, not a placeholder: the node is served by a one-op XNNPACK interpreter
+      assertThat(b.placeholderOps()).isEmpty();
+      assertThat(b.info().get("xnnpack_kernels")).startsWith("nodes [0] ");
+      assertThat(b.delegatePartitions()).isEmpty(); // the main interpreter keeps its own node (and every tensor)
+      got = b.run(Map.of("x", x)).tensor("y").toFloatArray();
+    }
+    assertThat(got).hasSize(c.outH() * c.outW() * c.cout());
+    double worst = 0;
+    double scale = 0;
+    for (int i = 0; i < want.length; i++) {
+      worst = Math.max(worst, Math.abs(want[i] - got[i]));
+      scale = Math.max(scale, Math.abs(want[i]));
+    }
+    System.out.printf("WORST deconv-vs-builtin %s %.3g (max |y| %.3g)%n", c, worst, scale);
+    assertThat(scale).as("a result that is not all zeros").isGreaterThan(0.1);
+    assertThat(worst).isLessThanOrEqualTo(1e-5);
+    // the tflite-xnnpack backend: the delegate takes the node in the main interpreter, same numbers
+    float[] xnn = run(DeconvModels.custom(c), TfliteOptions.defaults().withDelegate(TfliteOptions.Delegate.XNNPACK), x);
+    for (int i = 0; i < want.length; i++) {
+      assertThat((double) Math.abs(xnn[i] - got[i])).isLessThanOrEqualTo(1e-5);
+    }
+  }
+
+  private static float[] run(byte[] model, TfliteOptions opts, HostTensor x) {
+    try (TfliteBackend b = TfliteBackend.open(model, "m", opts)) {
+      return b.run(Map.of("x", x)).tensor("y").toFloatArray();
+    }
+  }
+
+  @Test
+  void aNodeTheDelegateRefusesIsRefusedNotZeroed() {
+    // padding code 0 (kTfLitePaddingUnknown): XNNPACK declines the node, and there is no other kernel to run it
+    byte[] model = DeconvModels.custom(new Case(4, 4, 3, 2, 2, 2, Padding.SAME), DeconvModels.options(0, 2, 2));
+    for (boolean placeholders : new boolean[] {false, true}) {
+      assertThatThrownBy(() -> TfliteBackend.open(model, "bad", TfliteOptions.defaults()
+              .withPlaceholderCustomOps(placeholders)).close())
+          .isInstanceOf(CrossalignException.class)
+          .hasMessageContaining("XNNPACK delegate did not take custom op Convolution2DTransposeBias (node 0)");
+    }
+  }
+
+  @Test
+  void manyOpenCloseCyclesKeepServingTheirOwnNodes() {
+    // each backend's kernels are found by its own interpreter's context; two open at once must not mix
+    Case a = DeconvModels.CASES.get(0);
+    Case v = DeconvModels.CASES.get(4);
+    HostTensor xa = RandomTensors.uniform(1, Layout.NHWC, -2, 2, 1, a.h(), a.w(), a.cin());
+    HostTensor xv = RandomTensors.uniform(2, Layout.NHWC, -2, 2, 1, v.h(), v.w(), v.cin());
+    float[] wantA = run(DeconvModels.builtin(a), TfliteOptions.defaults(), xa);
+    float[] wantV = run(DeconvModels.builtin(v), TfliteOptions.defaults(), xv);
+    for (int i = 0; i < 30; i++) {
+      try (TfliteBackend ba = TfliteBackend.open(DeconvModels.custom(a), "a", TfliteOptions.defaults());
+          TfliteBackend bv = TfliteBackend.open(DeconvModels.custom(v), "v", TfliteOptions.defaults())) {
+        assertThat(bv.run(Map.of("x", xv)).tensor("y").toFloatArray()).containsExactly(wantV,
+            org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(ba.run(Map.of("x", xa)).tensor("y").toFloatArray()).containsExactly(wantA,
+            org.assertj.core.data.Offset.offset(1e-5f));
+      }
+    }
+  }
+}
