@@ -80,11 +80,11 @@ class BadInputTest {
 
   @Test
   void customOpModelIsExit3NamingTheOp() {
-    Path model = TestModels.require("selfie_segmentation.tflite");
+    Path model = TestModels.require("face_landmark_with_attention.tflite");
     CliTestSupport.Run r = CliTestSupport.run("validate", model.toString());
     assertThat(r.status()).as(r.err()).isEqualTo(3);
-    // The reference now runs the custom op as a placeholder: the op is named in the report (stdout), not as an error.
-    assertThat(r.out()).contains("Convolution2DTransposeBias");
+    // The reference runs the custom ops as placeholders: the ops are named in the report (stdout), not as an error.
+    assertThat(r.out()).contains("Landmarks2TransformMatrix");
   }
 
   @Test

@@ -22,11 +22,14 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Models with custom ops TFLite has no kernel for: validate runs the reference with zero-writing placeholders, names
  * each such op as unsupported, compares every other layer (isolated mode downstream of the placeholders too) and exits
- * 3 (INCOMPLETE), since a model output has no true reference value.
+ * 3 (INCOMPLETE), since a model output has no true reference value. MediaPipe's Convolution2DTransposeBias is the
+ * exception: TFLite's XNNPACK delegate implements it, so the selfie models are complete.
  */
 class CustomOpTest {
   @TempDir Path dir;
@@ -54,10 +57,28 @@ class CustomOpTest {
   }
 
   private Report validate(Path model) throws Exception {
+    return validate(model, "tflite,torch");
+  }
+
+  private Report validate(Path model, String backends) throws Exception {
     Path json = dir.resolve("report.json");
     CliTestSupport.Run r = CliTestSupport.run(
-        "validate", model.toString(), "--backends", "tflite,torch", "--mode", "both", "--json", json.toString(), "-q");
+        "validate", model.toString(), "--backends", backends, "--mode", "both", "--json", json.toString(), "-q");
     return new Report(r.status(), r.out() + r.err(), new ObjectMapper().readTree(json.toFile()));
+  }
+
+  /** Names of the tensors produced by the {@code customCode} ops. */
+  private static Set<String> outputsOf(Path model, String customCode) {
+    var g = TfliteModel.read(model).main();
+    Set<String> out = new HashSet<>();
+    for (var op : g.operators()) {
+      if (customCode.equals(op.customCode())) {
+        for (int o : op.outputs()) {
+          out.add(g.tensors().get(o).name());
+        }
+      }
+    }
+    return out;
   }
 
   /** Names of the tensors produced by ops that consume an output of a {@code customCode} op (the pure-Java reader). */
@@ -90,11 +111,16 @@ class CustomOpTest {
    * constant-folded by the port and compared in chained mode only), read with the pure-Java reader.
    */
   private static Set<String> runtimeOutputsButCustom(Path model) {
+    return runtimeOutputs(model, false);
+  }
+
+  /** As {@link #runtimeOutputsButCustom}, custom ops included when {@code custom}. */
+  private static Set<String> runtimeOutputs(Path model, boolean custom) {
     TfliteModel m = TfliteModel.read(model);
     var g = m.main();
     Set<String> out = new HashSet<>();
     for (var op : g.operators()) {
-      if (op.customCode() == null && op.builtin() != BuiltinOp.DEQUANTIZE && op.builtin() != BuiltinOp.DENSIFY) {
+      if ((custom || op.customCode() == null) && op.builtin() != BuiltinOp.DEQUANTIZE && op.builtin() != BuiltinOp.DENSIFY) {
         for (int o : op.outputs()) {
           out.add(g.tensors().get(o).name());
         }
@@ -103,44 +129,45 @@ class CustomOpTest {
     return out;
   }
 
-  @Test
-  void selfieSegmentationComparesEveryLayerButTheCustomOp() throws Exception {
-    Path model = TestModels.require("selfie_segmentation.tflite");
-    Report r = validate(model);
-    assertThat(r.status()).as(r.err()).isEqualTo(3);
-    assertThat(r.doc().get("verdict").asText()).isEqualTo("incomplete");
-    assertThat(r.err()).contains("Convolution2DTransposeBias");
-    List<String> reasons = new ArrayList<>();
-    r.doc().get("unsupported").forEach(u -> {
-      if (u.get("op").asText().equals("Convolution2DTransposeBias")) {
-        reasons.add(u.get("reason").asText());
-      }
-    });
-    assertThat(reasons).hasSize(1).allMatch(s -> s.contains("placeholder wrote zeros"));
-
+  /**
+   * MediaPipe's Convolution2DTransposeBias has a reference kernel (TFLite's XNNPACK delegate, in a one-op interpreter)
+   * and a port lowering with ONNX export: both selfie models are compared whole, three ways, and nothing is left out.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"selfie_segmentation.tflite", "selfie_segmentation_landscape.tflite"})
+  void selfieModelsAreCompleteAndAlignedThreeWay(String name) throws Exception {
+    Path model = TestModels.require(name);
+    Report r = validate(model, "tflite,torch,onnxruntime");
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.doc().get("verdict").asText()).isEqualTo("aligned");
+    assertThat(r.doc().get("unsupported")).isEmpty();
+    assertThat(r.doc().get("config").toString())
+        .contains("nodes [244] (custom ops Convolution2DTransposeBias) ran on TFLite's XNNPACK delegate kernel (fp32)")
+        .doesNotContain("placeholder");
+    // 136 runtime ops (and 110 weight DEQUANTIZEs), the custom op included: each compared per op and chained
+    Set<String> runtime = runtimeOutputs(model, true);
+    assertThat(runtime).hasSize(136);
     List<JsonNode> isolated = r.comparisons("isolated");
-    // The model has 136 runtime ops (and 110 weight DEQUANTIZEs): every one but the custom op is compared isolated.
-    assertThat(r.names(isolated, "compared")).isEqualTo(runtimeOutputsButCustom(model)).hasSize(135);
-    assertThat(isolated).allSatisfy(c -> {
-      assertThat(c.get("status").asText()).as(c.get("tensor").asText()).isEqualTo("compared");
-      assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue();
-    });
-    // The op after the custom op (its consumer, found by the pure-Java reader) is compared in isolated mode...
-    Set<String> after = consumersOf(model, "Convolution2DTransposeBias");
-    assertThat(after).isNotEmpty();
-    assertThat(r.names(isolated, "compared")).containsAll(after);
-    // ...but not chained: the reference computed it from placeholder zeros; model outputs among them are MISSING.
     List<JsonNode> chained = r.comparisons("chained");
-    assertThat(r.names(chained, "compared")).doesNotContainAnyElementsOf(after);
-    // The port's chained run is intact upstream: every tensor before the custom op is compared and passes.
-    // (weight tensors, checked once under mode "weights", were counted among the chained ones before)
-    assertThat(r.names(chained, "compared").size() + r.names(r.comparisons("weights"), "compared").size())
-        .isGreaterThan(200);
-    assertThat(chained).filteredOn(c -> c.get("status").asText().equals("compared"))
-        .allSatisfy(c -> assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue());
-    assertThat(r.names(chained, "missing")).isNotEmpty().allSatisfy(n -> assertThat(after).contains(n));
-    System.out.printf("selfie: %d isolated, %d chained compared, missing %s%n", isolated.size(),
-        r.names(chained, "compared").size(), r.names(chained, "missing"));
+    assertThat(r.names(isolated, "compared")).isEqualTo(runtime);
+    assertThat(r.names(chained, "compared")).containsAll(runtime);
+    assertThat(r.names(chained, "missing")).isEmpty();
+    assertThat(isolated).hasSize(3 * 136); // three pairs
+    assertThat(chained).allSatisfy(c -> assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue());
+    assertThat(isolated).allSatisfy(c -> assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue());
+    Set<String> deconv = outputsOf(model, "Convolution2DTransposeBias");
+    assertThat(deconv).hasSize(1);
+    List<JsonNode> rows = new ArrayList<>(chained);
+    rows.addAll(isolated);
+    rows.removeIf(c -> !deconv.contains(c.get("tensor").asText()));
+    assertThat(rows).hasSize(6);
+    for (JsonNode c : rows) {
+      System.out.printf("%s %s %s %s: max_abs %.3g rel_l2 %.3g (ref range [%.4g, %.4g])%n", name, deconv,
+          c.get("pair").asText(), c.get("mode").asText(), c.get("max_abs").asDouble(), c.get("rel_l2").asDouble(),
+          c.get("min_ref").asDouble(), c.get("max_ref").asDouble());
+      assertThat(c.get("rel_l2").asDouble()).isLessThan(1e-5); // measured <= 2.1e-6
+      assertThat(c.get("max_ref").asDouble() - c.get("min_ref").asDouble()).as("not a zero placeholder").isGreaterThan(1);
+    }
   }
 
   @Test

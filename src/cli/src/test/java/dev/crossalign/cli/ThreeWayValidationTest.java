@@ -99,10 +99,10 @@ class ThreeWayValidationTest {
 
   @org.junit.jupiter.api.Test
   void convertRefusesACustomOpWithExit3() {
-    Path model = TestModels.require("selfie_segmentation.tflite");
+    Path model = TestModels.require("face_landmark_with_attention.tflite");
     CliTestSupport.Run r = CliTestSupport.run("convert", model.toString(), "-o", dir.resolve("x.onnx").toString());
     assertThat(r.status()).isEqualTo(3);
-    assertThat(r.err()).contains("Convolution2DTransposeBias");
+    assertThat(r.err()).contains("Landmarks2TransformMatrix");
     assertThat(dir.resolve("x.onnx")).doesNotExist();
   }
 }

@@ -58,8 +58,10 @@ public record ModelSummary(
     }
     Map<String, OpCount> ops = new LinkedHashMap<>();
     java.util.Set<String> notExported = notExported(m);
-    counts.forEach((name, n) -> ops.put(name, new OpCount(n, !isCustomName(g, name), registry.find(name) != null,
-        !isCustomName(g, name) && !notExported.contains(name))));
+    // custom ops: TFLite runs those its XNNPACK delegate implements; the exporter answers for plug-ins' exports
+    counts.forEach((name, n) -> ops.put(name, new OpCount(n,
+        !isCustomName(g, name) || dev.crossalign.backend.tflite.TfliteBackend.CUSTOM_OPS_WITH_KERNEL.contains(name),
+        registry.find(name) != null, !notExported.contains(name))));
     Map<String, Long> weights = new TreeMap<>();
     long params = 0;
     for (TensorInfo t : g.tensors()) {

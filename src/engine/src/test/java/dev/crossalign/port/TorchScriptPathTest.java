@@ -70,15 +70,25 @@ class TorchScriptPathTest {
 
   @Test
   void aModelWithAnOpWithoutCodeGenerationRunsEagerAndSaysWhichOp() {
-    // selfie_segmentation ends in the custom op Convolution2DTransposeBias, which has no code generation (and no
-    // lowering); the LOGISTIC after it is refused only because its input is missing and is not named as a cause
-    TfliteModel model = TfliteModel.read(TestModels.require("selfie_segmentation.tflite"));
+    // face_landmark_with_attention's three MediaPipe custom ops have no lowering, hence no code generation; the ops
+    // after them are refused only because their inputs are missing and are not named as a cause. (selfie's custom
+    // Convolution2DTransposeBias, the earlier example, has code generation now.)
+    TfliteModel model = TfliteModel.read(TestModels.require("face_landmark_with_attention.tflite"));
     try (PortBackend port = PortBackend.open(model, Device.CPU, DeterminismConfig.DETERMINISTIC)) {
       assertThat(port.path().kind()).isEqualTo(TorchPath.Kind.EAGER);
-      assertThat(port.info().get("path"))
-          .isEqualTo("eager (ops Convolution2DTransposeBias without codegen)");
+      assertThat(port.info().get("path")).isEqualTo(
+          "eager (ops Landmarks2TransformMatrix, TransformTensorBilinear, TransformLandmarks without codegen)");
       Activations a = port.run(InputGenerator.inputs(model, 1, 0, 1, Map.of()));
       assertThat(a.size()).as("the eager port still runs the rest of the graph").isGreaterThan(100);
+    }
+  }
+
+  @Test
+  void selfieRunsWholeAsTorchScriptWithItsCustomOp() {
+    TfliteModel model = TfliteModel.read(TestModels.require("selfie_segmentation.tflite"));
+    try (PortBackend port = PortBackend.open(model, Device.CPU, DeterminismConfig.DETERMINISTIC)) {
+      assertThat(port.info()).containsEntry("path", "torchscript");
+      assertThat(port.unsupported()).isEmpty();
     }
   }
 }

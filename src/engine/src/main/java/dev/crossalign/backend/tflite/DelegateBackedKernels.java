@@ -4,6 +4,7 @@ import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteError;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteOk;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.backend.NativeLog;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,7 +84,7 @@ final class DelegateBackedKernels implements AutoCloseable {
    * After AllocateTensors: each served node the interpreter runs itself gets its one-op XNNPACK interpreter, or,
    * when the interpreter has the XNNPACK delegate already, the model is refused.
    */
-  void attach(Interpreter interp, TfliteOptions opts, String label) {
+  void attach(Interpreter interp, TfliteOptions opts, String label, NativeLog.Mark log) {
     for (OpNode n : ExecutionPlan.nodes(interp)) {
       String code = ExecutionPlan.customNameOf(interp, n.nodeIndex());
       if (code == null || !CODES.contains(code) || ExecutionPlan.isDelegated(ExecutionPlan.nodeAt(interp,
@@ -92,7 +93,7 @@ final class DelegateBackedKernels implements AutoCloseable {
       }
       if (opts.delegate() == TfliteOptions.Delegate.XNNPACK) {
         throw CrossalignException.unsupported("TFLite's XNNPACK delegate did not take custom op " + code + " (node "
-            + n.nodeIndex() + ") of model " + label + ", and TFLite has no other kernel for it");
+            + n.nodeIndex() + ") of model " + label + InterpreterFactory.nativeWhy(log));
       }
       if (n.outputs().length == 0 || n.outputs()[0] < 0) {
         throw CrossalignException.input("custom op " + code + " (node " + n.nodeIndex() + ") of model " + label

@@ -90,7 +90,7 @@ final class InterpreterFactory {
                 + nativeWhy(log));
       }
       if (kernels != null) {
-        kernels.attach(interpreter, opts, label);
+        kernels.attach(interpreter, opts, label, log);
       }
       TfliteHandles h = new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels);
       ok = true;

@@ -1,10 +1,12 @@
 package dev.crossalign.backend.tflite;
 
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat16;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteFloat32;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteMmapRo;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteOk;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.tflite.TfliteWriter;
 import java.util.Arrays;
@@ -16,8 +18,8 @@ import org.bytedeco.tensorflowlite.TfLiteNode;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
 
 /**
- * One node of a model re-built as a one-op model (its constant inputs copied in as constants, the others as graph
- * inputs, the same custom_options) and run by TFLite's XNNPACK delegate in an interpreter of its own. {@link #invoke}
+ * One node of a model re-built as a one-op model (its constant inputs copied in as constants, fp16 weights through
+ * DEQUANTIZE included, the others as graph inputs, the same custom_options) and run by TFLite's XNNPACK delegate in an interpreter of its own. {@link #invoke}
  * copies the node's run-time inputs from the main interpreter's context in and its outputs back, byte for byte.
  * Owns the one-op interpreter's handles ({@link #close()}); fp32 only.
  *
@@ -48,8 +50,11 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
       }
       TfLiteTensor t = float32(main, ins[i], what);
       String name = "in" + i;
-      if (t.allocation_type() == kTfLiteMmapRo) {
-        subIns[i] = w.constant(name, NativeTensors.copyOut(t, name));
+      HostTensor constant = t.allocation_type() == kTfLiteMmapRo
+          ? NativeTensors.copyOut(t, name)
+          : dequantizedConstant(main, ins[i], name);
+      if (constant != null) {
+        subIns[i] = w.constant(name, constant.toFloat32());
       } else {
         subIns[i] = w.input(name, TensorType.FLOAT32, NativeTensors.dimsOf(t, name));
         runtime[nRuntime++] = ins[i];
@@ -61,9 +66,36 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
     }
     w.custom(customCode, subIns, subOuts, customOptions(node));
     w.outputs(subOuts);
-    TfliteHandles h = InterpreterFactory.build(
-        w.build(), what, new TfliteOptions(threads, TfliteOptions.Delegate.XNNPACK), null);
+    TfliteHandles h;
+    try {
+      h = InterpreterFactory.build(
+          w.build(), "(its one-op model)", new TfliteOptions(threads, TfliteOptions.Delegate.XNNPACK), null);
+    } catch (CrossalignException e) {
+      throw new CrossalignException(e.kind(),
+          what + " cannot run on TFLite's XNNPACK delegate, TFLite's only kernel for it: " + e.getMessage());
+    }
     return new OneOpInterpreter(nodeIndex, h, Arrays.copyOf(runtime, nRuntime), outs.clone());
+  }
+
+  /**
+   * The value of a tensor that DEQUANTIZE computes from a FLOAT16 constant (MediaPipe's fp16 weights), converted here
+   * as DEQUANTIZE would (fp16 to fp32 is exact): the one-op model gets it as a constant, as the XNNPACK delegate
+   * takes such weights on the whole model. Null when another op, or nothing constant, produces the tensor.
+   */
+  private static HostTensor dequantizedConstant(Interpreter main, int index, String name) {
+    for (OpNode n : ExecutionPlan.nodes(main)) {
+      if (n.outputs().length != 1 || n.outputs()[0] != index) {
+        continue;
+      }
+      if (!n.op().equals("DEQUANTIZE") || n.inputs().length != 1 || n.inputs()[0] < 0
+          || n.inputs()[0] >= main.tensors_size()) {
+        return null;
+      }
+      TfLiteTensor from = main.tensor(n.inputs()[0]);
+      boolean fp16Constant = from.allocation_type() == kTfLiteMmapRo && from.type() == kTfLiteFloat16;
+      return fp16Constant ? NativeTensors.copyOut(from, name) : null;
+    }
+    return null;
   }
 
   private static TfLiteTensor float32(Interpreter main, int index, String what) {

@@ -46,6 +46,12 @@ import org.bytedeco.tensorflowlite.RegistrationNodePair;
 // "try": PointerScope is opened for its side effect (it frees every native temporary created inside), never read.
 @SuppressWarnings("try")
 public final class TfliteBackend implements dev.crossalign.backend.ReferenceBackend {
+  /**
+   * Custom op codes the reference runs with a kernel of TFLite's own (its XNNPACK delegate's, {@link
+   * DelegateBackedKernels}) rather than a placeholder.
+   */
+  public static final Set<String> CUSTOM_OPS_WITH_KERNEL = DelegateBackedKernels.CODES;
+
   private final String label;
   private final TfliteOptions options;
   private final AtomicReference<TfliteHandles> handles;

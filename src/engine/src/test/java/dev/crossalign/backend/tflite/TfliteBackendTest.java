@@ -312,10 +312,21 @@ class TfliteBackendTest {
 
   @Test
   void customOpIsUnsupportedAndNamed() {
+    byte[] m = TinyTflite.withCustomOp("MaxPoolingWithArgmax2D");
+    assertThatThrownBy(() -> TfliteBackend.open(m, "mp.tflite", TfliteOptions.defaults()))
+        .isInstanceOfSatisfying(CrossalignException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNSUPPORTED))
+        .hasMessage("custom op 'MaxPoolingWithArgmax2D' is not supported by the TFLite interpreter (model mp.tflite)");
+  }
+
+  @Test
+  void aMalformedConvolution2DTransposeBiasIsUnsupportedAndNamed() {
+    // one input instead of three: TFLite's only kernel for the op, the XNNPACK delegate's, does not take the node
     byte[] m = TinyTflite.withCustomOp("Convolution2DTransposeBias");
     assertThatThrownBy(() -> TfliteBackend.open(m, "mp.tflite", TfliteOptions.defaults()))
         .isInstanceOfSatisfying(CrossalignException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNSUPPORTED))
-        .hasMessage("custom op 'Convolution2DTransposeBias' is not supported by the TFLite interpreter (model mp.tflite)");
+        .hasMessageStartingWith("custom op Convolution2DTransposeBias (node 1) of model mp.tflite cannot run on TFLite's"
+            + " XNNPACK delegate, TFLite's only kernel for it: TFLite's XNNPACK delegate did not take custom op"
+            + " Convolution2DTransposeBias (node 0) of model (its one-op model)");
   }
 
   @Test
