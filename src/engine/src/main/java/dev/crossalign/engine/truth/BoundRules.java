@@ -42,7 +42,8 @@ final class BoundRules {
       Map.entry("GELU", 32.0), Map.entry("ELU", 8.0), Map.entry("LOG_SOFTMAX", 16.0), Map.entry("HARD_SWISH", 0.0));
 
   /** Ops whose output of the magnitude form is sum|w x| per element. */
-  static final Set<String> ACCUMULATING = Set.of("CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV", "FULLY_CONNECTED",
+  static final Set<String> ACCUMULATING = Set.of("CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV",
+      "Convolution2DTransposeBias", "FULLY_CONNECTED",
       "BATCH_MATMUL", "MEAN", "SUM", "AVERAGE_POOL_2D", "ADD_N", "RESIZE_BILINEAR");
 
   /** A library's documented looser error on an op, added (absolute) to the bound for that backend only. */
@@ -148,8 +149,8 @@ final class BoundRules {
     TensorInfo w = op.inputs().length > 1 && op.inputs()[1] >= 0 ? model.main().tensor(op.inputs()[1]) : null;
     HostTensor x = input(model, op, 0, reference);
     switch (op.opName()) {
-      case "CONV_2D", "TRANSPOSE_CONV" -> {
-        int[] s = w.shape(); // [out, kh, kw, in]
+      case "CONV_2D", "TRANSPOSE_CONV", "Convolution2DTransposeBias" -> {
+        int[] s = w.shape(); // [out, kh, kw, in] (MediaPipe's custom transposed conv: weights are input 1 too)
         return (long) s[1] * s[2] * s[3] + 1;
       }
       case "DEPTHWISE_CONV_2D" -> {
