@@ -82,7 +82,7 @@ public final class PortHarness {
   public static Result run(byte[] bytes, Map<Integer, HostTensor> inputs) {
     TfliteModel model = TfliteModel.read(bytes, "test");
     Subgraph g = model.main();
-    Map<Integer, HostTensor> ref = reference(bytes, g, inputs);
+    Map<Integer, HostTensor> ref = reference(bytes, inputs);
     Map<String, HostTensor> byName = new HashMap<>();
     Activations.Builder refActs = Activations.builder("tflite");
     for (Map.Entry<Integer, HostTensor> e : ref.entrySet()) {
@@ -116,7 +116,8 @@ public final class PortHarness {
    * the reference backend, whose kernels for MediaPipe's custom ops run TFLite's XNNPACK delegate (its op inputs and
    * outputs read back by index after the run).
    */
-  private static Map<Integer, HostTensor> reference(byte[] bytes, Subgraph g, Map<Integer, HostTensor> inputs) {
+  public static Map<Integer, HostTensor> reference(byte[] bytes, Map<Integer, HostTensor> inputs) {
+    Subgraph g = TfliteModel.read(bytes, "test").main();
     if (g.operators().stream().noneMatch(Operator::isCustom)) {
       return TfliteOracle.run(bytes, inputs);
     }
