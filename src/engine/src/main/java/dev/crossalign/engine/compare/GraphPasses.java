@@ -65,12 +65,21 @@ final class GraphPasses {
         continue;
       }
       List<String> rb = linkedInputs(na);
+      boolean padOfA = false;
+      if (rb == null && OpKinds.PADDED_WINDOW.contains(na.kind())) {
+        // the reference's explicit pad (torch.onnx's F.pad) before a conv or pool the candidate pads itself
+        rb = linked(ga.dataInputsThroughPad(na));
+        padOfA = rb != null;
+      }
       if (rb == null) {
         continue;
       }
       Choice chosen = choose(na, candidateNodes(na, rb));
       if (chosen == null) {
         continue;
+      }
+      if (padOfA) {
+        padsFoldedInto(na, chosen.node());
       }
       usedNodesB.add(chosen.node());
       for (int k = 0; k < na.outputs().size(); k++) {
@@ -109,7 +118,11 @@ final class GraphPasses {
 
   /** B's tensors for the node's resolved data inputs, sorted; null when some input is not linked yet. */
   private List<String> linkedInputs(GraphView.Node na) {
-    List<String> ra = ga.resolvedDataInputs(na);
+    return linked(ga.resolvedDataInputs(na));
+  }
+
+  /** B's tensors for A's resolved tensors {@code ra}, sorted; null when {@code ra} is empty or not all linked. */
+  private List<String> linked(List<String> ra) {
     if (ra.isEmpty()) {
       return null;
     }
@@ -123,6 +136,21 @@ final class GraphPasses {
     }
     rb.sort(null);
     return rb;
+  }
+
+  /**
+   * The reference's pads that {@code na} reads, paired through with the candidate's {@code nb}, which pads by
+   * itself: each gets that reason, as it has no tensor to be compared with.
+   */
+  private void padsFoldedInto(GraphView.Node na, GraphView.Node nb) {
+    for (String in : na.inputs()) {
+      GraphView.Node p = ga.isData(in) ? ga.producer(ga.resolve(in)) : null;
+      if (p != null && p.kind().equals("pad")) {
+        String why = "a pad the other side does inside its " + nb.op() + " '" + nb.outputs().get(0)
+            + "' (its own padding): no tensor of its own to compare";
+        p.outputs().forEach(t -> s.noCounterpart.putIfAbsent(t, why));
+      }
+    }
   }
 
   private record Choice(GraphView.Node node, Double margin) {}

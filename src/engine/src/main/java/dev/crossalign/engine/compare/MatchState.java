@@ -34,6 +34,8 @@ final class MatchState {
   /** Pairs of captured tensors, by A name. */
   final Map<String, TensorMatch> pairs = new HashMap<>();
   final Set<String> pairedB = new HashSet<>();
+  /** A's tensors the other side has no tensor for, by design (a pad done inside B's conv), with why. */
+  final Map<String, String> noCounterpart = new HashMap<>();
 
   MatchState(Activations a, GraphView ga, Activations b, GraphView gb) {
     this.a = a;
