@@ -3,36 +3,29 @@ package dev.crossalign.engine.compare;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.engine.compare.TensorMatch.Method;
 import dev.crossalign.tensor.HostTensor;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * The structural passes of {@link TensorMatcher}, walking the reference's graph from what is already linked: a node
  * whose data inputs are all linked is paired with the unused candidate node of its kind over exactly those inputs
- * (structure); a transpose, reshape or squeeze follows its source (relayout); a node of a kind the candidate computes
- * with other ops is paired with the one agreeing tensor downstream of its linked inputs (region).
+ * (structure); a transpose, reshape or squeeze follows its source (relayout); when both stall, {@link RegionPass}.
  */
 final class GraphPasses {
-  private static final int REGION_DEPTH = 8;
-
   private final MatchState s;
   private final GraphView ga;
   private final GraphView gb;
   private final Set<GraphView.Node> usedNodesB = new HashSet<>();
-  private final Set<String> regionTried = new HashSet<>();
+  private final RegionPass region;
 
   GraphPasses(MatchState s) {
     this.s = s;
     this.ga = s.ga;
     this.gb = s.gb;
+    this.region = new RegionPass(s);
   }
 
   /**
@@ -48,7 +41,7 @@ final class GraphPasses {
       boolean p = structurePass();
       p |= relayoutPass();
       if (!p) {
-        p = regionPass();
+        p = region.run();
       }
       if (!p) {
         break;
@@ -68,7 +61,7 @@ final class GraphPasses {
       boolean padOfA = false;
       if (rb == null && OpKinds.PADDED_WINDOW.contains(na.kind())) {
         // the reference's explicit pad (torch.onnx's F.pad) before a conv or pool the candidate pads itself
-        rb = linked(ga.dataInputsThroughPad(na));
+        rb = s.linkedInB(ga.dataInputsThroughPad(na));
         padOfA = rb != null;
       }
       if (rb == null) {
@@ -118,24 +111,7 @@ final class GraphPasses {
 
   /** B's tensors for the node's resolved data inputs, sorted; null when some input is not linked yet. */
   private List<String> linkedInputs(GraphView.Node na) {
-    return linked(ga.resolvedDataInputs(na));
-  }
-
-  /** B's tensors for A's resolved tensors {@code ra}, sorted; null when {@code ra} is empty or not all linked. */
-  private List<String> linked(List<String> ra) {
-    if (ra.isEmpty()) {
-      return null;
-    }
-    List<String> rb = new ArrayList<>();
-    for (String r : ra) {
-      String x = s.link.get(r);
-      if (x == null) {
-        return null;
-      }
-      rb.add(gb.resolve(x));
-    }
-    rb.sort(null);
-    return rb;
+    return s.linkedInB(ga.resolvedDataInputs(na));
   }
 
   /**
@@ -247,98 +223,5 @@ final class GraphPasses {
       }
     }
     return best;
-  }
-
-  /**
-   * A node whose inputs are paired but which no node of its kind over them matches (a decomposed HardSwish, GELU,
-   * HardSigmoid, a MatMul+Add for a fully connected layer, ...): among the candidate's tensors downstream of the
-   * paired inputs (a few ops deep), the one whose values agree, if it is clearly closer than any other.
-   */
-  private boolean regionPass() {
-    for (GraphView.Node na : ga.nodes()) {
-      if (na.transparent() || na.outputs().size() != 1 || s.link.keySet().containsAll(na.outputs())) {
-        continue;
-      }
-      List<String> rb = linkedInputs(na);
-      if (rb == null || !regionTried.add(na.position() + "\u0000" + rb + "\u0000" + s.pairedB.size())) {
-        continue;
-      }
-      String out = na.outputs().get(0);
-      String target = out;
-      if (s.a.get(target) == null) {
-        List<GraphView.Node> next = ga.consumers(out);
-        if (!out.endsWith(GraphView.PRE_ACTIVATION) || next.size() != 1 || next.get(0).outputs().size() != 1) {
-          continue;
-        }
-        target = next.get(0).outputs().get(0); // a fused activation: the op and its activation together
-      }
-      CapturedTensor ca = s.a.get(target);
-      if (ca == null || s.pairs.containsKey(target)) {
-        continue;
-      }
-      List<Candidate> cs = regionCandidates(ca, rb);
-      if (cs.isEmpty() || !cs.get(0).agrees()) {
-        continue;
-      }
-      Double margin = cs.size() > 1 ? Candidate.margin(cs.get(0).rel(), cs.get(1).rel()) : null;
-      if (margin != null && margin < TensorMatcher.VALUE_MARGIN) {
-        continue;
-      }
-      String chosen = cs.get(0).b();
-      s.link.put(out, chosen);
-      s.link.put(target, chosen);
-      s.record(target, chosen, Method.REGION, Alignment.align(ca.tensor(), s.b.tensor(chosen)), margin);
-      return true;
-    }
-    return false;
-  }
-
-  /** B's unpaired data tensors downstream of {@code rb} that fit A's, best first, one per relayout class. */
-  private List<Candidate> regionCandidates(CapturedTensor ca, List<String> rb) {
-    Map<String, Candidate> byClass = new HashMap<>();
-    for (String t : downstream(rb)) {
-      CapturedTensor cb = s.b.get(t);
-      if (cb == null || s.pairedB.contains(t) || !gb.isData(t)
-          || !Alignment.compatible(ca.tensor().shape(), cb.tensor().shape())) {
-        continue;
-      }
-      Alignment.Aligned al = Alignment.align(ca.tensor(), cb.tensor());
-      if (al == null || Double.isNaN(al.relL2())) {
-        continue;
-      }
-      Candidate c = new Candidate(t, al.relL2(), al.cosine(), false);
-      byClass.merge(gb.resolve(t), c, (x, y) -> x.rel() <= y.rel() ? x : y);
-    }
-    List<Candidate> cs = new ArrayList<>(byClass.values());
-    cs.sort(Comparator.comparingDouble(Candidate::rel).thenComparing(Candidate::b));
-    return cs;
-  }
-
-  private List<String> downstream(List<String> from) {
-    List<String> out = new ArrayList<>();
-    Map<String, Integer> depth = new HashMap<>();
-    Deque<String> queue = new ArrayDeque<>();
-    for (String f : from) {
-      depth.put(f, 0);
-      queue.add(f);
-    }
-    while (!queue.isEmpty()) {
-      String t = queue.poll();
-      if (depth.get(t) > 0) {
-        out.add(t);
-      }
-      if (depth.get(t) >= REGION_DEPTH) {
-        continue;
-      }
-      for (GraphView.Node n : gb.consumers(t)) {
-        for (String o : n.outputs()) {
-          if (!depth.containsKey(o)) {
-            depth.put(o, depth.get(t) + 1);
-            queue.add(o);
-          }
-        }
-      }
-    }
-    return out;
   }
 }

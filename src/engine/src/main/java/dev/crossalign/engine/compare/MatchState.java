@@ -108,6 +108,23 @@ final class MatchState {
     return out;
   }
 
+  /** B's tensors for A's resolved tensors {@code ra}, sorted; null when {@code ra} is empty or not all linked. */
+  List<String> linkedInB(List<String> ra) {
+    if (ra.isEmpty()) {
+      return null;
+    }
+    List<String> rb = new ArrayList<>();
+    for (String r : ra) {
+      String x = link.get(r);
+      if (x == null) {
+        return null;
+      }
+      rb.add(gb.resolve(x));
+    }
+    rb.sort(null);
+    return rb;
+  }
+
   void record(String ta, String tb, Method method, Alignment.Aligned al, Double margin) {
     pairs.put(ta, new TensorMatch(ta, tb, method, al == null ? null : al.permutationList(), margin, null));
     pairedB.add(tb);

@@ -19,9 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two ONNX spellings of one small detector, each taken as the reference (between two ONNX models the first named
  * is): tf2onnx's (outputs returned per anchor grid, the stride-2 conv padding itself) and torch.onnx's (the two grids
- * concatenated into one output, F.pad as an explicit Pad before the conv). What only the reference spells must not
- * stop the matcher: a candidate output concatenating tensors the reference returns is compared in its parts, and the
- * conv after the reference's explicit pad pairs by structure. Value matching is off, so structure alone does it.
+ * concatenated into one output, F.pad as an explicit Pad before the conv, PReLU as GreaterOrEqual, Mul and Where).
+ * What only the reference spells must not stop the matcher: a candidate output concatenating tensors the reference
+ * returns is compared in its parts, the conv after the reference's explicit pad pairs by structure, and the
+ * reference's decomposed PReLU pairs by region. Value matching is off, so structure alone does it.
  * The oracle for the numbers is ONNX Runtime running both graphs.
  */
 class ReferenceSideIdiomsTest {
@@ -32,19 +33,23 @@ class ReferenceSideIdiomsTest {
   static final HostTensor WA = CompareFixtures.rnd(43, 2, 4, 1, 1);
   static final HostTensor WS = CompareFixtures.rnd(44, 4, 4, 3, 3);
   static final HostTensor WB = CompareFixtures.rnd(45, 2, 4, 1, 1);
+  static final HostTensor SLOPE = CompareFixtures.rnd(46, 4, 1, 1);
 
   /** How the detector is spelled. */
   enum Spelling {
-    /** Outputs per anchor grid ([1,128,1] and [1,32,1]); the stride-2 conv pads bottom/right itself. */
+    /** PRelu; outputs per anchor grid ([1,128,1] and [1,32,1]); the stride-2 conv pads bottom/right itself. */
     TF2ONNX,
-    /** One concatenated output [1,160,1]; an explicit Pad before the stride-2 conv. */
+    /**
+     * PReLU as Where(x >= 0, x, x * slope) (the generated module's spelling); one concatenated output [1,160,1]; an
+     * explicit Pad before the stride-2 conv.
+     */
     TORCH,
     /** As TORCH, the explicit pad on the wrong sides (top/left). */
     TORCH_WRONG_PAD
   }
 
   /**
-   * x [1,3,8,8] -> conv 3x3 + relu (t) -> head a: conv 1x1, NHWC, [1,128,1]; t -> conv 3x3 stride 2 SAME (s) ->
+   * x [1,3,8,8] -> conv 3x3 + prelu (t) -> head a: conv 1x1, NHWC, [1,128,1]; t -> conv 3x3 stride 2 SAME (s) ->
    * head b: conv 1x1, NHWC, [1,32,1]. Every name carries {@code p} so that no name is shared between two spellings.
    */
   static OnnxModel detector(Spelling sp, String p) {
@@ -55,12 +60,20 @@ class ReferenceSideIdiomsTest {
     g.addInitializer(p + "wa", WA);
     g.addInitializer(p + "ws", WS);
     g.addInitializer(p + "wb", WB);
+    g.addInitializer(p + "slope", SLOPE);
     g.addInitializer(p + "shape_a", HostTensor.ofLongs(new int[] {3}, Layout.ANY, new long[] {1, 128, 1}));
     g.addInitializer(p + "shape_b", HostTensor.ofLongs(new int[] {3}, Layout.ANY, new long[] {1, 32, 1}));
     var nhwc = OnnxGraphBuilder.attrs().putInts("perm", 0, 2, 3, 1);
     g.addNode("Conv", List.of(p + "x", p + "w1", p + "b1"), List.of(p + "c"),
         OnnxGraphBuilder.attrs().putInts("pads", 1, 1, 1, 1).putInts("kernel_shape", 3, 3));
-    g.addNode("Relu", List.of(p + "c"), List.of(p + "t"));
+    if (sp == Spelling.TF2ONNX) {
+      g.addNode("PRelu", List.of(p + "c", p + "slope"), List.of(p + "t"));
+    } else {
+      g.addInitializer(p + "zero", HostTensor.ofFloats(new int[0], Layout.ANY, new float[] {0f}));
+      g.addNode("GreaterOrEqual", List.of(p + "c", p + "zero"), List.of(p + "positive"));
+      g.addNode("Mul", List.of(p + "c", p + "slope"), List.of(p + "scaled"));
+      g.addNode("Where", List.of(p + "positive", p + "c", p + "scaled"), List.of(p + "t"));
+    }
     g.addNode("Conv", List.of(p + "t", p + "wa"), List.of(p + "ha"));
     g.addNode("Transpose", List.of(p + "ha"), List.of(p + "ha_nhwc"), nhwc);
     g.addNode("Reshape", List.of(p + "ha_nhwc", p + "shape_a"), List.of(p + "grid_a"));
@@ -114,16 +127,23 @@ class ReferenceSideIdiomsTest {
     assertThat(pair(m, "p_grid_a").b()).isEqualTo("q_grid_a");
     assertThat(pair(m, "p_grid_b").b()).isEqualTo("q_grid_b");
     assertThat(pair(m, "p_s").b()).isEqualTo("q_s");
+    // PRelu against the candidate's Where(x >= 0, x, x * slope): the agreeing tensor downstream of the conv
+    assertThat(pair(m, "p_t").b()).isEqualTo("q_t");
+    assertThat(pair(m, "p_t").method()).isEqualTo(Method.REGION);
     assertThat(o.result().notes()).contains("candidate output 'q_scores' compared in parts: concat of 'q_grid_a'"
         + " [1, 128, 1] + 'q_grid_b' [1, 32, 1], compared as the reference's 'p_grid_a', 'p_grid_b'");
     assertThat(o.result().comparisons()).allSatisfy(c -> assertThat(c.metrics().relL2()).isLessThan(1e-6));
   }
 
   @Test
-  void convAfterTheReferencesExplicitPadPairsByStructureAndThePadSaysWhyItIsUnmatched() {
+  void whatOnlyTheReferenceSpellsOutIsWalkedThroughAndWhatHasNoCounterpartSaysWhy() {
     Comparer.Outcome o = compare(write(Spelling.TORCH, "q_"), write(Spelling.TF2ONNX, "p_"));
     Matching m = o.matching();
     assertThat(o.result().verdict()).as(String.join("\n", o.result().notes())).isEqualTo(Verdict.ALIGNED);
+    // the reference's decomposed PReLU: its Where pairs with the PRelu by region, through the two unpaired inputs
+    assertThat(pair(m, "q_t").b()).isEqualTo("p_t");
+    assertThat(pair(m, "q_t").method()).isEqualTo(Method.REGION);
+    // the conv after the reference's explicit pad pairs by structure
     TensorMatch s = pair(m, "q_s");
     assertThat(s.b()).isEqualTo("p_s");
     assertThat(s.method()).isEqualTo(Method.STRUCTURE);
@@ -131,11 +151,15 @@ class ReferenceSideIdiomsTest {
     TensorMatch out = pair(m, "q_scores");
     assertThat(out.method()).isEqualTo(Method.REASSEMBLED);
     assertThat(out.reassembly().parts()).containsExactly("p_grid_a", "p_grid_b");
-    // the only tensor left: the pad, which the other side does inside its conv
-    assertThat(m.unmatchedReasons()).containsOnlyKeys("q_padded");
+    // what is left has no tensor on the other side, and says why
+    assertThat(m.unmatchedReasons()).containsOnlyKeys("q_positive", "q_scaled", "q_padded");
     assertThat(m.unmatchedReasons().get("q_padded"))
         .startsWith("a pad the other side does inside its Conv 'p_s' (its own padding)");
-    assertThat(m.referenceTensors() - m.unmatched()).isEqualTo(m.byStructure() + m.reassembled());
+    for (String inner : List.of("q_positive", "q_scaled")) {
+      assertThat(m.unmatchedReasons().get(inner))
+          .isEqualTo("inside ops the other side computes as one: 'q_t' is paired by region with its 'p_t'");
+    }
+    assertThat(m.referenceTensors() - m.unmatched()).isEqualTo(m.byStructure() + m.byRegion() + m.reassembled());
   }
 
   @Test
