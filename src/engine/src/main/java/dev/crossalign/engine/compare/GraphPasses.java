@@ -5,9 +5,9 @@ import dev.crossalign.engine.compare.TensorMatch.Method;
 import dev.crossalign.tensor.HostTensor;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The structural passes of {@link TensorMatcher}, walking the reference's graph from what is already linked: a node
@@ -18,7 +18,8 @@ final class GraphPasses {
   private final MatchState s;
   private final GraphView ga;
   private final GraphView gb;
-  private final Set<GraphView.Node> usedNodesB = new HashSet<>();
+  /** B's nodes paired so far, each with the A node it was paired with. */
+  private final Map<GraphView.Node, GraphView.Node> usedNodesB = new LinkedHashMap<>();
   private final RegionPass region;
 
   GraphPasses(MatchState s) {
@@ -69,12 +70,15 @@ final class GraphPasses {
       }
       Choice chosen = choose(na, candidateNodes(na, rb));
       if (chosen == null) {
+        chosen = twin(na, rb);
+      }
+      if (chosen == null) {
         continue;
       }
       if (padOfA) {
         padsFoldedInto(na, chosen.node());
       }
-      usedNodesB.add(chosen.node());
+      usedNodesB.putIfAbsent(chosen.node(), na);
       for (int k = 0; k < na.outputs().size(); k++) {
         s.linkTensors(na.outputs().get(k), chosen.node().outputs().get(k), Method.STRUCTURE, chosen.margin());
       }
@@ -92,7 +96,7 @@ final class GraphPasses {
   private List<GraphView.Node> candidateNodes(GraphView.Node na, List<String> rb) {
     List<GraphView.Node> cands = new ArrayList<>();
     for (GraphView.Node nb : gb.nodes()) {
-      if (!usedNodesB.contains(nb) && nb.kind().equals(na.kind()) && nb.outputs().size() == na.outputs().size()
+      if (!usedNodesB.containsKey(nb) && nb.kind().equals(na.kind()) && nb.outputs().size() == na.outputs().size()
           && gb.resolvedDataInputs(nb).equals(rb)) {
         cands.add(nb);
       }
@@ -100,7 +104,7 @@ final class GraphPasses {
     if (cands.isEmpty() && OpKinds.PADDED_WINDOW.contains(na.kind())) {
       // a hand port's explicit pad before a conv or pool that TFLite pads itself (TF SAME): the pad is the window's
       for (GraphView.Node nb : gb.nodes()) {
-        if (!usedNodesB.contains(nb) && nb.kind().equals(na.kind()) && nb.outputs().size() == na.outputs().size()
+        if (!usedNodesB.containsKey(nb) && nb.kind().equals(na.kind()) && nb.outputs().size() == na.outputs().size()
             && gb.dataInputsThroughPad(nb).equals(rb)) {
           cands.add(nb);
         }
@@ -131,6 +135,36 @@ final class GraphPasses {
 
   private record Choice(GraphView.Node node, Double margin) {}
 
+  /** The node's output as captured (a TFLite op with a fused activation: the activation's). */
+  private static String capturedOutput(GraphView.Node na) {
+    String outA = na.outputs().get(0);
+    return outA.endsWith(GraphView.PRE_ACTIVATION)
+        ? outA.substring(0, outA.length() - GraphView.PRE_ACTIVATION.length()) : outA;
+  }
+
+  /**
+   * A duplicate op the candidate computes once (torch.onnx's export merges two identical max_pool2d calls): B's node
+   * already paired with a twin of {@code na} (same op over the same inputs), when its values agree with na's within
+   * the value-matching bound; else null.
+   */
+  private Choice twin(GraphView.Node na, List<String> rb) {
+    for (Map.Entry<GraphView.Node, GraphView.Node> e : usedNodesB.entrySet()) {
+      GraphView.Node nb = e.getKey();
+      GraphView.Node other = e.getValue();
+      if (na.outputs().size() != 1 || nb.outputs().size() != 1 || !other.op().equals(na.op())
+          || !ga.resolvedDataInputs(other).equals(ga.resolvedDataInputs(na)) || !gb.resolvedDataInputs(nb).equals(rb)) {
+        continue;
+      }
+      HostTensor ta = s.a.tensor(capturedOutput(na));
+      HostTensor tb = s.b.tensor(nb.outputs().get(0));
+      Alignment.Aligned al = ta == null || tb == null ? null : Alignment.align(ta, tb);
+      if (al != null && al.relL2() <= TensorMatcher.VALUE_REL_L2) {
+        return new Choice(nb, null);
+      }
+    }
+    return null;
+  }
+
   /**
    * One candidate: it. Several (parallel branches of one kind over the same inputs): the one whose values are
    * closest, with its margin over the next; null when nothing tells them apart.
@@ -139,11 +173,7 @@ final class GraphPasses {
     if (cands.size() <= 1) {
       return cands.isEmpty() ? null : new Choice(cands.get(0), null);
     }
-    String outA = na.outputs().get(0);
-    if (outA.endsWith(GraphView.PRE_ACTIVATION)) {
-      outA = outA.substring(0, outA.length() - GraphView.PRE_ACTIVATION.length());
-    }
-    HostTensor ta = s.a.tensor(outA);
+    HostTensor ta = s.a.tensor(capturedOutput(na));
     if (ta == null) {
       return null;
     }

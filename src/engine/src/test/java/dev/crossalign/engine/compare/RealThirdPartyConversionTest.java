@@ -181,7 +181,8 @@ class RealThirdPartyConversionTest {
         // the reference returns the heads per grid; the candidate's concatenated outputs are compared in parts
         for (int idx : p.model().main().outputs()) {
           String out = p.model().main().tensor(idx).name();
-          assertThat(o.result().notes()).anyMatch(n -> n.startsWith("candidate output '" + out + "' compared in parts"));
+          assertThat(o.result().notes())
+              .anyMatch(n -> n.startsWith("candidate output '" + out + "' compared in parts"));
         }
       } else {
         assertThat(m.reassembled()).isEqualTo(p.model().main().outputs().length);

@@ -181,4 +181,57 @@ class ReferenceSideIdiomsTest {
     }
     assertThat(first).containsExactly("p_s", "q_s");
   }
+  /**
+   * x [1,3,8,8] -> conv 3x3 (c) -> two max pools of c (2x2 stride 2), each added to its own 1x1 conv of the pool:
+   * {@code twice} spells them as two MaxPool nodes (TFLite's two MAX_POOL_2D), else one MaxPool read twice (what
+   * torch.onnx's export makes of two identical max_pool2d calls). {@code secondKernel} 3 (pad 1) makes the second
+   * pool a different op with the same shape.
+   */
+  static OnnxModel twinPools(boolean twice, int secondKernel, String p) {
+    OnnxGraphBuilder g = new OnnxGraphBuilder("pools");
+    g.addInput(p + "x", DType.FLOAT32, new int[] {1, 3, 8, 8});
+    g.addInitializer(p + "w1", W1);
+    g.addInitializer(p + "b1", B1);
+    g.addInitializer(p + "k1", CompareFixtures.rnd(47, 4, 4, 1, 1));
+    g.addInitializer(p + "k2", CompareFixtures.rnd(48, 4, 4, 1, 1));
+    g.addNode("Conv", List.of(p + "x", p + "w1", p + "b1"), List.of(p + "c"),
+        OnnxGraphBuilder.attrs().putInts("pads", 1, 1, 1, 1).putInts("kernel_shape", 3, 3));
+    g.addNode("MaxPool", List.of(p + "c"), List.of(p + "m1"),
+        OnnxGraphBuilder.attrs().putInts("kernel_shape", 2, 2).putInts("strides", 2, 2));
+    String m2 = p + "m1";
+    if (twice) {
+      m2 = p + "m2";
+      var k = OnnxGraphBuilder.attrs().putInts("kernel_shape", secondKernel, secondKernel).putInts("strides", 2, 2);
+      g.addNode("MaxPool", List.of(p + "c"), List.of(m2), secondKernel == 3 ? k.putInts("pads", 1, 1, 1, 1) : k);
+    }
+    g.addNode("Conv", List.of(p + "m1", p + "k1"), List.of(p + "h1"));
+    g.addNode("Add", List.of(p + "m1", p + "h1"), List.of(p + "y1"));
+    g.addNode("Conv", List.of(m2, p + "k2"), List.of(p + "h2"));
+    g.addNode("Add", List.of(m2, p + "h2"), List.of(p + "y2"));
+    g.addOutput(p + "y1", DType.FLOAT32, new int[] {1, 4, 4, 4});
+    g.addOutput(p + "y2", DType.FLOAT32, new int[] {1, 4, 4, 4});
+    return g.build();
+  }
+
+  @Test
+  void twoIdenticalOpsTheCandidateComputesOncePairWithItsOneTensorOnlyWhenTheValuesAgree() {
+    Path once = dir.resolve("once.onnx");
+    twinPools(false, 2, "q_").write(once);
+    Path twice = dir.resolve("twice.onnx");
+    twinPools(true, 2, "p_").write(twice);
+    Comparer.Outcome o = compare(twice, once);
+    Matching m = o.matching();
+    assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
+    assertThat(m.unmatched()).as(m.unmatchedReasons().toString()).isZero();
+    assertThat(pair(m, "p_m1").b()).isEqualTo("q_m1");
+    assertThat(pair(m, "p_m2").b()).isEqualTo("q_m1");
+    assertThat(pair(m, "p_m2").method()).isEqualTo(Method.STRUCTURE);
+    assertThat(pair(m, "p_y2").b()).isEqualTo("q_y2");
+    // a second pool that is another op (3x3) is not the candidate's one pool: its values do not agree
+    Path other = dir.resolve("other.onnx");
+    twinPools(true, 3, "p_").write(other);
+    Comparer.Outcome d = compare(other, once);
+    assertThat(d.matching().pairs()).noneMatch(x -> x.a().equals("p_m2"));
+    assertThat(d.matching().unmatchedReasons()).containsKey("p_m2");
+  }
 }
