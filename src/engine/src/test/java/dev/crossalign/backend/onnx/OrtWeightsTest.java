@@ -178,6 +178,44 @@ class OrtWeightsTest {
   }
 
   @Test
+  void anInitializerReadOnlyInsideALoopBodyGoesOutsideAndRunsToTheEmbeddedBits() throws OrtException {
+    // y = Loop(3 trips, v0 = x): each trip v = v * u + u; u is read only by the body's nodes
+    ModelProto p = new OnnxGraphBuilder("loop")
+        .addInput("x", DType.FLOAT32, new int[] {300})
+        .addInitializer("u", weight(7))
+        .addInitializer("trips", HostTensor.ofLongs(new int[] {}, Layout.ANY, new long[] {3}))
+        .addInitializer("go", HostTensor.of(DType.BOOL, new int[] {}, Layout.ANY,
+            ByteBuffer.wrap(new byte[] {1})))
+        .addNode("Loop", List.of("trips", "go", "x"), List.of("y"))
+        .addOutput("y", DType.FLOAT32, null)
+        .buildProto();
+    GraphProto body = GraphProto.newBuilder().setName("body")
+        .addInput(scalarInput("i", TensorProto.DataType.INT64_VALUE))
+        .addInput(scalarInput("cond", TensorProto.DataType.BOOL_VALUE))
+        .addInput(ValueInfoProto.newBuilder().setName("v").setType(TypeProto.newBuilder()
+            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))))
+        .addNode(node("Identity", List.of("cond"), "cond_out"))
+        .addNode(node("Mul", List.of("v", "u"), "vu"))
+        .addNode(node("Add", List.of("vu", "u"), "v_out"))
+        .addOutput(scalarInput("cond_out", TensorProto.DataType.BOOL_VALUE))
+        .addOutput(ValueInfoProto.newBuilder().setName("v_out").setType(TypeProto.newBuilder()
+            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))))
+        .build();
+    GraphProto.Builder g = p.getGraph().toBuilder();
+    g.getNodeBuilder(0).addAttribute(graphAttr("body", body));
+    OnnxModel model = OnnxModel.of(p.toBuilder().setGraph(g).build());
+    dev.crossalign.onnx.OnnxChecker.checkOrThrow(model);
+    assertThat(OrtWeights.readByNodes(model.proto().getGraph())).containsExactlyInAnyOrder("trips", "go", "x", "u");
+    assertSameBitsBothWays(model, List.of(Map.of("x", tensor(floats(300, 8)))), "u");
+  }
+
+  private static ValueInfoProto scalarInput(String name, int elemType) {
+    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+        TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(ai.onnx.proto.OnnxMl.TensorShapeProto
+            .getDefaultInstance()))).build();
+  }
+
+  @Test
   void aSubgraphsReadOfANameItDefinesItselfIsNotAReadOfTheOuterInitializer() {
     // the branch computes its own "s" and reads that; the main graph's initializer "s" is read by nothing
     ModelProto p = new OnnxGraphBuilder("shadow")
