@@ -148,6 +148,22 @@ class OrtWeightsTest {
   }
 
   @Test
+  void initializersAlsoListedAsGraphInputsGoOutsideAndRunToTheEmbeddedBits() throws OrtException {
+    // keep_initializers_as_inputs (older exporters, IR < 4): each weight is also an optional graph input; the unread one
+    // is a graph input, so ONNX Runtime keeps it, yet it stays inside like any initializer no node reads
+    OnnxModel model = OnnxModel.of(new OnnxGraphBuilder("as-inputs")
+        .addInput("x", DType.FLOAT32, new int[] {300})
+        .addInput("w", DType.FLOAT32, new int[] {300})
+        .addInput("unused", DType.FLOAT32, new int[] {300})
+        .addInitializer("w", weight(9))
+        .addInitializer("unused", weight(10))
+        .addNode("Mul", List.of("x", "w"), List.of("y"))
+        .addOutput("y", DType.FLOAT32, new int[] {300})
+        .buildProto());
+    assertSameBitsBothWays(model, List.of(Map.of("x", tensor(floats(300, 11)))), "w");
+  }
+
+  @Test
   void initializersReadOnlyInsideIfBranchesNestedOrNotGoOutsideAndRunToTheEmbeddedBits() throws OrtException {
     // main graph: r = If(c, then: x + w, else: If(c2, then: x * v, else: x - v)); w and v are read by no main-graph node
     ModelProto p = new OnnxGraphBuilder("if")
