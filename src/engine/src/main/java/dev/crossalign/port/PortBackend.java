@@ -363,6 +363,10 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     if (OpenMpWaitPolicy.state() != null) {
       m.put("omp_wait_policy", OpenMpWaitPolicy.state());
     }
+    if (OpenBlasCore.pinned() != null) {
+      m.put("openblas_coretype", OpenBlasCore.pinned() + " (OPENBLAS_CORETYPE in the environment)");
+    }
+    OpenBlasCore.cores().forEach((lib, core) -> m.put("openblas_core." + lib, core));
     m.putAll(rewriteInfo);
     return m;
   }
