@@ -1,10 +1,5 @@
 package dev.crossalign.port;
 
-import com.sun.jna.Function;
-import com.sun.jna.NativeLibrary;
-import java.util.Map;
-import org.bytedeco.javacpp.Loader;
-
 /**
  * OMP_WAIT_POLICY=PASSIVE for libtorch's OpenMP runtime (the libgomp bundled with the presets), unless the user set
  * a policy. ATen's intra-op pool is OpenMP's; with the default policy its idle workers spin between parallel regions,
@@ -33,14 +28,12 @@ final class OpenMpWaitPolicy {
       return state;
     }
     try {
-      NativeLibrary c = NativeLibrary.getInstance("c");
-      Function getenv = c.getFunction("getenv");
-      String current = (String) getenv.invoke(String.class, new Object[] {VARIABLE});
+      String current = ProcessEnvironment.get(VARIABLE);
       if (current != null) {
         state = current + " (user's)";
-      } else if (gompLoaded()) {
+      } else if (ProcessEnvironment.loaded("libgomp")) {
         state = "unset (libgomp was loaded before it could be set)";
-      } else if (c.getFunction("setenv").invokeInt(new Object[] {VARIABLE, PASSIVE, 0}) == 0) {
+      } else if (ProcessEnvironment.set(VARIABLE, PASSIVE)) {
         state = PASSIVE + " (set before libgomp loaded)";
       } else {
         state = "unset (setenv failed)";
@@ -54,19 +47,5 @@ final class OpenMpWaitPolicy {
   /** The state of the first {@link #passiveUnlessSet} call; null before it. */
   static String state() {
     return state;
-  }
-
-  /** Whether a libgomp is mapped into the process (any copy: JavaCPP's or one another library brought in). */
-  private static boolean gompLoaded() {
-    for (Map.Entry<String, String> e : Loader.getLoadedLibraries().entrySet()) {
-      if (e.getKey().startsWith("gomp") || e.getValue().contains("libgomp")) {
-        return true;
-      }
-    }
-    try (java.util.stream.Stream<String> maps = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/self/maps"))) {
-      return maps.anyMatch(l -> l.contains("libgomp"));
-    } catch (java.io.IOException | RuntimeException e) {
-      return false; // no /proc (not Linux): JavaCPP's list is all there is
-    }
   }
 }

@@ -21,7 +21,7 @@ public final class TorchProvider implements BackendProvider {
 
   @Override
   public Capability probe(Device device) {
-    TorchRuntime.passiveOpenMp(); // before the first touch of libtorch, which loads libgomp
+    TorchRuntime.beforeLoad(); // before the first touch of libtorch, which loads libgomp
     try {
       if (device.isCuda()) {
         if (!torch.cuda_is_available()) {

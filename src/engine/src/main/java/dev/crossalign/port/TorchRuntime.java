@@ -13,7 +13,7 @@ public final class TorchRuntime {
   private static volatile java.util.Map<String, String> threads = java.util.Map.of();
 
   public static synchronized void configure(Device device, DeterminismConfig config) {
-    OpenMpWaitPolicy.passiveUnlessSet();
+    beforeLoad();
     try {
       if (config.intraOpThreads() > 0) {
         applyThreads(config.intraOpThreads());
@@ -85,11 +85,11 @@ public final class TorchRuntime {
   }
 
   /**
-   * What the torch providers do before opening a port: the OpenMP policy ({@link #passiveOpenMp}) and, for latency
-   * runs, malloc's thresholds ({@link #keepLargeBuffers}).
+   * What the torch providers do before opening a port: the environment libtorch reads at load ({@link #beforeLoad})
+   * and, for latency runs, malloc's thresholds ({@link #keepLargeBuffers}).
    */
   public static void beforeOpen(dev.crossalign.backend.BackendSpec.Purpose purpose) {
-    passiveOpenMp();
+    beforeLoad();
     if (purpose == dev.crossalign.backend.BackendSpec.Purpose.LATENCY) {
       keepLargeBuffers();
     }
@@ -118,11 +118,27 @@ public final class TorchRuntime {
   }
 
   /**
-   * OMP_WAIT_POLICY=PASSIVE for libtorch's OpenMP pool unless the user chose a policy ({@link OpenMpWaitPolicy});
-   * call before anything loads libtorch. Returns the policy in force and how it came to be.
+   * What must be in the C environment before libtorch loads, because its libraries read it only then: OpenMP's wait
+   * policy ({@link OpenMpWaitPolicy}). Call before anything touches libtorch; later calls change nothing.
    */
-  public static String passiveOpenMp() {
-    return OpenMpWaitPolicy.passiveUnlessSet();
+  public static void beforeLoad() {
+    OpenMpWaitPolicy.passiveUnlessSet();
+  }
+
+  /**
+   * The kernel set each loaded OpenBLAS copy runs ({@link OpenBlasCore}), and the environment's pin when there is one:
+   * for example "openblas=Haswell, openblas_nolapack=Haswell; pinned by OPENBLAS_CORETYPE=Haswell"; null when no
+   * OpenBLAS is loaded.
+   */
+  public static String openBlas() {
+    java.util.Map<String, String> cores = OpenBlasCore.cores();
+    if (cores.isEmpty()) {
+      return null;
+    }
+    String s = cores.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+        .collect(java.util.stream.Collectors.joining(", "));
+    String pin = OpenBlasCore.pinned();
+    return pin == null ? s : s + "; pinned by " + OpenBlasCore.VARIABLE + "=" + pin;
   }
 
   /** What {@link #keepLargeBuffers} set (keys mmap_threshold, trim_threshold); empty when it was not called. */

@@ -107,6 +107,10 @@ public final class Bench {
         machine.put("malloc", dev.crossalign.port.TorchRuntime.malloc().entrySet().stream()
             .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
       }
+      String blas = dev.crossalign.port.TorchRuntime.openBlas();
+      if (blas != null) {
+        machine.put("openblas", blas); // libtorch's one-thread 1x1 convs and matmuls run on these kernels
+      }
       return new BenchResult(model.label(), stats, ratios, machine, req.threads(), req.warmup(), notes, ops);
     } finally {
       for (Leg l : legs) {

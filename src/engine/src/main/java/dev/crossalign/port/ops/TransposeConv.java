@@ -9,6 +9,7 @@ import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tflite.OpOptions;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -39,29 +40,27 @@ public final class TransposeConv implements OpLowering {
     FusedActivation.check(ctx, o.activation());
     OpConstants.requireFloat(ctx, 1, 2, 3);
     long[] os = OpConstants.ints(ctx, 0, "output_shape");
-    Tensor w = ctx.constant(1);
-    if (w == null) {
+    if (!ctx.isConstant(1)) {
       throw ctx.unsupported("weights computed at run time");
     }
     long[] crop = crop(ctx, o, os);
-    Tensor weight = ctx.prepared(w.permute(3, 0, 1, 2));
-    Tensor bias = null;
+    Supplier<Tensor> weight = ctx.preparedLater(1, w -> w.permute(3, 0, 1, 2));
+    Supplier<Tensor> bias = null;
     if (ctx.hasInput(3)) {
-      Tensor b = ctx.constant(3);
-      if (b == null) {
+      if (!ctx.isConstant(3)) {
         throw ctx.unsupported("bias computed at run time");
       }
-      bias = ctx.prepared(b.reshape(1, -1, 1, 1));
+      bias = ctx.preparedLater(3, b -> b.reshape(1, -1, 1, 1));
     }
-    Tensor fixedBias = bias;
+    Supplier<Tensor> fixedBias = bias;
     long[] stride = {o.strideH(), o.strideW()};
     return inputs -> {
       Tensor x = inputs[2].nchwTensor();
       Tensor y = torch.conv_transpose2d(
-          x, weight, new TensorOptional(), stride, new long[] {0, 0}, new long[] {0, 0}, 1, 1, 1);
+          x, weight.get(), new TensorOptional(), stride, new long[] {0, 0}, new long[] {0, 0}, 1, 1, 1);
       y = torch.constant_pad_nd(y, crop);
       if (fixedBias != null) {
-        y = y.add(fixedBias);
+        y = y.add(fixedBias.get());
       }
       return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
     };

@@ -25,7 +25,7 @@ public final class XnnpackProvider implements BackendProvider {
     if (device.isCuda()) {
       return Capability.unavailable(kind(), device, "XNNPACK runs on the CPU only");
     }
-    TorchRuntime.passiveOpenMp(); // before the first touch of libtorch, which loads libgomp
+    TorchRuntime.beforeLoad(); // before the first touch of libtorch, which loads libgomp
     try {
       torch.get_num_threads();
       String why = XnnpackRewrite.unavailableReason();

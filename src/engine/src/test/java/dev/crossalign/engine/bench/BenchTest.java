@@ -84,6 +84,10 @@ class BenchTest {
         .isCloseTo(r.stats("torch").cpuMedianMs() / r.stats("tflite-xnnpack").cpuMedianMs(), within(1e-12));
     // the torch leg opened for latency: malloc keeps large buffers for the rest of the process, and bench says so
     assertThat(r.machine().get("malloc")).isEqualTo("mmap_threshold=33554432, trim_threshold=67108864");
+    // and which kernels OpenBLAS (libtorch's one-thread matmuls) runs, with the environment's pin if any
+    String pin = System.getenv("OPENBLAS_CORETYPE");
+    assertThat(r.machine().get("openblas")).matches("openblas=\\w+, openblas_nolapack=\\w+"
+        + (pin == null ? "" : "; pinned by OPENBLAS_CORETYPE=" + java.util.regex.Pattern.quote(pin)));
     double x = r.stats("tflite-xnnpack").medianMs();
     assertThat(r.ratios()).containsOnlyKeys("tflite", "torch", "onnxruntime");
     assertThat(r.ratios().get("torch")).isCloseTo(r.stats("torch").medianMs() / x, within(1e-12));
