@@ -104,6 +104,19 @@ class RealThirdPartyConversionTest {
   }
 
   @Test
+  void withoutValueMatchingStructureAlonePairsEveryTfliteTensor() {
+    Pair p = files();
+    Comparer.Outcome o =
+        ThirdPartyConversionTest.bothOrders(CompareRequest.of(p.tflite(), p.onnx()).withValueMatching(false));
+    Matching m = o.matching();
+    System.out.println("--no-value-matching, keijiro/PINTO tf2onnx: " + m.summary());
+    assertThat(o.result().verdict()).isEqualTo(Verdict.ALIGNED);
+    assertThat(m.byValue()).isZero();
+    assertThat(m.unmatched()).as(m.unmatchedReasons().toString()).isZero();
+    assertThat(m.byStructure() + m.reassembled()).isEqualTo(dataTensors(p.model().main()));
+  }
+
+  @Test
   void convKernelFlippedInACopyIsTheFirstDivergence() {
     Pair p = files();
     OnnxModel model = OnnxModel.read(p.onnx());
