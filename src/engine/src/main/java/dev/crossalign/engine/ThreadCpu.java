@@ -22,4 +22,19 @@ final class ThreadCpu {
   static double msSince(long start) {
     return (nanos() - start) / 1e6;
   }
+
+  /**
+   * A leg step's CPU: the calling thread's CPU time since {@code start}, in ms, without what {@code comparisons} (the
+   * streamed comparisons that ran on this thread during the step; null ones skipped) took, as {@code run.*} is the
+   * wall time without them.
+   */
+  static double legMsSince(long start, StreamedPair... comparisons) {
+    double ms = msSince(start);
+    for (StreamedPair p : comparisons) {
+      if (p != null) {
+        ms -= p.compareCpuMs();
+      }
+    }
+    return ms;
+  }
 }

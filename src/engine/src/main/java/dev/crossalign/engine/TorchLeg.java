@@ -60,7 +60,7 @@ final class TorchLeg {
       b.add(Slot.TORCH_ORT_CHAINED, vsOrt, "compare.onnxruntime");
     }
     b.timing.put("run.torch.chained", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
-    b.timing.put("cpu.run.torch.chained", runCpuMs(c0, vsRef, vsOrt));
+    b.timing.put("cpu.run.torch.chained", ThreadCpu.legMsSince(c0, vsRef, vsOrt));
     dumpWhole(all, name);
     return b.build(null);
   }
@@ -85,7 +85,7 @@ final class TorchLeg {
       b.add(Slot.TORCH_ORT_ISOLATED, vsOrt, "compare.onnxruntime.isolated");
     }
     b.timing.put("run.torch.isolated", wall - vsRef.compareMs() - (vsOrt == null ? 0 : vsOrt.compareMs()));
-    b.timing.put("cpu.run.torch.isolated", runCpuMs(c0, vsRef, vsOrt));
+    b.timing.put("cpu.run.torch.isolated", ThreadCpu.legMsSince(c0, vsRef, vsOrt));
     // which code the isolated run took (per-op TorchScript or eager, and why) is known once it ran
     String isolatedPath = port.info().get("isolated_path");
     if (isolatedPath != null) {
@@ -105,11 +105,6 @@ final class TorchLeg {
           f.op(), f.tensor(), f.kernel(), f.stride(), f.padBegin(), f.padEnd(), f.naiveMaxAbs()));
     }
     return b.build(null);
-  }
-
-  /** This thread's CPU time since {@code c0} without what its comparisons took (as run.* is the wall without them). */
-  private static double runCpuMs(long c0, StreamedPair vsRef, StreamedPair vsOrt) {
-    return ThreadCpu.msSince(c0) - vsRef.compareCpuMs() - (vsOrt == null ? 0 : vsOrt.compareCpuMs());
   }
 
   private void dumpWhole(Activations.Builder all, String run) {

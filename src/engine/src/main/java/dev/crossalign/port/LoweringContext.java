@@ -5,8 +5,8 @@ import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.Subgraph;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
-import java.util.function.Function;
-import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 
 /** What a lowering may look at while it prepares one operator. */
@@ -15,22 +15,14 @@ public final class LoweringContext implements OpView {
   private final Subgraph graph;
   private final Operator op;
   private final Device device;
-  private final IntFunction<Tensor> constants;
-  private final Function<Tensor, Tensor> adopt;
+  private final PreparedGraph prepared;
 
-  LoweringContext(
-      TfliteModel model,
-      Subgraph graph,
-      Operator op,
-      Device device,
-      IntFunction<Tensor> constants,
-      Function<Tensor, Tensor> adopt) {
+  LoweringContext(TfliteModel model, Subgraph graph, Operator op, Device device, PreparedGraph prepared) {
     this.model = model;
     this.graph = graph;
     this.op = op;
     this.device = device;
-    this.constants = constants;
-    this.adopt = adopt;
+    this.prepared = prepared;
   }
 
   public TfliteModel model() {
@@ -72,11 +64,23 @@ public final class LoweringContext implements OpView {
    * when the input is computed at run time.
    */
   public Tensor constant(int i) {
-    return hasInput(i) ? constants.apply(op.inputs()[i]) : null;
+    return hasInput(i) ? prepared.constant(op.inputs()[i]) : null;
   }
 
+  /** Whether {@link #constant} has a value for input {@code i}; answered without making that value. */
   public boolean isConstant(int i) {
-    return constant(i) != null;
+    return hasInput(i) && prepared.isConstant(op.inputs()[i]);
+  }
+
+  /**
+   * {@code prepare} of input {@code i}'s constant value (a permuted filter, a bias), taken into the port's ownership
+   * as {@link #prepared} does: made now on the eager path, on the first {@code get()} (or when the port makes every
+   * weight) where weights are deferred (the TorchScript path, whose eager lowerings may never run). Input {@code i}
+   * must be a constant ({@link #isConstant}); call {@code get()} in the lowered op's forward, not at lowering time.
+   */
+  public Supplier<Tensor> preparedLater(int i, UnaryOperator<Tensor> prepare) {
+    int t = op.inputs()[i];
+    return prepared.later(() -> prepared.adopt(prepare.apply(prepared.constant(t))));
   }
 
   /**
@@ -84,7 +88,7 @@ public final class LoweringContext implements OpView {
    * device, made contiguous, and freed when the port closes. Use the returned tensor.
    */
   public Tensor prepared(Tensor t) {
-    return adopt.apply(t);
+    return prepared.adopt(t);
   }
 
   public UnsupportedOpException unsupported(String reason) {

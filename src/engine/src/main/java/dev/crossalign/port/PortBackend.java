@@ -89,7 +89,8 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     PortGraph g;
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
-      g = new PortGraph(model, device, registry);
+      // the variant runs the generated module only: the eager weights are made if a profile asks for them
+      g = new PortGraph(model, device, registry, false, true);
     }
     ScriptedGraph.Attempt a;
     try {
@@ -115,9 +116,12 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
       TorchPath.Kind wanted) {
     TorchRuntime.configure(device, config);
     PortGraph g;
+    // where the TorchScript path may run, the eager weights wait until an eager run needs them (issue 16): the
+    // generated module holds its own, and the eager lowerings then run only for ops without code generation
+    boolean defer = wanted == TorchPath.Kind.TORCHSCRIPT && !device.isCuda();
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
-      g = new PortGraph(model, device, registry);
+      g = new PortGraph(model, device, registry, false, defer);
     }
     TorchPath path;
     ScriptedGraph s = null;
@@ -137,6 +141,9 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
       s = a.graph();
       path = a.path();
     }
+    if (s == null) {
+      g.materialize(); // chained runs take the eager path: prepared before any run, as there
+    }
     // isolated runs take the per-op methods wherever the chained path could have been TorchScript (CPU, not forced
     // eager), whether or not every op has code generation
     IsolatedSource iso = wanted == TorchPath.Kind.TORCHSCRIPT && !device.isCuda() ? new IsolatedSource(model, registry)
@@ -152,8 +159,21 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     TorchRuntime.configure(Device.CPU, config);
     try (PointerScope scope = new PointerScope();
         InferenceMode guard = new InferenceMode()) {
-      PortGraph g = new PortGraph(model, Device.CPU, OpRegistry.load(), true);
+      PortGraph g = new PortGraph(model, Device.CPU, OpRegistry.load(), true, false);
       return new PortBackend(g, null, TorchPath.eager("float64 truth"), Device.CPU, config, null);
+    }
+  }
+
+  /** Bytes of the eager port's prepared tensors held now: all the weights on the eager path, few before use else. */
+  long eagerPreparedBytes() {
+    return graph().preparedBytes();
+  }
+
+  /** A capturing chained run through the eager lowerings whatever {@link #path} says, weights made as ops run. */
+  Activations runEagerGraph(Map<String, HostTensor> inputs) {
+    try (PointerScope scope = new PointerScope();
+        InferenceMode guard = new InferenceMode()) {
+      return graph().run(name, inputs, true);
     }
   }
 
@@ -254,6 +274,9 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
     try (InferenceMode guard = new InferenceMode()) {
       a = ScriptedOps.prepare(isolatedSource.model(), isolatedSource.registry(), scripted.get(), graph());
     }
+    if (a.ops() == null) {
+      graph().materialize(); // isolated runs take the eager lowerings of every op
+    }
     isolatedOps.set(a.ops());
     isolatedPath = a.path();
     return a.ops();
@@ -284,6 +307,7 @@ public final class PortBackend implements dev.crossalign.backend.StreamingBacken
       throw CrossalignException.input("profile runs must be at least 1, got " + runs);
     }
     PortGraph g = graph();
+    g.materialize(); // weights made now, not timed as the first run's ops
     g.profiling(true);
     long[] nanos;
     try {

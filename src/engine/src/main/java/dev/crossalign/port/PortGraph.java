@@ -41,15 +41,34 @@ final class PortGraph {
   private long[] opNanos;
 
   PortGraph(TfliteModel model, Device device, OpRegistry registry) {
-    this(model, device, registry, false);
+    this(model, device, registry, false, false);
   }
 
-  PortGraph(TfliteModel model, Device device, OpRegistry registry, boolean float64) {
+  /**
+   * {@code deferWeights}: constants and lowered weights made on first use or by {@link #materialize} (see {@link
+   * PreparedGraph}); unsupported ops and which ops are lowered are known at once either way.
+   */
+  PortGraph(TfliteModel model, Device device, OpRegistry registry, boolean float64, boolean deferWeights) {
     this.float64 = float64;
     this.model = model;
     this.graph = model.main();
     this.device = device;
-    this.prepared = new PreparedGraph(model, device, registry, float64);
+    this.prepared = new PreparedGraph(model, device, registry, float64, deferWeights);
+  }
+
+  /** Makes every deferred constant and weight now, once (see {@link PreparedGraph#materialize}). */
+  void materialize() {
+    if (!prepared.isMaterialized()) {
+      try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
+          org.bytedeco.pytorch.InferenceMode guard = new org.bytedeco.pytorch.InferenceMode()) {
+        prepared.materialize();
+      }
+    }
+  }
+
+  /** Bytes of the prepared tensors held now (constants, folds, lowered weights). */
+  long preparedBytes() {
+    return prepared.heldBytes();
   }
 
   List<UnsupportedOp> unsupported() {

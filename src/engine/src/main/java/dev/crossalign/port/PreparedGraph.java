@@ -25,6 +25,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * the device, rank 4 in channels-last memory), the constant subgraphs (DEQUANTIZE, DENSIFY of weights) folded, each
  * remaining op lowered to a {@link LoweredOp}, and the ops that cannot be lowered noted with their reasons. Owns the
  * prepared tensors ({@link #close}); not thread-safe.
+ *
+ * <p>With {@code deferWeights} (the TorchScript path, where the generated module holds weights of its own and the eager
+ * lowerings run only for ops without code generation) the ops are lowered and judged as always, but the constants and
+ * the weights the lowerings prepare ({@link LoweringContext#preparedLater}) are made on first use, or all at once by
+ * {@link #materialize}: issue 16, the eager copies of every weight cost pose_landmark_heavy ~0.4 s of CPU that nothing
+ * read.
  */
 final class PreparedGraph {
   private final TfliteModel model;
@@ -41,12 +47,20 @@ final class PreparedGraph {
   private final List<Tensor> owned = new ArrayList<>();
   /** Floating constants in double (the float64 truth). */
   private final boolean float64;
+  /** The lowerings' deferred weights not yet made ({@link LoweringContext#preparedLater}); empty once materialized. */
+  private final List<java.util.function.Supplier<Tensor>> deferred = new ArrayList<>();
+  private boolean materialized;
+  /** Deferred DEQUANTIZE folds by output tensor, in op order; each made on first use of an output. */
+  private final Map<Integer, PendingFold> pendingFolds = new LinkedHashMap<>();
 
-  PreparedGraph(TfliteModel model, Device device, OpRegistry registry, boolean float64) {
+  private record PendingFold(Operator op, LoweredOp lowered) {}
+
+  PreparedGraph(TfliteModel model, Device device, OpRegistry registry, boolean float64, boolean deferWeights) {
     this.float64 = float64;
     this.model = model;
     this.graph = model.main();
     this.device = device;
+    this.materialized = !deferWeights;
     for (Operator op : graph.operators()) {
       for (int o : op.outputs()) {
         producer.put(o, op.opName());
@@ -55,7 +69,59 @@ final class PreparedGraph {
     prepare(registry);
   }
 
-  private Tensor adopt(Tensor t) {
+  /**
+   * Makes every constant and deferred weight now (a no-op unless weights were deferred and some are still unmade), so
+   * that no later run allocates one inside its PointerScope: the eager path's state after preparation.
+   */
+  void materialize() {
+    if (materialized) {
+      return;
+    }
+    materialized = true;
+    makeConstants();
+    for (int t : List.copyOf(pendingFolds.keySet())) {
+      constant(t);
+    }
+    deferred.forEach(java.util.function.Supplier::get);
+    deferred.clear();
+  }
+
+  /** Bytes of the libtorch tensors this holds (constants, folds, prepared weights). */
+  long heldBytes() {
+    long sum = 0;
+    for (Tensor t : owned) {
+      sum += t.nbytes();
+    }
+    return sum;
+  }
+
+  /** Whether {@link #materialize} has nothing left to make. */
+  boolean isMaterialized() {
+    return materialized;
+  }
+
+  /** {@code make}'s tensor, made now, or on first get() when weights are deferred; once either way. */
+  java.util.function.Supplier<Tensor> later(java.util.function.Supplier<Tensor> make) {
+    if (materialized) {
+      Tensor now = make.get();
+      return () -> now;
+    }
+    java.util.function.Supplier<Tensor> once = new java.util.function.Supplier<>() {
+      private Tensor made;
+
+      @Override
+      public Tensor get() {
+        if (made == null) {
+          made = make.get();
+        }
+        return made;
+      }
+    };
+    deferred.add(once);
+    return once;
+  }
+
+  Tensor adopt(Tensor t) {
     if (float64 && t.is_floating_point()) {
       t = t.to(ScalarType.Double);
     }
@@ -69,24 +135,46 @@ final class PreparedGraph {
     return c;
   }
 
+  /**
+   * Whether {@link #constant} has a value for the tensor, without making it: a buffer constant or a folded output
+   * (folds are made in op order, so an op's lowering sees its inputs' folds).
+   */
+  boolean isConstant(int tensorIndex) {
+    if (constants.containsKey(tensorIndex) || pendingFolds.containsKey(tensorIndex)) {
+      return true;
+    }
+    TensorInfo info = graph.tensor(tensorIndex);
+    return isEmptyConstant(tensorIndex, info) || isBufferConstant(info);
+  }
+
+  /** A zero-element constant (e.g. an empty axis list): it has no buffer bytes, yet it is a constant. */
+  private boolean isEmptyConstant(int tensorIndex, TensorInfo info) {
+    return HostTensor.numel(info.shape()) == 0 && !producer.containsKey(tensorIndex) && !isGraphInput(tensorIndex)
+        && info.type() != null && info.type().dtype() != null;
+  }
+
+  private boolean isBufferConstant(TensorInfo info) {
+    return model.isConstant(info) && info.sparsity() == null && info.type() != null && info.type().dtype() != null;
+  }
+
   /** The constant value of a tensor (a buffer or a folded output), or null when it is computed at run time. */
   Tensor constant(int tensorIndex) {
     Tensor c = constants.get(tensorIndex);
     if (c != null) {
       return c;
     }
+    PendingFold f = pendingFolds.get(tensorIndex);
+    if (f != null) {
+      fold(f.op(), f.lowered());
+      return constants.get(tensorIndex);
+    }
     TensorInfo info = graph.tensor(tensorIndex);
-    if (HostTensor.numel(info.shape()) == 0 && !producer.containsKey(tensorIndex) && !isGraphInput(tensorIndex)
-        && info.type() != null && info.type().dtype() != null) {
-      // A zero-element constant (e.g. an empty axis list) has no buffer bytes, yet it is a constant.
+    if (isEmptyConstant(tensorIndex, info)) {
       Tensor empty = adopt(TorchTensors.toTorch(HostTensor.of(info.type().dtype(), info.shape(), Layout.ANY, java.nio.ByteBuffer.allocate(0))));
       constants.put(tensorIndex, empty);
       return empty;
     }
-    if (!model.isConstant(info) || info.sparsity() != null) {
-      return null;
-    }
-    if (info.type() == null || info.type().dtype() == null) {
+    if (!isBufferConstant(info)) {
       return null;
     }
     Tensor t = TorchTensors.toTorch(model.constant(info));
@@ -99,8 +187,8 @@ final class PreparedGraph {
     return a;
   }
 
-  private void prepare(OpRegistry registry) {
-    // All buffer constants become torch tensors now, so no run ever allocates one inside its PointerScope.
+  /** Every op input's constant as a torch tensor (made once; folded outputs are made by their folds). */
+  private void makeConstants() {
     for (Operator op : graph.operators()) {
       for (int in : op.inputs()) {
         if (in >= 0) {
@@ -108,10 +196,17 @@ final class PreparedGraph {
         }
       }
     }
+  }
+
+  private void prepare(OpRegistry registry) {
+    // All buffer constants become torch tensors now (unless deferred), so no run ever allocates one inside its
+    // PointerScope.
+    if (materialized) {
+      makeConstants();
+    }
     for (Operator op : graph.operators()) {
       OpLowering lowering = registry.find(op.opName());
-      LoweringContext ctx =
-          new LoweringContext(model, graph, op, device, this::constant, this::adopt);
+      LoweringContext ctx = new LoweringContext(model, graph, op, device, this);
       if (lowering == null) {
         String why =
             op.isCustom()
@@ -132,6 +227,14 @@ final class PreparedGraph {
             + " carries builtin options of another kind (" + op.options().getClass().getSimpleName() + ")");
       }
       if (isFoldable(op)) {
+        if (!materialized && op.builtin() == BuiltinOp.DEQUANTIZE) {
+          // made on first use (constant()): a DEQUANTIZE of constants is arithmetic on their values and cannot refuse
+          for (int o : op.outputs()) {
+            pendingFolds.put(o, new PendingFold(op, lo));
+            foldedOutputs.add(o);
+          }
+          continue;
+        }
         try {
           fold(op, lo);
           continue;
@@ -157,7 +260,7 @@ final class PreparedGraph {
       return false;
     }
     for (int in : op.inputs()) {
-      if (in >= 0 && constant(in) == null && !(op.builtin() == BuiltinOp.DENSIFY && isSparseConstant(in))) {
+      if (in >= 0 && !isConstant(in) && !(op.builtin() == BuiltinOp.DENSIFY && isSparseConstant(in))) {
         return false;
       }
     }
@@ -181,7 +284,12 @@ final class PreparedGraph {
     for (int k = 0; k < op.outputs().length; k++) {
       Tensor v = adopt(outs[k].tfTensor());
       constants.put(op.outputs()[k], v);
-      foldedOutputs.add(op.outputs()[k]);
+      if (!pendingFolds.containsKey(op.outputs()[k])) {
+        foldedOutputs.add(op.outputs()[k]);
+      }
+    }
+    for (int o : op.outputs()) {
+      pendingFolds.remove(o);
     }
   }
 
@@ -219,6 +327,8 @@ final class PreparedGraph {
   }
 
   void close() {
+    deferred.clear();
+    pendingFolds.clear();
     for (Tensor t : owned) {
       t.close();
     }

@@ -2,9 +2,15 @@ package dev.crossalign.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.crossalign.align.Mode;
+import dev.crossalign.align.Tolerance;
+import dev.crossalign.backend.Activations;
 import dev.crossalign.backend.BackendKind;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +32,31 @@ class StepCpuTimingTest {
     double wall = (System.nanoTime() - t1) / 1e6;
     assertThat(x).isPositive();
     assertThat(ThreadCpu.msSince(c1)).as("CPU ms of a %.0f ms spin", wall).isGreaterThan(0).isLessThanOrEqualTo(wall + 1);
+  }
+
+  @Test
+  void aLegStepsCpuLeavesOutWhatItsComparisonsTookAndOnlyThat() {
+    float[] v = new float[1 << 21];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (i % 1000) * 1e-3f;
+    }
+    HostTensor t = HostTensor.ofFloats(new int[] {1, v.length}, Layout.ANY, v);
+    Activations ref = Activations.builder("tflite").add("a", "INPUT", 0, t).add("b", "ADD", 1, t).build();
+    Activations cand = Activations.builder("torch").add("a", "INPUT", 0, t).add("b", "ADD", 1, t).build();
+    WorstPair worst = new WorstPair("tflite", Set.of(), Set.of(), Set.of(), true);
+    StreamedPair p = StreamedPair.candidateStreams(ref, "torch", "torch", Mode.CHAINED, Tolerance.DEFAULT, worst, 0);
+    long c0 = ThreadCpu.nanos();
+    for (int i = 0; i < 10; i++) {
+      cand.tensors().forEach(p::accept); // every accept compares on this thread
+    }
+    double all = ThreadCpu.msSince(c0);
+    double leg = ThreadCpu.legMsSince(c0, p, null);
+    double alone = ThreadCpu.legMsSince(c0);
+    assertThat(p.compareCpuMs()).as("comparisons' CPU ms").isGreaterThan(10).isLessThanOrEqualTo(all);
+    // only the loop's own bookkeeping is left; without comparisons to leave out, it is the thread's CPU
+    assertThat(leg).as("leg CPU ms of %.1f ms, comparisons %.1f", all, p.compareCpuMs())
+        .isGreaterThanOrEqualTo(-1).isLessThan(all - p.compareCpuMs() + 5).isLessThan(p.compareCpuMs() / 4);
+    assertThat(alone).isGreaterThanOrEqualTo(all);
   }
 
   @Test

@@ -44,11 +44,10 @@ final class OrtSessions {
   }
 
   /**
-   * {@link #create(OrtEnvironment, OnnxModel, OrtOptions)} with initializers of at least {@code minExternalBytes} held
-   * outside the model's protobuf ({@code Long.MAX_VALUE}: all inside, the form tests compare against). A model ONNX
-   * Runtime refuses in that form (an initializer no node reads is dropped before the outside ones are swapped in:
-   * "Failed to find existing initializer") is created again with every weight inside, and that form's error is the one
-   * reported.
+   * {@link #create(OrtEnvironment, OnnxModel, OrtOptions)} with initializers of at least {@code minExternalBytes} that
+   * some node reads held outside the model's protobuf ({@code Long.MAX_VALUE}: all inside, the form tests compare
+   * against). One form per model, one error: an initializer no node reads stays inside (OrtWeights.split), so ONNX
+   * Runtime's dropping of unread initializers never meets an outside tensor of that name.
    */
   static Handles create(OrtEnvironment env, OnnxModel model, OrtOptions opts, long minExternalBytes) {
     if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -100,9 +99,6 @@ final class OrtSessions {
       return new Handles(session, so, cuda, weights);
     } catch (OrtException e) {
       closeQuietly(session, so, cuda, weights);
-      if (minExternalBytes != Long.MAX_VALUE && !weights.byName().isEmpty()) {
-        return create(env, model, opts, Long.MAX_VALUE); // see below: refused outside, so all inside as before
-      }
       throw translate("onnxruntime cannot load the model", e);
     } catch (RuntimeException | Error e) {
       closeQuietly(session, so, cuda, weights);

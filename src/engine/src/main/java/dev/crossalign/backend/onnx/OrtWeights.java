@@ -1,7 +1,10 @@
 package dev.crossalign.backend.onnx;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OnnxJavaType;
@@ -13,9 +16,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.javacpp.BytePointer;
 
 /**
@@ -52,11 +57,15 @@ final class OrtWeights implements AutoCloseable {
 
   /**
    * {@code proto} with every main-graph initializer of at least {@code minBytes} raw bytes (of a type ONNX Runtime's
-   * Java tensors hold) marked external and without its data, and those tensors in native memory. {@code proto} must
-   * have no external data of its own (OrtSessions checks first).
+   * Java tensors hold) that some node reads ({@link #readByNodes}) marked external and without its data, and those
+   * tensors in native memory. An initializer no node reads stays inside as it was: ONNX Runtime drops such an
+   * initializer when it loads the graph, before it swaps in the external ones, and then refuses an external tensor of
+   * that name ("Failed to find existing initializer"). {@code proto} must have no external data of its own
+   * (OrtSessions checks first).
    */
   static Split split(OrtEnvironment env, ModelProto proto, long minBytes) {
     GraphProto g = proto.getGraph();
+    Set<String> read = minBytes == Long.MAX_VALUE ? Set.of() : readByNodes(g);
     List<BytePointer> memory = new ArrayList<>();
     List<OnnxTensor> tensors = new ArrayList<>();
     Map<String, OnnxTensorLike> byName = new LinkedHashMap<>();
@@ -67,7 +76,7 @@ final class OrtWeights implements AutoCloseable {
         TensorProto t = g.getInitializer(i);
         OnnxJavaType type = javaType(t.getDataType());
         int n = t.getRawData().size();
-        if (type == null || n < minBytes || t.getName().isEmpty() || byName.containsKey(t.getName())) {
+        if (type == null || n < minBytes || !read.contains(t.getName()) || byName.containsKey(t.getName())) {
           continue;
         }
         BytePointer p = new BytePointer((long) n);
@@ -91,6 +100,41 @@ final class OrtWeights implements AutoCloseable {
       throw e;
     }
     return new Split(gb == null ? proto : proto.toBuilder().setGraph(gb).build(), weights);
+  }
+
+  /**
+   * The names the nodes of {@code g} read as inputs, with those that nodes of its subgraphs (If branches, Loop and
+   * Scan bodies, nested to any depth) read from the scopes around them: a subgraph's reads of names it defines itself
+   * (its inputs, initializers, node outputs) are its own. What ONNX Runtime keeps of a graph's initializers when it
+   * loads it: a node's inputs and its subgraphs' outer-scope reads (its implicit inputs). A graph output or input that
+   * is an initializer no node reads is not counted (kept inside the protobuf: nothing breaks either way).
+   */
+  static Set<String> readByNodes(GraphProto g) {
+    Set<String> read = new HashSet<>();
+    for (NodeProto n : g.getNodeList()) {
+      for (String in : n.getInputList()) {
+        if (!in.isEmpty()) {
+          read.add(in);
+        }
+      }
+      for (AttributeProto a : n.getAttributeList()) {
+        if (a.hasG()) {
+          read.addAll(fromOuterScope(a.getG()));
+        }
+        a.getGraphsList().forEach(sub -> read.addAll(fromOuterScope(sub)));
+      }
+    }
+    return read;
+  }
+
+  /** What subgraph {@code g}'s nodes read that {@code g} does not define itself. */
+  private static Set<String> fromOuterScope(GraphProto g) {
+    Set<String> read = readByNodes(g);
+    g.getInputList().stream().map(ValueInfoProto::getName).forEach(read::remove);
+    g.getInitializerList().forEach(t -> read.remove(t.getName()));
+    g.getSparseInitializerList().forEach(t -> read.remove(t.getValues().getName()));
+    g.getNodeList().forEach(n -> n.getOutputList().forEach(read::remove));
+    return read;
   }
 
   /** The tensors by initializer name, for {@code SessionOptions.addExternalInitializers}. */

@@ -107,6 +107,7 @@ public final class Comparer {
     Matching matching = Matching.of(res, counted(runA, a.graph()), pairings, aDrives ? refSide : (swapped ? "a" : "b"),
         refSide, reassemblies(runA, runB, pairs));
     notes.addAll(matching.notes(res.unpairedOutputsA().keySet()));
+    res.outputsBThroughParts().forEach((o, how) -> notes.add("candidate output '" + o + "' compared in parts: " + how));
     config.putAll(matching.config());
     a.info().forEach((k, v) -> config.put("reference." + k, v));
     b.info().forEach((k, v) -> config.put("candidate." + k, v));

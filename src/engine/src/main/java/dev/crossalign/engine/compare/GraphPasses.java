@@ -3,36 +3,30 @@ package dev.crossalign.engine.compare;
 import dev.crossalign.backend.CapturedTensor;
 import dev.crossalign.engine.compare.TensorMatch.Method;
 import dev.crossalign.tensor.HostTensor;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The structural passes of {@link TensorMatcher}, walking the reference's graph from what is already linked: a node
  * whose data inputs are all linked is paired with the unused candidate node of its kind over exactly those inputs
- * (structure); a transpose, reshape or squeeze follows its source (relayout); a node of a kind the candidate computes
- * with other ops is paired with the one agreeing tensor downstream of its linked inputs (region).
+ * (structure); a transpose, reshape or squeeze follows its source (relayout); when both stall, {@link RegionPass}.
  */
 final class GraphPasses {
-  private static final int REGION_DEPTH = 8;
-
   private final MatchState s;
   private final GraphView ga;
   private final GraphView gb;
-  private final Set<GraphView.Node> usedNodesB = new HashSet<>();
-  private final Set<String> regionTried = new HashSet<>();
+  /** B's nodes paired so far, each with the A node it was paired with. */
+  private final Map<GraphView.Node, GraphView.Node> usedNodesB = new LinkedHashMap<>();
+  private final RegionPass region;
 
   GraphPasses(MatchState s) {
     this.s = s;
     this.ga = s.ga;
     this.gb = s.gb;
+    this.region = new RegionPass(s);
   }
 
   /**
@@ -48,7 +42,7 @@ final class GraphPasses {
       boolean p = structurePass();
       p |= relayoutPass();
       if (!p) {
-        p = regionPass();
+        p = region.run();
       }
       if (!p) {
         break;
@@ -65,14 +59,26 @@ final class GraphPasses {
         continue;
       }
       List<String> rb = linkedInputs(na);
+      boolean padOfA = false;
+      if (rb == null && OpKinds.PADDED_WINDOW.contains(na.kind())) {
+        // the reference's explicit pad (torch.onnx's F.pad) before a conv or pool the candidate pads itself
+        rb = s.linkedInB(ga.dataInputsThroughPad(na));
+        padOfA = rb != null;
+      }
       if (rb == null) {
         continue;
       }
       Choice chosen = choose(na, candidateNodes(na, rb));
       if (chosen == null) {
+        chosen = twin(na, rb);
+      }
+      if (chosen == null) {
         continue;
       }
-      usedNodesB.add(chosen.node());
+      if (padOfA) {
+        padsFoldedInto(na, chosen.node());
+      }
+      usedNodesB.putIfAbsent(chosen.node(), na);
       for (int k = 0; k < na.outputs().size(); k++) {
         s.linkTensors(na.outputs().get(k), chosen.node().outputs().get(k), Method.STRUCTURE, chosen.margin());
       }
@@ -90,7 +96,7 @@ final class GraphPasses {
   private List<GraphView.Node> candidateNodes(GraphView.Node na, List<String> rb) {
     List<GraphView.Node> cands = new ArrayList<>();
     for (GraphView.Node nb : gb.nodes()) {
-      if (!usedNodesB.contains(nb) && nb.kind().equals(na.kind()) && nb.outputs().size() == na.outputs().size()
+      if (!usedNodesB.containsKey(nb) && nb.kind().equals(na.kind()) && nb.outputs().size() == na.outputs().size()
           && gb.resolvedDataInputs(nb).equals(rb)) {
         cands.add(nb);
       }
@@ -98,7 +104,7 @@ final class GraphPasses {
     if (cands.isEmpty() && OpKinds.PADDED_WINDOW.contains(na.kind())) {
       // a hand port's explicit pad before a conv or pool that TFLite pads itself (TF SAME): the pad is the window's
       for (GraphView.Node nb : gb.nodes()) {
-        if (!usedNodesB.contains(nb) && nb.kind().equals(na.kind()) && nb.outputs().size() == na.outputs().size()
+        if (!usedNodesB.containsKey(nb) && nb.kind().equals(na.kind()) && nb.outputs().size() == na.outputs().size()
             && gb.dataInputsThroughPad(nb).equals(rb)) {
           cands.add(nb);
         }
@@ -109,23 +115,55 @@ final class GraphPasses {
 
   /** B's tensors for the node's resolved data inputs, sorted; null when some input is not linked yet. */
   private List<String> linkedInputs(GraphView.Node na) {
-    List<String> ra = ga.resolvedDataInputs(na);
-    if (ra.isEmpty()) {
-      return null;
-    }
-    List<String> rb = new ArrayList<>();
-    for (String r : ra) {
-      String x = s.link.get(r);
-      if (x == null) {
-        return null;
+    return s.linkedInB(ga.resolvedDataInputs(na));
+  }
+
+  /**
+   * The reference's pads that {@code na} reads, paired through with the candidate's {@code nb}, which pads by
+   * itself: each gets that reason, as it has no tensor to be compared with.
+   */
+  private void padsFoldedInto(GraphView.Node na, GraphView.Node nb) {
+    for (String in : na.inputs()) {
+      GraphView.Node p = ga.isData(in) ? ga.producer(ga.resolve(in)) : null;
+      if (p != null && p.kind().equals("pad")) {
+        String why = "a pad the other side does inside its " + nb.op() + " '" + nb.outputs().get(0)
+            + "' (its own padding): no tensor of its own to compare";
+        p.outputs().forEach(t -> s.noCounterpart.putIfAbsent(t, why));
       }
-      rb.add(gb.resolve(x));
     }
-    rb.sort(null);
-    return rb;
   }
 
   private record Choice(GraphView.Node node, Double margin) {}
+
+  /** The node's output as captured (a TFLite op with a fused activation: the activation's). */
+  private static String capturedOutput(GraphView.Node na) {
+    String outA = na.outputs().get(0);
+    return outA.endsWith(GraphView.PRE_ACTIVATION)
+        ? outA.substring(0, outA.length() - GraphView.PRE_ACTIVATION.length()) : outA;
+  }
+
+  /**
+   * A duplicate op the candidate computes once (torch.onnx's export merges two identical max_pool2d calls): B's node
+   * already paired with a twin of {@code na} (same op over the same inputs), when its values agree with na's within
+   * the value-matching bound; else null.
+   */
+  private Choice twin(GraphView.Node na, List<String> rb) {
+    for (Map.Entry<GraphView.Node, GraphView.Node> e : usedNodesB.entrySet()) {
+      GraphView.Node nb = e.getKey();
+      GraphView.Node other = e.getValue();
+      if (na.outputs().size() != 1 || nb.outputs().size() != 1 || !other.op().equals(na.op())
+          || !ga.resolvedDataInputs(other).equals(ga.resolvedDataInputs(na)) || !gb.resolvedDataInputs(nb).equals(rb)) {
+        continue;
+      }
+      HostTensor ta = s.a.tensor(capturedOutput(na));
+      HostTensor tb = s.b.tensor(nb.outputs().get(0));
+      Alignment.Aligned al = ta == null || tb == null ? null : Alignment.align(ta, tb);
+      if (al != null && al.relL2() <= TensorMatcher.VALUE_REL_L2) {
+        return new Choice(nb, null);
+      }
+    }
+    return null;
+  }
 
   /**
    * One candidate: it. Several (parallel branches of one kind over the same inputs): the one whose values are
@@ -135,11 +173,7 @@ final class GraphPasses {
     if (cands.size() <= 1) {
       return cands.isEmpty() ? null : new Choice(cands.get(0), null);
     }
-    String outA = na.outputs().get(0);
-    if (outA.endsWith(GraphView.PRE_ACTIVATION)) {
-      outA = outA.substring(0, outA.length() - GraphView.PRE_ACTIVATION.length());
-    }
-    HostTensor ta = s.a.tensor(outA);
+    HostTensor ta = s.a.tensor(capturedOutput(na));
     if (ta == null) {
       return null;
     }
@@ -219,98 +253,5 @@ final class GraphPasses {
       }
     }
     return best;
-  }
-
-  /**
-   * A node whose inputs are paired but which no node of its kind over them matches (a decomposed HardSwish, GELU,
-   * HardSigmoid, a MatMul+Add for a fully connected layer, ...): among the candidate's tensors downstream of the
-   * paired inputs (a few ops deep), the one whose values agree, if it is clearly closer than any other.
-   */
-  private boolean regionPass() {
-    for (GraphView.Node na : ga.nodes()) {
-      if (na.transparent() || na.outputs().size() != 1 || s.link.keySet().containsAll(na.outputs())) {
-        continue;
-      }
-      List<String> rb = linkedInputs(na);
-      if (rb == null || !regionTried.add(na.position() + "\u0000" + rb + "\u0000" + s.pairedB.size())) {
-        continue;
-      }
-      String out = na.outputs().get(0);
-      String target = out;
-      if (s.a.get(target) == null) {
-        List<GraphView.Node> next = ga.consumers(out);
-        if (!out.endsWith(GraphView.PRE_ACTIVATION) || next.size() != 1 || next.get(0).outputs().size() != 1) {
-          continue;
-        }
-        target = next.get(0).outputs().get(0); // a fused activation: the op and its activation together
-      }
-      CapturedTensor ca = s.a.get(target);
-      if (ca == null || s.pairs.containsKey(target)) {
-        continue;
-      }
-      List<Candidate> cs = regionCandidates(ca, rb);
-      if (cs.isEmpty() || !cs.get(0).agrees()) {
-        continue;
-      }
-      Double margin = cs.size() > 1 ? Candidate.margin(cs.get(0).rel(), cs.get(1).rel()) : null;
-      if (margin != null && margin < TensorMatcher.VALUE_MARGIN) {
-        continue;
-      }
-      String chosen = cs.get(0).b();
-      s.link.put(out, chosen);
-      s.link.put(target, chosen);
-      s.record(target, chosen, Method.REGION, Alignment.align(ca.tensor(), s.b.tensor(chosen)), margin);
-      return true;
-    }
-    return false;
-  }
-
-  /** B's unpaired data tensors downstream of {@code rb} that fit A's, best first, one per relayout class. */
-  private List<Candidate> regionCandidates(CapturedTensor ca, List<String> rb) {
-    Map<String, Candidate> byClass = new HashMap<>();
-    for (String t : downstream(rb)) {
-      CapturedTensor cb = s.b.get(t);
-      if (cb == null || s.pairedB.contains(t) || !gb.isData(t)
-          || !Alignment.compatible(ca.tensor().shape(), cb.tensor().shape())) {
-        continue;
-      }
-      Alignment.Aligned al = Alignment.align(ca.tensor(), cb.tensor());
-      if (al == null || Double.isNaN(al.relL2())) {
-        continue;
-      }
-      Candidate c = new Candidate(t, al.relL2(), al.cosine(), false);
-      byClass.merge(gb.resolve(t), c, (x, y) -> x.rel() <= y.rel() ? x : y);
-    }
-    List<Candidate> cs = new ArrayList<>(byClass.values());
-    cs.sort(Comparator.comparingDouble(Candidate::rel).thenComparing(Candidate::b));
-    return cs;
-  }
-
-  private List<String> downstream(List<String> from) {
-    List<String> out = new ArrayList<>();
-    Map<String, Integer> depth = new HashMap<>();
-    Deque<String> queue = new ArrayDeque<>();
-    for (String f : from) {
-      depth.put(f, 0);
-      queue.add(f);
-    }
-    while (!queue.isEmpty()) {
-      String t = queue.poll();
-      if (depth.get(t) > 0) {
-        out.add(t);
-      }
-      if (depth.get(t) >= REGION_DEPTH) {
-        continue;
-      }
-      for (GraphView.Node n : gb.consumers(t)) {
-        for (String o : n.outputs()) {
-          if (!depth.containsKey(o)) {
-            depth.put(o, depth.get(t) + 1);
-            queue.add(o);
-          }
-        }
-      }
-    }
-    return out;
   }
 }

@@ -34,6 +34,8 @@ final class MatchState {
   /** Pairs of captured tensors, by A name. */
   final Map<String, TensorMatch> pairs = new HashMap<>();
   final Set<String> pairedB = new HashSet<>();
+  /** A's tensors the other side has no tensor for, by design (a pad done inside B's conv), with why. */
+  final Map<String, String> noCounterpart = new HashMap<>();
 
   MatchState(Activations a, GraphView ga, Activations b, GraphView gb) {
     this.a = a;
@@ -104,6 +106,23 @@ final class MatchState {
       }
     }
     return out;
+  }
+
+  /** B's tensors for A's resolved tensors {@code ra}, sorted; null when {@code ra} is empty or not all linked. */
+  List<String> linkedInB(List<String> ra) {
+    if (ra.isEmpty()) {
+      return null;
+    }
+    List<String> rb = new ArrayList<>();
+    for (String r : ra) {
+      String x = link.get(r);
+      if (x == null) {
+        return null;
+      }
+      rb.add(gb.resolve(x));
+    }
+    rb.sort(null);
+    return rb;
   }
 
   void record(String ta, String tb, Method method, Alignment.Aligned al, Double margin) {

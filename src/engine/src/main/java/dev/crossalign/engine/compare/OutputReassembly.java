@@ -23,7 +23,7 @@ final class OutputReassembly {
     this.s = s;
   }
 
-  void run(Map<String, String> unpairedA, Map<String, String> unpairedB) {
+  void run(Map<String, String> unpairedA, Map<String, String> unpairedB, Map<String, String> throughParts) {
     List<String> restA = new ArrayList<>();
     for (String oa : s.a.outputNames()) {
       if (s.a.get(oa) != null && !s.pairs.containsKey(oa)) {
@@ -40,7 +40,7 @@ final class OutputReassembly {
           + (shapesB.isEmpty() ? "" : "; unpaired there: " + shapesB));
     }
     if (!s.b.outputNames().isEmpty()) {
-      unpairedOutputsB(restB, unpairedB);
+      unpairedOutputsB(restB, unpairedB, throughParts);
     }
   }
 
@@ -99,8 +99,12 @@ final class OutputReassembly {
     }
   }
 
-  /** B's remaining outputs, less those that are (a relayout of) a tensor paired with an intermediate of A. */
-  private void unpairedOutputsB(List<String> restB, Map<String, String> unpairedB) {
+  /**
+   * B's remaining outputs, less those that are (a relayout of) a tensor paired with an intermediate of A, and less
+   * those B concatenates from such tensors (A returns the parts, B their concatenation: every element of B's output
+   * is compared in its parts), which go to {@code throughParts} with how.
+   */
+  private void unpairedOutputsB(List<String> restB, Map<String, String> unpairedB, Map<String, String> throughParts) {
     Set<String> covered = new HashSet<>(s.pairedB);
     if (s.gb != null) {
       s.pairedB.forEach(t -> covered.add(s.gb.resolve(t)));
@@ -109,9 +113,48 @@ final class OutputReassembly {
       if (covered.contains(ob) || (s.gb != null && covered.contains(s.gb.resolve(ob)))) {
         continue;
       }
+      List<String> parts = new ArrayList<>();
+      if (s.gb != null && concatOfCompared(ob, covered, parts, 0)) {
+        throughParts.put(ob, describeParts(parts));
+        continue;
+      }
       unpairedB.put(ob, "model output " + Arrays.toString(s.b.tensor(ob).shape()) + " of " + s.b.backend()
           + " has no counterpart among " + s.a.backend() + "'s tensors");
     }
+  }
+
+  /**
+   * Whether B's tensor {@code t} (through relayouts) is a concatenation, every input of it data and each compared
+   * whole ({@code covered}) or itself such a concatenation; the compared parts go to {@code parts}, in order.
+   */
+  private boolean concatOfCompared(String t, Set<String> covered, List<String> parts, int depth) {
+    GraphView.Node n = s.gb.producer(s.gb.resolve(t));
+    if (n == null || !"concat".equals(n.kind()) || depth > s.gb.nodes().size() || n.inputs().size() < 2
+        || !n.inputs().stream().allMatch(s.gb::isData)) {
+      return false;
+    }
+    for (String in : n.inputs()) {
+      if (covered.contains(in) || covered.contains(s.gb.resolve(in))) {
+        parts.add(in);
+      } else if (!concatOfCompared(in, covered, parts, depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** "concat of 'p' [shape] + 'q' [shape], compared as A's 'x', 'y'". */
+  private String describeParts(List<String> parts) {
+    List<String> asA = new ArrayList<>();
+    for (String part : parts) {
+      String r = s.gb.resolve(part);
+      s.pairs.values().stream().filter(p -> p.reassembly() == null)
+          .filter(p -> p.b().equals(part) || s.gb.resolve(p.b()).equals(r))
+          .min(java.util.Comparator.comparing(p -> p.b().equals(part) ? 0 : 1)).ifPresent(p -> asA.add(p.a()));
+    }
+    return "concat of " + String.join(" + ", parts.stream().map(p -> "'" + p + "' " + Arrays.toString(s.b.tensor(p)
+        .shape())).toList()) + ", compared as the reference's " + String.join(", ", asA.stream()
+        .map(a -> "'" + a + "'").toList());
   }
 
   /** A's output as B's parts laid end to end along {@code axis}, or null. */

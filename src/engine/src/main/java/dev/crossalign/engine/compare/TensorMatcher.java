@@ -24,7 +24,8 @@ import java.util.Map;
  * paired with the tensor of the whole other graph that agrees best, when that one is clearly (by {@value
  * #VALUE_MARGIN}x) closer than the next best; (2) and (3) alternate while they find pairs; last, model outputs still
  * unpaired are paired by name, by position and shape (reshaped or permuted as needed), or reassembled: a
- * concatenation of several outputs of the other side, or a slice of one.
+ * concatenation of several outputs of the other side, or a slice of one; a candidate output that concatenates
+ * tensors already paired (the reference returns the parts) is compared in those parts.
  *
  * <p>Everything here looks only at the two runs, so the result does not depend on which file was named first once
  * the caller has put the reference first.
@@ -40,9 +41,9 @@ final class TensorMatcher {
   /** Candidates whose norms alone put them this far (rel_l2 lower bound) cannot make a pair ambiguous. */
   static final double NEAR = VALUE_REL_L2 * VALUE_MARGIN;
 
-  /** The pairs, and for each tensor left unpaired, why. */
+  /** The pairs; for each tensor left unpaired, why; B's outputs compared in their parts, with how. */
   record Result(List<TensorMatch> pairs, Map<String, String> unmatchedReasons, Map<String, String> unpairedOutputsA,
-      Map<String, String> unpairedOutputsB) {}
+      Map<String, String> unpairedOutputsB, Map<String, String> outputsBThroughParts) {}
 
   private TensorMatcher() {}
 
@@ -69,10 +70,11 @@ final class TensorMatcher {
     new OutputPairing(s).run();
     Map<String, String> unpairedA = new LinkedHashMap<>();
     Map<String, String> unpairedB = new LinkedHashMap<>();
-    new OutputReassembly(s).run(unpairedA, unpairedB);
+    Map<String, String> throughParts = new LinkedHashMap<>();
+    new OutputReassembly(s).run(unpairedA, unpairedB, throughParts);
     List<TensorMatch> out = new ArrayList<>(s.pairs.values());
     out.sort(Comparator.comparingInt(t -> s.posA.get(t.a())));
-    return new Result(out, reasons(s, values, unpairedA), unpairedA, unpairedB);
+    return new Result(out, reasons(s, values, unpairedA), unpairedA, unpairedB, throughParts);
   }
 
   private static void byName(MatchState s) {
@@ -124,6 +126,9 @@ final class TensorMatcher {
       String why = unpairedOutputs.get(ca.name());
       if (why == null && s.ga != null) {
         why = s.ga.absorbedReason(ca.name());
+      }
+      if (why == null) {
+        why = s.noCounterpart.get(ca.name());
       }
       if (why == null) {
         why = values.reason(ca);

@@ -18,6 +18,7 @@ import dev.crossalign.tflite.SamePadding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -40,8 +41,8 @@ public final class Conv2d implements OpLowering {
     checkOperands(ctx);
     int[] in = ctx.input(0).shape();
     int[] ws = ctx.input(1).shape();
-    Tensor weight = ctx.prepared(PortValue.toNchw(ctx.constant(1)));
-    Tensor bias = ctx.hasInput(2) ? ctx.prepared(ctx.constant(2)) : null;
+    Supplier<Tensor> weight = ctx.preparedLater(1, PortValue::toNchw);
+    Supplier<Tensor> bias = ctx.hasInput(2) ? ctx.preparedLater(2, b -> b) : null;
     int groups = in[3] / ws[3];
     SamePadding ph = SamePadding.of(o.padding(), in[1], ws[1], o.strideH(), o.dilationH());
     SamePadding pw = SamePadding.of(o.padding(), in[2], ws[2], o.strideW(), o.dilationW());
@@ -49,15 +50,15 @@ public final class Conv2d implements OpLowering {
     long[] dilation = {o.dilationH(), o.dilationW()};
     return inputs -> {
       // created per run: a native object made at prepare time would be freed with the preparation's PointerScope
-      TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
+      TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias.get());
       Tensor x = inputs[0].nchwTensor().contiguous(torch.MemoryFormat.ChannelsLast); // no-op when it already is
       Tensor y;
       if (ph.symmetric() && pw.symmetric()) {
-        y = torch.conv2d(x, weight, b, stride, new long[] {ph.begin(), pw.begin()}, dilation, groups);
+        y = torch.conv2d(x, weight.get(), b, stride, new long[] {ph.begin(), pw.begin()}, dilation, groups);
       } else {
         Tensor padded = torch.constant_pad_nd(x, pw.begin(), pw.end(), ph.begin(), ph.end())
             .contiguous(torch.MemoryFormat.ChannelsLast);
-        y = torch.conv2d(padded, weight, b, stride, new long[] {0, 0}, dilation, groups);
+        y = torch.conv2d(padded, weight.get(), b, stride, new long[] {0, 0}, dilation, groups);
       }
       return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
     };

@@ -11,6 +11,7 @@ import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.SamePadding;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -33,8 +34,7 @@ public final class DepthwiseConv2d implements OpLowering {
     OpOptions.DepthwiseConv2D o = (OpOptions.DepthwiseConv2D) ctx.op().options();
     FusedActivation.check(ctx, o.activation());
     OpConstants.requireFloat(ctx, 0, 1, 2);
-    Tensor w = ctx.constant(1);
-    if (w == null) {
+    if (!ctx.isConstant(1)) {
       throw ctx.unsupported("filter computed at run time");
     }
     int[] in = ctx.input(0).shape();
@@ -43,14 +43,13 @@ public final class DepthwiseConv2d implements OpLowering {
     if (refusal != null) {
       throw ctx.unsupported(refusal);
     }
-    Tensor weight = ctx.prepared(w.permute(3, 0, 1, 2));
-    Tensor bias = null;
+    Supplier<Tensor> weight = ctx.preparedLater(1, w -> w.permute(3, 0, 1, 2));
+    Supplier<Tensor> bias = null;
     if (ctx.hasInput(2)) {
-      Tensor b = ctx.constant(2);
-      if (b == null) {
+      if (!ctx.isConstant(2)) {
         throw ctx.unsupported("bias computed at run time");
       }
-      bias = ctx.prepared(b);
+      bias = ctx.preparedLater(2, b -> b);
     }
     // libtorch 2.10's CPU grouped conv with more than one output channel per group (a depthwise multiplier > 1)
     // returned wrong values on this project's AVX-512 AMD EPYC machines (max_abs 2-8 against the interpreter in
@@ -63,9 +62,9 @@ public final class DepthwiseConv2d implements OpLowering {
     SamePadding pw = SamePadding.of(o.padding(), in[2], ws[2], o.strideW(), o.dilationW());
     long[] stride = {o.strideH(), o.strideW()};
     long[] dilation = {o.dilationH(), o.dilationW()};
-    Tensor fixedBias = bias;
+    Supplier<Tensor> fixedBias = bias;
     return inputs -> {
-      TensorOptional b = fixedBias == null ? new TensorOptional() : new TensorOptional(fixedBias);
+      TensorOptional b = fixedBias == null ? new TensorOptional() : new TensorOptional(fixedBias.get());
       Tensor x = inputs[0].nchwTensor();
       if (multiplier > 1) {
         x = x.repeat_interleave(multiplier, new LongOptional(1), new LongOptional());
@@ -73,11 +72,11 @@ public final class DepthwiseConv2d implements OpLowering {
       x = x.contiguous(torch.MemoryFormat.ChannelsLast); // no-op when it already is
       Tensor y;
       if (ph.symmetric() && pw.symmetric()) {
-        y = torch.conv2d(x, weight, b, stride, new long[] {ph.begin(), pw.begin()}, dilation, groups);
+        y = torch.conv2d(x, weight.get(), b, stride, new long[] {ph.begin(), pw.begin()}, dilation, groups);
       } else {
         Tensor padded = torch.constant_pad_nd(x, pw.begin(), pw.end(), ph.begin(), ph.end())
             .contiguous(torch.MemoryFormat.ChannelsLast);
-        y = torch.conv2d(padded, weight, b, stride, new long[] {0, 0}, dilation, groups);
+        y = torch.conv2d(padded, weight.get(), b, stride, new long[] {0, 0}, dilation, groups);
       }
       return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
     };

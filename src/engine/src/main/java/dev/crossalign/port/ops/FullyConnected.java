@@ -14,6 +14,7 @@ import dev.crossalign.port.codegen.PyOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -36,19 +37,14 @@ public final class FullyConnected implements OpLowering {
     OpConstants.requireFloat(ctx, 0, 1, 2);
     long[] outShape = outShape(ctx, o);
     int inner = ctx.input(1).shape()[1];
-    Tensor w = ctx.constant(1);
-    Tensor weight = w == null ? null : ctx.prepared(w);
-    Tensor bias = null;
-    if (ctx.hasInput(2)) {
-      Tensor b = ctx.constant(2);
-      bias = b == null ? null : ctx.prepared(b);
-    }
+    Supplier<Tensor> weight = ctx.isConstant(1) ? ctx.preparedLater(1, w -> w) : null;
+    Supplier<Tensor> bias = ctx.isConstant(2) ? ctx.preparedLater(2, b -> b) : null;
     boolean runtimeBias = ctx.hasInput(2) && bias == null;
-    Tensor fixedBias = bias;
+    Supplier<Tensor> fixedBias = bias;
     return inputs -> {
       Tensor x = inputs[0].tfTensor().reshape(-1, inner);
-      Tensor wt = weight != null ? weight : inputs[1].tfTensor();
-      Tensor b = runtimeBias ? inputs[2].tfTensor() : fixedBias;
+      Tensor wt = weight != null ? weight.get() : inputs[1].tfTensor();
+      Tensor b = runtimeBias ? inputs[2].tfTensor() : fixedBias == null ? null : fixedBias.get();
       Tensor y = torch.linear(x, wt, b == null ? new TensorOptional() : new TensorOptional(b));
       y = FusedActivation.apply(y, o.activation()).reshape(outShape);
       return new PortValue[] {outShape.length == 4 ? PortValue.nchw(PortValue.toNchw(y)) : PortValue.tf(y)};

@@ -9,6 +9,7 @@ import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
 import dev.crossalign.tflite.OpOptions;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -67,30 +68,28 @@ public final class TransposeConv implements OpLowering {
     OpOptions.TransposeConv o = k.options();
     FusedActivation.check(ctx, o.activation());
     OpConstants.requireFloat(ctx, k.floats());
-    Tensor w = ctx.constant(k.weights());
-    if (w == null) {
+    if (!ctx.isConstant(k.weights())) {
       throw ctx.unsupported("weights computed at run time");
     }
     long[] crop = crop(ctx, k, os);
-    Tensor weight = ctx.prepared(w.permute(3, 0, 1, 2));
-    Tensor bias = null;
+    Supplier<Tensor> weight = ctx.preparedLater(k.weights(), w -> w.permute(3, 0, 1, 2));
+    Supplier<Tensor> bias = null;
     if (k.hasBias()) {
-      Tensor b = ctx.constant(k.bias());
-      if (b == null) {
+      if (!ctx.isConstant(k.bias())) {
         throw ctx.unsupported("bias computed at run time");
       }
-      bias = ctx.prepared(b.reshape(1, -1, 1, 1));
+      bias = ctx.preparedLater(k.bias(), b -> b.reshape(1, -1, 1, 1));
     }
-    Tensor fixedBias = bias;
+    Supplier<Tensor> fixedBias = bias;
     long[] stride = {o.strideH(), o.strideW()};
     int in = k.input();
     return inputs -> {
       Tensor x = inputs[in].nchwTensor();
       Tensor y = torch.conv_transpose2d(
-          x, weight, new TensorOptional(), stride, new long[] {0, 0}, new long[] {0, 0}, 1, 1, 1);
+          x, weight.get(), new TensorOptional(), stride, new long[] {0, 0}, new long[] {0, 0}, 1, 1, 1);
       y = torch.constant_pad_nd(y, crop);
       if (fixedBias != null) {
-        y = y.add(fixedBias);
+        y = y.add(fixedBias.get());
       }
       return new PortValue[] {PortValue.nchw(FusedActivation.apply(y, o.activation()))};
     };
