@@ -84,14 +84,7 @@ final class InterpreterFactory {
                   + " (its Prepare or a delegated kernel failed)" + nativeWhy(log));
         }
       }
-      if (interpreter.AllocateTensors() != kTfLiteOk) {
-        throw CrossalignException.input(
-            "TFLite could not allocate the tensors of model " + label + " (a kernel's Prepare failed)"
-                + nativeWhy(log));
-      }
-      if (kernels != null) {
-        kernels.attach(interpreter, opts, label, log);
-      }
+      allocate(interpreter, kernels, opts, label, log);
       TfliteHandles h = new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels);
       ok = true;
       return h;
@@ -99,6 +92,18 @@ final class InterpreterFactory {
       if (!ok) {
         new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels).close();
       }
+    }
+  }
+
+  /** Allocates the tensors (every kernel's Prepare), then gives XNNPACK-backed custom ops their one-op interpreters. */
+  private static void allocate(Interpreter interpreter, DelegateBackedKernels kernels, TfliteOptions opts, String label,
+      NativeLog.Mark log) {
+    if (interpreter.AllocateTensors() != kTfLiteOk) {
+      throw CrossalignException.input(
+          "TFLite could not allocate the tensors of model " + label + " (a kernel's Prepare failed)" + nativeWhy(log));
+    }
+    if (kernels != null) {
+      kernels.attach(interpreter, opts, label, log);
     }
   }
 
