@@ -10,7 +10,7 @@
 # BEFORE, AFTER: a launcher (target/crossalign/bin/crossalign) or a jar (target/crossalign.jar, run with java -jar).
 # Copy a build out of a worktree that may be rebuilt while this runs (cp -r target/crossalign /tmp/before). Default
 # models (from .cache, absolute paths, so both reports name them alike): face_detection_short_range,
-# hand_landmark_full, selfie_segmentation (a custom op run as a placeholder: exit 3) and pose_landmark_full.
+# hand_landmark_full, selfie_segmentation (a custom op, run on TFLite's XNNPACK delegate kernel) and pose_landmark_full.
 # Prints one line per model and a table row for benchmarks/README.md; the reports stay in DIR (default: a new
 # /tmp/report-identity.XXXX). Exit 0 when every pair is identical, 1 when one differs, 2 on bad arguments.
 set -u -o pipefail
