@@ -8,7 +8,6 @@ import dev.crossalign.backend.onnx.OrtOptions;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.testutil.PortHarness;
-import dev.crossalign.testutil.TfliteOracle;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.ArrayList;
@@ -42,7 +41,7 @@ final class ExportHarness {
     TfliteModel model = TfliteModel.read(tflite, "test.tflite");
     Export ex = Exporter.export(model, ExportOptions.DEFAULT);
     Map<Integer, HostTensor> inputs = PortHarness.randomInputs(model, seed, lo, hi);
-    Map<Integer, HostTensor> ref = TfliteOracle.run(tflite, inputs);
+    Map<Integer, HostTensor> ref = PortHarness.reference(tflite, inputs); // custom ops: the reference backend's kernels
     Map<String, HostTensor> feeds = new LinkedHashMap<>();
     for (int idx : model.main().inputs()) {
       feeds.put(model.main().tensor(idx).name(), inputs.get(idx));

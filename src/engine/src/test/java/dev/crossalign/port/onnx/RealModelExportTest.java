@@ -38,7 +38,11 @@ class RealModelExportTest {
       "face_detection_full_range_sparse.tflite",
       "hand_landmark_lite.tflite",
       "pose_landmark_lite.tflite",
-      "hand_landmark_full.tflite"})
+      "hand_landmark_full.tflite",
+      // custom Convolution2DTransposeBias: TFLite's XNNPACK kernel vs ConvTranspose. Not the landscape model here: its
+      // output is a sigmoid saturated near 0 (seed 7: rel_l2 1.78e-5, max_abs 4.2e-6, the 1e-5 plain rel_l2 limit
+      // missed), judged through its logit by validate's sigmoid rule instead (CustomOpTest: ALIGNED three-way)
+      "selfie_segmentation.tflite"})
   void exportMatchesInterpreter(String file) throws IOException {
     Path p = TestModels.require(file);
     byte[] bytes = Files.readAllBytes(p);
