@@ -10,6 +10,8 @@ import dev.crossalign.testutil.DeconvModels;
 import dev.crossalign.testutil.DeconvModels.Case;
 import dev.crossalign.testutil.RandomTensors;
 import dev.crossalign.tflite.Padding;
+import dev.crossalign.tflite.TensorType;
+import dev.crossalign.tflite.TfliteWriter;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -74,6 +76,33 @@ class DelegateBackedKernelsTest {
           .hasMessageContaining("custom op Convolution2DTransposeBias (node 0) of model bad cannot run on TFLite's"
               + " XNNPACK delegate")
           .hasMessageContaining("did not take custom op Convolution2DTransposeBias (node 0) of model (its one-op model)");
+    }
+  }
+
+  @Test
+  void behindAPlaceholderItComputesOnTheZerosAndIsMarkedDownstream() {
+    // x -> MyCustom (a placeholder: zeros) -> Convolution2DTransposeBias -> y: a transposed conv of zeros is its bias
+    // at every pixel (closed form), and y is downstream of the placeholder, the deconv no placeholder itself
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 3);
+    int c = w.tensor("c", TensorType.FLOAT32, 1, 4, 4, 3);
+    w.custom("MyCustom", new int[] {x}, new int[] {c}, null);
+    float[] bias = {0.25f, -1.5f};
+    int f = w.constant("weights", RandomTensors.uniform(3, Layout.ANY, -1, 1, 2, 2, 2, 3));
+    int b = w.constant("bias", HostTensor.ofFloats(new int[] {2}, Layout.ANY, bias));
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 8, 8, 2);
+    w.custom(DeconvModels.CODE, new int[] {c, f, b}, new int[] {y}, DeconvModels.options(1, 2, 2));
+    w.outputs(y);
+    try (TfliteBackend be = TfliteBackend.open(w.build(), "mixed", TfliteOptions.defaults()
+        .withPlaceholderCustomOps(true))) {
+      assertThat(be.placeholderOps()).extracting(TfliteBackend.PlaceholderOp::customCode).containsExactly("MyCustom");
+      assertThat(be.downstreamOfPlaceholders()).containsExactly("y");
+      assertThat(be.info().get("xnnpack_kernels")).startsWith("nodes [1] ");
+      float[] got = be.run(Map.of("x", RandomTensors.uniform(4, Layout.NHWC, -2, 2, 1, 4, 4, 3))).tensor("y")
+          .toFloatArray();
+      for (int i = 0; i < got.length; i++) {
+        assertThat(got[i]).as("pixel %d channel %d", i / 2, i % 2).isEqualTo(bias[i % 2]);
+      }
     }
   }
 
