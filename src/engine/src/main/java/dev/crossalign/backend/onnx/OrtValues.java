@@ -60,7 +60,12 @@ final class OrtValues {
       direct.flip();
     }
     long[] shape = Arrays.stream(t.shape()).asLongStream().toArray();
-    OnnxJavaType type = switch (t.dtype()) {
+    return OnnxTensor.createTensor(env, direct, shape, javaType(t.dtype()));
+  }
+
+  /** The ONNX Runtime Java tensor type that holds {@code dtype}'s values as they are. */
+  static OnnxJavaType javaType(DType dtype) {
+    return switch (dtype) {
       case FLOAT32 -> OnnxJavaType.FLOAT;
       case FLOAT16 -> OnnxJavaType.FLOAT16;
       case FLOAT64 -> OnnxJavaType.DOUBLE;
@@ -71,7 +76,6 @@ final class OrtValues {
       case INT64 -> OnnxJavaType.INT64;
       case BOOL -> OnnxJavaType.BOOL;
     };
-    return OnnxTensor.createTensor(env, direct, shape, type);
   }
 
   /** A copy of an ORT output on the heap; null for values crossalign does not compare (sequences, maps, strings). */

@@ -12,6 +12,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.tensor.DType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -84,7 +86,8 @@ final class OrtWeights implements AutoCloseable {
         ByteBuffer buf = p.position(0).limit(n).asByteBuffer().order(ByteOrder.nativeOrder());
         t.getRawData().copyTo(buf);
         buf.flip();
-        OnnxTensor tensor = OnnxTensor.createTensor(env, buf, dims(t), type);
+        long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        OnnxTensor tensor = OnnxTensor.createTensor(env, buf, dims, type);
         tensors.add(tensor);
         byName.put(t.getName(), tensor);
         if (gb == null) {
@@ -177,27 +180,11 @@ final class OrtWeights implements AutoCloseable {
         .build();
   }
 
-  private static long[] dims(TensorProto t) {
-    long[] d = new long[t.getDimsCount()];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = t.getDims(i);
-    }
-    return d;
-  }
-
-  /** The Java tensor type of an ONNX data type whose raw bytes can be handed over as they are; null otherwise. */
+  /**
+   * The Java tensor type of an ONNX data type whose raw bytes are handed over as they are; null otherwise (types no
+   * DType holds, and bool, which stays inside).
+   */
   private static OnnxJavaType javaType(int onnxType) {
-    return switch (TensorProto.DataType.forNumber(onnxType) == null ? TensorProto.DataType.UNDEFINED
-        : TensorProto.DataType.forNumber(onnxType)) {
-      case FLOAT -> OnnxJavaType.FLOAT;
-      case FLOAT16 -> OnnxJavaType.FLOAT16;
-      case DOUBLE -> OnnxJavaType.DOUBLE;
-      case INT8 -> OnnxJavaType.INT8;
-      case UINT8 -> OnnxJavaType.UINT8;
-      case INT16 -> OnnxJavaType.INT16;
-      case INT32 -> OnnxJavaType.INT32;
-      case INT64 -> OnnxJavaType.INT64;
-      default -> null;
-    };
+    return OnnxTypes.dtype(onnxType).filter(d -> d != DType.BOOL).map(OrtValues::javaType).orElse(null);
   }
 }
