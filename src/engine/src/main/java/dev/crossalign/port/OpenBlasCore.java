@@ -3,7 +3,6 @@ package dev.crossalign.port;
 import com.sun.jna.NativeLibrary;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.bytedeco.javacpp.Loader;
 
 /**
  * Which kernels OpenBLAS runs libtorch's one-thread 1x1 convolutions and matmuls on, for the backend's config. The
@@ -11,13 +10,11 @@ import org.bytedeco.javacpp.Loader;
  * OPENBLAS_CORETYPE} names one; an environment that pins an older set makes the torch backend slower without changing
  * a result beyond float rounding. On the development machine, whose image sets {@code OPENBLAS_CORETYPE=Haswell} on
  * an AVX-512 CPU that OpenBLAS would run on its Cooperlake kernels, face_detection_short_range's twenty 1x1-conv GEMM
- * shapes took 0.65-0.91 ms on Haswell's kernels against 0.42-0.48 ms on the AVX-512 ones (benchmarks/README.md). The
+ * shapes took 0.65-0.91 ms on Haswell's kernels against 0.42-0.54 ms on the AVX-512 ones (benchmarks/README.md). The
  * variable is the user's to set: crossalign reports it and what each copy runs, and changes nothing.
  */
 final class OpenBlasCore {
   static final String VARIABLE = "OPENBLAS_CORETYPE";
-
-  private static final String[] LIBRARIES = {"openblas@.0", "openblas_nolapack@.0"};
 
   private OpenBlasCore() {}
 
@@ -36,20 +33,14 @@ final class OpenBlasCore {
    */
   static Map<String, String> cores() {
     Map<String, String> m = new LinkedHashMap<>();
-    Map<String, String> loaded = Loader.getLoadedLibraries();
-    for (String name : LIBRARIES) {
-      String path = loaded.get(name);
-      if (path == null) {
-        continue;
-      }
-      String key = name.substring(0, name.indexOf('@'));
+    OpenBlasThreads.loadedCopies().forEach((name, path) -> {
       try {
-        m.put(key, (String) NativeLibrary.getInstance(path).getFunction("openblas_get_corename")
+        m.put(name, (String) NativeLibrary.getInstance(path).getFunction("openblas_get_corename")
             .invoke(String.class, new Object[0]));
       } catch (UnsatisfiedLinkError | RuntimeException e) {
-        m.put(key, "unknown (" + e.getClass().getSimpleName() + ")");
+        m.put(name, "unknown (" + e.getClass().getSimpleName() + ")");
       }
-    }
+    });
     return m;
   }
 }

@@ -3,6 +3,7 @@ package dev.crossalign.port;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.Loader;
@@ -26,23 +27,34 @@ final class OpenBlasThreads {
    */
   static List<String> set(int n) {
     List<String> applied = new ArrayList<>();
-    Map<String, String> loaded = Loader.getLoadedLibraries();
-    for (String name : LIBRARIES) {
-      String path = loaded.get(name);
-      if (path == null) {
-        continue;
-      }
+    loadedCopies().forEach((name, path) -> {
       try {
         NativeLibrary lib = NativeLibrary.getInstance(path);
         Function setter = lib.getFunction("openblas_set_num_threads");
         Function getter = lib.getFunction("openblas_get_num_threads");
         setter.invokeVoid(new Object[] {n});
-        applied.add(name.substring(0, name.indexOf('@')) + "=" + getter.invokeInt(new Object[0]));
+        applied.add(name + "=" + getter.invokeInt(new Object[0]));
       } catch (UnsatisfiedLinkError | RuntimeException e) {
         // an OpenBLAS without these entry points (not a 0.3.x build): leave it and say so in the config
-        applied.add(name.substring(0, name.indexOf('@')) + "=unset (" + e.getClass().getSimpleName() + ")");
+        applied.add(name + "=unset (" + e.getClass().getSimpleName() + ")");
+      }
+    });
+    return applied;
+  }
+
+  /**
+   * The OpenBLAS copies JavaCPP has loaded, in {@link #LIBRARIES} order: the short name (openblas, openblas_nolapack)
+   * and the file's path; empty when none is loaded.
+   */
+  static Map<String, String> loadedCopies() {
+    Map<String, String> copies = new LinkedHashMap<>();
+    Map<String, String> loaded = Loader.getLoadedLibraries();
+    for (String name : LIBRARIES) {
+      String path = loaded.get(name);
+      if (path != null) {
+        copies.put(name.substring(0, name.indexOf('@')), path);
       }
     }
-    return applied;
+    return copies;
   }
 }
