@@ -60,17 +60,13 @@ abstract sealed class StreamedPair implements TensorSink {
 
   /** One comparison, timed; {@code held}: {@code r}'s run's shared statistics, or null. */
   final Comparison compare(CapturedTensor r, CapturedTensor c, ReferenceStats held) {
-    long c0 = cpuNanos();
+    long c0 = ThreadCpu.nanos();
     long t0 = System.nanoTime();
     Comparison cmp = Aligner.compareOne(r, c, pair, mode, tol, held);
     compareNanos += System.nanoTime() - t0;
-    compareCpuNanos += cpuNanos() - c0;
+    compareCpuNanos += ThreadCpu.nanos() - c0;
     pairs += r.tensor().numel();
     return cmp;
-  }
-
-  private static long cpuNanos() {
-    return ThreadCpu.nanos();
   }
 
   /** The comparisons in {@link Aligner#compare}'s order; call after the run ends. */
