@@ -54,8 +54,13 @@ public final class TransposeConv implements OpLowering {
     }
   }
 
+  /** TRANSPOSE_CONV's operands: output_shape 0, weights 1, input 2, an optional bias 3. */
+  private static Operands operands(boolean hasBias, OpOptions.TransposeConv options) {
+    return new Operands(2, 1, hasBias ? 3 : -1, options);
+  }
+
   private static Operands operands(OpView v) {
-    return new Operands(2, 1, v.hasInput(3) ? 3 : -1, (OpOptions.TransposeConv) v.op().options());
+    return operands(v.hasInput(3), (OpOptions.TransposeConv) v.op().options());
   }
 
   @Override
@@ -171,7 +176,7 @@ public final class TransposeConv implements OpLowering {
   /** ONNX ConvTranspose; inputs output_shape, filter [O, kh, kw, I], input, optional bias. */
   @Override
   public void exportOnnx(OnnxOp s) {
-    exportOnnx(s, new Operands(2, 1, s.has(3) ? 3 : -1, s.options(OpOptions.TransposeConv.class)));
+    exportOnnx(s, operands(s.has(3), s.options(OpOptions.TransposeConv.class)));
   }
 
   /** ONNX ConvTranspose for operands {@code k}; the output size is the output tensor's. */

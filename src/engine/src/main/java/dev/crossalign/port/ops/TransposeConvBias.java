@@ -56,17 +56,20 @@ public final class TransposeConvBias implements OpLowering {
 
   @Override
   public void exportOnnx(OnnxOp s) {
-    if (s.inputCount() != 3 || !s.has(2)) {
-      throw s.refuse("expects 3 inputs (input, weights, bias), has " + s.inputCount());
-    }
-    TransposeConv.exportOnnx(s, new TransposeConv.Operands(0, 1, 2, options(s.op().customOptions(), s::refuse)));
+    TransposeConv.exportOnnx(s, operands(s.inputCount(), s.has(2), s.op().customOptions(), s::refuse));
   }
 
   private static TransposeConv.Operands operands(OpView v, Function<String, ? extends RuntimeException> refuse) {
-    if (v.inputCount() != 3 || !v.hasInput(2)) {
-      throw refuse.apply("expects 3 inputs (input, weights, bias), has " + v.inputCount());
+    return operands(v.inputCount(), v.hasInput(2), v.op().customOptions(), refuse);
+  }
+
+  /** Input 0, weights 1, bias 2, all three present; padding and strides from the custom options. */
+  private static TransposeConv.Operands operands(int inputCount, boolean hasBias, byte[] customOptions,
+      Function<String, ? extends RuntimeException> refuse) {
+    if (inputCount != 3 || !hasBias) {
+      throw refuse.apply("expects 3 inputs (input, weights, bias), has " + inputCount);
     }
-    return new TransposeConv.Operands(0, 1, 2, options(v.op().customOptions(), refuse));
+    return new TransposeConv.Operands(0, 1, 2, options(customOptions, refuse));
   }
 
   /** The declared output shape: the op has no output_shape input, the model's tensor says it. */
