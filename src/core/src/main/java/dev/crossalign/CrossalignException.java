@@ -32,13 +32,41 @@ public class CrossalignException extends RuntimeException {
   private final Kind kind;
 
   public CrossalignException(Kind kind, String message) {
-    super(message);
+    super(oneLine(message));
     this.kind = kind;
   }
 
   public CrossalignException(Kind kind, String message, Throwable cause) {
-    super(message, cause);
+    super(oneLine(message), cause);
     this.kind = kind;
+  }
+
+  /**
+   * The message as one line, whatever it quotes: names read from a file (an ONNX initializer or node, a TFLite tensor)
+   * may hold any bytes, and a line break or another control character among them would split the one line the CLI
+   * prints. Each such character becomes a backslash escape (x and two hex digits, or u and four); the rest is kept.
+   */
+  static String oneLine(String message) {
+    if (message == null || message.chars().noneMatch(CrossalignException::breaksTheLine)) {
+      return message;
+    }
+    StringBuilder b = new StringBuilder(message.length() + 16);
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (!breaksTheLine(c)) {
+        b.append(c);
+      } else if (c <= 0xff) {
+        b.append(String.format("\\x%02x", (int) c));
+      } else {
+        b.append(String.format("\\u%04x", (int) c));
+      }
+    }
+    return b.toString();
+  }
+
+  /** C0 and C1 controls, DEL, and Unicode's line and paragraph separators; a tab is kept. */
+  private static boolean breaksTheLine(int c) {
+    return c != '\t' && (Character.isISOControl(c) || c == '\u2028' || c == '\u2029');
   }
 
   public Kind kind() {

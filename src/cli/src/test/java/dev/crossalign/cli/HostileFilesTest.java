@@ -3,6 +3,7 @@ package dev.crossalign.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.crossalign.onnx.OnnxGraphBuilder;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
@@ -155,6 +156,27 @@ class HostileFilesTest {
     assertOneLineError(runBounded("batch", manifest.toString(), "--jsonl", link.toString(), "--resume"),
         "symbolic link");
     assertThat(Files.readAllBytes(foreign)).isEqualTo(notes);
+  }
+
+  /**
+   * A name read from the file with a line break in it (the fuzz suite's onnx-case3072: a rewritten tag turned weight
+   * bytes into an initializer's name) is quoted with the break escaped: still one line, naming the file.
+   */
+  @Test
+  void aLineBreakInANameFromTheFileKeepsTheRefusalOnOneLine() throws Exception {
+    Path onnx = dir.resolve("bad.onnx");
+    ModelProto valid = new OnnxGraphBuilder("bad")
+        .addInput("x", DType.FLOAT32, new int[] {1, 2})
+        .addInitializer("w\ncrossalign: ALIGNED", HostTensor.ofFloats(new int[] {2}, Layout.ANY, new float[] {1f, 2f}))
+        .addNode("Add", List.of("x", "w\ncrossalign: ALIGNED"), List.of("y"))
+        .addOutput("y", DType.FLOAT32, new int[] {1, 2})
+        .build().proto();
+    // dims [3] over the 2 values the initializer holds: refused as the file is read, the name quoted
+    ModelProto bad = valid.toBuilder().setGraph(valid.getGraph().toBuilder()
+        .setInitializer(0, valid.getGraph().getInitializer(0).toBuilder().setDims(0, 3))).build();
+    Files.write(onnx, bad.toByteArray());
+    CliTestSupport.Run r = CliTestSupport.run("compare", onnx.toString(), onnx.toString(), "-q");
+    assertOneLineError(r, "bad.onnx", "initializer 'w\\x0acrossalign: ALIGNED' holds 2 elements");
   }
 
   // ------------------------------------------------------------------ child processes

@@ -2,18 +2,24 @@ package dev.crossalign.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.testutil.TestModels;
 import dev.crossalign.testutil.TfliteFields;
 import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.TensorInfo;
+import dev.crossalign.tflite.TensorType;
 import dev.crossalign.tflite.TfliteModel;
+import dev.crossalign.tflite.TfliteWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,6 +153,52 @@ class NativeGuardTest {
       assertThat(r.err().strip().lines().toList()).as(r.err()).hasSize(1);
       assertThat(r.err()).contains(r.c().id() + ".tflite").doesNotContain("internal error");
     }
+  }
+
+  /**
+   * MediaPipe's Convolution2DTransposeBias with weights whose channel counts the other tensors do not have: TFLite's
+   * XNNPACK delegate (its only kernel) takes both counts from the weights, and `bench --backends tflite-xnnpack` on
+   * weights of 4096 input channels over a 3-channel input died with SIGSEGV (exit 134). Each is now refused in Java
+   * before any interpreter, in validate and bench alike (one child JVM for all).
+   */
+  @Test
+  void transposeConvBiasChannelsTheWeightsDoNotHaveAreRefused() throws Exception {
+    record Bad(String name, int cin, int[] weights, int bias, int cout, String says) {}
+    List<Bad> bad = List.of(
+        new Bad("cin", 3, new int[] {2, 2, 2, 4096}, 2, 2, "input 0 (input) has shape [1, 4, 4, 3]: 3 channels"),
+        new Bad("bias", 3, new int[] {2, 2, 2, 3}, 7, 2, "input 2 (bias) has shape [7], expected [2]"),
+        new Bad("cout", 3, new int[] {512, 2, 2, 3}, 512, 1, "output 0 has shape [1, 8, 8, 1]: 1 channels"));
+    List<FuzzPool.Case> cases = new ArrayList<>();
+    Map<String, Bad> byId = new HashMap<>();
+    for (Bad b : bad) {
+      Path f = Files.write(dir.resolve("deconv-" + b.name() + ".tflite"), deconv(b.cin(), b.weights(), b.bias(), b.cout()));
+      cases.add(new FuzzPool.Case(b.name() + "-bench", List.of("bench", f.toString(), "--backends", "tflite-xnnpack",
+          "--warmup", "0", "--runs", "1")));
+      cases.add(new FuzzPool.Case(b.name() + "-validate", List.of("validate", f.toString(), "-q")));
+      byId.put(b.name() + "-bench", b);
+      byId.put(b.name() + "-validate", b);
+    }
+    for (FuzzPool.Result r : new FuzzPool(dir, 300_000, 1).run(cases)) {
+      Bad b = byId.get(r.c().id());
+      assertThat(r.outcome()).as(r.c().id() + ": " + r.err()).isEqualTo(FuzzPool.Outcome.RAN);
+      assertThat(r.status()).as(r.c().id() + ": " + r.err()).isEqualTo(2);
+      assertThat(r.err().strip().lines().toList()).as(r.err()).hasSize(1);
+      assertThat(r.err()).contains("deconv-" + b.name() + ".tflite: op #0 Convolution2DTransposeBias " + b.says());
+    }
+  }
+
+  /** x [1, 4, 4, cin] -> Convolution2DTransposeBias(weights, bias [bias], SAME, stride 2) -> y [1, 8, 8, cout]. */
+  private static byte[] deconv(int cin, int[] weights, int bias, int cout) {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, cin);
+    int f = w.constant("weights", HostTensor.ofFloats(weights, Layout.ANY, new float[weights[0] * weights[1]
+        * weights[2] * weights[3]]));
+    int b = w.constant("bias", HostTensor.ofFloats(new int[] {bias}, Layout.ANY, new float[bias]));
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 8, 8, cout);
+    w.custom("Convolution2DTransposeBias", new int[] {x, f, b}, new int[] {y},
+        ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(2).putInt(2).array());
+    w.outputs(y);
+    return w.build();
   }
 
   @Test

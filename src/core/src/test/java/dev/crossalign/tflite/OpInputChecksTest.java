@@ -118,4 +118,38 @@ class OpInputChecksTest {
     assertThat(refusal(b)).contains("op #" + lastOut.op() + " ").contains("output 0 is tensor " + first.outputs()[0])
         .contains("already written by an earlier op");
   }
+
+  /**
+   * MediaPipe's Convolution2DTransposeBias: TFLite's XNNPACK delegate takes the channel counts from the weights alone;
+   * input channels the weights do not have crashed `bench --backends tflite-xnnpack` (SIGSEGV, the fuzz suite), and an
+   * output or bias of other channel counts would be written past or read short. Consistent shapes pass.
+   */
+  @Test
+  void transposeConvBiasChannelsMustAgreeWithTheWeights() {
+    assertThat(deconvRefusal(3, new int[] {2, 2, 2, 3}, 2, 2)).isNull();
+    assertThat(deconvRefusal(3, new int[] {2, 2, 2, 4096}, 2, 2)).isEqualTo("model mutant.tflite: op #0"
+        + " Convolution2DTransposeBias input 0 (input) has shape [1, 4, 4, 3]: 3 channels, the weights' (input 1,"
+        + " shape [2, 2, 2, 4096], [out, kh, kw, in]) in is 4096");
+    assertThat(deconvRefusal(3, new int[] {2, 2, 2, 3}, 7, 2)).isEqualTo("model mutant.tflite: op #0"
+        + " Convolution2DTransposeBias input 2 (bias) has shape [7], expected [2], the weights' (input 1, shape"
+        + " [2, 2, 2, 3], [out, kh, kw, in]) out");
+    assertThat(deconvRefusal(3, new int[] {512, 2, 2, 3}, 512, 1)).isEqualTo("model mutant.tflite: op #0"
+        + " Convolution2DTransposeBias output 0 has shape [1, 8, 8, 1]: 1 channels, the weights' (input 1, shape"
+        + " [512, 2, 2, 3], [out, kh, kw, in]) out is 512");
+  }
+
+  /** x [1, 4, 4, cin] -> Convolution2DTransposeBias(weights, bias [biasLength]) -> y [1, 8, 8, cout]. */
+  private static String deconvRefusal(int cin, int[] weights, int biasLength, int cout) {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, cin);
+    int f = w.constant("weights", dev.crossalign.tensor.HostTensor.ofFloats(weights, dev.crossalign.tensor.Layout.ANY,
+        new float[weights[0] * weights[1] * weights[2] * weights[3]]));
+    int b = w.constant("bias", dev.crossalign.tensor.HostTensor.ofFloats(new int[] {biasLength},
+        dev.crossalign.tensor.Layout.ANY, new float[biasLength]));
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 8, 8, cout);
+    w.custom("Convolution2DTransposeBias", new int[] {x, f, b}, new int[] {y},
+        ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(2).putInt(2).array());
+    w.outputs(y);
+    return refusal(w.build());
+  }
 }

@@ -51,7 +51,8 @@ public final class InputGenerator {
         continue;
       }
       if (t.type() == null || t.type().dtype() == null) {
-        throw CrossalignException.unsupported("input '" + t.name() + "' has a type the engine cannot generate");
+        throw CrossalignException.unsupported("model " + model.label() + ": input '" + t.name()
+            + "' has a type the engine cannot generate");
       }
       int n = Math.toIntExact(HostTensor.numel(t.shape()));
       switch (t.type().dtype()) {
@@ -70,7 +71,8 @@ public final class InputGenerator {
           out.put(t.name(), HostTensor.ofInts(t.shape(), layout, v));
         }
         default -> throw CrossalignException.unsupported(
-            "input '" + t.name() + "' of type " + t.type() + ": give it with --input NAME=FILE.npy");
+            "model " + model.label() + ": input '" + t.name() + "' of type " + t.type()
+                + ": give it with --input NAME=FILE.npy");
       }
     }
     return out;

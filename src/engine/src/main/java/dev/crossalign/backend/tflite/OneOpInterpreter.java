@@ -6,6 +6,7 @@ import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteMmapRo;
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteOk;
 
 import dev.crossalign.CrossalignException;
+import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.tflite.TfliteWriter;
@@ -51,8 +52,8 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
       TfLiteTensor t = float32(main, ins[i], what);
       String name = "in" + i;
       HostTensor constant = t.allocation_type() == kTfLiteMmapRo
-          ? NativeTensors.copyOut(t, name)
-          : dequantizedConstant(main, ins[i], name);
+          ? constant(t, ins[i], what)
+          : dequantizedConstant(main, ins[i], what);
       if (constant != null) {
         subIns[i] = w.constant(name, constant.toFloat32());
       } else {
@@ -82,7 +83,7 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
    * as DEQUANTIZE would (fp16 to fp32 is exact): the one-op model gets it as a constant, as the XNNPACK delegate
    * takes such weights on the whole model. Null when another op, or nothing constant, produces the tensor.
    */
-  private static HostTensor dequantizedConstant(Interpreter main, int index, String name) {
+  private static HostTensor dequantizedConstant(Interpreter main, int index, String what) {
     for (OpNode n : ExecutionPlan.nodes(main)) {
       if (n.outputs().length != 1 || n.outputs()[0] != index) {
         continue;
@@ -93,9 +94,27 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
       }
       TfLiteTensor from = main.tensor(n.inputs()[0]);
       boolean fp16Constant = from.allocation_type() == kTfLiteMmapRo && from.type() == kTfLiteFloat16;
-      return fp16Constant ? NativeTensors.copyOut(from, name) : null;
+      return fp16Constant ? constant(from, n.inputs()[0], what) : null;
     }
     return null;
+  }
+
+  /**
+   * A constant's value from the main interpreter. TFLite takes a read-only buffer larger than the tensor's shape
+   * needs; the one-op model is built from the shape, so a buffer of another size is the file's fault (exit 2), named
+   * with the node and its model.
+   */
+  private static HostTensor constant(TfLiteTensor t, int index, String what) {
+    DType dt = NativeTensors.dtypeOf(t.type());
+    if (dt != null) {
+      int[] shape = NativeTensors.dimsOf(t, "tensor " + index);
+      long need = HostTensor.numel(shape) * dt.byteSize();
+      if (t.bytes() != need) {
+        throw CrossalignException.input(what + ": constant tensor " + index + " has a buffer of " + t.bytes()
+            + " bytes, its shape " + Arrays.toString(shape) + " of " + dt + " needs " + need);
+      }
+    }
+    return NativeTensors.copyOut(t, "tensor " + index);
   }
 
   private static TfLiteTensor float32(Interpreter main, int index, String what) {
