@@ -229,8 +229,8 @@ public final class OpInputChecks {
 
   /** What is wrong with one operator, or null. Package-private for tests. */
   static String violation(Operator op, Subgraph g) {
-    if (op.isCustom() && TRANSPOSE_CONV_BIAS.equals(op.customCode())) {
-      return transposeConvBiasChannels(op, g);
+    if (op.isCustom()) {
+      return CustomOpChecks.violation(op, g);
     }
     Spec spec = op.builtin() == null || op.isCustom() ? null : SPECS.get(op.builtin());
     if (spec == null) {
@@ -255,42 +255,6 @@ public final class OpInputChecks {
       if (v != null) {
         return v;
       }
-    }
-    return null;
-  }
-
-  /** MediaPipe's custom transposed conv, which TFLite 2.20 runs only inside its XNNPACK delegate. */
-  private static final String TRANSPOSE_CONV_BIAS = "Convolution2DTransposeBias";
-
-  /**
-   * Convolution2DTransposeBias (input NHWC, weights [out, kh, kw, in], bias [out]; one output NHWC): the XNNPACK
-   * delegate checks the input count and each tensor's rank (it declines the node otherwise, a clean refusal) but takes
-   * both channel counts from the weights alone and walks the input, bias and output with them. An input with fewer
-   * channels is read past its end (SIGSEGV in the fuzz suite), an output with fewer is written past its end, and a bias
-   * of another length is read short or silently cut.
-   */
-  private static String transposeConvBiasChannels(Operator op, Subgraph g) {
-    int[] in = op.inputs();
-    if (in.length != 3 || op.outputs().length != 1 || in[0] < 0 || in[1] < 0 || in[2] < 0) {
-      return null;
-    }
-    int[] x = g.tensor(in[0]).shape();
-    int[] w = g.tensor(in[1]).shape();
-    int[] b = g.tensor(in[2]).shape();
-    int[] y = g.tensor(op.outputs()[0]).shape();
-    if (x.length != 4 || w.length != 4 || b.length != 1 || y.length != 4) {
-      return null;
-    }
-    String weights = "the weights' (input 1, shape " + Arrays.toString(w) + ", [out, kh, kw, in])";
-    if (x[3] != w[3]) {
-      return "input 0 (input) has shape " + Arrays.toString(x) + ": " + x[3] + " channels, " + weights + " in is "
-          + w[3];
-    }
-    if (b[0] != w[0]) {
-      return "input 2 (bias) has shape " + Arrays.toString(b) + ", expected [" + w[0] + "], " + weights + " out";
-    }
-    if (y[3] != w[0]) {
-      return "output 0 has shape " + Arrays.toString(y) + ": " + y[3] + " channels, " + weights + " out is " + w[0];
     }
     return null;
   }

@@ -8,6 +8,7 @@ import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteOk;
 import dev.crossalign.CrossalignException;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.CustomOpChecks;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.tflite.TfliteWriter;
 import java.util.Arrays;
@@ -65,6 +66,7 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
     for (int i = 0; i < outs.length; i++) {
       subOuts[i] = w.tensor("out" + i, TensorType.FLOAT32, NativeTensors.dimsOf(float32(main, outs[i], what), "out"));
     }
+    checkChannels(main, customCode, ins, outs, what);
     w.custom(customCode, subIns, subOuts, customOptions(node));
     w.outputs(subOuts);
     TfliteHandles h;
@@ -115,6 +117,23 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
       }
     }
     return NativeTensors.copyOut(t, "tensor " + index);
+  }
+
+  /**
+   * The transposed conv's channel rule on the shapes TFLite gave the tensors (a DEQUANTIZE or RESHAPE output takes
+   * its shape at run time, not from the file): the delegate kernel would read or write past a tensor otherwise.
+   */
+  private static void checkChannels(Interpreter main, String customCode, int[] ins, int[] outs, String what) {
+    if (!CustomOpChecks.TRANSPOSE_CONV_BIAS.equals(customCode) || ins.length != 3 || outs.length != 1
+        || Arrays.stream(ins).anyMatch(i -> i < 0)) {
+      return;
+    }
+    String v = CustomOpChecks.transposeConvBiasChannels(NativeTensors.dimsOf(main.tensor(ins[0]), "input"),
+        NativeTensors.dimsOf(main.tensor(ins[1]), "weights"), NativeTensors.dimsOf(main.tensor(ins[2]), "bias"),
+        NativeTensors.dimsOf(main.tensor(outs[0]), "output"));
+    if (v != null) {
+      throw CrossalignException.input(what + ": " + v + " (as TFLite shaped them at run time)");
+    }
   }
 
   private static TfLiteTensor float32(Interpreter main, int index, String what) {

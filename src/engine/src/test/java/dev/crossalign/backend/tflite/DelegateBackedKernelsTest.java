@@ -125,4 +125,46 @@ class DelegateBackedKernelsTest {
       }
     }
   }
+
+  /**
+   * Channel counts the XNNPACK kernel would read or write past, hidden from the file's declared shapes: fp16 weights
+   * whose DEQUANTIZE output is declared [2, 2, 2, 3] but which TFLite shapes [3, 2, 2, 2] (the constant's shape), and
+   * an input that a RESHAPE makes [1, 8, 8, 1] at run time though declared [1, 4, 4, 3]. Each is refused (exit 2)
+   * before any one-op interpreter runs: the first from the file (OpInputChecks), the second on TFLite's own shapes.
+   */
+  @Test
+  void channelsTheWeightsDoNotHaveAreRefusedAlsoWhenTfliteShapesThemAtRunTime() {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 3);
+    int half = w.constant("weights_fp16", HostTensor.of(dev.crossalign.tensor.DType.FLOAT16, new int[] {3, 2, 2, 2},
+        Layout.ANY, java.nio.ByteBuffer.allocate(48)));
+    int f = w.tensor("weights", TensorType.FLOAT32, 2, 2, 2, 3);
+    w.op(dev.crossalign.tflite.BuiltinOp.DEQUANTIZE, new dev.crossalign.tflite.OpOptions.None(), new int[] {half}, new int[] {f});
+    int b = w.constant("bias", HostTensor.ofFloats(new int[] {2}, Layout.ANY, new float[2]));
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 8, 8, 2);
+    w.custom(DeconvModels.CODE, new int[] {x, f, b}, new int[] {y}, DeconvModels.options(1, 2, 2));
+    w.outputs(y);
+    assertThatThrownBy(() -> TfliteBackend.open(w.build(), "fp16.tflite", TfliteOptions.defaults()).close())
+        .isInstanceOfSatisfying(CrossalignException.class,
+            e -> assertThat(e.kind()).isEqualTo(CrossalignException.Kind.INPUT))
+        .hasMessage("model fp16.tflite: op #1 Convolution2DTransposeBias input 0 (input) has shape [1, 4, 4, 3]: 3"
+            + " channels, the weights' (input 1, shape [3, 2, 2, 2], [out, kh, kw, in]) in is 2");
+
+    TfliteWriter r = new TfliteWriter();
+    int in = r.input("x", TensorType.FLOAT32, 1, 8, 8, 1);
+    int shaped = r.tensor("shaped", TensorType.FLOAT32, 1, 4, 4, 3); // declared; RESHAPE makes it [1, 8, 8, 1]
+    r.op(dev.crossalign.tflite.BuiltinOp.RESHAPE, new dev.crossalign.tflite.OpOptions.Reshape(new int[] {1, 8, 8, 1}),
+        new int[] {in}, new int[] {shaped});
+    int rf = r.constant("weights", RandomTensors.uniform(3, Layout.ANY, -1, 1, 2, 2, 2, 3));
+    int rb = r.constant("bias", HostTensor.ofFloats(new int[] {2}, Layout.ANY, new float[2]));
+    int ry = r.tensor("y", TensorType.FLOAT32, 1, 8, 8, 2);
+    r.custom(DeconvModels.CODE, new int[] {shaped, rf, rb}, new int[] {ry}, DeconvModels.options(1, 2, 2));
+    r.outputs(ry);
+    assertThatThrownBy(() -> TfliteBackend.open(r.build(), "reshaped.tflite", TfliteOptions.defaults()).close())
+        .isInstanceOfSatisfying(CrossalignException.class,
+            e -> assertThat(e.kind()).isEqualTo(CrossalignException.Kind.INPUT))
+        .hasMessage("custom op Convolution2DTransposeBias (node 1) of model reshaped.tflite: input 0 (input) has shape"
+            + " [1, 8, 8, 1]: 1 channels, the weights' (input 1, shape [2, 2, 2, 3], [out, kh, kw, in]) in is 3 (as"
+            + " TFLite shaped them at run time)");
+  }
 }
