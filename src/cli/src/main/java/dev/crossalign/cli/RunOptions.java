@@ -1,16 +1,22 @@
 package dev.crossalign.cli;
 
+import dev.crossalign.CrossalignException;
 import dev.crossalign.align.InputChecks;
 import dev.crossalign.align.Tolerance;
 import dev.crossalign.backend.DeterminismConfig;
 import dev.crossalign.backend.Device;
+import dev.crossalign.engine.DemoModel;
 import dev.crossalign.engine.InputGenerator;
 import dev.crossalign.engine.RunSpec;
 import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tflite.Subgraph;
 import dev.crossalign.tflite.TfliteModel;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -74,6 +80,34 @@ final class RunOptions {
       plan.input("--input " + spec.file(), spec.file());
     }
     return plan;
+  }
+
+  /**
+   * Refuses an .npz member that names no input of the TFLite model (null: the demo), naming the .npz: the engine's refusal of an unknown
+   * input names only the input, which the user never typed when it came from an .npz. Reads the model only when an
+   * .npz is given.
+   */
+  void checkNpzMembers(Path model) {
+    List<NpyInputs.Spec> npz = inputSpecs.stream().filter(s -> s.name() == null).toList();
+    if (npz.isEmpty()) {
+      return;
+    }
+    TfliteModel m = model == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(model);
+    Subgraph g = m.main();
+    Set<String> names = new LinkedHashSet<>();
+    List<String> described = new java.util.ArrayList<>();
+    for (int i : g.inputs()) {
+      names.add(g.tensor(i).name());
+      described.add(g.tensor(i).name() + java.util.Arrays.toString(g.tensor(i).shape()));
+    }
+    for (NpyInputs.Spec spec : npz) {
+      for (String member : NpyInputs.read(spec).keySet()) {
+        if (!names.contains(member)) {
+          throw CrossalignException.input("--input " + spec.file() + ": member '" + member + "' names no input of"
+              + " model " + m.label() + "; its inputs are " + described);
+        }
+      }
+    }
   }
 
   Map<String, HostTensor> inputs() {

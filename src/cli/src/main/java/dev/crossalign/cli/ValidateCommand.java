@@ -74,6 +74,7 @@ final class ValidateCommand implements Callable<Integer> {
     report.checkTargets();
     report.outputs(run.inputFiles(new FilePlan().input("model " + model, model)))
         .output("--export-onnx", exportOnnx).check();
+    run.checkNpzMembers(model);
     ValidationRequest req = new ValidationRequest(model, backends, mode, run.spec(), exportOnnx,
         auto ? ValidationRequest.Truth.AUTO : truth ? ValidationRequest.Truth.REPORT : ValidationRequest.Truth.OFF);
     Validator.Outcome outcome;

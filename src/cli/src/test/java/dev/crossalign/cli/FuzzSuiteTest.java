@@ -146,9 +146,13 @@ class FuzzSuiteTest {
       inProcessCase(inProcess, m.kind(), f.getFileName().toString(), m.bytes(), () -> Npy.read(f));
       Files.delete(f);
     }
+    long tNpy = System.nanoTime();
+    FuzzExtraPaths extra = FuzzExtraPaths.load(seed, in.name(), npyBytes);
+    extra.inProcess(inProcess, n / 4, seed, work);
     long t1 = System.nanoTime();
-    System.out.printf(Locale.ROOT, "fuzz setup %.1f s; in-process tflite %.1f s, onnx %.1f s, npy %.1f s%n",
-        (tStart - t0) / 1e9, (tTflite - tStart) / 1e9, (tOnnx - tTflite) / 1e9, (t1 - tOnnx) / 1e9);
+    System.out.printf(Locale.ROOT, "fuzz setup %.1f s; in-process tflite %.1f s, onnx %.1f s, npy %.1f s, deconv +"
+        + " third-party onnx + npz %.1f s%n", (tStart - t0) / 1e9, (tTflite - tStart) / 1e9, (tOnnx - tTflite) / 1e9,
+        (tNpy - tOnnx) / 1e9, (t1 - tNpy) / 1e9);
 
     // --- in child JVMs: the whole CLI, native backends included ---
     int childCases = Math.max(11, n / 10);
@@ -179,6 +183,13 @@ class FuzzSuiteTest {
       add(cases, kindOf, fileOf, "n" + i, m.kind(), f,
           List.of("validate", refModel.toString(), "--input", f.toString(), "-q", "--mode", "chained"));
     }
+    Map<String, Path> outputOf = new TreeMap<>();
+    extra.childCases(Math.max(5, childCases / 4), seed + 1, cw, refModel, (id, kind, f, args, output) -> {
+      add(cases, kindOf, fileOf, id, kind, f, args);
+      if (output != null) {
+        outputOf.put(id, output);
+      }
+    });
     List<FuzzPool.Result> results =
         new FuzzPool(cw, Long.getLong("crossalign.fuzz.caseTimeoutMs", 120_000), children).run(cases);
     assertThat(results).hasSize(cases.size());
@@ -202,7 +213,11 @@ class FuzzSuiteTest {
         case RAN -> {
           child.count(kind, "exit " + r.status());
           Path f = Path.of(fileOf.get(id));
-          if (!checkRefusal(child, id + " " + kind + " " + r.c().args(), r.status(), r.err(), f.getFileName().toString())) {
+          boolean ok = checkRefusal(child, id + " " + kind + " " + r.c().args(), r.status(), r.err(),
+              f.getFileName().toString());
+          ok &= !outputOf.containsKey(id) || FuzzExtraPaths.checkOutput(child, id + " " + kind + " " + r.c().args(), r.status(),
+              outputOf.get(id));
+          if (!ok) {
             child.keep(f.getFileName().toString(), Files.readAllBytes(f));
           }
         }
@@ -211,7 +226,7 @@ class FuzzSuiteTest {
     long t2 = System.nanoTime();
     System.out.println(report("in-process (reader, per-op checks, inspect summary, ONNX checker, npy reader)",
         inProcess, t1 - t0));
-    System.out.println(report("child JVMs (whole CLI: validate, compare, --input)", child, t2 - t1));
+    System.out.println(report("child JVMs (whole CLI: validate, compare, --input, bench, convert)", child, t2 - t1));
     return new Tally[] {inProcess, child};
   }
 
@@ -249,11 +264,11 @@ class FuzzSuiteTest {
     return true;
   }
 
-  private interface Body {
+  interface Body {
     void run() throws Exception;
   }
 
-  private static void inProcessCase(Tally t, String kind, String label, byte[] bytes, Body body) {
+  static void inProcessCase(Tally t, String kind, String label, byte[] bytes, Body body) {
     try {
       body.run();
       t.count(kind, "read");

@@ -48,6 +48,13 @@ class InputFilesTest {
     CliTestSupport.Run r = CliTestSupport.run("validate", "--input", g.toString());
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err()).contains("image").contains("input[1, 224, 224, 3]");
+    // a member name the fuzz suite made (a folder inside the zip): the refusal names the .npz, on one line
+    Path h = dir.resolve("folder.npz");
+    Npz.write(h, Map.of("a/input", image(new int[] {1, 224, 224, 3}, 1)));
+    CliTestSupport.Run s = CliTestSupport.run("validate", "--input", h.toString(), "-q");
+    assertThat(s.status()).isEqualTo(2);
+    assertThat(s.err().strip().lines().toList()).containsExactly("crossalign: --input " + h + ": member 'a/input' names"
+        + " no input of model " + dev.crossalign.engine.DemoModel.LABEL + "; its inputs are [input[1, 224, 224, 3]]");
   }
 
   @Test

@@ -15,7 +15,11 @@ public final class TfliteFields {
   /** What a location holds. */
   public enum Kind {
     OP_INPUT, OP_OUTPUT, OP_OPCODE, OPTION_FIELD, TENSOR_TYPE, TENSOR_SHAPE_DIM, TENSOR_SHAPE_LEN, TENSOR_BUFFER,
-    BUFFER_DATA_LEN, BUFFER_OFFSET, BUFFER_SIZE, VTABLE_ENTRY
+    BUFFER_DATA_LEN, BUFFER_OFFSET, BUFFER_SIZE, VTABLE_ENTRY,
+    /** An operator's custom_options vector: pos is its length prefix, op the operator. */
+    CUSTOM_OPTIONS,
+    /** An operator code's custom_code string: pos is its length prefix, op the operator code's index. */
+    CUSTOM_CODE
   }
 
   /**
@@ -32,6 +36,8 @@ public final class TfliteFields {
   private final List<Field> fields = new ArrayList<>();
   private int tensorCount;
   private int bufferCount;
+  private int[] shapeAt = new int[0];
+  private int[] typeAt = new int[0];
 
   private TfliteFields(byte[] data) {
     this.b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
@@ -59,6 +65,16 @@ public final class TfliteFields {
     return bufferCount;
   }
 
+  /** Position of a main-subgraph tensor's shape vector (its length prefix), or -1 when it has none. */
+  public int shapeAt(int tensor) {
+    return shapeAt[tensor];
+  }
+
+  /** Position of a main-subgraph tensor's type byte, or -1 when the file leaves it at its default (FLOAT32). */
+  public int typeAt(int tensor) {
+    return typeAt[tensor];
+  }
+
   private void walk() {
     int model = b.getInt(0);
     noteVtable(model);
@@ -69,6 +85,9 @@ public final class TfliteFields {
       int deprecated = field(c, 0) == 0 ? 0 : b.get(field(c, 0));
       int code = field(c, 3) == 0 ? 0 : b.getInt(field(c, 3));
       builtinOfCode[i] = Math.max(deprecated, code);
+      if (field(c, 1) != 0) {
+        fields.add(new Field(Kind.CUSTOM_CODE, deref(field(c, 1)), 4, i, -1, builtinOfCode[i]));
+      }
     }
     int[] subgraphs = tables(field(model, 2));
     int[] buffers = tables(field(model, 4));
@@ -90,9 +109,14 @@ public final class TfliteFields {
     noteVtable(sg);
     int[] tensors = tables(field(sg, 0));
     tensorCount = tensors.length;
-    for (int t : tensors) {
+    shapeAt = new int[tensors.length];
+    typeAt = new int[tensors.length];
+    for (int k = 0; k < tensors.length; k++) {
+      int t = tensors[k];
       noteVtable(t);
       int shape = field(t, 0);
+      shapeAt[k] = shape == 0 ? -1 : deref(shape);
+      typeAt[k] = field(t, 1) == 0 ? -1 : field(t, 1);
       if (shape != 0) {
         int v = deref(shape);
         fields.add(new Field(Kind.TENSOR_SHAPE_LEN, v, 4, -1, -1, -1));
@@ -119,6 +143,9 @@ public final class TfliteFields {
       }
       addIndices(Kind.OP_INPUT, field(o, 1), i, opcode);
       addIndices(Kind.OP_OUTPUT, field(o, 2), i, opcode);
+      if (field(o, 5) != 0) {
+        fields.add(new Field(Kind.CUSTOM_OPTIONS, deref(field(o, 5)), 4, i, -1, opcode));
+      }
       int opt = field(o, 4);
       if (opt != 0) {
         int table = deref(opt);
