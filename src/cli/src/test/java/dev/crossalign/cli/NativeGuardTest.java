@@ -187,6 +187,35 @@ class NativeGuardTest {
     }
   }
 
+  /**
+   * What this session's 10,000-case run found through {@code bench --backends tflite-xnnpack} (regenerated from seed 16
+   * of its CLI cases): Convolution2DTransposeBias mutants of the selfie models. d102 (no inputs), d147 and d202 (an input
+   * index moved) made the whole-model XNNPACK delegate decline the node, and TFLite crashed around it (abort, SIGSEGV in
+   * xnn_subgraph_fusion); d197 and d87 declared a DEQUANTIZE output larger than its fp16 constant, which the delegate
+   * unpacked at the declared size (SIGSEGV in DequantizeFloat16; d87 ran past the 120 s limit). Now each is refused
+   * first (the served node probed in a one-op interpreter, the DEQUANTIZE shape checked): one line naming the file.
+   */
+  @Test
+  void tenThousandRunXnnpackCrashesAreRefused() throws Exception {
+    List<FuzzCustomOpMutants.Base> bases = new ArrayList<>();
+    for (String name : FuzzExtraPaths.DECONV_BASES) {
+      bases.add(FuzzCustomOpMutants.Base.of(Files.readAllBytes(TestModels.require(name))));
+    }
+    List<FuzzPool.Case> cases = new ArrayList<>();
+    for (int i : new int[] {102, 147, 197, 202, 87}) {
+      FuzzMutants.Mutant m = FuzzCustomOpMutants.mutate(bases.get(i % bases.size()), 16, i);
+      Path f = Files.write(dir.resolve("d" + i + ".tflite"), m.bytes());
+      cases.add(new FuzzPool.Case("d" + i, List.of("bench", f.toString(), "--backends", "tflite-xnnpack", "--warmup",
+          "0", "--runs", "1")));
+    }
+    for (FuzzPool.Result r : new FuzzPool(dir, 300_000, 1).run(cases)) {
+      assertThat(r.outcome()).as(r.c().id() + ": " + r.err()).isEqualTo(FuzzPool.Outcome.RAN);
+      assertThat(r.status()).as(r.c().id() + ": " + r.err()).isBetween(2, 3);
+      assertThat(r.err().strip().lines().toList()).as(r.err()).hasSize(1);
+      assertThat(r.err()).contains(r.c().id() + ".tflite");
+    }
+  }
+
   /** x [1, 4, 4, cin] -> Convolution2DTransposeBias(weights, bias [bias], SAME, stride 2) -> y [1, 8, 8, cout]. */
   private static byte[] deconv(int cin, int[] weights, int bias, int cout) {
     TfliteWriter w = new TfliteWriter();

@@ -38,6 +38,16 @@ final class InterpreterFactory {
    * @throws CrossalignException INPUT when TFLite refuses the model; UNSUPPORTED for ops the resolver lacks
    */
   static TfliteHandles build(byte[] modelBytes, String label, TfliteOptions opts, TfliteModel parsed) {
+    return build(modelBytes, label, opts, parsed, true);
+  }
+
+  /** A one-op model's interpreter ({@link OneOpInterpreter}): the node itself, no probe of it. */
+  static TfliteHandles buildOneOp(byte[] modelBytes, String label, TfliteOptions opts) {
+    return build(modelBytes, label, opts, null, false);
+  }
+
+  private static TfliteHandles build(byte[] modelBytes, String label, TfliteOptions opts, TfliteModel parsed,
+      boolean probe) {
     Objects.requireNonNull(opts, "opts");
     checkLength(modelBytes, label);
     NativeLog.Mark log = NativeLog.mark();
@@ -67,6 +77,9 @@ final class InterpreterFactory {
       // direct view); name missing ops before TFLite stumbles on them.
       List<OperatorCodes.Code> codes = OperatorCodes.read(buffer.position(0).asByteBuffer());
       kernels = DelegateBackedKernels.register(resolver, codes);
+      if (probe && kernels != null && opts.delegate() == TfliteOptions.Delegate.XNNPACK) {
+        probeServedNodes(modelBytes, label, opts, parsed);
+      }
       if (opts.placeholderCustomOps()) {
         placeholders = registerPlaceholders(codes, resolver, label);
       }
@@ -93,6 +106,18 @@ final class InterpreterFactory {
         new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels).close();
       }
     }
+  }
+
+  /**
+   * Before the whole-model XNNPACK delegate meets a custom node it serves (Convolution2DTransposeBias): each such node
+   * must run in a one-op XNNPACK interpreter of its own, built on TFLite's run-time shapes in an interpreter without the
+   * delegate, as the reference does. A node the delegate declines inside the whole model (an input count, index, shape
+   * or type it does not take) is left to the interpreter, which has no kernel for it, and TFLite 2.20 crashed around it
+   * (SIGSEGV in xnn_subgraph_fusion and in DequantizeFloat16, abort: bench --backends tflite-xnnpack in the fuzz
+   * suite); the probe refuses the model first, naming the node (exit 2 or 3, as the reference would).
+   */
+  private static void probeServedNodes(byte[] modelBytes, String label, TfliteOptions opts, TfliteModel parsed) {
+    build(modelBytes, label, opts.withDelegate(TfliteOptions.Delegate.NONE), parsed).close();
   }
 
   /** Allocates the tensors (every kernel's Prepare), then gives XNNPACK-backed custom ops their one-op interpreters. */

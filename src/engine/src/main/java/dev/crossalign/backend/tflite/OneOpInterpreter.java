@@ -71,8 +71,8 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
     w.outputs(subOuts);
     TfliteHandles h;
     try {
-      h = InterpreterFactory.build(
-          w.build(), "(its one-op model)", new TfliteOptions(threads, TfliteOptions.Delegate.XNNPACK), null);
+      h = InterpreterFactory.buildOneOp(
+          w.build(), "(its one-op model)", new TfliteOptions(threads, TfliteOptions.Delegate.XNNPACK));
     } catch (CrossalignException e) {
       throw new CrossalignException(e.kind(),
           what + " cannot run on TFLite's XNNPACK delegate, TFLite's only kernel for it: " + e.getMessage());
