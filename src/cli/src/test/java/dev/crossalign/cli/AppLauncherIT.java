@@ -102,6 +102,13 @@ class AppLauncherIT {
     env.put("MALLOC_ARENA_MAX", "8");
     Proc q = exec(env, LAUNCHER.toString(), "--version");
     assertThat(q.out().lines()).contains("MALLOC_ARENA_MAX=8", "MALLOC_MMAP_THRESHOLD_=1048576");
+    // bench, a latency run, gets one arena (a timed thread on a secondary one can fault every run in), unless set
+    env.put("MALLOC_ARENA_MAX", "");
+    env.put("CROSSALIGN_CDS", "off");
+    assertThat(exec(env, LAUNCHER.toString(), "bench", "m.tflite").out().lines()).contains("MALLOC_ARENA_MAX=1");
+    assertThat(exec(env, LAUNCHER.toString(), "validate", "bench").out().lines()).contains("MALLOC_ARENA_MAX=2");
+    env.put("MALLOC_ARENA_MAX", "4");
+    assertThat(exec(env, LAUNCHER.toString(), "bench", "m.tflite").out().lines()).contains("MALLOC_ARENA_MAX=4");
   }
 
   /**

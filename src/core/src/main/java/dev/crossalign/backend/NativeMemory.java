@@ -80,14 +80,16 @@ public final class NativeMemory {
    * happened depended on what the process had freed before. Fixed thresholds keep buffers of up to {@link
    * #MMAP_THRESHOLD} in the arenas and up to {@link #TRIM_THRESHOLD} of free top per arena, so a warm run reuses the
    * previous run's pages. Process-wide and for the rest of the process: for latency runs only (bench); {@link #trim}
-   * still gives everything back. Sets both once; returns what is in force (keys mmap_threshold and trim_threshold, in
-   * bytes, or "unset" with the reason where the C library has no mallopt or refuses).
+   * still gives everything back. Sets both once; returns what is in force: arena_max ({@link #arenaMax}), then
+   * mmap_threshold and trim_threshold in bytes, or "unset" with the reason where the C library has no mallopt or
+   * refuses.
    */
   public static synchronized Map<String, String> keepLargeBuffers() {
     if (!largeBuffers.isEmpty()) {
       return largeBuffers;
     }
     Map<String, String> m = new LinkedHashMap<>();
+    m.put("arena_max", arenaMax());
     try {
       Function mallopt = Function.getFunction("c", "mallopt");
       m.put("mmap_threshold", mallopt(mallopt, M_MMAP_THRESHOLD, MMAP_THRESHOLD));
@@ -99,6 +101,32 @@ public final class NativeMemory {
     }
     largeBuffers = java.util.Collections.unmodifiableMap(m);
     return largeBuffers;
+  }
+
+  /**
+   * How many malloc arenas glibc may make in this process, as it read them when the process started
+   * ({@code MALLOC_ARENA_MAX}, or {@code glibc.malloc.arena_max} in {@code GLIBC_TUNABLES}); "unset" when neither
+   * is set (glibc's default: 8 per core). A latency run wants 1. With more, the timed thread can sit on a secondary
+   * arena, made of 64 MiB heaps that glibc unmaps as soon as one is wholly free and maps again on the next run's
+   * allocations: every run then faults its pages in again. On pose_landmark_full with 2 arenas, 2 of 10 bench processes
+   * ran torch at 48-61 ms per run (123-140 thousand page faults per process) against 24-26 ms (86-91 thousand); with 1,
+   * 0 of 18 (benchmarks/README.md, "Secondary malloc arenas"). Only the start-up environment counts: glibc sizes its
+   * arena limit once, so {@code mallopt(M_ARENA_MAX)} from a running JVM does not move threads that already allocated.
+   */
+  public static String arenaMax() {
+    return arenaMax(System.getenv("GLIBC_TUNABLES"), System.getenv("MALLOC_ARENA_MAX"));
+  }
+
+  /** {@link #arenaMax()} from the two variables' values (null when unset); the tunable's when both are set. */
+  static String arenaMax(String tunables, String env) {
+    if (tunables != null) {
+      for (String t : tunables.split(":")) {
+        if (t.startsWith("glibc.malloc.arena_max=")) {
+          return t.substring(t.indexOf('=') + 1);
+        }
+      }
+    }
+    return env == null || env.isEmpty() ? "unset" : env;
   }
 
   /** What {@link #keepLargeBuffers} left in force; empty before it ran. */

@@ -60,6 +60,27 @@ public final class Bench {
     return req.backends().size() + req.warmup() + req.runs();
   }
 
+  /** {@link #machine} plus what the legs set or found: malloc's settings, OpenBLAS's kernels. */
+  private static Map<String, String> machineAfterRuns(List<String> notes) {
+    Map<String, String> machine = machine();
+    Map<String, String> malloc = dev.crossalign.port.TorchRuntime.malloc();
+    if (!malloc.isEmpty()) {
+      // a torch leg set malloc's thresholds for this process (every leg's allocations are under them)
+      machine.put("malloc", malloc.entrySet().stream()
+          .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
+      if (!"1".equals(malloc.get("arena_max"))) {
+        notes.add("glibc may give this process several malloc arenas (MALLOC_ARENA_MAX=" + malloc.get("arena_max")
+            + "): a timed thread on a secondary arena can fault its buffers in again on every run; the launcher's"
+            + " bench sets MALLOC_ARENA_MAX=1");
+      }
+    }
+    String blas = dev.crossalign.port.TorchRuntime.openBlas();
+    if (blas != null) {
+      machine.put("openblas", blas); // libtorch's one-thread 1x1 convs and matmuls run on these kernels
+    }
+    return machine;
+  }
+
   private static BenchResult runHere(BenchRequest req, java.util.function.Consumer<String> onStep) {
     TfliteModel model =
         req.model() == null ? TfliteModel.read(DemoModel.bytes(), DemoModel.LABEL) : TfliteModel.read(req.model());
@@ -101,16 +122,7 @@ public final class Bench {
           notes.add("per-op profile needs the " + BackendKind.TORCH.id() + " backend");
         }
       }
-      Map<String, String> machine = machine();
-      if (!dev.crossalign.port.TorchRuntime.malloc().isEmpty()) {
-        // a torch leg set malloc's thresholds for this process (every leg's allocations are under them)
-        machine.put("malloc", dev.crossalign.port.TorchRuntime.malloc().entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
-      }
-      String blas = dev.crossalign.port.TorchRuntime.openBlas();
-      if (blas != null) {
-        machine.put("openblas", blas); // libtorch's one-thread 1x1 convs and matmuls run on these kernels
-      }
+      Map<String, String> machine = machineAfterRuns(notes);
       return new BenchResult(model.label(), stats, ratios, machine, req.threads(), req.warmup(), notes, ops);
     } finally {
       for (Leg l : legs) {
