@@ -8,13 +8,4 @@ package dev.crossalign.backend;
 @FunctionalInterface
 public interface TensorSink {
   void accept(CapturedTensor t);
-
-  /**
-   * True when this sink is done with a tensor's data once {@link #accept} returns (it copies what it keeps, e.g. to
-   * a file): a backend may then hand it views of the backend's own memory, valid only during the call, instead of a
-   * heap copy per tensor. False by default: the tensor is the sink's to keep.
-   */
-  default boolean borrowsData() {
-    return false;
-  }
 }

@@ -70,8 +70,6 @@ final class SpilledRun implements TensorSink, AutoCloseable {
   private long mappedEnd;
   private long dataBytes;
   private long readSinceDrop;
-  /** {@link #staged}'s buffer, made on the first borrowed chunk. */
-  private ByteBuffer stage;
 
   private SpilledRun(String backend, FileChannel file) {
     this.backend = backend;
@@ -101,15 +99,6 @@ final class SpilledRun implements TensorSink, AutoCloseable {
     return backend;
   }
 
-  /**
-   * True: {@link #accept} writes the tensor's bytes to the file before it returns, so a backend may hand over views of
-   * its own memory (TFLite's reference capture: pose_landmark_heavy's 194 MB went through heap copies first).
-   */
-  @Override
-  public boolean borrowsData() {
-    return true;
-  }
-
   /** Appends {@code t}; a name seen again: the later tensor counts, as in a run's Activations. */
   @Override
   public synchronized void accept(CapturedTensor t) {
@@ -119,7 +108,7 @@ final class SpilledRun implements TensorSink, AutoCloseable {
     try {
       long at = end;
       for (int pos = 0; pos < bytes; pos += CHUNK) {
-        ByteBuffer slice = staged(data.slice(pos, Math.min(CHUNK, bytes - pos)));
+        ByteBuffer slice = data.slice(pos, Math.min(CHUNK, bytes - pos));
         while (slice.hasRemaining()) {
           at += open().write(slice, at);
         }
@@ -130,24 +119,6 @@ final class SpilledRun implements TensorSink, AutoCloseable {
     } catch (IOException e) {
       throw failed("write", e);
     }
-  }
-
-  /**
-   * {@code chunk} itself when on the heap (the JDK copies it into a cached direct buffer of its own per write); a
-   * chunk of native memory (a borrowed view) copied into this run's staging buffer first. The system's write then
-   * reads memory that the copy just left in the cache: writing TFLite's arena straight to the file cost the kernel's
-   * copy ~9x the CPU time (pose_landmark_full: 230 perf samples against 26, benchmarks/README.md).
-   */
-  private ByteBuffer staged(ByteBuffer chunk) {
-    if (!chunk.isDirect()) {
-      return chunk;
-    }
-    if (stage == null) {
-      stage = ByteBuffer.allocateDirect(CHUNK);
-    }
-    stage.clear();
-    stage.put(chunk);
-    return stage.flip();
   }
 
   /** The held tensor {@code name} as a read-only view of the file (no copy); null when the run lacks it. */

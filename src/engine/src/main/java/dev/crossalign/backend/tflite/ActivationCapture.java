@@ -14,17 +14,13 @@ import org.bytedeco.tensorflowlite.RegistrationNodePair;
 import org.bytedeco.tensorflowlite.TfLiteNode;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
 
-/**
- * Hands what one Invoke left in the interpreter's tensors to a sink, one tensor at a time: heap copies, or views of
- * the interpreter's memory for a sink that borrows data (the reference's spill file: no heap copy of the run).
- */
+/** Copies what one Invoke left in the interpreter's tensors to the heap, one tensor at a time. */
 final class ActivationCapture {
   private ActivationCapture() {}
 
   /**
-   * Graph inputs, then every node's outputs in execution-plan order, each tensor's heap copy (a view when {@code b}
-   * {@linkplain TensorSink#borrowsData borrows data}) handed to {@code b} as it is made (so that a caller writing them
-   * elsewhere never holds the whole run); constants are not captured. Returns
+   * Graph inputs, then every node's outputs in execution-plan order, each tensor's heap copy handed to {@code b} as it
+   * is made (so that a caller writing them elsewhere never holds the whole run); constants are not captured. Returns
    * the graph outputs' capture names. The caller holds a PointerScope around it.
    *
    * @param preserveAll whether the interpreter preserved every tensor; without that only graph outputs are read
@@ -38,7 +34,7 @@ final class ActivationCapture {
     }
     Set<Integer> seen = new HashSet<>();
     for (InputSpec s : inputs) {
-      HostTensor t = read(b, interp.tensor(s.tensorIndex()), names[s.tensorIndex()]);
+      HostTensor t = NativeTensors.copyOut(interp.tensor(s.tensorIndex()), names[s.tensorIndex()]);
       if (t != null && seen.add(s.tensorIndex())) {
         b.accept(new CapturedTensor(names[s.tensorIndex()], "INPUT", s.tensorIndex(), t));
       }
@@ -64,7 +60,7 @@ final class ActivationCapture {
         if (tt == null || tt.isNull() || tt.allocation_type() == kTfLiteMmapRo) {
           continue;
         }
-        HostTensor t = read(b, tt, names[idx]);
+        HostTensor t = NativeTensors.copyOut(tt, names[idx]);
         if (t != null) {
           b.accept(new CapturedTensor(names[idx], op, idx, t));
         }
@@ -75,9 +71,5 @@ final class ActivationCapture {
       outputs.add(names[o]);
     }
     return outputs;
-  }
-
-  private static HostTensor read(TensorSink b, TfLiteTensor t, String name) {
-    return b.borrowsData() ? NativeTensors.view(t, name) : NativeTensors.copyOut(t, name);
   }
 }

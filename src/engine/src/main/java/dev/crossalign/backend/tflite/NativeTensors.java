@@ -162,19 +162,6 @@ final class NativeTensors {
    * @param name the tensor's capture name, for messages
    */
   static HostTensor copyOut(TfLiteTensor t, String name) {
-    return read(t, name, false);
-  }
-
-  /**
-   * The tensor as a view of the interpreter's own memory (a direct buffer, no copy), or null as {@link #copyOut}.
-   * Valid only until the interpreter runs again or closes: for a sink that borrows data ({@link
-   * dev.crossalign.backend.TensorSink#borrowsData}).
-   */
-  static HostTensor view(TfLiteTensor t, String name) {
-    return read(t, name, true);
-  }
-
-  private static HostTensor read(TfLiteTensor t, String name, boolean view) {
     if (t == null || t.isNull()) {
       return null;
     }
@@ -194,22 +181,16 @@ final class NativeTensors {
     if (need > Integer.MAX_VALUE - 8) {
       throw new CrossalignException(Kind.INTERNAL, "tensor " + name + " too large for the heap: " + need);
     }
-    ByteBuffer data = ByteBuffer.allocate(0);
+    byte[] bytes = new byte[(int) need];
     if (need > 0) {
       BytePointer raw = t.data().raw();
       if (raw == null || raw.isNull()) {
         return null;
       }
-      if (view) {
-        data = raw.capacity(need).asByteBuffer();
-      } else {
-        byte[] bytes = new byte[(int) need];
-        raw.capacity(need).get(bytes, 0, bytes.length);
-        data = ByteBuffer.wrap(bytes);
-      }
+      raw.capacity(need).get(bytes, 0, bytes.length);
     }
     Layout layout = shape.length == 4 ? Layout.NHWC : Layout.ANY;
-    return HostTensor.wrap(dt, shape, layout, data.order(ByteOrder.LITTLE_ENDIAN));
+    return HostTensor.wrap(dt, shape, layout, ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
   }
 
   /** Names from the file go into one-line messages: control characters become '?', long names are cut. */
