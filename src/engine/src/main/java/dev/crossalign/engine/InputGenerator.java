@@ -70,9 +70,8 @@ public final class InputGenerator {
           }
           out.put(t.name(), HostTensor.ofInts(t.shape(), layout, v));
         }
-        default -> throw CrossalignException.unsupported(
-            "model " + model.label() + ": input '" + t.name() + "' of type " + t.type()
-                + ": give it with --input NAME=FILE.npy");
+        default -> throw CrossalignException.unsupported("model " + model.label() + ": input '" + t.name() + "' of type "
+            + t.type() + ": give it with --input NAME=FILE.npy");
       }
     }
     return out;

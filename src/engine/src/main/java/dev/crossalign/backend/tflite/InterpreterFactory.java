@@ -77,9 +77,7 @@ final class InterpreterFactory {
       // direct view); name missing ops before TFLite stumbles on them.
       List<OperatorCodes.Code> codes = OperatorCodes.read(buffer.position(0).asByteBuffer());
       kernels = DelegateBackedKernels.register(resolver, codes);
-      if (probe && kernels != null && opts.delegate() == TfliteOptions.Delegate.XNNPACK) {
-        probeServedNodes(modelBytes, label, opts, parsed);
-      }
+      probeServedNodes(probe && kernels != null, modelBytes, label, opts, parsed);
       if (opts.placeholderCustomOps()) {
         placeholders = registerPlaceholders(codes, resolver, label);
       }
@@ -116,8 +114,11 @@ final class InterpreterFactory {
    * (SIGSEGV in xnn_subgraph_fusion and in DequantizeFloat16, abort: bench --backends tflite-xnnpack in the fuzz
    * suite); the probe refuses the model first, naming the node (exit 2 or 3, as the reference would).
    */
-  private static void probeServedNodes(byte[] modelBytes, String label, TfliteOptions opts, TfliteModel parsed) {
-    build(modelBytes, label, opts.withDelegate(TfliteOptions.Delegate.NONE), parsed).close();
+  private static void probeServedNodes(boolean serves, byte[] modelBytes, String label, TfliteOptions opts,
+      TfliteModel parsed) {
+    if (serves && opts.delegate() == TfliteOptions.Delegate.XNNPACK) {
+      build(modelBytes, label, opts.withDelegate(TfliteOptions.Delegate.NONE), parsed).close();
+    }
   }
 
   /** Allocates the tensors (every kernel's Prepare), then gives XNNPACK-backed custom ops their one-op interpreters. */
