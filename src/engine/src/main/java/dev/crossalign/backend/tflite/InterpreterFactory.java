@@ -47,6 +47,7 @@ final class InterpreterFactory {
     Interpreter interpreter = null;
     PlaceholderKernels placeholders = null;
     DelegateBackedKernels kernels = null;
+    MediaPipeKernels mediapipe = null;
     ExternalDelegate external = null;
     boolean ok = false;
     try {
@@ -61,12 +62,15 @@ final class InterpreterFactory {
       }
       // The verifier checks the flatbuffer, not the graph: a required op input of -1 or a paddings tensor of the
       // wrong rank passes it and crashes a kernel's Prepare. Refuse those before any interpreter exists.
-      NativeSafety.check(parsed != null ? parsed : TfliteModel.read(modelBytes, label));
+      TfliteModel javaModel = parsed != null ? parsed : TfliteModel.read(modelBytes, label);
+      NativeSafety.check(javaModel);
+      MediaPipeKernels.check(javaModel, label);
       resolver = resolverFor(opts);
       // The verifier passed, so operator_codes can be read safely from the bytes it checked (the native copy, a
       // direct view); name missing ops before TFLite stumbles on them.
       List<OperatorCodes.Code> codes = OperatorCodes.read(buffer.position(0).asByteBuffer());
       kernels = DelegateBackedKernels.register(resolver, codes);
+      mediapipe = MediaPipeKernels.register(resolver, codes);
       if (opts.placeholderCustomOps()) {
         placeholders = registerPlaceholders(codes, resolver, label);
       }
@@ -85,12 +89,12 @@ final class InterpreterFactory {
         }
       }
       allocate(interpreter, kernels, opts, label, log);
-      TfliteHandles h = new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels);
+      TfliteHandles h = new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels, mediapipe);
       ok = true;
       return h;
     } finally {
       if (!ok) {
-        new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels).close();
+        new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels, mediapipe).close();
       }
     }
   }

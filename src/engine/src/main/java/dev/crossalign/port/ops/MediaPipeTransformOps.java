@@ -1,0 +1,229 @@
+package dev.crossalign.port.ops;
+
+import dev.crossalign.backend.torch.TorchTensors;
+import dev.crossalign.port.LoweredOp;
+import dev.crossalign.port.LoweringContext;
+import dev.crossalign.port.OpLowering;
+import dev.crossalign.port.OpView;
+import dev.crossalign.port.PortValue;
+import dev.crossalign.port.codegen.Py;
+import dev.crossalign.port.codegen.PyOp;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.MediaPipeTransforms;
+import java.util.Set;
+import java.util.function.Function;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * MediaPipe's attention-mesh custom ops (face_landmark_with_attention), version 2; the rules and their sources are in
+ * {@link MediaPipeTransforms} (core), which also checks each instance (version, shapes, options) for every backend:
+ * <ul>
+ *   <li>Landmarks2TransformMatrix: landmarks [1, n, 3] to the [1, 4, 4] matrix mapping a crop's output pixels to
+ *       input coordinates (rotation from two landmarks, box of a rotated subset);
+ *   <li>TransformTensorBilinear: a [1, h, w, c] tensor sampled bilinearly at the matrix's image of each output pixel
+ *       (align-corners corrected; points outside the input and neighbours past its edge read 0);
+ *   <li>TransformLandmarks: each (x, y[, z]) landmark through the matrix's first two rows, z copied.
+ * </ul>
+ * The PyTorch code spells the rules in tensor ops: the matrix's sixteen entries stacked from scalars, the bilinear
+ * sample as four gathers from the input padded by one zero row and column. The eager lowering (the oracle path and
+ * the float64 truth) runs {@link MediaPipeTransforms}' float32 rule itself on the host, so it is the reference's
+ * arithmetic, not an independent port: the TorchScript path (the default) is the port compared with the reference.
+ * No ONNX export (refused by name): a GridSample-based export is not written yet.
+ */
+public final class MediaPipeTransformOps implements OpLowering {
+  @Override
+  public Set<String> opNames() {
+    return MediaPipeTransforms.CODES;
+  }
+
+  @Override
+  public LoweredOp lower(LoweringContext ctx) {
+    check(ctx, ctx::unsupported);
+    String code = ctx.op().customCode();
+    int[] xs = ctx.input(0).shape();
+    int[] os = ctx.output(0).shape();
+    MediaPipeTransforms.MatrixOptions opts = code.equals(MediaPipeTransforms.LANDMARKS_TO_TRANSFORM_MATRIX)
+        ? MediaPipeTransforms.matrixOptions(ctx.op().customOptions(), xs[1]) : null;
+    return inputs -> {
+      Tensor x = inputs[0].tfTensor();
+      float[] xv = floats(x);
+      HostTensor r;
+      if (opts != null) {
+        r = HostTensor.ofFloats(new int[] {1, 4, 4}, Layout.ANY, MediaPipeTransforms.transformMatrix(opts, xv));
+      } else {
+        float[] m = floats(inputs[1].tfTensor());
+        r = code.equals(MediaPipeTransforms.TRANSFORM_TENSOR_BILINEAR)
+            ? HostTensor.ofFloats(os, Layout.NHWC, MediaPipeTransforms.bilinear(xv, xs[1], xs[2], xs[3], m, os[1],
+                os[2]))
+            : HostTensor.ofFloats(xs, Layout.ANY, MediaPipeTransforms.transformLandmarks(xv, xs[1], xs[2], m));
+      }
+      Tensor t = TorchTensors.toTorch(r).to(x.device(), x.scalar_type());
+      return new PortValue[] {PortValue.tf(t)};
+    };
+  }
+
+  @Override
+  public Set<String> pythonOps() {
+    return opNames();
+  }
+
+  @Override
+  public void emitPython(PyOp p) {
+    check(p, p::unsupported);
+    switch (p.op().customCode()) {
+      case MediaPipeTransforms.LANDMARKS_TO_TRANSFORM_MATRIX -> emitMatrix(p);
+      case MediaPipeTransforms.TRANSFORM_TENSOR_BILINEAR -> emitBilinear(p);
+      default -> emitLandmarks(p);
+    }
+  }
+
+  private static void check(OpView v, Function<String, ? extends RuntimeException> refuse) {
+    try {
+      int n = v.inputCount();
+      dev.crossalign.tflite.TensorInfo[] in = new dev.crossalign.tflite.TensorInfo[n];
+      for (int i = 0; i < n; i++) {
+        in[i] = v.hasInput(i) ? v.input(i) : null;
+      }
+      MediaPipeTransforms.check(v.op(), in, v.op().outputs().length == 1 ? v.output(0) : null);
+    } catch (IllegalArgumentException e) {
+      throw refuse.apply(e.getMessage());
+    }
+  }
+
+  private static float[] floats(Tensor t) {
+    return TorchTensors.toHost(t, Layout.ANY).toFloatArray();
+  }
+
+  /** Rotation, rotated subset box, then the closed form of shift(centre) * rotate(-r) * scale * shift(-output / 2). */
+  private static void emitMatrix(PyOp p) {
+    int[] xs = p.inShape(0);
+    MediaPipeTransforms.MatrixOptions o = MediaPipeTransforms.matrixOptions(p.op().customOptions(), xs[1]);
+    long[] subset = new long[o.subset().length];
+    for (int i = 0; i < subset.length; i++) {
+      subset[i] = o.subset()[i];
+    }
+    String idx = p.table("subset", HostTensor.ofLongs(new int[] {subset.length}, Layout.ANY, subset));
+    String l = p.temp("lm");
+    String rot = p.temp("rot");
+    String c = p.temp("cos");
+    String s = p.temp("sin");
+    String q = p.temp("subset");
+    String px = p.temp("px");
+    String py = p.temp("py");
+    p.line(l + " = " + p.tf(0) + ".reshape(-1, 3)");
+    int li = o.leftRotationIdx();
+    int ri = o.rightRotationIdx();
+    p.line(rot + " = " + Py.f32(o.targetRotationRadians()) + " - torch.atan2(" + l + "[" + ri + ", 1] - " + l + "["
+        + li + ", 1], " + l + "[" + ri + ", 0] - " + l + "[" + li + ", 0])");
+    p.line(c + " = torch.cos(" + rot + ")");
+    p.line(s + " = torch.sin(" + rot + ")");
+    p.line(q + " = " + l + ".index_select(0, " + idx + ")");
+    p.line(px + " = " + c + " * " + q + "[:, 0] - " + s + " * " + q + "[:, 1]");
+    p.line(py + " = " + s + " * " + q + "[:, 0] + " + c + " * " + q + "[:, 1]");
+    String ci = p.temp("cos_inv");
+    String si = p.temp("sin_inv");
+    String cx = p.temp("cx");
+    String cy = p.temp("cy");
+    p.line(ci + " = torch.cos(-" + rot + ")");
+    p.line(si + " = torch.sin(-" + rot + ")");
+    p.line(cx + " = (" + px + ".min() + " + px + ".max()) / 2.0");
+    p.line(cy + " = (" + py + ".min() + " + py + ".max()) / 2.0");
+    String sx = p.temp("sx");
+    String sy = p.temp("sy");
+    p.line(sx + " = " + Py.f32(o.scaleX()) + " * (" + px + ".max() - " + px + ".min()) / " + o.outputWidth() + ".0");
+    p.line(sy + " = " + Py.f32(o.scaleY()) + " * (" + py + ".max() - " + py + ".min()) / " + o.outputHeight()
+        + ".0");
+    String shiftX = Py.f32((float) (-o.outputWidth() / 2.0));
+    String shiftY = Py.f32((float) (-o.outputHeight() / 2.0));
+    String m00 = p.temp("m00");
+    String m01 = p.temp("m01");
+    String m10 = p.temp("m10");
+    String m11 = p.temp("m11");
+    String z = p.temp("zero");
+    String one = p.temp("one");
+    p.line(m00 + " = " + ci + " * " + sx);
+    p.line(m01 + " = -" + si + " * " + sy);
+    p.line(m10 + " = " + si + " * " + sx);
+    p.line(m11 + " = " + ci + " * " + sy);
+    p.line(z + " = torch.zeros_like(" + m00 + ")");
+    p.line(one + " = torch.ones_like(" + m00 + ")");
+    // the centre (cx, cy) rotated back by -r is the crop's centre; the shift's translation follows the product
+    String m03 = m00 + " * " + shiftX + " + " + m01 + " * " + shiftY + " + (" + ci + " * " + cx + " - " + si + " * "
+        + cy + ")";
+    String m13 = m10 + " * " + shiftX + " + " + m11 + " * " + shiftY + " + (" + si + " * " + cx + " + " + ci + " * "
+        + cy + ")";
+    p.line(p.out(0) + " = torch.stack([" + m00 + ", " + m01 + ", " + z + ", " + m03 + ", " + m10 + ", " + m11 + ", "
+        + z + ", " + m13 + ", " + z + ", " + z + ", " + one + ", " + z + ", " + z + ", " + z + ", " + z + ", " + one
+        + "]).reshape(1, 4, 4)");
+  }
+
+  /** Four gathers from the input padded by a zero row and column; points outside the input give 0. */
+  private static void emitBilinear(PyOp p) {
+    int[] xs = p.inShape(0);
+    int[] os = p.outShape(0);
+    int h = xs[1];
+    int w = xs[2];
+    int c = xs[3];
+    int oh = os[1];
+    int ow = os[2];
+    String x = p.value(0);
+    String m = p.temp("m");
+    p.line(m + " = " + p.tf(1) + ".reshape(-1)");
+    String gx = p.temp("gx");
+    String gy = p.temp("gy");
+    p.line(gx + " = torch.arange(" + ow + ", dtype=" + x + ".dtype, device=" + x + ".device).reshape(1, " + ow + ")");
+    p.line(gy + " = torch.arange(" + oh + ", dtype=" + x + ".dtype, device=" + x + ".device).reshape(" + oh + ", 1)");
+    String tx = p.temp("tx");
+    String ty = p.temp("ty");
+    // align-corners correction of each row's translation, then the row applied to (x, y, 0, 1)
+    p.line(tx + " = " + m + "[0] * " + gx + " + " + m + "[1] * " + gy + " + " + m + "[2] * 0.0 + (" + m + "[3] + ("
+        + m + "[0] * 0.5 + " + m + "[1] * 0.5 - 0.5))");
+    p.line(ty + " = " + m + "[4] * " + gx + " + " + m + "[5] * " + gy + " + " + m + "[6] * 0.0 + (" + m + "[7] + ("
+        + m + "[4] * 0.5 + " + m + "[5] * 0.5 - 0.5))");
+    String in = p.temp("inside");
+    p.line(in + " = (" + tx + " >= 0.0) & (" + tx + " <= " + (w - 1) + ".0) & (" + ty + " >= 0.0) & (" + ty + " <= "
+        + (h - 1) + ".0)");
+    String fx = p.temp("fx");
+    String fy = p.temp("fy");
+    p.line(fx + " = torch.floor(torch.where(" + in + ", " + tx + ", torch.zeros_like(" + tx + ")))");
+    p.line(fy + " = torch.floor(torch.where(" + in + ", " + ty + ", torch.zeros_like(" + ty + ")))");
+    String i11 = p.temp("i11");
+    p.line(i11 + " = (" + fy + ".long() * " + (w + 1) + " + " + fx + ".long()).reshape(-1)");
+    String xp = p.temp("xp");
+    p.line(xp + " = F.pad(" + x + ", [0, 1, 0, 1]).reshape(1, " + c + ", " + ((long) (h + 1) * (w + 1)) + ")");
+    String[] q = new String[4];
+    long[] offsets = {0, 1, w + 1, w + 2};
+    for (int k = 0; k < 4; k++) {
+      q[k] = p.temp("q");
+      String at = offsets[k] == 0 ? i11 : i11 + " + " + offsets[k];
+      p.line(q[k] + " = " + xp + ".index_select(2, " + at + ").reshape(1, " + c + ", " + oh + ", " + ow + ")");
+    }
+    String rx = p.temp("rx");
+    String ry = p.temp("ry");
+    p.line(rx + " = " + tx + " - " + fx);
+    p.line(ry + " = " + ty + " - " + fy);
+    String up = p.temp("up");
+    String down = p.temp("down");
+    p.line(up + " = (1.0 - " + rx + ") * " + q[0] + " + " + rx + " * " + q[1]);
+    p.line(down + " = (1.0 - " + rx + ") * " + q[2] + " + " + rx + " * " + q[3]);
+    p.line(p.out(0) + " = torch.where(" + in + ", " + ry + " * " + down + " + (1.0 - " + ry + ") * " + up
+        + ", torch.zeros_like(" + up + "))");
+  }
+
+  /** (x, y) through the matrix's first two rows; z (3-value landmarks) copied. */
+  private static void emitLandmarks(PyOp p) {
+    int dims = p.inShape(0)[2];
+    String x = p.tf(0);
+    String m = p.temp("m");
+    p.line(m + " = " + p.tf(1) + ".reshape(-1)");
+    String nx = p.temp("x");
+    String ny = p.temp("y");
+    p.line(nx + " = " + m + "[0] * " + x + "[:, :, 0] + " + m + "[1] * " + x + "[:, :, 1] + " + m + "[2] * 0.0 + " + m
+        + "[3]");
+    p.line(ny + " = " + m + "[4] * " + x + "[:, :, 0] + " + m + "[5] * " + x + "[:, :, 1] + " + m + "[6] * 0.0 + " + m
+        + "[7]");
+    String z = dims == 3 ? ", " + x + "[:, :, 2]" : "";
+    p.line(p.out(0) + " = torch.stack([" + nx + ", " + ny + z + "], dim=2)");
+  }
+}
