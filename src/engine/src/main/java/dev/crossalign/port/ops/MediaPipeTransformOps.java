@@ -114,8 +114,15 @@ public final class MediaPipeTransformOps implements OpLowering {
     p.line(l + " = " + p.tf(0) + ".reshape(-1, 3)");
     int li = o.leftRotationIdx();
     int ri = o.rightRotationIdx();
-    p.line(rot + " = " + Py.f32(o.targetRotationRadians()) + " - torch.atan2(" + l + "[" + ri + ", 1] - " + l + "["
-        + li + ", 1], " + l + "[" + ri + ", 0] - " + l + "[" + li + ", 0])");
+    // atan2 spelled as atan and a quadrant fix: torch.onnx.export (torch 1.13, opset 13) has no aten::atan2
+    String dy = p.temp("dy");
+    String dx = p.temp("dx");
+    String at = p.temp("atan");
+    p.line(dy + " = " + l + "[" + ri + ", 1] - " + l + "[" + li + ", 1]");
+    p.line(dx + " = " + l + "[" + ri + ", 0] - " + l + "[" + li + ", 0]");
+    p.line(at + " = torch.atan(" + dy + " / " + dx + ")");
+    p.line(rot + " = " + Py.f32(o.targetRotationRadians()) + " - torch.where(" + dx + " < 0.0, torch.where(" + dy
+        + " >= 0.0, " + at + " + " + Math.PI + ", " + at + " - " + Math.PI + "), " + at + ")");
     p.line(c + " = torch.cos(" + rot + ")");
     p.line(s + " = torch.sin(" + rot + ")");
     p.line(q + " = " + l + ".index_select(0, " + idx + ")");
