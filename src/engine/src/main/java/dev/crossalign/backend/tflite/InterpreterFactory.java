@@ -62,9 +62,7 @@ final class InterpreterFactory {
       }
       // The verifier checks the flatbuffer, not the graph: a required op input of -1 or a paddings tensor of the
       // wrong rank passes it and crashes a kernel's Prepare. Refuse those before any interpreter exists.
-      TfliteModel javaModel = parsed != null ? parsed : TfliteModel.read(modelBytes, label);
-      NativeSafety.check(javaModel);
-      MediaPipeKernels.check(javaModel, label);
+      checkInJava(parsed != null ? parsed : TfliteModel.read(modelBytes, label), label);
       resolver = resolverFor(opts);
       // The verifier passed, so operator_codes can be read safely from the bytes it checked (the native copy, a
       // direct view); name missing ops before TFLite stumbles on them.
@@ -97,6 +95,12 @@ final class InterpreterFactory {
         new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels, mediapipe).close();
       }
     }
+  }
+
+  /** The checks made in Java before TFLite sees the graph: native safety, then the MediaPipe kernels' own. */
+  private static void checkInJava(TfliteModel model, String label) {
+    NativeSafety.check(model);
+    MediaPipeKernels.check(model, label);
   }
 
   /** Allocates the tensors (every kernel's Prepare), then gives XNNPACK-backed custom ops their one-op interpreters. */

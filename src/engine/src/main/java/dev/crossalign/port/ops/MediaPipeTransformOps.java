@@ -112,17 +112,7 @@ public final class MediaPipeTransformOps implements OpLowering {
     String px = p.temp("px");
     String py = p.temp("py");
     p.line(l + " = " + p.tf(0) + ".reshape(-1, 3)");
-    int li = o.leftRotationIdx();
-    int ri = o.rightRotationIdx();
-    // atan2 spelled as atan and a quadrant fix: torch.onnx.export (torch 1.13, opset 13) has no aten::atan2
-    String dy = p.temp("dy");
-    String dx = p.temp("dx");
-    String at = p.temp("atan");
-    p.line(dy + " = " + l + "[" + ri + ", 1] - " + l + "[" + li + ", 1]");
-    p.line(dx + " = " + l + "[" + ri + ", 0] - " + l + "[" + li + ", 0]");
-    p.line(at + " = torch.atan(" + dy + " / " + dx + ")");
-    p.line(rot + " = " + Py.f32(o.targetRotationRadians()) + " - torch.where(" + dx + " < 0.0, torch.where(" + dy
-        + " >= 0.0, " + at + " + " + Math.PI + ", " + at + " - " + Math.PI + "), " + at + ")");
+    emitRotation(p, o, l, rot);
     p.line(c + " = torch.cos(" + rot + ")");
     p.line(s + " = torch.sin(" + rot + ")");
     p.line(q + " = " + l + ".index_select(0, " + idx + ")");
@@ -163,6 +153,23 @@ public final class MediaPipeTransformOps implements OpLowering {
     p.line(p.out(0) + " = torch.stack([" + m00 + ", " + m01 + ", " + z + ", " + m03 + ", " + m10 + ", " + m11 + ", "
         + z + ", " + m13 + ", " + z + ", " + z + ", " + one + ", " + z + ", " + z + ", " + z + ", " + z + ", " + one
         + "]).reshape(1, 4, 4)");
+  }
+
+  /**
+   * rot = target - atan2(dy, dx) of the left/right landmarks, atan2 spelled as atan and a quadrant fix:
+   * torch.onnx.export (torch 1.13, opset 13) has no aten::atan2.
+   */
+  private static void emitRotation(PyOp p, MediaPipeTransforms.MatrixOptions o, String l, String rot) {
+    int li = o.leftRotationIdx();
+    int ri = o.rightRotationIdx();
+    String dy = p.temp("dy");
+    String dx = p.temp("dx");
+    String at = p.temp("atan");
+    p.line(dy + " = " + l + "[" + ri + ", 1] - " + l + "[" + li + ", 1]");
+    p.line(dx + " = " + l + "[" + ri + ", 0] - " + l + "[" + li + ", 0]");
+    p.line(at + " = torch.atan(" + dy + " / " + dx + ")");
+    p.line(rot + " = " + Py.f32(o.targetRotationRadians()) + " - torch.where(" + dx + " < 0.0, torch.where(" + dy
+        + " >= 0.0, " + at + " + " + Math.PI + ", " + at + " - " + Math.PI + "), " + at + ")");
   }
 
   /** Four gathers from the input padded by a zero row and column; points outside the input give 0. */
