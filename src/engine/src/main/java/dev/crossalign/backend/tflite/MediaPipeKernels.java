@@ -10,10 +10,8 @@ import dev.crossalign.CrossalignException;
 import dev.crossalign.tflite.MediaPipeTransforms;
 import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.TfliteModel;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -37,7 +35,8 @@ import org.bytedeco.tensorflowlite.TfLiteTensor;
  *
  * <p>Native lifetime as {@link PlaceholderKernels}: the callbacks are process-wide and stateless (one per op code,
  * static final), an instance owns the registration structs and the custom-op name strings that the resolver and the
- * interpreter point at, and {@link #close()} runs after both are freed, in {@link TfliteHandles}' order.
+ * interpreter point at ({@link CustomOpRegistrations}), and {@link #close()} runs after both are freed, in {@link
+ * TfliteHandles}' order.
  */
 final class MediaPipeKernels implements AutoCloseable {
   private static final Map<String, Prepare> PREPARE = Map.of(
@@ -49,9 +48,7 @@ final class MediaPipeKernels implements AutoCloseable {
       MediaPipeTransforms.TRANSFORM_TENSOR_BILINEAR, new Invoke(MediaPipeTransforms.TRANSFORM_TENSOR_BILINEAR),
       MediaPipeTransforms.TRANSFORM_LANDMARKS, new Invoke(MediaPipeTransforms.TRANSFORM_LANDMARKS));
 
-  private final List<TfLiteRegistration> registrations = new ArrayList<>();
-  private final List<BytePointer> names = new ArrayList<>();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CustomOpRegistrations registrations = new CustomOpRegistrations();
 
   /**
    * Refuses (UNSUPPORTED, one line naming the op) any node of these ops that MediaPipe's kernel would reject or
@@ -81,12 +78,8 @@ final class MediaPipeKernels implements AutoCloseable {
           continue;
         }
         k = k == null ? new MediaPipeKernels() : k;
-        BytePointer name = new BytePointer(c.customCode());
-        k.names.add(name);
-        TfLiteRegistration reg = new TfLiteRegistration();
-        k.registrations.add(reg);
-        reg.prepare(PREPARE.get(c.customCode())).invoke(INVOKE.get(c.customCode()));
-        resolver.AddCustom(name, reg, c.version());
+        k.registrations.add(resolver, c.customCode(), c.version(), PREPARE.get(c.customCode()),
+            INVOKE.get(c.customCode()));
       }
       ok = true;
       return k;
@@ -100,13 +93,7 @@ final class MediaPipeKernels implements AutoCloseable {
   /** Frees the registration structs and name strings; only after the interpreter and the resolver are gone. */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    registrations.forEach(Pointer::close);
-    names.forEach(Pointer::close);
-    registrations.clear();
-    names.clear();
+    registrations.close();
   }
 
   /** tensors[idx] of the context, or null when the index is out of range. */
