@@ -154,4 +154,34 @@ class MediaPipeKernelsTest {
       }
     }
   }
+
+  @Test
+  void withTheXnnpackDelegateTheseNodesStayOnTheInterpretersKernels() {
+    // XNNPACK takes the builtin partitions; the three MediaPipe ops stay on crossalign's kernels between them, and
+    // the final outputs agree with the undelegated run within float32 reordering
+    byte[] model = TestModels.bytes("face_landmark_with_attention.tflite");
+    Map<String, HostTensor> in;
+    Activations plain;
+    try (TfliteBackend b = TfliteBackend.open(model, "face_attention", TfliteOptions.defaults())) {
+      in = TfliteBackendTest.seededInput(b, 9);
+      plain = b.run(in);
+    }
+    TfliteOptions xnn = TfliteOptions.defaults().withDelegate(TfliteOptions.Delegate.XNNPACK);
+    try (TfliteBackend b = TfliteBackend.open(model, "face_attention", xnn)) {
+      assertThat(b.delegatePartitions()).isNotEmpty();
+      assertThat(b.placeholderOps()).isEmpty();
+      Activations delegated = b.run(in);
+      for (String out : new String[] {"output_lips", "output_left_iris", "conv_faceflag"}) {
+        float[] want = plain.tensor(out).toFloatArray();
+        float[] got = delegated.tensor(out).toFloatArray();
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < want.length; i++) {
+          num += (want[i] - got[i]) * (double) (want[i] - got[i]);
+          den += want[i] * (double) want[i];
+        }
+        assertThat(Math.sqrt(num / den)).as(out + " rel_l2").isLessThan(1e-5);
+      }
+    }
+  }
 }
