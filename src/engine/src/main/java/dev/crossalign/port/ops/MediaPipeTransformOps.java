@@ -8,9 +8,15 @@ import dev.crossalign.port.OpView;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.codegen.Py;
 import dev.crossalign.port.codegen.PyOp;
+import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.onnx.OnnxGraphBuilder;
+import dev.crossalign.onnx.OnnxTypes;
+import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
 import dev.crossalign.tflite.MediaPipeTransforms;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import org.bytedeco.pytorch.Tensor;
@@ -29,7 +35,9 @@ import org.bytedeco.pytorch.Tensor;
  * sample as four gathers from the input padded by one zero row and column. The eager lowering (the oracle path and
  * the float64 truth) runs {@link MediaPipeTransforms}' float32 rule itself on the host, so it is the reference's
  * arithmetic, not an independent port: the TorchScript path (the default) is the port compared with the reference.
- * No ONNX export (refused by name): a GridSample-based export is not written yet.
+ * The ONNX export writes the same formulas (ONNX has no atan2 either: Atan and Where).
+ *
+ * <p>Size: one family of three ops, each with its PyTorch code, eager lowering and ONNX export (one family, one file).
  */
 public final class MediaPipeTransformOps implements OpLowering {
   @Override
@@ -76,6 +84,211 @@ public final class MediaPipeTransformOps implements OpLowering {
       case MediaPipeTransforms.TRANSFORM_TENSOR_BILINEAR -> emitBilinear(p);
       default -> emitLandmarks(p);
     }
+  }
+
+  @Override
+  public Set<String> onnxOps() {
+    return opNames();
+  }
+
+  @Override
+  public void exportOnnx(OnnxOp s) {
+    dev.crossalign.tflite.TensorInfo[] in = new dev.crossalign.tflite.TensorInfo[s.inputCount()];
+    for (int i = 0; i < in.length; i++) {
+      in[i] = s.has(i) ? s.in(i) : null;
+    }
+    try {
+      MediaPipeTransforms.check(s.op(), in, s.outputCount() == 1 ? s.outInfo(0) : null);
+    } catch (IllegalArgumentException e) {
+      throw s.refuse(e.getMessage());
+    }
+    switch (s.op().customCode()) {
+      case MediaPipeTransforms.LANDMARKS_TO_TRANSFORM_MATRIX -> exportMatrix(s);
+      case MediaPipeTransforms.TRANSFORM_TENSOR_BILINEAR -> exportBilinear(s);
+      default -> exportLandmarks(s);
+    }
+  }
+
+  /** One ONNX node with two inputs, its output a fresh name. */
+  private static String bin(OnnxOp s, String type, String a, String b) {
+    String t = s.tmp(type.toLowerCase(java.util.Locale.ROOT));
+    s.node(type, List.of(a, b), List.of(t));
+    return t;
+  }
+
+  /** The first eight entries of the matrix input as [1]-shaped values. */
+  private static String[] rows(OnnxOp s) {
+    String m = bin(s, "Reshape", s.tf(1), s.i64(-1));
+    String[] r = new String[8];
+    for (int k = 0; k < 8; k++) {
+      r[k] = bin(s, "Gather", m, s.i64(k));
+    }
+    return r;
+  }
+
+  /** row . (x, y, 0, 1) in the C++'s order: ((r0 x + r1 y) + r2 0) + r3. */
+  private static String dot(OnnxOp s, String[] r, int row, String x, String y) {
+    int o = row * 4;
+    String xy = bin(s, "Add", bin(s, "Mul", r[o], x), bin(s, "Mul", r[o + 1], y));
+    return bin(s, "Add", bin(s, "Add", xy, bin(s, "Mul", r[o + 2], s.f32Scalar(0f))), r[o + 3]);
+  }
+
+  /** One ONNX node with one input. */
+  private static String un(OnnxOp s, String type, String a) {
+    String t = s.tmp(type.toLowerCase(java.util.Locale.ROOT));
+    s.node(type, List.of(a), List.of(t));
+    return t;
+  }
+
+  /** rot = target - atan2(dy, dx) of the left/right landmarks, atan2 as Atan and a quadrant Where. */
+  private static String exportRotation(OnnxOp s, MediaPipeTransforms.MatrixOptions o) {
+    String flat = bin(s, "Reshape", s.tf(0), s.i64(-1));
+    String lx = bin(s, "Gather", flat, s.i64(3L * o.leftRotationIdx()));
+    String ly = bin(s, "Gather", flat, s.i64(3L * o.leftRotationIdx() + 1));
+    String rx = bin(s, "Gather", flat, s.i64(3L * o.rightRotationIdx()));
+    String ry = bin(s, "Gather", flat, s.i64(3L * o.rightRotationIdx() + 1));
+    String dy = bin(s, "Sub", ry, ly);
+    String dx = bin(s, "Sub", rx, lx);
+    String zero = s.f32Scalar(0f);
+    String pi = s.f32Scalar((float) Math.PI);
+    String at = un(s, "Atan", bin(s, "Div", dy, dx));
+    String quadrant = s.tmp("quadrant");
+    s.node("Where", List.of(bin(s, "GreaterOrEqual", dy, zero), bin(s, "Add", at, pi), bin(s, "Sub", at, pi)),
+        List.of(quadrant));
+    String fixed = s.tmp("atan2");
+    s.node("Where", List.of(bin(s, "Less", dx, zero), quadrant, at), List.of(fixed));
+    return bin(s, "Sub", s.f32Scalar(o.targetRotationRadians()), fixed);
+  }
+
+  /** As the PyTorch code: rotation (atan and a quadrant fix), the rotated subset's box, the closed-form matrix. */
+  private static void exportMatrix(OnnxOp s) {
+    MediaPipeTransforms.MatrixOptions o = MediaPipeTransforms.matrixOptions(s.op().customOptions(), s.inShape(0)[1]);
+    String rot = exportRotation(s, o);
+    String c = un(s, "Cos", rot);
+    String sn = un(s, "Sin", rot);
+    String ci = un(s, "Cos", un(s, "Neg", rot));
+    String si = un(s, "Sin", un(s, "Neg", rot));
+    long[] subset = java.util.Arrays.stream(o.subset()).asLongStream().toArray();
+    String idx = s.init(s.outInfo(0).name() + "/subset", HostTensor.ofLongs(new int[] {subset.length}, Layout.ANY,
+        subset));
+    String q = bin(s, "Gather", bin(s, "Reshape", s.tf(0), s.i64(-1, 3)), idx);
+    String qx = s.tmp("qx");
+    s.node("Slice", List.of(q, s.i64(0), s.i64(1), s.i64(1)), List.of(qx));
+    String qy = s.tmp("qy");
+    s.node("Slice", List.of(q, s.i64(1), s.i64(2), s.i64(1)), List.of(qy));
+    String px = bin(s, "Sub", bin(s, "Mul", c, qx), bin(s, "Mul", sn, qy));
+    String py = bin(s, "Add", bin(s, "Mul", sn, qx), bin(s, "Mul", c, qy));
+    String[] ext = new String[4]; // max x, min x, max y, min y as [1, 1]
+    String[] srcs = {px, px, py, py};
+    for (int k = 0; k < 4; k++) {
+      ext[k] = s.tmp(k % 2 == 0 ? "max" : "min");
+      s.node(k % 2 == 0 ? "ReduceMax" : "ReduceMin", List.of(srcs[k]), List.of(ext[k]));
+    }
+    String two = s.f32Scalar(2f);
+    String cx = bin(s, "Div", bin(s, "Add", ext[1], ext[0]), two);
+    String cy = bin(s, "Div", bin(s, "Add", ext[3], ext[2]), two);
+    String sx = bin(s, "Div", bin(s, "Mul", s.f32Scalar(o.scaleX()), bin(s, "Sub", ext[0], ext[1])),
+        s.f32Scalar(o.outputWidth()));
+    String sy = bin(s, "Div", bin(s, "Mul", s.f32Scalar(o.scaleY()), bin(s, "Sub", ext[2], ext[3])),
+        s.f32Scalar(o.outputHeight()));
+    String m00 = bin(s, "Mul", ci, sx);
+    String m01 = bin(s, "Mul", un(s, "Neg", si), sy);
+    String m10 = bin(s, "Mul", si, sx);
+    String m11 = bin(s, "Mul", ci, sy);
+    String shx = s.f32Scalar((float) (-o.outputWidth() / 2.0));
+    String shy = s.f32Scalar((float) (-o.outputHeight() / 2.0));
+    String m03 = bin(s, "Add", bin(s, "Add", bin(s, "Mul", m00, shx), bin(s, "Mul", m01, shy)),
+        bin(s, "Sub", bin(s, "Mul", ci, cx), bin(s, "Mul", si, cy)));
+    String m13 = bin(s, "Add", bin(s, "Add", bin(s, "Mul", m10, shx), bin(s, "Mul", m11, shy)),
+        bin(s, "Add", bin(s, "Mul", si, cx), bin(s, "Mul", ci, cy)));
+    String z = s.init(s.outInfo(0).name() + "/zero", HostTensor.ofFloats(new int[] {1}, Layout.ANY, new float[] {0}));
+    String one = s.init(s.outInfo(0).name() + "/one", HostTensor.ofFloats(new int[] {1}, Layout.ANY, new float[] {1}));
+    List<String> parts = new ArrayList<>();
+    for (String v : new String[] {m00, m01, null, m03, m10, m11, null, m13}) {
+      parts.add(v == null ? z : bin(s, "Reshape", v, s.i64(1)));
+    }
+    parts.addAll(List.of(z, z, one, z, z, z, z, one));
+    String all = s.tmp("matrix");
+    s.node("Concat", parts, List.of(all), OnnxGraphBuilder.attrs().putInt("axis", 0));
+    s.node("Reshape", List.of(all, s.i64(1, 4, 4)), List.of(s.outTf(0)));
+  }
+
+  private static void exportLandmarks(OnnxOp s) {
+    int dims = s.inShape(0)[2];
+    String[] r = rows(s);
+    String[] col = new String[dims];
+    for (int c = 0; c < dims; c++) {
+      col[c] = s.tmp("col");
+      s.node("Slice", List.of(s.tf(0), s.i64(c), s.i64(c + 1), s.i64(2)), List.of(col[c]));
+    }
+    List<String> parts = new ArrayList<>(List.of(dot(s, r, 0, col[0], col[1]), dot(s, r, 1, col[0], col[1])));
+    if (dims == 3) {
+      parts.add(col[2]);
+    }
+    s.node("Concat", parts, List.of(s.outTf(0)), OnnxGraphBuilder.attrs().putInt("axis", 2));
+  }
+
+  /** An initializer 0, 1, ..., n - 1 (float32) of shape [rows, cols], n = rows * cols. */
+  private static String ramp(OnnxOp s, String tag, int rows, int cols) {
+    float[] v = new float[rows * cols];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = i;
+    }
+    return s.init(s.outInfo(0).name() + "/" + tag, HostTensor.ofFloats(new int[] {rows, cols}, Layout.ANY, v));
+  }
+
+  private static void exportBilinear(OnnxOp s) {
+    int[] xs = s.inShape(0);
+    int[] os = s.outShape(0);
+    int h = xs[1];
+    int w = xs[2];
+    int c = xs[3];
+    String[] r = rows(s);
+    String gx = ramp(s, "gx", 1, os[2]);
+    String gy = ramp(s, "gy", os[1], 1);
+    String half = s.f32Scalar(0.5f);
+    String zero = s.f32Scalar(0f);
+    String[] t = new String[2];
+    for (int row = 0; row < 2; row++) {
+      // the align-corners correction of the row's translation, then the row applied to (x, y, 0, 1)
+      String[] rr = r.clone();
+      int o = row * 4;
+      rr[o + 3] = bin(s, "Add", r[o + 3], bin(s, "Sub", bin(s, "Add", bin(s, "Mul", r[o], half),
+          bin(s, "Mul", r[o + 1], half)), half));
+      t[row] = dot(s, rr, row, gx, gy);
+    }
+    String inside = bin(s, "And",
+        bin(s, "And", bin(s, "GreaterOrEqual", t[0], zero), bin(s, "LessOrEqual", t[0], s.f32Scalar(w - 1))),
+        bin(s, "And", bin(s, "GreaterOrEqual", t[1], zero), bin(s, "LessOrEqual", t[1], s.f32Scalar(h - 1))));
+    String[] f = new String[2];
+    String[] idx = new String[2];
+    for (int k = 0; k < 2; k++) {
+      String safe = s.tmp("safe");
+      s.node("Where", List.of(inside, t[k], zero), List.of(safe));
+      f[k] = s.tmp("floor");
+      s.node("Floor", List.of(safe), List.of(f[k]));
+      idx[k] = s.tmp("index");
+      s.node("Cast", List.of(f[k]), List.of(idx[k]), OnnxGraphBuilder.attrs().putInt("to",
+          OnnxTypes.elemType(DType.INT64)));
+    }
+    String i11 = bin(s, "Reshape", bin(s, "Add", bin(s, "Mul", idx[1], s.i64(w + 1)), idx[0]), s.i64(-1));
+    String padded = s.tmp("padded");
+    s.node("Pad", List.of(s.tf(0), s.i64(0, 0, 0, 0, 0, 1, 1, 0)), List.of(padded));
+    String flat = bin(s, "Reshape", padded, s.i64((long) (h + 1) * (w + 1), c));
+    String[] q = new String[4];
+    long[] offsets = {0, 1, w + 1, w + 2};
+    for (int k = 0; k < 4; k++) {
+      String at = offsets[k] == 0 ? i11 : bin(s, "Add", i11, s.i64(offsets[k]));
+      q[k] = bin(s, "Reshape", bin(s, "Gather", flat, at), s.i64(1, os[1], os[2], c));
+    }
+    String shape1 = s.i64(1, os[1], os[2], 1);
+    String rx = bin(s, "Reshape", bin(s, "Sub", t[0], f[0]), shape1);
+    String ry = bin(s, "Reshape", bin(s, "Sub", t[1], f[1]), shape1);
+    String one = s.f32Scalar(1f);
+    String up = bin(s, "Add", bin(s, "Mul", bin(s, "Sub", one, rx), q[0]), bin(s, "Mul", rx, q[1]));
+    String down = bin(s, "Add", bin(s, "Mul", bin(s, "Sub", one, rx), q[2]), bin(s, "Mul", rx, q[3]));
+    String value = bin(s, "Add", bin(s, "Mul", ry, down), bin(s, "Mul", bin(s, "Sub", one, ry), up));
+    s.node("Where", List.of(bin(s, "Reshape", inside, shape1), value, zero), List.of(s.outTf(0)));
   }
 
   private static void check(OpView v, Function<String, ? extends RuntimeException> refuse) {

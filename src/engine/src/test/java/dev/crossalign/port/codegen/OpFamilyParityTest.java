@@ -31,12 +31,7 @@ class OpFamilyParityTest {
 
   /** Ops the port lowers that the ONNX exporter does not express, and why. */
   static final Map<String, String> NO_ONNX = Map.of(
-      "DENSIFY", "only as a weight: ConstantFolder decodes the sparse constant into an initializer",
-      "Landmarks2TransformMatrix", "MediaPipe custom op: not written yet (needs atan2, which ONNX lacks, from Atan and"
-          + " Where; the port's TorchScript code runs it)",
-      "TransformTensorBilinear", "MediaPipe custom op: not written yet (a bilinear sample on an affine grid: four"
-          + " Gathers as the port's code does, or GridSample at opset 16)",
-      "TransformLandmarks", "MediaPipe custom op: not written yet (two rows of the matrix applied: Slice, Mul, Add)");
+      "DENSIFY", "only as a weight: ConstantFolder decodes the sparse constant into an initializer");
 
   @Test
   void everyLoweredOpGeneratesCodeOrIsRefusedWithAReason() {
