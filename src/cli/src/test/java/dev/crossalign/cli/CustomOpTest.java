@@ -169,13 +169,13 @@ class CustomOpTest {
   /**
    * face_landmark_with_attention's three MediaPipe ops (Landmarks2TransformMatrix, TransformTensorBilinear,
    * TransformLandmarks) run on crossalign's transcription of MediaPipe's kernels in the reference and on the port's
-   * generated code: tflite~torch compares every op output in both modes, the three ops' and their consumers'
-   * included, and the model is ALIGNED (no placeholder, nothing unsupported).
+   * generated code and its ONNX export: all three pairs compare every op output in both modes, the three ops' and
+   * their consumers' included, and the model is ALIGNED (no placeholder, nothing unsupported).
    */
   @Test
   void faceLandmarkWithAttentionIsComparedWholeThroughItsThreeMediapipeOps() throws Exception {
     Path model = TestModels.require("face_landmark_with_attention.tflite");
-    Report r = validate(model);
+    Report r = validate(model, "tflite,torch,onnxruntime");
     assertThat(r.status()).as(r.err()).isZero();
     assertThat(r.doc().get("verdict").asText()).isEqualTo("aligned");
     assertThat(r.doc().get("unsupported")).isEmpty();
