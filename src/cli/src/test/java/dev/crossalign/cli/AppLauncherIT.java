@@ -85,30 +85,35 @@ class AppLauncherIT {
   }
 
   /**
-   * glibc reads its malloc settings from the environment when the JVM starts: the launcher exports its defaults, and
-   * a caller's own value wins. The "java" here is a script that prints the environment it was started with.
+   * glibc reads its malloc settings from the environment when the JVM starts: the launcher exports its defaults (one
+   * arena and 32 MiB thresholds for one-shot commands, two arenas and 1 MiB for batch, whose workers inherit them),
+   * and a caller's own value wins. The "java" here is a script that prints the environment it was started with.
    */
   @Test
   void mallocSettingsReachTheJvmUnlessTheCallerSetThem(@TempDir Path dir) throws Exception {
-    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
-    Files.writeString(java, "#!/bin/sh\nenv\n");
-    assertThat(java.toFile().setExecutable(true)).isTrue();
+    Path fakeJava = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(fakeJava, "#!/bin/sh\nenv\n");
+    assertThat(fakeJava.toFile().setExecutable(true)).isTrue();
     // empty counts as unset for the launcher (as for glibc): whatever the build's own environment holds
     Map<String, String> env = new java.util.HashMap<>(Map.of("JAVA_HOME", dir.toString(), "MALLOC_ARENA_MAX", "",
-        "MALLOC_MMAP_THRESHOLD_", ""));
-    Proc p = exec(env, LAUNCHER.toString(), "--version");
-    assertThat(p.status()).as(p.err()).isZero();
-    assertThat(p.out().lines()).contains("MALLOC_ARENA_MAX=2", "MALLOC_MMAP_THRESHOLD_=1048576");
+        "MALLOC_MMAP_THRESHOLD_", "", "MALLOC_TRIM_THRESHOLD_", "", "CROSSALIGN_CDS", "off"));
+    for (String[] cmd : new String[][] {{"--version"}, {"validate", "m.tflite"}, {"bench", "m.tflite"}}) {
+      Proc p = exec(env, java.util.stream.Stream.concat(java.util.stream.Stream.of(LAUNCHER.toString()),
+          java.util.Arrays.stream(cmd)).toArray(String[]::new));
+      assertThat(p.status()).as(p.err()).isZero();
+      assertThat(p.out().lines()).as(String.join(" ", cmd))
+          .contains("MALLOC_ARENA_MAX=1", "MALLOC_MMAP_THRESHOLD_=33554432", "MALLOC_TRIM_THRESHOLD_=67108864");
+    }
+    Proc batch = exec(env, LAUNCHER.toString(), "batch", "m.csv");
+    assertThat(batch.out().lines()).contains("MALLOC_ARENA_MAX=2", "MALLOC_MMAP_THRESHOLD_=1048576")
+        .noneMatch(l -> l.startsWith("MALLOC_TRIM_THRESHOLD_=") && !l.equals("MALLOC_TRIM_THRESHOLD_="));
     env.put("MALLOC_ARENA_MAX", "8");
-    Proc q = exec(env, LAUNCHER.toString(), "--version");
-    assertThat(q.out().lines()).contains("MALLOC_ARENA_MAX=8", "MALLOC_MMAP_THRESHOLD_=1048576");
-    // bench, a latency run, gets one arena (a timed thread on a secondary one can fault every run in), unless set
-    env.put("MALLOC_ARENA_MAX", "");
-    env.put("CROSSALIGN_CDS", "off");
-    assertThat(exec(env, LAUNCHER.toString(), "bench", "m.tflite").out().lines()).contains("MALLOC_ARENA_MAX=1");
-    assertThat(exec(env, LAUNCHER.toString(), "validate", "bench").out().lines()).contains("MALLOC_ARENA_MAX=2");
-    env.put("MALLOC_ARENA_MAX", "4");
-    assertThat(exec(env, LAUNCHER.toString(), "bench", "m.tflite").out().lines()).contains("MALLOC_ARENA_MAX=4");
+    env.put("MALLOC_MMAP_THRESHOLD_", "4096");
+    Proc q = exec(env, LAUNCHER.toString(), "validate", "m.tflite");
+    assertThat(q.out().lines()).contains("MALLOC_ARENA_MAX=8", "MALLOC_MMAP_THRESHOLD_=4096",
+        "MALLOC_TRIM_THRESHOLD_=67108864");
+    assertThat(exec(env, LAUNCHER.toString(), "batch", "m.csv").out().lines())
+        .contains("MALLOC_ARENA_MAX=8", "MALLOC_MMAP_THRESHOLD_=4096");
   }
 
   /**

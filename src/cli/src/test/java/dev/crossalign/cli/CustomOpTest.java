@@ -28,8 +28,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Models with custom ops TFLite has no kernel for: validate runs the reference with zero-writing placeholders, names
  * each such op as unsupported, compares every other layer (isolated mode downstream of the placeholders too) and exits
- * 3 (INCOMPLETE), since a model output has no true reference value. MediaPipe's Convolution2DTransposeBias is the
- * exception: TFLite's XNNPACK delegate implements it, so the selfie models are complete.
+ * 3 (INCOMPLETE), since a model output has no true reference value. MediaPipe's ops are the exceptions:
+ * Convolution2DTransposeBias runs on TFLite's XNNPACK delegate kernel (the selfie models), and the attention-mesh ops
+ * of face_landmark_with_attention on crossalign's transcription of MediaPipe's kernels, so those models are complete.
  */
 class CustomOpTest {
   @TempDir Path dir;
@@ -107,14 +108,9 @@ class CustomOpTest {
   }
 
   /**
-   * Output names of every op that runs at inference time except the custom ops (DEQUANTIZE/DENSIFY of weights are
-   * constant-folded by the port and compared in chained mode only), read with the pure-Java reader.
+   * Output names of every op that runs at inference time, custom ops included when {@code custom} (DEQUANTIZE/DENSIFY
+   * of weights are constant-folded by the port and compared in chained mode only), read with the pure-Java reader.
    */
-  private static Set<String> runtimeOutputsButCustom(Path model) {
-    return runtimeOutputs(model, false);
-  }
-
-  /** As {@link #runtimeOutputsButCustom}, custom ops included when {@code custom}. */
   private static Set<String> runtimeOutputs(Path model, boolean custom) {
     TfliteModel m = TfliteModel.read(model);
     var g = m.main();
@@ -170,31 +166,31 @@ class CustomOpTest {
     }
   }
 
+  /**
+   * face_landmark_with_attention's three MediaPipe ops (Landmarks2TransformMatrix, TransformTensorBilinear,
+   * TransformLandmarks) run on crossalign's transcription of MediaPipe's kernels in the reference and on the port's
+   * generated code and its ONNX export: all three pairs compare every op output in both modes, the three ops' and
+   * their consumers' included, and the model is ALIGNED (no placeholder, nothing unsupported).
+   */
   @Test
-  void faceLandmarkWithAttentionComparesAroundItsThreeCustomOps() throws Exception {
+  void faceLandmarkWithAttentionIsComparedWholeThroughItsThreeMediapipeOps() throws Exception {
     Path model = TestModels.require("face_landmark_with_attention.tflite");
-    Report r = validate(model);
-    System.out.println("face attention: exit " + r.status() + "; " + r.err().lines().limit(15).toList());
-    assertThat(r.status()).as(r.err()).isEqualTo(3);
-    assertThat(r.doc().get("verdict").asText()).isEqualTo("incomplete");
-    Set<String> unsupported = new HashSet<>();
-    r.doc().get("unsupported").forEach(u -> unsupported.add(u.get("op").asText()));
-    assertThat(unsupported).contains("Landmarks2TransformMatrix", "TransformTensorBilinear", "TransformLandmarks");
+    Report r = validate(model, "tflite,torch,onnxruntime");
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.doc().get("verdict").asText()).isEqualTo("aligned");
+    assertThat(r.doc().get("unsupported")).isEmpty();
+    assertThat(r.doc().get("config").get("tflite.mediapipe_kernels").asText())
+        .contains("Java transcription of MediaPipe's TFLite kernels").contains("not a compiled MediaPipe kernel");
     List<JsonNode> isolated = r.comparisons("isolated");
-    long failing = isolated.stream().filter(c -> !c.get("pass").asBoolean()).count();
-    System.out.printf("face attention: %d isolated (%d not passing), %d chained compared%n", isolated.size(), failing,
-        r.names(r.comparisons("chained"), "compared").size());
-    assertThat(r.names(isolated, "compared")).isEqualTo(runtimeOutputsButCustom(model));
-    assertThat(failing).isZero();
-    // The port's chained run skips what follows the custom ops and still compares everything before them, in tolerance.
     List<JsonNode> chained = r.comparisons("chained");
-    assertThat(r.names(chained, "compared").size() + r.names(r.comparisons("weights"), "compared").size())
-        .isGreaterThan(200);
-    assertThat(chained).filteredOn(c -> c.get("status").asText().equals("compared"))
-        .allSatisfy(c -> assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue());
-    for (String op : List.of("TransformTensorBilinear", "TransformLandmarks")) {
-      assertThat(r.names(isolated, "compared")).as("consumers of " + op).containsAll(consumersOf(model, op));
+    assertThat(r.names(isolated, "compared")).isEqualTo(runtimeOutputs(model, true));
+    for (String op : List.of("Landmarks2TransformMatrix", "TransformTensorBilinear", "TransformLandmarks")) {
+      assertThat(r.names(isolated, "compared")).as(op).containsAll(outputsOf(model, op))
+          .containsAll(consumersOf(model, op));
+      assertThat(r.names(chained, "compared")).as(op).containsAll(outputsOf(model, op));
     }
+    assertThat(isolated).allSatisfy(c -> assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue());
+    assertThat(chained).allSatisfy(c -> assertThat(c.get("pass").asBoolean()).as(c.get("tensor").asText()).isTrue());
   }
 
   /** A model from the 'extra' folder beside the models folder; skipped when absent (failed with CI=true). */

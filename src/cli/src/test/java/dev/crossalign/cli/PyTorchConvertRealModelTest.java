@@ -50,6 +50,7 @@ class PyTorchConvertRealModelTest {
         "face_detection_full_range.tflite",
         "face_detection_full_range_sparse.tflite",
         "face_landmark.tflite",
+        "face_landmark_with_attention.tflite",
         "hand_landmark_full.tflite",
         "hand_landmark_lite.tflite",
         "hand_recrop.tflite",

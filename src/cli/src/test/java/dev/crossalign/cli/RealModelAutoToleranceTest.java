@@ -47,13 +47,29 @@ class RealModelAutoToleranceTest {
     JsonNode t = doc.get("truth");
     assertThat(t.get("decides").asBoolean()).isTrue();
     assertThat(t.get("verdict").asText()).as(t.get("failures").toString()).isEqualTo("aligned");
-    assertThat(t.get("unbounded")).as("op outputs without a derived bound").isEmpty();
-    assertThat(t.get("tensors").size()).isEqualTo(t.get("bounded").asInt()).isGreaterThan(50);
+    // MediaPipe's attention-mesh ops (face_landmark_with_attention) have no float64 rule and no derived bound: the
+    // truth lab names their outputs as unbounded, and only those
+    Set<String> unbounded = new HashSet<>();
+    t.get("unbounded").forEach(u -> unbounded.add(u.asText()));
+    Set<String> mediapipe = new HashSet<>();
+    Set<String> mediapipeNames = new HashSet<>();
+    var g = TfliteModel.read(model).main();
+    g.operators().stream().filter(op -> op.isCustom()
+            && dev.crossalign.tflite.MediaPipeTransforms.CODES.contains(op.customCode()))
+        .forEach(op -> {
+          mediapipe.add(g.tensor(op.outputs()[0]).name() + " (" + op.customCode() + ")");
+          mediapipeNames.add(g.tensor(op.outputs()[0]).name());
+        });
+    assertThat(unbounded).as("op outputs without a derived bound").isEqualTo(mediapipe);
+    assertThat(t.get("tensors").size()).isEqualTo(t.get("bounded").asInt() + unbounded.size()).isGreaterThan(50);
 
     Set<String> backends = new HashSet<>();
     boolean ortOffOnSaturatedSigmoid = false;
     for (JsonNode row : t.get("tensors")) {
       String name = row.get("name").asText();
+      if (mediapipeNames.contains(name)) {
+        continue; // listed as unbounded above
+      }
       assertThat(row.get("bound").isNull()).as(name).isFalse();
       assertThat(row.get("pass").asBoolean()).as(name).isTrue();
       for (JsonNode e : row.get("errors")) {

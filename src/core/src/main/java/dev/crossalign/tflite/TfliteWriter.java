@@ -188,14 +188,20 @@ public final class TfliteWriter {
     return addOp(new OpCode(op.code(), null, checkVersion(version)), inputs, outputs, options, unionType, null);
   }
 
-  /** Custom op by name with raw custom_options bytes (may be null or empty). */
+  /** Custom op by name with raw custom_options bytes (may be null or empty), version 1. */
   public int custom(String customCode, int[] inputs, int[] outputs, byte[] customOptions) {
+    return custom(customCode, 1, inputs, outputs, customOptions);
+  }
+
+  /** Custom op by name and version with raw custom_options bytes (may be null or empty). */
+  public int custom(String customCode, int version, int[] inputs, int[] outputs, byte[] customOptions) {
     if (customCode == null || customCode.isEmpty()) {
       throw new IllegalArgumentException("custom op needs a non-empty custom code");
     }
     byte[] opts = customOptions == null ? new byte[0] : customOptions.clone();
     return addOp(
-        new OpCode(BuiltinOp.CUSTOM.code(), customCode, 1), inputs, outputs, new OpOptions.None(), 0, opts);
+        new OpCode(BuiltinOp.CUSTOM.code(), customCode, checkVersion(version)), inputs, outputs, new OpOptions.None(), 0,
+        opts);
   }
 
   /** Graph outputs, in order (replaces any earlier call). */

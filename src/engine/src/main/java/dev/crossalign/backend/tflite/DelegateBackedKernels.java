@@ -5,15 +5,12 @@ import static org.bytedeco.tensorflowlite.global.tensorflowlite.kTfLiteOk;
 
 import dev.crossalign.CrossalignException;
 import dev.crossalign.backend.NativeLog;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorflowlite.BuiltinOpResolver;
 import org.bytedeco.tensorflowlite.Interpreter;
 import org.bytedeco.tensorflowlite.TfLiteContext;
@@ -47,8 +44,7 @@ final class DelegateBackedKernels implements AutoCloseable {
   private static final Map<Long, DelegateBackedKernels> BY_CONTEXT = new ConcurrentHashMap<>();
   private static final Invoke INVOKE = new Invoke();
 
-  private final List<TfLiteRegistration> registrations = new ArrayList<>();
-  private final List<BytePointer> names = new ArrayList<>();
+  private final CustomOpRegistrations registrations = new CustomOpRegistrations();
   /** One-op interpreters by the node's first output tensor (what Invoke can read from its TfLiteNode). */
   private final Map<Integer, OneOpInterpreter> byOutput = new LinkedHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -64,12 +60,7 @@ final class DelegateBackedKernels implements AutoCloseable {
           continue;
         }
         k = k == null ? new DelegateBackedKernels() : k;
-        BytePointer name = new BytePointer(c.customCode());
-        k.names.add(name);
-        TfLiteRegistration reg = new TfLiteRegistration();
-        k.registrations.add(reg);
-        reg.prepare(PlaceholderKernels.PREPARE).invoke(INVOKE);
-        resolver.AddCustom(name, reg, c.version());
+        k.registrations.add(resolver, c.customCode(), c.version(), PlaceholderKernels.PREPARE, INVOKE);
       }
       ok = true;
       return k;
@@ -135,10 +126,7 @@ final class DelegateBackedKernels implements AutoCloseable {
       }
     }
     byOutput.clear();
-    registrations.forEach(Pointer::close);
-    names.forEach(Pointer::close);
-    registrations.clear();
-    names.clear();
+    registrations.close();
   }
 
   /** Runs the node's one-op interpreter; kTfLiteError (never an exception into native code) when it cannot. */

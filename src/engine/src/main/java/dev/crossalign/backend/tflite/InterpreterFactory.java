@@ -57,6 +57,7 @@ final class InterpreterFactory {
     Interpreter interpreter = null;
     PlaceholderKernels placeholders = null;
     DelegateBackedKernels kernels = null;
+    MediaPipeKernels mediapipe = null;
     ExternalDelegate external = null;
     boolean ok = false;
     try {
@@ -71,12 +72,13 @@ final class InterpreterFactory {
       }
       // The verifier checks the flatbuffer, not the graph: a required op input of -1 or a paddings tensor of the
       // wrong rank passes it and crashes a kernel's Prepare. Refuse those before any interpreter exists.
-      NativeSafety.check(parsed != null ? parsed : TfliteModel.read(modelBytes, label));
+      checkInJava(parsed != null ? parsed : TfliteModel.read(modelBytes, label), label);
       resolver = resolverFor(opts);
       // The verifier passed, so operator_codes can be read safely from the bytes it checked (the native copy, a
       // direct view); name missing ops before TFLite stumbles on them.
       List<OperatorCodes.Code> codes = OperatorCodes.read(buffer.position(0).asByteBuffer());
       kernels = DelegateBackedKernels.register(resolver, codes);
+      mediapipe = MediaPipeKernels.register(resolver, codes);
       probeServedNodes(probe && kernels != null, modelBytes, label, opts, parsed);
       if (opts.placeholderCustomOps()) {
         placeholders = registerPlaceholders(codes, resolver, label);
@@ -96,12 +98,12 @@ final class InterpreterFactory {
         }
       }
       allocate(interpreter, kernels, opts, label, log);
-      TfliteHandles h = new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels);
+      TfliteHandles h = new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels, mediapipe);
       ok = true;
       return h;
     } finally {
       if (!ok) {
-        new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels).close();
+        new TfliteHandles(buffer, model, resolver, interpreter, external, placeholders, kernels, mediapipe).close();
       }
     }
   }
@@ -119,6 +121,12 @@ final class InterpreterFactory {
     if (serves && opts.delegate() == TfliteOptions.Delegate.XNNPACK) {
       build(modelBytes, label, opts.withDelegate(TfliteOptions.Delegate.NONE), parsed).close();
     }
+  }
+
+  /** The checks made in Java before TFLite sees the graph: native safety, then the MediaPipe kernels' own. */
+  private static void checkInJava(TfliteModel model, String label) {
+    NativeSafety.check(model);
+    MediaPipeKernels.check(model, label);
   }
 
   /** Allocates the tensors (every kernel's Prepare), then gives XNNPACK-backed custom ops their one-op interpreters. */

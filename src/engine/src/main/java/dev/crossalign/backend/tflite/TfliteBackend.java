@@ -47,10 +47,12 @@ import org.bytedeco.tensorflowlite.RegistrationNodePair;
 @SuppressWarnings("try")
 public final class TfliteBackend implements dev.crossalign.backend.ReferenceBackend {
   /**
-   * Custom op codes the reference runs with a kernel of TFLite's own (its XNNPACK delegate's, {@link
-   * DelegateBackedKernels}) rather than a placeholder.
+   * Custom op codes the reference runs with a real kernel rather than a placeholder: TFLite's own (its XNNPACK
+   * delegate's, {@link DelegateBackedKernels}) or crossalign's transcription of MediaPipe's ({@link MediaPipeKernels}).
    */
-  public static final Set<String> CUSTOM_OPS_WITH_KERNEL = DelegateBackedKernels.CODES;
+  public static final Set<String> CUSTOM_OPS_WITH_KERNEL = java.util.stream.Stream.concat(
+      DelegateBackedKernels.CODES.stream(), dev.crossalign.tflite.MediaPipeTransforms.CODES.stream())
+      .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   private final String label;
   private final TfliteOptions options;
@@ -345,6 +347,11 @@ public final class TfliteBackend implements dev.crossalign.backend.ReferenceBack
       m.put("xnnpack_kernels", "nodes " + kernels.nodes() + " (custom ops " + String.join(", ",
           new java.util.TreeSet<>(DelegateBackedKernels.CODES)) + ") ran on TFLite's XNNPACK delegate kernel (fp32)"
           + " in one-op interpreters");
+    }
+    if (handles.get().mediapipe() != null) {
+      m.put("mediapipe_kernels", "custom ops " + String.join(", ", new java.util.TreeSet<>(
+          dev.crossalign.tflite.MediaPipeTransforms.CODES)) + " (version 2) ran on crossalign's Java transcription of"
+          + " MediaPipe's TFLite kernels (mediapipe/util/tflite/operations), not a compiled MediaPipe kernel");
     }
     m.put(
         "intermediates",

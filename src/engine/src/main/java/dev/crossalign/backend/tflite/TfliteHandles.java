@@ -18,7 +18,8 @@ record TfliteHandles(
     Interpreter interpreter,
     ExternalDelegate external,
     PlaceholderKernels placeholders,
-    DelegateBackedKernels kernels) {
+    DelegateBackedKernels kernels,
+    MediaPipeKernels mediapipe) {
 
   /** Frees every handle; a failure on one does not keep the others open. */
   void close() {
@@ -51,6 +52,14 @@ record TfliteHandles(
     if (kernels != null) {
       try {
         kernels.close();
+      } catch (RuntimeException e) {
+        // As closeQuietly: nothing a caller could do.
+      }
+    }
+    // Likewise the MediaPipe kernels' registrations and names.
+    if (mediapipe != null) {
+      try {
+        mediapipe.close();
       } catch (RuntimeException e) {
         // As closeQuietly: nothing a caller could do.
       }

@@ -121,25 +121,6 @@ class PlaceholderKernelsTest {
     }
   }
 
-  @Test
-  void faceLandmarkWithAttentionEitherRunsOrIsRefusedForAShapeReason() {
-    byte[] model = TestModels.bytes("face_landmark_with_attention.tflite");
-    try (TfliteBackend b = TfliteBackend.open(model, "face_attention.tflite", PLACEHOLDERS)) {
-      assertThat(b.placeholderOps()).extracting(TfliteBackend.PlaceholderOp::customCode)
-          .contains("Landmarks2TransformMatrix", "TransformTensorBilinear", "TransformLandmarks");
-      Activations a = b.run(TfliteBackendTest.seededInput(b, 4));
-      for (String t : b.placeholderOutputs()) {
-        assertThat(a.tensor(t).toFloatArray()).as(t).containsOnly(0f);
-      }
-      System.out.printf("face attention: placeholders %s, %d downstream%n", b.placeholderOps(),
-          b.downstreamOfPlaceholders().size());
-    } catch (CrossalignException e) {
-      System.out.println("face attention refused: " + e.getMessage());
-      assertThat(e.kind()).isEqualTo(CrossalignException.Kind.UNSUPPORTED);
-      assertThat(e.getMessage()).contains("no static shape");
-    }
-  }
-
   /** Open, run, close 200 times: no crash, callbacks stay valid, native memory flat. */
   @Test
   void twoHundredOpenRunCloseCyclesKeepRssFlat() throws Exception {
