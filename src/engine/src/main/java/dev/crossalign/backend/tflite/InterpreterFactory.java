@@ -84,7 +84,6 @@ final class InterpreterFactory {
         placeholders = registerPlaceholders(codes, resolver, label);
       }
       checkOpsResolvable(codes, resolver, label);
-
       interpreter = newInterpreter(model, resolver, opts, label, log);
       if (placeholders != null) {
         PlaceholderReach.checkShapes(interpreter, placeholders, label);
