@@ -81,12 +81,7 @@ class BadInputTest {
   @Test
   void customOpModelIsExit3NamingTheOp(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
     // a custom op no TFLite build and no crossalign kernel implements (MediaPipe's that crossalign runs: CustomOpTest)
-    dev.crossalign.tflite.TfliteWriter w = new dev.crossalign.tflite.TfliteWriter();
-    int x = w.input("x", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4, 4, 2);
-    int c = w.tensor("c", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4, 4, 2);
-    w.custom("NoSuchKernelOp", new int[] {x}, new int[] {c}, new byte[0]);
-    w.outputs(c);
-    Path model = java.nio.file.Files.write(tmp.resolve("custom.tflite"), w.build());
+    Path model = CliTestSupport.unknownCustomOpModel(tmp, "NoSuchKernelOp");
     CliTestSupport.Run r = CliTestSupport.run("validate", model.toString());
     assertThat(r.status()).as(r.err()).isEqualTo(3);
     // The reference runs the custom op as a placeholder: the op is named in the report (stdout), not as an error.

@@ -11,6 +11,19 @@ final class CliTestSupport {
 
   private CliTestSupport() {}
 
+  /**
+   * Writes {@code dir/custom.tflite}: one custom op named {@code code} over a [1,4,4,2] float input, which no TFLite
+   * kernel, crossalign kernel or port family implements.
+   */
+  static java.nio.file.Path unknownCustomOpModel(java.nio.file.Path dir, String code) throws java.io.IOException {
+    dev.crossalign.tflite.TfliteWriter w = new dev.crossalign.tflite.TfliteWriter();
+    int x = w.input("x", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4, 4, 2);
+    int c = w.tensor("c", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4, 4, 2);
+    w.custom(code, new int[] {x}, new int[] {c}, new byte[0]);
+    w.outputs(c);
+    return java.nio.file.Files.write(dir.resolve("custom.tflite"), w.build());
+  }
+
   static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

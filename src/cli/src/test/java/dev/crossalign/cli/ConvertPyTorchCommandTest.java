@@ -13,12 +13,7 @@ class ConvertPyTorchCommandTest {
   @Test
   void aModelWithACustomOpIsRefusedNamingItAndNothingIsWritten(@TempDir Path tmp) throws Exception {
     // a custom op no family lowers (face_landmark_with_attention's MediaPipe ops convert since branch s7-attention)
-    dev.crossalign.tflite.TfliteWriter w = new dev.crossalign.tflite.TfliteWriter();
-    int x = w.input("x", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4, 4, 2);
-    int c = w.tensor("c", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4, 4, 2);
-    w.custom("NoSuchPortOp", new int[] {x}, new int[] {c}, new byte[0]);
-    w.outputs(c);
-    Path model = Files.write(tmp.resolve("custom.tflite"), w.build());
+    Path model = CliTestSupport.unknownCustomOpModel(tmp, "NoSuchPortOp");
     Path dir = tmp.resolve("out");
     CliTestSupport.Run r = CliTestSupport.run("convert", model.toString(), "--to", "pytorch", "-o", dir.toString());
     assertThat(r.status()).isEqualTo(3);

@@ -99,12 +99,7 @@ class ThreeWayValidationTest {
 
   @org.junit.jupiter.api.Test
   void convertRefusesACustomOpWithExit3() throws java.io.IOException {
-    dev.crossalign.tflite.TfliteWriter w = new dev.crossalign.tflite.TfliteWriter();
-    int x = w.input("x", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4, 4, 2);
-    int c = w.tensor("c", dev.crossalign.tflite.TensorType.FLOAT32, 1, 4, 4, 2);
-    w.custom("NoSuchExportOp", new int[] {x}, new int[] {c}, new byte[0]);
-    w.outputs(c);
-    Path model = java.nio.file.Files.write(dir.resolve("custom.tflite"), w.build());
+    Path model = CliTestSupport.unknownCustomOpModel(dir, "NoSuchExportOp");
     CliTestSupport.Run r = CliTestSupport.run("convert", model.toString(), "-o", dir.resolve("x.onnx").toString());
     assertThat(r.status()).isEqualTo(3);
     assertThat(r.err()).contains("NoSuchExportOp");

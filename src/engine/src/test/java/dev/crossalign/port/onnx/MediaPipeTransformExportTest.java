@@ -2,6 +2,7 @@ package dev.crossalign.port.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.crossalign.testutil.MediaPipeModels;
 import dev.crossalign.tflite.MediaPipeTransforms;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.tflite.TfliteWriter;
@@ -18,13 +19,7 @@ class MediaPipeTransformExportTest {
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {5, 6})
   void bilinearInOnnxRuntimeMatchesTheReference(long seed) {
-    TfliteWriter w = new TfliteWriter();
-    int x = w.input("x", TensorType.FLOAT32, 1, 6, 5, 4);
-    int m = w.input("m", TensorType.FLOAT32, 1, 4, 4);
-    int y = w.tensor("y", TensorType.FLOAT32, 1, 7, 9, 4);
-    w.custom(MediaPipeTransforms.TRANSFORM_TENSOR_BILINEAR, 2, new int[] {x, m}, new int[] {y}, new byte[0]);
-    w.outputs(y);
-    ExportHarness.Result r = ExportHarness.run(w.build(), seed, 0, 0.6);
+    ExportHarness.Result r = ExportHarness.run(MediaPipeModels.bilinearOnAnyMatrix(), seed, 0, 0.6);
     assertThat(r.export().model().nodes()).extracting(n -> n.opType()).contains("Gather", "Where", "Pad");
     ExportHarness.Diff d = r.outputs().get(0);
     System.out.printf("ONNX TransformTensorBilinear seed %d: max_abs %.3g rel_l2 %.3g%n", seed, d.maxAbs(), d.relL2());

@@ -2,6 +2,7 @@ package dev.crossalign.port.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.crossalign.testutil.MediaPipeModels;
 import dev.crossalign.testutil.PortHarness;
 import dev.crossalign.tflite.FlexMapBuilder;
 import dev.crossalign.tflite.MediaPipeTransforms;
@@ -56,13 +57,7 @@ class MediaPipeTransformOpsTest {
   @ValueSource(longs = {5, 6})
   void bilinearOnAnyMatrixMatchesTheReference(long seed) {
     // a random matrix in [0, 0.6): points spread over [0, ~9] x [0, ~9], partly outside the 6 x 5 input (zeros)
-    TfliteWriter w = new TfliteWriter();
-    int x = w.input("x", TensorType.FLOAT32, 1, 6, 5, 4);
-    int m = w.input("m", TensorType.FLOAT32, 1, 4, 4);
-    int y = w.tensor("y", TensorType.FLOAT32, 1, 7, 9, 4);
-    w.custom(MediaPipeTransforms.TRANSFORM_TENSOR_BILINEAR, 2, new int[] {x, m}, new int[] {y}, new byte[0]);
-    w.outputs(y);
-    PortHarness.Result r = PortHarness.assertAligned(w.build(), seed, 0, 0.6, 1e-4);
+    PortHarness.Result r = PortHarness.assertAligned(MediaPipeModels.bilinearOnAnyMatrix(), seed, 0, 0.6, 1e-4);
     float[] ref = r.reference().get("y").toFloatArray();
     long inside = 0;
     for (float v : ref) {
