@@ -84,7 +84,7 @@ public final class Comparer {
     long t1 = System.nanoTime();
     Map<String, HostTensor> driverInputs = driver instanceof TfliteSide ts
         ? InputGenerator.inputs(ts.model(), req.config().seed(), req.inputLow(), req.inputHigh(), givenDriver)
-        : SeededInputs.generate(driver.inputs(), req.config().seed(), req.inputLow(), req.inputHigh(), givenDriver);
+        : SeededInputs.generate(driver.label(), driver.inputs(), req.config().seed(), req.inputLow(), req.inputHigh(), givenDriver);
     Activations driverRun = driver.run(driverInputs);
     timing.put(aDrives ? "run.reference" : "run.candidate", ms(t1));
 

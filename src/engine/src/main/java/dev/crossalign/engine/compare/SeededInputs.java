@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
 final class SeededInputs {
   private SeededInputs() {}
 
-  static Map<String, HostTensor> generate(
+  /** Inputs for {@code model} (its label, named in refusals): the user's where given, else seeded. */
+  static Map<String, HostTensor> generate(String model,
       List<InputSpec> specs, long seed, double low, double high, Map<String, HostTensor> given) {
     Map<String, HostTensor> out = new LinkedHashMap<>();
     SplittableRandom root = new SplittableRandom(seed);
@@ -35,7 +36,8 @@ final class SeededInputs {
         continue;
       }
       if (s.dtype() == null) {
-        throw CrossalignException.unsupported("input '" + s.name() + "' has no declared type: give it with --input");
+        throw CrossalignException.unsupported(
+            "model " + model + ": input '" + s.name() + "' has no declared type: give it with --input");
       }
       int n = Math.toIntExact(HostTensor.numel(shape));
       switch (s.dtype()) {
@@ -61,7 +63,8 @@ final class SeededInputs {
           out.put(s.name(), HostTensor.ofLongs(shape, s.layout(), v));
         }
         default -> throw CrossalignException.unsupported(
-            "input '" + s.name() + "' of type " + s.dtype() + ": give it with --input NAME=FILE.npy");
+            "model " + model + ": input '" + s.name() + "' of type " + s.dtype()
+                + ": give it with --input NAME=FILE.npy");
       }
     }
     return out;

@@ -77,4 +77,15 @@ class CompareErrorMessagesTest {
         .isInstanceOf(CrossalignException.class)
         .hasMessageStartingWith(onnx + ": input 's' has ONNX element type STRING");
   }
+
+  @Test
+  void anInputItCannotSeedNamesTheModelThatDrives() throws Exception {
+    // two ONNX models: the first drives, and its BOOL input has no seeded form (the user gives it with --input)
+    Path a = onnx("flags.onnx", identity("f", DType.BOOL, 1, 4));
+    Path b = onnx("flags2.onnx", identity("f", DType.BOOL, 1, 4));
+    CrossalignException e = thrown(a, b);
+    assertThat(e.kind()).isEqualTo(CrossalignException.Kind.UNSUPPORTED);
+    assertThat(e.getMessage()).startsWith("model ").contains(a.getFileName().toString())
+        .contains("input 'f' of type BOOL: give it with --input NAME=FILE.npy").doesNotContain("\n");
+  }
 }
