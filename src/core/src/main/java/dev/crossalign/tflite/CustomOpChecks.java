@@ -17,15 +17,21 @@ public final class CustomOpChecks {
    * declares it; fp16 weights behind a DEQUANTIZE are read at the constant's shape, which is what TFLite gives them.
    */
   static String violation(Operator op, Subgraph g) {
-    if (!TRANSPOSE_CONV_BIAS.equals(op.customCode())) {
-      return null;
-    }
     int[] in = op.inputs();
-    if (in.length != 3 || op.outputs().length != 1 || in[0] < 0 || in[1] < 0 || in[2] < 0) {
+    if (!isTransposeConvBias(op.customCode(), in, op.outputs())) {
       return null;
     }
     return transposeConvBiasChannels(g.tensor(in[0]).shape(), constantShape(g, in[1]), constantShape(g, in[2]),
         g.tensor(op.outputs()[0]).shape());
+  }
+
+  /**
+   * Whether a custom node is a Convolution2DTransposeBias with the operands its channel rule reads: 3 inputs (none
+   * absent) and 1 output. Any other count is the kernel's own clean refusal.
+   */
+  public static boolean isTransposeConvBias(String customCode, int[] inputs, int[] outputs) {
+    return TRANSPOSE_CONV_BIAS.equals(customCode) && inputs.length == 3 && outputs.length == 1
+        && inputs[0] >= 0 && inputs[1] >= 0 && inputs[2] >= 0;
   }
 
   /**

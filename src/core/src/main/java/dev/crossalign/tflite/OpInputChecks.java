@@ -221,7 +221,7 @@ public final class OpInputChecks {
   }
 
   private static String inputSlotName(Operator op, int i) {
-    Spec spec = op.builtin() == null || op.isCustom() ? null : SPECS.get(op.builtin());
+    Spec spec = op.builtin() == null ? null : SPECS.get(op.builtin());
     return spec == null ? "" : " (" + spec.slotName(i) + ")";
   }
 
@@ -235,7 +235,7 @@ public final class OpInputChecks {
     if (op.isCustom()) {
       return CustomOpChecks.violation(op, g);
     }
-    Spec spec = op.builtin() == null || op.isCustom() ? null : SPECS.get(op.builtin());
+    Spec spec = op.builtin() == null ? null : SPECS.get(op.builtin());
     if (spec == null) {
       return null;
     }

@@ -12,9 +12,7 @@ import dev.crossalign.tflite.Operator;
 import dev.crossalign.tflite.TfliteModel;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorflowlite.MutableOpResolver;
 import org.bytedeco.tensorflowlite.TfLiteContext;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
@@ -109,15 +107,6 @@ final class MediaPipeKernels implements AutoCloseable {
     return base.getPointer(idx);
   }
 
-  private static int[] dims(TfLiteTensor t) {
-    TfLiteIntArray d = t.dims();
-    int[] out = new int[d.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = d.data(i);
-    }
-    return out;
-  }
-
   /** The tensor's float32 values, or null when it is not float32 or holds fewer than {@code min} of them. */
   private static float[] floats(TfLiteTensor t, long min) {
     if (t == null || t.type() != kTfLiteFloat32 || t.bytes() < min * 4 || t.data().raw().isNull()) {
@@ -134,16 +123,6 @@ final class MediaPipeKernels implements AutoCloseable {
     }
     new FloatPointer(t.data().raw()).capacity(v.length).put(v);
     return true;
-  }
-
-  private static byte[] options(TfLiteNode node) {
-    int n = node.custom_initial_data_size();
-    Pointer p = node.custom_initial_data();
-    byte[] raw = new byte[Math.max(n, 0)];
-    if (n > 0 && p != null && !p.isNull()) {
-      new BytePointer(p).capacity(n).get(raw);
-    }
-    return raw;
   }
 
   /** MediaPipe's v2 Prepare: the output resized where MediaPipe resizes it. */
@@ -170,7 +149,7 @@ final class MediaPipeKernels implements AutoCloseable {
         } else if (code.equals(MediaPipeTransforms.TRANSFORM_LANDMARKS)) {
           size = TfLiteIntArrayCopy(in.dims());
         } else {
-          return dims(in).length == 4 ? kTfLiteOk : kTfLiteError;
+          return NativeTensors.dimsOf(in, code).length == 4 ? kTfLiteOk : kTfLiteError;
         }
         // ResizeTensor takes ownership of the array
         return size == null || size.isNull() ? kTfLiteError : context.ResizeTensor().call(context, out, size);
@@ -198,10 +177,10 @@ final class MediaPipeKernels implements AutoCloseable {
         if (x == null || out == null) {
           return kTfLiteError;
         }
-        int[] xs = dims(in);
+        int[] xs = NativeTensors.dimsOf(in, code);
         float[] result;
         if (code.equals(MediaPipeTransforms.LANDMARKS_TO_TRANSFORM_MATRIX)) {
-          MediaPipeTransforms.MatrixOptions o = MediaPipeTransforms.matrixOptions(options(node), x.length / 3);
+          MediaPipeTransforms.MatrixOptions o = MediaPipeTransforms.matrixOptions(NativeTensors.customOptions(node), x.length / 3);
           result = MediaPipeTransforms.transformMatrix(o, x);
         } else {
           float[] m = floats(tensor(context, node.inputs(), 1), 8);
@@ -209,7 +188,7 @@ final class MediaPipeKernels implements AutoCloseable {
             return kTfLiteError;
           }
           if (code.equals(MediaPipeTransforms.TRANSFORM_TENSOR_BILINEAR)) {
-            int[] os = dims(out);
+            int[] os = NativeTensors.dimsOf(out, code);
             if (xs.length != 4 || os.length != 4 || os[3] != xs[3]) {
               return kTfLiteError;
             }

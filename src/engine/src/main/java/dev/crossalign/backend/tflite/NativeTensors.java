@@ -40,6 +40,18 @@ final class NativeTensors {
 
   private NativeTensors() {}
 
+  /** A custom node's options (custom_initial_data) as bytes; empty when it has none. */
+  static byte[] customOptions(org.bytedeco.tensorflowlite.TfLiteNode node) {
+    org.bytedeco.javacpp.Pointer p = node.custom_initial_data();
+    int n = node.custom_initial_data_size();
+    if (p == null || p.isNull() || n <= 0) {
+      return new byte[0];
+    }
+    byte[] b = new byte[n];
+    new BytePointer(p).capacity(n).get(b);
+    return b;
+  }
+
   /** The crossalign dtype of a TFLite type id, or null for one crossalign does not map (string, complex...). */
   static DType dtypeOf(int tfliteType) {
     if (tfliteType == kTfLiteFloat32) {

@@ -67,7 +67,7 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
       subOuts[i] = w.tensor("out" + i, TensorType.FLOAT32, NativeTensors.dimsOf(float32(main, outs[i], what), "out"));
     }
     checkChannels(main, customCode, ins, outs, what);
-    w.custom(customCode, subIns, subOuts, customOptions(node));
+    w.custom(customCode, subIns, subOuts, NativeTensors.customOptions(node));
     w.outputs(subOuts);
     TfliteHandles h;
     try {
@@ -124,8 +124,7 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
    * its shape at run time, not from the file): the delegate kernel would read or write past a tensor otherwise.
    */
   private static void checkChannels(Interpreter main, String customCode, int[] ins, int[] outs, String what) {
-    if (!CustomOpChecks.TRANSPOSE_CONV_BIAS.equals(customCode) || ins.length != 3 || outs.length != 1
-        || Arrays.stream(ins).anyMatch(i -> i < 0)) {
+    if (!CustomOpChecks.isTransposeConvBias(customCode, ins, outs)) {
       return;
     }
     String v = CustomOpChecks.transposeConvBiasChannels(NativeTensors.dimsOf(main.tensor(ins[0]), "input"),
@@ -148,16 +147,6 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
     return t;
   }
 
-  private static byte[] customOptions(TfLiteNode node) {
-    Pointer p = node.custom_initial_data();
-    int n = node.custom_initial_data_size();
-    if (p == null || p.isNull() || n <= 0) {
-      return new byte[0];
-    }
-    byte[] b = new byte[n];
-    new BytePointer(p).capacity(n).get(b);
-    return b;
-  }
 
   /** Copies the node's inputs in from {@code context}, runs the one-op interpreter, copies its outputs back. */
   boolean invoke(TfLiteContext context) {
