@@ -38,6 +38,9 @@ final class RunOptions {
       description = "A model input from a .npy file, or FILE.npz with inputs by name (repeatable)")
   List<NpyInputs.Spec> inputSpecs = List.of();
 
+  /** What each --input spec read, by spec object (see {@link #read}). */
+  private final Map<NpyInputs.Spec, Map<String, HostTensor>> read = new java.util.IdentityHashMap<>();
+
   @Option(names = "--expected-range", paramLabel = "0,1|-1,1|0,255", converter = Converters.ExpectedRangeConverter.class,
       description = "The value range the model expects of its inputs; --input files outside it are flagged")
   InputChecks.ValueRange expectedRange = InputChecks.ValueRange.UNKNOWN;
@@ -101,7 +104,7 @@ final class RunOptions {
       described.add(g.tensor(i).name() + java.util.Arrays.toString(g.tensor(i).shape()));
     }
     for (NpyInputs.Spec spec : npz) {
-      for (String member : NpyInputs.read(spec).keySet()) {
+      for (String member : read(spec).keySet()) {
         if (!names.contains(member)) {
           throw CrossalignException.input("--input " + spec.file() + ": member '" + member + "' names no input of"
               + " model " + m.label() + "; its inputs are " + described);
@@ -113,8 +116,13 @@ final class RunOptions {
   Map<String, HostTensor> inputs() {
     Map<String, HostTensor> m = new LinkedHashMap<>();
     for (NpyInputs.Spec spec : inputSpecs) {
-      m.putAll(NpyInputs.read(spec));
+      m.putAll(read(spec));
     }
     return m;
+  }
+
+  /** Each --input file is read once per command, however many of its steps ask for it (the .npz check, the run). */
+  private Map<String, HostTensor> read(NpyInputs.Spec spec) {
+    return read.computeIfAbsent(spec, NpyInputs::read);
   }
 }
