@@ -2,8 +2,14 @@ package dev.crossalign.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
 import dev.crossalign.testutil.TestModels;
 import dev.crossalign.testutil.TfliteFields;
+import dev.crossalign.tflite.BuiltinOp;
+import dev.crossalign.tflite.OpOptions;
+import dev.crossalign.tflite.TensorType;
+import dev.crossalign.tflite.TfliteWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,5 +70,38 @@ class HostileModelTest {
       assertThat(r.err().strip().lines().toList()).as(r.err()).hasSize(1);
       assertThat(r.err()).contains(p.toString()).contains(f.says());
     }
+  }
+
+  /**
+   * Release fuzz case t941's kind: a shape whose op derives a tensor over 2 GiB (here PAD's paddings; the file declares
+   * a small output). It made the chained TorchScript run compute for 130 s before the host copy refused it; now every
+   * command refuses the model when it reads it, before any backend, in one line naming the file, op and tensor, and
+   * convert writes nothing.
+   */
+  @Test
+  void aTensorOverTwoGibIsRefusedByEveryCommandBeforeAnyBackend() throws Exception {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 8, 8, 8);
+    int p = w.constant("paddings", HostTensor.ofInts(new int[] {4, 2}, Layout.ANY, new int[] {0, 0, 0, 0, 0, 0, 0,
+        8_388_600}));
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 8, 8, 8);
+    w.op(BuiltinOp.PAD, new OpOptions.None(), new int[] {x, p}, new int[] {y});
+    Path model = Files.write(dir.resolve("big.tflite"), w.outputs(y).build());
+    Path onnx = dir.resolve("big.onnx");
+    Path py = dir.resolve("big-py");
+    for (List<String> args : List.of(
+        List.of("validate", model.toString(), "-q"),
+        List.of("compare", model.toString(), TestModels.require("hand_recrop.tflite").toString(), "-q"),
+        List.of("bench", model.toString(), "--backends", "tflite-xnnpack", "--runs", "1", "--warmup", "0"),
+        List.of("convert", model.toString(), "-o", onnx.toString()),
+        List.of("convert", model.toString(), "--to", "pytorch", "-o", py.toString()))) {
+      CliTestSupport.Run r = CliTestSupport.run(args.toArray(String[]::new));
+      assertThat(r.status()).as(args + ": " + r.err()).isEqualTo(2);
+      assertThat(r.err().strip().lines().toList()).as(r.err()).containsExactly("crossalign: model " + model
+          + ": op #0 PAD output 0 'y' would have shape [1, 8, 8, 8388608] of FLOAT32 (the file declares [1, 8, 8, 8]):"
+          + " 2147483648 bytes, more than the 2147483639 one tensor may hold");
+    }
+    assertThat(onnx).doesNotExist();
+    assertThat(py).doesNotExist();
   }
 }

@@ -25,14 +25,17 @@ final class TfliteReader {
       throw new ModelFormatException(
           label + ": not a TFLite model (file identifier '" + printable(ident) + "', expected 'TFL3')", 4);
     }
+    TfliteModel model;
     try {
-      return new TfliteReader.Impl(new FlatReader(ByteBuffer.wrap(data)), data, label).model();
+      model = new TfliteReader.Impl(new FlatReader(ByteBuffer.wrap(data)), data, label).model();
     } catch (ModelFormatException e) {
       if (e.getMessage().startsWith(label)) {
         throw e;
       }
       throw new ModelFormatException(label + ": " + e.getMessage(), -1);
     }
+    TensorSizes.check(model);
+    return model;
   }
 
   private static String printable(String s) {

@@ -1,0 +1,194 @@
+package dev.crossalign.tflite;
+
+import java.util.Arrays;
+
+/**
+ * The output shape an op's kernel derives from its inputs' declared shapes and constant values, for the ops whose
+ * output can be larger than any of their inputs (what {@link TensorSizes} bounds). Null when this op is not one of
+ * them or its inputs do not say (a shape tensor computed at run time, a malformed op the per-op checks refuse).
+ */
+final class DerivedShapes {
+  private DerivedShapes() {}
+
+  /** At most this many entries are read from a constant shape tensor; a longer one is malformed anyway. */
+  private static final int MAX_VALUES = 16;
+
+  static long[] of(TfliteModel model, Subgraph g, Operator op) {
+    return switch (op.builtin()) {
+      case CONV_2D -> conv(g, op, false);
+      case DEPTHWISE_CONV_2D -> conv(g, op, true);
+      case PAD, PADV2, MIRROR_PAD -> pad(model, g, op);
+      case TILE -> tile(model, g, op);
+      case BROADCAST_TO -> values(model, g, op, 1);
+      case FILL -> values(model, g, op, 0);
+      case TRANSPOSE_CONV -> values(model, g, op, 0);
+      case RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR -> resize(model, g, op);
+      case ONE_HOT -> oneHot(model, g, op);
+      case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, POW, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, LESS, LESS_EQUAL,
+          GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, ATAN2, SELECT_V2 -> broadcast(g, op);
+      case CONCATENATION -> concat(g, op);
+      default -> null;
+    };
+  }
+
+  private static int[] in(Subgraph g, Operator op, int slot) {
+    return slot < op.inputs().length && op.inputs()[slot] >= 0 ? g.tensor(op.inputs()[slot]).shape() : null;
+  }
+
+  /** A constant INT32/INT64 input's values, or null (absent, computed at run time, malformed, too long). */
+  private static long[] ints(TfliteModel model, Subgraph g, Operator op, int slot) {
+    if (slot >= op.inputs().length || op.inputs()[slot] < 0) {
+      return null;
+    }
+    TensorInfo t = g.tensor(op.inputs()[slot]);
+    if (!model.isConstant(t) || t.sparsity() != null
+        || (t.type() != TensorType.INT32 && t.type() != TensorType.INT64)) {
+      return null;
+    }
+    long n = 1;
+    for (int d : t.shape()) {
+      n *= d;
+    }
+    long want = n * t.type().dtype().byteSize();
+    if (n > MAX_VALUES || want != model.bufferData(t.buffer()).remaining()) {
+      return null;
+    }
+    long[] v = model.constant(t).toLongArray();
+    for (int i = 0; i < v.length; i++) {
+      v[i] = Math.min(v[i], Integer.MAX_VALUE); // no dimension is larger; keeps the sums and products below from overflowing
+    }
+    return v;
+  }
+
+  private static long[] conv(Subgraph g, Operator op, boolean depthwise) {
+    int[] x = in(g, op, 0);
+    int[] w = in(g, op, 1);
+    if (x == null || w == null || x.length != 4 || w.length != 4) {
+      return null;
+    }
+    Padding padding;
+    int sh;
+    int sw;
+    if (op.options() instanceof OpOptions.Conv2D o) {
+      padding = o.padding();
+      sh = o.strideH();
+      sw = o.strideW();
+    } else if (op.options() instanceof OpOptions.DepthwiseConv2D o) {
+      padding = o.padding();
+      sh = o.strideH();
+      sw = o.strideW();
+    } else {
+      return null;
+    }
+    if (sh < 1 || sw < 1 || padding == null) {
+      return null;
+    }
+    // Output spatial extent is at most the input's (stride >= 1); channels come from the filter.
+    long oh = padding == Padding.VALID ? x[1] : (x[1] + (long) sh - 1) / sh;
+    long ow = padding == Padding.VALID ? x[2] : (x[2] + (long) sw - 1) / sw;
+    return new long[] {x[0], oh, ow, depthwise ? w[3] : w[0]};
+  }
+
+  private static long[] pad(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] p = ints(model, g, op, 1);
+    if (x == null || p == null || p.length != 2L * x.length) {
+      return null;
+    }
+    long[] out = new long[x.length];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = x[i] + Math.max(p[2 * i], 0) + Math.max(p[2 * i + 1], 0);
+    }
+    return out;
+  }
+
+  private static long[] tile(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] m = ints(model, g, op, 1);
+    if (x == null || m == null || m.length != x.length) {
+      return null;
+    }
+    long[] out = new long[x.length];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = m[i] < 0 ? -1 : x[i] * m[i];
+    }
+    return out;
+  }
+
+  /** The output shape is the constant's values (BROADCAST_TO shape, FILL dims, TRANSPOSE_CONV output_shape). */
+  private static long[] values(TfliteModel model, Subgraph g, Operator op, int slot) {
+    return ints(model, g, op, slot);
+  }
+
+  private static long[] resize(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] size = ints(model, g, op, 1);
+    return x == null || size == null || x.length != 4 || size.length != 2 ? null
+        : new long[] {x[0], size[0], size[1], x[3]};
+  }
+
+  private static long[] oneHot(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] depth = ints(model, g, op, 1);
+    if (x == null || depth == null || depth.length != 1) {
+      return null;
+    }
+    long[] out = Arrays.copyOf(Arrays.stream(x).asLongStream().toArray(), x.length + 1);
+    out[x.length] = depth[0];
+    return out;
+  }
+
+  /** numpy broadcasting of every input's declared shape (SELECT_V2 has three). */
+  private static long[] broadcast(Subgraph g, Operator op) {
+    int rank = 0;
+    for (int i = 0; i < op.inputs().length; i++) {
+      int[] s = in(g, op, i);
+      if (s == null) {
+        return null;
+      }
+      rank = Math.max(rank, s.length);
+    }
+    long[] out = new long[rank];
+    Arrays.fill(out, 1);
+    boolean[] empty = new boolean[rank];
+    for (int i = 0; i < op.inputs().length; i++) {
+      int[] s = in(g, op, i);
+      for (int k = 0; k < s.length; k++) {
+        int j = rank - s.length + k;
+        out[j] = Math.max(out[j], s[k]);
+        empty[j] |= s[k] == 0;
+      }
+    }
+    for (int j = 0; j < rank; j++) {
+      out[j] = empty[j] ? 0 : out[j];
+    }
+    return out;
+  }
+
+  /** The inputs' sizes summed along the axis (the others taken as the largest). */
+  private static long[] concat(Subgraph g, Operator op) {
+    if (!(op.options() instanceof OpOptions.Concatenation o) || op.inputs().length == 0) {
+      return null;
+    }
+    int[] first = in(g, op, 0);
+    if (first == null) {
+      return null;
+    }
+    int rank = first.length;
+    int axis = o.axis() < 0 ? o.axis() + rank : o.axis();
+    if (axis < 0 || axis >= rank) {
+      return null;
+    }
+    long[] out = new long[rank];
+    for (int i = 0; i < op.inputs().length; i++) {
+      int[] s = in(g, op, i);
+      if (s == null || s.length != rank) {
+        return null;
+      }
+      for (int k = 0; k < rank; k++) {
+        out[k] = k == axis ? out[k] + s[k] : Math.max(out[k], s[k]);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,174 @@
+package dev.crossalign.tflite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.crossalign.CrossalignException;
+import dev.crossalign.tensor.HostTensor;
+import dev.crossalign.tensor.Layout;
+import dev.crossalign.testutil.TestModels;
+import dev.crossalign.testutil.TfliteOracle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The size bound of every tensor, declared or derived ({@link TensorSizes}): no real model is refused; a declared or
+ * derived tensor over 2 GiB is refused when the model is read, naming the model, op and tensor (release fuzz case t941
+ * computed a 2 GiB port tensor for 130 s first); and the derived shapes are the ones TFLite's own Prepare computes
+ * (the real interpreter as the oracle, on small models whose files declare a wrong output shape).
+ */
+class TensorSizesTest {
+  static Stream<Path> realModels() throws Exception {
+    Path extra = TestModels.modelsDir().resolveSibling("extra");
+    try (Stream<Path> a = Files.list(TestModels.modelsDir());
+        Stream<Path> b = Files.isDirectory(extra) ? Files.list(extra) : Stream.empty()) {
+      return Stream.concat(a.toList().stream(), b.toList().stream())
+          .filter(p -> p.getFileName().toString().endsWith(".tflite")).sorted().toList().stream();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("realModels")
+  void noRealModelIsRefused(Path model) {
+    // read runs the check; the largest derived tensor of each real model is far below the bound
+    assertThatCode(() -> TfliteModel.read(model)).doesNotThrowAnyException();
+  }
+
+  private static String refusal(TfliteWriter w) {
+    CrossalignException e = catchThrowableOfType(() -> TfliteModel.read(w.build(), "big.tflite"),
+        CrossalignException.class);
+    assertThat(e).as("refused").isNotNull();
+    assertThat(e.kind()).isEqualTo(CrossalignException.Kind.INPUT);
+    assertThat(e.getMessage()).startsWith("model big.tflite: ").doesNotContain("\n");
+    return e.getMessage();
+  }
+
+  private static int ints(TfliteWriter w, String name, int[] shape, int... v) {
+    return w.constant(name, HostTensor.ofInts(shape, Layout.ANY, v));
+  }
+
+  /** PAD of [1, 8, 8, 8] by {@code last} on the last axis; the file declares the output [1, 8, 8, 8]. */
+  private static TfliteWriter pad(int last) {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 8, 8, 8);
+    int p = ints(w, "paddings", new int[] {4, 2}, 0, 0, 0, 0, 0, 0, 0, last);
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 8, 8, 8);
+    w.op(BuiltinOp.PAD, new OpOptions.None(), new int[] {x, p}, new int[] {y});
+    return w.outputs(y);
+  }
+
+  @Test
+  void aDerivedTensorOverTwoGibIsRefusedNamingModelOpAndTensor() {
+    // [1, 8, 8, 8 + 8388600] float32 = 2^31 bytes, 9 more than a host tensor holds
+    assertThat(refusal(pad(8_388_600))).isEqualTo("model big.tflite: op #0 PAD output 0 'y' would have shape"
+        + " [1, 8, 8, 8388608] of FLOAT32 (the file declares [1, 8, 8, 8]): 2147483648 bytes, more than the"
+        + " 2147483639 one tensor may hold");
+    // one element fewer on that axis fits (2147483392 bytes): the bound is the host tensor's, not a guess
+    assertThatCode(() -> TfliteModel.read(pad(8_388_599).build(), "big.tflite")).doesNotThrowAnyException();
+  }
+
+  @Test
+  void aDeclaredTensorOverTwoGibIsRefused() {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 8);
+    int y = w.tensor("huge", TensorType.FLOAT32, 1 << 29); // 2^31 bytes, elements within the reader's 2^31-1
+    w.op(BuiltinOp.RELU, new OpOptions.None(), new int[] {x}, new int[] {y});
+    w.outputs(y);
+    assertThat(refusal(w)).isEqualTo("model big.tflite: tensor 1 'huge', output of op #0 RELU declares shape"
+        + " [536870912] of FLOAT32: 2147483648 bytes, more than the 2147483639 one tensor may hold");
+  }
+
+  @Test
+  void derivedSizesSaturateInsteadOfOverflowing() {
+    // TILE by 2^31-1 on each of 4 axes: 2^124 elements would wrap a long to a small or negative size
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 2, 2, 2, 2);
+    int m = ints(w, "multiples", new int[] {4}, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE,
+        Integer.MAX_VALUE);
+    int y = w.tensor("y", TensorType.FLOAT32, 2, 2, 2, 2);
+    w.op(BuiltinOp.TILE, new OpOptions.None(), new int[] {x, m}, new int[] {y});
+    w.outputs(y);
+    assertThat(refusal(w)).contains("op #0 TILE output 0 'y' would have shape [4294967294, 4294967294,"
+        + " 4294967294, 4294967294]").contains(Long.MAX_VALUE + " bytes");
+  }
+
+  /** One small op whose file declares the output [1]: what DerivedShapes says, what TFLite's Prepare makes. */
+  record Case(String name, Function<TfliteWriter, int[]> build) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static List<Case> derivedCases() {
+    return List.of(
+        new Case("PAD", w -> {
+          int x = w.input("x", TensorType.FLOAT32, 1, 3, 2, 2);
+          return new int[] {x, ints(w, "p", new int[] {4, 2}, 0, 1, 2, 3, 0, 0, 1, 0)};
+        }),
+        new Case("TILE", w -> {
+          int x = w.input("x", TensorType.FLOAT32, 2, 3);
+          return new int[] {x, ints(w, "m", new int[] {2}, 3, 2)};
+        }),
+        new Case("RESIZE_BILINEAR", w -> {
+          int x = w.input("x", TensorType.FLOAT32, 1, 2, 3, 2);
+          return new int[] {x, ints(w, "s", new int[] {2}, 5, 7)};
+        }),
+        new Case("BROADCAST_TO", w -> {
+          int x = w.input("x", TensorType.FLOAT32, 3, 1);
+          return new int[] {x, ints(w, "s", new int[] {3}, 2, 3, 4)};
+        }),
+        new Case("MUL", w -> new int[] {w.input("a", TensorType.FLOAT32, 4, 1, 3),
+            w.input("b", TensorType.FLOAT32, 5, 1)}),
+        new Case("CONCATENATION", w -> new int[] {w.input("a", TensorType.FLOAT32, 2, 3),
+            w.input("b", TensorType.FLOAT32, 2, 4)}),
+        new Case("CONV_2D", w -> {
+          int x = w.input("x", TensorType.FLOAT32, 1, 5, 7, 2);
+          int f = w.constant("f", HostTensor.ofFloats(new int[] {6, 3, 3, 2}, Layout.ANY, new float[6 * 3 * 3 * 2]));
+          int b = w.constant("b", HostTensor.ofFloats(new int[] {6}, Layout.ANY, new float[6]));
+          return new int[] {x, f, b};
+        }));
+  }
+
+  private static OpOptions options(String op) {
+    return switch (op) {
+      case "CONCATENATION" -> new OpOptions.Concatenation(1, Activation.NONE);
+      case "CONV_2D" -> new OpOptions.Conv2D(Padding.SAME, 2, 3, Activation.NONE, 1, 1);
+      case "MUL" -> new OpOptions.Arithmetic(21, Activation.NONE);
+      case "RESIZE_BILINEAR" -> new OpOptions.ResizeBilinear(false, false);
+      default -> new OpOptions.None();
+    };
+  }
+
+  @ParameterizedTest
+  @MethodSource("derivedCases")
+  void derivedShapesAreTflitesOwn(Case c) {
+    TfliteWriter w = new TfliteWriter();
+    int[] in = c.build().apply(w);
+    int y = w.tensor("y", TensorType.FLOAT32, 1); // a wrong declared shape: TFLite's Prepare resizes it
+    BuiltinOp op = BuiltinOp.valueOf(c.name());
+    w.op(op, options(c.name()), op == BuiltinOp.BROADCAST_TO ? 2 : 1, in, new int[] {y});
+    w.outputs(y);
+    byte[] bytes = w.build();
+    TfliteModel m = TfliteModel.read(bytes, "small.tflite");
+    long[] derived = DerivedShapes.of(m, m.main(), m.main().operators().get(0));
+
+    Map<Integer, HostTensor> feeds = new HashMap<>();
+    for (int i : m.main().inputs()) {
+      feeds.put(i, HostTensor.ofFloats(m.main().tensor(i).shape(), Layout.ANY,
+          new float[(int) HostTensor.numel(m.main().tensor(i).shape())]));
+    }
+    int[] tflite = TfliteOracle.run(bytes, feeds).get(y).shape();
+    assertThat(derived).as(c.name()).containsExactly(Arrays.stream(tflite).asLongStream().toArray());
+  }
+}
