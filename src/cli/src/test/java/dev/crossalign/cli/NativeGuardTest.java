@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tensor.Npy;
 import dev.crossalign.testutil.TestModels;
 import dev.crossalign.testutil.TfliteFields;
 import dev.crossalign.tflite.BuiltinOp;
+import dev.crossalign.tflite.OpOptions;
 import dev.crossalign.tflite.TensorInfo;
 import dev.crossalign.tflite.TensorType;
 import dev.crossalign.tflite.TfliteModel;
@@ -213,6 +215,44 @@ class NativeGuardTest {
       assertThat(r.status()).as(r.c().id() + ": " + r.err()).isBetween(2, 3);
       assertThat(r.err().strip().lines().toList()).as(r.err()).hasSize(1);
       assertThat(r.err()).contains(r.c().id() + ".tflite");
+    }
+  }
+
+  /**
+   * The leftover of the 10,000-case run: a RESHAPE that changes Convolution2DTransposeBias's input channels at run
+   * time, here by a shape given as a graph input (x [1, 64, 64, 64] read as [1, 512, 512, 1]). The whole-model XNNPACK
+   * delegate is applied inside AllocateTensors and took the channels from the weights (SIGSEGV through TfliteBackend by
+   * hand), the reference's one-op interpreter computed the old shape and validate went on to the candidates. Now the
+   * static shape propagation refuses the model before any interpreter: exit 3, one line naming file, op and tensor.
+   */
+  @Test
+  void aDeconvInputReshapedAtRunTimeIsRefusedBeforeAnyInterpreter() throws Exception {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 64, 64, 64);
+    int s = w.input("s", TensorType.INT32, 4);
+    int r = w.tensor("r", TensorType.FLOAT32, 1, 64, 64, 64);
+    w.op(BuiltinOp.RESHAPE, new OpOptions.None(), new int[] {x, s}, new int[] {r});
+    int f = w.constant("weights", HostTensor.ofFloats(new int[] {2, 2, 2, 64}, Layout.ANY, new float[512]));
+    int b = w.constant("bias", HostTensor.ofFloats(new int[] {2}, Layout.ANY, new float[2]));
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 128, 128, 2);
+    w.custom("Convolution2DTransposeBias", new int[] {r, f, b}, new int[] {y},
+        ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(2).putInt(2).array());
+    Path model = Files.write(dir.resolve("reshaped-deconv.tflite"), w.outputs(y).build());
+    Path xs = dir.resolve("x.npy");
+    Npy.write(xs, HostTensor.ofFloats(new int[] {1, 64, 64, 64}, Layout.ANY, new float[64 * 64 * 64]));
+    Path ss = dir.resolve("s.npy");
+    Npy.write(ss, HostTensor.ofInts(new int[] {4}, Layout.ANY, new int[] {1, 512, 512, 1}));
+    List<FuzzPool.Case> cases = List.of(
+        new FuzzPool.Case("bench", List.of("bench", model.toString(), "--backends", "tflite-xnnpack", "--warmup", "0",
+            "--runs", "1")),
+        new FuzzPool.Case("validate", List.of("validate", model.toString(), "-q", "--input", "x=" + xs, "--input",
+            "s=" + ss, "--tflite-delegate", "xnnpack")));
+    for (FuzzPool.Result res : new FuzzPool(dir, 300_000, 1).run(cases)) {
+      assertThat(res.outcome()).as(res.c().id() + ": " + res.err()).isEqualTo(FuzzPool.Outcome.RAN);
+      assertThat(res.status()).as(res.c().id() + ": " + res.err()).isEqualTo(3);
+      assertThat(res.err().strip().lines().toList()).as(res.err()).hasSize(1);
+      assertThat(res.err()).contains(model + ": op #1 Convolution2DTransposeBias is not run by the TFLite reference:"
+          + " its input 0 (tensor 2 'r') gets its shape only at run time (op #0 RESHAPE computes it");
     }
   }
 

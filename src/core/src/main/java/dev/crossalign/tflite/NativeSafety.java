@@ -17,7 +17,19 @@ public final class NativeSafety {
   public static void check(TfliteModel model) {
     OpInputChecks.check(model);
     Subgraph g = model.main();
+    int[] runTimeShape = null;
     for (Operator op : g.operators()) {
+      if (CustomOpChecks.isTransposeConvBias(op.customCode(), op.inputs(), op.outputs())) {
+        runTimeShape = runTimeShape == null ? RunTimeShapes.of(model, g) : runTimeShape;
+        int from = runTimeShape[op.inputs()[0]];
+        if (from >= 0) {
+          throw refuse(model, op, "its input 0 (tensor " + op.inputs()[0] + " '"
+              + TensorSizes.printable(g.tensor(op.inputs()[0]).name()) + "') gets its shape only at run time (op #"
+              + from + " " + g.operators().get(from).opName() + " computes it from values that are not constant), and"
+              + " TFLite 2.20's only kernel for it, the XNNPACK delegate, takes the shapes fixed when the model is"
+              + " prepared: its channels from the weights (a new shape is read past its end)");
+        }
+      }
       if (op.builtin() == null) {
         continue;
       }

@@ -173,9 +173,14 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
     return index < 0 || index >= count ? null : base.getPointer(index);
   }
 
-  /** Same byte count on both sides or nothing is copied (a resized input the one-op model was not built for). */
+  /**
+   * Same shape and byte count on both sides or nothing is copied (a resized input the one-op model was not built for:
+   * the same bytes in another shape would be computed as the old one; NativeSafety refuses the files that reshape a
+   * served node's input at run time, this is the last guard).
+   */
   private static boolean copy(TfLiteTensor from, TfLiteTensor to) {
-    if (from == null || to == null || from.bytes() != to.bytes() || from.bytes() <= 0) {
+    if (from == null || to == null || from.bytes() != to.bytes() || from.bytes() <= 0
+        || !Arrays.equals(NativeTensors.dimsOf(from, "from"), NativeTensors.dimsOf(to, "to"))) {
       return false;
     }
     BytePointer src = from.data().raw();
