@@ -104,4 +104,22 @@ class HostileModelTest {
     assertThat(onnx).doesNotExist();
     assertThat(py).doesNotExist();
   }
+
+  /**
+   * t941 itself, regenerated from the seed of the release run's CLI cases (16): face_detection_short_range with a
+   * DEQUANTIZE output declared [1, 1048576, 3, 28] over a [1, 3, 3, 28] fp16 kernel. TFLite sizes that output from its
+   * input; the port read the declared shape and computed a 2 GiB tensor for 130 s (66 s and 9.6 GB RSS at load ~3
+   * with the DEQUANTIZE rule taken out, then a multi-line TorchScript error). Refused now when the per-op checks run.
+   */
+  @Test
+  void t941IsRefusedBeforeThePortRuns() throws Exception {
+    byte[] base = Files.readAllBytes(TestModels.require("face_detection_short_range.tflite"));
+    FuzzMutants.Mutant m = FuzzMutants.tflite(base, TfliteFields.of(base), 16, 941);
+    assertThat(m.kind()).isEqualTo("tflite.tensor_shape");
+    Path p = Files.write(dir.resolve("t941.tflite"), m.bytes());
+    CliTestSupport.Run r = CliTestSupport.run("validate", p.toString(), "-q", "--mode", "chained");
+    assertThat(r.status()).as(r.err()).isEqualTo(2);
+    assertThat(r.err().strip().lines().toList()).as(r.err()).containsExactly("crossalign: model " + p + ": op #22"
+        + " DEQUANTIZE output 0 has shape [1, 1048576, 3, 28], input 0 (input) [1, 3, 3, 28]: expected the same");
+  }
 }

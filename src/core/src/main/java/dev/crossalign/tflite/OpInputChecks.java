@@ -83,6 +83,10 @@ public final class OpInputChecks {
     // XNNPACK's delegate unpacks fp16 weights behind a DEQUANTIZE at the output's declared shape, before the kernel's
     // Prepare would resize it: a larger one is read past the constant (SIGSEGV in DequantizeFloat16, the fuzz suite).
     put(BuiltinOp.DEQUANTIZE, fixed(1, "input").with(outputShapeOfInput()));
+    // The same for DENSIFY, whose output TFLite also sizes from its input: the port folds both into weights and reads
+    // their declared shapes (release fuzz case t941: a DEQUANTIZE output declared [1, 1048576, 3, 28] over a [1, 3, 3,
+    // 28] kernel made the TorchScript port compute a 2 GiB tensor for 130 s).
+    put(BuiltinOp.DENSIFY, fixed(1, "input").with(outputShapeOfInput()));
     put(BuiltinOp.PRELU, fixed(2, "input", "alpha"));
     put(BuiltinOp.BATCH_MATMUL, fixed(2, "x", "y").with(minRank(0, 2), minRank(1, 2)));
     put(BuiltinOp.GATHER, fixed(2, "params", "indices").with(indexType(1)));

@@ -152,4 +152,26 @@ class OpInputChecksTest {
     w.outputs(y);
     return refusal(w.build());
   }
+
+  /**
+   * A DENSIFY output declared larger than its sparse input's dense shape: TFLite sizes it from the input, the port folded
+   * the weights and read the declared shape (as t941 did with a DEQUANTIZE output). The sparse model's first DENSIFY
+   * (op #8, tensor 15 [8, 1, 1, 32]) declared [8, 1048576, 1, 32].
+   */
+  @Test
+  void densifyOutputOfAnotherShapeIsRefused() throws Exception {
+    byte[] b = bytes("face_detection_full_range_sparse.tflite");
+    TfliteModel m = TfliteModel.read(b, "mutant.tflite");
+    Operator densify = m.main().operators().get(8);
+    assertThat(densify.builtin()).isEqualTo(BuiltinOp.DENSIFY);
+    assertThat(densify.outputs()).containsExactly(15);
+    int shapes = -1;
+    for (TfliteFields.Field f : TfliteFields.of(b).of(TfliteFields.Kind.TENSOR_SHAPE_LEN)) {
+      if (++shapes == 15) {
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(f.pos() + 8, 1_048_576); // dim 1
+      }
+    }
+    assertThat(refusal(b)).isEqualTo("model mutant.tflite: op #8 DENSIFY output 0 has shape [8, 1048576, 1, 32], input"
+        + " 0 (input) [8, 1, 1, 32]: expected the same");
+  }
 }
