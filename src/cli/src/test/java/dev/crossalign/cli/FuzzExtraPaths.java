@@ -19,20 +19,27 @@ import java.util.stream.Stream;
  * through TFLite's XNNPACK delegate (the reference's one-op interpreters and {@code bench --backends tflite-xnnpack}),
  * {@code convert --to pytorch} and {@code convert --to onnx} on those mutants (nothing may be written on a failure),
  * {@code compare} of a real third-party ONNX (tf2onnx's BlazeFace) mutated as {@link FuzzMutants#onnx} mutates, and
- * .npz inputs. Counted in the suite's tallies as formats "deconv", "onnx3p" and "npz".
+ * .npz inputs, and the values of the small integer constants ops read as shapes ({@link FuzzValueMutants}). Counted in
+ * the suite's tallies as formats "deconv", "onnx3p", "npz" and "values".
  */
 final class FuzzExtraPaths {
   /** Bases of the custom-op mutants. */
   static final String[] DECONV_BASES = {"selfie_segmentation.tflite", "selfie_segmentation_landscape.tflite"};
+  /** Bases of the value mutants: their integer constants feed PAD, STRIDED_SLICE, MEAN, RESIZE_BILINEAR, RESHAPE. */
+  static final String[] VALUE_BASES = {"hand_recrop.tflite", "selfie_segmentation_landscape.tflite",
+    "face_detection_full_range_sparse.tflite"};
 
   private final List<FuzzCustomOpMutants.Base> deconv;
+  private final List<FuzzValueMutants.Base> values;
   private final byte[] thirdParty;
   private final List<FuzzMutants.Varint> thirdPartyVarints;
   private final String inputName;
   private final byte[] npy;
 
-  private FuzzExtraPaths(List<FuzzCustomOpMutants.Base> deconv, byte[] thirdParty, String inputName, byte[] npy) {
+  private FuzzExtraPaths(List<FuzzCustomOpMutants.Base> deconv, List<FuzzValueMutants.Base> values, byte[] thirdParty,
+      String inputName, byte[] npy) {
     this.deconv = deconv;
+    this.values = values;
     this.thirdParty = thirdParty;
     this.thirdPartyVarints = FuzzMutants.varints(thirdParty);
     this.inputName = inputName;
@@ -45,20 +52,21 @@ final class FuzzExtraPaths {
     for (String name : DECONV_BASES) {
       bases.add(FuzzCustomOpMutants.Base.of(Files.readAllBytes(TestModels.require(name))));
     }
-    return new FuzzExtraPaths(bases, Files.readAllBytes(TestModels.require(TestModels.SHORT_RANGE_TF2ONNX)),
+    List<FuzzValueMutants.Base> values = new ArrayList<>();
+    for (String name : VALUE_BASES) {
+      values.add(FuzzValueMutants.Base.of(Files.readAllBytes(TestModels.require(name))));
+    }
+    return new FuzzExtraPaths(bases, values, Files.readAllBytes(TestModels.require(TestModels.SHORT_RANGE_TF2ONNX)),
         inputName, npy);
   }
 
   /** n mutants of each kind through the readers and pure-Java checks, in this JVM. */
   void inProcess(FuzzSuiteTest.Tally t, int n, long seed, Path work) throws IOException {
     for (int i = 0; i < n; i++) {
-      FuzzMutants.Mutant m = FuzzCustomOpMutants.mutate(deconv.get(i % deconv.size()), seed, i);
-      String label = "deconv-case" + i + ".tflite";
-      FuzzSuiteTest.inProcessCase(t, m.kind(), label, m.bytes(), () -> {
-        TfliteModel model = TfliteModel.read(m.bytes(), label);
-        NativeSafety.check(model);
-        ModelSummary.of(model, label);
-      });
+      tfliteCase(t, FuzzCustomOpMutants.mutate(deconv.get(i % deconv.size()), seed, i), "deconv-case" + i + ".tflite");
+    }
+    for (int i = 0; i < n; i++) {
+      tfliteCase(t, FuzzValueMutants.mutate(values.get(i % values.size()), seed, i), "values-case" + i + ".tflite");
     }
     for (int i = 0; i < n; i++) {
       FuzzMutants.Mutant m = thirdPartyOnnx(seed, i);
@@ -75,6 +83,14 @@ final class FuzzExtraPaths {
     }
   }
 
+  private static void tfliteCase(FuzzSuiteTest.Tally t, FuzzMutants.Mutant m, String label) {
+    FuzzSuiteTest.inProcessCase(t, m.kind(), label, m.bytes(), () -> {
+      TfliteModel model = TfliteModel.read(m.bytes(), label);
+      NativeSafety.check(model);
+      ModelSummary.of(model, label);
+    });
+  }
+
   /** Where a child case goes: its id, mutation kind, mutated file, CLI arguments and the output it may write. */
   interface Sink {
     void add(String id, String kind, Path file, List<String> args, Path output);
@@ -83,20 +99,10 @@ final class FuzzExtraPaths {
   /** k CLI cases of each kind, for the child JVMs. */
   void childCases(int k, long seed, Path cw, Path refModel, Sink sink) throws IOException {
     for (int i = 0; i < k; i++) {
-      FuzzMutants.Mutant m = FuzzCustomOpMutants.mutate(deconv.get(i % deconv.size()), seed, i);
-      String id = "d" + i;
-      Path f = Files.write(cw.resolve(id + ".tflite"), m.bytes());
-      String file = f.toString();
-      Path out = cw.resolve(id + (i % 5 == 3 ? "-pytorch" : ".onnx"));
-      switch (i % 5) {
-        case 0 -> sink.add(id, m.kind(), f, List.of("validate", file, "-q"), null);
-        case 1 -> sink.add(id, m.kind(), f, List.of("validate", file, "-q", "--mode", "isolated", "--backends",
-            "tflite,onnxruntime"), null);
-        case 2 -> sink.add(id, m.kind(), f, List.of("bench", file, "--backends", "tflite-xnnpack", "--warmup", "0",
-            "--runs", "1"), null);
-        case 3 -> sink.add(id, m.kind(), f, List.of("convert", file, "--to", "pytorch", "-o", out.toString()), out);
-        default -> sink.add(id, m.kind(), f, List.of("convert", file, "-o", out.toString()), out);
-      }
+      tfliteChildCase(sink, "d" + i, i, FuzzCustomOpMutants.mutate(deconv.get(i % deconv.size()), seed, i), cw);
+    }
+    for (int i = 0; i < k; i++) {
+      tfliteChildCase(sink, "v" + i, i, FuzzValueMutants.mutate(values.get(i % values.size()), seed, i), cw);
     }
     String shortRange = TestModels.require(TestModels.SHORT_RANGE).toString();
     for (int i = 0; i < k; i++) {
@@ -109,6 +115,22 @@ final class FuzzExtraPaths {
       Path f = Files.write(cw.resolve("z" + i + ".npz"), m.bytes());
       sink.add("z" + i, m.kind(), f, List.of("validate", refModel.toString(), "--input", f.toString(), "-q", "--mode",
           "chained"), null);
+    }
+  }
+
+  /** A .tflite mutant through validate (two ways), bench on tflite-xnnpack, or convert to PyTorch or ONNX. */
+  private static void tfliteChildCase(Sink sink, String id, int i, FuzzMutants.Mutant m, Path cw) throws IOException {
+    Path f = Files.write(cw.resolve(id + ".tflite"), m.bytes());
+    String file = f.toString();
+    Path out = cw.resolve(id + (i % 5 == 3 ? "-pytorch" : ".onnx"));
+    switch (i % 5) {
+      case 0 -> sink.add(id, m.kind(), f, List.of("validate", file, "-q"), null);
+      case 1 -> sink.add(id, m.kind(), f, List.of("validate", file, "-q", "--mode", "isolated", "--backends",
+          "tflite,onnxruntime"), null);
+      case 2 -> sink.add(id, m.kind(), f, List.of("bench", file, "--backends", "tflite-xnnpack", "--warmup", "0",
+          "--runs", "1"), null);
+      case 3 -> sink.add(id, m.kind(), f, List.of("convert", file, "--to", "pytorch", "-o", out.toString()), out);
+      default -> sink.add(id, m.kind(), f, List.of("convert", file, "-o", out.toString()), out);
     }
   }
 

@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * fatal. Asserts zero crashes, zero hangs, zero "internal error"s, and that every refusal is exactly one line that
  * names the mutated file.
  *
- * <p>Sizes: {@code -Dcrossalign.fuzz.cases=N} mutants of each format in this JVM and N/10 of each in child JVMs
- * (default 1000: 3,000 + 300 cases, about 3 minutes on 2 cores). The release run is N=10000
+ * <p>Sizes: {@code -Dcrossalign.fuzz.cases=N} mutants of each first format (tflite, onnx, npy) in this JVM and N/10 of
+ * each in child JVMs, N/4 and N/40 of each later one ({@link FuzzExtraPaths}: deconv, onnx3p, npz, values); default
+ * 1000: 4,000 + 350 cases, about 50 s on 2 cores at load ~4. The release run is N=10000
  * ({@code mvn -o test -Dtest=FuzzSuiteTest -Dcrossalign.fuzz.cases=10000}); its figures are in the README.
  * Seeds are fixed ({@code -Dcrossalign.fuzz.seed}, default 15).
  */

@@ -26,7 +26,7 @@ public final class TfliteFields {
    * One field: its byte position and width (4 for ints, 1 for a type byte, 2 for a vtable entry, 8 for offsets; an
    * option scalar's width is a guess from the gap to the next field, at most 4).
    *
-   * @param op the operator index for OP_* and OPTION_FIELD, else -1
+   * @param op the operator index for OP_* and OPTION_FIELD, the buffer index for BUFFER_DATA_LEN, else -1
    * @param slot the input/output position for OP_INPUT/OP_OUTPUT, else -1
    * @param opcode the operator's builtin code for OP_* and OPTION_FIELD, else -1
    */
@@ -92,11 +92,12 @@ public final class TfliteFields {
     int[] subgraphs = tables(field(model, 2));
     int[] buffers = tables(field(model, 4));
     bufferCount = buffers.length;
-    for (int buf : buffers) {
+    for (int bi = 0; bi < buffers.length; bi++) {
+      int buf = buffers[bi];
       noteVtable(buf);
       int data = field(buf, 0);
       if (data != 0) {
-        fields.add(new Field(Kind.BUFFER_DATA_LEN, deref(data), 4, -1, -1, -1));
+        fields.add(new Field(Kind.BUFFER_DATA_LEN, deref(data), 4, bi, -1, -1));
       }
       if (field(buf, 1) != 0) {
         fields.add(new Field(Kind.BUFFER_OFFSET, field(buf, 1), 8, -1, -1, -1));
