@@ -122,4 +122,23 @@ class HostileModelTest {
     assertThat(r.err().strip().lines().toList()).as(r.err()).containsExactly("crossalign: model " + p + ": op #22"
         + " DEQUANTIZE output 0 has shape [1, 1048576, 3, 28], input 0 (input) [1, 3, 3, 28]: expected the same");
   }
+
+  /**
+   * The release run's value mutant v210 (seed 16; hand_recrop, op #30 PAD's paddings adding 3 to the batch, output
+   * declared [1, 16, 16, 64]): TFLite resized the output, the port took the declared shape downstream and validate
+   * said MISALIGNED (exit 1, a STRIDED_SLICE of batch 4 against TFLite's 1) for a file that lies about its shapes. Now
+   * the reader refuses it: exit 2, one line naming the file, op and both shapes.
+   */
+  @Test
+  void aDeclaredShapeThatLiesIsRefusedNotMisaligned() throws Exception {
+    byte[] base = Files.readAllBytes(TestModels.require(FuzzExtraPaths.VALUE_BASES[0]));
+    FuzzMutants.Mutant m = FuzzValueMutants.mutate(FuzzValueMutants.Base.of(base), 16, 210);
+    assertThat(m.kind()).isEqualTo("values.pad");
+    Path p = Files.write(dir.resolve("v210.tflite"), m.bytes());
+    CliTestSupport.Run r = CliTestSupport.run("validate", p.toString(), "-q");
+    assertThat(r.status()).as(r.err()).isEqualTo(2);
+    assertThat(r.err().strip().lines().toList()).as(r.err()).containsExactly("crossalign: model " + p + ": op #30 PAD"
+        + " output 0 'channel_padding_2' is declared [1, 16, 16, 64], its inputs make [4, 16, 16, 64] (TFLite resizes"
+        + " it when it runs; the port, its PyTorch code and ONNX export take the declared shapes)");
+  }
 }

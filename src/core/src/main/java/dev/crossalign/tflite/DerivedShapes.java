@@ -31,6 +31,76 @@ final class DerivedShapes {
     };
   }
 
+  /**
+   * The output shape TFLite's Prepare gives this op, for the ops of {@link #of} whose derivation is exact (not the
+   * convolutions' upper bound, not ONE_HOT), when the inputs make a valid one (no negative padding, multiple or size,
+   * broadcastable shapes, a concatenation whose other axes agree); null otherwise.
+   */
+  static long[] exact(TfliteModel model, Subgraph g, Operator op) {
+    long[] s = switch (op.builtin()) {
+      case CONV_2D, DEPTHWISE_CONV_2D, ONE_HOT -> null;
+      default -> of(model, g, op);
+    };
+    if (s == null || !valid(model, g, op)) {
+      return null;
+    }
+    for (long d : s) {
+      if (d < 0) {
+        return null;
+      }
+    }
+    return s;
+  }
+
+  /** The inputs of an op of {@link #exact} are what TFLite's Prepare accepts (else it refuses the op itself). */
+  private static boolean valid(TfliteModel model, Subgraph g, Operator op) {
+    return switch (op.builtin()) {
+      case PAD, PADV2, MIRROR_PAD, TILE -> {
+        long[] v = ints(model, g, op, 1);
+        yield v != null && Arrays.stream(v).allMatch(x -> x >= 0);
+      }
+      case RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR -> {
+        long[] v = ints(model, g, op, 1);
+        yield v != null && Arrays.stream(v).allMatch(x -> x > 0);
+      }
+      case CONCATENATION -> concatenable(g, op);
+      case BROADCAST_TO, FILL, TRANSPOSE_CONV -> true;
+      default -> broadcastable(g, op);
+    };
+  }
+
+  private static boolean broadcastable(Subgraph g, Operator op) {
+    long[] out = broadcast(g, op);
+    for (int i = 0; out != null && i < op.inputs().length; i++) {
+      int[] s = in(g, op, i);
+      for (int k = 0; k < s.length; k++) {
+        long o = out[out.length - s.length + k];
+        if (s[k] != o && s[k] != 1) {
+          return false;
+        }
+      }
+    }
+    return out != null;
+  }
+
+  private static boolean concatenable(Subgraph g, Operator op) {
+    long[] out = concat(g, op);
+    if (out == null) {
+      return false;
+    }
+    int axis = ((OpOptions.Concatenation) op.options()).axis();
+    axis = axis < 0 ? axis + out.length : axis;
+    for (int i = 0; i < op.inputs().length; i++) {
+      int[] s = in(g, op, i);
+      for (int k = 0; k < s.length; k++) {
+        if (k != axis && s[k] != out[k]) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   private static int[] in(Subgraph g, Operator op, int slot) {
     return slot < op.inputs().length && op.inputs()[slot] >= 0 ? g.tensor(op.inputs()[slot]).shape() : null;
   }

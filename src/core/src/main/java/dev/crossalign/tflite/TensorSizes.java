@@ -15,6 +15,11 @@ import java.util.List;
  * broadcasting binary ops, CONCATENATION) derive from their declared inputs, as TFLite's Prepare and the port do,
  * whatever output shape the file declares. One growth step per op: a chain of ops each growing a tensor whose
  * declared shape understates it is bounded by the next op's own check only as far as its inputs' declared shapes go.
+ *
+ * <p>Where that derivation is exact ({@link DerivedShapes#exact}), the declared output shape must be it: TFLite
+ * resizes such an output when it runs, but the port, its generated PyTorch code and the ONNX export take the declared
+ * shapes, and a file whose declared shape lies was compared as MISALIGNED (a fuzzed PAD adding 3 to the batch: the
+ * port's STRIDED_SLICE after it kept batch 4 where TFLite's sliced to 1).
  */
 public final class TensorSizes {
   private TensorSizes() {}
@@ -63,6 +68,14 @@ public final class TensorSizes {
               + op.opName() + " output 0 '" + printable(out.name()) + "' would have shape " + Arrays.toString(shape)
               + " of " + typeName(out) + " (the file declares " + Arrays.toString(out.shape()) + "): " + bytes
               + " bytes, more than the " + MAX_BYTES + " one tensor may hold");
+        }
+        long[] exact = DerivedShapes.exact(model, g, op);
+        if (exact != null && out.shape().length > 0
+            && !Arrays.equals(exact, Arrays.stream(out.shape()).asLongStream().toArray())) {
+          throw CrossalignException.input("model " + model.label() + ": " + sub + "op #" + op.index() + " "
+              + op.opName() + " output 0 '" + printable(out.name()) + "' is declared " + Arrays.toString(out.shape())
+              + ", its inputs make " + Arrays.toString(exact) + " (TFLite resizes it when it runs; the port, its"
+              + " PyTorch code and ONNX export take the declared shapes)");
         }
       }
     }
