@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Sizes: {@code -Dcrossalign.fuzz.cases=N} mutants of each first format (tflite, onnx, npy) in this JVM and N/10 of
  * each in child JVMs, N/4 and N/40 of each later one ({@link FuzzExtraPaths}: deconv, onnx3p, npz, values); default
- * 1000: 4,000 + 350 cases, about 50 s on 2 cores at load ~4. The release run is N=10000
+ * 1000: 4,000 + 350 cases, about a minute on 2 cores at load ~4-6. The release run is N=10000
  * ({@code mvn -o test -Dtest=FuzzSuiteTest -Dcrossalign.fuzz.cases=10000}); its figures are in the README.
  * Seeds are fixed ({@code -Dcrossalign.fuzz.seed}, default 15).
  */
