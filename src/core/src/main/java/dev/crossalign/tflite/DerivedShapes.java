@@ -125,7 +125,8 @@ final class DerivedShapes {
     }
     long[] v = model.constant(t).toLongArray();
     for (int i = 0; i < v.length; i++) {
-      v[i] = Math.min(v[i], Integer.MAX_VALUE); // no dimension is larger; keeps the sums and products below from overflowing
+      // no dimension is larger; keeps the sums and products below from overflowing
+      v[i] = Math.min(v[i], Integer.MAX_VALUE);
     }
     return v;
   }

@@ -24,7 +24,7 @@ public final class NativeSafety {
         int from = runTimeShape[op.inputs()[0]];
         if (from >= 0) {
           throw refuse(model, op, "its input 0 (tensor " + op.inputs()[0] + " '"
-              + TensorSizes.printable(g.tensor(op.inputs()[0]).name()) + "') gets its shape only at run time (op #"
+              + OpInputChecks.printable(g.tensor(op.inputs()[0]).name()) + "') gets its shape only at run time (op #"
               + from + " " + g.operators().get(from).opName() + " computes it from values that are not constant), and"
               + " TFLite 2.20's only kernel for it, the XNNPACK delegate, takes the shapes fixed when the model is"
               + " prepared: its channels from the weights (a new shape is read past its end)");

@@ -229,7 +229,8 @@ public final class OpInputChecks {
     return spec == null ? "" : " (" + spec.slotName(i) + ")";
   }
 
-  private static String printable(String s) {
+  /** A tensor name for a one-line message: control characters as '?', at most 80 characters. */
+  static String printable(String s) {
     String n = s == null ? "" : s.replaceAll("\\p{Cntrl}", "?");
     return n.length() > 80 ? n.substring(0, 80) + "..." : n;
   }

@@ -52,7 +52,8 @@ public final class TensorSizes {
           String by = producer[t.index()] >= 0 ? ", output of " + sub + "op #" + producer[t.index()] + " "
               + g.operators().get(producer[t.index()]).opName() : "";
           throw CrossalignException.input("model " + model.label() + ": " + sub + "tensor " + t.index() + " '"
-              + printable(t.name()) + "'" + by + " declares shape " + Arrays.toString(t.shape()) + " of " + typeName(t)
+              + OpInputChecks.printable(t.name()) + "'" + by + " declares shape " + Arrays.toString(t.shape())
+              + " of " + typeName(t)
               + ": " + bytes + " bytes, more than the " + MAX_BYTES + " one tensor may hold");
         }
       }
@@ -65,7 +66,8 @@ public final class TensorSizes {
         long bytes = shape == null ? 0 : bytes(shape, out);
         if (bytes > MAX_BYTES) {
           throw CrossalignException.input("model " + model.label() + ": " + sub + "op #" + op.index() + " "
-              + op.opName() + " output 0 '" + printable(out.name()) + "' would have shape " + Arrays.toString(shape)
+              + op.opName() + " output 0 '" + OpInputChecks.printable(out.name()) + "' would have shape "
+              + Arrays.toString(shape)
               + " of " + typeName(out) + " (the file declares " + Arrays.toString(out.shape()) + "): " + bytes
               + " bytes, more than the " + MAX_BYTES + " one tensor may hold");
         }
@@ -73,7 +75,8 @@ public final class TensorSizes {
         if (exact != null && out.shape().length > 0
             && !Arrays.equals(exact, Arrays.stream(out.shape()).asLongStream().toArray())) {
           throw CrossalignException.input("model " + model.label() + ": " + sub + "op #" + op.index() + " "
-              + op.opName() + " output 0 '" + printable(out.name()) + "' is declared " + Arrays.toString(out.shape())
+              + op.opName() + " output 0 '" + OpInputChecks.printable(out.name()) + "' is declared "
+              + Arrays.toString(out.shape())
               + ", its inputs make " + Arrays.toString(exact) + " (TFLite resizes it when it runs; the port, its"
               + " PyTorch code and ONNX export take the declared shapes)");
         }
@@ -116,10 +119,5 @@ public final class TensorSizes {
 
   private static String typeName(TensorInfo t) {
     return t.type() == null ? "type code " + t.typeCode() : t.type().name();
-  }
-
-  static String printable(String s) {
-    String n = s == null ? "" : s.replaceAll("\\p{Cntrl}", "?");
-    return n.length() > 80 ? n.substring(0, 80) + "..." : n;
   }
 }

@@ -67,10 +67,10 @@ class RunTimeShapesTest {
 
   @Test
   void aShapeGivenAtRunTimeIsRefusedNamingTheOpThatMakesIt() {
-    String says = "model deconv.tflite: op #%d Convolution2DTransposeBias is not run by the TFLite reference: its input 0"
-        + " (tensor %d '%s') gets its shape only at run time (op #0 RESHAPE computes it from values that are not"
-        + " constant), and TFLite 2.20's only kernel for it, the XNNPACK delegate, takes the shapes fixed when the model"
-        + " is prepared: its channels from the weights (a new shape is read past its end)";
+    String says = "model deconv.tflite: op #%d Convolution2DTransposeBias is not run by the TFLite reference: its"
+        + " input 0 (tensor %d '%s') gets its shape only at run time (op #0 RESHAPE computes it from values that are"
+        + " not constant), and TFLite 2.20's only kernel for it, the XNNPACK delegate, takes the shapes fixed when the"
+        + " model is prepared: its channels from the weights (a new shape is read past its end)";
     ToIntFunction<TfliteWriter> input = w -> w.input("s", TensorType.INT32, 4);
     assertThat(refusal(reshapedDeconv(input, false))).isEqualTo(String.format(says, 1, 2, "r"));
     // through an op that keeps the shape: still the run's
