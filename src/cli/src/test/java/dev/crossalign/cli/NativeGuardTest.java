@@ -256,6 +256,35 @@ class NativeGuardTest {
     }
   }
 
+  /**
+   * What the final 10,000-case run with seed 18 found (its CLI cases use seed 19): t994 and t103, selfie_segmentation
+   * with a CONV_2D stride turned into 1376441462 (t994, strideH of op #24) or 789153205 (t103, strideW of op #27), its
+   * output still declared [1, 64, 64, C]. TFLite sized the output [1, 1, 64, C]; `validate --mode isolated` fed the
+   * declared shapes onward and TFLite's ResizeBilinear read past a tensor (abort, exit 134). Refused when read now:
+   * the declared conv output is not what its inputs make.
+   */
+  @Test
+  void seed18CrashesAreRefusedWhenRead() throws Exception {
+    byte[] base = Files.readAllBytes(TestModels.require("selfie_segmentation.tflite"));
+    TfliteFields fields = TfliteFields.of(base);
+    Map<String, String> says = Map.of(
+        "t994", "op #24 CONV_2D output 0 'conv2d_4' is declared [1, 64, 64, 16], its inputs make [1, 1, 64, 16]",
+        "t103", "op #27 CONV_2D output 0 'conv2d_5' is declared [1, 64, 64, 72], its inputs make [1, 64, 1, 72]");
+    List<FuzzPool.Case> cases = new ArrayList<>();
+    for (String id : says.keySet()) {
+      FuzzMutants.Mutant m = FuzzMutants.tflite(base, fields, 19, Integer.parseInt(id.substring(1)));
+      assertThat(m.kind()).isEqualTo("tflite.option_field");
+      Path f = Files.write(dir.resolve(id + ".tflite"), m.bytes());
+      cases.add(new FuzzPool.Case(id, List.of("validate", f.toString(), "-q", "--mode", "isolated")));
+    }
+    for (FuzzPool.Result r : new FuzzPool(dir, 300_000, 1).run(cases)) {
+      assertThat(r.outcome()).as(r.c().id() + ": " + r.err()).isEqualTo(FuzzPool.Outcome.RAN);
+      assertThat(r.status()).as(r.c().id() + ": " + r.err()).isEqualTo(2);
+      assertThat(r.err().strip().lines().toList()).as(r.err()).hasSize(1);
+      assertThat(r.err()).contains(r.c().id() + ".tflite: " + says.get(r.c().id()));
+    }
+  }
+
   /** x [1, 4, 4, cin] -> Convolution2DTransposeBias(weights, bias [bias], SAME, stride 2) -> y [1, 8, 8, cout]. */
   private static byte[] deconv(int cin, int[] weights, int bias, int cout) {
     TfliteWriter w = new TfliteWriter();

@@ -15,8 +15,10 @@ final class DerivedShapes {
 
   static long[] of(TfliteModel model, Subgraph g, Operator op) {
     return switch (op.builtin()) {
-      case CONV_2D -> conv(g, op, false);
-      case DEPTHWISE_CONV_2D -> conv(g, op, true);
+      case CONV_2D, DEPTHWISE_CONV_2D -> {
+        long[] e = convExact(g, op);
+        yield e != null ? e : conv(g, op, op.builtin() == BuiltinOp.DEPTHWISE_CONV_2D);
+      }
       case PAD, PADV2, MIRROR_PAD -> pad(model, g, op);
       case TILE -> tile(model, g, op);
       case BROADCAST_TO -> values(model, g, op, 1);
@@ -32,13 +34,14 @@ final class DerivedShapes {
   }
 
   /**
-   * The output shape TFLite's Prepare gives this op, for the ops of {@link #of} whose derivation is exact (not the
-   * convolutions' upper bound, not ONE_HOT), when the inputs make a valid one (no negative padding, multiple or size,
+   * The output shape TFLite's Prepare gives this op, for the ops of {@link #of} whose derivation is exact (all but
+   * ONE_HOT, whose axis this does not read), when the inputs make a valid one (no negative padding, multiple or size,
    * broadcastable shapes, a concatenation whose other axes agree); null otherwise.
    */
   static long[] exact(TfliteModel model, Subgraph g, Operator op) {
     long[] s = switch (op.builtin()) {
-      case CONV_2D, DEPTHWISE_CONV_2D, ONE_HOT -> null;
+      case CONV_2D, DEPTHWISE_CONV_2D -> convExact(g, op);
+      case ONE_HOT -> null;
       default -> of(model, g, op);
     };
     if (s == null || !valid(model, g, op)) {
@@ -50,6 +53,39 @@ final class DerivedShapes {
       }
     }
     return s;
+  }
+
+  /**
+   * TFLite's conv output: [N, out(H), out(W), filter's out channels] by the SAME/VALID rule with strides and dilations
+   * ({@link SamePadding}); null when TFLite would refuse the op itself (a stride or dilation below 1, input channels
+   * the filter does not take).
+   */
+  private static long[] convExact(Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    int[] w = in(g, op, 1);
+    if (x == null || w == null || x.length != 4 || w.length != 4) {
+      return null;
+    }
+    int[] p; // strideH, strideW, dilationH, dilationW
+    Padding padding;
+    boolean channelsOk;
+    if (op.options() instanceof OpOptions.Conv2D o) {
+      p = new int[] {o.strideH(), o.strideW(), o.dilationH(), o.dilationW()};
+      padding = o.padding();
+      channelsOk = w[3] == x[3];
+    } else if (op.options() instanceof OpOptions.DepthwiseConv2D o) {
+      p = new int[] {o.strideH(), o.strideW(), o.dilationH(), o.dilationW()};
+      padding = o.padding();
+      channelsOk = x[3] > 0 && w[3] % x[3] == 0;
+    } else {
+      return null;
+    }
+    if (padding == null || !channelsOk || Arrays.stream(p).anyMatch(v -> v < 1)) {
+      return null;
+    }
+    int oh = SamePadding.of(padding, x[1], w[1], p[0], p[2]).out();
+    int ow = SamePadding.of(padding, x[2], w[2], p[1], p[3]).out();
+    return new long[] {x[0], oh, ow, op.builtin() == BuiltinOp.CONV_2D ? w[0] : w[3]};
   }
 
   /** The inputs of an op of {@link #exact} are what TFLite's Prepare accepts (else it refuses the op itself). */
@@ -64,7 +100,7 @@ final class DerivedShapes {
         yield v != null && Arrays.stream(v).allMatch(x -> x > 0);
       }
       case CONCATENATION -> concatenable(g, op);
-      case BROADCAST_TO, FILL, TRANSPOSE_CONV -> true;
+      case BROADCAST_TO, FILL, TRANSPOSE_CONV, CONV_2D, DEPTHWISE_CONV_2D -> true;
       default -> broadcastable(g, op);
     };
   }

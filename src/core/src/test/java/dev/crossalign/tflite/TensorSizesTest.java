@@ -132,6 +132,12 @@ class TensorSizesTest {
             w.input("b", TensorType.FLOAT32, 5, 1)}),
         new Case("CONCATENATION", w -> new int[] {w.input("a", TensorType.FLOAT32, 2, 3),
             w.input("b", TensorType.FLOAT32, 2, 4)}),
+        new Case("DEPTHWISE_CONV_2D", w -> {
+          int x = w.input("x", TensorType.FLOAT32, 1, 9, 8, 2);
+          int f = w.constant("f", HostTensor.ofFloats(new int[] {1, 3, 2, 4}, Layout.ANY, new float[24]));
+          int b = w.constant("b", HostTensor.ofFloats(new int[] {4}, Layout.ANY, new float[4]));
+          return new int[] {x, f, b};
+        }),
         new Case("CONV_2D", w -> {
           int x = w.input("x", TensorType.FLOAT32, 1, 5, 7, 2);
           int f = w.constant("f", HostTensor.ofFloats(new int[] {6, 3, 3, 2}, Layout.ANY, new float[6 * 3 * 3 * 2]));
@@ -144,6 +150,7 @@ class TensorSizesTest {
     return switch (op) {
       case "CONCATENATION" -> new OpOptions.Concatenation(1, Activation.NONE);
       case "CONV_2D" -> new OpOptions.Conv2D(Padding.SAME, 2, 3, Activation.NONE, 1, 1);
+      case "DEPTHWISE_CONV_2D" -> new OpOptions.DepthwiseConv2D(Padding.VALID, 1, 2, 2, Activation.NONE, 2, 2);
       case "MUL" -> new OpOptions.Arithmetic(21, Activation.NONE);
       case "RESIZE_BILINEAR" -> new OpOptions.ResizeBilinear(false, false);
       default -> new OpOptions.None();
@@ -170,9 +177,7 @@ class TensorSizesTest {
     }
     int[] tflite = TfliteOracle.run(bytes, feeds).get(y).shape();
     assertThat(derived).as(c.name()).containsExactly(Arrays.stream(tflite).asLongStream().toArray());
-    if (op != BuiltinOp.CONV_2D) {
-      assertThat(DerivedShapes.exact(m, m.main(), m.main().operators().get(0))).as(c.name()).isEqualTo(derived);
-    }
+    assertThat(DerivedShapes.exact(m, m.main(), m.main().operators().get(0))).as(c.name()).isEqualTo(derived);
   }
 
   @Test
