@@ -116,6 +116,61 @@ class AppLauncherIT {
         .contains("MALLOC_ARENA_MAX=8", "MALLOC_MMAP_THRESHOLD_=4096");
   }
 
+  static final Path TCMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4");
+
+  /**
+   * bench preloads tcmalloc where the machine has it, other commands keep glibc's malloc; CROSSALIGN_MALLOC chooses
+   * (glibc, or a library for any command) and a caller's own LD_PRELOAD is left alone. The "java" prints its env.
+   */
+  @Test
+  void benchPreloadsTcmallocWhereInstalledAndCrossalignMallocChooses(@TempDir Path dir) throws Exception {
+    Path fakeJava = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(fakeJava, "#!/bin/sh\nenv\n");
+    assertThat(fakeJava.toFile().setExecutable(true)).isTrue();
+    Map<String, String> env = new java.util.HashMap<>(Map.of("JAVA_HOME", dir.toString(), "LD_PRELOAD", "",
+        "CROSSALIGN_MALLOC", "", "CROSSALIGN_CDS", "off"));
+    java.util.function.Function<String, java.util.Optional<String>> preload = out -> out.lines()
+        .filter(l -> l.startsWith("LD_PRELOAD=")).map(l -> l.substring(11)).filter(v -> !v.isEmpty()).findFirst();
+    boolean installed = Files.isReadable(TCMALLOC);
+    assertThat(preload.apply(exec(env, LAUNCHER.toString(), "bench", "m.tflite").out()))
+        .isEqualTo(installed ? java.util.Optional.of(TCMALLOC.toString()) : java.util.Optional.empty());
+    assertThat(preload.apply(exec(env, LAUNCHER.toString(), "validate", "m.tflite").out())).isEmpty();
+    env.put("CROSSALIGN_MALLOC", "glibc");
+    assertThat(preload.apply(exec(env, LAUNCHER.toString(), "bench", "m.tflite").out())).isEmpty();
+    Path lib = dir.resolve("libmymalloc.so");
+    Files.write(lib, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
+    env.put("CROSSALIGN_MALLOC", lib.toString());
+    assertThat(preload.apply(exec(env, LAUNCHER.toString(), "validate", "m.tflite").out()))
+        .contains(lib.toString());
+    env.put("CROSSALIGN_MALLOC", "");
+    env.put("LD_PRELOAD", "/opt/mine.so");
+    assertThat(preload.apply(exec(env, LAUNCHER.toString(), "bench", "m.tflite").out())).contains("/opt/mine.so");
+    env.put("LD_PRELOAD", "");
+    for (String bad : new String[] {"tcmalloc", dir.resolve("missing.so").toString(), dir.toString(),
+        fakeJava.toString()}) {
+      env.put("CROSSALIGN_MALLOC", bad);
+      Proc p = exec(env, LAUNCHER.toString(), "bench", "m.tflite");
+      assertThat(p.status()).as(bad).isEqualTo(2);
+      assertThat(p.out()).isEmpty();
+      assertThat(p.err().lines()).hasSize(1).allMatch(l -> l.startsWith("crossalign: CROSSALIGN_MALLOC"));
+    }
+  }
+
+  /** The real JVM and natives under the preloaded tcmalloc: bench runs and its JSON says which malloc served it. */
+  @Test
+  void benchRunsUnderTcmallocAndSaysSo(@TempDir Path dir) throws Exception {
+    if ("true".equals(System.getenv("CI"))) {
+      assertThat(TCMALLOC).as(".ci/run installs libtcmalloc-minimal4").isReadable();
+    } else {
+      assumeTrue(Files.isReadable(TCMALLOC), "no " + TCMALLOC + " (apt-get install libtcmalloc-minimal4)");
+    }
+    Path json = dir.resolve("b.json");
+    Proc p = exec(Map.of("LD_PRELOAD", "", "CROSSALIGN_MALLOC", ""), LAUNCHER.toString(), "bench", "--backends",
+        "tflite,torch", "--warmup", "1", "--runs", "3", "--json", json.toString());
+    assertThat(p.status()).as(p.err()).isZero();
+    assertThat(Files.readString(json)).contains("\"malloc\" : \"allocator=tcmalloc (" + TCMALLOC.toRealPath());
+  }
+
   /**
    * batch's own JVM starts with a small heap (its workers run the rows), other commands with the JVM's default, and a
    * heap size in CROSSALIGN_OPTS replaces it. The "java" here is a script that prints its arguments.

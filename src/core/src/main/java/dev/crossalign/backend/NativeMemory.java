@@ -82,13 +82,21 @@ public final class NativeMemory {
    * previous run's pages. Process-wide and for the rest of the process: for latency runs only (bench); {@link #trim}
    * still gives everything back. Sets both once; returns what is in force: arena_max ({@link #arenaMax}), then
    * mmap_threshold and trim_threshold in bytes, or "unset" with the reason where the C library has no mallopt or
-   * refuses.
+   * refuses. The first entry, allocator, is {@link #allocator()}; where that is not glibc, it is the only one.
    */
   public static synchronized Map<String, String> keepLargeBuffers() {
     if (!largeBuffers.isEmpty()) {
       return largeBuffers;
     }
     Map<String, String> m = new LinkedHashMap<>();
+    String allocator = allocator();
+    m.put("allocator", allocator);
+    if (!GLIBC.equals(allocator)) {
+      // a malloc preloaded in glibc's place (the launcher's bench: tcmalloc) keeps its own caches: glibc's arena
+      // limit and thresholds would only describe a malloc the natives do not call
+      largeBuffers = java.util.Collections.unmodifiableMap(m);
+      return largeBuffers;
+    }
     m.put("arena_max", arenaMax());
     try {
       Function mallopt = Function.getFunction("c", "mallopt");
@@ -101,6 +109,45 @@ public final class NativeMemory {
     }
     largeBuffers = java.util.Collections.unmodifiableMap(m);
     return largeBuffers;
+  }
+
+  /** What {@link #allocator()} says when no other malloc library is mapped. */
+  public static final String GLIBC = "glibc";
+
+  /** The file names of malloc libraries that replace glibc's when preloaded, and the name bench reports for each. */
+  private static final Map<String, String> PRELOADED_MALLOCS =
+      Map.of("libtcmalloc", "tcmalloc", "libjemalloc", "jemalloc", "libmimalloc", "mimalloc");
+
+  /**
+   * Which malloc serves this process's natives: "tcmalloc (FILE)" (or jemalloc, mimalloc) when such a library is
+   * mapped into the process, which on Linux means it was preloaded ({@code LD_PRELOAD}; the launcher's bench does
+   * so with gperftools' libtcmalloc_minimal when the machine has it), else {@link #GLIBC}. Read from
+   * /proc/self/maps; {@link #GLIBC} where that cannot be read.
+   */
+  public static String allocator() {
+    try {
+      return allocator(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")));
+    } catch (java.io.IOException | RuntimeException e) {
+      return GLIBC;
+    }
+  }
+
+  /** {@link #allocator()} from the lines of a maps file. */
+  static String allocator(java.util.List<String> maps) {
+    for (String line : maps) {
+      int slash = line.indexOf('/');
+      if (slash < 0) {
+        continue;
+      }
+      String file = line.substring(slash);
+      String name = file.substring(file.lastIndexOf('/') + 1);
+      for (Map.Entry<String, String> e : PRELOADED_MALLOCS.entrySet()) {
+        if (name.startsWith(e.getKey() + ".") || name.startsWith(e.getKey() + "_")) {
+          return e.getValue() + " (" + file + ")";
+        }
+      }
+    }
+    return GLIBC;
   }
 
   /**

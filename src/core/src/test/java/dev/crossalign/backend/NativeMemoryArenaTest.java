@@ -26,4 +26,30 @@ class NativeMemoryArenaTest {
       assertThat(NativeMemory.arenaMax()).isEqualTo(env == null || env.isEmpty() ? "unset" : env);
     }
   }
+
+  @Test
+  void aPreloadedMallocIsNamedWithItsFile() {
+    String glibcOnly = "7f00-7f10 r-xp 00000000 08:01 12 /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+        + "7f20-7f30 rw-p 00000000 00:00 0 [heap]\n"
+        + "7f40-7f50 r-xp 00000000 08:01 13 /root/.javacpp/cache/x/libtorch_cpu.so";
+    assertThat(NativeMemory.allocator(java.util.List.of(glibcOnly.split("\n")))).isEqualTo("glibc");
+    String tc = glibcOnly + "\n7f60-7f70 r-xp 00000000 08:01 14 /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4.5.10";
+    assertThat(NativeMemory.allocator(java.util.List.of(tc.split("\n"))))
+        .isEqualTo("tcmalloc (/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4.5.10)");
+    String je = glibcOnly + "\n7f60-7f70 r-xp 00000000 08:01 14 /opt/lib/libjemalloc.so.2";
+    assertThat(NativeMemory.allocator(java.util.List.of(je.split("\n")))).isEqualTo("jemalloc (/opt/lib/libjemalloc.so.2)");
+    // a library whose name only contains the word is not a malloc
+    String other = glibcOnly + "\n7f60-7f70 r-xp 00000000 08:01 14 /opt/lib/libnotcmalloc.so";
+    assertThat(NativeMemory.allocator(java.util.List.of(other.split("\n")))).isEqualTo("glibc");
+  }
+
+  @Test
+  void thisProcesssAllocatorFollowsLdPreload() {
+    String preload = System.getenv("LD_PRELOAD");
+    if (preload == null || !preload.contains("malloc")) {
+      assertThat(NativeMemory.allocator()).isEqualTo("glibc");
+    } else {
+      assertThat(NativeMemory.allocator()).doesNotStartWith("glibc");
+    }
+  }
 }

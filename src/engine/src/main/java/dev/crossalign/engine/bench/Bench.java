@@ -68,7 +68,12 @@ public final class Bench {
       // a torch leg set malloc's thresholds for this process (every leg's allocations are under them)
       machine.put("malloc", malloc.entrySet().stream()
           .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
-      if (!"1".equals(malloc.get("arena_max"))) {
+      if (dev.crossalign.backend.NativeMemory.GLIBC.equals(malloc.get("allocator"))) {
+        notes.add("the natives allocate through glibc's malloc: libtorch's fresh tensor per op costs less under"
+            + " gperftools' tcmalloc, which the launcher's bench preloads when the machine has libtcmalloc_minimal"
+            + " (CROSSALIGN_MALLOC)");
+      }
+      if (malloc.containsKey("arena_max") && !"1".equals(malloc.get("arena_max"))) {
         notes.add("glibc may give this process several malloc arenas (MALLOC_ARENA_MAX=" + malloc.get("arena_max")
             + "): a timed thread on a secondary arena can fault its buffers in again on every run; the launcher's"
             + " bench sets MALLOC_ARENA_MAX=1");

@@ -86,8 +86,16 @@ class BenchTest {
     String arenas = System.getenv("MALLOC_ARENA_MAX") == null || System.getenv("MALLOC_ARENA_MAX").isEmpty()
         ? "unset" : System.getenv("MALLOC_ARENA_MAX");
     if (System.getenv("GLIBC_TUNABLES") == null || !System.getenv("GLIBC_TUNABLES").contains("arena_max")) {
-      assertThat(r.machine().get("malloc"))
-          .isEqualTo("arena_max=" + arenas + ", mmap_threshold=33554432, trim_threshold=67108864");
+      String allocator = dev.crossalign.backend.NativeMemory.allocator();
+      if (allocator.equals("glibc")) {
+        assertThat(r.machine().get("malloc")).isEqualTo(
+            "allocator=glibc, arena_max=" + arenas + ", mmap_threshold=33554432, trim_threshold=67108864");
+        assertThat(r.notes()).anyMatch(n -> n.contains("glibc's malloc") && n.contains("CROSSALIGN_MALLOC"));
+      } else {
+        // a preloaded malloc keeps its own caches: glibc's settings would describe a malloc nobody calls
+        assertThat(r.machine().get("malloc")).isEqualTo("allocator=" + allocator);
+        assertThat(r.notes()).noneMatch(n -> n.contains("glibc's malloc"));
+      }
     }
     // and which kernels OpenBLAS (libtorch's one-thread matmuls) runs, with the environment's pin if any
     String pin = System.getenv("OPENBLAS_CORETYPE");
@@ -100,8 +108,12 @@ class BenchTest {
     assertThat(r.portOps()).allMatch(o -> o.meanMs() > 0);
     // nothing skipped; a loaded machine may add noise notes (BackendStats.noiseNote), nothing else
     // and, when this JVM may have several malloc arenas, that a timed thread can fault its buffers in every run
-    assertThat(r.notes()).allMatch(n -> n.startsWith("noisy: ") || n.startsWith("glibc may give this process"));
-    assertThat(r.notes().stream().anyMatch(n -> n.startsWith("glibc may give"))).isEqualTo(!"1".equals(arenas));
+    // and, under glibc's malloc, that a preloaded tcmalloc would serve libtorch's tensors for less
+    assertThat(r.notes()).allMatch(n -> n.startsWith("noisy: ") || n.startsWith("glibc may give this process")
+        || n.startsWith("the natives allocate through glibc's malloc"));
+    boolean glibc = dev.crossalign.backend.NativeMemory.allocator().equals("glibc");
+    assertThat(r.notes().stream().anyMatch(n -> n.startsWith("glibc may give")))
+        .isEqualTo(glibc && !"1".equals(arenas));
     assertThat(r.machine().get("cores")).isEqualTo(Integer.toString(Runtime.getRuntime().availableProcessors()));
 
     Path json = dir.resolve("bench.json");
