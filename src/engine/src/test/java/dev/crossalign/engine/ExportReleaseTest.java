@@ -50,27 +50,34 @@ class ExportReleaseTest {
     }
   }
 
+  /** An ONNX leg of {@code mode} prepared on face's export, and a weak reference to that export. */
+  private record PreparedLeg(OnnxLeg leg, WeakReference<Export> export) {
+    static PreparedLeg of(ValidationRequest.RunMode mode) {
+      ValidationRequest req = request(mode);
+      TfliteModel model = TfliteModel.read(FACE);
+      Map<String, HostTensor> inputs = InputGenerator.inputs(model, 0, -1, 1, Map.of());
+      Activations ref;
+      try (TfliteBackend tflite = TfliteBackend.open(model, TfliteOptions.defaults())) {
+        ref = tflite.run(inputs);
+      }
+      LegContext ctx = new LegContext(req, model, inputs, ref, null,
+          new WorstPair(ref.backend(), Set.of(), Set.of(), WeightTensors.of(model), mode.chained()), null);
+      OnnxLeg.Exported exported = OnnxLeg.exportStep(model);
+      WeakReference<Export> export = new WeakReference<>(exported.export());
+      return new PreparedLeg(OnnxLeg.prepare(ctx, exported).leg(), export);
+    }
+  }
+
   @Test
   void theOnnxLegLetsTheExportGoOnceItsChainedSessionIsMade() throws InterruptedException {
-    ValidationRequest req = request(ValidationRequest.RunMode.BOTH);
-    TfliteModel model = TfliteModel.read(FACE);
-    Map<String, HostTensor> inputs = InputGenerator.inputs(model, 0, -1, 1, Map.of());
-    Activations ref;
-    try (TfliteBackend tflite = TfliteBackend.open(model, TfliteOptions.defaults())) {
-      ref = tflite.run(inputs);
-    }
-    LegContext ctx = new LegContext(req, model, inputs, ref, null,
-        new WorstPair(ref.backend(), Set.of(), Set.of(), WeightTensors.of(model), true), null);
-    OnnxLeg.Exported exported = OnnxLeg.exportStep(model);
-    WeakReference<Export> export = new WeakReference<>(exported.export());
-    OnnxLeg leg = OnnxLeg.prepare(ctx, exported).leg();
-    exported = null;
-    collect(export);
-    assertThat(export.get()).as("before the chained run the leg needs its export").isNotNull();
+    PreparedLeg p = PreparedLeg.of(ValidationRequest.RunMode.BOTH);
+    OnnxLeg leg = p.leg();
+    collect(p.export());
+    assertThat(p.export().get()).as("before the chained run the leg needs its export").isNotNull();
 
     LegResult chained = leg.chained(false);
-    collect(export);
-    assertThat(export.get()).as("the leg still holds the export after its chained session").isNull();
+    collect(p.export());
+    assertThat(p.export().get()).as("the leg still holds the export after its chained session").isNull();
     // and the leg still ran: every tensor of the chained run compared, then the isolated run (its own export)
     assertThat(chained.comparisons().get(Slot.ORT_CHAINED)).isNotEmpty()
         .allMatch(c -> c.status() == Comparison.Status.COMPARED);
@@ -80,21 +87,10 @@ class ExportReleaseTest {
 
   @Test
   void anIsolatedOnlyValidationKeepsNoChainedExport() throws InterruptedException {
-    ValidationRequest req = request(ValidationRequest.RunMode.ISOLATED);
-    TfliteModel model = TfliteModel.read(FACE);
-    Activations ref;
-    Map<String, HostTensor> inputs = InputGenerator.inputs(model, 0, -1, 1, Map.of());
-    try (TfliteBackend tflite = TfliteBackend.open(model, TfliteOptions.defaults())) {
-      ref = tflite.run(inputs);
-    }
-    LegContext ctx = new LegContext(req, model, inputs, ref, null,
-        new WorstPair(ref.backend(), Set.of(), Set.of(), WeightTensors.of(model), false), null);
-    OnnxLeg.Exported exported = OnnxLeg.exportStep(model);
-    WeakReference<Export> export = new WeakReference<>(exported.export());
-    OnnxLeg leg = OnnxLeg.prepare(ctx, exported).leg();
-    exported = null;
-    collect(export);
-    assertThat(export.get()).as("no chained session will read the export").isNull();
+    PreparedLeg p = PreparedLeg.of(ValidationRequest.RunMode.ISOLATED);
+    OnnxLeg leg = p.leg();
+    collect(p.export());
+    assertThat(p.export().get()).as("no chained session will read the export").isNull();
     assertThat(leg.isolated(false).comparisons()).isNotEmpty();
     Reference.reachabilityFence(leg);
   }
