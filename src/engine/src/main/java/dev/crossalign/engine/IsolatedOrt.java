@@ -135,10 +135,13 @@ public final class IsolatedOrt {
     OnnxModel single = parts.size() == 1 ? whole : null;
     whole = null; // from here on only the parts not yet run hold the weights
     for (int i = 0; i < parts.size(); i++) {
-      OnnxModel onnx = single != null ? single : OnnxModel.of(parts.set(i, null));
+      OnnxModel onnx = single != null ? single : OnnxModel.of(parts.get(i));
+      parts.set(i, null);
       single = null;
+      Map<String, HostTensor> feeds = feeds(iso, reference, onnx);
       try (SelectiveCapture ort = OnnxLeg.openOrt(model, onnx, device, config)) {
-        ort.run(feeds(iso, reference, onnx), keep, named);
+        onnx = null; // its session holds the part's weights natively (and its backend the graph alone)
+        ort.run(feeds, keep, named);
       }
     }
     return order;
