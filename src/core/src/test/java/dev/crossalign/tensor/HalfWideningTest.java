@@ -2,6 +2,7 @@ package dev.crossalign.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.crossalign.testutil.Binary16;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
@@ -10,26 +11,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * float16 -> float32 widening (the table {@link Half#toFloat} reads, and {@link HostTensor#toFloat32}'s block path)
- * against IEEE 754's definition of binary16, written out here: (-1)^s * 2^(e-15) * (1 + m/1024) for normal numbers,
- * 2^-14 * m/1024 for subnormals, infinities and NaNs with their payload shifted into the float's mantissa.
+ * against IEEE 754's definition of binary16 ({@link Binary16}).
  */
 class HalfWideningTest {
-  static int expectedBits(int h) {
-    int s = h >>> 15;
-    int e = (h >>> 10) & 0x1f;
-    int m = h & 0x3ff;
-    if (e == 0x1f) {
-      return (s << 31) | 0x7f800000 | (m << 13);
-    }
-    double v = e == 0 ? Math.scalb(m / 1024.0, -14) : Math.scalb(1 + m / 1024.0, e - 15);
-    float f = (float) (s == 1 ? -v : v);
-    return Float.floatToRawIntBits(f);
-  }
-
   @Test
   void everyHalfWidensToItsIeeeValue() {
     for (int h = 0; h < 1 << 16; h++) {
-      assertThat(Float.floatToRawIntBits(Half.toFloat((short) h))).as("half 0x%04x", h).isEqualTo(expectedBits(h));
+      assertThat(Float.floatToRawIntBits(Half.toFloat((short) h))).as("half 0x%04x", h).isEqualTo(Binary16.widenedBits(h));
     }
   }
 
@@ -50,7 +38,7 @@ class HalfWideningTest {
     ByteBuffer d = wide.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
     assertThat(d.remaining()).isEqualTo(4 * n);
     for (int i = 0; i < n; i++) {
-      assertThat(d.getInt(d.position() + 4 * i)).as("element %d", i).isEqualTo(expectedBits((i * 7919) & 0xffff));
+      assertThat(d.getInt(d.position() + 4 * i)).as("element %d", i).isEqualTo(Binary16.widenedBits((i * 7919) & 0xffff));
     }
     assertThat(half.toFloatArray()).hasSize(n); // the other widening agrees in count (its values: the table's)
   }
