@@ -184,10 +184,20 @@ class AppLauncherIT {
     Proc batch = exec(env, LAUNCHER.toString(), "batch", "m.csv");
     assertThat(batch.status()).as(batch.err()).isZero();
     assertThat(batch.out()).contains(" -Xms64m ").contains("dev.crossalign.cli.Main batch m.csv");
-    assertThat(exec(env, LAUNCHER.toString(), "validate", "batch").out()).doesNotContain("-Xms");
+    assertThat(batch.out()).doesNotContain("-Xmn");
+    // one-shot commands start small with a small young generation, so that the heap's RSS follows what is live;
+    // bench's timed runs keep the JVM's default start
+    assertThat(exec(env, LAUNCHER.toString(), "validate", "batch").out()).contains(" -Xms64m -Xmn32m ");
+    assertThat(exec(env, LAUNCHER.toString(), "compare", "a", "b").out()).contains(" -Xms64m -Xmn32m ");
+    assertThat(exec(env, LAUNCHER.toString(), "bench", "m.tflite").out()).doesNotContain("-Xms").doesNotContain("-Xmn");
     env.put("CROSSALIGN_OPTS", "-Xmx48m");
     Proc own = exec(env, LAUNCHER.toString(), "batch", "m.csv");
     assertThat(own.out()).contains("-Xmx48m").doesNotContain("-Xms64m");
+    assertThat(exec(env, LAUNCHER.toString(), "validate", "m.tflite").out()).contains("-Xmx48m")
+        .doesNotContain("-Xms64m").doesNotContain("-Xmn");
+    env.put("CROSSALIGN_OPTS", "-Xmn200m");
+    assertThat(exec(env, LAUNCHER.toString(), "validate", "m.tflite").out()).contains("-Xmn200m")
+        .doesNotContain("-Xms64m").doesNotContain("-Xmn32m");
   }
 
   @Test
