@@ -38,6 +38,9 @@ import java.util.Set;
  * <p>Layout metadata (model metadata_props) read by the ONNX Runtime backend: {@value #META_LAYOUT} = NCHW | NHWC | ANY
  * is the layout of rank-4 tensors that have no entry of their own (NCHW when absent); {@value #META_LAYOUT_PREFIX} +
  * tensor name = the layout of that one tensor, whatever its rank.
+ *
+ * <p>Size: reading with its format checks, writing with external data, the structure-only form and the graph's
+ * accessors are one model's; split, each would reach into the same proto.
  */
 public final class OnnxModel {
   /** protobuf cannot parse or serialize a message of 2 GiB or more; larger weights must live in external data. */
@@ -51,9 +54,16 @@ public final class OnnxModel {
   private final List<OnnxNode> nodes;
   private final Set<String> initializerNames;
   private final Map<String, String> metadata;
+  /** Whether the initializers' data was let go ({@link #structureOnly}). */
+  private final boolean structureOnly;
 
   private OnnxModel(ModelProto proto) {
+    this(proto, false);
+  }
+
+  private OnnxModel(ModelProto proto, boolean structureOnly) {
     this.proto = proto;
+    this.structureOnly = structureOnly;
     Map<String, String> meta = new LinkedHashMap<>();
     proto.getMetadataPropsList().forEach(e -> meta.put(e.getKey(), e.getValue()));
     this.metadata = Collections.unmodifiableMap(meta);
@@ -181,6 +191,7 @@ public final class OnnxModel {
 
   /** The serialized model (all data inline). */
   public byte[] toBytes() {
+    requireData();
     long size = proto.getSerializedSize();
     if (size < 0 || size >= MAX_PROTO_BYTES) {
       throw CrossalignException.unsupported("model serializes to 2 GiB or more; write it with external data");
@@ -190,6 +201,7 @@ public final class OnnxModel {
 
   /** Writes the model with all data inline, atomically (a temp file in the same directory, then a move). */
   public void write(Path file) {
+    requireData();
     byte[] bytes = toBytes();
     atomicWrite(file, out -> out.write(bytes));
   }
@@ -199,6 +211,7 @@ public final class OnnxModel {
    * next to the model (a plain file name, no directories). Both files are written atomically, the data file first.
    */
   public void writeWithExternalData(Path file, String dataFileName, long minBytes) {
+    requireData();
     if (dataFileName.isEmpty() || dataFileName.contains("/") || dataFileName.contains("\\")
         || dataFileName.equals(".") || dataFileName.equals("..")) {
       throw CrossalignException.input("external data file name must be a plain file name, got '" + dataFileName + "'");
@@ -251,7 +264,30 @@ public final class OnnxModel {
 
   /** The model as protobuf (all tensor data inline). */
   public ModelProto proto() {
+    requireData();
     return proto;
+  }
+
+  /**
+   * The same model with the main graph's initializers' data let go (their names, types and dims, and everything else,
+   * kept): for a holder whose session already has the weights and reads only the graph (ONNX Runtime's backend:
+   * inputs, outputs, nodes, layouts), so the weights are not held twice, once natively and once on the heap
+   * (pose_landmark_heavy: 52 MB). {@link #proto}, {@link #initializer} and the writers refuse it.
+   */
+  public OnnxModel structureOnly() {
+    GraphProto.Builder g = proto.getGraph().toBuilder();
+    for (int i = 0; i < g.getInitializerCount(); i++) {
+      TensorProto t = g.getInitializer(i);
+      g.setInitializer(i, TensorProto.newBuilder().setName(t.getName()).setDataType(t.getDataType())
+          .addAllDims(t.getDimsList()).build());
+    }
+    return new OnnxModel(proto.toBuilder().setGraph(g).build(), true);
+  }
+
+  private void requireData() {
+    if (structureOnly) {
+      throw new IllegalStateException("this ONNX model's weights were let go (structureOnly): its session holds them");
+    }
   }
 
   public long irVersion() {
@@ -320,6 +356,7 @@ public final class OnnxModel {
 
   /** One initializer as a HostTensor (layout ANY); UNSUPPORTED for element types no DType holds. */
   public HostTensor initializer(String name) {
+    requireData();
     for (TensorProto t : proto.getGraph().getInitializerList()) {
       if (t.getName().equals(name)) {
         return OnnxTensors.toHost(t);

@@ -4,7 +4,21 @@ package dev.crossalign.tensor;
 public final class Half {
   private Half() {}
 
+  /** Every half's float, made once by {@link #compute}: a widening is one table read (256 KiB). */
+  private static final float[] TO_FLOAT = new float[1 << 16];
+
+  static {
+    for (int h = 0; h < TO_FLOAT.length; h++) {
+      TO_FLOAT[h] = compute((short) h);
+    }
+  }
+
   public static float toFloat(short bits) {
+    return TO_FLOAT[bits & 0xffff];
+  }
+
+  /** The widening itself (exact): sign, exponent rebias, mantissa shift; subnormals scaled, Inf/NaN kept. */
+  static float compute(short bits) {
     int h = bits & 0xffff;
     int sign = (h & 0x8000) << 16;
     int exp = (h >>> 10) & 0x1f;

@@ -149,7 +149,32 @@ public final class HostTensor {
 
   /** This tensor as FLOAT32 (itself when it already is). */
   public HostTensor toFloat32() {
-    return dtype == DType.FLOAT32 ? this : ofFloats(shape, layout, toFloatArray());
+    if (dtype == DType.FLOAT32) {
+      return this;
+    }
+    return dtype == DType.FLOAT16 ? widenHalf() : ofFloats(shape, layout, toFloatArray());
+  }
+
+  /**
+   * FLOAT16 widened block by block straight into the new tensor's buffer: no whole-tensor short[] and float[] in
+   * between (fp16 weights are widened again by every run that hands them over, issue 16).
+   */
+  private HostTensor widenHalf() {
+    int n = Math.toIntExact(numel());
+    ByteBuffer out = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+    java.nio.FloatBuffer dst = out.asFloatBuffer();
+    java.nio.ShortBuffer src = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    short[] bits = new short[Math.min(n, 8192)];
+    float[] values = new float[bits.length];
+    for (int i = 0; i < n; i += bits.length) {
+      int k = Math.min(bits.length, n - i);
+      src.get(bits, 0, k);
+      for (int j = 0; j < k; j++) {
+        values[j] = Half.toFloat(bits[j]);
+      }
+      dst.put(values, 0, k);
+    }
+    return new HostTensor(DType.FLOAT32, shape, layout, out);
   }
 
   public HostTensor withLayout(Layout newLayout) {

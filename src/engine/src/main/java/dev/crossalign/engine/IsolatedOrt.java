@@ -58,32 +58,37 @@ public final class IsolatedOrt {
   static Activations run(TfliteModel model, Activations reference, Device device, DeterminismConfig config,
       long partInputBytes) {
     Map<String, CapturedTensor> got = new HashMap<>();
-    OnnxModel whole = runParts(model, reference, device, config, name -> true, t -> got.put(t.name(), t),
+    Order order = runParts(model, reference, device, config, name -> true, t -> got.put(t.name(), t),
         partInputBytes);
-    if (whole == null) {
+    if (order == null) {
       return null;
     }
     Activations.Builder b = Activations.builder(dev.crossalign.backend.onnx.OrtBackend.NAME);
     Set<String> added = new HashSet<>();
-    for (OnnxValueInfo in : whole.inputs()) {
-      if (got.containsKey(in.name()) && added.add(in.name())) {
-        b.add(got.get(in.name()));
-      }
-    }
-    for (OnnxNode n : whole.nodes()) {
-      for (String o : n.outputs()) {
-        if (got.containsKey(o) && added.add(o)) {
-          b.add(got.get(o));
+    for (List<String> names : List.of(order.inputs(), order.nodeOutputs(), order.outputs())) {
+      for (String name : names) {
+        if (got.containsKey(name) && added.add(name)) {
+          b.add(got.get(name));
         }
       }
     }
-    for (OnnxValueInfo out : whole.outputs()) {
-      if (got.containsKey(out.name()) && added.add(out.name())) {
-        b.add(got.get(out.name()));
-      }
-      b.output(out.name());
-    }
+    order.outputs().forEach(b::output);
     return b.build();
+  }
+
+  /**
+   * The whole exported model's tensor names as a run lists them: its graph inputs, every node output in node order,
+   * its graph outputs (the names only: the exported model itself goes part by part as its sessions are made).
+   */
+  private record Order(List<String> inputs, List<String> nodeOutputs, List<String> outputs) {
+    static Order of(OnnxModel whole) {
+      List<String> nodeOutputs = new java.util.ArrayList<>();
+      for (OnnxNode n : whole.nodes()) {
+        nodeOutputs.addAll(n.outputs());
+      }
+      return new Order(whole.inputs().stream().map(OnnxValueInfo::name).toList(), nodeOutputs,
+          whole.outputs().stream().map(OnnxValueInfo::name).toList());
+    }
   }
 
   /**
@@ -96,8 +101,13 @@ public final class IsolatedOrt {
     return runParts(model, reference, device, config, keep, sink, PART_INPUT_BYTES) != null;
   }
 
-  /** Runs the parts; the whole exported model, or null when the reference lacks a tensor an op reads. */
-  private static OnnxModel runParts(TfliteModel model, Activations reference, Device device, DeterminismConfig config,
+  /**
+   * Runs the parts; the whole exported model's order of names, or null when the reference lacks a tensor an op reads.
+   * Each part's protobuf (its initializers: the weights, pose_landmark_heavy 52 MB over all parts) is let go once its
+   * session holds them, and the whole exported model once it is cut into parts, so the heap holds the weights of the
+   * parts still to run, not the whole model's for the whole isolated run.
+   */
+  private static Order runParts(TfliteModel model, Activations reference, Device device, DeterminismConfig config,
       Predicate<String> keep, TensorSink sink, long partInputBytes) {
     IsolatedForm.Result iso = IsolatedForm.of(model);
     for (String original : iso.inputFor().values()) {
@@ -106,6 +116,7 @@ public final class IsolatedOrt {
       }
     }
     OnnxModel whole = Exporter.export(iso.model(), EXPORT).model();
+    Order order = Order.of(whole);
     Map<String, OnnxNode> producer = new HashMap<>();
     for (OnnxNode n : whole.nodes()) {
       for (String o : n.outputs()) {
@@ -117,17 +128,23 @@ public final class IsolatedOrt {
       OnnxNode n = producer.get(t.name());
       sink.accept(n == null ? t : new CapturedTensor(t.name(), n.opType(), n.index(), t.tensor()));
     };
-    List<ModelProto> parts = GraphParts.of(whole.proto(), name -> {
+    java.util.ArrayList<ModelProto> parts = new java.util.ArrayList<>(GraphParts.of(whole.proto(), name -> {
       HostTensor t = reference.tensor(iso.inputFor().getOrDefault(name, name));
       return t == null ? 0 : t.data().remaining();
-    }, partInputBytes);
-    for (ModelProto part : parts) {
-      OnnxModel onnx = parts.size() == 1 ? whole : OnnxModel.of(part);
+    }, partInputBytes));
+    OnnxModel single = parts.size() == 1 ? whole : null;
+    whole = null; // from here on only the parts not yet run hold the weights
+    for (int i = 0; i < parts.size(); i++) {
+      OnnxModel onnx = single != null ? single : OnnxModel.of(parts.get(i));
+      parts.set(i, null);
+      single = null;
+      Map<String, HostTensor> feeds = feeds(iso, reference, onnx);
       try (SelectiveCapture ort = OnnxLeg.openOrt(model, onnx, device, config)) {
-        ort.run(feeds(iso, reference, onnx), keep, named);
+        onnx = null; // its session holds the part's weights natively (and its backend the graph alone)
+        ort.run(feeds, keep, named);
       }
     }
-    return whole;
+    return order;
   }
 
   /** What {@code onnx}'s graph inputs are fed: the reference's tensors, rank 4 in NCHW ({@link #EXPORT}). */

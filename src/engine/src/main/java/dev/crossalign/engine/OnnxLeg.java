@@ -32,7 +32,9 @@ import java.util.function.Supplier;
  */
 final class OnnxLeg {
   private final LegContext ctx;
+  /** The export until the chained run's session is made (null from then on, or when the model was not exported). */
   private Export export;
+  private boolean exported;
   private boolean failed;
 
   private OnnxLeg(LegContext ctx) {
@@ -76,6 +78,7 @@ final class OnnxLeg {
     OnnxLeg leg = new OnnxLeg(ctx);
     LegResult.Builder b = new LegResult.Builder();
     leg.export = exported.export();
+    leg.exported = leg.export != null;
     b.unsupported.addAll(exported.unsupported());
     b.timing.put("export.onnx", exported.ms());
     ValidationRequest req = ctx.req();
@@ -83,6 +86,9 @@ final class OnnxLeg {
       leg.export.model().write(req.exportOnnx());
       b.notes.add("ONNX model written to " + req.exportOnnx() + " (opset " + leg.export.model().opset()
           + ", TFLite tensor names kept)");
+    }
+    if (!(req.runs(BackendKind.ONNXRUNTIME) && req.mode().chained())) {
+      leg.export = null; // no chained session will read it (the isolated run exports a form of its own)
     }
     return new Prepared(leg, b.build(null));
   }
@@ -99,7 +105,7 @@ final class OnnxLeg {
    */
   LegResult chained(boolean hold) {
     LegResult.Builder b = new LegResult.Builder();
-    if (export == null) {
+    if (!exported) {
       failed = true;
       return b.add(Slot.ORT_CHAINED, Aligner.missingOutputs(ctx.reference(), OrtBackend.NAME, missingMode(),
           "the model could not be exported to ONNX")).build(null);
@@ -111,7 +117,7 @@ final class OnnxLeg {
     long t0 = System.nanoTime();
     long c0 = ThreadCpu.nanos();
     Set<String> graphNames = graphTensorNames(ctx.model());
-    try (SelectiveCapture ort = openOrt(ctx.model(), export.model(), ctx.req().device(), ctx.req().config())) {
+    try (SelectiveCapture ort = openChained()) {
       b.timing.put("prepare.onnxruntime", Validator.ms(t0));
       b.timing.put("cpu.prepare.onnxruntime", ThreadCpu.msSince(c0));
       ort.info().forEach((k, v) -> b.config.put(BackendKind.ONNXRUNTIME.configKey(k), v));
@@ -141,6 +147,17 @@ final class OnnxLeg {
     } finally {
       dev.crossalign.backend.NativeMemory.trim(); // the session and its run are gone
     }
+  }
+
+  /**
+   * The chained run's session, on the export this leg then lets go: the session holds the weights natively ({@code
+   * OrtWeights}), and the isolated run exports a form of its own, so the export's protobuf (pose_landmark_heavy: 52 MB
+   * of weights on the heap) is not kept for the rest of the validation.
+   */
+  private SelectiveCapture openChained() {
+    OnnxModel onnx = export.model();
+    export = null;
+    return openOrt(ctx.model(), onnx, ctx.req().device(), ctx.req().config());
   }
 
   /** {@code held}, taking only the tensors the other runs can have (none of ONNX Runtime's helper values); or null. */

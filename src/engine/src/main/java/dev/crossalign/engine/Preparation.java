@@ -25,7 +25,9 @@ final class Preparation implements AutoCloseable {
   record Port(StreamingBackend backend, double ms, double cpuMs) {}
 
   private final ExecutorService thread = Executors.newSingleThreadExecutor(BigStack.factory("crossalign-prepare"));
-  private final CompletableFuture<OnnxLeg.Exported> export;
+  /** The export until {@link #export} hands it over; then a completed future of null (the leg owns it). */
+  private volatile CompletableFuture<OnnxLeg.Exported> export;
+  private final java.util.concurrent.atomic.AtomicBoolean exportTaken = new java.util.concurrent.atomic.AtomicBoolean();
   private final CompletableFuture<Port> port;
 
   private Preparation(ValidationRequest req, TfliteModel model, NativeLoads natives) {
@@ -47,14 +49,21 @@ final class Preparation implements AutoCloseable {
     return new Preparation(req, model, natives);
   }
 
-  /** The export (null when the request needs none); waits for it, rethrowing what it threw. */
+  /**
+   * The export (null when the request needs none); waits for it, rethrowing what it threw. Handed over once: the
+   * caller owns it from then on and this object keeps no reference, so the export's weights (pose_landmark_heavy: 52
+   * MB of protobuf) go as soon as the ONNX leg lets them go, not when the validation ends.
+   */
   OnnxLeg.Exported export() {
-    return join(export);
-  }
-
-  /** The export as a future, for legs that start when it is there. */
-  CompletableFuture<OnnxLeg.Exported> exportFuture() {
-    return export;
+    if (!exportTaken.compareAndSet(false, true)) {
+      throw new IllegalStateException("the ONNX export was already handed over");
+    }
+    CompletableFuture<OnnxLeg.Exported> f = export;
+    try {
+      return join(f);
+    } finally {
+      export = f.handle((v, e) -> null);
+    }
   }
 
   /** The port (null when the request does not name torch); waits for it, rethrowing what opening it threw. */

@@ -111,10 +111,12 @@ final class ScriptedGraph implements AutoCloseable {
       handed.add(info.name());
       sink.accept(new CapturedTensor(info.name(), "INPUT", idx, inputs.get(info.name()).withLayout(layout(info))));
     }
-    for (Map.Entry<Integer, HostTensor> f : generated.foldedOutputs().entrySet()) {
-      TensorInfo info = graph.tensor(f.getKey());
+    for (int f : generated.foldedOutputs().indices()) {
+      TensorInfo info = graph.tensor(f);
       if (handed.add(info.name())) {
-        sink.accept(new CapturedTensor(info.name(), producer(f.getKey()), f.getKey(), f.getValue().withLayout(layout(info))));
+        // made now and not kept here: the sink's to drop once compared
+        sink.accept(new CapturedTensor(info.name(), producer(f), f,
+            generated.foldedOutputs().value(f).withLayout(layout(info))));
       }
     }
     List<String> order = new ArrayList<>();

@@ -110,7 +110,7 @@ final class ScriptedOps implements AutoCloseable {
       } else if (eager.isLowered(op.index()) && isFolded(op)) {
         for (int t : op.outputs()) {
           TensorInfo info = graph.tensor(t);
-          HostTensor v = generated.foldedOutputs().get(t);
+          HostTensor v = generated.foldedOutputs().value(t);
           out.accept(new CapturedTensor(info.name(), op.opName(), t,
               v.withLayout(info.shape().length == 4 ? Layout.NHWC : Layout.ANY)));
         }
@@ -122,7 +122,7 @@ final class ScriptedOps implements AutoCloseable {
 
   private boolean isFolded(Operator op) {
     for (int t : op.outputs()) {
-      if (t >= 0 && !generated.foldedOutputs().containsKey(t)) {
+      if (t >= 0 && !generated.foldedOutputs().contains(t)) {
         return false;
       }
     }

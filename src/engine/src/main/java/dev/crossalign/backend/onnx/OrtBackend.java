@@ -66,7 +66,8 @@ public final class OrtBackend implements Backend, dev.crossalign.backend.Selecti
     OrtEnvironment env = OrtSessions.environment();
     OrtSessions.Handles h = OrtSessions.create(env, model, opts);
     try {
-      return new OrtBackend(env, h, model, opts, new HashSet<>(h.session().getOutputNames()));
+      // the session holds the weights now (OrtWeights): this backend keeps only the graph it reads, not a second copy
+      return new OrtBackend(env, h, model.structureOnly(), opts, new HashSet<>(h.session().getOutputNames()));
     } catch (RuntimeException | Error e) {
       OrtSessions.closeQuietly(h);
       throw e;
@@ -102,6 +103,7 @@ public final class OrtBackend implements Backend, dev.crossalign.backend.Selecti
     return inputs;
   }
 
+  /** The model's graph, its initializers' data let go ({@link OnnxModel#structureOnly}: the session holds them). */
   public OnnxModel model() {
     return model;
   }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Mutable state of one generation ({@link PyGenerator}): Python names (variables, temporaries, weights) kept unique
@@ -46,6 +47,11 @@ final class GenState {
   final TfliteModel model;
   final Subgraph graph;
   final Map<Integer, HostTensor> folded = new HashMap<>();
+  /**
+   * How each value of {@link #folded} is made from the model's buffers: the values are made by these, and {@link
+   * FoldedOutputs} makes them again when asked for instead of keeping them.
+   */
+  final Map<Integer, Supplier<HostTensor>> recipes = new HashMap<>();
   final Map<Integer, String> vars = new HashMap<>();
   final Set<Integer> defined = new HashSet<>();
   final Set<String> used = new HashSet<>(RESERVED);
@@ -118,19 +124,25 @@ final class GenState {
     if (t.type() == null || t.type().dtype() == null || t.sparsity() != null) {
       return null;
     }
-    HostTensor c;
-    if (HostTensor.numel(t.shape()) == 0) {
-      c = HostTensor.of(t.type().dtype(), t.shape(), Layout.ANY, ByteBuffer.allocate(0));
-    } else if (model.isConstant(t)) {
-      c = model.constant(t);
-    } else {
+    if (HostTensor.numel(t.shape()) != 0 && !model.isConstant(t)) {
       return null;
     }
-    if (c.dtype() == DType.FLOAT16) {
-      c = c.toFloat32();
-    }
-    folded.put(idx, c);
-    return c;
+    return fold(idx, () -> bufferConstant(model, t));
+  }
+
+  /** A buffer constant's value (an empty one for a tensor of no elements), float16 as float32. */
+  private static HostTensor bufferConstant(TfliteModel model, TensorInfo t) {
+    HostTensor c = HostTensor.numel(t.shape()) == 0
+        ? HostTensor.of(t.type().dtype(), t.shape(), Layout.ANY, ByteBuffer.allocate(0)) : model.constant(t);
+    return c.dtype() == DType.FLOAT16 ? c.toFloat32() : c;
+  }
+
+  /** Makes tensor {@code idx}'s value by {@code recipe} and keeps both (the recipe for {@link FoldedOutputs}). */
+  private HostTensor fold(int idx, Supplier<HostTensor> recipe) {
+    HostTensor value = recipe.get();
+    folded.put(idx, value);
+    recipes.put(idx, recipe);
+    return value;
   }
 
   /** Folds the weight-storage ops; true when {@code op} was folded into a constant. */
@@ -140,51 +152,64 @@ final class GenState {
     }
     int in = op.inputs()[0];
     TensorInfo t = graph.tensor(in);
-    HostTensor value;
     try {
-      if (op.builtin() == BuiltinOp.DEQUANTIZE) {
-        if (producedByOp.contains(in) && !folded.containsKey(in)) {
-          return false;
-        }
-        HostTensor raw = folded.containsKey(in) ? folded.get(in) : rawConstant(t);
-        if (raw == null) {
-          return false;
-        }
-        value = WeightFolding.dequantize(t, raw);
-      } else if (op.builtin() == BuiltinOp.DENSIFY) {
-        if (t.sparsity() == null || !model.isConstant(t)) {
-          return false;
-        }
-        value = WeightFolding.densify(model, t);
-        if (value.dtype() == DType.FLOAT16 && !graph.tensor(op.outputs()[0]).type().name().equals("FLOAT16")) {
-          value = value.toFloat32();
-        }
-      } else if (op.builtin() == BuiltinOp.RESHAPE || op.builtin() == BuiltinOp.SQUEEZE
-          || op.builtin() == BuiltinOp.EXPAND_DIMS) {
-        if (!folded.containsKey(in) || !producedByOp.contains(in)) {
-          return false; // only reshapes of folded weights; a buffer constant's reshape is generated as code
-        }
-        int[] shape = graph.tensor(op.outputs()[0]).shape();
-        HostTensor c = folded.get(in);
-        if (HostTensor.numel(shape) != c.numel()) {
-          return false;
-        }
-        value = c.reshape(shape);
-      } else {
+      Supplier<HostTensor> made = foldRecipe(op, in, t);
+      if (made == null) {
         return false;
       }
+      fold(op.outputs()[0], () -> {
+        HostTensor v = made.get();
+        return v.dtype() == DType.FLOAT16 ? v.toFloat32() : v;
+      });
     } catch (IllegalArgumentException e) {
       return false; // the op's own lowering then says why it cannot be generated
     }
-    if (value.dtype() == DType.FLOAT16) {
-      value = value.toFloat32();
-    }
-    folded.put(op.outputs()[0], value);
     return true;
   }
 
+  /**
+   * How {@code op} (reading {@code in}, described by {@code t}) makes its output from the model's buffers, or null
+   * when it cannot be folded. The recipe reads the model and the recipes of folded inputs, never a kept value.
+   */
+  private Supplier<HostTensor> foldRecipe(Operator op, int in, TensorInfo t) {
+    TfliteModel m = model;
+    if (op.builtin() == BuiltinOp.DEQUANTIZE) {
+      if (producedByOp.contains(in) && !folded.containsKey(in)) {
+        return null;
+      }
+      if (!folded.containsKey(in) && rawConstant(m, t) == null) {
+        return null;
+      }
+      Supplier<HostTensor> raw = folded.containsKey(in) ? recipes.get(in) : () -> rawConstant(m, t);
+      return () -> WeightFolding.dequantize(t, raw.get());
+    }
+    if (op.builtin() == BuiltinOp.DENSIFY) {
+      if (t.sparsity() == null || !model.isConstant(t)) {
+        return null;
+      }
+      TensorInfo out = graph.tensor(op.outputs()[0]);
+      return () -> {
+        HostTensor v = WeightFolding.densify(m, t);
+        return v.dtype() == DType.FLOAT16 && !out.type().name().equals("FLOAT16") ? v.toFloat32() : v;
+      };
+    }
+    if (op.builtin() == BuiltinOp.RESHAPE || op.builtin() == BuiltinOp.SQUEEZE
+        || op.builtin() == BuiltinOp.EXPAND_DIMS) {
+      if (!folded.containsKey(in) || !producedByOp.contains(in)) {
+        return null; // only reshapes of folded weights; a buffer constant's reshape is generated as code
+      }
+      int[] shape = graph.tensor(op.outputs()[0]).shape();
+      if (HostTensor.numel(shape) != folded.get(in).numel()) {
+        return null;
+      }
+      Supplier<HostTensor> from = recipes.get(in);
+      return () -> from.get().reshape(shape);
+    }
+    return null;
+  }
+
   /** The stored bytes of a buffer constant in its own dtype (quantized stays raw), or null. */
-  private HostTensor rawConstant(TensorInfo t) {
+  private static HostTensor rawConstant(TfliteModel model, TensorInfo t) {
     if (t.type() == null || t.type().dtype() == null || t.sparsity() != null || !model.isConstant(t)) {
       return null;
     }

@@ -1,9 +1,7 @@
 package dev.crossalign.port.codegen;
 
 import dev.crossalign.UnsupportedOp;
-import dev.crossalign.tensor.HostTensor;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One TFLite model as PyTorch code. {@code source}: the whole model.py (imports and the nn.Module class);
@@ -11,7 +9,8 @@ import java.util.Map;
  * dedented, with {@code F.} spelled {@code torch.}: libtorch's native resolver knows only the {@code torch}
  * namespace, where the same aten functions live). {@code refusals} is empty when every op was generated.
  * {@code foldedOutputs}: outputs of the ops folded into weights at generation (DEQUANTIZE, DENSIFY, reshapes of their
- * results) by TFLite tensor index, in TFLite axes and op order: the code has no line that computes them.
+ * results) by TFLite tensor index, in TFLite axes and op order, made again when asked for: the code has no line that
+ * computes them.
  * {@code ops}: each generated op's own code (its lines in the forward, its inputs and outputs), in op order.
  */
 public record GeneratedModel(
@@ -23,7 +22,7 @@ public record GeneratedModel(
     List<Port> outputs,
     PyGenerator.Boundary boundary,
     List<UnsupportedOp> refusals,
-    Map<Integer, HostTensor> foldedOutputs,
+    FoldedOutputs foldedOutputs,
     List<OpCode> ops) {
 
   /** A graph input or output: its TFLite name, its Python name, its shape at the module's boundary. */

@@ -85,16 +85,16 @@ public final class PyGenerator {
     String forward = ModuleSource.forward(inputs, outputs, results, body, boundary);
     String source = ModuleSource.module(model, className, s, forward, inputs, outputs, boundary);
     String ts = ModuleSource.torchScript(forward);
-    Map<Integer, HostTensor> foldedOutputs = new LinkedHashMap<>();
+    Map<Integer, java.util.function.Supplier<HostTensor>> foldedOutputs = new LinkedHashMap<>();
     for (Operator op : g.operators()) {
       for (int o : op.outputs()) {
-        if (o >= 0 && s.folded.containsKey(o)) {
-          foldedOutputs.put(o, s.folded.get(o));
+        if (o >= 0 && s.recipes.containsKey(o)) {
+          foldedOutputs.put(o, s.recipes.get(o));
         }
       }
     }
     return new GeneratedModel(className, source, ts, List.copyOf(s.weights.values()), inputs, outputs, boundary, refused,
-        java.util.Collections.unmodifiableMap(foldedOutputs), List.copyOf(s.ops));
+        new FoldedOutputs(foldedOutputs), List.copyOf(s.ops));
   }
 
   /** Graph input {@code idx}: its parameter, the forward's first lines (NHWC -> NCHW at the boundary) and capture. */

@@ -30,7 +30,7 @@ final class ConstantFolder {
       if (HostTensor.numel(shape) != c.numel()) {
         throw new ExportRefusal("constant reshape of '" + ctx.tensor(in).name() + "' changes the size");
       }
-      ctx.putConstant(op.outputs()[0], c.reshape(shape));
+      ctx.putConstant(op.outputs()[0], () -> ctx.constant(in).reshape(shape));
       return true;
     }
     if (op.builtin() != BuiltinOp.DEQUANTIZE && op.builtin() != BuiltinOp.DENSIFY) {
@@ -45,8 +45,10 @@ final class ConstantFolder {
     if (!ctx.isConst(in) && !sparseConst) {
       return false;
     }
-    HostTensor value = op.builtin() == BuiltinOp.DENSIFY ? densify(ctx, t) : dequantize(ctx, in);
-    ctx.putConstant(op.outputs()[0], value);
+    java.util.function.Supplier<HostTensor> made =
+        op.builtin() == BuiltinOp.DENSIFY ? () -> densify(ctx, t) : () -> dequantize(ctx, in);
+    made.get(); // made once now, so that a refusal comes from the folding op, as it always did; then not kept
+    ctx.putConstant(op.outputs()[0], made);
     return true;
   }
 

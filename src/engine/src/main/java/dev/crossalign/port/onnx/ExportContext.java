@@ -31,6 +31,12 @@ final class ExportContext {
   final Subgraph sg;
   final OnnxGraphBuilder b;
   private final Map<Integer, HostTensor> consts = new HashMap<>();
+  /**
+   * Folded constants (DEQUANTIZE, DENSIFY, reshapes of them) by how they are made: made again for each reader, not
+   * kept (pose_landmark_heavy: 53 MB of float32 for the whole export otherwise, benchmarks/README.md "Peak memory,
+   * fifth step").
+   */
+  private final Map<Integer, java.util.function.Supplier<HostTensor>> folded = new HashMap<>();
   private final Map<Integer, String> values = new HashMap<>();
   private final Map<Integer, String> tfViews = new HashMap<>();
   private final Map<Integer, String> canonical = new HashMap<>();
@@ -88,11 +94,15 @@ final class ExportContext {
   // ------------------------------------------------------------------ constants
 
   boolean isConst(int idx) {
-    return consts.containsKey(idx) || (idx >= 0 && model.isConstant(tensor(idx)));
+    return consts.containsKey(idx) || folded.containsKey(idx) || (idx >= 0 && model.isConstant(tensor(idx)));
   }
 
   /** The constant value of a tensor in TFLite axes, in its own dtype (quantized stays raw; fp16 stays fp16). */
   HostTensor constant(int idx) {
+    java.util.function.Supplier<HostTensor> f = folded.get(idx);
+    if (f != null) {
+      return f.get();
+    }
     HostTensor c = consts.get(idx);
     if (c != null) {
       return c;
@@ -113,8 +123,9 @@ final class ExportContext {
     return c;
   }
 
-  void putConstant(int idx, HostTensor value) {
-    consts.put(idx, value);
+  /** Tensor {@code idx} folded: {@code made} makes its value (the same bits each time) whenever it is read. */
+  void putConstant(int idx, java.util.function.Supplier<HostTensor> made) {
+    folded.put(idx, made);
   }
 
   /** Adds an initializer under a fresh name derived from {@code base}. */
