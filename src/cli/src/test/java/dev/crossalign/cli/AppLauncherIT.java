@@ -58,6 +58,14 @@ class AppLauncherIT {
     }
   }
 
+  /** DIR/bin/java as a shell script running BODY, for JAVA_HOME=DIR: what the launcher would start, without a JVM. */
+  static Path fakeJava(Path dir, String body) throws IOException {
+    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(java, "#!/bin/sh\n" + body);
+    assertThat(java.toFile().setExecutable(true)).isTrue();
+    return java;
+  }
+
   @Test
   void launcherPrintsTheProjectVersion() throws Exception {
     Proc p = exec(Map.of(), LAUNCHER.toString(), "--version");
@@ -91,9 +99,7 @@ class AppLauncherIT {
    */
   @Test
   void mallocSettingsReachTheJvmUnlessTheCallerSetThem(@TempDir Path dir) throws Exception {
-    Path fakeJava = Files.createDirectories(dir.resolve("bin")).resolve("java");
-    Files.writeString(fakeJava, "#!/bin/sh\nenv\n");
-    assertThat(fakeJava.toFile().setExecutable(true)).isTrue();
+    Path fakeJava = fakeJava(dir, "env\n");
     // empty counts as unset for the launcher (as for glibc): whatever the build's own environment holds
     Map<String, String> env = new java.util.HashMap<>(Map.of("JAVA_HOME", dir.toString(), "MALLOC_ARENA_MAX", "",
         "MALLOC_MMAP_THRESHOLD_", "", "MALLOC_TRIM_THRESHOLD_", "", "CROSSALIGN_CDS", "off"));
@@ -124,9 +130,7 @@ class AppLauncherIT {
    */
   @Test
   void benchPreloadsTcmallocWhereInstalledAndCrossalignMallocChooses(@TempDir Path dir) throws Exception {
-    Path fakeJava = Files.createDirectories(dir.resolve("bin")).resolve("java");
-    Files.writeString(fakeJava, "#!/bin/sh\nenv\n");
-    assertThat(fakeJava.toFile().setExecutable(true)).isTrue();
+    Path fakeJava = fakeJava(dir, "env\n");
     Map<String, String> env = new java.util.HashMap<>(Map.of("JAVA_HOME", dir.toString(), "LD_PRELOAD", "",
         "CROSSALIGN_MALLOC", "", "CROSSALIGN_CDS", "off"));
     java.util.function.Function<String, java.util.Optional<String>> preload = out -> out.lines()
@@ -177,9 +181,7 @@ class AppLauncherIT {
    */
   @Test
   void batchsOwnJvmStartsWithASmallHeap(@TempDir Path dir) throws Exception {
-    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
-    Files.writeString(java, "#!/bin/sh\necho \"$@\"\n");
-    assertThat(java.toFile().setExecutable(true)).isTrue();
+    fakeJava(dir, "echo \"$@\"\n");
     Map<String, String> env = new java.util.HashMap<>(Map.of("JAVA_HOME", dir.toString(), "CROSSALIGN_CDS", "off"));
     Proc batch = exec(env, LAUNCHER.toString(), "batch", "m.csv");
     assertThat(batch.status()).as(batch.err()).isZero();
@@ -234,10 +236,8 @@ class AppLauncherIT {
    */
   @Test
   void anArchiveIsKeptAfterARunThatDidTheWork(@TempDir Path dir) throws Exception {
-    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
-    Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do case $a in -XX:ArchiveClassesAtExit=*) echo archive > \"${a#*=}\";;"
+    fakeJava(dir, "for a in \"$@\"; do case $a in -XX:ArchiveClassesAtExit=*) echo archive > \"${a#*=}\";;"
         + " esac; done\nexit $FAKE_STATUS\n");
-    assertThat(java.toFile().setExecutable(true)).isTrue();
     for (int status : new int[] {0, 1, 2, 3}) {
       Path cache = dir.resolve("cache-" + status);
       Proc p = exec(Map.of("JAVA_HOME", dir.toString(), "XDG_CACHE_HOME", cache.toString(), "FAKE_STATUS",
