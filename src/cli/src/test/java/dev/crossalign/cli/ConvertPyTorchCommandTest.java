@@ -56,4 +56,25 @@ class ConvertPyTorchCommandTest {
     }
     assertThat(Files.readString(dir.resolve("USAGE.md"))).contains("HandRecrop()").contains("torch.onnx.export");
   }
+
+  /**
+   * Two conversions of one model write the same bytes: model.pt's zip entries sit under "model/" (the archive's own
+   * name, as torch.jit.save names them), not under the name of a temporary file.
+   */
+  @Test
+  void twoConversionsWriteTheSameBytes(@TempDir Path tmp) throws Exception {
+    Path model = TestModels.require("hand_recrop.tflite");
+    for (String d : new String[] {"a", "b"}) {
+      CliTestSupport.Run r = CliTestSupport.run("convert", model.toString(), "--to", "pytorch", "-o",
+          tmp.resolve(d).toString());
+      assertThat(r.status()).as(r.err()).isZero();
+    }
+    for (String f : new String[] {"model.py", "weights.pth", "model.pt", "USAGE.md"}) {
+      assertThat(Files.readAllBytes(tmp.resolve("b").resolve(f))).as(f)
+          .isEqualTo(Files.readAllBytes(tmp.resolve("a").resolve(f)));
+    }
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(tmp.resolve("a").resolve("model.pt").toFile())) {
+      assertThat(zip.stream().map(java.util.zip.ZipEntry::getName)).isNotEmpty().allMatch(n -> n.startsWith("model/"));
+    }
+  }
 }

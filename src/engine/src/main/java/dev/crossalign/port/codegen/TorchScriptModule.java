@@ -310,22 +310,30 @@ public final class TorchScriptModule implements AutoCloseable {
     } // the dict's reference is gone; the scope frees this handle and toHost's temporaries, and so the storage
   }
 
-  /** The TorchScript archive (model.pt) as bytes. */
+  /**
+   * The TorchScript archive (model.pt) as bytes. libtorch names the zip's top folder after the file it saves to, so
+   * it saves to "model.pt" in a fresh temporary folder: the entries sit under "model/", the same from run to run.
+   */
   public byte[] archive() {
-    Path tmp = null;
+    Path dir = null;
+    Path file = null;
     try {
-      tmp = Files.createTempFile("crossalign-", ".pt");
-      module.save(tmp.toString());
-      return Files.readAllBytes(tmp);
+      dir = Files.createTempDirectory("crossalign-");
+      file = dir.resolve("model.pt");
+      module.save(file.toString());
+      return Files.readAllBytes(file);
     } catch (IOException e) {
       throw CrossalignException.input("cannot write a temporary TorchScript archive: " + e.getMessage());
     } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // a leftover temp file is harmless
+      try {
+        if (file != null) {
+          Files.deleteIfExists(file);
         }
+        if (dir != null) {
+          Files.deleteIfExists(dir);
+        }
+      } catch (IOException ignored) {
+        // a leftover temp file is harmless
       }
     }
   }
