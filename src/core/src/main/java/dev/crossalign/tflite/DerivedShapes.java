@@ -17,7 +17,7 @@ final class DerivedShapes {
     return switch (op.builtin()) {
       case CONV_2D, DEPTHWISE_CONV_2D -> {
         long[] e = convExact(g, op);
-        yield e != null ? e : conv(g, op, op.builtin() == BuiltinOp.DEPTHWISE_CONV_2D);
+        yield e != null ? e : conv(g, op);
       }
       case PAD, PADV2, MIRROR_PAD -> pad(model, g, op);
       case TILE -> tile(model, g, op);
@@ -61,31 +61,41 @@ final class DerivedShapes {
    * the filter does not take).
    */
   private static long[] convExact(Subgraph g, Operator op) {
-    int[] x = in(g, op, 0);
-    int[] w = in(g, op, 1);
-    if (x == null || w == null || x.length != 4 || w.length != 4) {
+    ConvGeometry c = ConvGeometry.of(g, op);
+    if (c == null || !c.channelsOk() || Arrays.stream(c.p()).anyMatch(v -> v < 1)) {
       return null;
     }
-    int[] p; // strideH, strideW, dilationH, dilationW
-    Padding padding;
-    boolean channelsOk;
-    if (op.options() instanceof OpOptions.Conv2D o) {
-      p = new int[] {o.strideH(), o.strideW(), o.dilationH(), o.dilationW()};
-      padding = o.padding();
-      channelsOk = w[3] == x[3];
-    } else if (op.options() instanceof OpOptions.DepthwiseConv2D o) {
-      p = new int[] {o.strideH(), o.strideW(), o.dilationH(), o.dilationW()};
-      padding = o.padding();
-      channelsOk = x[3] > 0 && w[3] % x[3] == 0;
-    } else {
+    int oh = SamePadding.of(c.padding(), c.x()[1], c.w()[1], c.p()[0], c.p()[2]).out();
+    int ow = SamePadding.of(c.padding(), c.x()[2], c.w()[2], c.p()[1], c.p()[3]).out();
+    return new long[] {c.x()[0], oh, ow, c.outChannels(op)};
+  }
+
+  /**
+   * A conv's input and filter shapes (both 4-D) and its options as TFLite's Prepare reads them: p = strideH, strideW,
+   * dilationH, dilationW; channelsOk when the filter takes the input's channels. Null for other shapes or options.
+   */
+  private record ConvGeometry(int[] x, int[] w, Padding padding, int[] p, boolean channelsOk) {
+    static ConvGeometry of(Subgraph g, Operator op) {
+      int[] x = in(g, op, 0);
+      int[] w = in(g, op, 1);
+      if (x == null || w == null || x.length != 4 || w.length != 4) {
+        return null;
+      }
+      if (op.options() instanceof OpOptions.Conv2D o && o.padding() != null) {
+        return new ConvGeometry(x, w, o.padding(), new int[] {o.strideH(), o.strideW(), o.dilationH(), o.dilationW()},
+            w[3] == x[3]);
+      }
+      if (op.options() instanceof OpOptions.DepthwiseConv2D o && o.padding() != null) {
+        return new ConvGeometry(x, w, o.padding(), new int[] {o.strideH(), o.strideW(), o.dilationH(), o.dilationW()},
+            x[3] > 0 && w[3] % x[3] == 0);
+      }
       return null;
     }
-    if (padding == null || !channelsOk || Arrays.stream(p).anyMatch(v -> v < 1)) {
-      return null;
+
+    /** The output's channels: the filter's first axis for CONV_2D, its last for DEPTHWISE_CONV_2D. */
+    long outChannels(Operator op) {
+      return op.builtin() == BuiltinOp.CONV_2D ? w[0] : w[3];
     }
-    int oh = SamePadding.of(padding, x[1], w[1], p[0], p[2]).out();
-    int ow = SamePadding.of(padding, x[2], w[2], p[1], p[3]).out();
-    return new long[] {x[0], oh, ow, op.builtin() == BuiltinOp.CONV_2D ? w[0] : w[3]};
   }
 
   /** The inputs of an op of {@link #exact} are what TFLite's Prepare accepts (else it refuses the op itself). */
@@ -167,33 +177,15 @@ final class DerivedShapes {
     return v;
   }
 
-  private static long[] conv(Subgraph g, Operator op, boolean depthwise) {
-    int[] x = in(g, op, 0);
-    int[] w = in(g, op, 1);
-    if (x == null || w == null || x.length != 4 || w.length != 4) {
-      return null;
-    }
-    Padding padding;
-    int sh;
-    int sw;
-    if (op.options() instanceof OpOptions.Conv2D o) {
-      padding = o.padding();
-      sh = o.strideH();
-      sw = o.strideW();
-    } else if (op.options() instanceof OpOptions.DepthwiseConv2D o) {
-      padding = o.padding();
-      sh = o.strideH();
-      sw = o.strideW();
-    } else {
-      return null;
-    }
-    if (sh < 1 || sw < 1 || padding == null) {
+  private static long[] conv(Subgraph g, Operator op) {
+    ConvGeometry c = ConvGeometry.of(g, op);
+    if (c == null || c.p()[0] < 1 || c.p()[1] < 1) {
       return null;
     }
     // Output spatial extent is at most the input's (stride >= 1); channels come from the filter.
-    long oh = padding == Padding.VALID ? x[1] : (x[1] + (long) sh - 1) / sh;
-    long ow = padding == Padding.VALID ? x[2] : (x[2] + (long) sw - 1) / sw;
-    return new long[] {x[0], oh, ow, depthwise ? w[3] : w[0]};
+    long oh = c.padding() == Padding.VALID ? c.x()[1] : (c.x()[1] + (long) c.p()[0] - 1) / c.p()[0];
+    long ow = c.padding() == Padding.VALID ? c.x()[2] : (c.x()[2] + (long) c.p()[1] - 1) / c.p()[1];
+    return new long[] {c.x()[0], oh, ow, c.outChannels(op)};
   }
 
   private static long[] pad(TfliteModel model, Subgraph g, Operator op) {
