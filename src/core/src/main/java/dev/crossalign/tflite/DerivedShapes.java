@@ -98,6 +98,63 @@ final class DerivedShapes {
     }
   }
 
+  /**
+   * Why TFLite's Prepare refuses this op for its declared input shapes and constant values, for the ops of
+   * {@link #exact}: a negative padding or multiple, a resize to a size below 1, a conv stride below 1 or input channels
+   * the filter's do not divide, inputs that do not broadcast, a concatenation whose axis or other dimensions disagree.
+   * Null when TFLite accepts it, or when the inputs do not say (a value computed at run time).
+   */
+  static String refusal(TfliteModel model, Subgraph g, Operator op) {
+    return switch (op.builtin()) {
+      case PAD, PADV2, MIRROR_PAD, TILE -> {
+        long[] v = ints(model, g, op, 1);
+        yield v == null || Arrays.stream(v).allMatch(x -> x >= 0) ? null
+            : constantText(g, op, 1) + " holds " + Arrays.toString(v) + ": TFLite's kernel takes no negative "
+                + (op.builtin() == BuiltinOp.TILE ? "multiple" : "padding");
+      }
+      case RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR -> {
+        long[] v = ints(model, g, op, 1);
+        yield v == null || Arrays.stream(v).allMatch(x -> x > 0) ? null
+            : constantText(g, op, 1) + " holds " + Arrays.toString(v) + ": TFLite's kernel takes sizes of 1 or more";
+      }
+      case CONV_2D, DEPTHWISE_CONV_2D -> {
+        ConvGeometry c = ConvGeometry.of(g, op);
+        if (c == null) {
+          yield null;
+        }
+        if (c.p()[0] < 1 || c.p()[1] < 1) {
+          yield "has stride_h " + c.p()[0] + " and stride_w " + c.p()[1] + ": TFLite's kernel takes strides of 1 or"
+              + " more";
+        }
+        yield op.builtin() == BuiltinOp.CONV_2D && (c.w()[3] < 1 || c.x()[3] % c.w()[3] != 0)
+            ? "input 0 has " + c.x()[3] + " channels, the filter (input 1) takes " + c.w()[3] + ": TFLite's kernel"
+                + " needs a whole number of groups"
+            : null;
+      }
+      case CONCATENATION -> concat(g, op) == null || concatenable(g, op) ? null
+          : "inputs " + shapesText(g, op) + " differ outside axis "
+              + ((OpOptions.Concatenation) op.options()).axis() + ": TFLite's kernel refuses them";
+      case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, POW, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, LESS, LESS_EQUAL,
+          GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, ATAN2, SELECT_V2 ->
+          broadcast(g, op) == null || broadcastable(g, op) ? null
+              : "inputs " + shapesText(g, op) + " do not broadcast: TFLite's kernel refuses them";
+      default -> null;
+    };
+  }
+
+  private static String constantText(Subgraph g, Operator op, int slot) {
+    TensorInfo t = g.tensor(op.inputs()[slot]);
+    return "input " + slot + " (tensor " + t.index() + " '" + OpInputChecks.printable(t.name()) + "')";
+  }
+
+  private static String shapesText(Subgraph g, Operator op) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < op.inputs().length; i++) {
+      b.append(i == 0 ? "" : ", ").append(Arrays.toString(in(g, op, i)));
+    }
+    return b.toString();
+  }
+
   /** The inputs of an op of {@link #exact} are what TFLite's Prepare accepts (else it refuses the op itself). */
   private static boolean valid(TfliteModel model, Subgraph g, Operator op) {
     return switch (op.builtin()) {

@@ -71,6 +71,11 @@ public final class TensorSizes {
               + " of " + typeName(out) + " (the file declares " + Arrays.toString(out.shape()) + "): " + bytes
               + " bytes, more than the " + MAX_BYTES + " one tensor may hold");
         }
+        String refusal = DerivedShapes.refusal(model, g, op);
+        if (refusal != null) {
+          throw CrossalignException.input("model " + model.label() + ": " + sub + "op #" + op.index() + " "
+              + op.opName() + " " + refusal);
+        }
         long[] exact = DerivedShapes.exact(model, g, op);
         if (exact != null && out.shape().length > 0
             && !Arrays.equals(exact, Arrays.stream(out.shape()).asLongStream().toArray())) {

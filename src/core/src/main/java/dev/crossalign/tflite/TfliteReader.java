@@ -35,6 +35,7 @@ final class TfliteReader {
       throw new ModelFormatException(label + ": " + e.getMessage(), -1);
     }
     TensorSizes.check(model);
+    ConstantData.check(model);
     return model;
   }
 
