@@ -100,4 +100,21 @@ class SameRefusalEverywhereTest {
     assertEveryCommandRefuses(model, "op #0 PAD input 1 (tensor " + p + " 'paddings') holds [0, 0, -1, 0, 0, 0, 0, 0]:"
         + " TFLite's kernel takes no negative padding");
   }
+
+  /** A STRIDED_SLICE whose file declares another output shape than its constants make (TFLite resizes it). */
+  @Test
+  void aStridedSliceDeclaredWrongIsRefusedByEveryCommand() throws Exception {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 8, 8, 2);
+    int b = w.constant("begin", HostTensor.ofInts(new int[] {4}, Layout.ANY, new int[] {0, 0, 0, 0}));
+    int e = w.constant("end", HostTensor.ofInts(new int[] {4}, Layout.ANY, new int[] {1, 8, 8, 2}));
+    int s = w.constant("strides", HostTensor.ofInts(new int[] {4}, Layout.ANY, new int[] {1, 2, 2, 1}));
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 8, 8, 2);
+    w.op(BuiltinOp.STRIDED_SLICE, new OpOptions.StridedSlice(0, 0, 0, 0, 0, false), new int[] {x, b, e, s},
+        new int[] {y});
+    Path model = Files.write(dir.resolve("slice.tflite"), w.outputs(y).build());
+    assertEveryCommandRefuses(model, "op #0 STRIDED_SLICE output 0 'y' is declared [1, 8, 8, 2], its inputs make"
+        + " [1, 4, 4, 2] (TFLite resizes it when it runs; the port, its PyTorch code and ONNX export take the declared"
+        + " shapes)");
+  }
 }

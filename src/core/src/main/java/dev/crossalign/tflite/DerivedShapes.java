@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * The output shape an op's kernel derives from its inputs' declared shapes and constant values, for the ops whose
- * output can be larger than any of their inputs (what {@link TensorSizes} bounds). Null when this op is not one of
- * them or its inputs do not say (a shape tensor computed at run time, a malformed op the per-op checks refuse).
+ * output can be larger than any of their inputs (what {@link TensorSizes} bounds) and the slices (whose declared
+ * output must be what TFLite makes). Null when this op is not one of them or its inputs do not say (a shape tensor
+ * computed at run time, a malformed op the per-op checks refuse).
  */
 final class DerivedShapes {
   private DerivedShapes() {}
@@ -26,6 +27,8 @@ final class DerivedShapes {
       case TRANSPOSE_CONV -> values(model, g, op, 0);
       case RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR -> resize(model, g, op);
       case ONE_HOT -> oneHot(model, g, op);
+      case STRIDED_SLICE -> stridedSlice(model, g, op);
+      case SLICE -> slice(model, g, op);
       case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, POW, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, LESS, LESS_EQUAL,
           GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, ATAN2, SELECT_V2 -> broadcast(g, op);
       case CONCATENATION -> concat(g, op);
@@ -34,14 +37,13 @@ final class DerivedShapes {
   }
 
   /**
-   * The output shape TFLite's Prepare gives this op, for the ops of {@link #of} whose derivation is exact (all but
-   * ONE_HOT, whose axis this does not read), when the inputs make a valid one (no negative padding, multiple or size,
-   * broadcastable shapes, a concatenation whose other axes agree); null otherwise.
+   * The output shape TFLite's Prepare gives this op, for the ops of {@link #of} (their derivation is exact), when the
+   * inputs make a valid one (no negative padding, multiple or size, broadcastable shapes, a concatenation whose other
+   * axes agree, a slice inside its input); null otherwise.
    */
   static long[] exact(TfliteModel model, Subgraph g, Operator op) {
     long[] s = switch (op.builtin()) {
       case CONV_2D, DEPTHWISE_CONV_2D -> convExact(g, op);
-      case ONE_HOT -> null;
       default -> of(model, g, op);
     };
     if (s == null || !valid(model, g, op)) {
@@ -74,7 +76,7 @@ final class DerivedShapes {
    * A conv's input and filter shapes (both 4-D) and its options as TFLite's Prepare reads them: p = strideH, strideW,
    * dilationH, dilationW; channelsOk when the filter takes the input's channels. Null for other shapes or options.
    */
-  private record ConvGeometry(int[] x, int[] w, Padding padding, int[] p, boolean channelsOk) {
+  record ConvGeometry(int[] x, int[] w, Padding padding, int[] p, boolean channelsOk) {
     static ConvGeometry of(Subgraph g, Operator op) {
       int[] x = in(g, op, 0);
       int[] w = in(g, op, 1);
@@ -98,61 +100,10 @@ final class DerivedShapes {
     }
   }
 
-  /**
-   * Why TFLite's Prepare refuses this op for its declared input shapes and constant values, for the ops of
-   * {@link #exact}: a negative padding or multiple, a resize to a size below 1, a conv stride below 1 or input channels
-   * the filter's do not divide, inputs that do not broadcast, a concatenation whose axis or other dimensions disagree.
-   * Null when TFLite accepts it, or when the inputs do not say (a value computed at run time).
-   */
-  static String refusal(TfliteModel model, Subgraph g, Operator op) {
-    return switch (op.builtin()) {
-      case PAD, PADV2, MIRROR_PAD, TILE -> {
-        long[] v = ints(model, g, op, 1);
-        yield v == null || Arrays.stream(v).allMatch(x -> x >= 0) ? null
-            : constantText(g, op, 1) + " holds " + Arrays.toString(v) + ": TFLite's kernel takes no negative "
-                + (op.builtin() == BuiltinOp.TILE ? "multiple" : "padding");
-      }
-      case RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR -> {
-        long[] v = ints(model, g, op, 1);
-        yield v == null || Arrays.stream(v).allMatch(x -> x > 0) ? null
-            : constantText(g, op, 1) + " holds " + Arrays.toString(v) + ": TFLite's kernel takes sizes of 1 or more";
-      }
-      case CONV_2D, DEPTHWISE_CONV_2D -> {
-        ConvGeometry c = ConvGeometry.of(g, op);
-        if (c == null) {
-          yield null;
-        }
-        if (c.p()[0] < 1 || c.p()[1] < 1) {
-          yield "has stride_h " + c.p()[0] + " and stride_w " + c.p()[1] + ": TFLite's kernel takes strides of 1 or"
-              + " more";
-        }
-        yield op.builtin() == BuiltinOp.CONV_2D && (c.w()[3] < 1 || c.x()[3] % c.w()[3] != 0)
-            ? "input 0 has " + c.x()[3] + " channels, the filter (input 1) takes " + c.w()[3] + ": TFLite's kernel"
-                + " needs a whole number of groups"
-            : null;
-      }
-      case CONCATENATION -> concat(g, op) == null || concatenable(g, op) ? null
-          : "inputs " + shapesText(g, op) + " differ outside axis "
-              + ((OpOptions.Concatenation) op.options()).axis() + ": TFLite's kernel refuses them";
-      case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, POW, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, LESS, LESS_EQUAL,
-          GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, ATAN2, SELECT_V2 ->
-          broadcast(g, op) == null || broadcastable(g, op) ? null
-              : "inputs " + shapesText(g, op) + " do not broadcast: TFLite's kernel refuses them";
-      default -> null;
-    };
-  }
-
-  private static String constantText(Subgraph g, Operator op, int slot) {
-    TensorInfo t = g.tensor(op.inputs()[slot]);
-    return "input " + slot + " (tensor " + t.index() + " '" + OpInputChecks.printable(t.name()) + "')";
-  }
-
-  private static String shapesText(Subgraph g, Operator op) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < op.inputs().length; i++) {
-      b.append(i == 0 ? "" : ", ").append(Arrays.toString(in(g, op, i)));
-    }
-    return b.toString();
+  /** ONE_HOT's new axis in the output (-1: last), or -1 when TFLite's Prepare refuses the option. */
+  static int oneHotAxis(OpOptions.OneHot o, int rank) {
+    int axis = o.axis() == -1 ? rank : o.axis();
+    return axis >= 0 && axis <= rank ? axis : -1;
   }
 
   /** The inputs of an op of {@link #exact} are what TFLite's Prepare accepts (else it refuses the op itself). */
@@ -167,12 +118,12 @@ final class DerivedShapes {
         yield v != null && Arrays.stream(v).allMatch(x -> x > 0);
       }
       case CONCATENATION -> concatenable(g, op);
-      case BROADCAST_TO, FILL, TRANSPOSE_CONV, CONV_2D, DEPTHWISE_CONV_2D -> true;
+      case BROADCAST_TO, FILL, TRANSPOSE_CONV, CONV_2D, DEPTHWISE_CONV_2D, STRIDED_SLICE, SLICE, ONE_HOT -> true;
       default -> broadcastable(g, op);
     };
   }
 
-  private static boolean broadcastable(Subgraph g, Operator op) {
+  static boolean broadcastable(Subgraph g, Operator op) {
     long[] out = broadcast(g, op);
     for (int i = 0; out != null && i < op.inputs().length; i++) {
       int[] s = in(g, op, i);
@@ -186,7 +137,7 @@ final class DerivedShapes {
     return out != null;
   }
 
-  private static boolean concatenable(Subgraph g, Operator op) {
+  static boolean concatenable(Subgraph g, Operator op) {
     long[] out = concat(g, op);
     if (out == null) {
       return false;
@@ -204,12 +155,12 @@ final class DerivedShapes {
     return true;
   }
 
-  private static int[] in(Subgraph g, Operator op, int slot) {
+  static int[] in(Subgraph g, Operator op, int slot) {
     return slot < op.inputs().length && op.inputs()[slot] >= 0 ? g.tensor(op.inputs()[slot]).shape() : null;
   }
 
   /** A constant INT32/INT64 input's values, or null (absent, computed at run time, malformed, too long). */
-  private static long[] ints(TfliteModel model, Subgraph g, Operator op, int slot) {
+  static long[] ints(TfliteModel model, Subgraph g, Operator op, int slot) {
     if (slot >= op.inputs().length || op.inputs()[slot] < 0) {
       return null;
     }
@@ -228,8 +179,8 @@ final class DerivedShapes {
     }
     long[] v = model.constant(t).toLongArray();
     for (int i = 0; i < v.length; i++) {
-      // no dimension is larger; keeps the sums and products below from overflowing
-      v[i] = Math.min(v[i], Integer.MAX_VALUE);
+      // no dimension or index is larger; keeps the sums and products below from overflowing
+      v[i] = Math.max(Math.min(v[i], Integer.MAX_VALUE), Integer.MIN_VALUE);
     }
     return v;
   }
@@ -283,19 +234,65 @@ final class DerivedShapes {
         : new long[] {x[0], size[0], size[1], x[3]};
   }
 
+  /** ONE_HOT: the indices' shape with depth inserted at the option's axis (one_hot.cc's ResizeOutputTensor). */
   private static long[] oneHot(TfliteModel model, Subgraph g, Operator op) {
     int[] x = in(g, op, 0);
     long[] depth = ints(model, g, op, 1);
-    if (x == null || depth == null || depth.length != 1) {
+    if (x == null || depth == null || depth.length != 1 || !(op.options() instanceof OpOptions.OneHot o)) {
       return null;
     }
-    long[] out = Arrays.copyOf(Arrays.stream(x).asLongStream().toArray(), x.length + 1);
-    out[x.length] = depth[0];
+    int axis = oneHotAxis(o, x.length);
+    if (axis < 0) {
+      return null;
+    }
+    long[] out = new long[x.length + 1];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = i < axis ? x[i] : i == axis ? depth[0] : x[i - 1];
+    }
     return out;
   }
 
+  /** STRIDED_SLICE with constant begin, end and strides, by the port's own plan ({@link StridedSlicePlan}). */
+  private static long[] stridedSlice(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] begin = ints(model, g, op, 1);
+    long[] end = ints(model, g, op, 2);
+    long[] strides = ints(model, g, op, 3);
+    if (x == null || begin == null || end == null || strides == null
+        || !(op.options() instanceof OpOptions.StridedSlice o) || begin.length != x.length
+        || end.length != x.length || strides.length != x.length) {
+      return null;
+    }
+    try {
+      return Arrays.stream(StridedSlicePlan.of(x, toInts(begin), toInts(end), toInts(strides), o).outShape())
+          .asLongStream().toArray();
+    } catch (IllegalArgumentException e) {
+      return null; // a stride of 0 (refused by refusal), a shrunk axis of other than one element, too many axes
+    }
+  }
+
+  /** SLICE with constant begin and size ({@link SliceShape}). */
+  private static long[] slice(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] begin = ints(model, g, op, 1);
+    long[] size = ints(model, g, op, 2);
+    if (x == null || begin == null || size == null) {
+      return null;
+    }
+    try {
+      return SliceShape.of(x, begin, size);
+    } catch (IllegalArgumentException e) {
+      return null; // refused by refusal
+    }
+  }
+
+  /** Values of {@link #ints}, which are within int's range. */
+  private static int[] toInts(long[] v) {
+    return Arrays.stream(v).mapToInt(Math::toIntExact).toArray();
+  }
+
   /** numpy broadcasting of every input's declared shape (SELECT_V2 has three). */
-  private static long[] broadcast(Subgraph g, Operator op) {
+  static long[] broadcast(Subgraph g, Operator op) {
     int rank = 0;
     for (int i = 0; i < op.inputs().length; i++) {
       int[] s = in(g, op, i);
@@ -322,7 +319,7 @@ final class DerivedShapes {
   }
 
   /** The inputs' sizes summed along the axis (the others taken as the largest). */
-  private static long[] concat(Subgraph g, Operator op) {
+  static long[] concat(Subgraph g, Operator op) {
     if (!(op.options() instanceof OpOptions.Concatenation o) || op.inputs().length == 0) {
       return null;
     }
