@@ -117,4 +117,15 @@ class SameRefusalEverywhereTest {
         + " [1, 4, 4, 2] (TFLite resizes it when it runs; the port, its PyTorch code and ONNX export take the declared"
         + " shapes)");
   }
+
+  /** An ADD whose second input is absent (-1): validate refused it (exit 2), convert said exit 3, inspect read it. */
+  @Test
+  void aRequiredInputAbsentIsRefusedByEveryCommand() throws Exception {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 4);
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 4);
+    w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {x, -1}, new int[] {y});
+    Path model = Files.write(dir.resolve("absent.tflite"), w.outputs(y).build());
+    assertEveryCommandRefuses(model, "op #0 ADD input 1 (y) is absent (-1), TFLite requires it");
+  }
 }

@@ -259,15 +259,17 @@ final class DerivedShapes {
     long[] end = ints(model, g, op, 2);
     long[] strides = ints(model, g, op, 3);
     if (x == null || begin == null || end == null || strides == null
-        || !(op.options() instanceof OpOptions.StridedSlice o) || begin.length != x.length
-        || end.length != x.length || strides.length != x.length) {
+        || !(op.options() instanceof OpOptions.StridedSlice o) || end.length != begin.length
+        || strides.length != begin.length) {
       return null;
     }
     try {
       return Arrays.stream(StridedSlicePlan.of(x, toInts(begin), toInts(end), toInts(strides), o).outShape())
           .asLongStream().toArray();
-    } catch (IllegalArgumentException e) {
-      return null; // a stride of 0 (refused by refusal), a shrunk axis of other than one element, too many axes
+    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+      // a stride of 0 (refused by PrepareRefusals), a shrunk axis of other than one element, too many axes, masks
+      // that name more axes than there are: no exact shape to hold the file to
+      return null;
     }
   }
 

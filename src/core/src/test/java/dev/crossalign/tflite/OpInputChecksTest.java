@@ -44,15 +44,21 @@ class OpInputChecksTest {
         .filter(f -> f.opcode() == op.code() && f.slot() == slot).findFirst().orElseThrow();
   }
 
+  /** The reader's refusal (it runs these checks), which is OpInputChecks' own on the model read without them. */
   private static String refusal(byte[] b) {
-    TfliteModel m = TfliteModel.read(b, "mutant.tflite");
+    TfliteModel m = TfliteModel.readWithoutOpChecks(b, "mutant.tflite");
     try {
       OpInputChecks.check(m);
     } catch (CrossalignException e) {
       assertThat(e.kind()).isEqualTo(CrossalignException.Kind.INPUT);
       assertThat(e.getMessage()).startsWith("model mutant.tflite: ").doesNotContain("\n");
+      CrossalignException read = org.assertj.core.api.Assertions.catchThrowableOfType(
+          () -> TfliteModel.read(b, "mutant.tflite"), CrossalignException.class);
+      assertThat(read).as("the reader refuses it too").isNotNull();
+      assertThat(read.getMessage()).isEqualTo(e.getMessage());
       return e.getMessage();
     }
+    assertThatCode(() -> TfliteModel.read(b, "mutant.tflite")).doesNotThrowAnyException();
     return null;
   }
 
