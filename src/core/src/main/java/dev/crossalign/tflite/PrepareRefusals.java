@@ -14,8 +14,8 @@ final class PrepareRefusals {
    * Why TFLite's Prepare refuses this op for its declared input shapes and constant values, for the ops of
    * {@link DerivedShapes#exact}: a negative padding or multiple, a resize to a size below 1, a conv stride below 1 or
    * input channels the filter's do not divide, a STRIDED_SLICE stride of 0, a SLICE size below -1 or past the axis, a
-   * ONE_HOT axis out of range or negative depth, inputs that do not broadcast, a concatenation whose other dimensions
-   * disagree. Null when TFLite accepts it, or when the inputs do not say (a value computed at run time).
+   * ONE_HOT axis out of range or negative depth, a RESHAPE to another number of elements, inputs that do not
+   * broadcast, a concatenation whose other dimensions disagree. Null when TFLite accepts it, or when the inputs do not say (a value computed at run time).
    */
   static String of(TfliteModel model, Subgraph g, Operator op) {
     return switch (op.builtin()) {
@@ -64,6 +64,7 @@ final class PrepareRefusals {
         yield null;
       }
       case ONE_HOT -> oneHotRefusal(model, g, op);
+      case RESHAPE -> reshapeRefusal(model, g, op);
       case CONCATENATION -> DerivedShapes.concat(g, op) == null || DerivedShapes.concatenable(g, op) ? null
           : "inputs " + shapesText(g, op) + " differ outside axis "
               + ((OpOptions.Concatenation) op.options()).axis() + ": TFLite's kernel refuses them";
@@ -84,6 +85,36 @@ final class PrepareRefusals {
     }
     return depth == null || depth.length != 1 || depth[0] >= 0 ? null
         : constantText(g, op, 1) + " holds depth " + depth[0] + ": TFLite's kernel takes 0 or more";
+  }
+
+  /**
+   * RESHAPE to a constant INT32 shape vector (reshape.cc reads it, not the options, then): at most one -1, and the
+   * elements must be the input's (a -1 taking what the others leave; a 0 beside a -1 would divide by zero).
+   */
+  private static String reshapeRefusal(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = DerivedShapes.in(g, op, 0);
+    long[] v = DerivedShapes.ints(model, g, op, 1);
+    int[] vs = DerivedShapes.in(g, op, 1);
+    if (x == null || v == null || vs.length != 1 || g.tensor(op.inputs()[1]).type() != TensorType.INT32
+        || Arrays.stream(x).anyMatch(d -> d < 0)) {
+      return null;
+    }
+    long n = 1;
+    for (int d : x) {
+      n *= d;
+    }
+    long known = 1;
+    int stretch = 0;
+    for (long d : v) {
+      if (d == -1) {
+        stretch++;
+      } else {
+        known = d < 0 ? -1 : Math.min(known * d, Long.MAX_VALUE / Integer.MAX_VALUE);
+      }
+    }
+    boolean ok = stretch == 0 ? known == n : stretch == 1 && (known > 0 ? n % known == 0 : n == 0 && known == 0);
+    return ok ? null : constantText(g, op, 1) + " holds shape " + Arrays.toString(v) + ", input 0 " + Arrays.toString(x)
+        + " has " + n + " elements: TFLite's kernel refuses it";
   }
 
   private static String constantText(Subgraph g, Operator op, int slot) {

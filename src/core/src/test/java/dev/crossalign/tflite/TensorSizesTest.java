@@ -2,6 +2,7 @@ package dev.crossalign.tflite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.crossalign.CrossalignException;
@@ -267,5 +268,33 @@ class TensorSizesTest {
         new int[] {1, 2, 3, 1}, 2, 2, 2, 3).build(), "ok.tflite")).doesNotThrowAnyException();
     assertThatCode(() -> TfliteModel.read(sliceModel(BuiltinOp.ONE_HOT, new OpOptions.OneHot(1), new int[] {4}, null,
         null, 2, 4, 3).build(), "ok.tflite")).doesNotThrowAnyException();
+  }
+
+  /** RESHAPE of x [2, 3] to a constant INT32 shape; the file declares no output shape. */
+  private static TfliteWriter reshape(int... shape) {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 2, 3);
+    int s = ints(w, "shape", new int[] {shape.length}, shape);
+    int y = w.tensor("y", TensorType.FLOAT32);
+    w.op(BuiltinOp.RESHAPE, new OpOptions.None(), new int[] {x, s}, new int[] {y});
+    return w.outputs(y);
+  }
+
+  @Test
+  void aReshapeToAnotherNumberOfElementsIsRefusedAsTfliteRefusesIt() {
+    Map<Integer, HostTensor> feeds = Map.of(0, HostTensor.ofFloats(new int[] {2, 3}, Layout.ANY, new float[6]));
+    for (int[] shape : new int[][] {{4}, {-1, -1}, {4, -1}, {0, -1}}) {
+      TfliteWriter w = reshape(shape);
+      assertThat(refusal(w)).isEqualTo("model big.tflite: op #0 RESHAPE input 1 (tensor 1 'shape') holds shape "
+          + Arrays.toString(shape) + ", input 0 [2, 3] has 6 elements: TFLite's kernel refuses it");
+      if (shape[0] != 0) { // TFLite divides by the 0 (SIGFPE): not run
+        assertThatThrownBy(() -> TfliteOracle.run(w.build(), feeds)).as(Arrays.toString(shape))
+            .isInstanceOf(IllegalStateException.class);
+      }
+    }
+    for (int[] shape : new int[][] {{3, -1}, {6}, {1, 2, 3}}) {
+      assertThat(TfliteOracle.run(reshape(shape).build(), feeds).get(2).numel()).isEqualTo(6);
+      assertThatCode(() -> TfliteModel.read(reshape(shape).build(), "ok.tflite")).doesNotThrowAnyException();
+    }
   }
 }
