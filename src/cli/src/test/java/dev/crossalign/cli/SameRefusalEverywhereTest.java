@@ -72,17 +72,31 @@ class SameRefusalEverywhereTest {
         + " needs 16");
   }
 
+  /** The inputs of a one-op model, made in its writer: x (a graph input) and the op's constants. */
+  private interface Inputs {
+    int[] make(TfliteWriter w);
+  }
+
+  /** A model of one op whose output 'y' is declared {@code declared}, written to {@code file}. */
+  private Path oneOp(String file, BuiltinOp op, OpOptions options, int[] declared, Inputs inputs) throws Exception {
+    TfliteWriter w = new TfliteWriter();
+    int[] in = inputs.make(w);
+    int y = w.tensor("y", TensorType.FLOAT32, declared);
+    w.op(op, options, in, new int[] {y});
+    return Files.write(dir.resolve(file), w.outputs(y).build());
+  }
+
+  private static int ints(TfliteWriter w, String name, int[] shape, int... v) {
+    return w.constant(name, HostTensor.ofInts(shape, Layout.ANY, v));
+  }
+
   /** A CONV_2D with stride 0 (TFLite's Prepare refuses it; the ONNX export divided by it). */
   @Test
   void aConvStrideOfZeroIsRefusedByEveryCommand() throws Exception {
-    TfliteWriter w = new TfliteWriter();
-    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 2);
-    int k = w.constant("k", HostTensor.ofFloats(new int[] {3, 1, 1, 2}, Layout.ANY, new float[6]));
-    int bias = w.constant("bias", HostTensor.ofFloats(new int[] {3}, Layout.ANY, new float[3]));
-    int y = w.tensor("y", TensorType.FLOAT32, 1, 4, 4, 3);
-    w.op(BuiltinOp.CONV_2D, new OpOptions.Conv2D(Padding.SAME, 0, 1, Activation.NONE, 1, 1), new int[] {x, k, bias},
-        new int[] {y});
-    Path model = Files.write(dir.resolve("stride0.tflite"), w.outputs(y).build());
+    Path model = oneOp("stride0.tflite", BuiltinOp.CONV_2D, new OpOptions.Conv2D(Padding.SAME, 0, 1, Activation.NONE,
+        1, 1), new int[] {1, 4, 4, 3}, w -> new int[] {w.input("x", TensorType.FLOAT32, 1, 4, 4, 2),
+          w.constant("k", HostTensor.ofFloats(new int[] {3, 1, 1, 2}, Layout.ANY, new float[6])),
+          w.constant("bias", HostTensor.ofFloats(new int[] {3}, Layout.ANY, new float[3]))});
     assertEveryCommandRefuses(model, "op #0 CONV_2D has stride_h 1 and stride_w 0: TFLite's kernel takes strides"
         + " of 1 or more");
   }
@@ -90,29 +104,20 @@ class SameRefusalEverywhereTest {
   /** A PAD with a negative padding (TFLite's Prepare refuses it; the port and export wrote a crop). */
   @Test
   void aNegativePaddingIsRefusedByEveryCommand() throws Exception {
-    TfliteWriter w = new TfliteWriter();
-    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 2);
-    int p = w.constant("paddings", HostTensor.ofInts(new int[] {4, 2}, Layout.ANY, new int[] {0, 0, -1, 0, 0, 0, 0,
-        0}));
-    int y = w.tensor("y", TensorType.FLOAT32, 1, 3, 4, 2);
-    w.op(BuiltinOp.PAD, new OpOptions.None(), new int[] {x, p}, new int[] {y});
-    Path model = Files.write(dir.resolve("negpad.tflite"), w.outputs(y).build());
-    assertEveryCommandRefuses(model, "op #0 PAD input 1 (tensor " + p + " 'paddings') holds [0, 0, -1, 0, 0, 0, 0, 0]:"
+    Path model = oneOp("negpad.tflite", BuiltinOp.PAD, new OpOptions.None(), new int[] {1, 3, 4, 2},
+        w -> new int[] {w.input("x", TensorType.FLOAT32, 1, 4, 4, 2),
+          ints(w, "paddings", new int[] {4, 2}, 0, 0, -1, 0, 0, 0, 0, 0)});
+    assertEveryCommandRefuses(model, "op #0 PAD input 1 (tensor 1 'paddings') holds [0, 0, -1, 0, 0, 0, 0, 0]:"
         + " TFLite's kernel takes no negative padding");
   }
 
   /** A STRIDED_SLICE whose file declares another output shape than its constants make (TFLite resizes it). */
   @Test
   void aStridedSliceDeclaredWrongIsRefusedByEveryCommand() throws Exception {
-    TfliteWriter w = new TfliteWriter();
-    int x = w.input("x", TensorType.FLOAT32, 1, 8, 8, 2);
-    int b = w.constant("begin", HostTensor.ofInts(new int[] {4}, Layout.ANY, new int[] {0, 0, 0, 0}));
-    int e = w.constant("end", HostTensor.ofInts(new int[] {4}, Layout.ANY, new int[] {1, 8, 8, 2}));
-    int s = w.constant("strides", HostTensor.ofInts(new int[] {4}, Layout.ANY, new int[] {1, 2, 2, 1}));
-    int y = w.tensor("y", TensorType.FLOAT32, 1, 8, 8, 2);
-    w.op(BuiltinOp.STRIDED_SLICE, new OpOptions.StridedSlice(0, 0, 0, 0, 0, false), new int[] {x, b, e, s},
-        new int[] {y});
-    Path model = Files.write(dir.resolve("slice.tflite"), w.outputs(y).build());
+    Path model = oneOp("slice.tflite", BuiltinOp.STRIDED_SLICE, new OpOptions.StridedSlice(0, 0, 0, 0, 0, false),
+        new int[] {1, 8, 8, 2}, w -> new int[] {w.input("x", TensorType.FLOAT32, 1, 8, 8, 2),
+          ints(w, "begin", new int[] {4}, 0, 0, 0, 0), ints(w, "end", new int[] {4}, 1, 8, 8, 2),
+          ints(w, "strides", new int[] {4}, 1, 2, 2, 1)});
     assertEveryCommandRefuses(model, "op #0 STRIDED_SLICE output 0 'y' is declared [1, 8, 8, 2], its inputs make"
         + " [1, 4, 4, 2] (TFLite resizes it when it runs; the port, its PyTorch code and ONNX export take the declared"
         + " shapes)");
@@ -121,11 +126,8 @@ class SameRefusalEverywhereTest {
   /** An ADD whose second input is absent (-1): validate refused it (exit 2), convert said exit 3, inspect read it. */
   @Test
   void aRequiredInputAbsentIsRefusedByEveryCommand() throws Exception {
-    TfliteWriter w = new TfliteWriter();
-    int x = w.input("x", TensorType.FLOAT32, 1, 4);
-    int y = w.tensor("y", TensorType.FLOAT32, 1, 4);
-    w.op(BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE), new int[] {x, -1}, new int[] {y});
-    Path model = Files.write(dir.resolve("absent.tflite"), w.outputs(y).build());
+    Path model = oneOp("absent.tflite", BuiltinOp.ADD, new OpOptions.Arithmetic(11, Activation.NONE),
+        new int[] {1, 4}, w -> new int[] {w.input("x", TensorType.FLOAT32, 1, 4), -1});
     assertEveryCommandRefuses(model, "op #0 ADD input 1 (y) is absent (-1), TFLite requires it");
   }
 }
