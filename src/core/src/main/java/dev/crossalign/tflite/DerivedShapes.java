@@ -28,6 +28,7 @@ final class DerivedShapes {
       case RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR -> resize(model, g, op);
       case ONE_HOT -> oneHot(model, g, op);
       case STRIDED_SLICE -> stridedSlice(model, g, op);
+      case MEAN, SUM, REDUCE_PROD, REDUCE_MAX, REDUCE_MIN, REDUCE_ANY, REDUCE_ALL -> reduce(model, g, op);
       case SLICE -> slice(model, g, op);
       case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, POW, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, LESS, LESS_EQUAL,
           GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, ATAN2, SELECT_V2 -> broadcast(g, op);
@@ -118,7 +119,8 @@ final class DerivedShapes {
         yield v != null && Arrays.stream(v).allMatch(x -> x > 0);
       }
       case CONCATENATION -> concatenable(g, op);
-      case BROADCAST_TO, FILL, TRANSPOSE_CONV, CONV_2D, DEPTHWISE_CONV_2D, STRIDED_SLICE, SLICE, ONE_HOT -> true;
+      case BROADCAST_TO, FILL, TRANSPOSE_CONV, CONV_2D, DEPTHWISE_CONV_2D, STRIDED_SLICE, SLICE, ONE_HOT, MEAN, SUM,
+          REDUCE_PROD, REDUCE_MAX, REDUCE_MIN, REDUCE_ANY, REDUCE_ALL -> true;
       default -> broadcastable(g, op);
     };
   }
@@ -285,6 +287,21 @@ final class DerivedShapes {
       return SliceShape.of(x, begin, size);
     } catch (IllegalArgumentException e) {
       return null; // refused by refusal
+    }
+  }
+
+  /** A reduction over constant axes ({@link TfAxes}); null when an axis is out of range (PrepareRefusals). */
+  private static long[] reduce(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] axes = ints(model, g, op, 1);
+    if (x == null || axes == null) {
+      return null;
+    }
+    try {
+      return TfAxes.reducedShape(x, TfAxes.reduction(axes, x.length, IllegalArgumentException::new),
+          op.options() instanceof OpOptions.Reducer r && r.keepDims());
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 

@@ -14,8 +14,8 @@ final class PrepareRefusals {
    * Why TFLite's Prepare refuses this op for its declared input shapes and constant values, for the ops of
    * {@link DerivedShapes#exact}: a negative padding or multiple, a resize to a size below 1, a conv stride below 1 or
    * input channels the filter's do not divide, a STRIDED_SLICE stride of 0, a SLICE size below -1 or past the axis, a
-   * ONE_HOT axis out of range or negative depth, a RESHAPE to another number of elements, inputs that do not
-   * broadcast, a concatenation whose other dimensions disagree. Null when TFLite accepts it, or when the inputs do not say (a value computed at run time).
+   * ONE_HOT axis out of range or negative depth, a RESHAPE to another number of elements, a reduction axis out of
+   * range, inputs that do not broadcast, a concatenation whose other dimensions disagree. Null when TFLite accepts it, or when the inputs do not say (a value computed at run time).
    */
   static String of(TfliteModel model, Subgraph g, Operator op) {
     return switch (op.builtin()) {
@@ -49,22 +49,10 @@ final class PrepareRefusals {
         yield v == null || Arrays.stream(v).noneMatch(x -> x == 0) ? null
             : constantText(g, op, 3) + " holds strides " + Arrays.toString(v) + ": TFLite's kernel takes no stride of 0";
       }
-      case SLICE -> {
-        int[] x = DerivedShapes.in(g, op, 0);
-        long[] begin = DerivedShapes.ints(model, g, op, 1);
-        long[] size = DerivedShapes.ints(model, g, op, 2);
-        if (x != null && begin != null && size != null) {
-          try {
-            SliceShape.of(x, begin, size);
-          } catch (IllegalArgumentException e) {
-            yield constantText(g, op, 1) + " and " + constantText(g, op, 2) + ": " + e.getMessage()
-                + ": TFLite's kernel refuses them";
-          }
-        }
-        yield null;
-      }
+      case SLICE -> sliceRefusal(model, g, op);
       case ONE_HOT -> oneHotRefusal(model, g, op);
       case RESHAPE -> reshapeRefusal(model, g, op);
+      case MEAN, SUM, REDUCE_PROD, REDUCE_MAX, REDUCE_MIN, REDUCE_ANY, REDUCE_ALL -> reduceRefusal(model, g, op);
       case CONCATENATION -> DerivedShapes.concat(g, op) == null || DerivedShapes.concatenable(g, op) ? null
           : "inputs " + shapesText(g, op) + " differ outside axis "
               + ((OpOptions.Concatenation) op.options()).axis() + ": TFLite's kernel refuses them";
@@ -74,6 +62,35 @@ final class PrepareRefusals {
               : "inputs " + shapesText(g, op) + " do not broadcast: TFLite's kernel refuses them";
       default -> null;
     };
+  }
+
+  private static String sliceRefusal(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = DerivedShapes.in(g, op, 0);
+    long[] begin = DerivedShapes.ints(model, g, op, 1);
+    long[] size = DerivedShapes.ints(model, g, op, 2);
+    if (x != null && begin != null && size != null) {
+      try {
+        SliceShape.of(x, begin, size);
+      } catch (IllegalArgumentException e) {
+        return constantText(g, op, 1) + " and " + constantText(g, op, 2) + ": " + e.getMessage()
+            + ": TFLite's kernel refuses them";
+      }
+    }
+    return null;
+  }
+
+  private static String reduceRefusal(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = DerivedShapes.in(g, op, 0);
+    long[] axes = DerivedShapes.ints(model, g, op, 1);
+    if (x != null && axes != null) {
+      try {
+        TfAxes.reduction(axes, x.length, IllegalArgumentException::new);
+      } catch (IllegalArgumentException e) {
+        return constantText(g, op, 1) + " holds axes " + Arrays.toString(axes) + ": " + e.getMessage()
+            + " (input 0 " + Arrays.toString(x) + "): TFLite's kernel refuses it";
+      }
+    }
+    return null;
   }
 
   private static String oneHotRefusal(TfliteModel model, Subgraph g, Operator op) {

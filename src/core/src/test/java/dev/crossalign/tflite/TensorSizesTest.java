@@ -153,6 +153,9 @@ class TensorSizesTest {
           int d = ints(w, "depth", new int[] {}, 4);
           return new int[] {i, d, w.input("on", TensorType.FLOAT32), w.input("off", TensorType.FLOAT32)};
         }),
+        new Case("MEAN", w -> new int[] {w.input("x", TensorType.FLOAT32, 2, 3, 4), ints(w, "a", new int[] {3}, -1, 1,
+            1)}),
+        new Case("SUM", w -> new int[] {w.input("x", TensorType.FLOAT32, 2, 3, 4), ints(w, "a", new int[] {1}, 0)}),
         new Case("CONV_2D", w -> {
           int x = w.input("x", TensorType.FLOAT32, 1, 5, 7, 2);
           int f = w.constant("f", HostTensor.ofFloats(new int[] {6, 3, 3, 2}, Layout.ANY, new float[6 * 3 * 3 * 2]));
@@ -171,6 +174,8 @@ class TensorSizesTest {
       // axis 0 shrunk (element 1), axis 3 to its end
       case "STRIDED_SLICE" -> new OpOptions.StridedSlice(0, 0b1000, 0, 0, 0b0001, false);
       case "ONE_HOT" -> new OpOptions.OneHot(1);
+      case "MEAN" -> new OpOptions.Reducer(false);
+      case "SUM" -> new OpOptions.Reducer(true);
       default -> new OpOptions.None();
     };
   }
@@ -296,5 +301,30 @@ class TensorSizesTest {
       assertThat(TfliteOracle.run(reshape(shape).build(), feeds).get(2).numel()).isEqualTo(6);
       assertThatCode(() -> TfliteModel.read(reshape(shape).build(), "ok.tflite")).doesNotThrowAnyException();
     }
+  }
+
+  /** MEAN of x [2, 3, 4] over constant axes, keep_dims as given; the file declares the output. */
+  private static TfliteWriter mean(boolean keep, int[] axes, int... declared) {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 2, 3, 4);
+    int a = ints(w, "axes", new int[] {axes.length}, axes);
+    int y = w.tensor("y", TensorType.FLOAT32, declared);
+    w.op(BuiltinOp.MEAN, new OpOptions.Reducer(keep), new int[] {x, a}, new int[] {y});
+    return w.outputs(y);
+  }
+
+  @Test
+  void aReductionMustDeclareTheShapeItsAxesLeave() {
+    // release fuzz (values family, MEAN's axis mutated): TFLite reduced another axis, the conv after it met other
+    // channels than the file declares
+    assertThat(refusal(mean(true, new int[] {1}, 2, 3, 1))).isEqualTo("model big.tflite: op #0 MEAN output 0 'y' is"
+        + " declared [2, 3, 1], its inputs make [2, 1, 4] (TFLite resizes it when it runs; the port, its PyTorch code"
+        + " and ONNX export take the declared shapes)");
+    assertThat(refusal(mean(false, new int[] {3}, 2, 3))).isEqualTo("model big.tflite: op #0 MEAN input 1 (tensor 1"
+        + " 'axes') holds axes [3]: axis 3 is out of range for rank 3 (input 0 [2, 3, 4]): TFLite's kernel refuses it");
+    assertThatThrownBy(() -> TfliteOracle.run(mean(false, new int[] {3}, 2, 3).build(), Map.of(0,
+        HostTensor.ofFloats(new int[] {2, 3, 4}, Layout.ANY, new float[24])))).isInstanceOf(IllegalStateException.class);
+    assertThatCode(() -> TfliteModel.read(mean(false, new int[] {-3, 2}, 3).build(), "ok.tflite"))
+        .doesNotThrowAnyException();
   }
 }
