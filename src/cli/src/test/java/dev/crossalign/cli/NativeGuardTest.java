@@ -7,11 +7,11 @@ import dev.crossalign.tensor.Layout;
 import dev.crossalign.tensor.Npy;
 import dev.crossalign.testutil.TestModels;
 import dev.crossalign.testutil.TfliteFields;
+import dev.crossalign.tflite.Activation;
 import dev.crossalign.tflite.BuiltinOp;
 import dev.crossalign.tflite.OpOptions;
-import dev.crossalign.tflite.TensorInfo;
+import dev.crossalign.tflite.Padding;
 import dev.crossalign.tflite.TensorType;
-import dev.crossalign.tflite.TfliteModel;
 import dev.crossalign.tflite.TfliteWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -304,19 +304,15 @@ class NativeGuardTest {
 
   @Test
   void tfliteErrorLinesAreFoldedIntoTheOneLineRefusal() throws Exception {
-    // A graph input with 5 channels feeding a conv whose filter takes 3: TFLite's CONV_2D Prepare fails and TFLite
-    // prints its reasons as ERROR lines; the user sees one line that carries them.
-    Path model = TestModels.require("hand_recrop.tflite");
-    byte[] b = Files.readAllBytes(model);
-    TfliteModel m = TfliteModel.read(model);
-    TensorInfo in = m.main().tensor(m.main().inputs()[0]);
-    assertThat(in.shape()).hasSize(4);
-    TfliteFields fields = TfliteFields.of(b);
-    // the input tensor's shape dims are the 4 TENSOR_SHAPE_DIM entries that follow its TENSOR_SHAPE_LEN entry
-    List<TfliteFields.Field> lens = fields.of(TfliteFields.Kind.TENSOR_SHAPE_LEN);
-    int lenPos = lens.get(m.main().inputs()[0]).pos();
-    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(lenPos + 4 + 4 * 3, in.shape()[3] + 2);
-    Path f = Files.write(dir.resolve("channels.tflite"), b);
+    // A MAX_POOL_2D with stride 0: TFLite's Prepare fails and prints its reasons as ERROR lines; the user sees one line
+    // that carries them. (A conv whose filter does not take the input's channels is now refused by the reader.)
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 1);
+    int y = w.tensor("y", TensorType.FLOAT32, 1, 4, 4, 1);
+    w.op(BuiltinOp.MAX_POOL_2D, new OpOptions.Pool2D(Padding.SAME, 0, 0, 2, 2, Activation.NONE), new int[] {x},
+        new int[] {y});
+    byte[] b = w.outputs(y).build();
+    Path f = Files.write(dir.resolve("stride0.tflite"), b);
 
     Proc p = cli(dir, "validate", f.toString(), "-q");
     assertThat(p.exit()).as(p.err()).isEqualTo(2);

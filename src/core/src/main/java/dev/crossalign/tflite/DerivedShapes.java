@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * The output shape an op's kernel derives from its inputs' declared shapes and constant values, for the ops whose
- * output can be larger than any of their inputs (what {@link TensorSizes} bounds). Null when this op is not one of
- * them or its inputs do not say (a shape tensor computed at run time, a malformed op the per-op checks refuse).
+ * output can be larger than any of their inputs (what {@link TensorSizes} bounds) and the slices (whose declared
+ * output must be what TFLite makes). Null when this op is not one of them or its inputs do not say (a shape tensor
+ * computed at run time, a malformed op the per-op checks refuse).
  */
 final class DerivedShapes {
   private DerivedShapes() {}
@@ -26,6 +27,9 @@ final class DerivedShapes {
       case TRANSPOSE_CONV -> values(model, g, op, 0);
       case RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR -> resize(model, g, op);
       case ONE_HOT -> oneHot(model, g, op);
+      case STRIDED_SLICE -> stridedSlice(model, g, op);
+      case MEAN, SUM, REDUCE_PROD, REDUCE_MAX, REDUCE_MIN, REDUCE_ANY, REDUCE_ALL -> reduce(model, g, op);
+      case SLICE -> slice(model, g, op);
       case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, POW, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, LESS, LESS_EQUAL,
           GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, ATAN2, SELECT_V2 -> broadcast(g, op);
       case CONCATENATION -> concat(g, op);
@@ -34,14 +38,13 @@ final class DerivedShapes {
   }
 
   /**
-   * The output shape TFLite's Prepare gives this op, for the ops of {@link #of} whose derivation is exact (all but
-   * ONE_HOT, whose axis this does not read), when the inputs make a valid one (no negative padding, multiple or size,
-   * broadcastable shapes, a concatenation whose other axes agree); null otherwise.
+   * The output shape TFLite's Prepare gives this op, for the ops of {@link #of} (their derivation is exact), when the
+   * inputs make a valid one (no negative padding, multiple or size, broadcastable shapes, a concatenation whose other
+   * axes agree, a slice inside its input); null otherwise.
    */
   static long[] exact(TfliteModel model, Subgraph g, Operator op) {
     long[] s = switch (op.builtin()) {
       case CONV_2D, DEPTHWISE_CONV_2D -> convExact(g, op);
-      case ONE_HOT -> null;
       default -> of(model, g, op);
     };
     if (s == null || !valid(model, g, op)) {
@@ -74,7 +77,7 @@ final class DerivedShapes {
    * A conv's input and filter shapes (both 4-D) and its options as TFLite's Prepare reads them: p = strideH, strideW,
    * dilationH, dilationW; channelsOk when the filter takes the input's channels. Null for other shapes or options.
    */
-  private record ConvGeometry(int[] x, int[] w, Padding padding, int[] p, boolean channelsOk) {
+  record ConvGeometry(int[] x, int[] w, Padding padding, int[] p, boolean channelsOk) {
     static ConvGeometry of(Subgraph g, Operator op) {
       int[] x = in(g, op, 0);
       int[] w = in(g, op, 1);
@@ -98,6 +101,12 @@ final class DerivedShapes {
     }
   }
 
+  /** ONE_HOT's new axis in the output (-1: last), or -1 when TFLite's Prepare refuses the option. */
+  static int oneHotAxis(OpOptions.OneHot o, int rank) {
+    int axis = o.axis() == -1 ? rank : o.axis();
+    return axis >= 0 && axis <= rank ? axis : -1;
+  }
+
   /** The inputs of an op of {@link #exact} are what TFLite's Prepare accepts (else it refuses the op itself). */
   private static boolean valid(TfliteModel model, Subgraph g, Operator op) {
     return switch (op.builtin()) {
@@ -110,12 +119,13 @@ final class DerivedShapes {
         yield v != null && Arrays.stream(v).allMatch(x -> x > 0);
       }
       case CONCATENATION -> concatenable(g, op);
-      case BROADCAST_TO, FILL, TRANSPOSE_CONV, CONV_2D, DEPTHWISE_CONV_2D -> true;
+      case BROADCAST_TO, FILL, TRANSPOSE_CONV, CONV_2D, DEPTHWISE_CONV_2D, STRIDED_SLICE, SLICE, ONE_HOT, MEAN, SUM,
+          REDUCE_PROD, REDUCE_MAX, REDUCE_MIN, REDUCE_ANY, REDUCE_ALL -> true;
       default -> broadcastable(g, op);
     };
   }
 
-  private static boolean broadcastable(Subgraph g, Operator op) {
+  static boolean broadcastable(Subgraph g, Operator op) {
     long[] out = broadcast(g, op);
     for (int i = 0; out != null && i < op.inputs().length; i++) {
       int[] s = in(g, op, i);
@@ -129,7 +139,7 @@ final class DerivedShapes {
     return out != null;
   }
 
-  private static boolean concatenable(Subgraph g, Operator op) {
+  static boolean concatenable(Subgraph g, Operator op) {
     long[] out = concat(g, op);
     if (out == null) {
       return false;
@@ -147,12 +157,12 @@ final class DerivedShapes {
     return true;
   }
 
-  private static int[] in(Subgraph g, Operator op, int slot) {
+  static int[] in(Subgraph g, Operator op, int slot) {
     return slot < op.inputs().length && op.inputs()[slot] >= 0 ? g.tensor(op.inputs()[slot]).shape() : null;
   }
 
   /** A constant INT32/INT64 input's values, or null (absent, computed at run time, malformed, too long). */
-  private static long[] ints(TfliteModel model, Subgraph g, Operator op, int slot) {
+  static long[] ints(TfliteModel model, Subgraph g, Operator op, int slot) {
     if (slot >= op.inputs().length || op.inputs()[slot] < 0) {
       return null;
     }
@@ -171,8 +181,8 @@ final class DerivedShapes {
     }
     long[] v = model.constant(t).toLongArray();
     for (int i = 0; i < v.length; i++) {
-      // no dimension is larger; keeps the sums and products below from overflowing
-      v[i] = Math.min(v[i], Integer.MAX_VALUE);
+      // no dimension or index is larger; keeps the sums and products below from overflowing
+      v[i] = Math.max(Math.min(v[i], Integer.MAX_VALUE), Integer.MIN_VALUE);
     }
     return v;
   }
@@ -226,19 +236,82 @@ final class DerivedShapes {
         : new long[] {x[0], size[0], size[1], x[3]};
   }
 
+  /** ONE_HOT: the indices' shape with depth inserted at the option's axis (one_hot.cc's ResizeOutputTensor). */
   private static long[] oneHot(TfliteModel model, Subgraph g, Operator op) {
     int[] x = in(g, op, 0);
     long[] depth = ints(model, g, op, 1);
-    if (x == null || depth == null || depth.length != 1) {
+    if (x == null || depth == null || depth.length != 1 || !(op.options() instanceof OpOptions.OneHot o)) {
       return null;
     }
-    long[] out = Arrays.copyOf(Arrays.stream(x).asLongStream().toArray(), x.length + 1);
-    out[x.length] = depth[0];
+    int axis = oneHotAxis(o, x.length);
+    if (axis < 0) {
+      return null;
+    }
+    long[] out = new long[x.length + 1];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = i < axis ? x[i] : i == axis ? depth[0] : x[i - 1];
+    }
     return out;
   }
 
+  /** STRIDED_SLICE with constant begin, end and strides, by the port's own plan ({@link StridedSlicePlan}). */
+  private static long[] stridedSlice(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] begin = ints(model, g, op, 1);
+    long[] end = ints(model, g, op, 2);
+    long[] strides = ints(model, g, op, 3);
+    if (x == null || begin == null || end == null || strides == null
+        || !(op.options() instanceof OpOptions.StridedSlice o) || end.length != begin.length
+        || strides.length != begin.length) {
+      return null;
+    }
+    try {
+      return Arrays.stream(StridedSlicePlan.of(x, toInts(begin), toInts(end), toInts(strides), o).outShape())
+          .asLongStream().toArray();
+    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+      // a stride of 0 (refused by PrepareRefusals), a shrunk axis of other than one element, too many axes, masks
+      // that name more axes than there are: no exact shape to hold the file to
+      return null;
+    }
+  }
+
+  /** SLICE with constant begin and size ({@link SliceShape}). */
+  private static long[] slice(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] begin = ints(model, g, op, 1);
+    long[] size = ints(model, g, op, 2);
+    if (x == null || begin == null || size == null) {
+      return null;
+    }
+    try {
+      return SliceShape.of(x, begin, size);
+    } catch (IllegalArgumentException e) {
+      return null; // refused by refusal
+    }
+  }
+
+  /** A reduction over constant axes ({@link TfAxes}); null when an axis is out of range (PrepareRefusals). */
+  private static long[] reduce(TfliteModel model, Subgraph g, Operator op) {
+    int[] x = in(g, op, 0);
+    long[] axes = ints(model, g, op, 1);
+    if (x == null || axes == null) {
+      return null;
+    }
+    try {
+      return TfAxes.reducedShape(x, TfAxes.reduction(axes, x.length, IllegalArgumentException::new),
+          op.options() instanceof OpOptions.Reducer r && r.keepDims());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** Values of {@link #ints}, which are within int's range. */
+  private static int[] toInts(long[] v) {
+    return Arrays.stream(v).mapToInt(Math::toIntExact).toArray();
+  }
+
   /** numpy broadcasting of every input's declared shape (SELECT_V2 has three). */
-  private static long[] broadcast(Subgraph g, Operator op) {
+  static long[] broadcast(Subgraph g, Operator op) {
     int rank = 0;
     for (int i = 0; i < op.inputs().length; i++) {
       int[] s = in(g, op, i);
@@ -265,7 +338,7 @@ final class DerivedShapes {
   }
 
   /** The inputs' sizes summed along the axis (the others taken as the largest). */
-  private static long[] concat(Subgraph g, Operator op) {
+  static long[] concat(Subgraph g, Operator op) {
     if (!(op.options() instanceof OpOptions.Concatenation o) || op.inputs().length == 0) {
       return null;
     }

@@ -5,7 +5,8 @@ import dev.crossalign.CrossalignException;
 /**
  * The one gate between a model file and TFLite's interpreter: {@link TfliteBackend#open} runs it on every model before
  * building an interpreter, so no caller can forget it. First the per-op input checks ({@link OpInputChecks}: a
- * malformed graph TFLite would crash on, exit 2); then model shapes that are valid but pass TFLite's verifier and
+ * malformed graph TFLite would crash on, exit 2; the reader runs them too, so every command refuses such a file, and
+ * they run here again for the models made from a read one, {@link IsolatedForm} and {@link MagnitudeForm}); then model shapes that are valid but pass TFLite's verifier and
  * Prepare and crash the TFLite 2.20 interpreter inside Invoke (found by this project's tests): refused with exit 3 and
  * the reason. A JVM crash is the worst failure this product can have.
  *

@@ -123,9 +123,11 @@ public final class OpInputChecks {
         .with(indexType(1), indexType(2), rank(1, 1), rank(2, 2)));
     put(BuiltinOp.SPACE_TO_BATCH_ND, fixed(3, "input", "block_shape", "paddings")
         .with(indexType(1), indexType(2), rank(1, 1), rank(2, 2)));
+    // begin, end and strides hold one entry per sliced axis, which ellipsis_mask and new_axis_mask let differ from
+    // the input's rank: one length for the three, which the kernel reads
     put(BuiltinOp.STRIDED_SLICE, fixed(4, "input", "begin", "end", "strides")
-        .with(indexType(1), indexType(2), indexType(3), vectorOfInputRank(1), vectorOfInputRank(2),
-            vectorOfInputRank(3), maxRank(0, 5)));
+        .with(indexType(1), indexType(2), indexType(3), rank(1, 1), rank(2, 1), rank(3, 1), sameLength(1, 2),
+            sameLength(1, 3), maxRank(0, 5)));
     put(BuiltinOp.ONE_HOT, fixed(4, "indices", "depth", "on_value", "off_value").with(indexType(0), indexType(1)));
     put(BuiltinOp.CONV_2D,
         new Spec(List.of("input", "filter", "bias"), 2, 1L << 2, false, 1, 1, List.of())
@@ -201,7 +203,8 @@ public final class OpInputChecks {
   private static String dataflowViolation(TfliteModel model, Operator op, Subgraph g, boolean[] available) {
     for (int i = 0; i < op.inputs().length; i++) {
       int t = op.inputs()[i];
-      if (t >= 0 && !available[t]) {
+      // a tensor of no elements has nothing to read (an empty constant has no buffer bytes: an empty axis list)
+      if (t >= 0 && !available[t] && Arrays.stream(g.tensor(t).shape()).noneMatch(d -> d == 0)) {
         return "input " + i + inputSlotName(op, i) + " is tensor " + t + " '" + printable(g.tensor(t).name())
             + "', which is not a graph input, not a constant and not written by an earlier op";
       }
@@ -331,7 +334,7 @@ public final class OpInputChecks {
     };
   }
 
-  /** A 1-D tensor with one entry per axis of input 0 (begin, end, strides, perm, multiples). */
+  /** A 1-D tensor with one entry per axis of input 0 (SLICE's begin and size, perm, multiples). */
   private static Rule vectorOfInputRank(int slot) {
     return (op, g) -> {
       TensorInfo t = at(op, g, slot);
@@ -343,6 +346,20 @@ public final class OpInputChecks {
       return t.shape().length == 1 && t.shape()[0] == r ? null
           : slotText(op, slot) + " has shape " + Arrays.toString(t.shape()) + ", expected [" + r + "] (one entry per"
               + " axis of input 0, shape " + Arrays.toString(x.shape()) + ")";
+    };
+  }
+
+  /** Two 1-D tensors of the same length (begin and end, begin and strides). */
+  private static Rule sameLength(int slot, int other) {
+    return (op, g) -> {
+      TensorInfo t = at(op, g, other);
+      TensorInfo first = at(op, g, slot);
+      if (t == null || first == null || t.shape().length != 1 || first.shape().length != 1) {
+        return null;
+      }
+      return t.shape()[0] == first.shape()[0] ? null
+          : slotText(op, other) + " has shape " + Arrays.toString(t.shape()) + ", expected "
+              + Arrays.toString(first.shape()) + " as " + slotText(op, slot);
     };
   }
 

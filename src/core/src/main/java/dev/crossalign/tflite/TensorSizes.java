@@ -12,11 +12,12 @@ import java.util.List;
  *
  * <p>Checked: the shape each tensor declares, and the output shape that the ops which size their output from their
  * inputs' shapes and constant values (convolutions, PAD, TILE, BROADCAST_TO, FILL, RESIZE, TRANSPOSE_CONV, ONE_HOT,
- * broadcasting binary ops, CONCATENATION) derive from their declared inputs, as TFLite's Prepare and the port do,
+ * STRIDED_SLICE, SLICE, broadcasting binary ops, CONCATENATION) derive from their declared inputs, as TFLite's Prepare and the port do,
  * whatever output shape the file declares. One growth step per op: a chain of ops each growing a tensor whose
  * declared shape understates it is bounded by the next op's own check only as far as its inputs' declared shapes go.
  *
- * <p>Where that derivation is exact ({@link DerivedShapes#exact}), the declared output shape must be it: TFLite
+ * <p>Inputs TFLite's Prepare refuses ({@link PrepareRefusals}) are refused. Where the derivation is exact
+ * ({@link DerivedShapes#exact}), the declared output shape must be it: TFLite
  * resizes such an output when it runs, but the port, its generated PyTorch code and the ONNX export take the declared
  * shapes, and a file whose declared shape lies was compared as MISALIGNED (a fuzzed PAD adding 3 to the batch: the
  * port's STRIDED_SLICE after it kept batch 4 where TFLite's sliced to 1).
@@ -70,6 +71,11 @@ public final class TensorSizes {
               + Arrays.toString(shape)
               + " of " + typeName(out) + " (the file declares " + Arrays.toString(out.shape()) + "): " + bytes
               + " bytes, more than the " + MAX_BYTES + " one tensor may hold");
+        }
+        String refusal = PrepareRefusals.of(model, g, op);
+        if (refusal != null) {
+          throw CrossalignException.input("model " + model.label() + ": " + sub + "op #" + op.index() + " "
+              + op.opName() + " " + refusal);
         }
         long[] exact = DerivedShapes.exact(model, g, op);
         if (exact != null && out.shape().length > 0

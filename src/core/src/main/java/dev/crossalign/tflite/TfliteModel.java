@@ -72,6 +72,11 @@ public final class TfliteModel {
     return TfliteReader.read(data, label);
   }
 
+  /** As {@link #read(byte[], String)} without {@link OpInputChecks}: for this package's tests of single options. */
+  static TfliteModel readWithoutOpChecks(byte[] data, String label) {
+    return TfliteReader.readWithoutOpChecks(data, label);
+  }
+
   public String label() {
     return label;
   }

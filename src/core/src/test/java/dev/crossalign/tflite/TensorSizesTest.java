@@ -2,6 +2,7 @@ package dev.crossalign.tflite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.crossalign.CrossalignException;
@@ -138,6 +139,23 @@ class TensorSizesTest {
           int b = w.constant("b", HostTensor.ofFloats(new int[] {4}, Layout.ANY, new float[4]));
           return new int[] {x, f, b};
         }),
+        new Case("STRIDED_SLICE", w -> {
+          int x = w.input("x", TensorType.FLOAT32, 2, 5, 6, 3);
+          return new int[] {x, ints(w, "b", new int[] {4}, 1, 1, -1, 0), ints(w, "e", new int[] {4}, 2, 5, 0, 3),
+              ints(w, "s", new int[] {4}, 1, 2, -2, 1)};
+        }),
+        new Case("SLICE", w -> {
+          int x = w.input("x", TensorType.FLOAT32, 3, 4, 5);
+          return new int[] {x, ints(w, "b", new int[] {3}, 1, 0, 2), ints(w, "s", new int[] {3}, 2, -1, 3)};
+        }),
+        new Case("ONE_HOT", w -> {
+          int i = ints(w, "indices", new int[] {2, 3}, 0, 1, 2, 3, 4, -1);
+          int d = ints(w, "depth", new int[] {}, 4);
+          return new int[] {i, d, w.input("on", TensorType.FLOAT32), w.input("off", TensorType.FLOAT32)};
+        }),
+        new Case("MEAN", w -> new int[] {w.input("x", TensorType.FLOAT32, 2, 3, 4), ints(w, "a", new int[] {3}, -1, 1,
+            1)}),
+        new Case("SUM", w -> new int[] {w.input("x", TensorType.FLOAT32, 2, 3, 4), ints(w, "a", new int[] {1}, 0)}),
         new Case("CONV_2D", w -> {
           int x = w.input("x", TensorType.FLOAT32, 1, 5, 7, 2);
           int f = w.constant("f", HostTensor.ofFloats(new int[] {6, 3, 3, 2}, Layout.ANY, new float[6 * 3 * 3 * 2]));
@@ -153,6 +171,11 @@ class TensorSizesTest {
       case "DEPTHWISE_CONV_2D" -> new OpOptions.DepthwiseConv2D(Padding.VALID, 1, 2, 2, Activation.NONE, 2, 2);
       case "MUL" -> new OpOptions.Arithmetic(21, Activation.NONE);
       case "RESIZE_BILINEAR" -> new OpOptions.ResizeBilinear(false, false);
+      // axis 0 shrunk (element 1), axis 3 to its end
+      case "STRIDED_SLICE" -> new OpOptions.StridedSlice(0, 0b1000, 0, 0, 0b0001, false);
+      case "ONE_HOT" -> new OpOptions.OneHot(1);
+      case "MEAN" -> new OpOptions.Reducer(false);
+      case "SUM" -> new OpOptions.Reducer(true);
       default -> new OpOptions.None();
     };
   }
@@ -201,5 +224,107 @@ class TensorSizesTest {
     ok.op(BuiltinOp.PAD, new OpOptions.None(), new int[] {x2, p2}, new int[] {y2});
     ok.outputs(y2);
     assertThatCode(() -> TfliteModel.read(ok.build(), "ok.tflite")).doesNotThrowAnyException();
+  }
+
+  /** One op on x [2, 5, 6, 3] (STRIDED_SLICE, SLICE) or constant indices [2, 3] (ONE_HOT), output declared. */
+  private static TfliteWriter sliceModel(BuiltinOp op, OpOptions o, int[] a, int[] b, int[] c, int... declared) {
+    TfliteWriter w = new TfliteWriter();
+    int x = op == BuiltinOp.ONE_HOT ? ints(w, "indices", new int[] {2, 3}, 0, 1, 2, 3, 4, -1)
+        : w.input("x", TensorType.FLOAT32, 2, 5, 6, 3);
+    int[] in = op == BuiltinOp.ONE_HOT
+        ? new int[] {x, ints(w, "depth", new int[] {}, a), w.input("on", TensorType.FLOAT32),
+          w.input("off", TensorType.FLOAT32)}
+        : c == null ? new int[] {x, ints(w, "begin", new int[] {4}, a), ints(w, "size", new int[] {4}, b)}
+        : new int[] {x, ints(w, "begin", new int[] {4}, a), ints(w, "end", new int[] {4}, b),
+          ints(w, "strides", new int[] {4}, c)};
+    int y = w.tensor("y", TensorType.FLOAT32, declared);
+    w.op(op, o, in, new int[] {y});
+    return w.outputs(y);
+  }
+
+  @Test
+  void slicesAndOneHotMustDeclareTheShapeTheirInputsMake() {
+    OpOptions.StridedSlice none = new OpOptions.StridedSlice(0, 0, 0, 0, 0, false);
+    int[] begin = {0, 1, 0, 0};
+    int[] end = {2, 5, 6, 3};
+    assertThat(refusal(sliceModel(BuiltinOp.STRIDED_SLICE, none, begin, end, new int[] {1, 2, 3, 1}, 2, 2, 3, 3)))
+        .isEqualTo("model big.tflite: op #0 STRIDED_SLICE output 0 'y' is declared [2, 2, 3, 3], its inputs make"
+            + " [2, 2, 2, 3] (TFLite resizes it when it runs; the port, its PyTorch code and ONNX export take the"
+            + " declared shapes)");
+    assertThat(refusal(sliceModel(BuiltinOp.STRIDED_SLICE, none, begin, end, new int[] {1, 0, 1, 1}, 2, 4, 6, 3)))
+        .isEqualTo("model big.tflite: op #0 STRIDED_SLICE input 3 (tensor 3 'strides') holds strides [1, 0, 1, 1]:"
+            + " TFLite's kernel takes no stride of 0");
+    assertThat(refusal(sliceModel(BuiltinOp.SLICE, new OpOptions.None(), new int[] {0, 1, 2, 0},
+        new int[] {-1, 2, -1, 3}, null, 2, 2, 4, 2))).contains("op #0 SLICE output 0 'y' is declared [2, 2, 4, 2],"
+            + " its inputs make [2, 2, 4, 3]");
+    assertThat(refusal(sliceModel(BuiltinOp.SLICE, new OpOptions.None(), new int[] {0, 4, 0, 0},
+        new int[] {-1, 2, -1, -1}, null, 2, 2, 6, 3))).isEqualTo("model big.tflite: op #0 SLICE input 1 (tensor 1"
+            + " 'begin') and input 2 (tensor 2 'size'): begin [0, 4, 0, 0] and size [-1, 2, -1, -1] reach past input"
+            + " 0's shape [2, 5, 6, 3]: TFLite's kernel refuses them");
+    assertThat(refusal(sliceModel(BuiltinOp.ONE_HOT, new OpOptions.OneHot(-1), new int[] {4}, null, null, 2, 4, 3)))
+        .contains("op #0 ONE_HOT output 0 'y' is declared [2, 4, 3], its inputs make [2, 3, 4]");
+    assertThat(refusal(sliceModel(BuiltinOp.ONE_HOT, new OpOptions.OneHot(1), new int[] {-2}, null, null, 2, 4, 3)))
+        .isEqualTo("model big.tflite: op #0 ONE_HOT input 1 (tensor 1 'depth') holds depth -2: TFLite's kernel takes"
+            + " 0 or more");
+    assertThat(refusal(sliceModel(BuiltinOp.ONE_HOT, new OpOptions.OneHot(3), new int[] {4}, null, null, 2, 3, 4)))
+        .contains("op #0 ONE_HOT has axis 3: TFLite's kernel takes -1 or 0 to 2");
+    // declared as made: read
+    assertThatCode(() -> TfliteModel.read(sliceModel(BuiltinOp.STRIDED_SLICE, none, begin, end,
+        new int[] {1, 2, 3, 1}, 2, 2, 2, 3).build(), "ok.tflite")).doesNotThrowAnyException();
+    assertThatCode(() -> TfliteModel.read(sliceModel(BuiltinOp.ONE_HOT, new OpOptions.OneHot(1), new int[] {4}, null,
+        null, 2, 4, 3).build(), "ok.tflite")).doesNotThrowAnyException();
+  }
+
+  /** RESHAPE of x [2, 3] to a constant INT32 shape; the file declares no output shape. */
+  private static TfliteWriter reshape(int... shape) {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 2, 3);
+    int s = ints(w, "shape", new int[] {shape.length}, shape);
+    int y = w.tensor("y", TensorType.FLOAT32);
+    w.op(BuiltinOp.RESHAPE, new OpOptions.None(), new int[] {x, s}, new int[] {y});
+    return w.outputs(y);
+  }
+
+  @Test
+  void aReshapeToAnotherNumberOfElementsIsRefusedAsTfliteRefusesIt() {
+    Map<Integer, HostTensor> feeds = Map.of(0, HostTensor.ofFloats(new int[] {2, 3}, Layout.ANY, new float[6]));
+    for (int[] shape : new int[][] {{4}, {-1, -1}, {4, -1}, {0, -1}}) {
+      TfliteWriter w = reshape(shape);
+      assertThat(refusal(w)).isEqualTo("model big.tflite: op #0 RESHAPE input 1 (tensor 1 'shape') holds shape "
+          + Arrays.toString(shape) + ", input 0 [2, 3] has 6 elements: TFLite's kernel refuses it");
+      if (shape[0] != 0) { // TFLite divides by the 0 (SIGFPE): not run
+        assertThatThrownBy(() -> TfliteOracle.run(w.build(), feeds)).as(Arrays.toString(shape))
+            .isInstanceOf(IllegalStateException.class);
+      }
+    }
+    for (int[] shape : new int[][] {{3, -1}, {6}, {1, 2, 3}}) {
+      assertThat(TfliteOracle.run(reshape(shape).build(), feeds).get(2).numel()).isEqualTo(6);
+      assertThatCode(() -> TfliteModel.read(reshape(shape).build(), "ok.tflite")).doesNotThrowAnyException();
+    }
+  }
+
+  /** MEAN of x [2, 3, 4] over constant axes, keep_dims as given; the file declares the output. */
+  private static TfliteWriter mean(boolean keep, int[] axes, int... declared) {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 2, 3, 4);
+    int a = ints(w, "axes", new int[] {axes.length}, axes);
+    int y = w.tensor("y", TensorType.FLOAT32, declared);
+    w.op(BuiltinOp.MEAN, new OpOptions.Reducer(keep), new int[] {x, a}, new int[] {y});
+    return w.outputs(y);
+  }
+
+  @Test
+  void aReductionMustDeclareTheShapeItsAxesLeave() {
+    // release fuzz (values family, MEAN's axis mutated): TFLite reduced another axis, the conv after it met other
+    // channels than the file declares
+    assertThat(refusal(mean(true, new int[] {1}, 2, 3, 1))).isEqualTo("model big.tflite: op #0 MEAN output 0 'y' is"
+        + " declared [2, 3, 1], its inputs make [2, 1, 4] (TFLite resizes it when it runs; the port, its PyTorch code"
+        + " and ONNX export take the declared shapes)");
+    assertThat(refusal(mean(false, new int[] {3}, 2, 3))).isEqualTo("model big.tflite: op #0 MEAN input 1 (tensor 1"
+        + " 'axes') holds axes [3]: axis 3 is out of range for rank 3 (input 0 [2, 3, 4]): TFLite's kernel refuses it");
+    assertThatThrownBy(() -> TfliteOracle.run(mean(false, new int[] {3}, 2, 3).build(), Map.of(0,
+        HostTensor.ofFloats(new int[] {2, 3, 4}, Layout.ANY, new float[24])))).isInstanceOf(IllegalStateException.class);
+    assertThatCode(() -> TfliteModel.read(mean(false, new int[] {-3, 2}, 3).build(), "ok.tflite"))
+        .doesNotThrowAnyException();
   }
 }

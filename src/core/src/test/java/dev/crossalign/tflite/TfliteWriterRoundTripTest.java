@@ -88,7 +88,8 @@ class TfliteWriterRoundTripTest {
     w.op(op, options, new int[] {x}, new int[] {y});
     w.outputs(y);
 
-    Operator read = w.buildModel().main().operators().get(0);
+    // one op of one input: only its options are what TFLite would take
+    Operator read = TfliteModel.readWithoutOpChecks(w.build(), "writer").main().operators().get(0);
     assertThat(read.builtin()).isEqualTo(op);
     assertThat(read.builtinCode()).isEqualTo(op.code());
     assertThat(read.options().unionType()).isEqualTo(options.unionType());
@@ -136,7 +137,7 @@ class TfliteWriterRoundTripTest {
     int x = w.input("x", TensorType.FLOAT32, 4);
     int y = w.tensor("y", TensorType.FLOAT32, 4);
     w.op(op, new OpOptions.None(), new int[] {x}, new int[] {y});
-    Operator read = w.buildModel().main().operators().get(0);
+    Operator read = TfliteModel.readWithoutOpChecks(w.build(), "writer").main().operators().get(0);
     assertThat(read.options()).isEqualTo(new OpOptions.Other(unionType));
   }
 
@@ -183,7 +184,7 @@ class TfliteWriterRoundTripTest {
 
     byte[] bytes = w.build();
     assertThat(new String(bytes, 4, 4, StandardCharsets.ISO_8859_1)).isEqualTo("TFL3");
-    TfliteModel m = TfliteModel.read(bytes, "rt");
+    TfliteModel m = TfliteModel.readWithoutOpChecks(bytes, "rt"); // one op, its inputs not what TFLite needs
     assertThat(m.schemaVersion()).isEqualTo(3);
     assertThat(m.description()).isEqualTo(TfliteWriter.DESCRIPTION);
     assertThat(m.buffers().get(0).length()).isZero();

@@ -154,7 +154,7 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
     long count = context.tensors_size();
     TfLiteTensor base = context.tensors();
     for (int i = 0; i < mainInputs.length; i++) {
-      if (!copy(at(base, count, mainInputs[i]), sub.tensor(sub.inputs().get(i)))) {
+      if (copy(at(base, count, mainInputs[i]), sub.tensor(sub.inputs().get(i))) != null) {
         return false;
       }
     }
@@ -162,7 +162,7 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
       return false;
     }
     for (int i = 0; i < mainOutputs.length; i++) {
-      if (!copy(sub.tensor(sub.outputs().get(i)), at(base, count, mainOutputs[i]))) {
+      if (copy(sub.tensor(sub.outputs().get(i)), at(base, count, mainOutputs[i])) != null) {
         return false;
       }
     }
@@ -177,19 +177,26 @@ record OneOpInterpreter(int nodeIndex, TfliteHandles handles, int[] mainInputs, 
    * Same shape and byte count on both sides or nothing is copied (a resized input the one-op model was not built for:
    * the same bytes in another shape would be computed as the old one; NativeSafety refuses the files that reshape a
    * served node's input at run time, this is the last guard).
+   *
+   * @return null once copied, else why nothing was (package-private for its test)
    */
-  private static boolean copy(TfLiteTensor from, TfLiteTensor to) {
-    if (from == null || to == null || from.bytes() != to.bytes() || from.bytes() <= 0
-        || !Arrays.equals(NativeTensors.dimsOf(from, "from"), NativeTensors.dimsOf(to, "to"))) {
-      return false;
+  static String copy(TfLiteTensor from, TfLiteTensor to) {
+    if (from == null || to == null) {
+      return "no tensor to copy " + (from == null ? "from" : "to");
+    }
+    int[] fromShape = NativeTensors.dimsOf(from, "from");
+    int[] toShape = NativeTensors.dimsOf(to, "to");
+    if (from.bytes() != to.bytes() || from.bytes() <= 0 || !Arrays.equals(fromShape, toShape)) {
+      return "shape " + Arrays.toString(fromShape) + " (" + from.bytes() + " bytes) is not the "
+          + Arrays.toString(toShape) + " (" + to.bytes() + " bytes) it is copied into";
     }
     BytePointer src = from.data().raw();
     BytePointer dst = to.data().raw();
     if (src == null || src.isNull() || dst == null || dst.isNull()) {
-      return false;
+      return "no data to copy";
     }
     Pointer.memcpy(dst, src, from.bytes());
-    return true;
+    return null;
   }
 
   @Override

@@ -6,8 +6,8 @@ import dev.crossalign.port.PortValue;
 import dev.crossalign.tensor.DType;
 import dev.crossalign.tensor.HostTensor;
 import dev.crossalign.tensor.Layout;
+import dev.crossalign.tflite.TfAxes;
 import java.util.Arrays;
-import java.util.TreeSet;
 import java.util.function.Function;
 import org.bytedeco.pytorch.Tensor;
 
@@ -37,10 +37,7 @@ final class Axes {
    * export's.
    */
   static int normalize(long axis, int rank, String what, Function<String, ? extends RuntimeException> refuse) {
-    if (axis < -rank || axis >= rank) {
-      throw refuse.apply(what + " " + axis + " is out of range for rank " + rank);
-    }
-    return (int) (axis < 0 ? axis + rank : axis);
+    return TfAxes.normalize(axis, rank, what, refuse);
   }
 
   /**
@@ -48,11 +45,7 @@ final class Axes {
    * input; shared by every reduction's lowering, generated code and ONNX export.
    */
   static int[] reductionAxes(long[] given, int rank, Function<String, ? extends RuntimeException> refuse) {
-    TreeSet<Integer> set = new TreeSet<>();
-    for (long a : given) {
-      set.add(normalize(a, rank, "axis", refuse));
-    }
-    return set.stream().mapToInt(Integer::intValue).toArray();
+    return TfAxes.reduction(given, rank, refuse);
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.crossalign.port.LoweringContext;
 import dev.crossalign.port.OpLowering;
 import dev.crossalign.port.PortValue;
 import dev.crossalign.port.onnx.OnnxOp;
+import dev.crossalign.tflite.SliceShape;
 import java.util.Arrays;
 import dev.crossalign.port.codegen.PyOp;
 import java.util.List;
@@ -31,15 +32,13 @@ public final class Slice implements OpLowering {
           "begin " + Arrays.toString(begin) + " / size " + Arrays.toString(size) + " do not match rank "
               + shape.length);
     }
-    int[] len = new int[shape.length];
-    for (int i = 0; i < shape.length; i++) {
-      len[i] = size[i] == -1 ? shape[i] - begin[i] : size[i];
-      if (begin[i] < 0 || len[i] < 0 || begin[i] + len[i] > shape[i]) {
-        throw ctx.unsupported(
-            "begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
-                + Arrays.toString(shape));
-      }
+    long[] out = outShape(shape, Axes.longs(begin), Axes.longs(size));
+    if (out == null) {
+      throw ctx.unsupported(
+          "begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
+              + Arrays.toString(shape));
     }
+    int[] len = Arrays.stream(out).mapToInt(Math::toIntExact).toArray();
     return inputs -> {
       PortValue x = inputs[0];
       Tensor t = x.tensor();
@@ -50,6 +49,15 @@ public final class Slice implements OpLowering {
       }
       return new PortValue[] {new PortValue(t, x.layout())};
     };
+  }
+
+  /** TFLite's SLICE output shape ({@link SliceShape}), or null where TFLite refuses it or it leaves the input. */
+  private static long[] outShape(int[] shape, long[] begin, long[] size) {
+    try {
+      return SliceShape.of(shape, begin, size);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   @Override
@@ -65,13 +73,14 @@ public final class Slice implements OpLowering {
     if (begin.length != shape.length || size.length != shape.length) {
       throw p.unsupported("begin / size do not match rank " + shape.length);
     }
+    long[] out = outShape(shape, begin, size);
+    if (out == null) {
+      throw p.unsupported("begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
+          + Arrays.toString(shape));
+    }
     String[] index = new String[shape.length];
     for (int i = 0; i < shape.length; i++) {
-      long len = size[i] == -1 ? shape[i] - begin[i] : size[i];
-      if (begin[i] < 0 || len < 0 || begin[i] + len > shape[i]) {
-        throw p.unsupported("begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
-            + Arrays.toString(shape));
-      }
+      long len = out[i];
       int dim = shape.length == 4 ? Axes.NHWC_TO_NCHW[i] : i;
       index[dim] = begin[i] == 0 && len == shape[i] ? ":" : begin[i] + ":" + (begin[i] + len);
     }
@@ -88,6 +97,10 @@ public final class Slice implements OpLowering {
   public void exportOnnx(OnnxOp s) {
     long[] begin = s.constInts(1);
     long[] size = s.constInts(2);
+    if (outShape(s.inShape(0), begin, size) == null) {
+      throw s.refuse("begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
+          + Arrays.toString(s.inShape(0)));
+    }
     int r = s.inShape(0).length;
     long[] end = new long[r];
     long[] axes = new long[r];
