@@ -207,23 +207,23 @@ class TensorSizesTest {
   void aDeclaredShapeItsInputsDoNotMakeIsRefused() {
     // release fuzz (values family): a PAD whose paddings add 3 to the batch, declared [1, ...]; the port took the
     // declared shape downstream and validate said MISALIGNED (exit 1) for a file that lies
-    TfliteWriter w = new TfliteWriter();
-    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 2);
-    int p = ints(w, "paddings", new int[] {4, 2}, 0, 3, 0, 0, 0, 0, 0, 0);
-    int y = w.tensor("y", TensorType.FLOAT32, 1, 4, 4, 2);
-    w.op(BuiltinOp.PAD, new OpOptions.None(), new int[] {x, p}, new int[] {y});
-    w.outputs(y);
-    assertThat(refusal(w)).isEqualTo("model big.tflite: op #0 PAD output 0 'y' is declared [1, 4, 4, 2], its inputs"
+    assertThat(refusal(padBatchByThree(1, 4, 4, 2))).isEqualTo("model big.tflite: op #0 PAD output 0 'y' is declared [1, 4, 4, 2], its inputs"
         + " make [4, 4, 4, 2] (TFLite resizes it when it runs; the port, its PyTorch code and ONNX export take the"
         + " declared shapes)");
     // declared as made: read
-    TfliteWriter ok = new TfliteWriter();
-    int x2 = ok.input("x", TensorType.FLOAT32, 1, 4, 4, 2);
-    int p2 = ints(ok, "paddings", new int[] {4, 2}, 0, 3, 0, 0, 0, 0, 0, 0);
-    int y2 = ok.tensor("y", TensorType.FLOAT32, 4, 4, 4, 2);
-    ok.op(BuiltinOp.PAD, new OpOptions.None(), new int[] {x2, p2}, new int[] {y2});
-    ok.outputs(y2);
+    TfliteWriter ok = padBatchByThree(4, 4, 4, 2);
     assertThatCode(() -> TfliteModel.read(ok.build(), "ok.tflite")).doesNotThrowAnyException();
+  }
+
+  /** PAD of x [1, 4, 4, 2] whose paddings add 3 to the batch (it makes [4, 4, 4, 2]), output y declared as given. */
+  private static TfliteWriter padBatchByThree(int... declared) {
+    TfliteWriter w = new TfliteWriter();
+    int x = w.input("x", TensorType.FLOAT32, 1, 4, 4, 2);
+    int p = ints(w, "paddings", new int[] {4, 2}, 0, 3, 0, 0, 0, 0, 0, 0);
+    int y = w.tensor("y", TensorType.FLOAT32, declared);
+    w.op(BuiltinOp.PAD, new OpOptions.None(), new int[] {x, p}, new int[] {y});
+    w.outputs(y);
+    return w;
   }
 
   /** One op on x [2, 5, 6, 3] (STRIDED_SLICE, SLICE) or constant indices [2, 3] (ONE_HOT), output declared. */

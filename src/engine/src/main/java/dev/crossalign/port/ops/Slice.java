@@ -9,6 +9,7 @@ import dev.crossalign.tflite.SliceShape;
 import java.util.Arrays;
 import dev.crossalign.port.codegen.PyOp;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
@@ -32,12 +33,7 @@ public final class Slice implements OpLowering {
           "begin " + Arrays.toString(begin) + " / size " + Arrays.toString(size) + " do not match rank "
               + shape.length);
     }
-    long[] out = outShape(shape, Axes.longs(begin), Axes.longs(size));
-    if (out == null) {
-      throw ctx.unsupported(
-          "begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
-              + Arrays.toString(shape));
-    }
+    long[] out = outShape(shape, Axes.longs(begin), Axes.longs(size), ctx::unsupported);
     int[] len = Arrays.stream(out).mapToInt(Math::toIntExact).toArray();
     return inputs -> {
       PortValue x = inputs[0];
@@ -51,13 +47,23 @@ public final class Slice implements OpLowering {
     };
   }
 
-  /** TFLite's SLICE output shape ({@link SliceShape}), or null where TFLite refuses it or it leaves the input. */
-  private static long[] outShape(int[] shape, long[] begin, long[] size) {
+  /**
+   * TFLite's SLICE output shape ({@link SliceShape}); where TFLite refuses it or it leaves the input, {@code refuse}'s
+   * exception (the lowering's, the generated code's or the export's) with the one message all three give.
+   */
+  private static long[] outShape(int[] shape, long[] begin, long[] size,
+      Function<String, ? extends RuntimeException> refuse) {
+    long[] out;
     try {
-      return SliceShape.of(shape, begin, size);
+      out = SliceShape.of(shape, begin, size);
     } catch (IllegalArgumentException e) {
-      return null;
+      out = null;
     }
+    if (out == null) {
+      throw refuse.apply("begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
+          + Arrays.toString(shape));
+    }
+    return out;
   }
 
   @Override
@@ -73,11 +79,7 @@ public final class Slice implements OpLowering {
     if (begin.length != shape.length || size.length != shape.length) {
       throw p.unsupported("begin / size do not match rank " + shape.length);
     }
-    long[] out = outShape(shape, begin, size);
-    if (out == null) {
-      throw p.unsupported("begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
-          + Arrays.toString(shape));
-    }
+    long[] out = outShape(shape, begin, size, p::unsupported);
     String[] index = new String[shape.length];
     for (int i = 0; i < shape.length; i++) {
       long len = out[i];
@@ -97,10 +99,7 @@ public final class Slice implements OpLowering {
   public void exportOnnx(OnnxOp s) {
     long[] begin = s.constInts(1);
     long[] size = s.constInts(2);
-    if (outShape(s.inShape(0), begin, size) == null) {
-      throw s.refuse("begin " + Arrays.toString(begin) + " size " + Arrays.toString(size) + " outside shape "
-          + Arrays.toString(s.inShape(0)));
-    }
+    outShape(s.inShape(0), begin, size, s::refuse);
     int r = s.inShape(0).length;
     long[] end = new long[r];
     long[] axes = new long[r];
